@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "af_packet",
+      "sources": ["src/af_packet.cc"]
+    }
+  ]
+}

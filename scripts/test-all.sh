@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The project's test command (README.md): every tier, in order of cost.
+# unit: no privileges. netns, interop: root + network namespaces (+ keepalived).
+# vm: a Debian kernel with IPVS under qemu. Tiers with no test files yet are reported, not skipped silently.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+projects=(unit netns interop vm)
+for p in "${projects[@]}"; do
+  if compgen -G "test/$p/**/*.test.ts" >/dev/null || find "test/$p" -name '*.test.ts' 2>/dev/null | grep -q .; then
+    echo "=== tier: $p"
+    npx vitest run --project "$p"
+  else
+    echo "=== tier: $p has no tests yet"
+  fi
+done

@@ -1,0 +1,174 @@
+/**
+ * Command line, keepalived's flags (keepalived(8)) plus keepalived-ts extras.
+ * Pure: argv in, a typed command out (or a usage error); main.ts acts on it.
+ */
+import { parseArgs } from 'node:util';
+
+export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
+
+export interface DaemonOptions {
+  readonly configFile: string;
+  readonly configId: string | null;
+  /** -P / -C: which subsystems run; neither given = both, as keepalived. */
+  readonly runVrrp: boolean;
+  readonly runChecker: boolean;
+  readonly logConsole: boolean;
+  readonly logDetail: boolean;
+  readonly logFacility: string | null;
+  readonly logFile: string | null;
+  readonly noSyslog: boolean;
+  readonly dontFork: boolean;
+  readonly pidFile: string;
+  readonly vrrpPidFile: string | null;
+  readonly checkersPidFile: string | null;
+  readonly runtimeDir: string;
+  readonly dontReleaseVrrp: boolean;
+  readonly dontReleaseIpvs: boolean;
+  readonly releaseVips: boolean;
+  readonly dontRespawn: boolean;
+  readonly allConfig: boolean;
+  readonly dumpConf: boolean;
+  readonly noInterfaceCheck: boolean;
+  readonly noIpvs: boolean;
+}
+
+export type Command =
+  | { readonly kind: 'run'; readonly options: DaemonOptions }
+  | { readonly kind: 'config-test'; readonly options: DaemonOptions; readonly outputFile: string | null }
+  | { readonly kind: 'dump-config'; readonly options: DaemonOptions }
+  | {
+      readonly kind: 'ipvs';
+      readonly stats: boolean;
+      readonly rate: boolean;
+      readonly options: DaemonOptions;
+    }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'usage-error'; readonly message: string };
+
+const SUBCOMMANDS = new Set(['dump-config', 'ipvs']);
+
+export const USAGE = `Usage: keepalived-ts [OPTION...]
+       keepalived-ts dump-config [-f FILE]
+       keepalived-ts ipvs [--stats | --rate]
+
+  -f, --use-file=FILE          Use the specified configuration file (default ${DEFAULT_CONFIG_FILE})
+  -P, --vrrp                   Only run with VRRP subsystem
+  -C, --check                  Only run with Health-checker subsystem
+  -l, --log-console            Log messages to local console
+  -D, --log-detail             Detailed log messages
+  -S, --log-facility=[0-7]     Set syslog facility to LOG_LOCAL[0-7]
+  -g, --log-file=FILE          Also log to FILE
+  -G, --no-syslog              Don't log via syslog
+  -n, --dont-fork              Don't fork the daemon process
+  -p, --pid=FILE               Use specified pidfile for parent process
+  -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process
+  -c, --checkers_pid=FILE      Use specified pidfile for checkers child process
+  -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to stderr by default
+  -i, --config-id id           Skip any configuration lines beginning '@' that don't match id
+  -V, --dont-release-vrrp      Don't remove VRRP VIPs and VROUTEs on daemon stop
+  -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop
+  -X, --release-vips           Drop VIP on transition from signal
+  -R, --dont-respawn           Don't respawn child processes
+  -e, --all-config             Don't load if any configuration file is missing
+  -d, --dump-conf              Dump the configuration data
+      --runtime-dir=DIR        Directory for sockets and dumps (default /run/keepalived-ts)
+      --no-interface-check     Don't warn about interfaces missing on this host (config test)
+      --no-ipvs                Run health checkers without programming the kernel's IPVS table
+  -v, --version                Display the version number
+  -h, --help                   Display this help message
+`;
+
+export function parseCommandLine(argv: readonly string[]): Command {
+  const args = [...argv];
+  let sub: string | null = null;
+  if (args.length > 0 && SUBCOMMANDS.has(args[0]!)) sub = args.shift()!;
+
+  // keepalived's `--config-test[=FILE]` has an optional value, which parseArgs cannot express.
+  let configTest = false;
+  let configTestFile: string | null = null;
+  const rest: string[] = [];
+  for (const a of args) {
+    if (a === '-t' || a === '--config-test') configTest = true;
+    else if (a.startsWith('--config-test=')) {
+      configTest = true;
+      configTestFile = a.slice('--config-test='.length) || null;
+    } else rest.push(a);
+  }
+
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        'use-file': { type: 'string', short: 'f' },
+        vrrp: { type: 'boolean', short: 'P' },
+        check: { type: 'boolean', short: 'C' },
+        'log-console': { type: 'boolean', short: 'l' },
+        'log-detail': { type: 'boolean', short: 'D' },
+        'log-facility': { type: 'string', short: 'S' },
+        'log-file': { type: 'string', short: 'g' },
+        'no-syslog': { type: 'boolean', short: 'G' },
+        'dont-fork': { type: 'boolean', short: 'n' },
+        pid: { type: 'string', short: 'p' },
+        vrrp_pid: { type: 'string', short: 'r' },
+        checkers_pid: { type: 'string', short: 'c' },
+        'config-id': { type: 'string', short: 'i' },
+        'dont-release-vrrp': { type: 'boolean', short: 'V' },
+        'dont-release-ipvs': { type: 'boolean', short: 'I' },
+        'release-vips': { type: 'boolean', short: 'X' },
+        'dont-respawn': { type: 'boolean', short: 'R' },
+        'all-config': { type: 'boolean', short: 'e' },
+        'dump-conf': { type: 'boolean', short: 'd' },
+        'runtime-dir': { type: 'string' },
+        'no-interface-check': { type: 'boolean' },
+        'no-ipvs': { type: 'boolean' },
+        stats: { type: 'boolean' },
+        rate: { type: 'boolean' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    return { kind: 'usage-error', message: (e as Error).message };
+  }
+  const v = parsed.values;
+  if (v.help) return { kind: 'help' };
+  if (v.version) return { kind: 'version' };
+  if ((v.stats || v.rate) && sub !== 'ipvs') {
+    return { kind: 'usage-error', message: '--stats and --rate go with the ipvs command' };
+  }
+
+  const onlyVrrp = v.vrrp === true;
+  const onlyCheck = v.check === true;
+  const options: DaemonOptions = {
+    configFile: v['use-file'] ?? DEFAULT_CONFIG_FILE,
+    configId: v['config-id'] ?? null,
+    runVrrp: onlyVrrp || !onlyCheck,
+    runChecker: onlyCheck || !onlyVrrp,
+    logConsole: v['log-console'] === true,
+    logDetail: v['log-detail'] === true,
+    logFacility: v['log-facility'] ?? null,
+    logFile: v['log-file'] ?? null,
+    noSyslog: v['no-syslog'] === true,
+    dontFork: v['dont-fork'] === true,
+    pidFile: v.pid ?? '/run/keepalived-ts.pid',
+    vrrpPidFile: v.vrrp_pid ?? null,
+    checkersPidFile: v.checkers_pid ?? null,
+    runtimeDir: v['runtime-dir'] ?? '/run/keepalived-ts',
+    dontReleaseVrrp: v['dont-release-vrrp'] === true,
+    dontReleaseIpvs: v['dont-release-ipvs'] === true,
+    releaseVips: v['release-vips'] === true,
+    dontRespawn: v['dont-respawn'] === true,
+    allConfig: v['all-config'] === true,
+    dumpConf: v['dump-conf'] === true,
+    noInterfaceCheck: v['no-interface-check'] === true,
+    noIpvs: v['no-ipvs'] === true,
+  };
+  if (sub === 'dump-config') return { kind: 'dump-config', options };
+  if (sub === 'ipvs') return { kind: 'ipvs', stats: v.stats === true, rate: v.rate === true, options };
+  if (configTest) return { kind: 'config-test', options, outputFile: configTestFile };
+  return { kind: 'run', options };
+}

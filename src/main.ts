@@ -1,0 +1,42 @@
+/**
+ * Entry point: argv -> command -> exit code. The only module that calls process.exit.
+ */
+import { parseCommandLine, USAGE } from './daemon/cli.js';
+import { runConfigTest, runDumpConfig } from './daemon/config-check.js';
+import { runDaemon } from './daemon/run.js';
+import { runIpvsCommand } from './daemon/ipvs-command.js';
+import { VERSION } from './version.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const cmd = parseCommandLine(argv);
+  switch (cmd.kind) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'version':
+      process.stdout.write(`keepalived-ts v${VERSION}\n`);
+      return 0;
+    case 'usage-error':
+      process.stderr.write(`keepalived-ts: ${cmd.message}\n${USAGE}`);
+      return 1;
+    case 'config-test':
+      return runConfigTest(cmd.options, cmd.outputFile);
+    case 'dump-config':
+      return runDumpConfig(cmd.options);
+    case 'ipvs':
+      return runIpvsCommand(cmd);
+    case 'run':
+      return runDaemon(cmd.options);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    // A bug, never a config problem: config problems are diagnostics, not exceptions.
+    process.stderr.write(
+      `keepalived-ts: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exit(70);
+  },
+);
