@@ -1,0 +1,41 @@
+/**
+ * PURE log rate limiter for receive errors, as keepalived's `log_rate_limited_error`: each error
+ * kind is logged once, then suppressed until the instance changes state (which clears the set).
+ *
+ * API: `RateLimitState` (readonly set of kinds), `emptyRateLimit()`,
+ * `rateLimitDecision(state, kind) -> { log, state }`.
+ */
+
+export type RateLimitedError =
+  | 'incomplete-packet'
+  | 'invalid-ttl'
+  | 'wrong-version'
+  | 'bad-checksum'
+  | 'not-advertisement'
+  | 'bad-auth-type'
+  | 'wrong-auth'
+  | 'wrong-auth-passwd'
+  | 'adv-interval-mismatch'
+  | 'bad-length'
+  | 'uni-multicast'
+  | 'wrong-addr-count'
+  | 'vips-mismatch'
+  | 'unknown-unicast-src'
+  | 'ttl-not-in-range'
+  | 'vrid-mismatch';
+
+export type RateLimitState = ReadonlySet<RateLimitedError>;
+
+export function emptyRateLimit(): RateLimitState {
+  return new Set();
+}
+
+export function rateLimitDecision(
+  state: RateLimitState,
+  kind: RateLimitedError,
+): { readonly log: boolean; readonly state: RateLimitState } {
+  if (state.has(kind)) return { log: false, state };
+  const next = new Set(state);
+  next.add(kind);
+  return { log: true, state: next };
+}
