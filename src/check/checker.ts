@@ -1,0 +1,87 @@
+/**
+ * The checker contract (seesaw shape): one function per checker type performs ONE attempt and
+ * returns a result. No scheduling, no retries and no state here; the runner owns those.
+ */
+import type { Checker } from '../config/model.js';
+
+export type CheckResult =
+  | {
+      readonly kind: 'up';
+      /**
+       * Absolute weight reported by the attempt (MISC_CHECK misc_dynamic: exit - 2; FILE_CHECK
+       * with a weight: configured weight + value x weight), or null to keep the configured one.
+       */
+      readonly weight: number | null;
+      /** Phrase for the success log line, e.g. `url(/)` for HTTP; '' when none. */
+      readonly detail: string;
+    }
+  | {
+      readonly kind: 'down';
+      /** Why, in keepalived's words (`Timeout connecting`, `HTTP status code error to`, ...). */
+      readonly reason: string;
+      /** Extra phrase after the endpoint, e.g. `url(/), status_code [404]`, or ''. */
+      readonly detail: string;
+    };
+
+export const up = (detail = '', weight: number | null = null): CheckResult => ({
+  kind: 'up',
+  weight,
+  detail,
+});
+export const down = (reason: string, detail = ''): CheckResult => ({ kind: 'down', reason, detail });
+
+/** How a script ended (structurally the same as net/exec.ts `ScriptOutcome`). */
+export type ScriptOutcome =
+  | { readonly kind: 'exited'; readonly code: number }
+  | { readonly kind: 'signaled'; readonly signal: string }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'spawn-error'; readonly message: string };
+
+/** Runs a script without a shell (net/exec.ts `runScript` satisfies it). */
+export type ScriptRunner = (options: {
+  readonly argv: readonly string[];
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly timeoutMs: number;
+  readonly env?: Readonly<Record<string, string>>;
+}) => Promise<ScriptOutcome>;
+
+/** uid/gid for a script's `user [group]` (null = script_user default), or an error text. */
+export type ScriptUserResolver = (
+  user: string | null,
+  group: string | null,
+) => { readonly uid: number; readonly gid: number } | { readonly error: string };
+
+/** I/O that some checkers need from outside check/ (injected by the daemon). */
+export interface CheckerIo {
+  readonly runScript: ScriptRunner;
+  readonly resolveScriptUser: ScriptUserResolver;
+  /** FILE_CHECK: path of a `track_file` by name, or null if undefined. */
+  readonly trackFilePath: (name: string) => string | null;
+}
+
+export interface AttemptContext {
+  /** Aborted by the runner when connect_timeout (misc_timeout) expires or on stop. */
+  readonly signal: AbortSignal;
+  readonly io: CheckerIo;
+  /** Real server weight, for FILE_CHECK and misc_dynamic arithmetic. */
+  readonly configuredWeight: number;
+}
+
+/** One attempt of one checker. Must settle (the signal bounds it) and never reject. */
+export type AttemptFn<C extends Checker = Checker> = (
+  checker: C,
+  ctx: AttemptContext,
+) => Promise<CheckResult>;
+
+/** Attempt timeout the runner enforces: connect_timeout, or misc_timeout plus kill grace. */
+export function attemptTimeoutSeconds(checker: Checker): number {
+  switch (checker.type) {
+    case 'MISC_CHECK':
+      return checker.miscTimeout + 2;
+    case 'FILE_CHECK':
+      return 5;
+    default:
+      return checker.connectTimeout;
+  }
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/util/clock.js';
+import { down, up, type CheckResult } from '../../../src/check/checker.js';
+import { createRunner, type RunnerJob } from '../../../src/check/runner.js';
+
+/** Settles pending promise callbacks (attempts resolve asynchronously). */
+const flush = () => new Promise<void>((r) => setImmediate(r));
+
+interface Probe {
+  starts: number[];
+  results: CheckResult[];
+  signals: AbortSignal[];
+}
+
+function job(
+  clock: ManualClock,
+  probe: Probe,
+  over: Partial<RunnerJob> & { outcome?: () => CheckResult | null } = {},
+): RunnerJob {
+  const outcome = over.outcome ?? (() => up());
+  return {
+    delayLoopMs: 1000,
+    delayBeforeRetryMs: 300,
+    warmupMs: 0,
+    timeoutMs: 200,
+    attempt(signal) {
+      probe.starts.push(clock.now());
+      probe.signals.push(signal);
+      const r = outcome();
+      // null = never answers (a hung server): only the deadline ends it.
+      return r === null ? new Promise(() => {}) : Promise.resolve(r);
+    },
+    onResult(result) {
+      probe.results.push(result);
+      return result.kind === 'up' ? 'delay_loop' : 'delay_before_retry';
+    },
+    ...over,
+  };
+}
+
+async function advance(clock: ManualClock, ms: number, step = 1): Promise<void> {
+  // Fire what is due now and let attempts settle before time moves on.
+  for (let t = 0; t < ms; t += step) {
+    clock.advance(0);
+    await flush();
+    clock.advance(step);
+  }
+  clock.advance(0);
+  await flush();
+}
+
+describe('runner', () => {
+  it('runs attempts every delay_loop, scheduled from the end of the previous one', async () => {
+    const clock = new ManualClock();
+    const probe: Probe = { starts: [], results: [], signals: [] };
+    const runner = createRunner({ clock });
+    runner.add(job(clock, probe));
+    await advance(clock, 3500);
+    expect(probe.starts).toEqual([0, 1000, 2000, 3000]);
+    runner.stop();
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('spreads the first attempt over warmup with the injected random source', async () => {
+    const clock = new ManualClock();
+    const probe: Probe = { starts: [], results: [], signals: [] };
+    const runner = createRunner({ clock, random: () => 0.5 });
+    runner.add(job(clock, probe, { warmupMs: 1000 }));
+    await advance(clock, 1200);
+    expect(probe.starts).toEqual([500]);
+    runner.stop();
+  });
+
+  it('uses delay_before_retry when the job asks for a retry', async () => {
+    const clock = new ManualClock();
+    const probe: Probe = { starts: [], results: [], signals: [] };
+    const runner = createRunner({ clock });
+    runner.add(job(clock, probe, { outcome: () => down('Error connecting') }));
+    await advance(clock, 700);
+    expect(probe.starts).toEqual([0, 300, 600]);
+    runner.stop();
+  });
+
+  it('ends a hung attempt at its timeout with a failure and aborts its signal', async () => {
+    const clock = new ManualClock();
+    const probe: Probe = { starts: [], results: [], signals: [] };
+    const runner = createRunner({ clock });
+    runner.add(job(clock, probe, { outcome: () => null }));
+    await advance(clock, 150);
+    expect(probe.results).toEqual([]);
+    expect(runner.inFlight).toBe(1);
+    await advance(clock, 100);
+    expect(probe.results).toEqual([down('Timeout connecting')]);
+    expect(probe.signals[0]!.aborted).toBe(true);
+    expect(runner.inFlight).toBe(0);
+    // Next attempt: end of attempt (200) + delay_before_retry (300).
+    await advance(clock, 300);
+    expect(probe.starts).toEqual([0, 500]);
+    runner.stop();
+  });
+
+  it('bounds concurrency and queues the rest in order, reporting their lateness', async () => {
+    const clock = new ManualClock();
+    const probe: Probe = { starts: [], results: [], signals: [] };
+    const late: number[] = [];
+    const runner = createRunner({ clock, maxInFlight: 2, onLaunch: (ms) => late.push(ms) });
+    for (let i = 0; i < 4; i++)
+      runner.add(job(clock, probe, { outcome: () => null, delayLoopMs: 10_000, delayBeforeRetryMs: 10_000 }));
+    await advance(clock, 10);
+    expect(runner.inFlight).toBe(2);
+    expect(runner.queued).toBe(2);
+    await advance(clock, 200);
+    expect(probe.starts).toEqual([0, 0, 200, 200]);
+    expect(late).toEqual([0, 0, 200, 200]);
+    runner.stop();
+  });
+
+  it('uses one clock timer however many jobs are scheduled', async () => {
+    const clock = new ManualClock();
+    const probe: Probe = { starts: [], results: [], signals: [] };
+    const runner = createRunner({ clock, random: () => Math.random() });
+    for (let i = 0; i < 500; i++) runner.add(job(clock, probe, { warmupMs: 1000 }));
+    expect(clock.pending()).toBe(1);
+    await advance(clock, 1000, 100);
+    expect(probe.starts.length).toBe(500);
+    expect(clock.pending()).toBe(1);
+    runner.stop();
+  });
+
+  it('drops the result of a removed job and never schedules it again', async () => {
+    const clock = new ManualClock();
+    const probe: Probe = { starts: [], results: [], signals: [] };
+    const runner = createRunner({ clock });
+    const id = runner.add(job(clock, probe, { outcome: () => null }));
+    await advance(clock, 50);
+    runner.remove(id);
+    expect(probe.signals[0]!.aborted).toBe(true);
+    await advance(clock, 3000);
+    expect(probe.starts).toEqual([0]);
+    expect(probe.results).toEqual([]);
+    runner.stop();
+  });
+});
