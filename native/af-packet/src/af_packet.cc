@@ -1,3 +1,119 @@
+// Minimal AF_PACKET sender: open a SOCK_RAW packet socket bound to one interface index, send whole
+// Ethernet frames (for gratuitous ARP, RFC 5227 section 3 / keepalived's vrrp_arp.c behaviour), close.
+// Sends are non-blocking and synchronous: an ARP frame fits any socket buffer, and EAGAIN is reported
+// to the caller instead of blocking the event loop.
 #include <node_api.h>
-static napi_value Init(napi_env env, napi_value exports) { return exports; }
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CHECK_NAPI(env, call)                                  \
+  do {                                                         \
+    if ((call) != napi_ok) {                                   \
+      napi_throw_error((env), "EKA_NAPI", "N-API call failed"); \
+      return nullptr;                                          \
+    }                                                          \
+  } while (0)
+
+static napi_value ThrowErrno(napi_env env, const char* what, int err) {
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
+  napi_value code, msg, error, errnoValue;
+  napi_create_string_utf8(env, "EKA_AF_PACKET", NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, code, msg, &error);
+  napi_create_int32(env, err, &errnoValue);
+  napi_set_named_property(env, error, "errno", errnoValue);
+  napi_throw(env, error);
+  return nullptr;
+}
+
+static bool GetInt32Arg(napi_env env, napi_callback_info info, size_t count, napi_value* args,
+                        size_t index, int32_t* out) {
+  napi_valuetype type;
+  if (index >= count || napi_typeof(env, args[index], &type) != napi_ok || type != napi_number) {
+    napi_throw_type_error(env, "EKA_ARG", "expected a number argument");
+    return false;
+  }
+  napi_get_value_int32(env, args[index], out);
+  return true;
+}
+
+// open(ifindex: number, protocol: number) -> fd
+static napi_value Open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  int32_t ifindex, protocol;
+  if (!GetInt32Arg(env, info, argc, args, 0, &ifindex)) return nullptr;
+  if (!GetInt32Arg(env, info, argc, args, 1, &protocol)) return nullptr;
+
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons((uint16_t)protocol));
+  if (fd < 0) return ThrowErrno(env, "socket(AF_PACKET)", errno);
+
+  struct sockaddr_ll addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sll_family = AF_PACKET;
+  addr.sll_protocol = htons((uint16_t)protocol);
+  addr.sll_ifindex = ifindex;
+  if (bind(fd, (struct sockaddr*)&addr, sizeof addr) < 0) {
+    int err = errno;
+    close(fd);
+    return ThrowErrno(env, "bind(AF_PACKET)", err);
+  }
+  napi_value result;
+  CHECK_NAPI(env, napi_create_int32(env, fd, &result));
+  return result;
+}
+
+// send(fd: number, frame: Buffer) -> bytes sent
+static napi_value Send(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  int32_t fd;
+  if (!GetInt32Arg(env, info, argc, args, 0, &fd)) return nullptr;
+  bool isBuffer = false;
+  if (argc < 2 || napi_is_buffer(env, args[1], &isBuffer) != napi_ok || !isBuffer) {
+    napi_throw_type_error(env, "EKA_ARG", "expected a Buffer frame");
+    return nullptr;
+  }
+  void* data;
+  size_t length;
+  CHECK_NAPI(env, napi_get_buffer_info(env, args[1], &data, &length));
+  ssize_t sent = send(fd, data, length, 0);
+  if (sent < 0) return ThrowErrno(env, "send(AF_PACKET)", errno);
+  napi_value result;
+  CHECK_NAPI(env, napi_create_int64(env, (int64_t)sent, &result));
+  return result;
+}
+
+// close(fd: number) -> undefined
+static napi_value Close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  int32_t fd;
+  if (!GetInt32Arg(env, info, argc, args, 0, &fd)) return nullptr;
+  if (close(fd) < 0) return ThrowErrno(env, "close(AF_PACKET)", errno);
+  return nullptr;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"open", nullptr, Open, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"send", nullptr, Send, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  CHECK_NAPI(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
+
 NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

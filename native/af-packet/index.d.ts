@@ -1,0 +1,15 @@
+/** EtherType for ARP (ETH_P_ARP, 0x0806). */
+export declare const ETH_P_ARP: number;
+
+/** An AF_PACKET SOCK_RAW socket bound to one interface; sends whole Ethernet frames. */
+export declare class PacketSocket {
+  /** Opens and binds; throws an Error with code 'EKA_AF_PACKET' and `errno` on failure. */
+  constructor(ifindex: number, protocol?: number);
+  readonly fd: number;
+  /** Sends one frame (destination MAC first); returns the bytes sent. Never blocks: EAGAIN throws. */
+  send(frame: Buffer): number;
+  /** Idempotent. */
+  close(): void;
+}
+
+export declare function openPacketSocket(ifindex: number, protocol?: number): PacketSocket;

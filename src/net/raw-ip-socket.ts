@@ -1,0 +1,255 @@
+/**
+ * EDGE: IPv4 raw socket for IP protocol 112 (VRRP), over the `raw-socket` native addon.
+ *
+ * The only file that knows how VRRP adverts travel: we write the IPv4 header ourselves
+ * (IP_HDRINCL) so the source address is `mcast_src_ip`/`unicast_src_ip` or the interface's primary
+ * address, the TTL is 255 (RFC 3768 section 5.2.3) and the TOS is 0xC0 (internetwork control, as
+ * keepalived). Received buffers start with the IPv4 header, so the caller can check the TTL
+ * (RFC 3768 section 7.1). Multicast mode joins 224.0.0.18 on the interface with `struct ip_mreqn`.
+ */
+import { createRequire } from 'node:module';
+import { addressToBytes, bytesToAddress } from '../util/ip.js';
+
+// setsockopt constants from <netinet/in.h> and <asm-generic/socket.h>.
+const SOL_SOCKET = 1;
+const SO_BINDTODEVICE = 25;
+const SO_RCVBUF = 8;
+const IPPROTO_IP = 0;
+const IP_HDRINCL = 3;
+const IP_MULTICAST_IF = 32;
+const IP_MULTICAST_TTL = 33;
+const IP_MULTICAST_LOOP = 34;
+const IP_ADD_MEMBERSHIP = 35;
+const IP_DROP_MEMBERSHIP = 36;
+
+export const IPPROTO_VRRP = 112;
+export const VRRP_MULTICAST_GROUP4 = '224.0.0.18';
+/** RFC 3768 section 5.2.3: the TTL MUST be 255. */
+export const VRRP_TTL = 255;
+/** IPTOS_PREC_INTERNETCONTROL, as keepalived sets it. */
+const VRRP_TOS = 0xc0;
+const IPV4_HEADER_LENGTH = 20;
+
+/** The subset of the untyped `raw-socket` module this adapter uses. */
+interface RawSocketModule {
+  createSocket(options: { protocol: number; addressFamily?: number; bufferSize?: number }): RawSocket;
+}
+interface RawSocket {
+  setOption(level: number, option: number, value: Buffer | number, length?: number): void;
+  send(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    address: string,
+    afterCallback: (error: Error | null, bytes: number) => void,
+  ): void;
+  on(event: 'message', fn: (buffer: Buffer, source: string) => void): void;
+  on(event: 'error', fn: (error: Error) => void): void;
+  close(): void;
+  pauseRecv(): void;
+}
+
+const require = createRequire(import.meta.url);
+let rawModule: RawSocketModule | null = null;
+function loadRawSocket(): RawSocketModule {
+  rawModule ??= require('raw-socket') as RawSocketModule;
+  return rawModule;
+}
+
+export interface VrrpSocketOptions {
+  /** Interface to bind to (SO_BINDTODEVICE) and to join the group on; null for unbound unicast. */
+  readonly interfaceName: string | null;
+  readonly ifindex: number | null;
+  /** Source address written into every IPv4 header. */
+  readonly sourceAddress: string;
+  /** Multicast group to join (224.0.0.18), or null in unicast mode. */
+  readonly multicastGroup: string | null;
+  /** TTL written into the header: 255, or `unicast_ttl` for unicast. */
+  readonly ttl: number;
+}
+
+/** One received IPv4 datagram of protocol 112, with the header fields validation needs. */
+export interface ReceivedVrrpDatagram {
+  readonly source: string;
+  readonly destination: string;
+  readonly ttl: number;
+  /** IPv4 total length as the header states it. */
+  readonly totalLength: number;
+  /** The whole datagram, IPv4 header included. */
+  readonly datagram: Buffer;
+  /** The bytes after the IPv4 header (the VRRP packet, possibly with link padding). */
+  readonly payload: Buffer;
+}
+
+/** A view of the IPv4 header of a received datagram; null when it is not a well-formed IPv4 header. */
+export function parseIpv4Header(datagram: Buffer): Omit<ReceivedVrrpDatagram, 'datagram'> | null {
+  if (datagram.length < IPV4_HEADER_LENGTH) return null;
+  const versionIhl = datagram[0]!;
+  if (versionIhl >> 4 !== 4) return null;
+  const headerLength = (versionIhl & 0x0f) * 4;
+  if (headerLength < IPV4_HEADER_LENGTH || headerLength > datagram.length) return null;
+  return {
+    ttl: datagram[8]!,
+    totalLength: datagram.readUInt16BE(2),
+    source: bytesToAddress(datagram.subarray(12, 16))!,
+    destination: bytesToAddress(datagram.subarray(16, 20))!,
+    payload: datagram.subarray(headerLength),
+  };
+}
+
+/**
+ * Builds the 20-byte IPv4 header for an advert. The kernel fills in the checksum under
+ * IP_HDRINCL; we compute it anyway so the bytes are right whatever the kernel does.
+ */
+export function buildIpv4Header(
+  source: Buffer,
+  destination: Buffer,
+  payloadLength: number,
+  ttl: number,
+  id: number,
+): Buffer {
+  const h = Buffer.alloc(IPV4_HEADER_LENGTH);
+  h[0] = 0x45; // version 4, IHL 5 words
+  h[1] = VRRP_TOS;
+  h.writeUInt16BE(IPV4_HEADER_LENGTH + payloadLength, 2);
+  h.writeUInt16BE(id & 0xffff, 4);
+  h.writeUInt16BE(0, 6); // flags and fragment offset
+  h[8] = ttl;
+  h[9] = IPPROTO_VRRP;
+  source.copy(h, 12);
+  destination.copy(h, 16);
+  let sum = 0;
+  for (let i = 0; i < IPV4_HEADER_LENGTH; i += 2) sum += h.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  h.writeUInt16BE(~sum & 0xffff, 10);
+  return h;
+}
+
+/** `struct ip_mreqn { in_addr multiaddr; in_addr address; int ifindex; }` */
+function ipMreqn(group: Buffer, local: Buffer, ifindex: number): Buffer {
+  const b = Buffer.alloc(12);
+  group.copy(b, 0);
+  local.copy(b, 4);
+  b.writeInt32LE(ifindex, 8);
+  return b;
+}
+
+export class VrrpSocketError extends Error {
+  readonly code = 'EKA_VRRP_SOCKET';
+}
+
+/**
+ * A raw protocol-112 socket for one interface (or none, for unbound unicast). Sends adverts with
+ * our own IPv4 header; delivers every received protocol-112 datagram to the listener.
+ */
+export class VrrpRawSocket {
+  private readonly socket: RawSocket;
+  private readonly source: Buffer;
+  private readonly groupBytes: Buffer | null;
+  private ipId = 0;
+  private closed = false;
+  private listener: ((d: ReceivedVrrpDatagram) => void) | null = null;
+  private errorListener: ((e: Error) => void) | null = null;
+
+  private constructor(
+    socket: RawSocket,
+    private readonly options: VrrpSocketOptions,
+  ) {
+    this.socket = socket;
+    this.source = addressToBytes(options.sourceAddress)!;
+    this.groupBytes = options.multicastGroup ? addressToBytes(options.multicastGroup) : null;
+    socket.on('message', (buffer) => this.onMessage(buffer));
+    socket.on('error', (e) => this.errorListener?.(e));
+  }
+
+  /** Opens and configures the socket; throws VrrpSocketError on any setsockopt failure. */
+  static open(options: VrrpSocketOptions): VrrpRawSocket {
+    const source = addressToBytes(options.sourceAddress);
+    if (!source || source.length !== 4) {
+      throw new VrrpSocketError(`bad IPv4 source address ${options.sourceAddress}`);
+    }
+    const socket = loadRawSocket().createSocket({ protocol: IPPROTO_VRRP, bufferSize: 65535 });
+    const step = (what: string, fn: () => void): void => {
+      try {
+        fn();
+      } catch (e) {
+        socket.close();
+        throw new VrrpSocketError(`${what}: ${(e as Error).message}`);
+      }
+    };
+    step('IP_HDRINCL', () => socket.setOption(IPPROTO_IP, IP_HDRINCL, 1));
+    step('SO_RCVBUF', () => socket.setOption(SOL_SOCKET, SO_RCVBUF, 256 * 1024));
+    if (options.interfaceName !== null) {
+      const name = Buffer.from(options.interfaceName + '\0');
+      step('SO_BINDTODEVICE', () => socket.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length));
+    }
+    if (options.multicastGroup !== null) {
+      const group = addressToBytes(options.multicastGroup);
+      if (!group || options.ifindex === null) {
+        socket.close();
+        throw new VrrpSocketError('multicast needs a group address and an interface');
+      }
+      const mreqn = ipMreqn(group, source, options.ifindex);
+      step('IP_ADD_MEMBERSHIP', () => socket.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, mreqn, mreqn.length));
+      step('IP_MULTICAST_IF', () =>
+        socket.setOption(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(Buffer.alloc(4), source, options.ifindex!), 12),
+      );
+      step('IP_MULTICAST_TTL', () => socket.setOption(IPPROTO_IP, IP_MULTICAST_TTL, VRRP_TTL));
+      // Our own adverts must not come back to us as if a peer sent them.
+      step('IP_MULTICAST_LOOP', () => socket.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0));
+    }
+    return new VrrpRawSocket(socket, options);
+  }
+
+  get sourceAddress(): string {
+    return this.options.sourceAddress;
+  }
+
+  onDatagram(fn: (d: ReceivedVrrpDatagram) => void): void {
+    this.listener = fn;
+  }
+
+  onError(fn: (e: Error) => void): void {
+    this.errorListener = fn;
+  }
+
+  /** Sends one VRRP packet to `destination` (the group, or one unicast peer). */
+  send(vrrpPacket: Buffer, destination: string): Promise<void> {
+    if (this.closed) return Promise.reject(new VrrpSocketError('send on a closed socket'));
+    const dst = addressToBytes(destination);
+    if (!dst || dst.length !== 4)
+      return Promise.reject(new VrrpSocketError(`bad destination ${destination}`));
+    // The IP ID increments and skips 0, as keepalived.
+    this.ipId = (this.ipId % 0xffff) + 1;
+    const header = buildIpv4Header(this.source, dst, vrrpPacket.length, this.options.ttl, this.ipId);
+    const datagram = Buffer.concat([header, vrrpPacket]);
+    return new Promise((resolve, reject) => {
+      this.socket.send(datagram, 0, datagram.length, destination, (error) =>
+        error ? reject(new VrrpSocketError(`sendto ${destination}: ${error.message}`)) : resolve(),
+      );
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.groupBytes !== null && this.options.ifindex !== null) {
+      try {
+        const m = ipMreqn(this.groupBytes, this.source, this.options.ifindex);
+        this.socket.setOption(IPPROTO_IP, IP_DROP_MEMBERSHIP, m, m.length);
+      } catch {
+        // The interface may be gone; closing drops the membership anyway.
+      }
+    }
+    this.socket.close();
+  }
+
+  private onMessage(buffer: Buffer): void {
+    const header = parseIpv4Header(buffer);
+    if (!header) return;
+    // The buffer is reused by raw-socket for the next read; keep our own copy.
+    const datagram = Buffer.from(buffer);
+    const view = parseIpv4Header(datagram)!;
+    this.listener?.({ ...view, datagram });
+  }
+}

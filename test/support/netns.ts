@@ -1,0 +1,266 @@
+/**
+ * Network-namespace helpers for the root tiers (netns, interop, bench). Every name a caller
+ * creates must carry its helper tag (e.g. `kts-vio-`) so parallel runs never collide; `Testbed`
+ * remembers what it made and `destroy()` removes it even when a test failed half way.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST_ENTRY = join(REPO_ROOT, 'dist', 'keepalived-ts.js');
+
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+export function hasCommand(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Prerequisites every namespace tier needs; returns what is missing. */
+export function netnsPrerequisites(extra: readonly string[] = []): string[] {
+  const missing: string[] = [];
+  if (!isRoot()) missing.push('root');
+  for (const c of ['ip', ...extra]) if (!hasCommand(c)) missing.push(c);
+  return missing;
+}
+
+export function sh(cmd: string, args: readonly string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs `ip ...`; throws with stderr on failure. */
+export function ip(...args: string[]): string {
+  return sh('ip', args);
+}
+
+/** Runs a command inside a namespace. */
+export function nsExec(ns: string, cmd: string, args: readonly string[]): string {
+  return sh('ip', ['netns', 'exec', ns, cmd, ...args]);
+}
+
+export interface Host {
+  readonly ns: string;
+  readonly ifname: string;
+  readonly address: string;
+}
+
+/**
+ * A set of namespaces joined by veth pairs (two hosts) or by a bridge namespace (more). Names are
+ * `${tag}-${suffix}`; the temp dir is under the OS temp dir with the same prefix.
+ */
+export class Testbed {
+  readonly namespaces: string[] = [];
+  readonly children = new Set<ChildProcess>();
+  readonly tempDir: string;
+
+  constructor(readonly tag: string) {
+    this.tempDir = mkdtempSync(join(tmpdir(), `${tag}-`));
+  }
+
+  addNamespace(suffix: string): string {
+    const ns = `${this.tag}-${suffix}`;
+    // A namespace left by an aborted run would make `add` fail: remove it first.
+    spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    ip('netns', 'add', ns);
+    this.namespaces.push(ns);
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+    return ns;
+  }
+
+  /**
+   * Two hosts on one veth pair, each interface renamed to `eth0`, addressed `${prefix}.N/24`.
+   * `macs` sets fixed MAC addresses so frames are easy to recognise.
+   */
+  twoHosts(prefix: string, hostSuffixes: [string, string] = ['a', 'b']): [Host, Host] {
+    const hosts = hostSuffixes.map((s) => this.addNamespace(s));
+    const left = `${this.tag.slice(0, 6)}${process.pid % 1000}x`;
+    const right = `${this.tag.slice(0, 6)}${process.pid % 1000}y`;
+    spawnSync('ip', ['link', 'del', left], { stdio: 'ignore' });
+    ip('link', 'add', left, 'type', 'veth', 'peer', 'name', right);
+    ip('link', 'set', left, 'netns', hosts[0]!);
+    ip('link', 'set', right, 'netns', hosts[1]!);
+    const out: Host[] = [];
+    [left, right].forEach((dev, i) => {
+      const ns = hosts[i]!;
+      ip('-n', ns, 'link', 'set', dev, 'name', 'eth0');
+      const address = `${prefix}.${i + 1}`;
+      ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+      ip('-n', ns, 'link', 'set', 'eth0', 'up');
+      out.push({ ns, ifname: 'eth0', address });
+    });
+    return [out[0]!, out[1]!];
+  }
+
+  /** Addresses on `dev` inside `ns`, as `a.b.c.d/len` strings. */
+  addresses(ns: string, dev = 'eth0'): string[] {
+    const json = JSON.parse(nsExec(ns, 'ip', ['-j', 'addr', 'show', 'dev', dev])) as {
+      addr_info?: { local: string; prefixlen: number; family: string; label?: string }[];
+    }[];
+    return (json[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
+  }
+
+  hasAddress(ns: string, address: string, dev = 'eth0'): boolean {
+    return this.addresses(ns, dev).some((a) => a.split('/')[0] === address);
+  }
+
+  /** Starts a long-running command in a namespace; it is killed by `destroy()`. */
+  spawnIn(ns: string, cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: env ?? process.env,
+    });
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  destroy(): void {
+    for (const child of this.children) {
+      if (child.exitCode === null && child.pid !== undefined) {
+        try {
+          child.kill('SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    for (const ns of this.namespaces) {
+      // Processes still inside (e.g. a daemon's script children) die with SIGKILL by pid.
+      const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
+      for (const pid of pids.split(/\s+/).filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    }
+    this.namespaces.length = 0;
+    rmSync(this.tempDir, { recursive: true, force: true });
+  }
+}
+
+/** Collects a child's output lines and lets a test wait for one. */
+export class LineCollector {
+  readonly lines: { at: number; text: string }[] = [];
+  private waiters: { re: RegExp; from: number; resolve: (i: number) => void }[] = [];
+
+  constructor(child: ChildProcess) {
+    let partial = '';
+    const onData = (chunk: Buffer): void => {
+      partial += chunk.toString('utf8');
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      for (const text of parts) this.push(text);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+  }
+
+  private push(text: string): void {
+    const index = this.lines.length;
+    this.lines.push({ at: performance.now(), text });
+    this.waiters = this.waiters.filter((w) => {
+      if (index >= w.from && w.re.test(text)) {
+        w.resolve(index);
+        return false;
+      }
+      return true;
+    });
+  }
+
+  /** Index of the first line at or after `from` matching `re`, or -1. */
+  find(re: RegExp, from = 0): number {
+    for (let i = from; i < this.lines.length; i++) if (re.test(this.lines[i]!.text)) return i;
+    return -1;
+  }
+
+  count(re: RegExp): number {
+    return this.lines.filter((l) => re.test(l.text)).length;
+  }
+
+  /** Resolves with the line index; rejects after `timeoutMs` naming the pattern and the output. */
+  wait(re: RegExp, timeoutMs: number, from = 0): Promise<number> {
+    const found = this.find(re, from);
+    if (found >= 0) return Promise.resolve(found);
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re}; output:\n${this.text()}`));
+      }, timeoutMs);
+      const done = (i: number): void => {
+        clearTimeout(timer);
+        resolvePromise(i);
+      };
+      this.waiters.push({ re, from, resolve: done });
+    });
+  }
+
+  text(): string {
+    return this.lines.map((l) => l.text).join('\n');
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `predicate` every `stepMs` until true; returns the time it took, or throws after `timeoutMs`. */
+export async function waitFor(
+  predicate: () => boolean,
+  timeoutMs: number,
+  what: string,
+  stepMs = 20,
+): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    if (predicate()) return performance.now() - start;
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await sleep(stepMs);
+  }
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Runs `npm run build` when dist/keepalived-ts.js is missing or older than any file in src/. */
+export function ensureBuilt(): void {
+  const stale = !existsSync(DIST_ENTRY) || statSync(DIST_ENTRY).mtimeMs < newestMtime(join(REPO_ROOT, 'src'));
+  if (stale) execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
+}
+
+/**
+ * Bundles a TypeScript harness (run as a child inside a namespace) next to node_modules so the
+ * native externals resolve. Returns the path of the .mjs file.
+ */
+export async function bundleHarness(entry: string, name: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outDir = join(REPO_ROOT, 'node_modules', '.cache', 'kts-harness');
+  mkdirSync(outDir, { recursive: true });
+  const outfile = join(outDir, `${name}-${process.pid}.mjs`);
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: ['raw-socket', 'netlink', 'unix-dgram', '@keepalived-ts/af-packet', 'pino', 'chokidar'],
+    banner: {
+      js: "import { createRequire as __ktsCreateRequire } from 'node:module';\nconst require = __ktsCreateRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  return outfile;
+}
