@@ -72,6 +72,8 @@ export interface ReceivedPacket {
   readonly ip: Ipv4Header;
   /** The VRRP fields as found; addresses/authData may be short-filled when truncated. */
   readonly advert: Advert;
+  /** The Count IP Addrs byte (RFC 3768 section 5.3.5); `advert.addresses` may be shorter when truncated. */
+  readonly addressCount: number;
   /** Checksum field as received. */
   readonly checksum: number;
   /** Bytes after the IPv4 header in the buffer as received (may include Ethernet padding). */
@@ -247,6 +249,7 @@ export function decodePacket(bytes: Uint8Array): Result<ReceivedPacket, DecodeEr
       addresses,
       authData,
     },
+    addressCount: count,
     checksum: (bytes[v + 6]! << 8) | bytes[v + 7]!,
     vrrpLength,
     bufferLength: bytes.length,

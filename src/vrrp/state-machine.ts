@@ -20,8 +20,11 @@
  */
 import type { GlobalDefs, VrrpInstance } from '../config/model.js';
 import type { VrrpCounterName } from './counters.js';
-import type { ReceivedPacket } from './packet.js';
-import type { RateLimitState } from './rate-limit.js';
+import { passwordAuthData, type ReceivedPacket } from './packet.js';
+import { emptyRateLimit, rateLimitDecision, type RateLimitState } from './rate-limit.js';
+import { advertIntervalMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
+import { validateAdvert, type Verdict } from './validate.js';
+import { compareAddresses } from '../util/ip.js';
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 /** State names as keepalived prints them. */
@@ -41,7 +44,9 @@ export type TimerName =
   /** Master: second gratuitous ARP burst after garp_master_delay. */
   | 'garp-delay'
   /** Master: periodic gratuitous ARP refresh (garp_master_refresh). */
-  | 'garp-refresh';
+  | 'garp-refresh'
+  /** Master: second burst after a lower-priority advert (garp_lower_prio_delay). */
+  | 'garp-lower-prio';
 
 export type AuthParams =
   | { readonly type: 'none' }
@@ -105,6 +110,8 @@ export interface InstanceState {
   readonly masterPriority: number | null;
   /** preempt_delay: time after which lower-priority adverts are discarded (null = not started). */
   readonly preemptDeadline: number | null;
+  /** Monotonic ms when the armed master-down timer fires (BACKUP), else null. */
+  readonly masterDownAt: number | null;
   /** Error kinds logged since the last state change (keepalived logs each once). */
   readonly rateLimit: RateLimitState;
 }
@@ -112,7 +119,16 @@ export interface InstanceState {
 export type Event =
   | { readonly kind: 'startup'; readonly now: number }
   | { readonly kind: 'packet'; readonly packet: ReceivedPacket; readonly now: number }
-  | { readonly kind: 'timer'; readonly timer: TimerName; readonly now: number }
+  | {
+      readonly kind: 'timer';
+      readonly timer: TimerName;
+      readonly now: number;
+      /**
+       * Sync-group members only: `canGoToMaster` from sync-group.ts, asked when the
+       * master-down timer fires. Omitted (or true) for instances outside a group.
+       */
+      readonly syncAllowsMaster?: boolean;
+    }
   | {
       readonly kind: 'tracking';
       /** Effective priority from tracking.ts (ignored for an owner). */
@@ -161,12 +177,483 @@ export interface Step {
   readonly actions: readonly Action[];
 }
 
-export declare function paramsFromConfig(
+const OWNER_PRIORITY = 255;
+const STOP_PRIORITY = 0;
+const ALL_TIMERS: readonly TimerName[] = [
+  'master-down',
+  'advert',
+  'garp-delay',
+  'garp-refresh',
+  'garp-lower-prio',
+];
+const MASTER_TIMERS: readonly TimerName[] = ['advert', 'garp-delay', 'garp-refresh', 'garp-lower-prio'];
+
+const ms = (seconds: number): number => Math.round(seconds * 1000);
+
+/** Derives the reducer's parameters from the config model (defaults were applied by the schema). */
+export function paramsFromConfig(
   instance: VrrpInstance,
   globals: GlobalDefs,
   sourceAddress: string,
-): InstanceParams;
+): InstanceParams {
+  const auth: AuthParams =
+    instance.authentication === null
+      ? { type: 'none' }
+      : instance.authentication.type === 'PASS'
+        ? { type: 'pass', authData: passwordAuthData(instance.authentication.password) }
+        : { type: 'ah' };
+  const unicastPeers = instance.unicastPeers.map((p) => ({
+    address: p.address,
+    minTtl: p.minTtl ?? 0,
+    maxTtl: p.maxTtl ?? 255,
+  }));
+  const ttlRange = instance.unicastPeers.some((p) => p.minTtl !== null || p.maxTtl !== null);
+  return {
+    name: instance.name,
+    vrid: instance.virtualRouterId,
+    basePriority: instance.priority,
+    // VRRPv2 carries whole seconds, 1..255 (keepalived rounds with a config error).
+    advertIntSec: Math.min(255, Math.max(1, Math.round(instance.advertInt))),
+    initialState: instance.state,
+    // `state MASTER` clears nopreempt and preempt_delay (keepalived-behaviour.md section 1.3).
+    nopreempt: instance.state === 'MASTER' ? false : instance.nopreempt,
+    preemptDelayMs: instance.state === 'MASTER' ? 0 : ms(instance.preemptDelay),
+    auth,
+    vipAddresses: instance.vips.filter((v) => v.family === 'inet').map((v) => v.address),
+    sourceAddress,
+    multicast: instance.unicastPeers.length === 0,
+    unicastPeers,
+    checkUnicastSrc: instance.checkUnicastSrc || globals.vrrpCheckUnicastSrc || ttlRange,
+    downTimerAdverts: instance.downTimerAdverts,
+    lowerPrioNoAdvert: instance.lowerPrioNoAdvert,
+    higherPrioSendAdvert: instance.higherPrioSendAdvert,
+    skipCheckAdvAddr: instance.skipCheckAdvAddr,
+    garp: {
+      masterDelayMs: ms(instance.garp.masterDelay),
+      masterRepeat: instance.garp.masterRepeat,
+      lowerPrioDelayMs: ms(instance.garp.lowerPrioDelay),
+      lowerPrioRepeat: instance.garp.lowerPrioRepeat,
+      masterRefreshMs: ms(instance.garp.masterRefresh),
+      masterRefreshRepeat: instance.garp.masterRefreshRepeat,
+      intervalMs: ms(instance.garp.interval),
+    },
+    syncGroup: instance.syncGroup,
+  };
+}
 
-export declare function initialState(params: InstanceParams): InstanceState;
+export function initialState(params: InstanceParams): InstanceState {
+  return {
+    state: 'INIT',
+    wantState: params.initialState,
+    effectivePriority: params.basePriority,
+    fault: null,
+    masterAddress: null,
+    masterPriority: null,
+    preemptDeadline: null,
+    masterDownAt: null,
+    rateLimit: emptyRateLimit(),
+  };
+}
 
-export declare function reduce(params: InstanceParams, state: InstanceState, event: Event): Step;
+/** Mutable working context of one reduce call; the reducer stays pure from the outside. */
+interface Ctx {
+  readonly p: InstanceParams;
+  readonly now: number;
+  s: InstanceState;
+  readonly actions: Action[];
+}
+
+function log(ctx: Ctx, level: LogLevel, message: string): void {
+  ctx.actions.push({ kind: 'log', level, message });
+}
+
+function count(ctx: Ctx, counter: VrrpCounterName): void {
+  ctx.actions.push({ kind: 'count', counter });
+}
+
+function arm(ctx: Ctx, timer: TimerName, delay: number): void {
+  const at = Math.max(0, delay);
+  ctx.actions.push({ kind: 'arm-timer', timer, ms: at });
+  if (timer === 'master-down') ctx.s = { ...ctx.s, masterDownAt: ctx.now + at };
+}
+
+function cancel(ctx: Ctx, timers: readonly TimerName[]): void {
+  for (const timer of timers) ctx.actions.push({ kind: 'cancel-timer', timer });
+  if (timers.includes('master-down')) ctx.s = { ...ctx.s, masterDownAt: null };
+}
+
+function masterDown(ctx: Ctx): number {
+  return masterDownIntervalMs(ctx.p.advertIntSec, ctx.s.effectivePriority, ctx.p.downTimerAdverts);
+}
+
+function sendAdvert(ctx: Ctx, priority: number): void {
+  ctx.actions.push({ kind: 'send-advert', priority });
+  count(ctx, 'advert_sent');
+  if (priority === STOP_PRIORITY) {
+    count(ctx, 'pri_zero_sent');
+    log(ctx, 'detail', `(${ctx.p.name}) sent 0 priority`);
+  }
+}
+
+/** Emits the counters and the rate-limited log line of a validation verdict. */
+function applyVerdict(ctx: Ctx, verdict: Verdict): void {
+  for (const counter of verdict.counters) count(ctx, counter);
+  if (verdict.log) {
+    const decision = rateLimitDecision(ctx.s.rateLimit, verdict.log.error);
+    ctx.s = { ...ctx.s, rateLimit: decision.state };
+    if (decision.log) log(ctx, 'info', verdict.log.message);
+  }
+}
+
+/**
+ * The one transition function: every state change goes through here, which emits the entry
+ * actions in keepalived's order, the log line, counters, notify and `state-changed`.
+ */
+function changeState(ctx: Ctx, to: VrrpState, reason: string): void {
+  const from = ctx.s.state;
+  const name = ctx.p.name;
+  if (from === to) return;
+  // keepalived clears the rate-limited error flags on every state change.
+  ctx.s = { ...ctx.s, state: to, rateLimit: emptyRateLimit() };
+  switch (to) {
+    case 'MASTER': {
+      // RFC 3768 section 6.4.2 / keepalived become_master: advert first (so the old master
+      // drops its VIPs before our GARPs), then log, VIPs, GARP burst, notify.
+      cancel(ctx, ['master-down']);
+      sendAdvert(ctx, ctx.s.effectivePriority);
+      log(ctx, 'info', `(${name}) Entering MASTER STATE`);
+      count(ctx, 'become_master');
+      ctx.actions.push({ kind: 'add-vips' });
+      const g = ctx.p.garp;
+      ctx.actions.push({
+        kind: 'send-garp',
+        reason: 'master',
+        repeat: g.masterRepeat,
+        intervalMs: g.intervalMs,
+      });
+      if (g.masterDelayMs > 0) arm(ctx, 'garp-delay', g.masterDelayMs);
+      if (g.masterRefreshMs > 0) arm(ctx, 'garp-refresh', g.masterDelayMs + g.masterRefreshMs);
+      ctx.actions.push({ kind: 'run-notify', state: 'MASTER', priority: ctx.s.effectivePriority });
+      arm(ctx, 'advert', advertIntervalMs(ctx.p.advertIntSec));
+      ctx.s = { ...ctx.s, wantState: 'MASTER', preemptDeadline: null };
+      break;
+    }
+    case 'BACKUP': {
+      log(ctx, 'info', `(${name}) Entering BACKUP STATE${from === 'INIT' ? ' (init)' : ''}`);
+      if (from === 'MASTER') {
+        ctx.actions.push({ kind: 'remove-vips' });
+        cancel(ctx, MASTER_TIMERS);
+        count(ctx, 'release_master');
+      }
+      ctx.actions.push({ kind: 'run-notify', state: 'BACKUP', priority: ctx.s.effectivePriority });
+      ctx.s = { ...ctx.s, wantState: 'BACKUP', preemptDeadline: null };
+      arm(ctx, 'master-down', masterDown(ctx));
+      break;
+    }
+    case 'FAULT': {
+      log(ctx, 'info', `(${name}) Entering FAULT STATE${from === 'INIT' ? ' (init)' : ''}`);
+      if (from === 'MASTER') {
+        // keepalived-behaviour.md section 3.4: a master entering FAULT sends priority 0.
+        sendAdvert(ctx, STOP_PRIORITY);
+        ctx.actions.push({ kind: 'remove-vips' });
+        cancel(ctx, MASTER_TIMERS);
+        count(ctx, 'release_master');
+      } else {
+        cancel(ctx, ['master-down']);
+      }
+      ctx.actions.push({ kind: 'run-notify', state: 'FAULT', priority: ctx.s.effectivePriority });
+      ctx.s = { ...ctx.s, wantState: 'FAULT', masterAddress: null, masterPriority: null };
+      break;
+    }
+    case 'STOP': {
+      if (from === 'MASTER') {
+        // RFC 3768 section 6.4.3 (Shutdown): "Send an ADVERTISEMENT with Priority = 0".
+        sendAdvert(ctx, STOP_PRIORITY);
+        ctx.actions.push({ kind: 'remove-vips' });
+      }
+      cancel(ctx, ALL_TIMERS);
+      ctx.actions.push({ kind: 'run-notify', state: 'STOP', priority: ctx.s.effectivePriority });
+      ctx.s = { ...ctx.s, wantState: 'STOP' };
+      break;
+    }
+    case 'INIT':
+      throw new Error(`changeState to INIT from ${from} (this is a bug)`);
+  }
+  ctx.actions.push({ kind: 'state-changed', from, to, reason });
+}
+
+/** State an instance returns to when it is allowed to run (startup, fault cleared). */
+function goUp(ctx: Ctx, reason: string): void {
+  const owner = ctx.p.basePriority === OWNER_PRIORITY;
+  // keepalived-behaviour.md section 3.4: owner with `state MASTER` takes over at once
+  // (RFC 3768 section 6.4.1: "If the Priority = 255 ... transition to the {Master} state").
+  if (owner && ctx.p.initialState === 'MASTER') changeState(ctx, 'MASTER', reason);
+  else changeState(ctx, 'BACKUP', reason);
+}
+
+function onStartup(ctx: Ctx): void {
+  if (ctx.s.state !== 'INIT') return;
+  if (ctx.s.fault !== null) changeState(ctx, 'FAULT', 'init');
+  else goUp(ctx, 'init');
+}
+
+function onTimer(ctx: Ctx, event: Extract<Event, { kind: 'timer' }>): void {
+  const g = ctx.p.garp;
+  switch (event.timer) {
+    case 'master-down':
+      if (ctx.s.state !== 'BACKUP') return; // stale expiry after a transition
+      if (event.syncAllowsMaster === false) {
+        // Sync group: wait for the other members to want MASTER too (keepalived re-arms).
+        ctx.s = { ...ctx.s, wantState: 'MASTER' };
+        arm(ctx, 'master-down', masterDown(ctx));
+        return;
+      }
+      // RFC 3768 section 6.4.2: "If the Master_Down_Timer fires ... Transition to the {Master} state".
+      log(ctx, 'detail', `(${ctx.p.name}) Receive advertisement timeout`);
+      changeState(ctx, 'MASTER', 'master-down-timeout');
+      return;
+    case 'advert':
+      if (ctx.s.state !== 'MASTER') return;
+      // RFC 3768 section 6.4.3: "If the Adver_Timer fires ... Send an ADVERTISEMENT".
+      sendAdvert(ctx, ctx.s.effectivePriority);
+      arm(ctx, 'advert', advertIntervalMs(ctx.p.advertIntSec));
+      return;
+    case 'garp-delay':
+      if (ctx.s.state !== 'MASTER') return;
+      ctx.actions.push({
+        kind: 'send-garp',
+        reason: 'master',
+        repeat: g.masterRepeat,
+        intervalMs: g.intervalMs,
+      });
+      return;
+    case 'garp-refresh':
+      if (ctx.s.state !== 'MASTER') return;
+      ctx.actions.push({
+        kind: 'send-garp',
+        reason: 'refresh',
+        repeat: g.masterRefreshRepeat,
+        intervalMs: g.intervalMs,
+      });
+      arm(ctx, 'garp-refresh', g.masterRefreshMs);
+      return;
+    case 'garp-lower-prio':
+      if (ctx.s.state !== 'MASTER') return;
+      ctx.actions.push({
+        kind: 'send-garp',
+        reason: 'lower-prio',
+        repeat: g.lowerPrioRepeat,
+        intervalMs: g.intervalMs,
+      });
+      return;
+  }
+}
+
+function onBackupPacket(ctx: Ctx, packet: ReceivedPacket): void {
+  const { advert, ip } = packet;
+  const name = ctx.p.name;
+  const from = ip.source;
+  const masterChange = ctx.s.masterAddress !== from;
+  const verdict = validateAdvert(packet, ctx.p, { checkAddresses: masterChange || !ctx.p.skipCheckAdvAddr });
+  applyVerdict(ctx, verdict);
+  // RFC 3768 section 7.1: a discarded packet changes nothing, so the down timer keeps running.
+  if (verdict.kind === 'drop') return;
+  // Reset only once accepted, so spoofed rejects cannot defeat the rate limiting.
+  if (masterChange) ctx.s = { ...ctx.s, rateLimit: emptyRateLimit() };
+
+  const ours = ctx.s.effectivePriority;
+  const prio = advert.priority;
+  const delay = ctx.p.preemptDelayMs;
+  if (prio === 0) {
+    // RFC 3768 section 6.4.2: "If the Priority in the ADVERTISEMENT is zero, then: Set the
+    // Master_Down_Timer to Skew_Time".
+    log(ctx, 'detail', `(${name}) Backup received priority 0 advertisement`);
+    arm(ctx, 'master-down', skewTimeMs(ours));
+    return;
+  }
+  const preemptDelayRunning =
+    delay > 0 && (ctx.s.preemptDeadline === null || ctx.s.preemptDeadline > ctx.now);
+  if (ctx.p.nopreempt || prio >= ours || preemptDelayRunning) {
+    // RFC 3768 section 6.4.2: "If Preempt_Mode is False, or If the Priority in the ADVERTISEMENT
+    // is greater than or equal to the local Priority, then: Reset the Master_Down_Timer".
+    arm(ctx, 'master-down', masterDown(ctx));
+    let preemptDeadline = ctx.s.preemptDeadline;
+    if (delay > 0) {
+      if (prio >= ours) {
+        if (preemptDeadline !== null) log(ctx, 'detail', `(${name}) stop preempt delay`);
+        preemptDeadline = null;
+      } else if (preemptDeadline === null) {
+        log(ctx, 'detail', `(${name}) start preempt delay (${(delay / 1000).toFixed(6)})`);
+        preemptDeadline = ctx.now + delay;
+      }
+    }
+    ctx.s = { ...ctx.s, masterAddress: from, masterPriority: prio, preemptDeadline, wantState: 'BACKUP' };
+    return;
+  }
+  // RFC 3768 section 6.4.2: "Otherwise: Discard the ADVERTISEMENT" - we take over when the
+  // running down timer fires.
+  log(ctx, 'info', `(${name}) received lower priority (${prio}) advert from ${from} - discarding`);
+  ctx.s = { ...ctx.s, masterAddress: from };
+}
+
+function onMasterPacket(ctx: Ctx, packet: ReceivedPacket): void {
+  const { advert, ip } = packet;
+  const name = ctx.p.name;
+  const from = ip.source;
+  const verdict = validateAdvert(packet, ctx.p, { checkAddresses: true });
+  applyVerdict(ctx, verdict);
+  if (verdict.kind === 'drop') return;
+
+  const ours = ctx.s.effectivePriority;
+  const prio = advert.priority;
+  const cmp = Math.sign(compareAddresses(from, ctx.p.sourceAddress));
+  const advertTimer = (): void => arm(ctx, 'advert', advertIntervalMs(ctx.p.advertIntSec));
+
+  if (prio === 0 || (ctx.p.higherPrioSendAdvert && (prio > ours || (prio === ours && cmp > 0)))) {
+    // RFC 3768 section 6.4.3: "If the Priority in the ADVERTISEMENT is zero, then: Send an
+    // ADVERTISEMENT, Reset the Adver_Timer".
+    sendAdvert(ctx, ours);
+    advertTimer();
+    if (prio === 0) {
+      log(ctx, 'detail', `(${name}) Master received priority 0 message`);
+      return;
+    }
+  }
+
+  if (prio === ours) {
+    if (cmp === 0) {
+      log(
+        ctx,
+        'info',
+        `(${name}) WARNING - equal priority advert received from remote host with our IP address.`,
+      );
+      return;
+    }
+    if (ours === OWNER_PRIORITY && cmp > 0) {
+      log(
+        ctx,
+        'info',
+        `(${name}) CONFIGURATION ERROR: local instance and ${from} are both configured as address owner, please resolve`,
+      );
+    }
+  }
+
+  if (prio < ours || (prio === ours && cmp < 0)) {
+    // RFC 3768 section 6.4.3: lower priority (or equal with a lower address) is discarded;
+    // keepalived also re-advertises and re-ARPs at once ("forcing new election").
+    const forcing = ctx.p.lowerPrioNoAdvert ? '' : ', forcing new election';
+    log(
+      ctx,
+      'info',
+      `(${name}) Received advert from ${from} with lower priority ${prio}, ours ${ours}${forcing}`,
+    );
+    if (!ctx.p.lowerPrioNoAdvert) {
+      sendAdvert(ctx, ours);
+      advertTimer();
+    }
+    const g = ctx.p.garp;
+    if (g.lowerPrioRepeat > 0) {
+      ctx.actions.push({
+        kind: 'send-garp',
+        reason: 'lower-prio',
+        repeat: g.lowerPrioRepeat,
+        intervalMs: g.intervalMs,
+      });
+      if (g.lowerPrioDelayMs > 0) arm(ctx, 'garp-lower-prio', g.lowerPrioDelayMs);
+    }
+    ctx.actions.push({ kind: 'run-notify', state: 'MASTER_RX_LOWER_PRI', priority: ours });
+    return;
+  }
+
+  // RFC 3768 section 6.4.3: "If the Priority in the ADVERTISEMENT is greater than the local
+  // Priority, or ... equal and the primary IP Address of the sender is greater than the local
+  // primary IP Address, then: Cancel Adver_Timer, Set Master_Down_Timer, Transition to {Backup}".
+  if (prio > ours && ctx.p.basePriority !== OWNER_PRIORITY) {
+    log(
+      ctx,
+      'info',
+      `(${name}) Master received advert from ${from} with higher priority ${prio}, ours ${ours}`,
+    );
+  } else {
+    log(
+      ctx,
+      'info',
+      `(${name}) Master received advert from ${from} with same priority ${prio} but higher IP address than ours`,
+    );
+  }
+  ctx.s = { ...ctx.s, masterAddress: from, masterPriority: prio };
+  changeState(ctx, 'BACKUP', 'higher-priority-advert');
+}
+
+function onTracking(ctx: Ctx, event: Extract<Event, { kind: 'tracking' }>): void {
+  const owner = ctx.p.basePriority === OWNER_PRIORITY;
+  const newPriority = owner
+    ? OWNER_PRIORITY
+    : Math.min(254, Math.max(1, Math.round(event.effectivePriority)));
+  const old = ctx.s.effectivePriority;
+  if (newPriority !== old) {
+    log(ctx, 'info', `(${ctx.p.name}) Changing effective priority from ${old} to ${newPriority}`);
+    const oldDown = masterDown(ctx);
+    ctx.s = { ...ctx.s, effectivePriority: newPriority };
+    // keepalived moves a running down timer by the change of Skew_Time.
+    if (ctx.s.state === 'BACKUP' && ctx.s.masterDownAt !== null) {
+      arm(ctx, 'master-down', ctx.s.masterDownAt + (masterDown(ctx) - oldDown) - ctx.now);
+    }
+  }
+  if (event.fault !== null && ctx.s.fault === null) {
+    ctx.s = { ...ctx.s, fault: event.fault };
+    if (ctx.s.state === 'MASTER' || ctx.s.state === 'BACKUP')
+      changeState(ctx, 'FAULT', `fault: ${event.fault}`);
+  } else if (event.fault === null && ctx.s.fault !== null) {
+    ctx.s = { ...ctx.s, fault: null };
+    if (ctx.s.state === 'FAULT') goUp(ctx, 'fault-cleared');
+  } else if (event.fault !== null) {
+    ctx.s = { ...ctx.s, fault: event.fault };
+  }
+}
+
+function onSync(ctx: Ctx, event: Extract<Event, { kind: 'sync' }>): void {
+  const state = ctx.s.state;
+  const reason = `sync-group ${event.group}`;
+  switch (event.to) {
+    case 'MASTER':
+      if (state === 'BACKUP' || (state === 'FAULT' && ctx.s.fault === null))
+        changeState(ctx, 'MASTER', reason);
+      return;
+    case 'BACKUP':
+      if (state === 'MASTER' || (state === 'FAULT' && ctx.s.fault === null))
+        changeState(ctx, 'BACKUP', reason);
+      return;
+    case 'FAULT':
+      if (state === 'MASTER' || state === 'BACKUP') changeState(ctx, 'FAULT', reason);
+      return;
+  }
+}
+
+/** The reducer: pure, total over (state, event); unknown combinations are no-ops. */
+export function reduce(params: InstanceParams, state: InstanceState, event: Event): Step {
+  const ctx: Ctx = { p: params, now: event.now, s: state, actions: [] };
+  switch (event.kind) {
+    case 'startup':
+      onStartup(ctx);
+      break;
+    case 'timer':
+      onTimer(ctx, event);
+      break;
+    case 'packet':
+      // INIT, FAULT and STOP ignore adverts (keepalived reads nothing for them).
+      if (ctx.s.state === 'BACKUP') onBackupPacket(ctx, event.packet);
+      else if (ctx.s.state === 'MASTER') onMasterPacket(ctx, event.packet);
+      break;
+    case 'tracking':
+      if (ctx.s.state !== 'STOP') onTracking(ctx, event);
+      break;
+    case 'sync':
+      onSync(ctx, event);
+      break;
+    case 'stop':
+      if (ctx.s.state !== 'STOP') changeState(ctx, 'STOP', 'stop');
+      break;
+  }
+  return { state: ctx.s, actions: ctx.actions };
+}

@@ -1,0 +1,325 @@
+/**
+ * SHELL for one VRRP instance: turns received datagrams, timer expiries, tracking results and
+ * sync-group commands into reducer events (state-machine.ts), and runs the actions the reducer
+ * returns through the ports (ports.ts). It makes no protocol decision of its own.
+ *
+ * Ordering: timers, logs, counters and state-change events run at once; adverts, VIP changes,
+ * gratuitous ARPs and notify scripts go through one per-instance I/O chain so they happen in
+ * the reducer's order (RFC 3768 section 6.4.1: advert, then ARP; keepalived: advert, VIPs, GARP,
+ * notify), without ever blocking the event loop.
+ */
+import type { VrrpInstance } from '../config/model.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { bumpCounter, emptyCounters, type VrrpCounters } from './counters.js';
+import {
+  AUTH_TYPE_AH,
+  AUTH_TYPE_NONE,
+  AUTH_TYPE_PASS,
+  decodePacket,
+  encodeAdvert,
+  VRRP_TYPE_ADVERTISEMENT,
+  VRRP_VERSION,
+} from './packet.js';
+import type { GarpSender, Notifier, VipManager, VrrpIo } from './ports.js';
+import {
+  initialState,
+  reduce,
+  type Action,
+  type Event,
+  type InstanceParams,
+  type InstanceState,
+  type NotifyState,
+  type TimerName,
+  type VrrpState,
+} from './state-machine.js';
+
+export interface InstanceDeps {
+  readonly clock: Clock;
+  readonly io: VrrpIo;
+  readonly vips: VipManager;
+  readonly garp: GarpSender;
+  readonly notifier: Notifier;
+  readonly logger: Logger;
+}
+
+export interface StateChange {
+  readonly instance: string;
+  readonly from: VrrpState;
+  readonly to: VrrpState;
+  readonly reason: string;
+  readonly priority: number;
+}
+
+export interface InstanceStatus {
+  readonly name: string;
+  readonly state: VrrpState;
+  readonly wantState: VrrpState;
+  readonly effectivePriority: number;
+  readonly basePriority: number;
+  readonly masterAddress: string | null;
+  readonly counters: VrrpCounters;
+}
+
+/** keepalived's notify_* script per state. */
+function specificNotify(config: VrrpInstance, state: NotifyState) {
+  switch (state) {
+    case 'MASTER':
+      return config.notify.master;
+    case 'BACKUP':
+      return config.notify.backup;
+    case 'FAULT':
+      return config.notify.fault;
+    case 'STOP':
+      return config.notify.stop;
+    case 'MASTER_RX_LOWER_PRI':
+      return config.notify.masterRxLowerPri;
+  }
+}
+
+export class VrrpInstanceShell {
+  private state: InstanceState;
+  private counters: VrrpCounters = emptyCounters();
+  private readonly timers = new Map<TimerName, TimerHandle>();
+  private readonly garpTimers = new Set<TimerHandle>();
+  private chain: Promise<void> = Promise.resolve();
+  private readonly pendingNotifies = new Set<Promise<void>>();
+  private readonly listeners: ((c: StateChange) => void)[] = [];
+  private stopping = false;
+  private stopped = false;
+  /** -V/--dont-release-vrrp: on stop, keep VIPs and send no priority-0 advert. */
+  private keepVipsOnStop = false;
+  private readonly authType: number;
+  private readonly authData: Uint8Array;
+
+  constructor(
+    readonly config: VrrpInstance,
+    readonly params: InstanceParams,
+    private readonly deps: InstanceDeps,
+  ) {
+    this.state = initialState(params);
+    this.authType =
+      params.auth.type === 'pass'
+        ? AUTH_TYPE_PASS
+        : params.auth.type === 'ah'
+          ? AUTH_TYPE_AH
+          : AUTH_TYPE_NONE;
+    this.authData = params.auth.type === 'pass' ? params.auth.authData : new Uint8Array(8);
+  }
+
+  get name(): string {
+    return this.params.name;
+  }
+
+  get currentState(): VrrpState {
+    return this.state.state;
+  }
+
+  get wantState(): VrrpState {
+    return this.state.wantState;
+  }
+
+  onStateChange(fn: (c: StateChange) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Starts receiving and feeds the startup event (INIT -> BACKUP/FAULT, or MASTER for an owner). */
+  start(): void {
+    this.deps.io.onDatagram((d) => this.onDatagram(d));
+    this.dispatch({ kind: 'startup', now: this.deps.clock.now() });
+  }
+
+  onDatagram(datagram: Buffer): void {
+    if (this.stopped) return;
+    const decoded = decodePacket(datagram);
+    if (!decoded.ok) {
+      this.deps.logger.debug(`(${this.name}) ignoring datagram: ${decoded.error.reason}`);
+      return;
+    }
+    if (decoded.value.advert.vrid !== this.params.vrid) return;
+    this.dispatch({ kind: 'packet', packet: decoded.value, now: this.deps.clock.now() });
+  }
+
+  /** New tracking result: effective priority and fault reason (tracking.ts). */
+  setTracking(effectivePriority: number, fault: string | null): void {
+    if (this.stopped) return;
+    this.dispatch({ kind: 'tracking', effectivePriority, fault, now: this.deps.clock.now() });
+  }
+
+  /** A sync-group command (sync-group.ts). */
+  sync(group: string, to: 'MASTER' | 'BACKUP' | 'FAULT'): void {
+    if (this.stopped) return;
+    this.dispatch({ kind: 'sync', group, to, now: this.deps.clock.now() });
+  }
+
+  /**
+   * Graceful stop: the reducer's stop actions (priority-0 advert and VIP removal when MASTER,
+   * notify_stop), then waits for the I/O chain and the stop notify scripts.
+   */
+  async stop(options: { readonly keepVips?: boolean } = {}): Promise<void> {
+    if (this.stopped || this.stopping) return;
+    this.keepVipsOnStop = options.keepVips === true;
+    this.stopping = true;
+    this.dispatch({ kind: 'stop', now: this.deps.clock.now() });
+    this.stopped = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    for (const t of this.garpTimers) t.cancel();
+    this.garpTimers.clear();
+    await this.chain;
+    await Promise.all([...this.pendingNotifies]);
+    this.deps.io.close();
+  }
+
+  status(): InstanceStatus {
+    return {
+      name: this.name,
+      state: this.state.state,
+      wantState: this.state.wantState,
+      effectivePriority: this.state.effectivePriority,
+      basePriority: this.params.basePriority,
+      masterAddress: this.state.masterAddress,
+      counters: this.counters,
+    };
+  }
+
+  /** Feeds one event to the reducer and runs its actions. */
+  private dispatch(event: Event): void {
+    const step = reduce(this.params, this.state, event);
+    this.state = step.state;
+    for (const action of step.actions) this.run(action);
+  }
+
+  private enqueue(what: string, fn: () => Promise<void> | void): void {
+    this.chain = this.chain.then(fn).catch((e: unknown) => {
+      this.deps.logger.error(`(${this.name}) ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
+
+  private run(action: Action): void {
+    switch (action.kind) {
+      case 'send-advert': {
+        if (this.stopping && this.keepVipsOnStop) return;
+        const message = encodeAdvert({
+          version: VRRP_VERSION,
+          type: VRRP_TYPE_ADVERTISEMENT,
+          vrid: this.params.vrid,
+          priority: action.priority,
+          authType: this.authType,
+          advertInt: this.params.advertIntSec,
+          addresses: this.params.vipAddresses,
+          authData: this.authData,
+        });
+        this.enqueue('sending advert', () => this.deps.io.send(message));
+        return;
+      }
+      case 'add-vips':
+        this.enqueue('setting VIPs', async () => {
+          this.deps.logger.detail(`(${this.name}) setting VIPs.`);
+          const all = [...this.config.vips, ...this.config.excludedVips];
+          const a = await this.deps.vips.addAddresses(all);
+          const r = await this.deps.vips.addRoutes(this.config.virtualRoutes, this.config.interface);
+          for (const e of [...a.errors, ...r.errors]) this.deps.logger.error(`(${this.name}) ${e}`);
+        });
+        return;
+      case 'remove-vips':
+        if (this.stopping && this.keepVipsOnStop) return;
+        this.enqueue('removing VIPs', async () => {
+          this.deps.logger.detail(`(${this.name}) removing VIPs.`);
+          const r = await this.deps.vips.removeRoutes(this.config.virtualRoutes, this.config.interface);
+          const all = [...this.config.vips, ...this.config.excludedVips];
+          const a = await this.deps.vips.removeAddresses(all);
+          for (const e of [...r.errors, ...a.errors]) this.deps.logger.error(`(${this.name}) ${e}`);
+        });
+        return;
+      case 'send-garp':
+        this.enqueue('sending gratuitous ARPs', () => this.garpBurst(action.repeat, action.intervalMs));
+        return;
+      case 'arm-timer': {
+        this.timers.get(action.timer)?.cancel();
+        const timer = action.timer;
+        this.timers.set(
+          timer,
+          this.deps.clock.setTimer(action.ms, () => {
+            this.timers.delete(timer);
+            if (!this.stopped) this.dispatch({ kind: 'timer', timer, now: this.deps.clock.now() });
+          }),
+        );
+        return;
+      }
+      case 'cancel-timer':
+        this.timers.get(action.timer)?.cancel();
+        this.timers.delete(action.timer);
+        return;
+      case 'run-notify': {
+        const specific = specificNotify(this.config, action.state);
+        // The generic `notify` is not called for the master-rx-lower-priority event (keepalived).
+        const generic = action.state === 'MASTER_RX_LOWER_PRI' ? null : this.config.notify.generic;
+        if (specific === null && generic === null) return;
+        const state = action.state;
+        const priority = action.priority;
+        this.enqueue('notify', () => {
+          const p = this.deps.notifier
+            .notify('INSTANCE', this.name, state, priority, { specific, generic })
+            .finally(() => this.pendingNotifies.delete(p));
+          this.pendingNotifies.add(p);
+        });
+        return;
+      }
+      case 'log':
+        this.deps.logger[action.level](action.message);
+        return;
+      case 'count':
+        this.counters = bumpCounter(this.counters, action.counter);
+        return;
+      case 'state-changed': {
+        const change: StateChange = {
+          instance: this.name,
+          from: action.from,
+          to: action.to,
+          reason: action.reason,
+          priority: this.state.effectivePriority,
+        };
+        for (const fn of this.listeners) fn(change);
+        return;
+      }
+    }
+  }
+
+  /**
+   * One burst: `repeat` gratuitous ARPs per IPv4 VIP (and eVIP), `intervalMs` apart
+   * (vrrp_garp_interval; 0 sends them back to back).
+   */
+  private garpBurst(repeat: number, intervalMs: number): void {
+    const vips = [...this.config.vips, ...this.config.excludedVips].filter((v) => v.family === 'inet');
+    for (const vip of vips) {
+      this.deps.logger.detail(
+        `(${this.name}) Sending/queueing gratuitous ARPs on ${vip.dev} for ${vip.address}`,
+      );
+    }
+    const sendRound = (): void => {
+      for (const vip of vips) {
+        try {
+          this.deps.garp.sendGarp(vip.dev, vip.address);
+          this.deps.logger.detail(`Sending gratuitous ARP on ${vip.dev} for ${vip.address}`);
+        } catch (e) {
+          this.deps.logger.error(
+            `(${this.name}) gratuitous ARP on ${vip.dev} for ${vip.address} failed: ${(e as Error).message}`,
+          );
+        }
+      }
+    };
+    if (intervalMs <= 0) {
+      for (let i = 0; i < repeat; i++) sendRound();
+      return;
+    }
+    sendRound();
+    for (let i = 1; i < repeat; i++) {
+      const handle = this.deps.clock.setTimer(i * intervalMs, () => {
+        this.garpTimers.delete(handle);
+        sendRound();
+      });
+      this.garpTimers.add(handle);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The ports the VRRP shell talks through. vrrp/ owns these interfaces; the daemon builds
+ * implementations from net/ adapters (which satisfy them structurally, without importing vrrp/),
+ * and unit tests use in-memory fakes.
+ */
+import type { ScriptSpec, VirtualRoute, Vip } from '../config/model.js';
+
+/** One instance's advert channel: the group or its unicast peers, on its interface. */
+export interface VrrpIo {
+  /** The IPv4 source written into our adverts (mcast_src_ip, unicast_src_ip or primary). */
+  readonly sourceAddress: string;
+  /** Sends one VRRP message (no IPv4 header) to the group, or to every unicast peer. */
+  send(vrrpMessage: Buffer): Promise<void>;
+  /** Receives whole IPv4 datagrams (header first) addressed to this instance's VRID. */
+  onDatagram(fn: (datagram: Buffer) => void): void;
+  close(): void;
+}
+
+export interface VipOutcome {
+  /** Addresses actually changed (added, or removed); others were already in that state. */
+  readonly changed: readonly string[];
+  /** Failures, one readable line each (the shell logs them). */
+  readonly errors: readonly string[];
+}
+
+/** Adds and removes an instance's VIPs, eVIPs and virtual routes (rtnetlink). */
+export interface VipManager {
+  addAddresses(vips: readonly Vip[]): Promise<VipOutcome>;
+  removeAddresses(vips: readonly Vip[]): Promise<VipOutcome>;
+  addRoutes(routes: readonly VirtualRoute[], defaultDev: string | null): Promise<VipOutcome>;
+  removeRoutes(routes: readonly VirtualRoute[], defaultDev: string | null): Promise<VipOutcome>;
+}
+
+/** Sends one gratuitous ARP for an IPv4 VIP on an interface. Never blocks. */
+export interface GarpSender {
+  sendGarp(ifname: string, vip: string): void;
+}
+
+export type ScriptResult =
+  | { readonly kind: 'exited'; readonly code: number }
+  | { readonly kind: 'signaled'; readonly signal: string }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'spawn-error'; readonly message: string };
+
+/** Runs a configured script as script_user (or its own user) with a timeout; never blocks. */
+export interface ScriptRunner {
+  run(spec: ScriptSpec, extraArgs: readonly string[], timeoutMs: number): Promise<ScriptResult>;
+}
+
+/** The notify side of a state change (scripts now; a FIFO writer can sit behind it later). */
+export interface Notifier {
+  /**
+   * `notify_<state>` then the generic `notify` with `INSTANCE|GROUP name STATE priority`.
+   * Resolves when the scripts have ended (callers usually do not wait, except at stop).
+   */
+  notify(
+    kind: 'INSTANCE' | 'GROUP',
+    name: string,
+    state: string,
+    priority: number,
+    scripts: {
+      readonly specific: ScriptSpec | null;
+      readonly generic: ScriptSpec | null;
+    },
+  ): Promise<void>;
+}
+
+/** What the engine needs to know about a link. */
+export interface LinkState {
+  readonly name: string;
+  readonly ifindex: number;
+  readonly up: boolean;
+}
+
+export interface LinkMonitor {
+  current(name: string): LinkState | null;
+  onChange(fn: (link: LinkState) => void): void;
+}
+
+export interface ChannelOptions {
+  /** null for unicast instances configured without an interface. */
+  readonly interfaceName: string | null;
+  readonly sourceAddress: string;
+  /** 224.0.0.18 (or mcast_dst_ip) for multicast; null in unicast mode. */
+  readonly multicastGroup: string | null;
+  readonly unicastPeers: readonly string[];
+  readonly ttl: number;
+  readonly vrid: number;
+}
+
+/** Everything the VRRP engine needs from the host, built by the daemon from net/ adapters. */
+export interface VrrpPlatform {
+  readonly links: LinkMonitor;
+  readonly vips: VipManager & {
+    /** Which of `vips` are configured on their devices now (crash leftovers at start). */
+    present(vips: readonly Vip[]): Promise<readonly Vip[]>;
+  };
+  readonly garp: GarpSender;
+  readonly notifier: Notifier;
+  readonly scripts: ScriptRunner;
+  /** The interface's primary IPv4 address, ignoring `exclude` (our own VIPs). */
+  primaryAddress(ifname: string, exclude: ReadonlySet<string>): Promise<string | null>;
+  /** Opens (or shares) the advert channel for one instance. Throws when it cannot. */
+  openChannel(options: ChannelOptions): VrrpIo;
+  /** Calls `fn` with the file's text now and on every change (null when unreadable). */
+  watchFile(path: string, fn: (text: string | null) => void): { close(): void };
+}

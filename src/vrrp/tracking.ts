@@ -1,0 +1,174 @@
+/**
+ * PURE tracking arithmetic (keepalived vrrp_track.c, keepalived-behaviour.md section 3.9):
+ * vrrp_script rise/fall hysteresis, and the effective priority / FAULT decision from the state
+ * of every tracker of an instance.
+ *
+ * API
+ * - `initialScriptTracker({rise, initFail})`, `scriptTrackerStep(tracker, success, {rise, fall})
+ *   -> { tracker, transition: 'up' | 'down' | null }`.
+ * - `evaluateTracking(basePriority, trackers, options) -> { priority, fault, faultLog }`: the
+ *   effective priority (clamped to 1..254, never changed for an owner at 255) and the first
+ *   weight-0 fault (reason + keepalived's log line), fed to the reducer as a `tracking` event.
+ */
+
+export type ScriptStatus = 'init' | 'up' | 'down';
+
+export interface ScriptTracker {
+  /** keepalived's `result`: 0..rise+fall-1; up once >= rise. */
+  readonly result: number;
+  readonly status: ScriptStatus;
+}
+
+/** Before the first run one success is enough (result = rise - 1); `init_fail` starts failed. */
+export function initialScriptTracker(script: {
+  readonly rise: number;
+  readonly initFail: boolean;
+}): ScriptTracker {
+  return script.initFail ? { result: 0, status: 'down' } : { result: script.rise - 1, status: 'init' };
+}
+
+/**
+ * One script result. Success counts up to rise + fall - 1 (up once rise is reached); failure
+ * counts down and the script is down once the count falls below rise (after `fall` failures
+ * from fully up). The first result after init always decides.
+ */
+export function scriptTrackerStep(
+  tracker: ScriptTracker,
+  success: boolean,
+  limits: { readonly rise: number; readonly fall: number },
+): { readonly tracker: ScriptTracker; readonly transition: 'up' | 'down' | null } {
+  const top = limits.rise + limits.fall - 1;
+  if (success) {
+    if (tracker.result < limits.rise - 1) {
+      return { tracker: { ...tracker, result: tracker.result + 1 }, transition: null };
+    }
+    const becomesUp = tracker.status !== 'up';
+    return { tracker: { result: top, status: 'up' }, transition: becomesUp ? 'up' : null };
+  }
+  if (tracker.result > limits.rise) {
+    return { tracker: { ...tracker, result: tracker.result - 1 }, transition: null };
+  }
+  const becomesDown = tracker.status !== 'down';
+  return { tracker: { result: 0, status: 'down' }, transition: becomesDown ? 'down' : null };
+}
+
+export type TrackedItem =
+  | {
+      readonly kind: 'script';
+      readonly name: string;
+      readonly weight: number;
+      readonly reverse: boolean;
+      readonly status: ScriptStatus;
+    }
+  | {
+      readonly kind: 'interface';
+      readonly name: string;
+      readonly weight: number;
+      readonly reverse: boolean;
+      readonly up: boolean;
+    }
+  | {
+      readonly kind: 'file';
+      readonly name: string;
+      readonly weight: number;
+      readonly reverse: boolean;
+      readonly value: number;
+    };
+
+export interface TrackingOptions {
+  /** Instance name for log lines. */
+  readonly instance: string;
+  /** Sync-group member without `sync_group_tracking_weight`: non-zero weights are ignored. */
+  readonly ignoreWeights?: boolean;
+}
+
+export interface TrackingResult {
+  /** Effective priority, 1..254 (or 255 untouched for an owner). */
+  readonly priority: number;
+  /** Short reason when a weight-0 tracker (or a file at <= -254) forces FAULT, else null. */
+  readonly fault: string | null;
+  /** keepalived's log line for that fault. */
+  readonly faultLog: string | null;
+}
+
+const OWNER = 255;
+const FILE_FAULT = -254;
+
+/**
+ * Contribution of a two-state tracker (script or interface): with weight W and multiplier m
+ * (-1 for reverse), W > 0 adds W*m while OK, W < 0 adds W*m while failed (vrrp_track.c
+ * process_script_update_priority; the incremental +/-|W|*m steps there sum to this).
+ */
+function binaryContribution(weight: number, reverse: boolean, ok: boolean): number {
+  const m = reverse ? -1 : 1;
+  if (weight > 0) return ok ? weight * m : 0;
+  if (weight < 0) return ok ? 0 : weight * m;
+  return 0;
+}
+
+export function evaluateTracking(
+  basePriority: number,
+  trackers: readonly TrackedItem[],
+  options: TrackingOptions,
+): TrackingResult {
+  let total = basePriority;
+  let fault: string | null = null;
+  let faultLog: string | null = null;
+  const setFault = (reason: string, log: string): void => {
+    if (fault === null) {
+      fault = reason;
+      faultLog = log;
+    }
+  };
+  const name = options.instance;
+
+  for (const t of trackers) {
+    switch (t.kind) {
+      case 'script': {
+        if (t.status === 'init') break; // not run yet: neither bonus nor fault
+        const ok = t.status === 'up';
+        if (t.weight === 0) {
+          // weight 0: FAULT while failed (reverse: while succeeding).
+          if (ok === t.reverse)
+            setFault(`script ${t.name}`, `(${name}): entering FAULT state due to script ${t.name}`);
+        } else if (!options.ignoreWeights) {
+          total += binaryContribution(t.weight, t.reverse, ok);
+        }
+        break;
+      }
+      case 'interface': {
+        if (t.weight === 0) {
+          if (t.up === t.reverse) {
+            setFault(
+              `interface ${t.name} down`,
+              `(${name}): entering FAULT state (interface ${t.name} down)`,
+            );
+          }
+        } else if (!options.ignoreWeights) {
+          total += binaryContribution(t.weight, t.reverse, t.up);
+        }
+        break;
+      }
+      case 'file': {
+        const m = t.reverse ? -1 : 1;
+        let status: number;
+        if (t.weight === 0) status = (t.value !== 0) === (m === 1) ? FILE_FAULT : 0;
+        else if (options.ignoreWeights) status = 0;
+        else status = t.value * t.weight * m;
+        if (status <= FILE_FAULT) {
+          setFault(
+            `tracked file ${t.name} has status ${status}`,
+            `(${name}): entering FAULT state (tracked file ${t.name} has status ${status})`,
+          );
+        } else {
+          total += Math.min(status, 253);
+        }
+        break;
+      }
+    }
+  }
+
+  // keepalived-behaviour.md section 3.6: an owner keeps 255; others are clamped to 1..254.
+  const priority = basePriority === OWNER ? OWNER : Math.min(254, Math.max(1, total));
+  return { priority, fault, faultLog };
+}
