@@ -12,8 +12,8 @@ export type CheckResult =
        * with a weight: configured weight + value x weight), or null to keep the configured one.
        */
       readonly weight: number | null;
-      /** Phrase for the success log line, e.g. `url(/)` for HTTP; '' when none. */
-      readonly detail: string;
+      /** Extra success lines, logged when the checker comes up (HTTP: `HTTP status code success to X url(/)`). */
+      readonly notes: readonly string[];
     }
   | {
       readonly kind: 'down';
@@ -23,10 +23,10 @@ export type CheckResult =
       readonly detail: string;
     };
 
-export const up = (detail = '', weight: number | null = null): CheckResult => ({
+export const up = (notes: readonly string[] = [], weight: number | null = null): CheckResult => ({
   kind: 'up',
   weight,
-  detail,
+  notes,
 });
 export const down = (reason: string, detail = ''): CheckResult => ({ kind: 'down', reason, detail });
 
@@ -64,6 +64,10 @@ export interface AttemptContext {
   /** Aborted by the runner when connect_timeout (misc_timeout) expires or on stop. */
   readonly signal: AbortSignal;
   readonly io: CheckerIo;
+  /** Resolves after `ms` on the injected clock (or early when the signal fires). */
+  readonly wait: (ms: number) => Promise<void>;
+  /** keepalived's name of the endpoint, `[10.1.1.1]:tcp:80`, for result lines. */
+  readonly target: string;
   /** Real server weight, for FILE_CHECK and misc_dynamic arithmetic. */
   readonly configuredWeight: number;
 }
@@ -81,6 +85,16 @@ export function attemptTimeoutSeconds(checker: Checker): number {
       return checker.miscTimeout + 2;
     case 'FILE_CHECK':
       return 5;
+    case 'HTTP_GET':
+    case 'SSL_GET':
+      // keepalived bounds each connect and each read by connect_timeout.
+      return checker.connectTimeout * 2 * Math.max(1, checker.urls.length);
+    case 'UDP_CHECK':
+      // Without require_reply, silence for connect_timeout is success; leave room to decide.
+      return checker.connectTimeout + 1;
+    case 'SMTP_CHECK':
+      // connect, banner, HELO reply, QUIT: each bounded by connect_timeout in keepalived.
+      return checker.connectTimeout * 3;
     default:
       return checker.connectTimeout;
   }

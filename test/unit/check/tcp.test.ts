@@ -2,18 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpAttempt } from '../../../src/check/tcp.js';
 import type { AttemptContext } from '../../../src/check/checker.js';
 import { tcpCheck } from './support/config.js';
+import { attemptContext } from './support/context.js';
 import { refusedPort, tcpServer, type Listening } from './support/servers.js';
 
 function ctx(timeoutMs = 1000): AttemptContext {
-  return {
-    signal: AbortSignal.timeout(timeoutMs),
-    configuredWeight: 1,
-    io: {
-      runScript: () => Promise.reject(new Error('unused')),
-      resolveScriptUser: () => ({ uid: 0, gid: 0 }),
-      trackFilePath: () => null,
-    },
-  };
+  return attemptContext({}, timeoutMs);
 }
 
 let listener: Listening;

@@ -1,0 +1,156 @@
+/**
+ * HTTP_GET and SSL_GET: one attempt fetches every `url` in turn (a new connection each, as
+ * keepalived) and fails on the first URL whose status is outside its status_code ranges
+ * (default 200-299) or whose body MD5 differs from `digest`. SSL_GET speaks TLS with no
+ * certificate verification and SNI only with enable_sni (check_http.c, check_ssl.c).
+ */
+import { createHash } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { HttpCheck, HttpUrl } from '../config/model.js';
+import { down, up, type AttemptContext, type CheckResult } from './checker.js';
+import { connectOptions, openTcp } from './tcp.js';
+
+/** keepalived's request (check_http.c `request_template`). */
+export function buildRequest(checker: HttpCheck, url: HttpUrl): string {
+  const vhost = url.virtualhost ?? checker.virtualhost;
+  const host =
+    vhost ??
+    (checker.connectIp.includes(':') ? `[${checker.connectIp}]` : checker.connectIp) +
+      `:${checker.connectPort}`;
+  const minor = checker.httpProtocol === '1.1' ? 1 : 0;
+  const close = checker.httpProtocol === '1.0' ? '' : 'Connection: close\r\n';
+  return `GET ${url.path} HTTP/1.${minor}\r\nUser-Agent: KeepAliveClient\r\n${close}Host: ${host}\r\n\r\n`;
+}
+
+interface Fetched {
+  readonly status: number;
+  readonly md5: string;
+  readonly bodyBytes: number;
+}
+
+const HEADER_LIMIT = 64 * 1024;
+
+/** Sends the request and reads status and body MD5 (streamed) until EOF or Content-Length. */
+function exchange(
+  stream: Duplex,
+  request: string,
+  signal: AbortSignal,
+): Promise<Fetched | { reason: string }> {
+  return new Promise((resolve) => {
+    let head = Buffer.alloc(0);
+    let status = -1;
+    let contentLength = -1;
+    let bodyBytes = 0;
+    const hash = createHash('md5');
+    let done = false;
+    const finish = (r: Fetched | { reason: string }): void => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+      stream.destroy();
+      resolve(r);
+    };
+    const onAbort = (): void => finish({ reason: 'Timeout HTTP read' });
+    signal.addEventListener('abort', onAbort, { once: true });
+    const complete = (): void => {
+      if (done) return;
+      if (status < 0) finish({ reason: 'Read, no data received from ' });
+      else finish({ status, md5: hash.digest('hex'), bodyBytes });
+    };
+    const body = (chunk: Buffer): void => {
+      hash.update(chunk);
+      bodyBytes += chunk.length;
+      if (contentLength >= 0 && bodyBytes >= contentLength) complete();
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (done) return;
+      if (status >= 0) {
+        body(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (head.length > HEADER_LIMIT) finish({ reason: 'Read error with' });
+        return;
+      }
+      const text = head.subarray(0, end).toString('latin1');
+      const m = /^HTTP\/\d\.\d (\d{3})/.exec(text);
+      status = m ? Number(m[1]) : 0;
+      const cl = /\r\ncontent-length:\s*(\d+)/i.exec(text);
+      if (cl) contentLength = Number(cl[1]);
+      const rest = head.subarray(end + 4);
+      if (rest.length > 0 || contentLength === 0) body(rest);
+    });
+    stream.on('end', complete);
+    stream.on('close', complete);
+    stream.on('error', () => {
+      if (status >= 0) complete();
+      else finish({ reason: 'Read error with' });
+    });
+    stream.write(request);
+  });
+}
+
+function tlsOpen(checker: HttpCheck, signal: AbortSignal): Promise<Duplex | { reason: string }> {
+  return new Promise((resolve) => {
+    const sni = checker.enableSni ? (checker.sniName ?? checker.virtualhost) : null;
+    const socket = tlsConnect({
+      ...connectOptions(checker),
+      rejectUnauthorized: false,
+      ...(sni !== null && !/^[\d.]+$|:/.test(sni) ? { servername: sni } : { servername: '' }),
+    });
+    let settled = false;
+    const settle = (r: Duplex | { reason: string }): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      resolve(r);
+    };
+    const onAbort = (): void => {
+      socket.destroy();
+      settle({ reason: 'Timeout connecting' });
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('secureConnect', () => settle(socket));
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      socket.destroy();
+      settle({
+        reason: e.code === 'ECONNREFUSED' ? 'Error connecting' : 'SSL handshake/communication error',
+      });
+    });
+  });
+}
+
+function statusAccepted(url: HttpUrl, status: number): boolean {
+  return url.statusCodes.some(([lo, hi]) => status >= lo && status <= hi);
+}
+
+export async function httpAttempt(checker: HttpCheck, ctx: AttemptContext): Promise<CheckResult> {
+  const notes: string[] = [];
+  for (const url of checker.urls) {
+    let stream: Duplex;
+    if (checker.type === 'SSL_GET') {
+      const r = await tlsOpen(checker, ctx.signal);
+      if ('reason' in r) return down(r.reason);
+      stream = r;
+    } else {
+      const r = await openTcp(connectOptions(checker), ctx.signal);
+      if ('reason' in r) return down(r.reason, r.detail);
+      stream = r.socket;
+    }
+    const got = await exchange(stream, buildRequest(checker, url), ctx.signal);
+    if ('reason' in got) return down(got.reason, `url(${url.path})`);
+    if (!statusAccepted(url, got.status))
+      return down('HTTP status code error to', `url(${url.path}), status_code [${got.status}]`);
+    let msg = 'HTTP status code';
+    if (url.digest !== null) {
+      if (got.md5 !== url.digest.toLowerCase()) return down('MD5 digest error to', `url(${url.path})`);
+      msg = 'MD5 digest';
+    }
+    notes.push(`${msg} success to ${ctx.target} url(${url.path})`);
+  }
+  return up(notes);
+}

@@ -1,0 +1,57 @@
+/**
+ * UDP_CHECK: send `payload` to the (connected) port. With require_reply a reply whose length is
+ * within min/max_reply_length and that matches the pattern (`x` nibbles are wildcards) is
+ * success; without it, silence for connect_timeout is success and an ICMP port unreachable
+ * (ECONNREFUSED on a connected socket) is failure (check_udp.c).
+ */
+import { createSocket } from 'node:dgram';
+import type { UdpCheck } from '../config/model.js';
+import { down, up, type AttemptContext, type CheckResult } from './checker.js';
+
+/** True when `reply` matches the hex `pattern` where `x`/`X` nibbles match anything. */
+export function replyMatches(reply: Buffer, pattern: string | null): boolean {
+  if (pattern === null) return true;
+  const hex = reply.toString('hex');
+  const want = pattern.toLowerCase();
+  if (hex.length < want.length) return false;
+  for (let i = 0; i < want.length; i++) if (want[i] !== 'x' && want[i] !== hex[i]) return false;
+  return true;
+}
+
+export function udpAttempt(checker: UdpCheck, ctx: AttemptContext): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    const socket = createSocket(checker.connectIp.includes(':') ? 'udp6' : 'udp4');
+    let done = false;
+    const finish = (r: CheckResult): void => {
+      if (done) return;
+      done = true;
+      ctx.signal.removeEventListener('abort', onAbort);
+      socket.close();
+      resolve(r);
+    };
+    const onAbort = (): void => finish(down('failed', 'timeout'));
+    if (ctx.signal.aborted) return onAbort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', (e: NodeJS.ErrnoException) => finish(down('failed', e.code ?? e.message)));
+    socket.on('message', (msg) => {
+      if (!checker.requireReply) return;
+      if (
+        msg.length < checker.minReplyLength ||
+        msg.length > checker.maxReplyLength ||
+        !replyMatches(msg, checker.replyPattern)
+      )
+        finish(down('reply data mismatch'));
+      else finish(up());
+    });
+    const payload = checker.payload === null ? Buffer.alloc(0) : Buffer.from(checker.payload, 'hex');
+    const send = (): void =>
+      socket.connect(checker.connectPort, checker.connectIp, () => {
+        socket.send(payload);
+        if (!checker.requireReply)
+          void ctx.wait(Math.round(checker.connectTimeout * 1000)).then(() => finish(up()));
+      });
+    if (checker.bindTo !== null || checker.bindPort !== null)
+      socket.bind({ address: checker.bindTo ?? undefined, port: checker.bindPort ?? 0 }, send);
+    else send();
+  });
+}

@@ -1,0 +1,20 @@
+// An AttemptContext for calling one checker attempt directly, with real I/O ports.
+import type { AttemptContext, CheckerIo } from '../../../../src/check/checker.js';
+import { runScript } from '../../../../src/net/exec.js';
+
+export const realIo: CheckerIo = {
+  runScript,
+  resolveScriptUser: () => ({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }),
+  trackFilePath: () => null,
+};
+
+export function attemptContext(over: Partial<AttemptContext> = {}, timeoutMs = 2000): AttemptContext {
+  return {
+    signal: AbortSignal.timeout(timeoutMs),
+    io: realIo,
+    wait: (ms) => new Promise((r) => setTimeout(r, ms)),
+    target: '[127.0.0.1]:tcp:0',
+    configuredWeight: 1,
+    ...over,
+  };
+}
