@@ -1,11 +1,51 @@
+/**
+ * `keepalived-ts -t [-f FILE]` / `--config-test[=LOG_FILE]` and `keepalived-ts dump-config`.
+ * Exit codes follow keepalived's lib/scheduler.h chk_exit_code: 0 clean (warnings allowed),
+ * 4 the daemon could not run, 5 errors it would run with, 6 script-security problems.
+ */
+import { writeFileSync } from 'node:fs';
 import type { DaemonOptions } from './cli.js';
+import { formatDiagnostic } from '../config/diagnostics-format.js';
+import type { LoadResult } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
 
-// Replaced by the config front end (issue: config parser).
-export async function runConfigTest(_options: DaemonOptions, _outputFile: string | null): Promise<number> {
-  process.stderr.write('config test: not built yet\n');
-  return 4;
+function load(options: DaemonOptions): Promise<LoadResult> {
+  return loadConfig(options.configFile, {
+    configId: options.configId,
+    checkInterfaces: !options.noInterfaceCheck,
+    allConfig: options.allConfig,
+  });
 }
-export async function runDumpConfig(_options: DaemonOptions): Promise<number> {
-  process.stderr.write('dump-config: not built yet\n');
-  return 4;
+
+function render(result: LoadResult, mainFile: string): string {
+  return result.diagnostics.map((d) => formatDiagnostic(d, mainFile) + '\n').join('');
+}
+
+export async function runConfigTest(options: DaemonOptions, outputFile: string | null): Promise<number> {
+  const result = await load(options);
+  const text = render(result, options.configFile);
+  if (outputFile !== null) {
+    try {
+      writeFileSync(outputFile, text);
+    } catch (e) {
+      process.stderr.write(
+        `Unable to open config test log file ${outputFile}: ${(e as Error).message}\n${text}`,
+      );
+    }
+  } else if (text !== '') {
+    process.stderr.write(text);
+  }
+  return result.exitCode;
+}
+
+export async function runDumpConfig(options: DaemonOptions): Promise<number> {
+  const result = await load(options);
+  const text = render(result, options.configFile);
+  if (text !== '') process.stderr.write(text);
+  if (result.config !== null) {
+    await new Promise<void>((resolve) =>
+      process.stdout.write(JSON.stringify(result.config, null, 2) + '\n', () => resolve()),
+    );
+  }
+  return result.exitCode;
 }

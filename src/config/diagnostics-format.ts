@@ -1,0 +1,22 @@
+/**
+ * Printing diagnostics as keepalived does (lib/parser.c vreport_config_error): `(Line 12) text`
+ * for the main config file, `(FILE: Line 3) text` for an included file, and the bare text when
+ * the problem has no line. keepalived 2.2.7 prints the file name for the main file too; current
+ * keepalived prints it only when more than one file is read.
+ */
+import type { Diagnostic, Severity } from './diagnostics.js';
+
+export function formatDiagnostic(d: Diagnostic, mainFile: string | null): string {
+  if (d.loc === null || d.loc.line <= 0) return d.message;
+  if (mainFile !== null && d.loc.file === mainFile) return `(Line ${d.loc.line}) ${d.message}`;
+  return `(${d.loc.file}: Line ${d.loc.line}) ${d.message}`;
+}
+
+/** The config-test exit code for a set of diagnostics (keepalived lib/scheduler.h chk_exit_code). */
+export function exitCodeFor(diagnostics: readonly Diagnostic[]): 0 | 4 | 5 | 6 {
+  const has = (s: Severity) => diagnostics.some((d) => d.severity === s);
+  if (has('fatal')) return 4;
+  if (has('security')) return 6;
+  if (has('error')) return 5;
+  return 0;
+}

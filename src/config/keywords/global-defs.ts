@@ -1,0 +1,329 @@
+/**
+ * `global_defs { }` (keepalived core/global_parser.c, keepalived.conf(5) "GLOBAL DEFINITIONS").
+ */
+import type { LvsSyncDaemon, LvsTimeouts, ScriptSpec } from '../model.js';
+import type { Statement } from '../tree.js';
+import type { BlockTable, DiagnosticSink, KeywordSpec } from './types.js';
+import { custom, flag, ignored, int, lines, str, timer } from './types.js';
+import { parseAddressValue, parseIntValue, parsePortValue, parseTimerValue } from './values.js';
+
+const MAX_SECONDS = 2147483;
+
+function smtpServer(stmt: Statement, sink: DiagnosticSink): { host: string; port: number } | undefined {
+  const host = stmt.args[0];
+  if (host === undefined) {
+    sink.report('error', 'missing-parameter', 'smtp_server requires an address', stmt.loc);
+    return undefined;
+  }
+  const port = stmt.args[1] === undefined ? 25 : parsePortValue(stmt.args[1], sink, stmt.loc);
+  return port === undefined ? undefined : { host, port };
+}
+
+/** `USER [:][GROUP]` or `USER [GROUP]`. */
+export function userGroup(
+  stmt: Statement,
+  sink: DiagnosticSink,
+): { user: string; group: string | null } | undefined {
+  const u = stmt.args[0];
+  if (u === undefined || u === '' || u === ':') {
+    sink.report('error', 'missing-parameter', `${stmt.keyword} requires a user`, stmt.loc);
+    return undefined;
+  }
+  const colon = u.indexOf(':');
+  if (colon >= 0) return { user: u.slice(0, colon), group: u.slice(colon + 1) || (stmt.args[1] ?? null) };
+  return { user: u, group: stmt.args[1] ?? null };
+}
+
+function lvsSyncDaemon(stmt: Statement, sink: DiagnosticSink): LvsSyncDaemon | undefined {
+  const ifname = stmt.args[0];
+  if (ifname === undefined) {
+    sink.report('error', 'missing-parameter', 'lvs_sync_daemon requires interface', stmt.loc);
+    return undefined;
+  }
+  let instance: string | null = null;
+  let syncId: number | null = null;
+  let maxlen: number | null = null;
+  let port: number | null = null;
+  let ttl: number | null = null;
+  let group: string | null = null;
+  const a = stmt.args;
+  for (let i = 1; i < a.length; i++) {
+    const w = a[i]!;
+    const next = a[i + 1];
+    switch (w) {
+      case 'inst':
+        instance = next ?? null;
+        i++;
+        break;
+      case 'id':
+        syncId = parseIntValue(next, 0, 255, sink, stmt.loc) ?? null;
+        i++;
+        break;
+      case 'maxlen':
+        maxlen = parseIntValue(next, 1, 65507, sink, stmt.loc) ?? null;
+        i++;
+        break;
+      case 'port':
+        port = parsePortValue(next, sink, stmt.loc) ?? null;
+        i++;
+        break;
+      case 'ttl':
+        ttl = parseIntValue(next, 1, 255, sink, stmt.loc) ?? null;
+        i++;
+        break;
+      case 'group': {
+        const g = parseAddressValue(next, 'lvs_sync_daemon group', sink, stmt.loc);
+        group = g?.address ?? null;
+        i++;
+        break;
+      }
+      default:
+        // Before `inst` existed the instance name followed the interface directly.
+        if (i === 1) instance = w;
+        else
+          sink.report(
+            'error',
+            'invalid-value',
+            `Unknown option ${w} specified for lvs_sync_daemon`,
+            stmt.loc,
+          );
+    }
+  }
+  return { interface: ifname, instance, syncId, maxlen, port, ttl, group };
+}
+
+function lvsTimeouts(stmt: Statement, sink: DiagnosticSink): LvsTimeouts | undefined {
+  if (stmt.args.length < 2) {
+    sink.report('error', 'missing-parameter', 'lvs_timeouts requires at least one option', stmt.loc);
+    return undefined;
+  }
+  const t: { tcp: number | null; tcpfin: number | null; udp: number | null } = {
+    tcp: null,
+    tcpfin: null,
+    udp: null,
+  };
+  for (let i = 0; i < stmt.args.length; i++) {
+    const w = stmt.args[i]!;
+    if (w === 'tcp' || w === 'tcpfin' || w === 'udp') {
+      const v = stmt.args[i + 1];
+      if (v === undefined) {
+        sink.report(
+          'error',
+          'missing-parameter',
+          `No value specified for lvs_timeout ${w} - ignoring`,
+          stmt.loc,
+        );
+        continue;
+      }
+      const n = parseTimerValue(v, 0, 86400 * 31, sink, stmt.loc);
+      if (n !== undefined) t[w] = n;
+      i++;
+    } else {
+      sink.report('error', 'invalid-value', `Unknown option ${w} specified for lvs_timeouts`, stmt.loc);
+    }
+  }
+  return t;
+}
+
+function flushOnStop(stmt: Statement, sink: DiagnosticSink): 'all' | 'vs' | undefined {
+  const a = stmt.args[0];
+  if (a === undefined) return 'all';
+  if (a === 'VS') return 'vs';
+  sink.report('error', 'invalid-value', `Invalid lvs_flush_on_stop parameter ${a}`, stmt.loc);
+  return undefined;
+}
+
+/** `FIFO [USER [GROUP]]` kept as a ScriptSpec whose command is the FIFO path. */
+function fifo(stmt: Statement, sink: DiagnosticSink): ScriptSpec | undefined {
+  const path = stmt.args[0];
+  if (path === undefined) {
+    sink.report('error', 'missing-parameter', `${stmt.keyword} requires a FIFO name`, stmt.loc);
+    return undefined;
+  }
+  return { command: path, argv: [path], user: stmt.args[1] ?? null, group: stmt.args[2] ?? null };
+}
+
+function mcastGroup(family: 'inet' | 'inet6') {
+  return (stmt: Statement, sink: DiagnosticSink): string | undefined => {
+    const a = parseAddressValue(stmt.args[0], stmt.keyword, sink, stmt.loc);
+    if (!a) return undefined;
+    if (a.family !== family) {
+      sink.report(
+        'error',
+        'invalid-address',
+        `${stmt.keyword} '${stmt.args[0]}' is not an ${family === 'inet' ? 'IPv4' : 'IPv6'} address - ignoring`,
+        stmt.loc,
+      );
+      return undefined;
+    }
+    return a.address;
+  };
+}
+
+const SUPPORTED: KeywordSpec[] = [
+  str('router_id'),
+  lines('notification_email', (line) => [line.keyword, ...line.args].join(' ')),
+  str('notification_email_from'),
+  custom('smtp_server', smtpServer),
+  str('smtp_helo_name'),
+  timer('smtp_connect_timeout', 0, MAX_SECONDS, { default: 30 }),
+  flag('enable_script_security'),
+  custom('script_user', userGroup),
+  flag('checker_log_all_failures'),
+  flag('log_unknown_vrids'),
+  str('default_interface', { default: 'eth0' }),
+  custom('vrrp_mcast_group4', mcastGroup('inet'), { default: '224.0.0.18' }),
+  custom('vrrp_mcast_group6', mcastGroup('inet6'), { default: 'ff02::12' }),
+  int('vrrp_version', 2, 3, { default: 2 }),
+  flag('vrrp_strict'),
+  flag('vrrp_skip_check_adv_addr'),
+  flag('vrrp_check_unicast_src'),
+  flag('vrrp_lower_prio_no_advert'),
+  flag('vrrp_higher_prio_send_advert'),
+  int('vrrp_down_timer_adverts', 1, 100, { default: 3 }),
+  timer('vrrp_startup_delay', 0, MAX_SECONDS, { default: 0, aliases: ['vrrp_delay_after_boot'] }),
+  timer('vrrp_garp_master_delay', 0, MAX_SECONDS, { default: 5 }),
+  int('vrrp_garp_master_repeat', 0, 2147483647, { default: 5 }),
+  // lower_prio defaults follow the master values; resolved by the builder.
+  timer('vrrp_garp_lower_prio_delay', 0, MAX_SECONDS),
+  int('vrrp_garp_lower_prio_repeat', 0, 2147483647),
+  timer('vrrp_garp_master_refresh', 0, MAX_SECONDS, { default: 0 }),
+  int('vrrp_garp_master_refresh_repeat', 0, 2147483647, { default: 1 }),
+  timer('vrrp_garp_interval', 0, MAX_SECONDS, { default: 0 }),
+  flag('vrrp_min_garp'),
+  custom('lvs_sync_daemon', lvsSyncDaemon),
+  custom('lvs_timeouts', lvsTimeouts),
+  flag('lvs_flush'),
+  custom('lvs_flush_on_stop', flushOnStop, {
+    deprecated: ['lvs_flush_onstop'],
+    deprecationMessage: "lvs_flush_onstop is deprecated - please use 'lvs_flush_on_stop'",
+  }),
+  timer('child_wait_time', 0, MAX_SECONDS, { default: 5 }),
+  custom('dynamic_interfaces', () => true, { default: false }),
+  str('state_dump_file', { aliases: ['state_file_location'] }),
+  str('stats_dump_file', { aliases: ['stats_file_location'] }),
+  str('json_dump_file', { aliases: ['json_file_location'] }),
+  custom('notify_fifo', fifo),
+  custom('vrrp_notify_fifo', fifo),
+  custom('lvs_notify_fifo', fifo),
+];
+
+/** keepalived global keywords keepalived-ts accepts and does not act on. */
+export const GLOBAL_DEFS_IGNORED_WARNING = [
+  'net_namespace',
+  'net_namespace_ipvs',
+  'namespace_with_ipsets',
+  'instance',
+  'startup_script',
+  'shutdown_script',
+  'notify_fifo_script',
+  'vrrp_notify_fifo_script',
+  'lvs_notify_fifo_script',
+  'vrrp_iptables',
+  'vrrp_ipsets',
+  'nftables',
+  'nftables_ipvs',
+  'vrrp_garp_extra_if',
+  'vrrp_gna_interval',
+  'reload_check_config',
+  'reload_time_file',
+  'reload_repeat',
+  'reload_file',
+  'vmac_prefix',
+  'vmac_addr_prefix',
+  'disable_local_igmp',
+  'vrrp_owner_ignore_adverts',
+  'max_auto_priority',
+];
+
+export const GLOBAL_DEFS_IGNORED_INFO = [
+  'linkbeat_use_polling',
+  'use_pid_dir',
+  'process_names',
+  'process_name',
+  'vrrp_process_name',
+  'checker_process_name',
+  'lvs_process_name',
+  'bfd_process_name',
+  'use_symlink_paths',
+  'set_supplementary_groups',
+  'smtp_alert',
+  'smtp_alert_vrrp',
+  'smtp_alert_checker',
+  'startup_script_timeout',
+  'shutdown_script_timeout',
+  'min_auto_priority_delay',
+  'no_email_faults',
+  'v3_checksum_as_v2',
+  'vrrp_vmac_garp_intvl',
+  'nftables_priority',
+  'nftables_ifindex',
+  'nftables_ipvs_priority',
+  'nftables_ipvs_start_fwmark',
+  'nftables_counters',
+  'vrrp_priority',
+  'vrrp_no_swap',
+  'vrrp_rt_priority',
+  'vrrp_cpu_affinity',
+  'vrrp_rlimit_rttime',
+  'vrrp_rlimit_rtime',
+  'checker_priority',
+  'checker_no_swap',
+  'checker_rt_priority',
+  'checker_cpu_affinity',
+  'checker_rlimit_rttime',
+  'checker_rlimit_rtime',
+  'bfd_priority',
+  'bfd_no_swap',
+  'bfd_rt_priority',
+  'bfd_cpu_affinity',
+  'bfd_rlimit_rttime',
+  'bfd_rlimit_rtime',
+  'snmp_socket',
+  'enable_traps',
+  'enable_snmp_vrrp',
+  'enable_snmp_keepalived',
+  'enable_snmp_rfc',
+  'enable_snmp_rfcv2',
+  'enable_snmp_rfcv3',
+  'enable_snmp_checker',
+  'snmp_vs_stats_update_interval',
+  'snmp_rs_stats_update_interval',
+  'enable_dbus',
+  'dbus_service_name',
+  'dbus_no_interface_name',
+  'vrrp_notify_priority_changes',
+  'fifo_write_vrrp_states_on_reload',
+  'vrrp_netlink_cmd_rcv_bufs',
+  'vrrp_netlink_cmd_rcv_bufs_force',
+  'vrrp_netlink_monitor_rcv_bufs',
+  'vrrp_netlink_monitor_rcv_bufs_force',
+  'process_monitor_rcv_bufs',
+  'process_monitor_rcv_bufs_force',
+  'lvs_netlink_cmd_rcv_bufs',
+  'lvs_netlink_cmd_rcv_bufs_force',
+  'lvs_netlink_monitor_rcv_bufs',
+  'lvs_netlink_monitor_rcv_bufs_force',
+  'rs_init_notifies',
+  'no_checker_emails',
+  'vrrp_rx_bufs_policy',
+  'vrrp_rx_bufs_multiplier',
+  'umask',
+  'random_seed',
+  'include_check',
+  'config_save_dir',
+  'tmp_config_directory',
+  'data_use_instance',
+  'json_version',
+  'iproute_usr_dir',
+  'iproute_etc_dir',
+];
+
+export const globalDefsTable: BlockTable = {
+  name: 'global_defs',
+  keywords: [
+    ...SUPPORTED,
+    ...ignored(GLOBAL_DEFS_IGNORED_WARNING, 'warning'),
+    ...ignored(GLOBAL_DEFS_IGNORED_INFO, 'info'),
+  ],
+};

@@ -1,0 +1,166 @@
+/**
+ * Reads a block's statements through its keyword table. Generic: it knows value syntaxes, not
+ * keywords. Unknown keywords give keepalived's `Unknown keyword 'X'`; an unknown keyword that
+ * opens a block gives that one diagnostic and its whole block is skipped (keepalived instead
+ * parses the inner lines at the outer level and can close the wrong block).
+ *
+ * Recursion only follows `block` specs of the tables, so its depth is bounded by the grammar
+ * (at most root -> virtual_server -> real_server -> checker -> url), whatever the tree's depth.
+ */
+import { parseScriptLine } from '../quoting.js';
+import type { Statement } from '../tree.js';
+import type { SourceLoc } from '../model.js';
+import type { BlockTable, DiagnosticSink, KeywordSpec, RawBlock } from './types.js';
+import { fieldOf, lookupTable } from './types.js';
+import { firstArg, parseBoolValue, parseIntValue, parseTimerValue } from './values.js';
+
+export function readBlock(
+  statements: readonly Statement[],
+  table: BlockTable,
+  sink: DiagnosticSink,
+  loc: SourceLoc,
+): RawBlock {
+  const raw: RawBlock = { loc, values: new Map(), locs: new Map() };
+  const lookup = lookupTable(table);
+  for (const stmt of statements) {
+    const entry = lookup.get(stmt.keyword);
+    if (!entry) {
+      sink.report('error', 'unknown-keyword', `Unknown keyword '${stmt.keyword}'`, stmt.loc);
+      continue;
+    }
+    const { spec } = entry;
+    if (entry.deprecated) {
+      sink.report(
+        'warning',
+        'deprecated',
+        spec.deprecationMessage ?? `${stmt.keyword} is deprecated - please use '${spec.keyword}'`,
+        stmt.loc,
+      );
+    }
+    if (spec.unsupported) {
+      sink.report(
+        spec.unsupported,
+        'unsupported',
+        `'${stmt.keyword}' is not supported by keepalived-ts, ignored`,
+        stmt.loc,
+      );
+      continue;
+    }
+    const value = readValue(spec, stmt, sink);
+    if (value === undefined) continue;
+    const field = fieldOf(spec);
+    if (spec.repeatable) {
+      const list = (raw.values.get(field) as unknown[] | undefined) ?? [];
+      if (Array.isArray(value) && spec.value.kind === 'lines') list.push(...(value as unknown[]));
+      else list.push(value);
+      raw.values.set(field, list);
+    } else {
+      raw.values.set(field, value);
+    }
+    if (!raw.locs.has(field) || !spec.repeatable) raw.locs.set(field, stmt.loc);
+  }
+  for (const spec of table.keywords) {
+    if (spec.default !== undefined && !raw.values.has(fieldOf(spec)))
+      raw.values.set(fieldOf(spec), spec.default);
+  }
+  return raw;
+}
+
+function needsBlock(spec: KeywordSpec): boolean {
+  return spec.value.kind === 'block' || spec.value.kind === 'lines';
+}
+
+function readValue(spec: KeywordSpec, stmt: Statement, sink: DiagnosticSink): unknown {
+  const v = spec.value;
+  if (needsBlock(spec)) {
+    if (stmt.block === null) {
+      sink.report('error', 'missing-block', `Missing '{' at beginning of configuration block`, stmt.loc);
+      return undefined;
+    }
+  } else if (stmt.block !== null && v.kind !== 'ignored' && v.kind !== 'custom') {
+    sink.report('error', 'unexpected-block', `Unexpected '{' - ignoring`, stmt.loc);
+  }
+  switch (v.kind) {
+    case 'flag':
+      return parseBoolValue(stmt.args[0], sink, stmt.loc);
+    case 'int': {
+      const a = firstArg(stmt, sink);
+      return a === undefined ? undefined : parseIntValue(a, v.min, v.max, sink, stmt.loc);
+    }
+    case 'timer': {
+      const a = firstArg(stmt, sink);
+      return a === undefined ? undefined : parseTimerValue(a, v.min, v.max, sink, stmt.loc);
+    }
+    case 'string':
+      return firstArg(stmt, sink);
+    case 'enum': {
+      const a = firstArg(stmt, sink);
+      if (a === undefined) return undefined;
+      if (!v.values.includes(a)) {
+        sink.report('error', 'invalid-value', `Invalid ${stmt.keyword} '${a}' - ignoring`, stmt.loc);
+        return undefined;
+      }
+      return a;
+    }
+    case 'script': {
+      const r = parseScriptLine(stmt.rest, v.allowUser);
+      if (!r.ok) {
+        sink.report('error', 'bad-script', `${stmt.keyword}: ${r.error}`, stmt.loc);
+        return undefined;
+      }
+      return r.value;
+    }
+    case 'block':
+      return readBlock(stmt.block ?? [], v.table(), sink, stmt.loc);
+    case 'lines': {
+      const items: unknown[] = [];
+      for (const line of stmt.block ?? []) {
+        if (line.block !== null) {
+          sink.report('error', 'unexpected-block', `Unexpected '{' - ignoring`, line.loc);
+          continue;
+        }
+        const item = v.item(line, sink);
+        if (item !== undefined) items.push(item);
+      }
+      return items;
+    }
+    case 'custom':
+      return v.parse(stmt, sink);
+    case 'ignored':
+      return undefined;
+  }
+}
+
+/** Typed accessors over a RawBlock for the builders. */
+export class RawReader {
+  constructor(readonly raw: RawBlock) {}
+  has(field: string): boolean {
+    return this.raw.values.has(field);
+  }
+  get<T>(field: string): T | undefined {
+    return this.raw.values.get(field) as T | undefined;
+  }
+  num(field: string, fallback: number): number {
+    const v = this.raw.values.get(field);
+    return typeof v === 'number' ? v : fallback;
+  }
+  optNum(field: string): number | null {
+    const v = this.raw.values.get(field);
+    return typeof v === 'number' ? v : null;
+  }
+  bool(field: string, fallback = false): boolean {
+    const v = this.raw.values.get(field);
+    return typeof v === 'boolean' ? v : fallback;
+  }
+  str(field: string): string | null {
+    const v = this.raw.values.get(field);
+    return typeof v === 'string' ? v : null;
+  }
+  list<T>(field: string): T[] {
+    const v = this.raw.values.get(field);
+    return Array.isArray(v) ? (v as T[]) : [];
+  }
+  loc(field: string): SourceLoc {
+    return this.raw.locs.get(field) ?? this.raw.loc;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The grammar as data: every config block is a table of keyword specs. A spec names the keyword,
+ * its aliases (silent, like `lb_algo` for `lvs_sched`) and deprecated aliases (accepted with a
+ * warning), the value syntax with its range, the field it fills and its default. The schema reads
+ * a block's statements through its table (config/keywords/read.ts) and gets a `RawBlock` back;
+ * the per-block builders in schema.ts turn that into the typed model.
+ *
+ * Keywords keepalived accepts that keepalived-ts does not act on are still listed (`unsupported`)
+ * so they are never reported as unknown.
+ */
+import type { Diagnostic, Severity } from '../diagnostics.js';
+import type { SourceLoc } from '../model.js';
+import type { Statement } from '../tree.js';
+
+/** Collects diagnostics while a block is read. */
+export interface DiagnosticSink {
+  report(severity: Severity, code: string, message: string, loc: SourceLoc | null): void;
+}
+
+export class DiagnosticList implements DiagnosticSink {
+  readonly items: Diagnostic[] = [];
+  report(severity: Severity, code: string, message: string, loc: SourceLoc | null): void {
+    this.items.push({ severity, code, message, loc });
+  }
+}
+
+/** How a keyword's value is written. */
+export type ValueSyntax =
+  /** Bare keyword = true; an optional `<BOOL>` (on|off|true|false|yes|no). */
+  | { readonly kind: 'flag' }
+  | { readonly kind: 'int'; readonly min: number; readonly max: number }
+  /** `<TIMER>`: decimal seconds (keepalived keeps microseconds). */
+  | { readonly kind: 'timer'; readonly min: number; readonly max: number }
+  /** One word (the first argument). */
+  | { readonly kind: 'string' }
+  /** One of a fixed list of words. */
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  /** A command line, re-split with shell-like quoting (config/quoting.ts). */
+  | { readonly kind: 'script'; readonly allowUser: boolean }
+  /** A `{ }` block read through its own table; the value is a RawBlock. */
+  | { readonly kind: 'block'; readonly table: () => BlockTable }
+  /** A value block: each line inside `{ }` becomes one item (`virtual_ipaddress`). */
+  | { readonly kind: 'lines'; readonly item: (line: Statement, sink: DiagnosticSink) => unknown }
+  /** Anything else: a parser of the whole statement; `undefined` = rejected (it reported why). */
+  | { readonly kind: 'custom'; readonly parse: (stmt: Statement, sink: DiagnosticSink) => unknown }
+  /** Accepted in any form (arguments, block) and dropped. */
+  | { readonly kind: 'ignored' };
+
+export interface KeywordSpec {
+  readonly keyword: string;
+  /** Equivalent names, accepted silently (`lb_algo` for `lvs_sched`). */
+  readonly aliases?: readonly string[];
+  /** Old names accepted with a deprecation warning. */
+  readonly deprecated?: readonly string[];
+  /** Field of the RawBlock the value is stored under; defaults to `keyword`. */
+  readonly field?: string;
+  readonly value: ValueSyntax;
+  /** Repeated statements append to a list instead of replacing the value. */
+  readonly repeatable?: boolean;
+  /** Applied once when the block did not set the field. */
+  readonly default?: unknown;
+  /**
+   * Known keepalived keyword that keepalived-ts parses but does not act on. `warning` for ones
+   * whose absence changes runtime behaviour, `info` for tuning knobs.
+   */
+  readonly unsupported?: 'info' | 'warning';
+  /** Extra text for the deprecation warning, in keepalived's wording when it has one. */
+  readonly deprecationMessage?: string;
+}
+
+export interface BlockTable {
+  /** Block name as written in the config, for messages. */
+  readonly name: string;
+  readonly keywords: readonly KeywordSpec[];
+}
+
+/** What reading a block yields: values by field, where each was set, and the block's location. */
+export interface RawBlock {
+  readonly loc: SourceLoc;
+  readonly values: Map<string, unknown>;
+  readonly locs: Map<string, SourceLoc>;
+}
+
+export interface LookupEntry {
+  readonly spec: KeywordSpec;
+  readonly deprecated: boolean;
+}
+
+const lookupCache = new WeakMap<BlockTable, Map<string, LookupEntry>>();
+
+/** The name -> spec map of a table, built once. */
+export function lookupTable(table: BlockTable): Map<string, LookupEntry> {
+  let map = lookupCache.get(table);
+  if (!map) {
+    map = new Map();
+    for (const spec of table.keywords) {
+      map.set(spec.keyword, { spec, deprecated: false });
+      for (const a of spec.aliases ?? []) map.set(a, { spec, deprecated: false });
+      for (const d of spec.deprecated ?? []) map.set(d, { spec, deprecated: true });
+    }
+    lookupCache.set(table, map);
+  }
+  return map;
+}
+
+/** Field name of a spec. */
+export function fieldOf(spec: KeywordSpec): string {
+  return spec.field ?? spec.keyword;
+}
+
+/** Shorthands for table entries. */
+export const flag = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
+  keyword,
+  value: { kind: 'flag' },
+  default: false,
+  ...extra,
+});
+export const int = (
+  keyword: string,
+  min: number,
+  max: number,
+  extra: Partial<KeywordSpec> = {},
+): KeywordSpec => ({
+  keyword,
+  value: { kind: 'int', min, max },
+  ...extra,
+});
+export const timer = (
+  keyword: string,
+  min: number,
+  max: number,
+  extra: Partial<KeywordSpec> = {},
+): KeywordSpec => ({
+  keyword,
+  value: { kind: 'timer', min, max },
+  ...extra,
+});
+export const str = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
+  keyword,
+  value: { kind: 'string' },
+  ...extra,
+});
+export const oneOf = (
+  keyword: string,
+  values: readonly string[],
+  extra: Partial<KeywordSpec> = {},
+): KeywordSpec => ({
+  keyword,
+  value: { kind: 'enum', values },
+  ...extra,
+});
+export const script = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
+  keyword,
+  value: { kind: 'script', allowUser: true },
+  ...extra,
+});
+export const custom = (
+  keyword: string,
+  parse: (stmt: Statement, sink: DiagnosticSink) => unknown,
+  extra: Partial<KeywordSpec> = {},
+): KeywordSpec => ({ keyword, value: { kind: 'custom', parse }, ...extra });
+export const lines = (
+  keyword: string,
+  item: (line: Statement, sink: DiagnosticSink) => unknown,
+  extra: Partial<KeywordSpec> = {},
+): KeywordSpec => ({ keyword, value: { kind: 'lines', item }, repeatable: true, ...extra });
+export const block = (
+  keyword: string,
+  table: () => BlockTable,
+  extra: Partial<KeywordSpec> = {},
+): KeywordSpec => ({
+  keyword,
+  value: { kind: 'block', table },
+  ...extra,
+});
+/** Keywords keepalived knows and keepalived-ts accepts without acting on them. */
+export const ignored = (keywords: readonly string[], level: 'info' | 'warning' = 'info'): KeywordSpec[] =>
+  keywords.map((keyword) => ({ keyword, value: { kind: 'ignored' }, unsupported: level }));

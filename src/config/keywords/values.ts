@@ -1,0 +1,139 @@
+/**
+ * Value parsers shared by the keyword tables. Each reports in keepalived's wording
+ * (lib/parser.c read_int / read_unsigned / read_decimal) and returns undefined when rejected.
+ */
+import { parseAddress } from '../../util/ip.js';
+import type { AddressFamily, SourceLoc } from '../model.js';
+import type { Statement } from '../tree.js';
+import type { DiagnosticSink } from './types.js';
+
+const INT_RE = /^[-+]?\d+$/;
+const DEC_RE = /^\+?(\d+)(?:\.(\d*))?$|^\+?\.(\d+)$/;
+
+/** An integer within [min, max]. */
+export function parseIntValue(
+  text: string | undefined,
+  min: number,
+  max: number,
+  sink: DiagnosticSink,
+  loc: SourceLoc,
+): number | undefined {
+  if (text === undefined) {
+    sink.report('error', 'missing-parameter', 'Configuration line is missing a parameter', loc);
+    return undefined;
+  }
+  if (!INT_RE.test(text)) {
+    sink.report('error', 'invalid-number', `invalid number '${text}'`, loc);
+    return undefined;
+  }
+  const v = Number(text);
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    sink.report('error', 'out-of-range', `number '${text}' outside range [${min}, ${max}]`, loc);
+    return undefined;
+  }
+  return v;
+}
+
+/** A `<TIMER>`: decimal seconds, at most 6 decimal places (keepalived keeps microseconds). */
+export function parseTimerValue(
+  text: string | undefined,
+  min: number,
+  max: number,
+  sink: DiagnosticSink,
+  loc: SourceLoc,
+): number | undefined {
+  if (text === undefined) {
+    sink.report('error', 'missing-parameter', 'Configuration line is missing a parameter', loc);
+    return undefined;
+  }
+  if (text.startsWith('-')) {
+    sink.report('error', 'invalid-number', `negative number '${text}'`, loc);
+    return undefined;
+  }
+  const m = DEC_RE.exec(text);
+  if (!m) {
+    sink.report('error', 'invalid-number', `invalid number '${text}'`, loc);
+    return undefined;
+  }
+  const decimals = m[2] ?? m[3] ?? '';
+  if (decimals.length > 6) {
+    sink.report('error', 'invalid-number', `number '${text}' has too many decimal places`, loc);
+    return undefined;
+  }
+  const v = Number(text.startsWith('+') ? text.slice(1) : text);
+  if (!Number.isFinite(v) || v < min || v > max) {
+    sink.report('error', 'out-of-range', `number '${text}' outside range [${min}, ${max}]`, loc);
+    return undefined;
+  }
+  return v;
+}
+
+const TRUE_WORDS = new Set(['on', 'true', 'yes']);
+const FALSE_WORDS = new Set(['off', 'false', 'no']);
+
+/** `<BOOL>`; a bare keyword (no word) means true. */
+export function parseBoolValue(
+  text: string | undefined,
+  sink: DiagnosticSink,
+  loc: SourceLoc,
+): boolean | undefined {
+  if (text === undefined) return true;
+  const t = text.toLowerCase();
+  if (TRUE_WORDS.has(t)) return true;
+  if (FALSE_WORDS.has(t)) return false;
+  sink.report('error', 'invalid-bool', `Invalid boolean value '${text}'`, loc);
+  return undefined;
+}
+
+export interface AddressValue {
+  readonly address: string;
+  readonly family: AddressFamily;
+  readonly prefixLength: number | null;
+}
+
+/** An IPv4/IPv6 address, optionally with `/prefix` when `allowPrefix`. */
+export function parseAddressValue(
+  text: string | undefined,
+  what: string,
+  sink: DiagnosticSink,
+  loc: SourceLoc,
+  allowPrefix = false,
+): AddressValue | undefined {
+  if (text === undefined) {
+    sink.report('error', 'missing-parameter', `${what}: missing address`, loc);
+    return undefined;
+  }
+  const p = parseAddress(text);
+  if (!p || (!allowPrefix && p.prefixLength !== null)) {
+    sink.report('error', 'invalid-address', `${what}: invalid address '${text}'`, loc);
+    return undefined;
+  }
+  return p;
+}
+
+/** A port 0..65535 (keepalived accepts service names too; keepalived-ts accepts numbers). */
+export function parsePortValue(
+  text: string | undefined,
+  sink: DiagnosticSink,
+  loc: SourceLoc,
+): number | undefined {
+  if (text !== undefined && !INT_RE.test(text)) {
+    sink.report('error', 'invalid-port', `Invalid port '${text}'`, loc);
+    return undefined;
+  }
+  return parseIntValue(text, 0, 65535, sink, loc);
+}
+
+/** The first argument, or a missing-parameter error. */
+export function firstArg(stmt: Statement, sink: DiagnosticSink): string | undefined {
+  const a = stmt.args[0];
+  if (a === undefined) {
+    sink.report(
+      'error',
+      'missing-parameter',
+      `*** Configuration line starting \`${stmt.keyword}\` is missing a parameter after keyword \`${stmt.keyword}\` at word position 1`,
+      stmt.loc,
+    );
+  }
+  return a;
+}

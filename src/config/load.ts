@@ -1,0 +1,141 @@
+/**
+ * EDGE: the whole config front end in one call - read files (parse.ts), build the model
+ * (schema.ts), check it against this host (semantic.ts checkHost) - and the `-t` exit code.
+ * The host facts (interfaces, script permissions, users) are read here and nowhere else.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { Diagnostic } from './diagnostics.js';
+import { exitCodeFor } from './diagnostics-format.js';
+import { DiagnosticList } from './keywords/types.js';
+import type { Config } from './model.js';
+import type { ConfigFs } from './parse.js';
+import { capDiagnostics, parseConfigFiles } from './parse.js';
+import { buildConfig } from './schema.js';
+import type { HostFacts } from './semantic.js';
+import { checkHost } from './semantic.js';
+
+export interface LoadOptions {
+  readonly configId: string | null;
+  /** false = `--no-interface-check`: validate a config meant for another host. */
+  readonly checkInterfaces: boolean;
+  /** Interface names to check against instead of this host's. */
+  readonly interfaceNames?: readonly string[];
+  /** `-e/--all-config`. */
+  readonly allConfig?: boolean;
+  readonly fs?: ConfigFs;
+  /** Replaces the host's script and user facts (tests). */
+  readonly host?: Partial<Pick<HostFacts, 'scriptStatus' | 'userExists'>>;
+}
+
+export interface LoadResult {
+  /** null when the daemon could not run this config (a fatal diagnostic). */
+  readonly config: Config | null;
+  readonly diagnostics: Diagnostic[];
+  readonly exitCode: 0 | 4 | 5 | 6;
+}
+
+export async function loadConfig(path: string, opts: LoadOptions): Promise<LoadResult> {
+  const parsed = parseConfigFiles(path, { configId: opts.configId, allConfig: opts.allConfig, fs: opts.fs });
+  if (parsed.diagnostics.some((d) => d.severity === 'fatal')) {
+    const diagnostics = [...parsed.diagnostics];
+    return { config: null, diagnostics, exitCode: exitCodeFor(diagnostics) };
+  }
+  const built = buildConfig(parsed.statements, parsed.files);
+  const hostSink = new DiagnosticList();
+  const host: HostFacts = {
+    interfaces: opts.checkInterfaces ? new Set(opts.interfaceNames ?? hostInterfaceNames()) : null,
+    scriptStatus: opts.host?.scriptStatus ?? scriptStatus,
+    userExists: opts.host?.userExists ?? userExists,
+  };
+  checkHost(built.config, host, hostSink);
+  const diagnostics = sortByPlace(
+    capDiagnostics([...parsed.diagnostics, ...built.diagnostics, ...hostSink.items]),
+    parsed.files,
+  );
+  const exitCode = exitCodeFor(diagnostics);
+  return { config: exitCode === 4 ? null : built.config, diagnostics, exitCode };
+}
+
+/** Line order within each file, files in the order read; problems without a line last. */
+function sortByPlace(list: Diagnostic[], files: readonly string[]): Diagnostic[] {
+  const fileIndex = new Map(files.map((f, i) => [f, i]));
+  const rank = (d: Diagnostic): [number, number] =>
+    d.loc === null ? [Number.MAX_SAFE_INTEGER, 0] : [fileIndex.get(d.loc.file) ?? files.length, d.loc.line];
+  return list
+    .map((d, i) => ({ d, i, r: rank(d) }))
+    .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || a.i - b.i)
+    .map((x) => x.d);
+}
+
+/** Every interface of this host, with or without addresses. */
+export function hostInterfaceNames(): string[] {
+  try {
+    return readdirSync('/sys/class/net');
+  } catch {
+    return Object.keys(networkInterfaces());
+  }
+}
+
+function resolveOnPath(program: string): string | null {
+  if (program.includes('/')) return isAbsolute(program) ? program : null;
+  for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    if (!dir) continue;
+    const p = join(dir, program);
+    try {
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not in this directory
+    }
+  }
+  return null;
+}
+
+/**
+ * keepalived's check_script_secure (core/notify.c): the script must exist, and neither it nor any
+ * directory above it may be writable by a non-root user (group/other write, or a non-root owner
+ * with write permission).
+ */
+export function scriptStatus(program: string): 'ok' | 'missing' | 'insecure' {
+  const path = resolveOnPath(program);
+  if (path === null) return 'missing';
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) return 'missing';
+  } catch {
+    return 'missing';
+  }
+  let p = path;
+  for (;;) {
+    try {
+      const st = statSync(p);
+      const writableByOthers =
+        (st.mode & 0o022) !== 0 && !(st.isDirectory() && (st.mode & 0o1000) !== 0 && p !== path);
+      if (writableByOthers || (st.uid !== 0 && (st.mode & 0o200) !== 0)) return 'insecure';
+    } catch {
+      return 'missing';
+    }
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  return 'ok';
+}
+
+let passwdUsers: Set<string> | null = null;
+export function userExists(name: string): boolean {
+  if (passwdUsers === null) {
+    try {
+      passwdUsers = new Set(
+        readFileSync('/etc/passwd', 'utf8')
+          .split('\n')
+          .map((l) => l.split(':')[0] ?? '')
+          .filter((n) => n !== ''),
+      );
+    } catch {
+      passwdUsers = new Set(['root']);
+    }
+  }
+  return passwdUsers.has(name) || /^\d+$/.test(name);
+}

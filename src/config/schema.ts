@@ -1,0 +1,1125 @@
+/**
+ * Statement tree + keyword tables -> the typed Config model. Every default is applied here, once:
+ * the tables carry plain defaults, and the builders below resolve the ones that depend on other
+ * values (checker timing inherited virtual_server -> real_server -> checker, real-server ports,
+ * garp lower-priority values following the master ones, ...).
+ *
+ * Pure and total: any tree yields a Config plus diagnostics; nothing here throws on input.
+ */
+import type { Diagnostic } from './diagnostics.js';
+import type {
+  Checker,
+  CheckerType,
+  Config,
+  ForwardingMethod,
+  GlobalDefs,
+  HttpUrl,
+  NotifyScripts,
+  RealServer,
+  ScriptSpec,
+  SourceLoc,
+  TrackFile,
+  VirtualServer,
+  VirtualServerGroup,
+  Vip,
+  VrrpInstance,
+  VrrpScript,
+  VrrpSyncGroup,
+  Protocol,
+  Scheduler,
+  TunnelSettings,
+  AddressFamily,
+} from './model.js';
+import type { Statement } from './tree.js';
+import { RawReader, readBlock } from './keywords/read.js';
+import { DiagnosticList } from './keywords/types.js';
+import type { BlockTable, DiagnosticSink, RawBlock } from './keywords/types.js';
+import { rootTable } from './keywords/root.js';
+import { globalDefsTable } from './keywords/global-defs.js';
+import { trackFileTable, vrrpScriptTable } from './keywords/trackers.js';
+import type { TrackLine } from './keywords/trackers.js';
+import { vrrpInstanceTable, vrrpSyncGroupTable } from './keywords/vrrp-instance.js';
+import type { PeerLine, RouteLine, VipLine } from './keywords/vrrp-instance.js';
+import { groupLine, realServerTable, serverAddress, virtualServerTable } from './keywords/virtual-server.js';
+import type { GroupLine, MethodValue, ServerAddress } from './keywords/virtual-server.js';
+import type { RawChecker } from './keywords/checkers.js';
+import { parseAddressValue, parseIntValue, parsePortValue } from './keywords/values.js';
+import { pendingTracks, resolveReferences } from './semantic.js';
+import type { Mutable } from './semantic.js';
+
+export interface SchemaResult {
+  readonly config: Config;
+  readonly diagnostics: Diagnostic[];
+}
+
+/** keepalived's checker defaults (check_*.c): retry and delay_before_retry per checker type. */
+const CHECKER_RETRY: Record<CheckerType, number> = {
+  TCP_CHECK: 1,
+  HTTP_GET: 1,
+  SSL_GET: 1,
+  MISC_CHECK: 0,
+  SMTP_CHECK: 1,
+  DNS_CHECK: 3,
+  UDP_CHECK: 1,
+  PING_CHECK: 1,
+  FILE_CHECK: 0,
+};
+/** null = the checker's delay_loop. */
+const CHECKER_DELAY_BEFORE_RETRY: Record<CheckerType, number | null> = {
+  TCP_CHECK: 1,
+  HTTP_GET: 3,
+  SSL_GET: 3,
+  MISC_CHECK: 1,
+  SMTP_CHECK: 1,
+  DNS_CHECK: null,
+  UDP_CHECK: 1,
+  PING_CHECK: 1,
+  FILE_CHECK: 0,
+};
+
+export const DEFAULT_DELAY_LOOP = 60;
+export const DEFAULT_CONNECT_TIMEOUT = 5;
+
+/** Builds the model from the parsed statements of all files. */
+export function buildConfig(statements: readonly Statement[], files: readonly string[]): SchemaResult {
+  const sink = new DiagnosticList();
+  const rootLoc: SourceLoc = { file: files[0] ?? '', line: 0 };
+  const root = new RawReader(readBlock(statements, rootTable, sink, rootLoc));
+
+  const globalStatements: Statement[] = [];
+  for (const g of root.list<Statement>('global_defs')) {
+    if (g.block === null)
+      sink.report('error', 'missing-block', `Missing '{' at beginning of configuration block`, g.loc);
+    else globalStatements.push(...g.block);
+  }
+  for (const c of root.list<Statement>('child_wait_time')) globalStatements.push(c);
+  const firstGlobal = root.list<Statement>('global_defs')[0];
+  const globalDefs = buildGlobalDefs(
+    readBlock(globalStatements, globalDefsTable, sink, firstGlobal?.loc ?? rootLoc),
+    firstGlobal ? firstGlobal.loc : null,
+  );
+
+  const vrrpScripts = named(
+    root.list<Statement>('vrrp_script'),
+    'vrrp_script',
+    vrrpScriptTable,
+    sink,
+    (name, raw) => buildVrrpScript(name, raw, sink),
+  );
+  const trackFiles = named(
+    root.list<Statement>('track_file'),
+    'track_file',
+    trackFileTable,
+    sink,
+    (name, raw) => buildTrackFile(name, raw, sink),
+  );
+  const vrrpInstances = named(
+    root.list<Statement>('vrrp_instance'),
+    'vrrp_instance',
+    vrrpInstanceTable,
+    sink,
+    (name, raw) => buildVrrpInstance(name, raw, globalDefs, sink),
+  );
+  const vrrpSyncGroups = named(
+    root.list<Statement>('vrrp_sync_group'),
+    'vrrp_sync_group',
+    vrrpSyncGroupTable,
+    sink,
+    (name, raw) => buildSyncGroup(name, raw, sink),
+  );
+  const virtualServerGroups = buildVsGroups(root.list<Statement>('virtual_server_group'), sink);
+  const virtualServers: VirtualServer[] = [];
+  const vsKeys = new Set<string>();
+  for (const stmt of root.list<Statement>('virtual_server')) {
+    const vs = buildVirtualServer(stmt, sink);
+    if (!vs) continue;
+    if (vsKeys.has(vs.key)) {
+      sink.report('error', 'duplicate', `Virtual server ${formatVs(vs)} is duplicated - ignoring`, stmt.loc);
+      continue;
+    }
+    vsKeys.add(vs.key);
+    virtualServers.push(vs);
+  }
+
+  const draft: Mutable<Config> = {
+    files: [...files],
+    globalDefs,
+    vrrpScripts,
+    trackFiles,
+    vrrpSyncGroups,
+    vrrpInstances,
+    virtualServerGroups,
+    virtualServers,
+  };
+  resolveReferences(draft, sink);
+  return { config: draft, diagnostics: sink.items };
+}
+
+/** Reads `KEYWORD NAME { ... }` blocks, rejecting missing and duplicate names. */
+function named<T>(
+  stmts: readonly Statement[],
+  what: string,
+  table: BlockTable,
+  sink: DiagnosticSink,
+  build: (name: string, raw: RawReader) => T | null,
+): T[] {
+  const out: T[] = [];
+  const seen = new Set<string>();
+  for (const s of stmts) {
+    const name = s.args[0];
+    if (name === undefined) {
+      sink.report('error', 'missing-parameter', `${what} requires a name`, s.loc);
+      continue;
+    }
+    if (s.block === null) {
+      sink.report('error', 'missing-block', `Missing '{' at beginning of configuration block`, s.loc);
+      continue;
+    }
+    if (s.args.length > 1) {
+      sink.report(
+        'error',
+        'extra-parameters',
+        `Block ${what} has extra parameters ${s.args.slice(1).join(' ')} ...`,
+        s.loc,
+      );
+    }
+    if (seen.has(name)) {
+      sink.report('error', 'duplicate', `${what} ${name} already defined - ignoring the second`, s.loc);
+      continue;
+    }
+    seen.add(name);
+    const built = build(name, new RawReader(readBlock(s.block, table, sink, s.loc)));
+    if (built !== null) out.push(built);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// global_defs
+
+function buildGlobalDefs(raw: RawBlock, loc: SourceLoc | null): GlobalDefs {
+  const r = new RawReader(raw);
+  const masterDelay = r.num('vrrp_garp_master_delay', 5);
+  const masterRepeat = r.num('vrrp_garp_master_repeat', 5);
+  const flushOnStop = r.get<'all' | 'vs'>('lvs_flush_on_stop');
+  return {
+    routerId: r.str('router_id'),
+    notificationEmail: r.list<string>('notification_email'),
+    notificationEmailFrom: r.str('notification_email_from'),
+    smtpServer: r.get('smtp_server') ?? null,
+    smtpHeloName: r.str('smtp_helo_name'),
+    smtpConnectTimeout: r.num('smtp_connect_timeout', 30),
+    enableScriptSecurity: r.bool('enable_script_security'),
+    scriptUser: r.get('script_user') ?? null,
+    checkerLogAllFailures: r.bool('checker_log_all_failures'),
+    logUnknownVrids: r.bool('log_unknown_vrids'),
+    defaultInterface: r.str('default_interface') ?? 'eth0',
+    vrrpMcastGroup4: r.str('vrrp_mcast_group4') ?? '224.0.0.18',
+    vrrpMcastGroup6: r.str('vrrp_mcast_group6') ?? 'ff02::12',
+    vrrpVersion: r.num('vrrp_version', 2) === 3 ? 3 : 2,
+    vrrpStrict: r.bool('vrrp_strict'),
+    vrrpSkipCheckAdvAddr: r.bool('vrrp_skip_check_adv_addr'),
+    vrrpCheckUnicastSrc: r.bool('vrrp_check_unicast_src'),
+    vrrpLowerPrioNoAdvert: r.has('vrrp_lower_prio_no_advert')
+      ? r.bool('vrrp_lower_prio_no_advert')
+      : r.bool('vrrp_strict'),
+    vrrpHigherPrioSendAdvert: r.bool('vrrp_higher_prio_send_advert'),
+    vrrpDownTimerAdverts: r.num('vrrp_down_timer_adverts', 3),
+    vrrpStartupDelay: r.num('vrrp_startup_delay', 0),
+    vrrpGarpMasterDelay: masterDelay,
+    vrrpGarpMasterRepeat: masterRepeat,
+    vrrpGarpLowerPrioDelay: r.num('vrrp_garp_lower_prio_delay', masterDelay),
+    vrrpGarpLowerPrioRepeat: r.num('vrrp_garp_lower_prio_repeat', masterRepeat),
+    vrrpGarpMasterRefresh: r.num('vrrp_garp_master_refresh', 0),
+    vrrpGarpMasterRefreshRepeat: r.num('vrrp_garp_master_refresh_repeat', 1),
+    vrrpGarpInterval: r.num('vrrp_garp_interval', 0),
+    vrrpMinGarp: r.bool('vrrp_min_garp'),
+    lvsSyncDaemon: r.get('lvs_sync_daemon') ?? null,
+    lvsTimeouts: r.get('lvs_timeouts') ?? null,
+    lvsFlush: r.bool('lvs_flush'),
+    lvsFlushOnStop: flushOnStop ?? 'off',
+    childWaitTime: r.num('child_wait_time', 5),
+    dynamicInterfaces: r.bool('dynamic_interfaces'),
+    stateFileLocation: r.str('state_dump_file'),
+    statsFileLocation: r.str('stats_dump_file'),
+    jsonFileLocation: r.str('json_dump_file'),
+    notifyFifo: r.get<ScriptSpec>('notify_fifo') ?? null,
+    vrrpNotifyFifo: r.get<ScriptSpec>('vrrp_notify_fifo') ?? null,
+    lvsNotifyFifo: r.get<ScriptSpec>('lvs_notify_fifo') ?? null,
+    loc,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// trackers
+
+function buildVrrpScript(name: string, r: RawReader, sink: DiagnosticSink): VrrpScript | null {
+  const spec = r.get<ScriptSpec>('script');
+  if (!spec) {
+    sink.report('error', 'missing-script', `No script set for vrrp_script ${name} - removing`, r.raw.loc);
+    return null;
+  }
+  let interval = r.num('interval', 1);
+  if (interval === 0) {
+    sink.report(
+      'error',
+      'out-of-range',
+      `(${name}): vrrp script interval must be greater than 0, setting to 1`,
+      r.loc('interval'),
+    );
+    interval = 1;
+  }
+  const weight = r.get<{ weight: number; reverse: boolean }>('weight');
+  const user = r.get<{ user: string; group: string | null }>('user');
+  return {
+    name,
+    script: spec.command,
+    argv: spec.argv,
+    interval,
+    timeout: r.optNum('timeout') ?? interval,
+    weight: weight?.weight ?? 0,
+    weightReverse: weight?.reverse ?? false,
+    rise: r.num('rise', 1),
+    fall: r.num('fall', 1),
+    user: user?.user ?? null,
+    group: user?.group ?? null,
+    initFail: r.bool('init_fail'),
+    loc: r.raw.loc,
+  };
+}
+
+function buildTrackFile(name: string, r: RawReader, sink: DiagnosticSink): TrackFile | null {
+  const file = r.str('file');
+  if (file === null) {
+    sink.report('error', 'missing-parameter', `No file set for track_file ${name} - removing`, r.raw.loc);
+    return null;
+  }
+  const weight = r.get<{ weight: number; reverse: boolean }>('weight');
+  return {
+    name,
+    file,
+    weight: weight?.weight ?? 1,
+    weightReverse: weight?.reverse ?? false,
+    initFile: r.get('init_file') ?? null,
+    loc: r.raw.loc,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// vrrp_instance
+
+function notifyScripts(r: RawReader): NotifyScripts {
+  const s = (k: string) => r.get<ScriptSpec>(k) ?? null;
+  return {
+    master: s('notify_master'),
+    backup: s('notify_backup'),
+    fault: s('notify_fault'),
+    stop: s('notify_stop'),
+    deleted: s('notify_deleted'),
+    generic: s('notify'),
+    masterRxLowerPri: s('notify_master_rx_lower_pri'),
+  };
+}
+
+function toVip(v: VipLine, dev: string): Vip {
+  return {
+    address: v.address,
+    family: v.family,
+    prefixLength: v.prefixLength,
+    dev: v.dev ?? dev,
+    label: v.label,
+    scope: v.scope,
+    broadcast: v.broadcast,
+    peer: v.peer,
+    noTrack: v.noTrack,
+    loc: v.loc,
+  };
+}
+
+function buildVrrpInstance(
+  name: string,
+  r: RawReader,
+  g: GlobalDefs,
+  sink: DiagnosticSink,
+): VrrpInstance | null {
+  const vridText = r.str('virtual_router_id');
+  if (vridText === null) {
+    sink.report('error', 'missing-vrid', `(${name}) the virtual router id must be set`, r.raw.loc);
+    return null;
+  }
+  const vrid = /^\d+$/.test(vridText) ? Number(vridText) : NaN;
+  if (!(vrid >= 1 && vrid <= 255)) {
+    sink.report(
+      'error',
+      'out-of-range',
+      `(${name}): VRID '${vridText}' not valid - must be between 1 & 255`,
+      r.loc('virtual_router_id'),
+    );
+    return null;
+  }
+  let priority = 100;
+  const prioText = r.str('priority');
+  if (prioText !== null) {
+    const p = /^\d+$/.test(prioText) ? Number(prioText) : NaN;
+    if (p >= 1 && p <= 255) priority = p;
+    else
+      sink.report(
+        'error',
+        'out-of-range',
+        `(${name}) Priority not valid! must be between 1 & 255. Using default 100`,
+        r.loc('priority'),
+      );
+  }
+  const state = r.str('state') === 'MASTER' ? 'MASTER' : 'BACKUP';
+  const iface = r.str('interface');
+  const dev = iface ?? g.defaultInterface;
+  const vipLines = r.list<VipLine>('virtual_ipaddress');
+  const evipLines = r.list<VipLine>('virtual_ipaddress_excluded');
+  const peers = r.list<PeerLine>('unicast_peer');
+  const unicastSrc = r.get<{ address: string; family: AddressFamily }>('unicast_src_ip') ?? null;
+  const family: AddressFamily = vipLines[0]?.family ?? peers[0]?.family ?? unicastSrc?.family ?? 'inet';
+
+  let version: 2 | 3 = (r.optNum('version') ?? g.vrrpVersion) === 3 ? 3 : 2;
+  if (family === 'inet6') version = 3;
+
+  for (const v of vipLines) {
+    if (v.family !== family) {
+      sink.report(
+        'error',
+        'family-mismatch',
+        `(${name}) address family of VIP ${v.text} does not match the instance - ignoring`,
+        v.loc,
+      );
+    }
+  }
+  const vips = vipLines.filter((v) => v.family === family).map((v) => toVip(v, dev));
+  const evips = evipLines.map((v) => toVip(v, dev));
+  if (vips.length === 0 && !r.bool('no_virtual_ipaddress')) {
+    sink.report('warning', 'no-vip', `(${name}) No VIP specified; at least one is sensible`, r.raw.loc);
+  }
+
+  let advertInt = r.num('advert_int', 1);
+  if (advertInt === 0) {
+    sink.report(
+      'error',
+      'out-of-range',
+      `(${name}) advert_int must be greater than 0 - setting to 1`,
+      r.loc('advert_int'),
+    );
+    advertInt = 1;
+  }
+  if (version === 2 && !Number.isInteger(advertInt)) {
+    const rounded = Math.max(1, Math.round(advertInt));
+    sink.report(
+      'error',
+      'advert-int',
+      `(${name}) VRRPv2 advertisement interval ${advertInt}s must be an integer. rounding`,
+      r.loc('advert_int'),
+    );
+    advertInt = rounded;
+  } else if (version === 3) {
+    if (advertInt > 40.95) {
+      sink.report(
+        'error',
+        'advert-int',
+        `(${name}) VRRPv3 advertisement interval ${advertInt.toFixed(2)}s is out of range. Must be less than 40.95s. Setting to 40.95s`,
+        r.loc('advert_int'),
+      );
+      advertInt = 40.95;
+    }
+    const cs = Math.round(advertInt * 100);
+    if (Math.abs(cs - advertInt * 100) > 1e-6) {
+      sink.report(
+        'error',
+        'advert-int',
+        `(${name}) VRRPv3 advertisement interval ${advertInt}s must be in units of 10ms - rounding`,
+        r.loc('advert_int'),
+      );
+    }
+    advertInt = Math.max(1, cs) / 100;
+  }
+
+  let nopreempt = r.bool('nopreempt');
+  let preemptDelay = r.num('preempt_delay', 0);
+  if (state === 'MASTER') {
+    if (nopreempt) {
+      sink.report(
+        'error',
+        'nopreempt-master',
+        `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`,
+        r.loc('nopreempt'),
+      );
+      nopreempt = false;
+    }
+    if (preemptDelay) {
+      sink.report(
+        'error',
+        'nopreempt-master',
+        `(${name}) Warning - preempt delay will not work with initial state MASTER - clearing`,
+        r.loc('preempt_delay'),
+      );
+      preemptDelay = 0;
+    }
+  }
+  if (nopreempt && priority === 255) {
+    sink.report(
+      'error',
+      'nopreempt-owner',
+      `(${name}) nopreempt is incompatible with priority 255 - resetting nopreempt`,
+      r.loc('nopreempt'),
+    );
+    nopreempt = false;
+  }
+
+  const authRaw = r.get<RawBlock>('authentication');
+  let authentication: VrrpInstance['authentication'] = null;
+  if (authRaw) {
+    const a = new RawReader(authRaw);
+    const type = a.str('auth_type');
+    const pass = a.str('auth_pass');
+    if (type === null)
+      sink.report(
+        'error',
+        'missing-parameter',
+        `(${name}) authentication has no auth_type - ignoring`,
+        authRaw.loc,
+      );
+    else if (type === 'PASS' && pass === null)
+      sink.report(
+        'error',
+        'missing-parameter',
+        `(${name}) auth_type PASS requires auth_pass - ignoring`,
+        authRaw.loc,
+      );
+    else if (version === 3)
+      sink.report(
+        'error',
+        'auth-v3',
+        `(${name}) Cannot use authentication with VRRPv3 - ignoring`,
+        authRaw.loc,
+      );
+    else authentication = { type: type === 'AH' ? 'AH' : 'PASS', password: pass ?? '' };
+  }
+
+  if (iface === null && !(unicastSrc && peers.length > 0)) {
+    sink.report('error', 'missing-interface', `(${name}) Unknown interface!`, r.raw.loc);
+  }
+
+  const routes = r.list<RouteLine>('virtual_routes');
+  const instance: VrrpInstance = {
+    name,
+    state,
+    interface: iface,
+    virtualRouterId: vrid,
+    priority,
+    advertInt,
+    version,
+    nopreempt,
+    preemptDelay,
+    authentication,
+    virtualIpaddresses: vips.map((v) => `${v.address}/${v.prefixLength}`),
+    virtualIpaddressesExcluded: evips.map((v) => `${v.address}/${v.prefixLength}`),
+    vips,
+    excludedVips: evips,
+    virtualRoutes: routes.map((x) => ({ ...x })),
+    trackScripts: [],
+    trackInterfaces: [],
+    trackFiles: [],
+    dontTrackPrimary: r.bool('dont_track_primary'),
+    mcastSrcIp: r.get<{ address: string }>('mcast_src_ip')?.address ?? null,
+    unicastSrcIp: unicastSrc?.address ?? null,
+    unicastPeers: peers.map((p) => ({ address: p.address, minTtl: p.minTtl, maxTtl: p.maxTtl })),
+    unicastTtl: r.num('unicast_ttl', 255),
+    checkUnicastSrc:
+      r.bool('check_unicast_src') ||
+      g.vrrpCheckUnicastSrc ||
+      peers.some((p) => p.minTtl !== null || p.maxTtl !== null),
+    garp: {
+      masterDelay: r.optNum('garp_master_delay') ?? g.vrrpGarpMasterDelay,
+      masterRepeat: r.optNum('garp_master_repeat') ?? g.vrrpGarpMasterRepeat,
+      lowerPrioDelay: r.optNum('garp_lower_prio_delay') ?? g.vrrpGarpLowerPrioDelay,
+      lowerPrioRepeat: r.optNum('garp_lower_prio_repeat') ?? g.vrrpGarpLowerPrioRepeat,
+      masterRefresh: r.optNum('garp_master_refresh') ?? g.vrrpGarpMasterRefresh,
+      masterRefreshRepeat: r.optNum('garp_master_refresh_repeat') ?? g.vrrpGarpMasterRefreshRepeat,
+      interval: g.vrrpGarpInterval,
+    },
+    lowerPrioNoAdvert: r.get<boolean>('lower_prio_no_advert') ?? g.vrrpLowerPrioNoAdvert,
+    higherPrioSendAdvert: r.get<boolean>('higher_prio_send_advert') ?? g.vrrpHigherPrioSendAdvert,
+    downTimerAdverts: r.optNum('down_timer_adverts') ?? g.vrrpDownTimerAdverts,
+    skipCheckAdvAddr: r.get<boolean>('skip_check_adv_addr') ?? g.vrrpSkipCheckAdvAddr,
+    strictMode: r.get<boolean>('strict_mode') ?? g.vrrpStrict,
+    notify: notifyScripts(r),
+    smtpAlert: r.bool('smtp_alert'),
+    syncGroup: null,
+    loc: r.raw.loc,
+  };
+  pendingTracks.set(instance, {
+    scripts: r.list<TrackLine>('track_script'),
+    interfaces: r.list<TrackLine>('track_interface'),
+    files: r.list<TrackLine>('track_file'),
+  });
+  return instance;
+}
+
+function buildSyncGroup(name: string, r: RawReader, sink: DiagnosticSink): VrrpSyncGroup | null {
+  const members = r.list<{ names: string[]; loc: SourceLoc }>('group').flatMap((l) => l.names);
+  if (!r.has('group')) {
+    sink.report(
+      'error',
+      'missing-parameter',
+      `Sync group ${name} has no virtual router(s) - removing`,
+      r.raw.loc,
+    );
+    return null;
+  }
+  const group: VrrpSyncGroup = {
+    name,
+    group: members,
+    trackScripts: [],
+    trackInterfaces: [],
+    trackFiles: [],
+    notify: notifyScripts(r),
+    smtpAlert: r.bool('smtp_alert'),
+    syncGroupTrackingWeight: r.bool('sync_group_tracking_weight'),
+    loc: r.raw.loc,
+  };
+  pendingTracks.set(group, {
+    scripts: r.list<TrackLine>('track_script'),
+    interfaces: r.list<TrackLine>('track_interface'),
+    files: r.list<TrackLine>('track_file'),
+  });
+  return group;
+}
+
+// ---------------------------------------------------------------------------------------------
+// LVS
+
+function buildVsGroups(stmts: readonly Statement[], sink: DiagnosticSink): VirtualServerGroup[] {
+  const out: VirtualServerGroup[] = [];
+  const seen = new Set<string>();
+  for (const s of stmts) {
+    const name = s.args[0];
+    if (name === undefined) {
+      sink.report('error', 'missing-parameter', 'virtual_server_group requires a name', s.loc);
+      continue;
+    }
+    if (s.block === null) {
+      sink.report('error', 'missing-block', `Missing '{' at beginning of configuration block`, s.loc);
+      continue;
+    }
+    if (seen.has(name)) {
+      sink.report(
+        'error',
+        'duplicate',
+        `virtual_server_group ${name} already defined - ignoring the second`,
+        s.loc,
+      );
+      continue;
+    }
+    seen.add(name);
+    const entries: GroupLine[] = [];
+    for (const line of s.block) {
+      if (line.block !== null) {
+        sink.report('error', 'unexpected-block', `Unexpected '{' - ignoring`, line.loc);
+        continue;
+      }
+      const e = groupLine(line, sink);
+      if (e) entries.push(e);
+    }
+    if (entries.length === 0) {
+      sink.report('error', 'empty-group', `virtual server group ${name} has no entries - removing`, s.loc);
+      continue;
+    }
+    out.push({ name, entries, loc: s.loc });
+  }
+  return out;
+}
+
+/** keepalived's `format_vs`: `[IP]:proto:port`, `FWM N`, `[GROUP]:port`. */
+export function formatVs(
+  vs: Pick<VirtualServer, 'address' | 'port' | 'fwmark' | 'group' | 'protocol'>,
+  protoKnown = true,
+): string {
+  if (vs.fwmark !== null) return `FWM ${vs.fwmark}`;
+  if (vs.group !== null) return `[${vs.group}]:${vs.port ?? 0}`;
+  return `[${vs.address}]:${protoKnown ? vs.protocol.toLowerCase() : 'none'}:${vs.port ?? 0}`;
+}
+
+interface VsHeader {
+  readonly address: string | null;
+  readonly family: AddressFamily | null;
+  readonly port: number | null;
+  readonly fwmark: number | null;
+  readonly group: string | null;
+}
+
+function vsHeader(stmt: Statement, sink: DiagnosticSink): VsHeader | undefined {
+  const a = stmt.args;
+  if (a[0] === undefined) {
+    sink.report(
+      'error',
+      'missing-parameter',
+      'virtual_server requires an address, fwmark or group',
+      stmt.loc,
+    );
+    return undefined;
+  }
+  if (a[0] === 'fwmark') {
+    const m = parseIntValue(a[1], 1, 4294967295, sink, stmt.loc);
+    return m === undefined ? undefined : { address: null, family: null, port: null, fwmark: m, group: null };
+  }
+  if (a[0] === 'group') {
+    if (a[1] === undefined) {
+      sink.report('error', 'missing-parameter', 'virtual_server group requires a name', stmt.loc);
+      return undefined;
+    }
+    return { address: null, family: null, port: 0, fwmark: null, group: a[1] };
+  }
+  const addr = parseAddressValue(a[0], 'virtual_server', sink, stmt.loc);
+  if (!addr) return undefined;
+  let port = 0;
+  if (a[1] !== undefined) {
+    const p = parsePortValue(a[1], sink, stmt.loc);
+    if (p === undefined) return undefined;
+    port = p;
+  }
+  return { address: addr.address, family: addr.family, port, fwmark: null, group: null };
+}
+
+function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): VirtualServer | null {
+  if (stmt.block === null) {
+    sink.report('error', 'missing-block', `Missing '{' at beginning of configuration block`, stmt.loc);
+    return null;
+  }
+  const h = vsHeader(stmt, sink);
+  if (!h) return null;
+  const r = new RawReader(readBlock(stmt.block, virtualServerTable, sink, stmt.loc));
+  const family: AddressFamily = h.family ?? r.get<AddressFamily>('ip_family') ?? 'inet';
+  if (h.family !== null && r.has('ip_family') && r.get('ip_family') !== h.family) {
+    sink.report(
+      'error',
+      'family-mismatch',
+      `Virtual server specified family ${r.get<string>('ip_family')} conflicts with server family`,
+      r.loc('ip_family'),
+    );
+  }
+  let protocol: Protocol = r.get<Protocol>('protocol') ?? 'UDP';
+  const shown = { address: h.address, port: h.port, fwmark: h.fwmark, group: h.group, protocol };
+  if (!r.has('protocol') && h.fwmark === null) {
+    sink.report(
+      'warning',
+      'default-protocol',
+      `Virtual server ${formatVs(shown, false)}: no protocol set - defaulting to UDP`,
+      stmt.loc,
+    );
+  }
+  if (h.fwmark !== null && r.has('protocol')) {
+    sink.report(
+      'warning',
+      'fwmark-protocol',
+      `Virtual server FWM ${h.fwmark}: protocol specified for fwmark service - ignoring`,
+      r.loc('protocol'),
+    );
+    protocol = 'TCP';
+  }
+  if (h.fwmark !== null && !r.has('protocol')) protocol = 'TCP';
+  shown.protocol = protocol;
+  const label = formatVs(shown);
+  const scheduler: Scheduler = r.get<Scheduler>('lvs_sched') ?? 'wlc';
+  if (!r.has('lvs_sched'))
+    sink.report(
+      'warning',
+      'default-scheduler',
+      `Virtual server ${label}: no scheduler set, setting default 'wlc'`,
+      stmt.loc,
+    );
+  const method = r.get<MethodValue>('lvs_method');
+  if (!method)
+    sink.report(
+      'warning',
+      'default-method',
+      `Virtual server ${label}: no forwarding method set, setting default NAT`,
+      stmt.loc,
+    );
+  const vsMethod: ForwardingMethod = method?.method ?? 'NAT';
+
+  let persistenceTimeout = r.num('persistence_timeout', 0);
+  if (h.port === 0 && h.address !== null && persistenceTimeout === 0) {
+    sink.report(
+      'error',
+      'zero-port',
+      `Virtual server ${label}: zero port only valid for persistent services - setting`,
+      stmt.loc,
+    );
+    persistenceTimeout = 360;
+  }
+  let onePacket = r.bool('ops');
+  if (onePacket && protocol !== 'UDP') {
+    sink.report(
+      'error',
+      'ops-not-udp',
+      `Virtual server ${label}: one packet scheduling requires UDP - resetting`,
+      r.loc('ops'),
+    );
+    onePacket = false;
+  }
+  for (const f of ['sh-port', 'sh-fallback'] as const) {
+    if (r.bool(f) && scheduler !== 'sh')
+      sink.report('error', 'sched-flag', `${f} only applies to sh scheduler - ignoring`, r.loc(f));
+  }
+  for (const f of ['mh-port', 'mh-fallback'] as const) {
+    if (r.bool(f) && scheduler !== 'mh')
+      sink.report('error', 'sched-flag', `${f} only applies to mh scheduler - ignoring`, r.loc(f));
+  }
+
+  const delayLoop = r.num('delay_loop', DEFAULT_DELAY_LOOP);
+  const inherit: Inherit = {
+    delayLoop: r.optNum('delay_loop'),
+    connectTimeout: r.optNum('connect_timeout'),
+    retry: r.optNum('retry'),
+    delayBeforeRetry: r.optNum('delay_before_retry'),
+    warmup: r.optNum('warmup'),
+    alpha: r.bool('alpha'),
+    virtualhost: r.str('virtualhost'),
+  };
+
+  let sorryServer: VirtualServer['sorryServer'] = null;
+  const sorry = r.get<ServerAddress>('sorry_server');
+  if (sorry) {
+    if (sorry.family !== family) {
+      sink.report(
+        'error',
+        'family-mismatch',
+        `Address family of virtual server and sorry server ${sorry.address} don't match - skipping sorry server.`,
+        sorry.loc,
+      );
+    } else {
+      const sm = r.get<MethodValue>('sorry_server_lvs_method');
+      sorryServer = {
+        address: sorry.address,
+        family: sorry.family,
+        port: h.fwmark !== null ? 0 : (sorry.port ?? h.port ?? 0),
+        forwardingMethod: sm?.method ?? vsMethod,
+        tunnel: sm ? sm.tunnel : (method?.tunnel ?? null),
+        inhibit: r.bool('sorry_server_inhibit'),
+      };
+    }
+  } else {
+    if (r.bool('sorry_server_inhibit'))
+      sink.report(
+        'error',
+        'sorry',
+        'Ignoring sorry_server inhibit used before or without sorry_server',
+        r.loc('sorry_server_inhibit'),
+      );
+    if (r.has('sorry_server_lvs_method'))
+      sink.report(
+        'error',
+        'sorry',
+        'sorry_server forwarding used without sorry_server',
+        r.loc('sorry_server_lvs_method'),
+      );
+  }
+
+  const vsCtx: VsContext = {
+    label,
+    family,
+    port: h.port,
+    fwmark: h.fwmark,
+    protocol,
+    method: vsMethod,
+    tunnel: method?.tunnel ?? null,
+    weight: r.num('weight', 1),
+    inhibitOnFailure: r.get<boolean>('inhibit_on_failure') ?? false,
+    smtpAlert: r.get<boolean>('smtp_alert') ?? null,
+    inherit,
+  };
+  const realServers: RealServer[] = [];
+  const rsKeys = new Set<string>();
+  for (const rsStmt of r.list<Statement>('real_server')) {
+    const rs = buildRealServer(rsStmt, vsCtx, sink);
+    if (!rs) continue;
+    if (rsKeys.has(rs.key)) {
+      sink.report(
+        'error',
+        'duplicate-rs',
+        `VS ${label}: real server [${rs.address}]:${protocol.toLowerCase()}:${rs.port} is duplicated - removing second rs`,
+        rs.loc,
+      );
+      continue;
+    }
+    rsKeys.add(rs.key);
+    realServers.push(rs);
+  }
+  if (realServers.length === 0 && !sorryServer) {
+    sink.report('warning', 'no-real-servers', `Virtual server ${label} has no real servers`, stmt.loc);
+  }
+
+  const key =
+    h.fwmark !== null
+      ? `fwmark:${family}:${h.fwmark}`
+      : h.group !== null
+        ? `group:${h.group}:${h.port ?? 0}`
+        : `${protocol}:${h.address}:${h.port ?? 0}`;
+  return {
+    key,
+    family,
+    address: h.address,
+    port: h.port,
+    fwmark: h.fwmark,
+    group: h.group,
+    protocol,
+    scheduler,
+    forwardingMethod: vsMethod,
+    tunnel: method?.tunnel ?? null,
+    persistenceTimeout,
+    persistenceGranularity: r.str('persistence_granularity'),
+    persistenceEngine: r.str('persistence_engine'),
+    flags: {
+      onePacket,
+      shPort: scheduler === 'sh' && r.bool('sh-port'),
+      shFallback: scheduler === 'sh' && r.bool('sh-fallback'),
+      mhPort: scheduler === 'mh' && r.bool('mh-port'),
+      mhFallback: scheduler === 'mh' && r.bool('mh-fallback'),
+      sched1: r.bool('flag-1'),
+      sched2: r.bool('flag-2'),
+      sched3: r.bool('flag-3'),
+    },
+    delayLoop,
+    quorum: r.num('quorum', 1),
+    hysteresis: r.num('hysteresis', 0),
+    quorumUp: r.get<ScriptSpec>('quorum_up') ?? null,
+    quorumDown: r.get<ScriptSpec>('quorum_down') ?? null,
+    sorryServer,
+    alpha: r.bool('alpha'),
+    omega: r.get<boolean>('omega') ?? false,
+    inhibitOnFailure: vsCtx.inhibitOnFailure,
+    haSuspend: r.bool('ha_suspend'),
+    virtualhost: r.str('virtualhost'),
+    smtpAlert: r.get<boolean>('smtp_alert') ?? false,
+    realServers,
+    loc: stmt.loc,
+  };
+}
+
+/** Checker settings that flow down virtual_server -> real_server -> checker; null = unset. */
+interface Inherit {
+  readonly delayLoop: number | null;
+  readonly connectTimeout: number | null;
+  readonly retry: number | null;
+  readonly delayBeforeRetry: number | null;
+  readonly warmup: number | null;
+  readonly alpha: boolean;
+  readonly virtualhost: string | null;
+}
+
+interface VsContext {
+  readonly label: string;
+  readonly family: AddressFamily;
+  readonly port: number | null;
+  readonly fwmark: number | null;
+  readonly protocol: Protocol;
+  readonly method: ForwardingMethod;
+  readonly tunnel: TunnelSettings | null;
+  readonly weight: number;
+  readonly inhibitOnFailure: boolean;
+  readonly smtpAlert: boolean | null;
+  readonly inherit: Inherit;
+}
+
+function buildRealServer(stmt: Statement, vs: VsContext, sink: DiagnosticSink): RealServer | null {
+  const addr = serverAddress(stmt, 'real_server', sink);
+  if (!addr) return null;
+  if (addr.family !== vs.family) {
+    sink.report(
+      'error',
+      'family-mismatch',
+      `Address family of virtual server and real server ${addr.address} don't match - skipping real server.`,
+      stmt.loc,
+    );
+    return null;
+  }
+  const r = new RawReader(readBlock(stmt.block ?? [], realServerTable, sink, stmt.loc));
+  const method = r.get<MethodValue>('lvs_method');
+  const forwardingMethod = method?.method ?? vs.method;
+  let port: number;
+  if (vs.fwmark !== null) port = 0;
+  else if (addr.port === null) port = vs.port ?? 0;
+  else if (forwardingMethod !== 'NAT' && addr.port !== vs.port && vs.port !== 0) {
+    sink.report(
+      'warning',
+      'rs-port',
+      `VS ${vs.label}: real server [${addr.address}]:${addr.port} ports don't match - resetting to ${vs.port ?? 0}`,
+      stmt.loc,
+    );
+    port = vs.port ?? 0;
+  } else port = addr.port;
+
+  const inherit: Inherit = {
+    delayLoop: r.optNum('delay_loop') ?? vs.inherit.delayLoop,
+    connectTimeout: r.optNum('connect_timeout') ?? vs.inherit.connectTimeout,
+    retry: r.optNum('retry') ?? vs.inherit.retry,
+    delayBeforeRetry: r.optNum('delay_before_retry') ?? vs.inherit.delayBeforeRetry,
+    warmup: r.optNum('warmup') ?? vs.inherit.warmup,
+    alpha: r.get<boolean>('alpha') ?? vs.inherit.alpha,
+    virtualhost: r.str('virtualhost') ?? vs.inherit.virtualhost,
+  };
+  const checkers: Checker[] = [];
+  for (const c of r.list<RawChecker>('checkers')) {
+    const built = buildChecker(c, addr.address, port, inherit, sink);
+    if (built) checkers.push(built);
+  }
+  return {
+    key: `${addr.address}|${port}`,
+    address: addr.address,
+    family: addr.family,
+    port,
+    weight: r.optNum('weight') ?? vs.weight,
+    inhibitOnFailure: r.get<boolean>('inhibit_on_failure') ?? vs.inhibitOnFailure,
+    forwardingMethod,
+    tunnel: method ? method.tunnel : vs.tunnel,
+    uthreshold: r.optNum('uthreshold'),
+    lthreshold: r.optNum('lthreshold'),
+    alpha: inherit.alpha,
+    notifyUp: r.get<ScriptSpec>('notify_up') ?? null,
+    notifyDown: r.get<ScriptSpec>('notify_down') ?? null,
+    virtualhost: inherit.virtualhost,
+    smtpAlert: r.get<boolean>('smtp_alert') ?? vs.smtpAlert ?? true,
+    checkers,
+    loc: stmt.loc,
+  };
+}
+
+function buildUrl(raw: RawBlock, sink: DiagnosticSink): HttpUrl | null {
+  const u = new RawReader(raw);
+  const path = u.str('path');
+  if (path === null) {
+    sink.report('error', 'missing-parameter', 'url has no path - ignoring', raw.loc);
+    return null;
+  }
+  return {
+    path,
+    digest: u.str('digest'),
+    statusCodes: u.get<[number, number][]>('status_code') ?? [[200, 299]],
+    virtualhost: u.str('virtualhost'),
+    regex: u.str('regex'),
+    regexNoMatch: u.bool('regex_no_match'),
+  };
+}
+
+function buildChecker(
+  c: RawChecker,
+  rsAddress: string,
+  rsPort: number,
+  inh: Inherit,
+  sink: DiagnosticSink,
+): Checker | null {
+  const r = new RawReader(c.raw);
+  const loc = c.raw.loc;
+  if (c.type === 'FILE_CHECK') {
+    const trackFile = r.str('track_file');
+    if (trackFile === null) {
+      sink.report('error', 'missing-parameter', 'FILE_CHECK has no track_file - ignoring', loc);
+      return null;
+    }
+    const w = r.get<{ weight: number; reverse: boolean }>('weight');
+    return {
+      type: 'FILE_CHECK',
+      trackFile,
+      weight: w?.weight ?? 0,
+      weightReverse: w?.reverse ?? false,
+      dynamic: r.bool('dynamic'),
+      loc,
+    };
+  }
+  const delayLoop = r.optNum('delay_loop') ?? inh.delayLoop ?? DEFAULT_DELAY_LOOP;
+  const common = {
+    delayLoop,
+    warmup: r.optNum('warmup') ?? inh.warmup ?? delayLoop,
+    retry: r.optNum('retry') ?? inh.retry ?? CHECKER_RETRY[c.type],
+    delayBeforeRetry:
+      r.optNum('delay_before_retry') ??
+      inh.delayBeforeRetry ??
+      CHECKER_DELAY_BEFORE_RETRY[c.type] ??
+      delayLoop,
+    alpha: r.get<boolean>('alpha') ?? inh.alpha,
+    logAllFailures: r.bool('log_all_failures'),
+    loc,
+  };
+  if (c.type === 'MISC_CHECK') {
+    const misc = r.get<ScriptSpec>('misc_path');
+    if (!misc) {
+      sink.report('error', 'missing-script', 'MISC_CHECK has no misc_path - ignoring', loc);
+      return null;
+    }
+    const user = r.get<{ user: string; group: string | null }>('user');
+    return {
+      type: 'MISC_CHECK',
+      ...common,
+      miscPath: user ? { ...misc, user: user.user, group: user.group } : misc,
+      miscTimeout: r.optNum('misc_timeout') ?? delayLoop,
+      miscDynamic: r.bool('misc_dynamic'),
+    };
+  }
+  const connecting = {
+    ...common,
+    connectTimeout: r.optNum('connect_timeout') ?? inh.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+    connectIp: r.str('connect_ip') ?? rsAddress,
+    connectPort: r.optNum('connect_port') ?? rsPort,
+    bindTo: r.str('bindto'),
+    bindPort: r.optNum('bind_port'),
+    bindIf: r.str('bind_if'),
+    fwmark: r.optNum('fwmark'),
+  };
+  switch (c.type) {
+    case 'TCP_CHECK':
+    case 'PING_CHECK':
+      return { type: c.type, ...connecting };
+    case 'HTTP_GET':
+    case 'SSL_GET': {
+      const urls: HttpUrl[] = [];
+      for (const u of r.list<RawBlock>('url')) {
+        const url = buildUrl(u, sink);
+        if (url) urls.push(url);
+      }
+      if (urls.length === 0)
+        sink.report('error', 'missing-url', `${c.type} has no url - the check will always fail`, loc);
+      return {
+        type: c.type,
+        ...connecting,
+        urls,
+        httpProtocol: (r.str('http_protocol') as '1.0' | '1.0C' | '1.1' | null) ?? '1.0',
+        virtualhost: r.str('virtualhost') ?? inh.virtualhost,
+        enableSni: r.bool('enable_sni'),
+        sniName: r.str('sni_name'),
+        fastRecovery: r.bool('fast_recovery'),
+        tlsCompliant: r.bool('tls_compliant'),
+      };
+    }
+    case 'SMTP_CHECK':
+      return {
+        type: 'SMTP_CHECK',
+        ...connecting,
+        heloName: r.str('helo_name') ?? 'smtpchecker.keepalived.org',
+      };
+    case 'DNS_CHECK':
+      return {
+        type: 'DNS_CHECK',
+        ...connecting,
+        queryType: (r.str('type') as 'SOA' | null) ?? 'SOA',
+        name: r.str('name') ?? '.',
+      };
+    case 'UDP_CHECK': {
+      const reply = r.get<string>('require_reply');
+      return {
+        type: 'UDP_CHECK',
+        ...connecting,
+        payload: r.str('payload'),
+        requireReply: reply !== undefined,
+        replyPattern: reply ? reply : null,
+        minReplyLength: r.num('min_reply_length', 0),
+        maxReplyLength: r.num('max_reply_length', 255),
+      };
+    }
+  }
+}

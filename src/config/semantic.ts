@@ -1,0 +1,285 @@
+/**
+ * Cross-reference checks over the model: tracker references, sync-group membership, duplicate
+ * VRIDs, virtual_server group references (`resolveReferences`, pure, run by the schema); and the
+ * checks against the host (`checkHost`: interfaces that exist, script security), which take the
+ * host's facts as plain data gathered by load.ts.
+ */
+import type { Config, ScriptSpec, SourceLoc, TrackRef, VrrpInstance, VrrpSyncGroup } from './model.js';
+import type { DiagnosticSink } from './keywords/types.js';
+import type { TrackLine } from './keywords/trackers.js';
+
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Unresolved tracker lines, kept beside each instance/sync group until resolveReferences. */
+export interface PendingTracks {
+  readonly scripts: readonly TrackLine[];
+  readonly interfaces: readonly TrackLine[];
+  readonly files: readonly TrackLine[];
+}
+export const pendingTracks = new WeakMap<object, PendingTracks>();
+
+/** Resolves names between blocks and drops what cannot be resolved, as keepalived does. */
+export function resolveReferences(draft: Mutable<Config>, sink: DiagnosticSink): void {
+  const scripts = new Map(draft.vrrpScripts.map((s) => [s.name, s]));
+  const files = new Map(draft.trackFiles.map((f) => [f.name, f]));
+
+  const resolveTracks = (
+    owner: string,
+    lines: readonly TrackLine[] | undefined,
+    kind: 'script' | 'file' | 'interface',
+  ) => {
+    const out: TrackRef[] = [];
+    for (const l of lines ?? []) {
+      if (kind === 'interface') {
+        out.push({ name: l.name, weight: l.weight ?? 0, reverse: l.reverse });
+        continue;
+      }
+      const target = kind === 'script' ? scripts.get(l.name) : files.get(l.name);
+      if (!target) {
+        const what = kind === 'script' ? 'track script' : 'track file';
+        sink.report('error', `unknown-${kind}`, `(${owner}) ${what} ${l.name} not found, ignoring...`, l.loc);
+        continue;
+      }
+      out.push(
+        l.weight === null
+          ? { name: l.name, weight: target.weight, reverse: l.reverse || target.weightReverse }
+          : { name: l.name, weight: l.weight, reverse: l.reverse },
+      );
+    }
+    return out;
+  };
+
+  const instances = draft.vrrpInstances.map((vi) => {
+    const p = pendingTracks.get(vi);
+    const m: Mutable<VrrpInstance> = { ...vi };
+    m.trackScripts = resolveTracks(vi.name, p?.scripts, 'script');
+    m.trackFiles = resolveTracks(vi.name, p?.files, 'file');
+    m.trackInterfaces = resolveTracks(vi.name, p?.interfaces, 'interface');
+    return m;
+  });
+  const byName = new Map(instances.map((i) => [i.name, i]));
+
+  const groups: VrrpSyncGroup[] = [];
+  for (const g of draft.vrrpSyncGroups) {
+    const p = pendingTracks.get(g);
+    const members: string[] = [];
+    for (const name of g.group) {
+      const inst = byName.get(name);
+      if (!inst) {
+        sink.report(
+          'error',
+          'unknown-instance',
+          `Virtual router ${name} specified in sync group ${g.name} doesn't exist - ignoring`,
+          g.loc,
+        );
+        continue;
+      }
+      if (inst.syncGroup !== null) {
+        sink.report(
+          'error',
+          'multiple-sync-groups',
+          `VRRP instance ${name} cannot be specified in more than one sync group - ignoring in ${g.name}`,
+          g.loc,
+        );
+        continue;
+      }
+      if (members.includes(name)) continue;
+      inst.syncGroup = g.name;
+      members.push(name);
+    }
+    if (members.length === 0) {
+      sink.report(
+        'error',
+        'empty-sync-group',
+        `Sync group ${g.name} has no virtual router(s) - removing`,
+        g.loc,
+      );
+      continue;
+    }
+    if (members.length === 1) {
+      sink.report(
+        'warning',
+        'single-sync-group',
+        `Sync group ${g.name} has only 1 virtual router(s) - this probably isn't what you want`,
+        g.loc,
+      );
+    }
+    groups.push({
+      ...g,
+      group: members,
+      trackScripts: resolveTracks(g.name, p?.scripts, 'script'),
+      trackFiles: resolveTracks(g.name, p?.files, 'file'),
+      trackInterfaces: resolveTracks(g.name, p?.interfaces, 'interface'),
+    });
+  }
+
+  // vrrp.c: two instances may not share a VRID on one interface and family (multicast or unicast).
+  const vridOwner = new Map<string, VrrpInstance>();
+  const kept: VrrpInstance[] = [];
+  for (const vi of instances) {
+    const family = vi.vips[0]?.family ?? (vi.unicastPeers[0]?.address.includes(':') ? 'inet6' : 'inet');
+    const ifname = vi.interface ?? '';
+    const key = `${ifname}|${family}|${vi.virtualRouterId}|${vi.unicastPeers.length > 0 ? 'u:' + (vi.unicastSrcIp ?? '') : 'm'}`;
+    const other = vridOwner.get(key);
+    if (other) {
+      sink.report(
+        'error',
+        'duplicate-vrid',
+        `${vi.name} and ${other.name} both use VRID ${vi.virtualRouterId} with IPv${family === 'inet' ? 4 : 6} on interface ${ifname}`,
+        vi.loc,
+      );
+    } else vridOwner.set(key, vi);
+    kept.push(vi);
+  }
+
+  const groupNames = new Set(draft.virtualServerGroups.map((g) => g.name));
+  draft.virtualServers = draft.virtualServers.filter((vs) => {
+    if (vs.group !== null && !groupNames.has(vs.group)) {
+      sink.report(
+        'error',
+        'unknown-vs-group',
+        `Virtual server group ${vs.group} specified but not configured - ignoring virtual server [${vs.group}]:${vs.port ?? 0}`,
+        vs.loc,
+      );
+      return false;
+    }
+    return true;
+  });
+
+  draft.vrrpInstances = kept;
+  draft.vrrpSyncGroups = groups;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host checks
+
+/** What the host looks like, gathered by load.ts (or given by tests). */
+export interface HostFacts {
+  /** Interface names that exist, or null to skip interface checks (--no-interface-check). */
+  readonly interfaces: ReadonlySet<string> | null;
+  /** Security of a script path: `ok`, `missing`, or `insecure` (writable by non-root). */
+  readonly scriptStatus: (path: string) => 'ok' | 'missing' | 'insecure';
+  /** Whether a user name exists on this host. */
+  readonly userExists: (name: string) => boolean;
+}
+
+interface ScriptUse {
+  readonly what: string;
+  readonly spec: { readonly argv: readonly string[]; readonly user: string | null };
+  readonly loc: SourceLoc;
+}
+
+function allScripts(c: Config): ScriptUse[] {
+  const out: ScriptUse[] = [];
+  const add = (what: string, spec: ScriptSpec | null, loc: SourceLoc) => {
+    if (spec) out.push({ what, spec, loc });
+  };
+  for (const s of c.vrrpScripts)
+    out.push({ what: `track script ${s.name}`, spec: { argv: s.argv, user: s.user }, loc: s.loc });
+  for (const i of c.vrrpInstances)
+    for (const [k, v] of Object.entries(i.notify)) add(`${i.name} notify ${k}`, v, i.loc);
+  for (const g of c.vrrpSyncGroups)
+    for (const [k, v] of Object.entries(g.notify)) add(`${g.name} notify ${k}`, v, g.loc);
+  for (const vs of c.virtualServers) {
+    add('quorum_up', vs.quorumUp, vs.loc);
+    add('quorum_down', vs.quorumDown, vs.loc);
+    for (const rs of vs.realServers) {
+      add('notify_up', rs.notifyUp, rs.loc);
+      add('notify_down', rs.notifyDown, rs.loc);
+      for (const ck of rs.checkers) if (ck.type === 'MISC_CHECK') add('misc_path', ck.miscPath, ck.loc);
+    }
+  }
+  return out;
+}
+
+/**
+ * Host-dependent checks, in keepalived's terms:
+ * - an instance interface that does not exist: `WARNING - interface X for vrrp_instance Y
+ *   doesn't exist` (a config error: exit 5), skipped when `interfaces` is null;
+ * - scripts without `enable_script_security`: `SECURITY VIOLATION ...` (exit 6);
+ * - with it: scripts missing or writable by non-root are disabled, and the default script user
+ *   `keepalived_script` must exist unless `script_user` is set.
+ */
+export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): void {
+  if (host.interfaces !== null) {
+    const known = host.interfaces;
+    let missing = false;
+    for (const vi of c.vrrpInstances) {
+      if (vi.interface !== null && !known.has(vi.interface) && !c.globalDefs.dynamicInterfaces) {
+        sink.report(
+          'error',
+          'missing-interface',
+          `WARNING - interface ${vi.interface} for vrrp_instance ${vi.name} doesn't exist`,
+          vi.loc,
+        );
+        missing = true;
+      }
+      for (const v of [...vi.vips, ...vi.excludedVips]) {
+        if (v.dev !== vi.interface && !known.has(v.dev) && !c.globalDefs.dynamicInterfaces) {
+          sink.report(
+            'error',
+            'missing-interface',
+            `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`,
+            v.loc,
+          );
+          missing = true;
+        }
+      }
+      for (const t of vi.trackInterfaces) {
+        if (!known.has(t.name)) {
+          sink.report(
+            'error',
+            'missing-interface',
+            `(${vi.name}) tracked interface ${t.name} doesn't exist`,
+            vi.loc,
+          );
+          missing = true;
+        }
+      }
+    }
+    if (missing)
+      sink.report('error', 'missing-interface', 'Non-existent interface specified in configuration', null);
+  }
+
+  const scripts = allScripts(c);
+  if (scripts.length === 0) return;
+  const g = c.globalDefs;
+  const insecure = scripts.filter(
+    (s) => s.spec.argv[0] !== undefined && host.scriptStatus(s.spec.argv[0]) === 'insecure',
+  );
+  if (!g.enableScriptSecurity) {
+    sink.report(
+      'security',
+      'script-security',
+      `SECURITY VIOLATION - scripts are being executed but script_security not enabled.${insecure.length > 0 ? ' There are insecure scripts.' : ''}`,
+      null,
+    );
+    return;
+  }
+  const defaultUserMissing = g.scriptUser === null && !host.userExists('keepalived_script');
+  for (const s of scripts) {
+    const path = s.spec.argv[0] ?? '';
+    if (s.spec.user === null && defaultUserMissing) {
+      sink.report('error', 'script-user', `Unable to set default user for ${s.what} - removing`, s.loc);
+      continue;
+    }
+    if (s.spec.user !== null && !host.userExists(s.spec.user)) {
+      sink.report('error', 'script-user', `Invalid user/group for ${s.what} ${path} - ignoring`, s.loc);
+      continue;
+    }
+    const status = host.scriptStatus(path);
+    if (status === 'missing')
+      sink.report('error', 'script-missing', `Disabling ${s.what} since not found/accessible`, s.loc);
+    else if (status === 'insecure') {
+      sink.report(
+        'error',
+        'script-insecure',
+        `Unsafe permissions found for script '${path}' - disabling.`,
+        s.loc,
+      );
+    }
+  }
+  if (defaultUserMissing) {
+    sink.report('error', 'script-user', 'Unable to set default user keepalived_script for script', null);
+  }
+}
