@@ -87,8 +87,8 @@ function converged(
     if (owned.has(k)) {
       if (now) return false;
     } else if (
-      now !== a &&
-      JSON.stringify([...(now?.destinations ?? [])]) !== JSON.stringify([...a.destinations])
+      JSON.stringify([now?.service, [...(now?.destinations ?? [])]]) !==
+      JSON.stringify([a.service, [...a.destinations]])
     )
       return false;
   }
