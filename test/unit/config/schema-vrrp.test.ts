@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import { build, summary } from './schema-helpers.js';
+
+describe('global_defs', () => {
+  it('applies keepalived defaults once', () => {
+    const { config, diagnostics } = build('global_defs {\n}\n');
+    expect(diagnostics).toEqual([]);
+    expect(config.globalDefs).toMatchObject({
+      routerId: null,
+      smtpConnectTimeout: 30,
+      enableScriptSecurity: false,
+      defaultInterface: 'eth0',
+      vrrpMcastGroup4: '224.0.0.18',
+      vrrpMcastGroup6: 'ff02::12',
+      vrrpVersion: 2,
+      vrrpDownTimerAdverts: 3,
+      vrrpGarpMasterDelay: 5,
+      vrrpGarpMasterRepeat: 5,
+      vrrpGarpLowerPrioDelay: 5,
+      vrrpGarpLowerPrioRepeat: 5,
+      vrrpGarpMasterRefresh: 0,
+      vrrpGarpMasterRefreshRepeat: 1,
+      lvsFlushOnStop: 'off',
+      childWaitTime: 5,
+    });
+  });
+  it('reads values, value blocks and structured keywords', () => {
+    const { config, diagnostics } = build(`global_defs {
+  router_id LVS_A
+  notification_email {
+    ops@example.org
+    "Ops Team <ops2@example.org>"
+  }
+  smtp_server 192.0.2.25 2525
+  vrrp_garp_master_delay 10
+  vrrp_garp_master_repeat 2
+  lvs_sync_daemon eth0 VI_1 id 7
+  lvs_timeouts tcp 900 tcpfin 120 udp 300
+  lvs_flush_onstop VS
+  script_user nobody:nogroup
+  enable_script_security
+}
+`);
+    expect(summary(diagnostics)).toEqual([
+      "12 warning lvs_flush_onstop is deprecated - please use 'lvs_flush_on_stop'",
+    ]);
+    expect(config.globalDefs).toMatchObject({
+      routerId: 'LVS_A',
+      notificationEmail: ['ops@example.org', 'Ops Team <ops2@example.org>'],
+      smtpServer: { host: '192.0.2.25', port: 2525 },
+      vrrpGarpMasterDelay: 10,
+      vrrpGarpLowerPrioDelay: 10,
+      vrrpGarpLowerPrioRepeat: 2,
+      lvsSyncDaemon: { interface: 'eth0', instance: 'VI_1', syncId: 7 },
+      lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },
+      lvsFlushOnStop: 'vs',
+      scriptUser: { user: 'nobody', group: 'nogroup' },
+      enableScriptSecurity: true,
+    });
+  });
+  it('lvs_id was removed from keepalived and is unknown', () => {
+    expect(summary(build('global_defs {\n lvs_id X\n}\n').diagnostics)).toEqual([
+      "2 error Unknown keyword 'lvs_id'",
+    ]);
+  });
+  it('known keywords without runtime support parse with a note, never as unknown', () => {
+    const d = build('global_defs {\n enable_snmp_vrrp\n vrrp_iptables\n}\n').diagnostics;
+    expect(summary(d)).toEqual([
+      "2 info 'enable_snmp_vrrp' is not supported by keepalived-ts, ignored",
+      "3 warning 'vrrp_iptables' is not supported by keepalived-ts, ignored",
+    ]);
+  });
+});
+
+const INSTANCE = (body: string) => `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  virtual_ipaddress {
+    192.0.2.1
+  }
+${body}
+}
+`;
+
+describe('vrrp_instance', () => {
+  it('defaults: state BACKUP, priority 100, advert_int 1, version 2', () => {
+    const { config, diagnostics } = build(INSTANCE(''));
+    expect(diagnostics).toEqual([]);
+    expect(config.vrrpInstances[0]).toMatchObject({
+      state: 'BACKUP',
+      priority: 100,
+      advertInt: 1,
+      version: 2,
+      nopreempt: false,
+      preemptDelay: 0,
+      authentication: null,
+      unicastTtl: 255,
+      downTimerAdverts: 3,
+      syncGroup: null,
+      virtualIpaddresses: ['192.0.2.1/32'],
+    });
+  });
+  it('virtual_ipaddress with /prefix dev label scope brd, excluded addresses, routes', () => {
+    const { config, diagnostics } = build(`vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  virtual_ipaddress {
+    192.0.2.10/24 brd 192.0.2.255 dev eth1 label eth1:vip scope global
+    192.0.2.11/24 no_track
+  }
+  virtual_ipaddress_excluded {
+    2001:db8::10/64
+  }
+  virtual_routes {
+    src 192.0.2.10 to 198.51.100.0/24 via 192.0.2.254 dev eth0 table 100 metric 5
+    default via 192.0.2.1
+  }
+}
+`);
+    expect(diagnostics).toEqual([]);
+    const vi = config.vrrpInstances[0]!;
+    expect(vi.virtualIpaddresses).toEqual(['192.0.2.10/24', '192.0.2.11/24']);
+    expect(vi.vips[0]).toMatchObject({
+      dev: 'eth1',
+      label: 'eth1:vip',
+      scope: 'global',
+      broadcast: '192.0.2.255',
+      noTrack: false,
+    });
+    expect(vi.vips[1]).toMatchObject({ dev: 'eth0', noTrack: true, loc: { line: 6 } });
+    expect(vi.virtualIpaddressesExcluded).toEqual(['2001:db8::10/64']);
+    expect(vi.virtualRoutes[0]).toMatchObject({
+      to: '198.51.100.0/24',
+      via: '192.0.2.254',
+      src: '192.0.2.10',
+      dev: 'eth0',
+      table: 100,
+      metric: 5,
+    });
+    expect(vi.virtualRoutes[1]).toMatchObject({ to: '0.0.0.0/0', via: '192.0.2.1' });
+  });
+  it('track_script weights: own weight by default, line weight overrides', () => {
+    const { config, diagnostics } = build(`vrrp_script chk_a {
+  script /bin/true
+  weight -20
+}
+vrrp_script chk_b {
+  script "/bin/true"
+  weight 10 reverse
+}
+${INSTANCE(`  track_script {
+    chk_a
+    chk_b weight 5
+    chk_b
+  }
+  track_interface {
+    eth1 weight -30
+    eth2
+  }`)}`);
+    expect(diagnostics).toEqual([]);
+    const vi = config.vrrpInstances[0]!;
+    expect(vi.trackScripts).toEqual([
+      { name: 'chk_a', weight: -20, reverse: false },
+      { name: 'chk_b', weight: 5, reverse: false },
+      { name: 'chk_b', weight: 10, reverse: true },
+    ]);
+    expect(vi.trackInterfaces).toEqual([
+      { name: 'eth1', weight: -30, reverse: false },
+      { name: 'eth2', weight: 0, reverse: false },
+    ]);
+    expect(config.vrrpScripts[0]).toMatchObject({ interval: 1, timeout: 1, rise: 1, fall: 1, weight: -20 });
+  });
+  it('unicast peers, notify scripts, garp overrides, preempt_delay', () => {
+    const { config, diagnostics } = build(
+      INSTANCE(`  unicast_src_ip 192.0.2.2
+  unicast_peer {
+    192.0.2.3
+    192.0.2.4 min_ttl 250 max_ttl 255
+  }
+  notify_master "/etc/keepalived/master.sh arg1" root
+  notify "/etc/keepalived/notify.sh"
+  garp_master_delay 2
+  garp_master_repeat 3
+  preempt_delay 30`),
+    );
+    expect(diagnostics).toEqual([]);
+    const vi = config.vrrpInstances[0]!;
+    expect(vi.unicastSrcIp).toBe('192.0.2.2');
+    expect(vi.unicastPeers).toEqual([
+      { address: '192.0.2.3', minTtl: null, maxTtl: null },
+      { address: '192.0.2.4', minTtl: 250, maxTtl: 255 },
+    ]);
+    expect(vi.checkUnicastSrc).toBe(true);
+    expect(vi.notify.master).toEqual({
+      command: '/etc/keepalived/master.sh arg1',
+      argv: ['/etc/keepalived/master.sh', 'arg1'],
+      user: 'root',
+      group: null,
+    });
+    expect(vi.notify.generic?.argv).toEqual(['/etc/keepalived/notify.sh']);
+    expect(vi.garp).toMatchObject({ masterDelay: 2, masterRepeat: 3, lowerPrioDelay: 5, lowerPrioRepeat: 5 });
+    expect(vi.preemptDelay).toBe(30);
+  });
+  it('state MASTER clears nopreempt and preempt_delay, as keepalived', () => {
+    const { config, diagnostics } = build(INSTANCE('  state MASTER\n  nopreempt\n  preempt_delay 10'));
+    expect(config.vrrpInstances[0]).toMatchObject({ state: 'MASTER', nopreempt: false, preemptDelay: 0 });
+    expect(summary(diagnostics)).toEqual([
+      '8 error (VI_1) Warning - nopreempt will not work with initial state MASTER - clearing',
+      '9 error (VI_1) Warning - preempt delay will not work with initial state MASTER - clearing',
+    ]);
+  });
+  it('IPv6 VIPs make the instance VRRPv3', () => {
+    const { config } = build(
+      'vrrp_instance V6 {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n  2001:db8::1/64\n }\n}\n',
+    );
+    expect(config.vrrpInstances[0]).toMatchObject({ version: 3, virtualIpaddresses: ['2001:db8::1/64'] });
+  });
+});
+
+describe('vrrp_sync_group and track_file', () => {
+  it('sets membership on instances and resolves group trackers', () => {
+    const { config, diagnostics } = build(`track_file tf {
+  file /run/weight
+  weight 2
+}
+vrrp_sync_group G {
+  group {
+    A B
+  }
+  track_file {
+    tf
+  }
+  notify_master /bin/true
+}
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  virtual_ipaddress {
+    192.0.2.1
+  }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 2
+  virtual_ipaddress {
+    192.0.2.2
+  }
+}
+`);
+    expect(diagnostics).toEqual([]);
+    expect(config.vrrpSyncGroups[0]).toMatchObject({
+      name: 'G',
+      group: ['A', 'B'],
+      trackFiles: [{ name: 'tf', weight: 2, reverse: false }],
+    });
+    expect(config.vrrpInstances.map((i) => i.syncGroup)).toEqual(['G', 'G']);
+    expect(config.trackFiles[0]).toMatchObject({ name: 'tf', file: '/run/weight', weight: 2 });
+  });
+  it('vrrp_track_file is the deprecated name of track_file', () => {
+    const { config, diagnostics } = build('vrrp_track_file tf {\n file /x\n}\n');
+    expect(config.trackFiles).toHaveLength(1);
+    expect(summary(diagnostics)).toEqual([
+      "1 warning vrrp_track_file is deprecated - please use 'track_file'",
+    ]);
+  });
+});
