@@ -82,7 +82,8 @@ if [ -n "$results" ] && [ -f "/host$results/script.sh" ]; then
   # The runner: environment from env.sh (if any), cwd from cwd (if any), then the script under bash.
   chroot /host /bin/bash -c '
     r=$1
-    export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 KTS_VM=1
+    export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
+    export KTS_VM=1 KTS_VM_RESULTS=$r
     [ -f "$r/env.sh" ] && . "$r/env.sh"
     cd "$(cat "$r/cwd" 2>/dev/null || echo /)" || exit 126
     bash "$r/script.sh" >"$r/stdout" 2>"$r/stderr" </dev/null

@@ -10,6 +10,8 @@
 #   --cwd DIR       guest working directory (default: the repo)
 #   --timeout SEC   kill qemu after SEC seconds (default 300); exit status 124
 #   --mem MB        guest memory (default 2048)      --smp N   guest CPUs (default 2)
+#   --kernel DIR --initrd FILE   use an already prepared kernel/initramfs (skips prepare-kernel.sh and
+#                   build-initramfs.sh, which are cached but still cost ~0.5 s)
 #   --shell         also start an interactive shell after the script (or alone, without a script)
 # Results dir afterwards: script.sh, stdout, stderr, exit (guest script's exit code), console.log (serial).
 # Exit status: the guest script's exit code; 124 on timeout; 125 when the guest wrote no exit code
@@ -20,6 +22,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 results=
+kdir=
+initrd=
 cwd=$repo
 timeout_s=300
 mem=2048
@@ -35,6 +39,8 @@ while [ $# -gt 0 ]; do
     --mem) mem=$2; shift 2 ;;
     --smp) smp=$2; shift 2 ;;
     --shell) shell=1; shift ;;
+    --kernel) kdir=$2; shift 2 ;;
+    --initrd) initrd=$2; shift 2 ;;
     -c) command_text=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) script_file=$1; shift ;;
@@ -42,8 +48,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$script_file$command_text$shell" ] || { echo "run-vm.sh: nothing to run (SCRIPT_FILE, -c or --shell)" >&2; exit 2; }
 
-kdir=$("$here/prepare-kernel.sh" | tail -n1)
-initrd=$("$here/build-initramfs.sh" "$kdir" | tail -n1)
+[ -n "$kdir" ] || kdir=$("$here/prepare-kernel.sh" | tail -n1)
+[ -n "$initrd" ] || initrd=$("$here/build-initramfs.sh" "$kdir" | tail -n1)
 version=$(cat "$kdir/version")
 
 if [ -z "$results" ]; then
@@ -75,7 +81,9 @@ if [ -n "$shell" ]; then
 fi
 
 status=0
-timeout --kill-after=5 "$timeout_s" "${qemu[@]}" </dev/null >"$results/console.log" 2>&1 || status=$?
+# --foreground keeps qemu in this script's process group, so killing the group (the TS harness does on
+# its own timeout) takes qemu down too.
+timeout --foreground --kill-after=5 "$timeout_s" "${qemu[@]}" </dev/null >"$results/console.log" 2>&1 || status=$?
 [ -f "$results/stdout" ] && cat "$results/stdout"
 [ -f "$results/stderr" ] && cat "$results/stderr" >&2
 if [ "$status" = 124 ] || [ "$status" = 137 ]; then
