@@ -1,0 +1,201 @@
+/**
+ * The instance shell with in-memory ports and a manual clock: the order in which it runs the
+ * reducer's actions (advert, VIPs, GARP bursts, notify), and the stop path.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ScriptSpec, Vip, VirtualRoute, VrrpInstance } from '../../../src/config/model.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { MemoryLogger } from '../../../src/util/log.js';
+import { VrrpInstanceShell } from '../../../src/vrrp/instance.js';
+import { decodePacket, encodeAdvert, encodeIpv4Packet, passwordAuthData } from '../../../src/vrrp/packet.js';
+import type { GarpSender, Notifier, VipManager, VipOutcome, VrrpIo } from '../../../src/vrrp/ports.js';
+import { paramsFromConfig } from '../../../src/vrrp/state-machine.js';
+
+const loc = { file: 'k.conf', line: 1 };
+const vip = (address: string): Vip => ({
+  address,
+  family: 'inet',
+  prefixLength: 32,
+  dev: 'eth0',
+  label: null,
+  scope: null,
+  broadcast: null,
+  peer: null,
+  noTrack: false,
+  loc,
+});
+const spec = (command: string): ScriptSpec => ({ command, argv: [command], user: null, group: null });
+
+function instanceConfig(over: Partial<VrrpInstance> = {}): VrrpInstance {
+  const notify = {
+    master: spec('/m'),
+    backup: null,
+    fault: null,
+    stop: spec('/s'),
+    deleted: null,
+    generic: spec('/g'),
+    masterRxLowerPri: null,
+  };
+  return {
+    name: 'VI_1',
+    state: 'BACKUP',
+    interface: 'eth0',
+    virtualRouterId: 51,
+    priority: 100,
+    advertInt: 1,
+    version: 2,
+    nopreempt: false,
+    preemptDelay: 0,
+    authentication: { type: 'PASS', password: 'secret' },
+    virtualIpaddresses: ['10.0.0.100/32', '10.0.0.101/32'],
+    virtualIpaddressesExcluded: [],
+    vips: [vip('10.0.0.100'), vip('10.0.0.101')],
+    excludedVips: [],
+    virtualRoutes: [],
+    trackScripts: [],
+    trackInterfaces: [],
+    trackFiles: [],
+    dontTrackPrimary: false,
+    mcastSrcIp: null,
+    unicastSrcIp: null,
+    unicastPeers: [],
+    unicastTtl: 255,
+    checkUnicastSrc: false,
+    garp: {
+      masterDelay: 5,
+      masterRepeat: 5,
+      lowerPrioDelay: 5,
+      lowerPrioRepeat: 5,
+      masterRefresh: 0,
+      masterRefreshRepeat: 1,
+      interval: 0,
+    },
+    lowerPrioNoAdvert: false,
+    higherPrioSendAdvert: false,
+    downTimerAdverts: 3,
+    skipCheckAdvAddr: false,
+    strictMode: false,
+    notify,
+    smtpAlert: false,
+    syncGroup: null,
+    loc,
+    ...over,
+  } as VrrpInstance;
+}
+
+const globals = { vrrpCheckUnicastSrc: false } as Parameters<typeof paramsFromConfig>[1];
+
+function harness(config = instanceConfig()) {
+  const clock = new ManualClock();
+  const events: string[] = [];
+  let receive: (d: Buffer) => void = () => {};
+  const io: VrrpIo = {
+    sourceAddress: '10.0.0.1',
+    send: async (m) => void events.push(`advert prio=${m[2]}`),
+    onDatagram: (fn) => void (receive = fn),
+    close: () => void events.push('close'),
+  };
+  const outcome = (vips: readonly { address: string }[]): VipOutcome => ({
+    changed: vips.map((v) => v.address),
+    errors: [],
+  });
+  const vips: VipManager = {
+    addAddresses: async (v: readonly Vip[]) => (events.push(`add ${v.map((x) => x.address).join(',')}`), outcome(v)),
+    removeAddresses: async (v: readonly Vip[]) => (events.push(`del ${v.map((x) => x.address).join(',')}`), outcome(v)),
+    addRoutes: async (_r: readonly VirtualRoute[]) => ({ changed: [], errors: [] }),
+    removeRoutes: async (_r: readonly VirtualRoute[]) => ({ changed: [], errors: [] }),
+  };
+  const garp: GarpSender = { sendGarp: (ifname, v) => void events.push(`garp ${ifname} ${v}`) };
+  const notifier: Notifier = {
+    notify: async (kind, name, state, priority, scripts) => {
+      events.push(`notify ${kind} ${name} ${state} ${priority} ${scripts.specific?.command ?? '-'}`);
+    },
+  };
+  const logger = new MemoryLogger();
+  const params = paramsFromConfig(config, globals, '10.0.0.1');
+  const shell = new VrrpInstanceShell(config, params, { clock, io, vips, garp, notifier, logger });
+  const flush = () => new Promise((r) => setImmediate(r));
+  return { clock, events, shell, logger, flush, receive: (d: Buffer) => receive(d) };
+}
+
+function advertFrom(source: string, priority: number): Buffer {
+  const message = encodeAdvert({
+    version: 2,
+    type: 1,
+    vrid: 51,
+    priority,
+    authType: 1,
+    advertInt: 1,
+    addresses: ['10.0.0.100', '10.0.0.101'],
+    authData: passwordAuthData('secret'),
+  });
+  return encodeIpv4Packet({ source, destination: '224.0.0.18' }, message);
+}
+
+describe('VRRP instance shell', () => {
+  it('becomes MASTER after Master_Down_Interval: advert, VIPs, 5 GARPs per VIP, notify; second burst 5 s later', async () => {
+    const h = harness();
+    h.shell.start();
+    expect(h.shell.currentState).toBe('BACKUP');
+    await h.flush();
+    // The generic notify runs for BACKUP too (no notify_backup configured).
+    expect(h.events).toEqual(['notify INSTANCE VI_1 BACKUP 100 -']);
+    h.events.length = 0;
+    h.clock.advance(3609);
+    await h.flush();
+    expect(h.shell.currentState).toBe('BACKUP');
+    h.clock.advance(2);
+    await h.flush();
+    expect(h.shell.currentState).toBe('MASTER');
+    const garps = (e: string[]) => e.filter((x) => x.startsWith('garp')).length;
+    expect(h.events.slice(0, 2)).toEqual(['advert prio=100', 'add 10.0.0.100,10.0.0.101']);
+    expect(garps(h.events)).toBe(10);
+    expect(h.events[12]).toBe('notify INSTANCE VI_1 MASTER 100 /m');
+    expect(h.logger.messages()).toContain('(VI_1) setting VIPs.');
+    expect(h.logger.messages()).toContain('Sending gratuitous ARP on eth0 for 10.0.0.101');
+    h.clock.advance(5000);
+    await h.flush();
+    expect(garps(h.events)).toBe(20);
+    expect(h.events.filter((e) => e.startsWith('advert')).length).toBe(6);
+  });
+
+  it('stays BACKUP while a higher-priority master advertises, and counts what it received', async () => {
+    const h = harness();
+    h.shell.start();
+    for (let i = 0; i < 10; i++) {
+      h.clock.advance(1000);
+      h.receive(advertFrom('10.0.0.2', 150));
+    }
+    await h.flush();
+    expect(h.shell.currentState).toBe('BACKUP');
+    expect(h.shell.status().counters.advert_rcvd).toBe(10);
+    expect(h.shell.status().masterAddress).toBe('10.0.0.2');
+    expect(decodePacket(advertFrom('10.0.0.2', 150)).ok).toBe(true);
+  });
+
+  it('stops a MASTER with a priority-0 advert, VIP removal and notify_stop, then closes', async () => {
+    const h = harness();
+    h.shell.start();
+    h.clock.advance(4000);
+    await h.flush();
+    h.events.length = 0;
+    await h.shell.stop();
+    expect(h.events).toEqual([
+      'advert prio=0',
+      'del 10.0.0.100,10.0.0.101',
+      'notify INSTANCE VI_1 STOP 100 /s',
+      'close',
+    ]);
+    expect(h.clock.pending()).toBe(0);
+  });
+
+  it('with --dont-release-vrrp keeps the VIPs and sends no priority-0 advert', async () => {
+    const h = harness();
+    h.shell.start();
+    h.clock.advance(4000);
+    await h.flush();
+    h.events.length = 0;
+    await h.shell.stop({ keepVips: true });
+    expect(h.events).toEqual(['notify INSTANCE VI_1 STOP 100 /s', 'close']);
+  });
+});

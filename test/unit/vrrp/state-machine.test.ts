@@ -1,0 +1,428 @@
+// One test per RFC 3768 section 6.4 rule (and keepalived's documented additions), driven by a
+// manual clock through ReducerHarness.
+import { describe, expect, it } from 'vitest';
+import { passwordAuthData } from '../../../src/vrrp/packet.js';
+import type { GlobalDefs, VrrpInstance } from '../../../src/config/model.js';
+import { paramsFromConfig, type Action } from '../../../src/vrrp/state-machine.js';
+import { counters, kinds, logs, ReducerHarness } from './harness.js';
+import { instanceParams, packet } from './support.js';
+
+const MDI_100 = 3609.375; // 3 * 1 s + (256 - 100) / 256 s
+const advertFrom = (priority: number, source = '10.77.0.2') =>
+  packet({ advert: { priority }, ip: { source } });
+
+function started(overrides: Parameters<typeof instanceParams>[0] = {}): ReducerHarness {
+  const h = new ReducerHarness(instanceParams(overrides));
+  h.dispatch({ kind: 'startup' });
+  return h;
+}
+
+function master(overrides: Parameters<typeof instanceParams>[0] = {}): ReducerHarness {
+  const h = started(overrides);
+  h.advance(MDI_100 + 1000);
+  expect(h.state.state).toBe('MASTER');
+  return h;
+}
+
+const sent = (actions: readonly Action[]): number[] =>
+  actions.flatMap((a) => (a.kind === 'send-advert' ? [a.priority] : []));
+
+describe('6.4.1 Initialize', () => {
+  it('"If the Priority = 255 ... transition to the {Master} state": owner with state MASTER takes over at once', () => {
+    const h = new ReducerHarness(instanceParams({ basePriority: 255, initialState: 'MASTER' }));
+    const actions = h.dispatch({ kind: 'startup' });
+    expect(h.state.state).toBe('MASTER');
+    // keepalived order (keepalived-behaviour.md 3.4): advert, log, VIPs, GARP, notify.
+    expect(kinds(actions)).toEqual([
+      'send-advert',
+      'log',
+      'add-vips',
+      'send-garp',
+      'arm-timer', // second GARP burst after garp_master_delay
+      'run-notify',
+      'arm-timer', // Adver_Timer
+      'state-changed',
+    ]);
+    expect(sent(actions)).toEqual([255]);
+    expect(logs(actions)).toEqual(['(VI_1) Entering MASTER STATE']);
+    expect(counters(actions)).toEqual(['advert_sent', 'become_master']);
+    expect(actions).toContainEqual({ kind: 'send-garp', reason: 'master', repeat: 5, intervalMs: 0 });
+    expect(actions).toContainEqual({ kind: 'run-notify', state: 'MASTER', priority: 255 });
+    expect(actions).toContainEqual({ kind: 'arm-timer', timer: 'advert', ms: 1000 });
+  });
+
+  it('"else ... Set the Master_Down_Timer to Master_Down_Interval, Transition to the {Backup} state"', () => {
+    const h = new ReducerHarness(instanceParams());
+    const actions = h.dispatch({ kind: 'startup' });
+    expect(h.state.state).toBe('BACKUP');
+    expect(logs(actions)).toEqual(['(VI_1) Entering BACKUP STATE (init)']);
+    expect(actions).toContainEqual({ kind: 'arm-timer', timer: 'master-down', ms: MDI_100 });
+    expect(actions).toContainEqual({ kind: 'run-notify', state: 'BACKUP', priority: 100 });
+    expect(actions).toContainEqual({ kind: 'state-changed', from: 'INIT', to: 'BACKUP', reason: 'init' });
+  });
+
+  it('state MASTER without priority 255 still starts as BACKUP with the full Master_Down_Interval', () => {
+    const h = new ReducerHarness(instanceParams({ initialState: 'MASTER', basePriority: 150 }));
+    h.dispatch({ kind: 'startup' });
+    expect(h.state.state).toBe('BACKUP');
+    expect(h.timers.get('master-down')).toBe(3000 + (106 * 1000) / 256);
+  });
+
+  it('a weight-0 tracker already failed at startup enters FAULT (init)', () => {
+    const h = new ReducerHarness(instanceParams());
+    h.dispatch({ kind: 'tracking', effectivePriority: 100, fault: 'script chk' });
+    const actions = h.dispatch({ kind: 'startup' });
+    expect(h.state.state).toBe('FAULT');
+    expect(logs(actions)).toEqual(['(VI_1) Entering FAULT STATE (init)']);
+    expect(h.timers.size).toBe(0);
+  });
+});
+
+describe('6.4.2 Backup', () => {
+  it('"If the Master_Down_Timer fires ... Send an ADVERTISEMENT ... Transition to the {Master} state"', () => {
+    const h = started();
+    expect(h.advance(MDI_100 - 1)).toEqual([]);
+    const actions = h.advance(1);
+    expect(h.state.state).toBe('MASTER');
+    expect(kinds(actions).slice(0, 4)).toEqual(['log', 'send-advert', 'log', 'add-vips']);
+    expect(logs(actions)).toEqual(['(VI_1) Receive advertisement timeout', '(VI_1) Entering MASTER STATE']);
+    expect(actions).toContainEqual({
+      kind: 'state-changed',
+      from: 'BACKUP',
+      to: 'MASTER',
+      reason: 'master-down-timeout',
+    });
+  });
+
+  it('"If the Priority in the ADVERTISEMENT is zero, then: Set the Master_Down_Timer to Skew_Time"', () => {
+    const h = started();
+    h.advance(1000);
+    const actions = h.receive(advertFrom(0));
+    expect(logs(actions)).toEqual(['(VI_1) Backup received priority 0 advertisement']);
+    expect(counters(actions)).toEqual(['advert_rcvd', 'pri_zero_rcvd']);
+    expect(h.advance(609)).toEqual([]);
+    h.advance(1);
+    expect(h.state.state).toBe('MASTER');
+  });
+
+  it('"If the Priority ... is greater than or equal to the local Priority, then: Reset the Master_Down_Timer"', () => {
+    const h = started();
+    for (let i = 0; i < 10; i++) {
+      h.advance(1000);
+      h.receive(advertFrom(150));
+    }
+    expect(h.state.state).toBe('BACKUP');
+    expect(h.state.masterAddress).toBe('10.77.0.2');
+    expect(h.state.masterPriority).toBe(150);
+    expect(h.timers.get('master-down')).toBe(h.now + MDI_100);
+    h.receive(advertFrom(100)); // equal priority also resets
+    expect(h.timers.get('master-down')).toBe(h.now + MDI_100);
+  });
+
+  it('"Otherwise: Discard the ADVERTISEMENT": a lower priority does not reset the timer (preempt)', () => {
+    const h = started();
+    h.advance(1000);
+    const actions = h.receive(advertFrom(90));
+    expect(logs(actions)).toEqual(['(VI_1) received lower priority (90) advert from 10.77.0.2 - discarding']);
+    expect(actions.some((a) => a.kind === 'arm-timer')).toBe(false);
+    h.advance(MDI_100 - 1000);
+    expect(h.state.state).toBe('MASTER');
+  });
+
+  it('"If Preempt_Mode is False": nopreempt accepts a lower-priority master and resets the timer', () => {
+    const h = started({ nopreempt: true });
+    for (let i = 0; i < 6; i++) {
+      h.advance(1000);
+      h.receive(advertFrom(90));
+    }
+    expect(h.state.state).toBe('BACKUP');
+    expect(h.state.masterPriority).toBe(90);
+  });
+
+  it('preempt_delay: lower-priority adverts are accepted until the delay expires, then discarded', () => {
+    const h = started({ preemptDelayMs: 10_000 });
+    h.advance(1000);
+    const first = h.receive(advertFrom(90));
+    expect(logs(first)).toEqual(['(VI_1) start preempt delay (10.000000)']);
+    expect(h.state.preemptDeadline).toBe(11_000);
+    for (let t = 2000; t <= 10_000; t += 1000) {
+      h.advance(1000);
+      expect(logs(h.receive(advertFrom(90)))).toEqual([]); // accepted: timer reset
+      expect(h.timers.get('master-down')).toBe(t + MDI_100);
+    }
+    h.advance(1000); // 11 s: the delay is over (now is not before the deadline)
+    expect(logs(h.receive(advertFrom(90)))).toEqual([
+      '(VI_1) received lower priority (90) advert from 10.77.0.2 - discarding',
+    ]);
+    // Last accepted advert at 10 s: takeover at 10 s + Master_Down_Interval.
+    h.advance(10_000 + MDI_100 - h.now - 1);
+    expect(h.state.state).toBe('BACKUP');
+    h.advance(1);
+    expect(h.state.state).toBe('MASTER');
+  });
+
+  it('preempt_delay restarts after a higher-priority advert', () => {
+    const h = started({ preemptDelayMs: 10_000 });
+    h.receive(advertFrom(90));
+    expect(h.state.preemptDeadline).toBe(0 + 10_000);
+    expect(logs(h.receive(advertFrom(150)))).toEqual(['(VI_1) stop preempt delay']);
+    expect(h.state.preemptDeadline).toBeNull();
+  });
+
+  it('7.1 "the receiver MUST discard the packet": a rejected advert never resets the Master_Down_Timer', () => {
+    const h = started();
+    h.advance(3000);
+    const bad = packet({ advert: { priority: 200, authData: passwordAuthData('wrong') } });
+    const actions = h.receive(bad);
+    expect(counters(actions)).toEqual(['auth_failure']);
+    expect(logs(actions)).toEqual(['(VI_1) received an invalid passwd from 10.77.0.2!']);
+    expect(h.timers.get('master-down')).toBe(MDI_100);
+    h.advance(MDI_100 - 3000);
+    expect(h.state.state).toBe('MASTER');
+  });
+
+  it('v2 advert interval mismatch is dropped and logged, so the instance takes over', () => {
+    const h = started();
+    h.advance(1000);
+    const actions = h.receive(packet({ advert: { priority: 200, advertInt: 2 } }));
+    expect(logs(actions)).toEqual([
+      "(VI_1) advertisement interval mismatch with 10.77.0.2 mine=1 sec rcv'd=2 sec",
+    ]);
+    expect(counters(actions)).toEqual(['advert_interval_err']);
+    h.advance(MDI_100);
+    expect(h.state.state).toBe('MASTER');
+  });
+
+  it('receive errors are logged once per type until the next state change', () => {
+    const h = started();
+    const bad = () => packet({ advert: { authData: passwordAuthData('wrong') } });
+    expect(logs(h.receive(bad()))).toHaveLength(1);
+    expect(logs(h.receive(bad()))).toEqual([]);
+    expect(counters(h.receive(bad()))).toEqual(['auth_failure']); // still counted
+    expect(logs(h.receive(packet({ ip: { ttl: 1 } })))).toHaveLength(1); // another type logs
+    h.advance(MDI_100); // -> MASTER clears the flags
+    expect(logs(h.receive(bad()))).toEqual(['(VI_1) received an invalid passwd from 10.77.0.2!']);
+  });
+});
+
+describe('6.4.3 Master', () => {
+  it('"If the Adver_Timer fires, then: Send an ADVERTISEMENT, Reset the Adver_Timer"', () => {
+    const h = master();
+    const before = h.history.length;
+    h.advance(3000);
+    const actions = h.history.slice(before);
+    expect(sent(actions)).toEqual([100, 100, 100]);
+    expect(counters(actions).filter((c) => c === 'advert_sent')).toHaveLength(3);
+  });
+
+  it('sends the second gratuitous ARP burst after garp_master_delay', () => {
+    const h = started();
+    h.advance(MDI_100);
+    const later = h.advance(5000);
+    expect(later).toContainEqual({ kind: 'send-garp', reason: 'master', repeat: 5, intervalMs: 0 });
+  });
+
+  it('"If the Priority in the ADVERTISEMENT is zero, then: Send an ADVERTISEMENT, Reset the Adver_Timer"', () => {
+    const h = master();
+    h.advance(500);
+    const actions = h.receive(advertFrom(0));
+    expect(sent(actions)).toEqual([100]);
+    expect(actions).toContainEqual({ kind: 'arm-timer', timer: 'advert', ms: 1000 });
+    expect(h.state.state).toBe('MASTER');
+  });
+
+  it('"greater than the local Priority ... Transition to the {Backup} state"', () => {
+    const h = master();
+    const actions = h.receive(advertFrom(150));
+    expect(h.state.state).toBe('BACKUP');
+    expect(logs(actions)).toEqual([
+      '(VI_1) Master received advert from 10.77.0.2 with higher priority 150, ours 100',
+      '(VI_1) Entering BACKUP STATE',
+    ]);
+    expect(kinds(actions)).toEqual(['log', 'log', 'remove-vips', 'run-notify', 'arm-timer', 'state-changed']);
+    expect(counters(actions)).toEqual(['advert_rcvd', 'release_master']);
+    expect(sent(actions)).toEqual([]); // no priority 0 on this path
+    expect(h.timers.has('advert')).toBe(false);
+    expect(h.timers.get('master-down')).toBe(h.now + MDI_100);
+  });
+
+  it('"equal and the primary IP Address of the sender is greater": the higher address wins', () => {
+    const h = master();
+    const actions = h.receive(advertFrom(100, '10.77.0.9'));
+    expect(h.state.state).toBe('BACKUP');
+    expect(logs(actions)[0]).toBe(
+      '(VI_1) Master received advert from 10.77.0.9 with same priority 100 but higher IP address than ours',
+    );
+  });
+
+  it('equal priority from a lower address: we stay master and force a new election', () => {
+    const h = master({ sourceAddress: '10.77.0.5' });
+    const actions = h.receive(advertFrom(100, '10.77.0.2'));
+    expect(h.state.state).toBe('MASTER');
+    expect(logs(actions)).toEqual([
+      '(VI_1) Received advert from 10.77.0.2 with lower priority 100, ours 100, forcing new election',
+    ]);
+  });
+
+  it('lower priority: log "forcing new election", send an advert and lower-prio GARPs, notify', () => {
+    const h = master();
+    h.advance(300);
+    const actions = h.receive(advertFrom(90));
+    expect(logs(actions)).toEqual([
+      '(VI_1) Received advert from 10.77.0.2 with lower priority 90, ours 100, forcing new election',
+    ]);
+    expect(sent(actions)).toEqual([100]);
+    expect(actions).toContainEqual({ kind: 'send-garp', reason: 'lower-prio', repeat: 5, intervalMs: 0 });
+    expect(actions).toContainEqual({ kind: 'arm-timer', timer: 'garp-lower-prio', ms: 5000 });
+    expect(actions).toContainEqual({ kind: 'run-notify', state: 'MASTER_RX_LOWER_PRI', priority: 100 });
+    expect(h.state.state).toBe('MASTER');
+  });
+
+  it('lower_prio_no_advert: no advert and no "forcing new election"', () => {
+    const h = master({ lowerPrioNoAdvert: true });
+    const actions = h.receive(advertFrom(90));
+    expect(logs(actions)).toEqual(['(VI_1) Received advert from 10.77.0.2 with lower priority 90, ours 100']);
+    expect(sent(actions)).toEqual([]);
+  });
+
+  it('"Shutdown ... Send an ADVERTISEMENT with Priority = 0": stop as master', () => {
+    const h = master();
+    const actions = h.dispatch({ kind: 'stop' });
+    expect(h.state.state).toBe('STOP');
+    expect(sent(actions)).toEqual([0]);
+    expect(kinds(actions)).toEqual(['send-advert', 'log', 'remove-vips', 'run-notify', 'state-changed']);
+    expect(logs(actions)).toEqual(['(VI_1) sent 0 priority']);
+    expect(counters(actions)).toEqual(['advert_sent', 'pri_zero_sent']);
+    expect(h.timers.size).toBe(0);
+  });
+
+  it('stop as backup sends nothing and notifies STOP', () => {
+    const h = started();
+    const actions = h.dispatch({ kind: 'stop' });
+    expect(sent(actions)).toEqual([]);
+    expect(actions).toContainEqual({ kind: 'run-notify', state: 'STOP', priority: 100 });
+    expect(h.timers.size).toBe(0);
+  });
+});
+
+describe('tracking and FAULT', () => {
+  it('logs "Changing effective priority" and advertises the new priority', () => {
+    const h = master();
+    const actions = h.dispatch({ kind: 'tracking', effectivePriority: 10, fault: null });
+    expect(logs(actions)).toEqual(['(VI_1) Changing effective priority from 100 to 10']);
+    expect(sent(h.advance(1000))).toEqual([10]);
+  });
+
+  it('a priority change in BACKUP moves the running down timer by the Skew_Time difference', () => {
+    const h = started();
+    h.advance(1000);
+    h.dispatch({ kind: 'tracking', effectivePriority: 200, fault: null });
+    expect(h.timers.get('master-down')).toBe(MDI_100 - (156 - 56) * (1000 / 256));
+  });
+
+  it('an owner never changes its priority', () => {
+    const h = new ReducerHarness(instanceParams({ basePriority: 255, initialState: 'MASTER' }));
+    h.dispatch({ kind: 'startup' });
+    expect(logs(h.dispatch({ kind: 'tracking', effectivePriority: 100, fault: null }))).toEqual([]);
+    expect(h.state.effectivePriority).toBe(255);
+  });
+
+  it('a master entering FAULT sends priority 0, removes VIPs and notifies; recovery goes to BACKUP', () => {
+    const h = master();
+    const actions = h.dispatch({ kind: 'tracking', effectivePriority: 100, fault: 'interface eth0 down' });
+    expect(h.state.state).toBe('FAULT');
+    expect(kinds(actions)).toEqual([
+      'log',
+      'send-advert',
+      'log',
+      'remove-vips',
+      'run-notify',
+      'state-changed',
+    ]);
+    expect(logs(actions)).toEqual(['(VI_1) Entering FAULT STATE', '(VI_1) sent 0 priority']);
+    expect(sent(actions)).toEqual([0]);
+    expect(h.receive(advertFrom(50))).toEqual([]); // FAULT ignores adverts
+    const up = h.dispatch({ kind: 'tracking', effectivePriority: 100, fault: null });
+    expect(h.state.state).toBe('BACKUP');
+    expect(logs(up)).toEqual(['(VI_1) Entering BACKUP STATE']);
+    expect(h.timers.get('master-down')).toBe(h.now + MDI_100);
+  });
+});
+
+describe('sync-group gating in the reducer', () => {
+  it('master-down with syncAllowsMaster=false stays BACKUP, wants MASTER and waits again', () => {
+    const h = started({ syncGroup: 'G1' });
+    h.syncAllowsMaster = false;
+    const actions = h.advance(MDI_100);
+    expect(h.state.state).toBe('BACKUP');
+    expect(h.state.wantState).toBe('MASTER');
+    expect(actions).toContainEqual({ kind: 'arm-timer', timer: 'master-down', ms: MDI_100 });
+  });
+
+  it('sync commands move a member (BACKUP -> MASTER, MASTER -> BACKUP, -> FAULT)', () => {
+    const h = started({ syncGroup: 'G1' });
+    h.dispatch({ kind: 'sync', group: 'G1', to: 'MASTER' });
+    expect(h.state.state).toBe('MASTER');
+    h.dispatch({ kind: 'sync', group: 'G1', to: 'BACKUP' });
+    expect(h.state.state).toBe('BACKUP');
+    h.dispatch({ kind: 'sync', group: 'G1', to: 'FAULT' });
+    expect(h.state.state).toBe('FAULT');
+    h.dispatch({ kind: 'sync', group: 'G1', to: 'BACKUP' });
+    expect(h.state.state).toBe('BACKUP');
+  });
+});
+
+describe('paramsFromConfig', () => {
+  it('derives millisecond params from the config model', () => {
+    const vip = (address: string) => ({
+      address,
+      family: 'inet' as const,
+      prefixLength: 24,
+      dev: 'eth0',
+      label: null,
+      scope: null,
+      broadcast: null,
+      peer: null,
+      noTrack: false,
+      loc: { file: 'k.conf', line: 1 },
+    });
+    const instance = {
+      name: 'VI_1',
+      state: 'MASTER',
+      interface: 'eth0',
+      virtualRouterId: 51,
+      priority: 150,
+      advertInt: 1,
+      version: 2,
+      nopreempt: true,
+      preemptDelay: 5,
+      authentication: { type: 'PASS', password: 's3cr3tpw99' },
+      vips: [vip('10.77.0.100'), vip('10.77.0.101')],
+      unicastPeers: [],
+      checkUnicastSrc: false,
+      garp: {
+        masterDelay: 5,
+        masterRepeat: 5,
+        lowerPrioDelay: 5,
+        lowerPrioRepeat: 5,
+        masterRefresh: 0,
+        masterRefreshRepeat: 1,
+        interval: 0.002,
+      },
+      lowerPrioNoAdvert: false,
+      higherPrioSendAdvert: false,
+      downTimerAdverts: 3,
+      skipCheckAdvAddr: false,
+      syncGroup: null,
+    } as unknown as VrrpInstance;
+    const globals = { vrrpCheckUnicastSrc: false } as unknown as GlobalDefs;
+    const p = paramsFromConfig(instance, globals, '10.77.0.1');
+    expect(p.vipAddresses).toEqual(['10.77.0.100', '10.77.0.101']);
+    expect(p.auth).toEqual({ type: 'pass', authData: passwordAuthData('s3cr3tpw') });
+    expect(p.nopreempt).toBe(false); // state MASTER clears nopreempt
+    expect(p.preemptDelayMs).toBe(0);
+    expect(p.multicast).toBe(true);
+    expect(p.garp.masterDelayMs).toBe(5000);
+    expect(p.garp.intervalMs).toBe(2);
+  });
+});
