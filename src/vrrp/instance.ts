@@ -89,6 +89,8 @@ export class VrrpInstanceShell {
   private stopped = false;
   /** -V/--dont-release-vrrp: on stop, keep VIPs and send no priority-0 advert. */
   private keepVipsOnStop = false;
+  /** Sync-group gate asked when the master-down timer fires (sync-group.ts canGoToMaster). */
+  private syncGate: (() => boolean) | null = null;
   private readonly authType: number;
   private readonly authData: Uint8Array;
 
@@ -117,6 +119,10 @@ export class VrrpInstanceShell {
 
   get wantState(): VrrpState {
     return this.state.wantState;
+  }
+
+  setSyncGate(gate: () => boolean): void {
+    this.syncGate = gate;
   }
 
   onStateChange(fn: (c: StateChange) => void): void {
@@ -242,7 +248,13 @@ export class VrrpInstanceShell {
           timer,
           this.deps.clock.setTimer(action.ms, () => {
             this.timers.delete(timer);
-            if (!this.stopped) this.dispatch({ kind: 'timer', timer, now: this.deps.clock.now() });
+            if (this.stopped) return;
+            const now = this.deps.clock.now();
+            if (timer === 'master-down' && this.syncGate !== null) {
+              this.dispatch({ kind: 'timer', timer, now, syncAllowsMaster: this.syncGate() });
+            } else {
+              this.dispatch({ kind: 'timer', timer, now });
+            }
           }),
         );
         return;

@@ -100,8 +100,14 @@ function harness(config = instanceConfig()) {
     errors: [],
   });
   const vips: VipManager = {
-    addAddresses: async (v: readonly Vip[]) => (events.push(`add ${v.map((x) => x.address).join(',')}`), outcome(v)),
-    removeAddresses: async (v: readonly Vip[]) => (events.push(`del ${v.map((x) => x.address).join(',')}`), outcome(v)),
+    addAddresses: async (v: readonly Vip[]) => (
+      events.push(`add ${v.map((x) => x.address).join(',')}`),
+      outcome(v)
+    ),
+    removeAddresses: async (v: readonly Vip[]) => (
+      events.push(`del ${v.map((x) => x.address).join(',')}`),
+      outcome(v)
+    ),
     addRoutes: async (_r: readonly VirtualRoute[]) => ({ changed: [], errors: [] }),
     removeRoutes: async (_r: readonly VirtualRoute[]) => ({ changed: [], errors: [] }),
   };
