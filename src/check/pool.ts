@@ -1,0 +1,403 @@
+/**
+ * SHELL: the health-checker pool. Builds one runner job per checker from the config, feeds
+ * results through the pure health and table reducers, logs in keepalived's words, runs
+ * notify_up/notify_down and quorum_up/quorum_down (fire and forget, bounded), and publishes
+ * every change as a `PoolEvent` plus the new desired IPVS table.
+ *
+ * Daemon wiring: `createCheckerPool(config, deps)`, subscribe with `on(...)`, then `start()`;
+ * give `desiredTable()` (or each `table` event) to the IPVS writer; `stop({omega})` on exit.
+ */
+import type { Checker, Config, RealServer, ScriptSpec, VirtualServer } from '../config/model.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import {
+  attemptTimeoutSeconds,
+  type AttemptContext,
+  type AttemptFn,
+  type CheckerIo,
+  type CheckResult,
+  type ScriptRunner,
+  type ScriptUserResolver,
+} from './checker.js';
+import { dnsAttempt } from './dns.js';
+import { fileAttempt } from './file.js';
+import { checkerLogLines, formatChecker, formatVs } from './format.js';
+import {
+  checkerRetry,
+  initialCheckerHealth,
+  realServerHealth,
+  stepChecker,
+  type CheckerHealth,
+} from './health.js';
+import { httpAttempt } from './http.js';
+import { miscAttempt } from './misc.js';
+import { pingAttempt } from './ping.js';
+import { createRunner, type Runner } from './runner.js';
+import { smtpAttempt } from './smtp.js';
+import {
+  desiredTable,
+  vsApply,
+  vsInit,
+  vsShutdown,
+  type DesiredTable,
+  type PoolEvent,
+  type PoolHealth,
+  type RsState,
+  type VsState,
+} from './table.js';
+import { tcpAttempt } from './tcp.js';
+import { udpAttempt } from './udp.js';
+
+export interface CheckerPoolDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** net/exec.ts `runScript`. */
+  readonly runScript: ScriptRunner;
+  /** uid/gid for a script's `user [group]`; null user means global script_user (net/exec.ts). */
+  readonly resolveScriptUser: ScriptUserResolver;
+  /** Uniform [0, 1) for warmup; default Math.random. */
+  readonly random?: () => number;
+  /** Concurrent checker attempts at most (sockets, children); default 1024. */
+  readonly maxInFlight?: number;
+  /** Timeout of notify_up/down and quorum_up/down while running; default 10 s. */
+  readonly notifyTimeoutMs?: number;
+  /** Lateness of every attempt against its schedule (ms), for metrics and benches. */
+  readonly onLaunch?: (latenessMs: number) => void;
+}
+
+export interface CheckerStatus {
+  readonly vs: string;
+  readonly rs: string;
+  readonly type: Checker['type'];
+  readonly target: string;
+  readonly up: boolean;
+  readonly retryIt: number;
+  readonly lastResult: CheckResult | null;
+}
+
+export interface CheckerPool {
+  /** Emits the start-up events and `table`, then schedules every checker. */
+  start(): void;
+  /**
+   * Stops every checker. With `omega` (default true) virtual servers configured with `omega`
+   * run notify_down for live servers and quorum_down, each bounded by 1 s as keepalived; the
+   * promise settles when those scripts have ended.
+   */
+  stop(options?: { readonly omega?: boolean }): Promise<void>;
+  desiredTable(): DesiredTable;
+  health(): PoolHealth;
+  checkers(): CheckerStatus[];
+  /** Subscribes to every pool event; returns the unsubscribe function. */
+  on(listener: (event: PoolEvent) => void): () => void;
+}
+
+/** Polling period of FILE_CHECK (keepalived watches with inotify; one read a second here). */
+const FILE_CHECK_PERIOD_MS = 1000;
+const OMEGA_SCRIPT_TIMEOUT_MS = 1000;
+
+const ATTEMPTS: { [K in Checker['type']]: AttemptFn<Extract<Checker, { type: K }>> } = {
+  TCP_CHECK: tcpAttempt,
+  HTTP_GET: httpAttempt,
+  SSL_GET: httpAttempt,
+  MISC_CHECK: miscAttempt,
+  SMTP_CHECK: smtpAttempt,
+  DNS_CHECK: dnsAttempt,
+  UDP_CHECK: udpAttempt,
+  PING_CHECK: pingAttempt,
+  FILE_CHECK: fileAttempt,
+};
+
+function attemptFor(checker: Checker): AttemptFn {
+  return ATTEMPTS[checker.type] as AttemptFn;
+}
+
+interface CheckerEntry {
+  readonly checker: Checker;
+  readonly target: string;
+  health: CheckerHealth;
+  lastResult: CheckResult | null;
+}
+
+interface RsEntry {
+  readonly vs: VirtualServer;
+  readonly rs: RealServer;
+  readonly checkers: CheckerEntry[];
+}
+
+export function createCheckerPool(config: Config, deps: CheckerPoolDeps): CheckerPool {
+  const { clock, logger } = deps;
+  const listeners = new Set<(event: PoolEvent) => void>();
+  const vsStates = new Map<string, VsState>();
+  const rsEntries: RsEntry[] = [];
+  const notifyTimeoutMs = deps.notifyTimeoutMs ?? 10_000;
+  const logAllGlobal = config.globalDefs.checkerLogAllFailures;
+  const trackFiles = new Map(config.trackFiles.map((t) => [t.name, t.file]));
+  const io: CheckerIo = {
+    runScript: deps.runScript,
+    resolveScriptUser: deps.resolveScriptUser,
+    trackFilePath: (name) => trackFiles.get(name) ?? null,
+  };
+  const pendingScripts = new Set<Promise<unknown>>();
+  let runner: Runner | null = null;
+  let table: DesiredTable = { services: [] };
+  let started = false;
+  let stopped = false;
+
+  for (const vs of config.virtualServers)
+    for (const rs of vs.realServers)
+      rsEntries.push({
+        vs,
+        rs,
+        checkers: rs.checkers.map((checker) => ({
+          checker,
+          target: formatChecker(checker, rs, vs),
+          health: initialCheckerHealth(checker),
+          lastResult: null,
+        })),
+      });
+
+  function rsState(entry: RsEntry): RsState {
+    return realServerHealth(
+      entry.rs.weight,
+      entry.checkers.map((c) => c.health),
+    );
+  }
+
+  function healthView(): PoolHealth {
+    return { virtualServers: vsStates };
+  }
+
+  function emit(event: PoolEvent): void {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        logger.error(`checker pool listener failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
+  function runNotify(spec: ScriptSpec | null, timeoutMs: number): Promise<unknown> | null {
+    if (spec === null) return null;
+    const who = deps.resolveScriptUser(spec.user, spec.group);
+    if ('error' in who) {
+      logger.error(`Unable to run script ${spec.command}: ${who.error}`);
+      return null;
+    }
+    const p = deps
+      .runScript({ argv: spec.argv, uid: who.uid, gid: who.gid, timeoutMs })
+      .catch(() => undefined);
+    pendingScripts.add(p);
+    void p.finally(() => pendingScripts.delete(p));
+    return p;
+  }
+
+  function findRs(vsKey: string, rsKey: string): RealServer | undefined {
+    return config.virtualServers.find((v) => v.key === vsKey)?.realServers.find((r) => r.key === rsKey);
+  }
+
+  /** Logs an event in keepalived's words and runs the scripts it calls for. */
+  function act(event: PoolEvent, scriptTimeoutMs: number): void {
+    const vs = 'vs' in event ? config.virtualServers.find((v) => v.key === event.vs) : undefined;
+    switch (event.kind) {
+      case 'rs-up':
+        logger.info(
+          event.inhibit
+            ? `Enabling service ${event.rsName} of VS ${event.vsName}`
+            : `Adding service ${event.rsName} to VS ${event.vsName}`,
+        );
+        runNotify(findRs(event.vs, event.rs)?.notifyUp ?? null, scriptTimeoutMs);
+        break;
+      case 'rs-down':
+        logger.info(
+          event.inhibit
+            ? `Disabling service ${event.rsName} of VS ${event.vsName}`
+            : `Removing service ${event.rsName} from VS ${event.vsName}`,
+        );
+        runNotify(findRs(event.vs, event.rs)?.notifyDown ?? null, scriptTimeoutMs);
+        break;
+      case 'rs-weight':
+        logger.info(
+          `Changing weight from ${event.from} to ${event.to} for ${event.alive ? 'active' : 'inactive'} service ${event.rsName} of VS ${event.vsName}`,
+        );
+        break;
+      case 'quorum-up':
+        logger.info(
+          `Gained quorum ${event.quorum}+${event.hysteresis}=${event.threshold} <= ${event.weightSum} for VS ${event.vsName}`,
+        );
+        runNotify(vs?.quorumUp ?? null, scriptTimeoutMs);
+        break;
+      case 'quorum-down':
+        if (event.phase !== 'stop')
+          logger.info(
+            `${event.phase === 'init' ? 'Starting with quorum down' : 'Lost quorum'} ${event.quorum}-${event.hysteresis}=${event.threshold} > ${event.weightSum} for VS ${event.vsName}`,
+          );
+        runNotify(vs?.quorumDown ?? null, scriptTimeoutMs);
+        break;
+      case 'sorry-in':
+        logger.info(
+          `${event.inhibit ? 'Enabling' : 'Adding'} sorry server ${event.sorryName} to VS ${event.vsName}`,
+        );
+        break;
+      case 'sorry-out':
+        logger.info(
+          `${event.inhibit ? 'Disabling' : 'Removing'} sorry server ${event.sorryName} from VS ${event.vsName}`,
+        );
+        break;
+      case 'alive-pool':
+        logger.info(
+          `${event.add ? 'Adding alive servers to' : 'Removing alive servers from'} the pool for VS ${event.vsName}`,
+        );
+        break;
+      case 'rs-shutdown':
+        logger.info(`Shutting down service ${event.rsName} from VS ${event.vsName}`);
+        if (event.notify) runNotify(findRs(event.vs, event.rs)?.notifyDown ?? null, scriptTimeoutMs);
+        break;
+      case 'table':
+        break;
+    }
+    emit(event);
+  }
+
+  function publish(events: PoolEvent[]): void {
+    for (const e of events) act(e, notifyTimeoutMs);
+    if (events.length > 0) {
+      table = desiredTable(config, healthView());
+      emit({ kind: 'table', table });
+    }
+  }
+
+  function onResult(
+    entry: RsEntry,
+    c: CheckerEntry,
+    result: CheckResult,
+  ): 'delay_loop' | 'delay_before_retry' {
+    const before = rsState(entry);
+    const prev = c.health;
+    const step = stepChecker(prev, result, checkerRetry(c.checker));
+    c.health = step.health;
+    c.lastResult = result;
+    const logAll = logAllGlobal || (c.checker.type !== 'FILE_CHECK' && c.checker.logAllFailures);
+    for (const line of checkerLogLines({
+      checker: c.checker,
+      target: c.target,
+      vsName: formatVs(entry.vs),
+      result,
+      log: step.log,
+      cameUp: step.change === 'up',
+      retryIt: step.health.retryIt,
+      logAllFailures: logAll,
+    }))
+      logger.info(line);
+    const after = rsState(entry);
+    // alpha: the first failure of a server that starts down still runs notify_down once
+    // (ipwrapper.c update_svr_checker_state, !has_run).
+    if (!prev.hasRun && !prev.up && step.log?.kind === 'failed' && !before.alive)
+      runNotify(entry.rs.notifyDown, notifyTimeoutMs);
+    if (before.alive !== after.alive || before.effectiveWeight !== after.effectiveWeight) {
+      const state = vsStates.get(entry.vs.key);
+      if (state !== undefined) {
+        const r = vsApply(entry.vs, state, entry.rs, after);
+        vsStates.set(entry.vs.key, r.state);
+        publish(r.events);
+      }
+    }
+    return step.next;
+  }
+
+  function addJobs(r: Runner): void {
+    for (const entry of rsEntries) {
+      for (const c of entry.checkers) {
+        const ck = c.checker;
+        const ms = (s: number): number => Math.max(0, Math.round(s * 1000));
+        const fileCheck = ck.type === 'FILE_CHECK';
+        const attempt = attemptFor(ck);
+        r.add({
+          delayLoopMs: fileCheck ? FILE_CHECK_PERIOD_MS : ms(ck.delayLoop),
+          delayBeforeRetryMs: fileCheck ? FILE_CHECK_PERIOD_MS : ms(ck.delayBeforeRetry),
+          warmupMs: fileCheck ? 0 : ms(ck.warmup),
+          timeoutMs: ms(attemptTimeoutSeconds(ck)),
+          attempt: (signal) => {
+            const ctx: AttemptContext = {
+              signal,
+              io,
+              target: c.target,
+              configuredWeight: entry.rs.weight,
+              wait: (waitMs) =>
+                new Promise<void>((resolve) => {
+                  const t = clock.setTimer(waitMs, resolve);
+                  signal.addEventListener(
+                    'abort',
+                    () => {
+                      t.cancel();
+                      resolve();
+                    },
+                    { once: true },
+                  );
+                }),
+            };
+            return attempt(ck, ctx);
+          },
+          onResult: (result) => onResult(entry, c, result),
+        });
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      const events: PoolEvent[] = [];
+      for (const vs of config.virtualServers) {
+        const rsMap = new Map<string, RsState>();
+        for (const entry of rsEntries) if (entry.vs === vs) rsMap.set(entry.rs.key, rsState(entry));
+        const r = vsInit(vs, rsMap);
+        vsStates.set(vs.key, r.state);
+        events.push(...r.events);
+      }
+      for (const e of events) act(e, notifyTimeoutMs);
+      table = desiredTable(config, healthView());
+      emit({ kind: 'table', table });
+      runner = createRunner({
+        clock,
+        ...(deps.random ? { random: deps.random } : {}),
+        ...(deps.maxInFlight ? { maxInFlight: deps.maxInFlight } : {}),
+        ...(deps.onLaunch ? { onLaunch: deps.onLaunch } : {}),
+      });
+      addJobs(runner);
+    },
+    async stop(options = {}) {
+      if (stopped) return;
+      stopped = true;
+      runner?.stop();
+      runner = null;
+      if (started && options.omega !== false) {
+        for (const vs of config.virtualServers) {
+          const state = vsStates.get(vs.key);
+          if (state === undefined) continue;
+          for (const e of vsShutdown(vs, state)) act(e, OMEGA_SCRIPT_TIMEOUT_MS);
+        }
+      }
+      await Promise.all([...pendingScripts]);
+    },
+    desiredTable: () => table,
+    health: healthView,
+    checkers: () =>
+      rsEntries.flatMap((entry) =>
+        entry.checkers.map((c) => ({
+          vs: entry.vs.key,
+          rs: entry.rs.key,
+          type: c.checker.type,
+          target: c.target,
+          up: c.health.up,
+          retryIt: c.health.retryIt,
+          lastResult: c.lastResult,
+        })),
+      ),
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

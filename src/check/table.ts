@@ -1,0 +1,418 @@
+/**
+ * PURE: the pool's virtual-server rules and the desired IPVS table.
+ *
+ * - `vsInit` / `vsApply` / `vsShutdown` are the per-virtual-server reducers: they take the
+ *   previous state and a real server's new health and return the new state plus the events
+ *   keepalived would log and act on (ipwrapper.c `perform_svr_state`, `update_quorum_state`,
+ *   `update_svr_wgt`, `clear_service_rs`; keepalived-behaviour.md §4.5-4.7).
+ * - `desiredTable` is a pure function of (config, health): what IPVS should hold now.
+ *
+ * Quorum (ipwrapper.c `update_quorum_state`): with weight_sum the sum of effective weights of
+ * alive servers, threshold = quorum + hysteresis while quorum is down (gain when
+ * weight_sum >= threshold) and quorum - hysteresis while up (lose when weight_sum < threshold
+ * or weight_sum = 0). Losing quorum with a sorry_server takes every live server out of the
+ * table and puts the sorry server in; regaining it reverses that.
+ */
+import type {
+  AddressFamily,
+  Config,
+  RealServer,
+  SorryServer,
+  VirtualServer,
+  VirtualServerGroup,
+} from '../config/model.js';
+import { addressToBytes, bytesToAddress } from '../util/ip.js';
+import { formatRs, formatVs } from './format.js';
+
+// ---------------------------------------------------------------------------------------------
+// Desired table (structurally identical to the type in src/ipvs/)
+// ---------------------------------------------------------------------------------------------
+
+export interface DesiredTable {
+  services: DesiredService[];
+}
+export interface DesiredService {
+  key: string;
+  family: 'inet' | 'inet6';
+  protocol: 'TCP' | 'UDP' | 'SCTP' | null;
+  address: string | null;
+  port: number | null;
+  fwmark: number | null;
+  scheduler: string;
+  persistenceTimeout: number;
+  persistenceGranularity: string | null;
+  flags: {
+    onePacket: boolean;
+    shPort: boolean;
+    shFallback: boolean;
+    mhPort: boolean;
+    mhFallback: boolean;
+    sched1: boolean;
+    sched2: boolean;
+    sched3: boolean;
+  };
+  destinations: DesiredDestination[];
+}
+export interface DesiredDestination {
+  key: string;
+  address: string;
+  family: 'inet' | 'inet6';
+  port: number;
+  weight: number;
+  forwardingMethod: 'NAT' | 'DR' | 'TUN';
+  tunnel: {
+    type: 'ipip' | 'gue' | 'gre';
+    port: number | null;
+    checksum: 'nocsum' | 'csum' | 'remcsum' | null;
+  } | null;
+  uthreshold: number;
+  lthreshold: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Health
+// ---------------------------------------------------------------------------------------------
+
+export interface RsState {
+  readonly alive: boolean;
+  readonly effectiveWeight: number;
+}
+
+export interface VsState {
+  readonly quorumUp: boolean;
+  /** Keyed by RealServer.key. */
+  readonly realServers: ReadonlyMap<string, RsState>;
+}
+
+/** Keyed by VirtualServer.key. */
+export interface PoolHealth {
+  readonly virtualServers: ReadonlyMap<string, VsState>;
+}
+
+/** Everything the pool reports; logging, notify scripts, metrics and status subscribe. */
+export type PoolEvent =
+  | {
+      readonly kind: 'rs-up' | 'rs-down';
+      readonly vs: string;
+      readonly rs: string;
+      readonly inhibit: boolean;
+      readonly vsName: string;
+      readonly rsName: string;
+    }
+  | {
+      readonly kind: 'rs-weight';
+      readonly vs: string;
+      readonly rs: string;
+      readonly from: number;
+      readonly to: number;
+      readonly alive: boolean;
+      readonly vsName: string;
+      readonly rsName: string;
+    }
+  | {
+      readonly kind: 'quorum-up' | 'quorum-down';
+      readonly vs: string;
+      readonly vsName: string;
+      readonly quorum: number;
+      readonly hysteresis: number;
+      readonly threshold: number;
+      readonly weightSum: number;
+      /** At start-up (`Starting with quorum down`) or shutdown (omega). */
+      readonly phase: 'init' | 'run' | 'stop';
+    }
+  | {
+      readonly kind: 'sorry-in' | 'sorry-out';
+      readonly vs: string;
+      readonly vsName: string;
+      readonly sorryName: string;
+      readonly inhibit: boolean;
+    }
+  | { readonly kind: 'alive-pool'; readonly vs: string; readonly vsName: string; readonly add: boolean }
+  | {
+      readonly kind: 'rs-shutdown';
+      readonly vs: string;
+      readonly rs: string;
+      readonly vsName: string;
+      readonly rsName: string;
+      readonly notify: boolean;
+    }
+  | { readonly kind: 'table'; readonly table: DesiredTable };
+
+export function weightSum(state: VsState): number {
+  let sum = 0;
+  for (const rs of state.realServers.values()) if (rs.alive) sum += rs.effectiveWeight;
+  return sum;
+}
+
+function quorumEvent(
+  vs: VirtualServer,
+  kind: 'quorum-up' | 'quorum-down',
+  threshold: number,
+  sum: number,
+  phase: 'init' | 'run' | 'stop',
+): PoolEvent {
+  return {
+    kind,
+    vs: vs.key,
+    vsName: formatVs(vs),
+    quorum: vs.quorum,
+    hysteresis: vs.hysteresis,
+    threshold,
+    weightSum: sum,
+    phase,
+  };
+}
+
+function sorryEvent(vs: VirtualServer, sorry: SorryServer, kind: 'sorry-in' | 'sorry-out'): PoolEvent {
+  return { kind, vs: vs.key, vsName: formatVs(vs), sorryName: formatRs(sorry, vs), inhibit: sorry.inhibit };
+}
+
+/** keepalived `update_quorum_state`: returns the new quorum flag and the events. */
+function updateQuorum(
+  vs: VirtualServer,
+  state: VsState,
+  phase: 'init' | 'run',
+): { quorumUp: boolean; events: PoolEvent[] } {
+  const sum = weightSum(state);
+  const threshold = vs.quorum + (state.quorumUp ? -1 : 1) * vs.hysteresis;
+  const events: PoolEvent[] = [];
+  if (!state.quorumUp && sum >= threshold) {
+    events.push(quorumEvent(vs, 'quorum-up', threshold, sum, phase));
+    if (vs.sorryServer !== null) {
+      events.push(sorryEvent(vs, vs.sorryServer, 'sorry-out'));
+      events.push({ kind: 'alive-pool', vs: vs.key, vsName: formatVs(vs), add: true });
+    }
+    return { quorumUp: true, events };
+  }
+  if (
+    (state.quorumUp && (sum === 0 || sum < threshold)) ||
+    (phase === 'init' && !state.quorumUp && vs.sorryServer !== null)
+  ) {
+    events.push(quorumEvent(vs, 'quorum-down', threshold, sum, phase));
+    if (vs.sorryServer !== null) {
+      events.push(sorryEvent(vs, vs.sorryServer, 'sorry-in'));
+      events.push({ kind: 'alive-pool', vs: vs.key, vsName: formatVs(vs), add: false });
+    }
+    return { quorumUp: false, events };
+  }
+  return { quorumUp: state.quorumUp, events };
+}
+
+/** Start-up: quorum is up when weight_sum >= quorum + hysteresis (`set_quorum_states`). */
+export function vsInit(
+  vs: VirtualServer,
+  realServers: ReadonlyMap<string, RsState>,
+): { state: VsState; events: PoolEvent[] } {
+  const initial: VsState = { quorumUp: false, realServers };
+  const quorumUp = weightSum(initial) >= vs.quorum + vs.hysteresis;
+  const q = updateQuorum(vs, { quorumUp, realServers }, 'init');
+  return { state: { quorumUp: q.quorumUp, realServers }, events: q.events };
+}
+
+/** A real server's health changed (alive and/or effective weight). */
+export function vsApply(
+  vs: VirtualServer,
+  state: VsState,
+  rs: RealServer,
+  next: RsState,
+): { state: VsState; events: PoolEvent[] } {
+  const prev = state.realServers.get(rs.key);
+  if (prev === undefined || (prev.alive === next.alive && prev.effectiveWeight === next.effectiveWeight))
+    return { state, events: [] };
+  const realServers = new Map(state.realServers);
+  realServers.set(rs.key, next);
+  let st: VsState = { quorumUp: state.quorumUp, realServers };
+  const events: PoolEvent[] = [];
+  const names = { vs: vs.key, rs: rs.key, vsName: formatVs(vs), rsName: formatRs(rs, vs) };
+  if (prev.effectiveWeight !== next.effectiveWeight)
+    events.push({
+      kind: 'rs-weight',
+      ...names,
+      from: prev.effectiveWeight,
+      to: next.effectiveWeight,
+      alive: prev.alive,
+    });
+  if (prev.alive !== next.alive)
+    events.push({ kind: next.alive ? 'rs-up' : 'rs-down', ...names, inhibit: rs.inhibitOnFailure });
+  const q = updateQuorum(vs, st, 'run');
+  st = { quorumUp: q.quorumUp, realServers };
+  return { state: st, events: [...events, ...q.events] };
+}
+
+/**
+ * Shutdown (`clear_service_rs`): every live server is shut down; with `omega` its notify_down
+ * runs, and a VS whose quorum was up runs quorum_down.
+ */
+export function vsShutdown(vs: VirtualServer, state: VsState): PoolEvent[] {
+  const events: PoolEvent[] = [];
+  for (const rs of vs.realServers) {
+    const s = state.realServers.get(rs.key);
+    if (s === undefined || !s.alive) continue;
+    events.push({
+      kind: 'rs-shutdown',
+      vs: vs.key,
+      rs: rs.key,
+      vsName: formatVs(vs),
+      rsName: formatRs(rs, vs),
+      notify: vs.omega,
+    });
+  }
+  if (vs.omega && state.quorumUp)
+    events.push(quorumEvent(vs, 'quorum-down', vs.quorum - vs.hysteresis, weightSum(state), 'stop'));
+  return events;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table
+// ---------------------------------------------------------------------------------------------
+
+/** Upper bound on addresses one group range expands to (a typo must not build millions). */
+export const MAX_RANGE_EXPANSION = 65536;
+
+/** Addresses from `first` to `last` inclusive (same family; only the tail bytes differ). */
+export function expandRange(first: string, last: string | null): string[] {
+  if (last === null) return [first];
+  const a = addressToBytes(first);
+  const b = addressToBytes(last);
+  if (a === null || b === null || a.length !== b.length) return [first];
+  let lo = 0n;
+  let hi = 0n;
+  for (const x of a) lo = (lo << 8n) | BigInt(x);
+  for (const x of b) hi = (hi << 8n) | BigInt(x);
+  const out: string[] = [];
+  for (let v = lo; v <= hi && out.length < MAX_RANGE_EXPANSION; v++) {
+    const bytes = new Uint8Array(a.length);
+    let t = v;
+    for (let i = a.length - 1; i >= 0; i--) {
+      bytes[i] = Number(t & 0xffn);
+      t >>= 8n;
+    }
+    const text = bytesToAddress(bytes);
+    if (text !== null) out.push(text);
+  }
+  return out;
+}
+
+interface ServiceIdentity {
+  key: string;
+  family: AddressFamily;
+  protocol: 'TCP' | 'UDP' | 'SCTP' | null;
+  address: string | null;
+  port: number | null;
+  fwmark: number | null;
+}
+
+/** The IPVS services one virtual server stands for (a group: one per entry and address). */
+export function serviceIdentities(
+  vs: VirtualServer,
+  groups: readonly VirtualServerGroup[],
+): ServiceIdentity[] {
+  if (vs.group === null) {
+    if (vs.fwmark !== null)
+      return [
+        { key: vs.key, family: vs.family, protocol: null, address: null, port: null, fwmark: vs.fwmark },
+      ];
+    return [
+      {
+        key: vs.key,
+        family: vs.family,
+        protocol: vs.protocol,
+        address: vs.address,
+        port: vs.port,
+        fwmark: null,
+      },
+    ];
+  }
+  const group = groups.find((g) => g.name === vs.group);
+  if (group === undefined) return [];
+  const out: ServiceIdentity[] = [];
+  group.entries.forEach((entry, index) => {
+    if (entry.kind === 'fwmark') {
+      out.push({
+        key: `${vs.key}#${index}`,
+        family: entry.family,
+        protocol: null,
+        address: null,
+        port: null,
+        fwmark: entry.fwmark,
+      });
+      return;
+    }
+    const addresses = expandRange(entry.address, entry.lastAddress);
+    addresses.forEach((address, n) => {
+      out.push({
+        // A single address keeps `${vs.key}#${index}`; a range numbers its addresses.
+        key: entry.lastAddress === null ? `${vs.key}#${index}` : `${vs.key}#${index}.${n}`,
+        family: entry.family,
+        protocol: vs.protocol,
+        address,
+        port: entry.port,
+        fwmark: null,
+      });
+    });
+  });
+  return out;
+}
+
+function destination(
+  server: Pick<RealServer, 'address' | 'family' | 'port' | 'forwardingMethod' | 'tunnel'>,
+  weight: number,
+  uthreshold: number | null,
+  lthreshold: number | null,
+): DesiredDestination {
+  return {
+    key: `${server.address}|${server.port}`,
+    address: server.address,
+    family: server.family,
+    port: server.port,
+    weight,
+    forwardingMethod: server.forwardingMethod,
+    tunnel:
+      server.tunnel === null
+        ? null
+        : { type: server.tunnel.type, port: server.tunnel.port, checksum: server.tunnel.checksum },
+    uthreshold: uthreshold ?? 0,
+    lthreshold: lthreshold ?? 0,
+  };
+}
+
+/** The destinations of one virtual server under `state` (keepalived §4.5-4.6). */
+export function desiredDestinations(vs: VirtualServer, state: VsState | undefined): DesiredDestination[] {
+  const sorryActive = vs.sorryServer !== null && state !== undefined && !state.quorumUp;
+  const byKey = new Map<string, DesiredDestination>();
+  for (const rs of vs.realServers) {
+    const s = state?.realServers.get(rs.key) ?? { alive: false, effectiveWeight: rs.weight };
+    let weight: number | null;
+    if (sorryActive)
+      weight = rs.inhibitOnFailure ? 0 : null; // live servers leave; inhibited ones drop to 0
+    else if (s.alive) weight = s.effectiveWeight;
+    else weight = rs.inhibitOnFailure ? 0 : null;
+    if (weight !== null) byKey.set(rs.key, destination(rs, weight, rs.uthreshold, rs.lthreshold));
+  }
+  const sorry = vs.sorryServer;
+  if (sorry !== null && (sorryActive || sorry.inhibit)) {
+    const d = destination(sorry, sorryActive ? 1 : 0, null, null);
+    const existing = byKey.get(d.key);
+    if (existing === undefined || existing.weight < d.weight) byKey.set(d.key, d);
+  }
+  return [...byKey.values()];
+}
+
+/** PURE (config, health) -> the IPVS table keepalived would hold. */
+export function desiredTable(config: Config, health: PoolHealth): DesiredTable {
+  const services: DesiredService[] = [];
+  for (const vs of config.virtualServers) {
+    const destinations = desiredDestinations(vs, health.virtualServers.get(vs.key));
+    for (const id of serviceIdentities(vs, config.virtualServerGroups)) {
+      services.push({
+        ...id,
+        scheduler: vs.scheduler,
+        persistenceTimeout: vs.persistenceTimeout,
+        persistenceGranularity: vs.persistenceGranularity,
+        flags: { ...vs.flags },
+        destinations: destinations.map((d) => ({ ...d, tunnel: d.tunnel === null ? null : { ...d.tunnel } })),
+      });
+    }
+  }
+  return { services };
+}

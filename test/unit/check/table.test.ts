@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import {
+  desiredTable,
+  expandRange,
+  vsApply,
+  vsInit,
+  vsShutdown,
+  type PoolEvent,
+  type RsState,
+  type VsState,
+} from '../../../src/check/table.js';
+import type { VirtualServer } from '../../../src/config/model.js';
+import { config, realServer, script, virtualServer } from './support/config.js';
+
+const alive = (w = 1): RsState => ({ alive: true, effectiveWeight: w });
+const dead = (w = 1): RsState => ({ alive: false, effectiveWeight: w });
+
+function vsWith(n: number, over: Partial<VirtualServer> = {}, weights: number[] = []): VirtualServer {
+  const rss = Array.from({ length: n }, (_, i) =>
+    realServer(`10.1.1.${i + 1}`, 80, [], { weight: weights[i] ?? 1 }),
+  );
+  return virtualServer('10.0.0.1', 80, rss, over);
+}
+
+function states(vs: VirtualServer, s: RsState[]): Map<string, RsState> {
+  return new Map(vs.realServers.map((rs, i) => [rs.key, s[i]!]));
+}
+
+const kinds = (events: PoolEvent[]) => events.map((e) => e.kind);
+
+describe('quorum and hysteresis', () => {
+  const vs = vsWith(4, { quorum: 3, hysteresis: 1 });
+
+  it('starts with quorum up only at quorum + hysteresis', () => {
+    expect(vsInit(vs, states(vs, [alive(), alive(), alive(), alive()])).state.quorumUp).toBe(true);
+    expect(vsInit(vs, states(vs, [alive(), alive(), alive(), dead()])).state.quorumUp).toBe(false);
+  });
+
+  it('loses quorum below quorum - hysteresis and regains it at quorum + hysteresis', () => {
+    let st: VsState = vsInit(vs, states(vs, [alive(), alive(), alive(), alive()])).state;
+    const step = (i: number, s: RsState) => {
+      const r = vsApply(vs, st, vs.realServers[i]!, s);
+      st = r.state;
+      return r.events;
+    };
+    expect(kinds(step(0, dead()))).toEqual(['rs-down']); // 3 >= 2
+    expect(kinds(step(1, dead()))).toEqual(['rs-down']); // 2 >= 2: still up (hysteresis)
+    const lost = step(2, dead()); // 1 < 2
+    expect(kinds(lost)).toEqual(['rs-down', 'quorum-down']);
+    expect(lost[1]).toMatchObject({ quorum: 3, hysteresis: 1, threshold: 2, weightSum: 1, phase: 'run' });
+    expect(kinds(step(0, alive()))).toEqual(['rs-up']); // 2 < 4
+    expect(kinds(step(1, alive()))).toEqual(['rs-up']); // 3 < 4
+    const gained = step(2, alive()); // 4 >= 4
+    expect(kinds(gained)).toEqual(['rs-up', 'quorum-up']);
+    expect(gained[1]).toMatchObject({ threshold: 4, weightSum: 4 });
+  });
+
+  it('counts effective weights, and a weight change can move quorum', () => {
+    const v = vsWith(1, { quorum: 5 }, [10]);
+    let st = vsInit(v, states(v, [alive(10)])).state;
+    const r = vsApply(v, st, v.realServers[0]!, alive(2));
+    st = r.state;
+    expect(r.events).toMatchObject([
+      { kind: 'rs-weight', from: 10, to: 2, alive: true },
+      { kind: 'quorum-down' },
+    ]);
+  });
+
+  it('with quorum 0 a weight sum of 0 still loses quorum (keepalived !weight_sum)', () => {
+    const v = vsWith(1, { quorum: 0 });
+    const st = vsInit(v, states(v, [alive()])).state;
+    expect(kinds(vsApply(v, st, v.realServers[0]!, dead()).events)).toEqual(['rs-down', 'quorum-down']);
+  });
+});
+
+describe('desired table', () => {
+  it('holds alive servers at their effective weight, removes dead ones', () => {
+    const vs = vsWith(3);
+    const st = vsInit(vs, states(vs, [alive(5), dead(), alive(1)])).state;
+    const t = desiredTable(config([vs]), { virtualServers: new Map([[vs.key, st]]) });
+    expect(t.services).toHaveLength(1);
+    expect(t.services[0]).toMatchObject({
+      key: vs.key,
+      family: 'inet',
+      protocol: 'TCP',
+      address: '10.0.0.1',
+      port: 80,
+      fwmark: null,
+      scheduler: 'wlc',
+    });
+    expect(t.services[0]!.destinations.map((d) => [d.key, d.weight])).toEqual([
+      ['10.1.1.1|80', 5],
+      ['10.1.1.3|80', 1],
+    ]);
+    expect(t.services[0]!.destinations[0]).toEqual({
+      key: '10.1.1.1|80',
+      address: '10.1.1.1',
+      family: 'inet',
+      port: 80,
+      weight: 5,
+      forwardingMethod: 'NAT',
+      tunnel: null,
+      uthreshold: 0,
+      lthreshold: 0,
+    });
+  });
+
+  it('keeps a dead inhibit_on_failure server at weight 0', () => {
+    const rs = realServer('10.1.1.1', 80, [], { inhibitOnFailure: true, weight: 3 });
+    const vs = virtualServer('10.0.0.1', 80, [rs]);
+    const health = (s: RsState) => ({
+      virtualServers: new Map([[vs.key, { quorumUp: true, realServers: new Map([[rs.key, s]]) }]]),
+    });
+    expect(
+      desiredTable(config([vs]), health(dead(3))).services[0]!.destinations.map((d) => d.weight),
+    ).toEqual([0]);
+    expect(
+      desiredTable(config([vs]), health(alive(3))).services[0]!.destinations.map((d) => d.weight),
+    ).toEqual([3]);
+  });
+
+  it('swaps live servers for the sorry server when quorum is lost, and back', () => {
+    const sorry = {
+      address: '10.9.9.9',
+      family: 'inet' as const,
+      port: 80,
+      forwardingMethod: 'NAT' as const,
+      tunnel: null,
+      inhibit: false,
+    };
+    const vs = vsWith(2, { quorum: 2, sorryServer: sorry });
+    let st = vsInit(vs, states(vs, [alive(), alive()])).state;
+    const table = () =>
+      desiredTable(config([vs]), { virtualServers: new Map([[vs.key, st]]) }).services[0]!.destinations.map(
+        (d) => `${d.key}=${d.weight}`,
+      );
+    expect(table()).toEqual(['10.1.1.1|80=1', '10.1.1.2|80=1']);
+    let r = vsApply(vs, st, vs.realServers[0]!, dead());
+    st = r.state;
+    expect(kinds(r.events)).toEqual(['rs-down', 'quorum-down', 'sorry-in', 'alive-pool']);
+    expect(table()).toEqual(['10.9.9.9|80=1']);
+    r = vsApply(vs, st, vs.realServers[0]!, alive());
+    st = r.state;
+    expect(kinds(r.events)).toEqual(['rs-up', 'quorum-up', 'sorry-out', 'alive-pool']);
+    expect(table()).toEqual(['10.1.1.1|80=1', '10.1.1.2|80=1']);
+  });
+
+  it('starts with quorum down and the sorry server in; sorry_server_inhibit keeps it at 0 otherwise', () => {
+    const sorry = {
+      address: '10.9.9.9',
+      family: 'inet' as const,
+      port: 80,
+      forwardingMethod: 'NAT' as const,
+      tunnel: null,
+      inhibit: true,
+    };
+    const vs = vsWith(1, { sorryServer: sorry });
+    const init = vsInit(vs, states(vs, [dead()]));
+    expect(kinds(init.events)).toEqual(['quorum-down', 'sorry-in', 'alive-pool']);
+    expect(init.events[0]).toMatchObject({ phase: 'init' });
+    const t = (st: VsState) =>
+      desiredTable(config([vs]), { virtualServers: new Map([[vs.key, st]]) }).services[0]!.destinations.map(
+        (d) => `${d.key}=${d.weight}`,
+      );
+    expect(t(init.state)).toEqual(['10.9.9.9|80=1']);
+    const up = vsApply(vs, init.state, vs.realServers[0]!, alive());
+    expect(t(up.state)).toEqual(['10.1.1.1|80=1', '10.9.9.9|80=0']);
+  });
+
+  it('expands a virtual_server_group: one service per entry and per range address', () => {
+    const vs = virtualServer('0.0.0.0', 80, [realServer('10.1.1.1', 80, [])], {
+      key: 'group:G:80',
+      address: null,
+      group: 'G',
+    });
+    const loc = { file: 't', line: 1 };
+    const cfg = config([vs], {
+      virtualServerGroups: [
+        {
+          name: 'G',
+          loc,
+          entries: [
+            { kind: 'address', family: 'inet', address: '10.0.0.1', lastAddress: null, port: 80, loc },
+            {
+              kind: 'address',
+              family: 'inet',
+              address: '10.0.0.10',
+              lastAddress: '10.0.0.12',
+              port: 8080,
+              loc,
+            },
+            { kind: 'fwmark', fwmark: 7, family: 'inet', loc },
+          ],
+        },
+      ],
+    });
+    const st = vsInit(vs, states(vs, [alive()])).state;
+    const t = desiredTable(cfg, { virtualServers: new Map([[vs.key, st]]) });
+    expect(t.services.map((s) => [s.key, s.protocol, s.address, s.port, s.fwmark])).toEqual([
+      ['group:G:80#0', 'TCP', '10.0.0.1', 80, null],
+      ['group:G:80#1.0', 'TCP', '10.0.0.10', 8080, null],
+      ['group:G:80#1.1', 'TCP', '10.0.0.11', 8080, null],
+      ['group:G:80#1.2', 'TCP', '10.0.0.12', 8080, null],
+      ['group:G:80#2', null, null, null, 7],
+    ]);
+    expect(t.services.every((s) => s.destinations.length === 1)).toBe(true);
+  });
+
+  it('expands IPv6 ranges', () => {
+    expect(expandRange('2001:db8::fe', '2001:db8::101')).toEqual([
+      '2001:db8::fe',
+      '2001:db8::ff',
+      '2001:db8::100',
+      '2001:db8::101',
+    ]);
+  });
+});
+
+describe('shutdown (omega)', () => {
+  it('shuts down live servers; with omega runs notify_down and quorum_down', () => {
+    const base = vsWith(2);
+    const st = vsInit(base, states(base, [alive(), dead()])).state;
+    expect(vsShutdown(base, st)).toMatchObject([{ kind: 'rs-shutdown', rs: '10.1.1.1|80', notify: false }]);
+    const omega = { ...base, omega: true, quorumDown: script(['/bin/true']) };
+    expect(kinds(vsShutdown(omega, st))).toEqual(['rs-shutdown', 'quorum-down']);
+    expect(vsShutdown(omega, st)[0]).toMatchObject({ notify: true });
+  });
+});
