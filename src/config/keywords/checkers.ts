@@ -224,6 +224,6 @@ export function checkerSpecs(): KeywordSpec[] {
       },
       { field: 'checkers', repeatable: true },
     ),
-  );
+  ).map((spec) => ({ ...spec, value: { ...spec.value, acceptsBlock: true } as KeywordSpec['value'] }));
   return [...specs, ...ignored(['BFD_CHECK'], 'warning')];
 }

@@ -77,7 +77,11 @@ function readValue(spec: KeywordSpec, stmt: Statement, sink: DiagnosticSink): un
       sink.report('error', 'missing-block', `Missing '{' at beginning of configuration block`, stmt.loc);
       return undefined;
     }
-  } else if (stmt.block !== null && v.kind !== 'ignored' && v.kind !== 'custom') {
+  } else if (
+    stmt.block !== null &&
+    v.kind !== 'ignored' &&
+    !(v.kind === 'custom' && v.acceptsBlock === true)
+  ) {
     sink.report('error', 'unexpected-block', `Unexpected '{' - ignoring`, stmt.loc);
   }
   switch (v.kind) {

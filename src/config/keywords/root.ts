@@ -9,7 +9,7 @@ import { ignored } from './types.js';
 
 const keep = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
   keyword,
-  value: { kind: 'custom', parse: (s: Statement) => s },
+  value: { kind: 'custom', parse: (s: Statement) => s, acceptsBlock: true },
   repeatable: true,
   ...extra,
 });

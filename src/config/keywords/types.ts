@@ -42,7 +42,12 @@ export type ValueSyntax =
   /** A value block: each line inside `{ }` becomes one item (`virtual_ipaddress`). */
   | { readonly kind: 'lines'; readonly item: (line: Statement, sink: DiagnosticSink) => unknown }
   /** Anything else: a parser of the whole statement; `undefined` = rejected (it reported why). */
-  | { readonly kind: 'custom'; readonly parse: (stmt: Statement, sink: DiagnosticSink) => unknown }
+  | {
+      readonly kind: 'custom';
+      readonly parse: (stmt: Statement, sink: DiagnosticSink) => unknown;
+      /** The parser reads the statement's `{ }` block itself. */
+      readonly acceptsBlock?: boolean;
+    }
   /** Accepted in any form (arguments, block) and dropped. */
   | { readonly kind: 'ignored' };
 

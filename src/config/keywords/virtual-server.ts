@@ -281,7 +281,7 @@ export const virtualServerTable: BlockTable = {
     custom('smtp_alert', optionalBool),
     {
       keyword: 'real_server',
-      value: { kind: 'custom', parse: (s) => s },
+      value: { kind: 'custom', parse: (s) => s, acceptsBlock: true },
       repeatable: true,
     },
     ...ignored(['snmp_name']),

@@ -1,0 +1,308 @@
+/**
+ * One negative test per schema/semantic diagnostic: the text, severity and line a bad input
+ * produces, and that nothing throws.
+ */
+import { describe, expect, it } from 'vitest';
+import { build, summary } from './schema-helpers.js';
+import { checkHost } from '../../../src/config/semantic.js';
+import { DiagnosticList } from '../../../src/config/keywords/types.js';
+import { exitCodeFor, formatDiagnostic } from '../../../src/config/diagnostics-format.js';
+
+const VI = (body: string, name = 'VI_1', vrid = '51') =>
+  `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n  virtual_ipaddress {\n    192.0.2.1\n  }\n${body}\n}\n`;
+const VS = (body: string) =>
+  `virtual_server 192.0.2.1 80 {\n  protocol TCP\n  lb_algo rr\n  lb_kind NAT\n${body}\n}\n`;
+
+const CASES: [string, string, string[]][] = [
+  ['unknown keyword', VI('  foo bar'), ["7 error Unknown keyword 'foo'"]],
+  [
+    'unknown keyword opening a block: one diagnostic, block skipped',
+    VI('  bogus {\n    priority 7\n    x {\n    }\n  }\n  priority 99'),
+    ["7 error Unknown keyword 'bogus'"],
+  ],
+  ['unknown top-level block', 'frobnicate X {\n  a\n  b\n}\n', ["1 error Unknown keyword 'frobnicate'"]],
+  [
+    'VRID out of range',
+    VI('', 'VI_1', '300'),
+    ["3 error (VI_1): VRID '300' not valid - must be between 1 & 255"],
+  ],
+  [
+    'VRID not a number',
+    VI('', 'VI_1', 'abc'),
+    ["3 error (VI_1): VRID 'abc' not valid - must be between 1 & 255"],
+  ],
+  [
+    'VRID missing',
+    'vrrp_instance VI_9 {\n  interface eth0\n}\n',
+    ['1 error (VI_9) the virtual router id must be set'],
+  ],
+  [
+    'priority out of range',
+    VI('  priority 0'),
+    ['7 error (VI_1) Priority not valid! must be between 1 & 255. Using default 100'],
+  ],
+  [
+    'advert_int not an integer for v2',
+    VI('  advert_int 1.5'),
+    ['7 error (VI_1) VRRPv2 advertisement interval 1.5s must be an integer. rounding'],
+  ],
+  ['bad number', VI('  unicast_ttl 3x'), ["7 error invalid number '3x'"]],
+  ['number outside range', VI('  down_timer_adverts 500'), ["7 error number '500' outside range [1, 100]"]],
+  [
+    'huge number',
+    VI('  unicast_ttl 99999999999999999999999'),
+    ["7 error number '99999999999999999999999' outside range [0, 255]"],
+  ],
+  ['bad state', VI('  state LEADER'), ["7 error Invalid state 'LEADER' - ignoring"]],
+  [
+    'auth_pass truncated',
+    VI('  authentication {\n    auth_type PASS\n    auth_pass 123456789\n  }'),
+    ['9 error Truncating auth_pass to 8 characters'],
+  ],
+  [
+    'bad VIP',
+    VI('  virtual_ipaddress {\n    300.1.1.1/24\n  }'),
+    ["8 error VIP: invalid address '300.1.1.1/24'"],
+  ],
+  [
+    'bad VIP option',
+    VI('  virtual_ipaddress {\n    192.0.2.2 bogus\n  }'),
+    ["8 error Unknown configuration entry 'bogus' for ip address - ignoring"],
+  ],
+  [
+    'track weight out of range',
+    'vrrp_script s {\n  script /bin/true\n}\n' + VI('  track_script {\n    s weight 300\n  }'),
+    [
+      "11 error number '300' outside range [-253, 253]",
+      '11 error (s) weight for s must be between [-253:253] inclusive. Ignoring...',
+    ],
+  ],
+  [
+    'undefined track_script',
+    VI('  track_script {\n    nochk\n  }'),
+    ['8 error (VI_1) track script nochk not found, ignoring...'],
+  ],
+  [
+    'vrrp_script without script',
+    'vrrp_script s {\n  interval 2\n}\n',
+    ['1 error No script set for vrrp_script s - removing'],
+  ],
+  [
+    'unterminated quote in a script',
+    'vrrp_script s {\n  script "/bin/true\n}\n',
+    [
+      '2 error script: String \'"/bin/true\': missing terminating "',
+      '1 error No script set for vrrp_script s - removing',
+    ],
+  ],
+  [
+    'duplicate VRID on one interface and family',
+    VI('') + VI('', 'VI_2'),
+    ['9 error VI_2 and VI_1 both use VRID 51 with IPv4 on interface eth0'],
+  ],
+  [
+    'sync group member missing',
+    VI('') + 'vrrp_sync_group G {\n  group {\n    VI_1\n    VI_X\n  }\n}\n',
+    [
+      "9 error Virtual router VI_X specified in sync group G doesn't exist - ignoring",
+      "9 warning Sync group G has only 1 virtual router(s) - this probably isn't what you want",
+    ],
+  ],
+  [
+    'instance in two sync groups',
+    VI('') +
+      VI('', 'VI_2', '52') +
+      'vrrp_sync_group G {\n  group {\n    VI_1 VI_2\n  }\n}\nvrrp_sync_group H {\n  group {\n    VI_1\n  }\n}\n',
+    [
+      '22 error VRRP instance VI_1 cannot be specified in more than one sync group - ignoring in H',
+      '22 error Sync group H has no virtual router(s) - removing',
+    ],
+  ],
+  [
+    'missing block brace for a block keyword',
+    VI('  virtual_routes'),
+    ["7 error Missing '{' at beginning of configuration block"],
+  ],
+  [
+    'scheduler invalid',
+    VS('  lb_algo xx\n  real_server 10.0.0.1 80 {\n  }'),
+    ["5 error Invalid lvs_scheduler 'xx' - ignoring"],
+  ],
+  [
+    'forwarding method invalid',
+    VS('  lb_kind FOO\n  real_server 10.0.0.1 80 {\n  }'),
+    ['5 error PARSER : unknown [FOO] routing method for virtual server.'],
+  ],
+  [
+    'real server duplicated',
+    VS('  real_server 10.0.0.1 80 {\n  }\n  real_server 10.0.0.1 80 {\n  }'),
+    ['7 error VS [192.0.2.1]:tcp:80: real server [10.0.0.1]:tcp:80 is duplicated - removing second rs'],
+  ],
+  [
+    'real server weight out of range',
+    VS('  real_server 10.0.0.1 80 {\n    weight 70000\n  }'),
+    [
+      "6 error number '70000' outside range [0, 65535]",
+      '6 error Real server weight 70000 is outside range 0-65535',
+    ],
+  ],
+  [
+    'bad port',
+    VS('  real_server 10.0.0.1 http {\n  }'),
+    ["5 error Invalid port 'http'", '1 warning Virtual server [192.0.2.1]:tcp:80 has no real servers'],
+  ],
+  [
+    'port out of range',
+    'virtual_server 192.0.2.1 70000 {\n}\n',
+    ["1 error number '70000' outside range [0, 65535]"],
+  ],
+  [
+    'digest wrong length',
+    VS(
+      '  real_server 10.0.0.1 80 {\n    HTTP_GET {\n      url {\n        path /\n        digest abc\n      }\n    }\n  }',
+    ),
+    ["9 error digest 'abc' character length should be 32 rather than 3"],
+  ],
+  [
+    'bad status_code',
+    VS(
+      '  real_server 10.0.0.1 80 {\n    HTTP_GET {\n      url {\n        path /\n        status_code 2xx\n      }\n    }\n  }',
+    ),
+    ["9 error Invalid HTTP_GET status code '2xx'"],
+  ],
+  [
+    'HTTP_GET without url',
+    VS('  real_server 10.0.0.1 80 {\n    HTTP_GET {\n    }\n  }'),
+    ['6 error HTTP_GET has no url - the check will always fail'],
+  ],
+  [
+    'MISC_CHECK without misc_path',
+    VS('  real_server 10.0.0.1 80 {\n    MISC_CHECK {\n    }\n  }'),
+    ['6 error MISC_CHECK has no misc_path - ignoring'],
+  ],
+  [
+    'unknown keyword inside a checker',
+    VS('  real_server 10.0.0.1 80 {\n    TCP_CHECK {\n      frob 1\n    }\n  }'),
+    ["7 error Unknown keyword 'frob'"],
+  ],
+  [
+    'sorry_server_inhibit without sorry_server',
+    VS('  sorry_server_inhibit\n  real_server 10.0.0.1 80 {\n  }'),
+    ['5 error Ignoring sorry_server inhibit used before or without sorry_server'],
+  ],
+  [
+    'undefined virtual_server_group',
+    'virtual_server group NOPE {\n  protocol TCP\n  lb_algo rr\n  lb_kind DR\n}\n',
+    [
+      '1 warning Virtual server [NOPE]:0 has no real servers',
+      '1 error Virtual server group NOPE specified but not configured - ignoring virtual server [NOPE]:0',
+    ],
+  ],
+  [
+    'family mismatch between VS and RS',
+    VS('  real_server 2001:db8::1 80 {\n  }'),
+    [
+      "5 error Address family of virtual server and real server 2001:db8::1 don't match - skipping real server.",
+      '1 warning Virtual server [192.0.2.1]:tcp:80 has no real servers',
+    ],
+  ],
+  ['value keyword given a block', VI('  priority 50 {\n  }'), ["7 error Unexpected '{' - ignoring"]],
+  ['named block without name', 'vrrp_instance {\n}\n', ['1 error vrrp_instance requires a name']],
+];
+
+describe('schema diagnostics', () => {
+  it.each(CASES)('%s', (_name, text, expected) => {
+    const { diagnostics } = build(text);
+    expect(summary(diagnostics).sort()).toEqual([...expected].sort());
+  });
+});
+
+describe('host checks (semantic.ts checkHost)', () => {
+  const host = (over: Partial<Parameters<typeof checkHost>[1]> = {}) => ({
+    interfaces: new Set(['lo', 'eth0']),
+    scriptStatus: () => 'ok' as const,
+    userExists: (u: string) => u === 'root',
+    ...over,
+  });
+  const run = (text: string, h = host()) => {
+    const { config } = build(text);
+    const sink = new DiagnosticList();
+    checkHost(config, h, sink);
+    return sink.items;
+  };
+
+  it('missing interface: keepalived wording, exit 5; skipped without interface check', () => {
+    const d = run(VI('').replace('eth0', 'eth9'));
+    expect(summary(d)).toEqual([
+      "1 error WARNING - interface eth9 for vrrp_instance VI_1 doesn't exist",
+      '- error Non-existent interface specified in configuration',
+    ]);
+    const vipDev = run(VI('').replace('192.0.2.1', '192.0.2.1 dev eth7'));
+    expect(summary(vipDev)).toEqual([
+      "5 error WARNING - interface eth7 for ip address 192.0.2.1 doesn't exist",
+      '- error Non-existent interface specified in configuration',
+    ]);
+    expect(exitCodeFor(d)).toBe(5);
+    expect(run(VI('').replace('eth0', 'eth9'), host({ interfaces: null }))).toEqual([]);
+  });
+
+  it('scripts without enable_script_security are a security problem (exit 6)', () => {
+    const d = run('vrrp_script s {\n  script /bin/true\n}\n');
+    expect(summary(d)).toEqual([
+      '- security SECURITY VIOLATION - scripts are being executed but script_security not enabled.',
+    ]);
+    expect(exitCodeFor(d)).toBe(6);
+    const insecure = run(
+      'vrrp_script s {\n  script /tmp/x.sh\n}\n',
+      host({ scriptStatus: () => 'insecure' }),
+    );
+    expect(insecure[0]!.message).toContain('There are insecure scripts.');
+  });
+
+  it('with enable_script_security: default user, missing and insecure scripts (exit 5)', () => {
+    const G = 'global_defs {\n  enable_script_security\n}\n';
+    expect(summary(run(G + 'vrrp_script s {\n  script /bin/true\n}\n'))).toEqual([
+      '4 error Unable to set default user for track script s - removing',
+      '- error Unable to set default user keepalived_script for script',
+    ]);
+    const GU = 'global_defs {\n  enable_script_security\n  script_user root\n}\n';
+    expect(run(GU + 'vrrp_script s {\n  script /bin/true\n}\n')).toEqual([]);
+    expect(
+      summary(run(GU + 'vrrp_script s {\n  script /nope\n}\n', host({ scriptStatus: () => 'missing' }))),
+    ).toEqual(['5 error Disabling track script s since not found/accessible']);
+    expect(
+      summary(run(GU + 'vrrp_script s {\n  script /tmp/w.sh\n}\n', host({ scriptStatus: () => 'insecure' }))),
+    ).toEqual(["5 error Unsafe permissions found for script '/tmp/w.sh' - disabling."]);
+  });
+});
+
+describe('formatDiagnostic', () => {
+  const d = { severity: 'error' as const, code: 'x', message: "Unknown keyword 'foo'" };
+  it('prefixes (Line N) for the main file and (FILE: Line N) for included files', () => {
+    expect(
+      formatDiagnostic(
+        { ...d, loc: { file: '/etc/keepalived/keepalived.conf', line: 12 } },
+        '/etc/keepalived/keepalived.conf',
+      ),
+    ).toBe("(Line 12) Unknown keyword 'foo'");
+    expect(
+      formatDiagnostic(
+        { ...d, loc: { file: '/etc/keepalived/conf.d/a.conf', line: 3 } },
+        '/etc/keepalived/keepalived.conf',
+      ),
+    ).toBe("(/etc/keepalived/conf.d/a.conf: Line 3) Unknown keyword 'foo'");
+    expect(formatDiagnostic({ ...d, loc: null }, 'x')).toBe("Unknown keyword 'foo'");
+  });
+  it('exit codes: fatal 4, security 6, error 5, warnings 0', () => {
+    const mk = (severity: 'fatal' | 'security' | 'error' | 'warning' | 'info') => ({
+      ...d,
+      severity,
+      loc: null,
+    });
+    expect(exitCodeFor([])).toBe(0);
+    expect(exitCodeFor([mk('warning'), mk('info')])).toBe(0);
+    expect(exitCodeFor([mk('warning'), mk('error')])).toBe(5);
+    expect(exitCodeFor([mk('error'), mk('security')])).toBe(6);
+    expect(exitCodeFor([mk('security'), mk('fatal')])).toBe(4);
+  });
+});
