@@ -162,6 +162,20 @@ export class FakeKernel implements NetlinkTransport {
         if (udp.ok && udp.value) this.timeouts.udp = udp.value;
         return [this.ack(m, 0)];
       }
+      case K.GET_CONFIG:
+        return [
+          this.reply(
+            m,
+            cmd,
+            (w) =>
+              void w
+                .u32(C.IPVS_CMD_ATTR.TIMEOUT_TCP, this.timeouts.tcp)
+                .u32(C.IPVS_CMD_ATTR.TIMEOUT_TCP_FIN, this.timeouts.tcpFin)
+                .u32(C.IPVS_CMD_ATTR.TIMEOUT_UDP, this.timeouts.udp),
+            false,
+          ),
+          this.ack(m, 0),
+        ];
       case K.NEW_DAEMON:
       case K.DEL_DAEMON: {
         const d = decodeAttrTable(top.value.get(C.IPVS_CMD_ATTR.DAEMON) ?? Buffer.alloc(0));
