@@ -24,7 +24,7 @@ import { passwordAuthData, type ReceivedPacket } from './packet.js';
 import { emptyRateLimit, rateLimitDecision, type RateLimitState } from './rate-limit.js';
 import { advertIntervalMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 import { validateAdvert, type Verdict } from './validate.js';
-import { compareAddresses } from '../util/ip.js';
+import { addressToBytes } from '../util/ip.js';
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 /** State names as keepalived prints them. */
@@ -496,6 +496,17 @@ function onBackupPacket(ctx: Ctx, packet: ReceivedPacket): void {
   ctx.s = { ...ctx.s, masterAddress: from };
 }
 
+/**
+ * RFC 3768 section 6.4.3 tie-break: sign of (sender - our primary address) compared as unsigned
+ * integers. 0 when our address is unknown (keepalived's vrrp_saddr_cmp does the same).
+ */
+function compareSource(sender: string, ours: string): number {
+  const a = addressToBytes(sender);
+  const b = addressToBytes(ours);
+  if (!a || !b || a.length !== b.length) return 0;
+  return Math.sign(Buffer.compare(a, b));
+}
+
 function onMasterPacket(ctx: Ctx, packet: ReceivedPacket): void {
   const { advert, ip } = packet;
   const name = ctx.p.name;
@@ -506,7 +517,7 @@ function onMasterPacket(ctx: Ctx, packet: ReceivedPacket): void {
 
   const ours = ctx.s.effectivePriority;
   const prio = advert.priority;
-  const cmp = Math.sign(compareAddresses(from, ctx.p.sourceAddress));
+  const cmp = compareSource(from, ctx.p.sourceAddress);
   const advertTimer = (): void => arm(ctx, 'advert', advertIntervalMs(ctx.p.advertIntSec));
 
   if (prio === 0 || (ctx.p.higherPrioSendAdvert && (prio > ours || (prio === ours && cmp > 0)))) {

@@ -1,5 +1,6 @@
 // One test per RFC 3768 section 6.4 rule (and keepalived's documented additions), driven by a
 // manual clock through ReducerHarness.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { passwordAuthData } from '../../../src/vrrp/packet.js';
 import type { GlobalDefs, VrrpInstance } from '../../../src/config/model.js';
@@ -424,5 +425,82 @@ describe('paramsFromConfig', () => {
     expect(p.multicast).toBe(true);
     expect(p.garp.masterDelayMs).toBe(5000);
     expect(p.garp.intervalMs).toBe(2);
+  });
+});
+
+describe('reducer properties (fast-check)', () => {
+  const corruptions = fc.record({
+    at: fc.nat(43),
+    value: fc.nat(255),
+    ttl: fc.constantFrom(255, 255, 64),
+    priority: fc.nat(255),
+  });
+
+  it("a packet the validator drops never touches a BACKUP's timer or state", () => {
+    fc.assert(
+      fc.property(corruptions, ({ at, value, ttl, priority }) => {
+        const h = started();
+        h.advance(1000);
+        const before = h.state;
+        // Byte 0 (IP version/IHL) and 9 (protocol) make the bytes undecodable: the shell never
+        // reaches the reducer with those.
+        fc.pre(at !== 0 && at !== 9);
+        const p = packet({
+          advert: { priority },
+          ip: { ttl },
+          mutate: (b) => {
+            b[at] = value;
+            return b;
+          },
+        });
+        const actions = h.receive(p);
+        const verdictDrop = !counters(actions).includes('advert_rcvd');
+        if (verdictDrop) {
+          expect(actions.every((a) => a.kind === 'count' || a.kind === 'log')).toBe(true);
+          expect(h.state.state).toBe(before.state);
+          expect(h.state.masterDownAt).toBe(before.masterDownAt);
+        }
+      }),
+      { seed: 768, numRuns: 500 },
+    );
+  });
+
+  it('the reducer never throws, whatever arrives in any state', () => {
+    const events = fc.array(
+      fc.oneof(
+        fc.record({ kind: fc.constant('packet' as const), priority: fc.nat(255), src: fc.nat(255) }),
+        fc.record({ kind: fc.constant('advance' as const), ms: fc.nat(5000) }),
+        fc.record({
+          kind: fc.constant('tracking' as const),
+          prio: fc.integer({ min: -300, max: 600 }),
+          fault: fc.boolean(),
+        }),
+        fc.record({
+          kind: fc.constant('sync' as const),
+          to: fc.constantFrom('MASTER', 'BACKUP', 'FAULT') as fc.Arbitrary<'MASTER' | 'BACKUP' | 'FAULT'>,
+        }),
+      ),
+      { maxLength: 30 },
+    );
+    fc.assert(
+      fc.property(events, fc.boolean(), (list, unknownSource) => {
+        const h = started(unknownSource ? { sourceAddress: '' } : {});
+        for (const e of list) {
+          if (e.kind === 'packet') h.receive(advertFrom(e.priority, `10.77.0.${e.src}`));
+          else if (e.kind === 'advance') h.advance(e.ms);
+          else if (e.kind === 'tracking')
+            h.dispatch({ kind: 'tracking', effectivePriority: e.prio, fault: e.fault ? 'x' : null });
+          else h.dispatch({ kind: 'sync', group: 'G1', to: e.to });
+          expect(h.state.effectivePriority).toBeGreaterThanOrEqual(1);
+          expect(h.state.effectivePriority).toBeLessThanOrEqual(254);
+          // MASTER always has its Adver_Timer, BACKUP its Master_Down_Timer.
+          if (h.state.state === 'MASTER') expect(h.timers.has('advert')).toBe(true);
+          if (h.state.state === 'BACKUP') expect(h.timers.has('master-down')).toBe(true);
+        }
+        h.dispatch({ kind: 'stop' });
+        expect(h.timers.size).toBe(0);
+      }),
+      { seed: 3768, numRuns: 300 },
+    );
   });
 });
