@@ -224,7 +224,8 @@ export function vsApply(
   let st: VsState = { quorumUp: state.quorumUp, realServers };
   const events: PoolEvent[] = [];
   const names = { vs: vs.key, rs: rs.key, vsName: formatVs(vs), rsName: formatRs(rs, vs) };
-  if (prev.effectiveWeight !== next.effectiveWeight)
+  // A weight change that comes with going down or up is silent (keepalived resets cur_weight).
+  if (prev.effectiveWeight !== next.effectiveWeight && prev.alive === next.alive)
     events.push({
       kind: 'rs-weight',
       ...names,
