@@ -46,6 +46,7 @@ export function readBlock(
       );
       continue;
     }
+    if (stmt.unmatchedQuote && spec.value.kind !== 'script') reportUnmatchedQuote(stmt, sink);
     const value = readValue(spec, stmt, sink);
     if (value === undefined) continue;
     const field = fieldOf(spec);
@@ -64,6 +65,12 @@ export function readBlock(
       raw.values.set(fieldOf(spec), spec.default);
   }
   return raw;
+}
+
+/** keepalived's wording for a general (non-script) line with an unterminated `"`. */
+export function reportUnmatchedQuote(stmt: Statement, sink: DiagnosticSink): void {
+  const text = stmt.rest === '' ? stmt.keyword : `${stmt.keyword} ${stmt.rest}`;
+  sink.report('error', 'unmatched-quote', `Unmatched quote: '${text}'`, stmt.loc);
 }
 
 function needsBlock(spec: KeywordSpec): boolean {
@@ -123,6 +130,7 @@ function readValue(spec: KeywordSpec, stmt: Statement, sink: DiagnosticSink): un
           sink.report('error', 'unexpected-block', `Unexpected '{' - ignoring`, line.loc);
           continue;
         }
+        if (line.unmatchedQuote) reportUnmatchedQuote(line, sink);
         const item = v.item(line, sink);
         if (item !== undefined) items.push(item);
       }

@@ -306,3 +306,10 @@ describe('formatDiagnostic', () => {
     expect(exitCodeFor([mk('security'), mk('fatal')])).toBe(4);
   });
 });
+
+describe('unmatched quotes', () => {
+  it('a general keyword with an unterminated quote is reported once, in keepalived wording', () => {
+    const { diagnostics } = build('global_defs {\n  router_id "abc\n}\n');
+    expect(summary(diagnostics)).toEqual([`2 error Unmatched quote: 'router_id "abc'`]);
+  });
+});

@@ -133,7 +133,7 @@ describe('config front end robustness', () => {
           args: fc.array(fc.constantFrom(...VOCAB), { maxLength: 4 }),
           block: fc.option(tie('forest'), { nil: null }),
         })
-        .map((r) => ({ ...r, rest: r.args.join(' '), loc }) as Statement),
+        .map((r) => ({ ...r, rest: r.args.join(' '), loc, unmatchedQuote: false }) as Statement),
       forest: fc.array(tie('tree'), { maxLength: 5 }),
     }));
     fc.assert(
@@ -146,7 +146,14 @@ describe('config front end robustness', () => {
 
   it('deep nesting and long inputs stay bounded', () => {
     const loc = { file: '/x.conf', line: 1 };
-    let deep: Statement = { keyword: 'vrrp_instance', args: ['X'], rest: 'X', loc, block: [] };
+    let deep: Statement = {
+      keyword: 'vrrp_instance',
+      args: ['X'],
+      rest: 'X',
+      loc,
+      unmatchedQuote: false,
+      block: [],
+    };
     for (let i = 0; i < 100_000; i++)
       deep = {
         keyword: i % 2 ? 'virtual_server' : 'vrrp_instance',
