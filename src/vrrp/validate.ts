@@ -267,3 +267,11 @@ export function validateAdvert(
   if (advert.priority === 0) counters.push('pri_zero_rcvd');
   return { kind: 'accept', counters, log };
 }
+
+/**
+ * keepalived's line for an advert whose VRID no instance on the interface has; logged only with
+ * `log_unknown_vrids` (GlobalDefs.logUnknownVrids), by the shell that dispatches by VRID.
+ */
+export function unknownVridLogLine(vrid: number, interfaceName: string): string {
+  return `Unknown VRID(${vrid}) received on interface(${interfaceName}). ignoring...`;
+}

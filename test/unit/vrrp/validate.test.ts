@@ -2,7 +2,12 @@
 // positive and negative, with the counter each outcome bumps and keepalived's log wording.
 import { describe, expect, it } from 'vitest';
 import { passwordAuthData } from '../../../src/vrrp/packet.js';
-import { isEthernetPadding, validateAdvert, type Verdict } from '../../../src/vrrp/validate.js';
+import {
+  isEthernetPadding,
+  unknownVridLogLine,
+  validateAdvert,
+  type Verdict,
+} from '../../../src/vrrp/validate.js';
 import type { InstanceParams } from '../../../src/vrrp/state-machine.js';
 import { instanceParams, packet, type PacketSpec } from './support.js';
 
@@ -299,5 +304,11 @@ describe('isEthernetPadding', () => {
     expect(isEthernetPadding(44, 45)).toBe(false);
     expect(isEthernetPadding(48, 50)).toBe(false); // not a short frame
     expect(isEthernetPadding(44, 44)).toBe(false);
+  });
+});
+
+describe('unknownVridLogLine', () => {
+  it('uses keepalived wording', () => {
+    expect(unknownVridLogLine(52, 'eth0')).toBe('Unknown VRID(52) received on interface(eth0). ignoring...');
   });
 });
