@@ -160,6 +160,7 @@ describe('config front end robustness', () => {
         args: ['X'],
         rest: 'X',
         loc,
+        unmatchedQuote: false,
         block: [deep],
       };
     expect(() => buildConfig([deep], ['/x.conf'])).not.toThrow();
