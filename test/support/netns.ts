@@ -4,7 +4,7 @@
  * remembers what it made and `destroy()` removes it even when a test failed half way.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -263,4 +263,106 @@ export async function bundleHarness(entry: string, name: string): Promise<string
     logLevel: 'warning',
   });
   return outfile;
+}
+
+/** A daemon (keepalived-ts or keepalived) running in a namespace, with its output collected. */
+export interface Daemon {
+  readonly name: string;
+  readonly ns: string;
+  readonly child: ChildProcess;
+  readonly lines: LineCollector;
+  readonly pidFile: string;
+  readonly runtimeDir: string;
+  readonly configPath: string;
+  /** Resolves with the exit code (or signal name) once the process has ended. */
+  readonly exited: Promise<number | string>;
+}
+
+function startDaemon(
+  bed: Testbed,
+  ns: string,
+  name: string,
+  configText: string,
+  argv: (paths: { config: string; pid: string; runtime: string }) => [string, string[]],
+): Daemon {
+  const dir = join(bed.tempDir, name);
+  mkdirSync(dir, { recursive: true });
+  const configPath = join(dir, 'keepalived.conf');
+  writeFileSync(configPath, configText);
+  const pidFile = join(dir, 'daemon.pid');
+  const runtimeDir = join(dir, 'run');
+  const [cmd, args] = argv({ config: configPath, pid: pidFile, runtime: runtimeDir });
+  const child = bed.spawnIn(ns, cmd, args);
+  const lines = new LineCollector(child);
+  const exited = new Promise<number | string>((r) =>
+    child.on('exit', (code, signal) => r(code ?? signal ?? -1)),
+  );
+  return { name, ns, child, lines, pidFile, runtimeDir, configPath, exited };
+}
+
+/** `node dist/keepalived-ts.js -n -l -D -P -f CONF -p PID --runtime-dir DIR` in `ns`. */
+export function startKeepalivedTs(bed: Testbed, ns: string, name: string, configText: string): Daemon {
+  return startDaemon(bed, ns, name, configText, (p) => [
+    process.execPath,
+    [DIST_ENTRY, '-n', '-l', '-D', '-P', '-f', p.config, '-p', p.pid, '--runtime-dir', p.runtime],
+  ]);
+}
+
+/** The real keepalived (VRRP only) with its own pid files under the test's temp dir. */
+export function startKeepalived(bed: Testbed, ns: string, name: string, configText: string): Daemon {
+  return startDaemon(bed, ns, name, configText, (p) => [
+    'keepalived',
+    ['-n', '-l', '-D', '-P', '-f', p.config, '-p', p.pid, '-r', `${p.pid}.vrrp`],
+  ]);
+}
+
+/** Sends a signal to the daemon process itself (not the `ip netns exec` wrapper, which execs it). */
+export function signalDaemon(d: Daemon, signal: NodeJS.Signals): void {
+  if (d.child.pid !== undefined) process.kill(d.child.pid, signal);
+}
+
+export interface InstanceSpec {
+  readonly name?: string;
+  readonly state?: 'MASTER' | 'BACKUP';
+  readonly priority: number;
+  readonly vrid?: number;
+  readonly advertInt?: number;
+  readonly password?: string | null;
+  readonly vips: readonly string[];
+  /** Extra lines inside the vrrp_instance block. */
+  readonly extra?: readonly string[];
+}
+
+/** A keepalived.conf with one vrrp_instance on eth0 and optional extra top-level blocks. */
+export function vrrpConfig(spec: InstanceSpec, topLevel: readonly string[] = []): string {
+  const auth =
+    spec.password === null
+      ? []
+      : ['  authentication {', '    auth_type PASS', `    auth_pass ${spec.password ?? 'kts-vio'}`, '  }'];
+  return [
+    ...topLevel,
+    `vrrp_instance ${spec.name ?? 'VI_1'} {`,
+    `  state ${spec.state ?? 'BACKUP'}`,
+    '  interface eth0',
+    `  virtual_router_id ${spec.vrid ?? 51}`,
+    `  priority ${spec.priority}`,
+    `  advert_int ${spec.advertInt ?? 1}`,
+    ...auth,
+    '  virtual_ipaddress {',
+    ...spec.vips.map((v) => `    ${v}`),
+    '  }',
+    ...(spec.extra ?? []).map((l) => `  ${l}`),
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Stops a daemon with SIGTERM and waits for it (SIGKILL after `timeoutMs`). */
+export async function stopDaemon(d: Daemon, timeoutMs = 10_000): Promise<number | string> {
+  if (d.child.exitCode !== null || d.child.signalCode !== null) return d.exited;
+  signalDaemon(d, 'SIGTERM');
+  const timer = setTimeout(() => signalDaemon(d, 'SIGKILL'), timeoutMs);
+  const code = await d.exited;
+  clearTimeout(timer);
+  return code;
 }
