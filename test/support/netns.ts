@@ -46,6 +46,9 @@ export interface Host {
   readonly ns: string;
   readonly ifname: string;
   readonly address: string;
+  /** For bridged hosts: the bridge port and the bridge's namespace. */
+  readonly bridgePort?: string;
+  readonly bridgeNs?: string;
 }
 
 /**
@@ -93,6 +96,44 @@ export class Testbed {
       out.push({ ns, ifname: 'eth0', address });
     });
     return [out[0]!, out[1]!];
+  }
+
+  /**
+   * Hosts on a bridge that lives in its own namespace, so one host can be cut off (`partition`)
+   * while every link stays up (no FAULT), then joined again (`heal`).
+   */
+  bridgedHosts(prefix: string, hostSuffixes: readonly string[]): Host[] {
+    const brNs = this.addNamespace('br');
+    ip('-n', brNs, 'link', 'add', 'br0', 'type', 'bridge');
+    ip('-n', brNs, 'link', 'set', 'br0', 'up');
+    return hostSuffixes.map((suffix, i) => {
+      const ns = this.addNamespace(suffix);
+      const hostSide = `${this.tag.slice(0, 6)}${process.pid % 1000}h${i}`;
+      const bridgeSide = `p${i}`;
+      spawnSync('ip', ['link', 'del', hostSide], { stdio: 'ignore' });
+      ip('link', 'add', hostSide, 'type', 'veth', 'peer', 'name', `${hostSide}b`);
+      ip('link', 'set', hostSide, 'netns', ns);
+      ip('link', 'set', `${hostSide}b`, 'netns', brNs);
+      ip('-n', brNs, 'link', 'set', `${hostSide}b`, 'name', bridgeSide);
+      ip('-n', brNs, 'link', 'set', bridgeSide, 'master', 'br0');
+      ip('-n', brNs, 'link', 'set', bridgeSide, 'up');
+      ip('-n', ns, 'link', 'set', hostSide, 'name', 'eth0');
+      const address = `${prefix}.${i + 1}`;
+      ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+      ip('-n', ns, 'link', 'set', 'eth0', 'up');
+      return { ns, ifname: 'eth0', address, bridgePort: bridgeSide, bridgeNs: brNs };
+    });
+  }
+
+  /** Detaches a bridged host's port from the bridge: its link stays up, its frames go nowhere. */
+  partition(host: Host): void {
+    if (host.bridgePort === undefined || host.bridgeNs === undefined) throw new Error('not a bridged host');
+    ip('-n', host.bridgeNs, 'link', 'set', host.bridgePort, 'nomaster');
+  }
+
+  heal(host: Host): void {
+    if (host.bridgePort === undefined || host.bridgeNs === undefined) throw new Error('not a bridged host');
+    ip('-n', host.bridgeNs, 'link', 'set', host.bridgePort, 'master', 'br0');
   }
 
   /** Addresses on `dev` inside `ns`, as `a.b.c.d/len` strings. */
