@@ -10,13 +10,17 @@
  *   prepareVm(): Promise<VmKernel>
  *     Downloads/unpacks the kernel (apt) and builds the initramfs on first use; cached in .vm-cache/
  *     per kernel version. runInVm calls it; call it in beforeAll to keep the first-time cost out of a test.
- *   runInVm({ script, timeoutMs?, cwd?, env?, files? }): Promise<VmRunResult>
+ *   runInVm({ script, timeoutMs?, cwd?, env?, files?, collect?, keepResults? }): Promise<VmRunResult>
  *     Boots, runs `script` with bash (cwd = repo root unless `cwd`), powers off. Resolves with
  *     { exitCode, stdout, stderr, log, resultsDir, files } whatever the script's exit code; rejects with a
  *     VmError (message carries the console log tail) when the guest hangs past timeoutMs or dies before
  *     the script finishes. qemu is always killed: on timeout, and on host process exit.
  *   runInVmOk(options): Promise<VmRunResult>
  *     Same, but a non-zero exit code is a VmError whose message shows stdout, stderr and the log tail.
+ *   runVitestInVm(testFiles, { timeoutMs?, env? }): Promise<{ run, report }>
+ *     Runs guest-side vitest files (test/vm/guest/*.guest.ts, config test/vm/guest/vitest.config.ts)
+ *     in one boot and returns vitest's JSON report (report.success, numPassedTests, testResults...).
+ *     Costs ~30-60 s more than a bundled program (vitest's startup reads many files over 9p).
  *   bundleForVm(entryTs): Promise<string>
  *     Bundles a TypeScript program (e.g. one that imports src/ipvs/...) with esbuild into .vm-cache/guest/
  *     so the guest runs it with plain `node FILE` (npm packages stay external, resolved from the repo's
@@ -295,6 +299,48 @@ export async function runInVmOk(options: VmRunOptions): Promise<VmRunResult> {
     );
   }
   return result;
+}
+
+/** The parts of vitest's JSON report the host side reads. */
+export interface VitestJsonReport {
+  success: boolean;
+  numTotalTests: number;
+  numPassedTests: number;
+  numFailedTests: number;
+  testResults: {
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults: { fullName: string; status: string; failureMessages: string[] }[];
+  }[];
+}
+
+/**
+ * Runs guest-side vitest files (paths relative to the repo) in one boot. Resolves whatever the tests'
+ * outcome (assert on report.success and the counts); rejects with a VmError when no report was written.
+ */
+export async function runVitestInVm(
+  testFiles: string[],
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<{ run: VmRunResult; report: VitestJsonReport }> {
+  const quoted = testFiles.map(shellQuote).join(' ');
+  const run = await runInVm({
+    script:
+      'exec node node_modules/vitest/vitest.mjs run --config test/vm/guest/vitest.config.ts ' +
+      `--reporter=verbose --reporter=json --outputFile.json="$KTS_VM_RESULTS/vitest.json" ${quoted}`,
+    timeoutMs: options.timeoutMs ?? 300_000,
+    env: options.env,
+    collect: ['vitest.json'],
+  });
+  const json = run.files['vitest.json'];
+  if (json === undefined) {
+    throw new VmError(
+      `guest vitest wrote no report (exit ${run.exitCode}; results kept in ${run.resultsDir})\n` +
+        `--- guest stdout\n${tail(run.stdout, 60)}\n--- guest stderr\n${tail(run.stderr, 60)}`,
+      run,
+    );
+  }
+  return { run, report: JSON.parse(json) as VitestJsonReport };
 }
 
 /**

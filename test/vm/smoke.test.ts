@@ -12,6 +12,7 @@ import {
   REPO_ROOT,
   runInVm,
   runInVmOk,
+  runVitestInVm,
   VmError,
   vmPrerequisites,
   type VmKernel,
@@ -144,5 +145,17 @@ echo "### end"
     const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     expect(processes).not.toContain(vmError.result.resultsDir);
     rmSync(vmError.result.resultsDir, { recursive: true, force: true });
+  });
+
+  it('runs guest-side vitest files and returns their JSON report', async () => {
+    const { run, report } = await runVitestInVm(['test/vm/guest/ipvs-proc.guest.ts']);
+    const failures = report.testResults.flatMap((file) => [
+      ...(file.message ? [file.message] : []),
+      ...file.assertionResults.flatMap((a) => a.failureMessages),
+    ]);
+    expect(failures).toEqual([]);
+    expect(report.success).toBe(true);
+    expect(report.numPassedTests).toBe(2);
+    expect(run.exitCode).toBe(0);
   });
 });
