@@ -10,6 +10,8 @@ import type { Diagnostic } from './diagnostics.js';
 import type {
   Checker,
   CheckerType,
+  PingCheck,
+  TcpCheck,
   Config,
   ForwardingMethod,
   GlobalDefs,
@@ -1033,19 +1035,14 @@ function buildChecker(
     };
   }
   const delayLoop = r.optNum('delay_loop') ?? inh.delayLoop ?? DEFAULT_DELAY_LOOP;
-  const common = {
-    delayLoop,
-    warmup: r.optNum('warmup') ?? inh.warmup ?? delayLoop,
-    retry: r.optNum('retry') ?? inh.retry ?? CHECKER_RETRY[c.type],
-    delayBeforeRetry:
-      r.optNum('delay_before_retry') ??
-      inh.delayBeforeRetry ??
-      CHECKER_DELAY_BEFORE_RETRY[c.type] ??
-      delayLoop,
-    alpha: r.get<boolean>('alpha') ?? inh.alpha,
-    logAllFailures: r.bool('log_all_failures'),
-    loc,
-  };
+  // Plain values then object literals (no spreads): this runs once per checker, 40,000 times on
+  // the 2,000 x 20 benchmark config.
+  const warmup = r.optNum('warmup') ?? inh.warmup ?? delayLoop;
+  const retry = r.optNum('retry') ?? inh.retry ?? CHECKER_RETRY[c.type];
+  const delayBeforeRetry =
+    r.optNum('delay_before_retry') ?? inh.delayBeforeRetry ?? CHECKER_DELAY_BEFORE_RETRY[c.type] ?? delayLoop;
+  const alpha = r.get<boolean>('alpha') ?? inh.alpha;
+  const logAllFailures = r.bool('log_all_failures');
   if (c.type === 'MISC_CHECK') {
     const misc = r.get<ScriptSpec>('misc_path');
     if (!misc) {
@@ -1055,14 +1052,27 @@ function buildChecker(
     const user = r.get<{ user: string; group: string | null }>('user');
     return {
       type: 'MISC_CHECK',
-      ...common,
+      delayLoop,
+      warmup,
+      retry,
+      delayBeforeRetry,
+      alpha,
+      logAllFailures,
+      loc,
       miscPath: user ? { ...misc, user: user.user, group: user.group } : misc,
       miscTimeout: r.optNum('misc_timeout') ?? delayLoop,
       miscDynamic: r.bool('misc_dynamic'),
     };
   }
   const connecting = {
-    ...common,
+    type: c.type,
+    delayLoop,
+    warmup,
+    retry,
+    delayBeforeRetry,
+    alpha,
+    logAllFailures,
+    loc,
     connectTimeout: r.optNum('connect_timeout') ?? inh.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     connectIp: r.str('connect_ip') ?? rsAddress,
     connectPort: r.optNum('connect_port') ?? rsPort,
@@ -1071,10 +1081,8 @@ function buildChecker(
     bindIf: r.str('bind_if'),
     fwmark: r.optNum('fwmark'),
   };
+  if (c.type === 'TCP_CHECK' || c.type === 'PING_CHECK') return connecting as TcpCheck | PingCheck;
   switch (c.type) {
-    case 'TCP_CHECK':
-    case 'PING_CHECK':
-      return { type: c.type, ...connecting };
     case 'HTTP_GET':
     case 'SSL_GET': {
       const urls: HttpUrl[] = [];
@@ -1085,8 +1093,8 @@ function buildChecker(
       if (urls.length === 0)
         sink.report('error', 'missing-url', `${c.type} has no url - the check will always fail`, loc);
       return {
-        type: c.type,
         ...connecting,
+        type: c.type,
         urls,
         httpProtocol: (r.str('http_protocol') as '1.0' | '1.0C' | '1.1' | null) ?? '1.0',
         virtualhost: r.str('virtualhost') ?? inh.virtualhost,
@@ -1098,22 +1106,22 @@ function buildChecker(
     }
     case 'SMTP_CHECK':
       return {
-        type: 'SMTP_CHECK',
         ...connecting,
+        type: 'SMTP_CHECK',
         heloName: r.str('helo_name') ?? 'smtpchecker.keepalived.org',
       };
     case 'DNS_CHECK':
       return {
-        type: 'DNS_CHECK',
         ...connecting,
+        type: 'DNS_CHECK',
         queryType: (r.str('type') as 'SOA' | null) ?? 'SOA',
         name: r.str('name') ?? '.',
       };
     case 'UDP_CHECK': {
       const reply = r.get<string>('require_reply');
       return {
-        type: 'UDP_CHECK',
         ...connecting,
+        type: 'UDP_CHECK',
         payload: r.str('payload'),
         requireReply: reply !== undefined,
         replyPattern: reply ? reply : null,

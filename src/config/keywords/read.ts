@@ -11,7 +11,7 @@ import { parseScriptLine } from '../quoting.js';
 import type { Statement } from '../tree.js';
 import type { SourceLoc } from '../model.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec, RawBlock } from './types.js';
-import { fieldOf, lookupTable } from './types.js';
+import { fieldOf, lookupTable, tableDefaults } from './types.js';
 import { firstArg, parseBoolValue, parseIntValue, parseTimerValue } from './values.js';
 
 export function readBlock(
@@ -60,9 +60,8 @@ export function readBlock(
     }
     if (!raw.locs.has(field) || !spec.repeatable) raw.locs.set(field, stmt.loc);
   }
-  for (const spec of table.keywords) {
-    if (spec.default !== undefined && !raw.values.has(fieldOf(spec)))
-      raw.values.set(fieldOf(spec), spec.default);
+  for (const [field, value] of tableDefaults(table)) {
+    if (!raw.values.has(field)) raw.values.set(field, value);
   }
   return raw;
 }

@@ -108,6 +108,18 @@ export function lookupTable(table: BlockTable): Map<string, LookupEntry> {
   return map;
 }
 
+const defaultsCache = new WeakMap<BlockTable, readonly (readonly [string, unknown])[]>();
+
+/** The `[field, default]` pairs of a table, built once. */
+export function tableDefaults(table: BlockTable): readonly (readonly [string, unknown])[] {
+  let d = defaultsCache.get(table);
+  if (!d) {
+    d = table.keywords.filter((s) => s.default !== undefined).map((s) => [fieldOf(s), s.default] as const);
+    defaultsCache.set(table, d);
+  }
+  return d;
+}
+
 /** Field name of a spec. */
 export function fieldOf(spec: KeywordSpec): string {
   return spec.field ?? spec.keyword;
