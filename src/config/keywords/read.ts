@@ -14,6 +14,13 @@ import type { BlockTable, DiagnosticSink, KeywordSpec, RawBlock } from './types.
 import { fieldOf, lookupTable, tableDefaults } from './types.js';
 import { firstArg, parseBoolValue, parseIntValue, parseTimerValue } from './values.js';
 
+const MAX_SHOWN = 100;
+
+/** Long garbage tokens (a megabyte of `{`) are shown cut, so one line stays one line. */
+export function clip(text: string): string {
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}...` : text;
+}
+
 export function readBlock(
   statements: readonly Statement[],
   table: BlockTable,
@@ -25,7 +32,7 @@ export function readBlock(
   for (const stmt of statements) {
     const entry = lookup.get(stmt.keyword);
     if (!entry) {
-      sink.report('error', 'unknown-keyword', `Unknown keyword '${stmt.keyword}'`, stmt.loc);
+      sink.report('error', 'unknown-keyword', `Unknown keyword '${clip(stmt.keyword)}'`, stmt.loc);
       continue;
     }
     const { spec } = entry;

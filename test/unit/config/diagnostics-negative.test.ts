@@ -313,3 +313,10 @@ describe('unmatched quotes', () => {
     expect(summary(diagnostics)).toEqual([`2 error Unmatched quote: 'router_id "abc'`]);
   });
 });
+
+describe('long tokens', () => {
+  it('an unknown keyword of a megabyte is shown cut to 100 characters', () => {
+    const { diagnostics } = build('x'.repeat(1_000_000) + '\n');
+    expect(summary(diagnostics)).toEqual([`1 error Unknown keyword '${'x'.repeat(100)}...'`]);
+  });
+});
