@@ -1,7 +1,10 @@
 /**
- * PURE: the kernel's table in ipvsadm's `-Ln` layout (and `--stats`, `--rate`), so operators can
- * read the table without ipvsadm. Column widths, sort order and names follow ipvsadm's output:
- * services sorted by fwmark, protocol, family, address, port; destinations by family, address, port.
+ * PURE: the kernel's table in ipvsadm's `-Ln` layout (and `--stats`, `--rate`, `--thresholds`,
+ * `--persistent-conn`, `--tun-info`), so operators can read the table without ipvsadm. Column
+ * widths, sort order and names follow ipvsadm 1.31's output, checked against it in the VM tier:
+ * services sorted by fwmark, family, protocol, address, port; destinations by address, port. Like
+ * ipvsadm, each comparison is a 32-bit difference read as a signed int, so 200.1.1.1 sorts before
+ * 10.1.1.1 (the difference overflows); we keep that order because operators diff the two outputs.
  */
 import { addressToBytes } from '../util/ip.js';
 import {
@@ -20,7 +23,7 @@ import type {
   ServiceEntry,
 } from './types.js';
 
-export type ListFormat = 'plain' | 'stats' | 'rate';
+export type ListFormat = 'plain' | 'stats' | 'rate' | 'thresholds' | 'persistent-conn' | 'tun-info';
 
 const FWD_NAMES: Record<ForwardingMethod, string> = {
   NAT: 'Masq',
@@ -57,7 +60,8 @@ function serviceName(s: ServiceEntry): string {
         : id.protocol === 132
           ? 'SCTP'
           : String(id.protocol);
-  return `${proto}  ${addrPort(id.family, id.address, id.port)}`;
+  // ipvsadm: "%-4s %s" (so "TCP  " but "SCTP ").
+  return `${pad(proto, 4)} ${addrPort(id.family, id.address, id.port)}`;
 }
 
 function schedFlags(s: ServiceEntry): string {
@@ -78,29 +82,53 @@ function maskText(netmask: number): string {
   return [24, 16, 8, 0].map((sh) => (netmask >>> sh) & 0xff).join('.');
 }
 
-const cmpBytes = (a: string, b: string): number => {
+/** ipvsadm's `r = a - b` on 32-bit unsigned values, read as a signed int. */
+const signedDiff = (a: number, b: number): number => (a - b) | 0;
+
+/** Address compare as ipvsadm does it: per 32-bit word (network order), signed differences. */
+function cmpAddress(a: string, b: string): number {
   const x = addressToBytes(a);
   const y = addressToBytes(b);
-  return x && y ? Buffer.compare(x, y) : a < b ? -1 : a > b ? 1 : 0;
-};
+  if (!x || !y) return a < b ? -1 : a > b ? 1 : 0;
+  const words = Math.min(x.length, y.length) / 4;
+  for (let i = 0; i < words; i++) {
+    const r = signedDiff(x.readUInt32BE(i * 4), y.readUInt32BE(i * 4));
+    if (r !== 0) return r;
+  }
+  return 0;
+}
+
+const AF_NUMBER = { inet: 2, inet6: 10 } as const;
 
 function compareServices(a: ServiceEntry, b: ServiceEntry): number {
   const fa = a.id.kind === 'fwmark' ? a.id.fwmark : 0;
   const fb = b.id.kind === 'fwmark' ? b.id.fwmark : 0;
-  if (fa !== fb) return fa - fb;
+  const byMark = signedDiff(fa, fb);
+  if (byMark !== 0) return byMark;
+  const byAf = AF_NUMBER[a.id.family] - AF_NUMBER[b.id.family];
+  if (byAf !== 0) return byAf;
   const pa = a.id.kind === 'addr' ? a.id.protocol : 0;
   const pb = b.id.kind === 'addr' ? b.id.protocol : 0;
   if (pa !== pb) return pa - pb;
-  if (a.id.family !== b.id.family) return a.id.family === 'inet' ? -1 : 1;
   if (a.id.kind === 'addr' && b.id.kind === 'addr') {
-    return cmpBytes(a.id.address, b.id.address) || a.id.port - b.id.port;
+    return cmpAddress(a.id.address, b.id.address) || a.id.port - b.id.port;
   }
   return 0;
 }
 
 function compareDests(a: DestinationEntry, b: DestinationEntry): number {
-  if (a.family !== b.family) return a.family === 'inet' ? -1 : 1;
-  return cmpBytes(a.address, b.address) || a.port - b.port;
+  return cmpAddress(a.address, b.address) || a.port - b.port;
+}
+
+/** ipvsadm --tun-info column: ipip, gue:PORT:FLAGS, gre:FLAGS; n/a when not tunnelling. */
+const TUN_FLAG_NAMES = ['-c', '+c', 'r+c'];
+function tunnelInfo(d: DestinationEntry): string {
+  if (d.forwarding !== 'TUN') return 'n/a';
+  const t = d.tunnel ?? { type: 'ipip', port: 0, flags: 0 };
+  const flags = TUN_FLAG_NAMES[t.flags] ?? String(t.flags);
+  if (t.type === 'gue') return `gue:${t.port}:${flags}`;
+  if (t.type === 'gre') return `gre:${flags}`;
+  return 'ipip';
 }
 
 const zero: IpvsStats = {
@@ -135,6 +163,19 @@ export function formatTable(
       `${pad('Prot LocalAddress:Port', 33)} ${lpad('CPS', 8)} ${lpad('InPPS', 8)} ${lpad('OutPPS', 8)} ${lpad('InBPS', 8)} ${lpad('OutBPS', 8)}`,
     );
     lines.push('  -> RemoteAddress:Port');
+  } else if (format === 'thresholds') {
+    lines.push(
+      `${pad('Prot LocalAddress:Port', 33)} ${pad('Uthreshold', 10)} ${pad('Lthreshold', 10)} ${pad('ActiveConn', 10)} ${pad('InActConn', 10)}`,
+    );
+    lines.push('  -> RemoteAddress:Port');
+  } else if (format === 'persistent-conn') {
+    lines.push(
+      `${pad('Prot LocalAddress:Port', 33)} ${pad('Weight', 9)} ${pad('PersistConn', 11)} ${pad('ActiveConn', 10)} ${pad('InActConn', 10)}`,
+    );
+    lines.push('  -> RemoteAddress:Port');
+  } else if (format === 'tun-info') {
+    lines.push('Prot LocalAddress:Port Scheduler Flags');
+    lines.push('  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn');
   } else {
     lines.push('Prot LocalAddress:Port Scheduler Flags');
     lines.push('  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn');
@@ -168,7 +209,8 @@ export function formatTable(
       lines.push(line);
     }
     for (const d of [...destinations.values()].sort(compareDests)) {
-      const dname = addrPort(d.family, d.address, d.port);
+      let dname = addrPort(d.family, d.address, d.port);
+      if (s.id.family !== 'inet6') dname = dname.slice(0, 28);
       const ds = d.stats ?? zero;
       if (format === 'stats') {
         lines.push(
@@ -180,6 +222,18 @@ export function formatTable(
           `  -> ${pad(dname, 28)} ${lpad(String(ds.cps), 8)} ${lpad(String(ds.inpps), 8)} ${lpad(String(ds.outpps), 8)}` +
             largeNum(ds.inbps) +
             largeNum(ds.outbps),
+        );
+      } else if (format === 'thresholds') {
+        lines.push(
+          `  -> ${pad(dname, 28)} ${pad(String(d.upperThreshold), 10)} ${pad(String(d.lowerThreshold), 10)} ${pad(String(d.activeConns), 10)} ${pad(String(d.inactiveConns), 10)}`,
+        );
+      } else if (format === 'persistent-conn') {
+        lines.push(
+          `  -> ${pad(dname, 28)} ${pad(String(d.weight), 9)} ${pad(String(d.persistConns), 11)} ${pad(String(d.activeConns), 10)} ${pad(String(d.inactiveConns), 10)}`,
+        );
+      } else if (format === 'tun-info') {
+        lines.push(
+          `  -> ${pad(dname, 28)} ${pad(FWD_NAMES[d.forwarding], 7)} ${pad(tunnelInfo(d), 13)} ${pad(String(d.weight), 6)} ${pad(String(d.activeConns), 10)} ${pad(String(d.inactiveConns), 10)}`,
         );
       } else {
         lines.push(
