@@ -1,0 +1,287 @@
+/**
+ * The VRRP engine over an in-memory platform and a manual clock: crash-leftover VIP removal,
+ * vrrp_script results feeding priority and FAULT, the VRRP interface going down, and a sync group
+ * moving its members together.
+ */
+import { describe, expect, it } from 'vitest';
+import type {
+  Config,
+  ScriptSpec,
+  Vip,
+  VrrpInstance,
+  VrrpScript,
+  VrrpSyncGroup,
+} from '../../../src/config/model.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { MemoryLogger } from '../../../src/util/log.js';
+import { VrrpEngine } from '../../../src/vrrp/engine.js';
+import type { LinkState, ScriptResult, VrrpPlatform } from '../../../src/vrrp/ports.js';
+
+const loc = { file: 'k.conf', line: 1 };
+const vip = (address: string): Vip => ({
+  address,
+  family: 'inet',
+  prefixLength: 32,
+  dev: 'eth0',
+  label: null,
+  scope: null,
+  broadcast: null,
+  peer: null,
+  noTrack: false,
+  loc,
+});
+const noNotify = {
+  master: null,
+  backup: null,
+  fault: null,
+  stop: null,
+  deleted: null,
+  generic: null,
+  masterRxLowerPri: null,
+};
+
+function instance(name: string, vrid: number, over: Partial<VrrpInstance> = {}): VrrpInstance {
+  return {
+    name,
+    state: 'BACKUP',
+    interface: 'eth0',
+    virtualRouterId: vrid,
+    priority: 100,
+    advertInt: 1,
+    version: 2,
+    nopreempt: false,
+    preemptDelay: 0,
+    authentication: null,
+    virtualIpaddresses: [],
+    virtualIpaddressesExcluded: [],
+    vips: [vip(`10.0.0.${vrid}`)],
+    excludedVips: [],
+    virtualRoutes: [],
+    trackScripts: [],
+    trackInterfaces: [],
+    trackFiles: [],
+    dontTrackPrimary: false,
+    mcastSrcIp: null,
+    unicastSrcIp: null,
+    unicastPeers: [],
+    unicastTtl: 255,
+    checkUnicastSrc: false,
+    garp: {
+      masterDelay: 5,
+      masterRepeat: 5,
+      lowerPrioDelay: 5,
+      lowerPrioRepeat: 5,
+      masterRefresh: 0,
+      masterRefreshRepeat: 1,
+      interval: 0,
+    },
+    lowerPrioNoAdvert: false,
+    higherPrioSendAdvert: false,
+    downTimerAdverts: 3,
+    skipCheckAdvAddr: false,
+    strictMode: false,
+    notify: noNotify,
+    smtpAlert: false,
+    syncGroup: null,
+    loc,
+    ...over,
+  };
+}
+
+const script = (name: string, weight: number): VrrpScript => ({
+  name,
+  script: `/bin/${name}`,
+  argv: [`/bin/${name}`],
+  interval: 1,
+  timeout: 1,
+  weight,
+  weightReverse: false,
+  rise: 1,
+  fall: 1,
+  user: null,
+  group: null,
+  initFail: false,
+  loc,
+});
+
+function configOf(
+  instances: VrrpInstance[],
+  scripts: VrrpScript[] = [],
+  groups: VrrpSyncGroup[] = [],
+): Config {
+  return {
+    files: ['k.conf'],
+    globalDefs: {
+      vrrpMcastGroup4: '224.0.0.18',
+      vrrpCheckUnicastSrc: false,
+      logUnknownVrids: false,
+    } as Config['globalDefs'],
+    vrrpScripts: scripts,
+    trackFiles: [],
+    vrrpSyncGroups: groups,
+    vrrpInstances: instances,
+    virtualServerGroups: [],
+    virtualServers: [],
+  };
+}
+
+function fakePlatform() {
+  const present = new Set<string>(); // addresses on the host
+  const linkListeners: ((l: LinkState) => void)[] = [];
+  const links = new Map<string, LinkState>([['eth0', { name: 'eth0', ifindex: 2, up: true }]]);
+  const scriptResults = new Map<string, ScriptResult>();
+  const sent: { vrid: number; priority: number }[] = [];
+  const notifies: string[] = [];
+  const platform: VrrpPlatform = {
+    links: { current: (n) => links.get(n) ?? null, onChange: (fn) => void linkListeners.push(fn) },
+    vips: {
+      addAddresses: async (vs) => {
+        vs.forEach((v) => present.add(v.address));
+        return { changed: vs.map((v) => v.address), errors: [] };
+      },
+      removeAddresses: async (vs) => {
+        vs.forEach((v) => present.delete(v.address));
+        return { changed: vs.map((v) => v.address), errors: [] };
+      },
+      addRoutes: async () => ({ changed: [], errors: [] }),
+      removeRoutes: async () => ({ changed: [], errors: [] }),
+      present: async (vs) => vs.filter((v) => present.has(v.address)),
+    },
+    garp: { sendGarp: () => {} },
+    notifier: {
+      notify: async (kind, name, state) => void notifies.push(`${kind} ${name} ${state}`),
+    },
+    scripts: {
+      run: async (spec: ScriptSpec) => scriptResults.get(spec.command) ?? { kind: 'exited', code: 0 },
+    },
+    primaryAddress: async () => '10.0.0.1',
+    openChannel: (o) => ({
+      sourceAddress: o.sourceAddress,
+      send: async (m) => void sent.push({ vrid: m[1]!, priority: m[2]! }),
+      onDatagram: () => {},
+      close: () => {},
+    }),
+    watchFile: () => ({ close: () => {} }),
+  };
+  const setLink = (name: string, up: boolean): void => {
+    const l = { name, ifindex: links.get(name)?.ifindex ?? 9, up };
+    links.set(name, l);
+    for (const fn of linkListeners) fn(l);
+  };
+  return { platform, present, scriptResults, sent, notifies, setLink };
+}
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+describe('VRRP engine', () => {
+  it('removes VIPs a crashed run left behind before starting', async () => {
+    const f = fakePlatform();
+    f.present.add('10.0.0.51');
+    const logger = new MemoryLogger();
+    const engine = await VrrpEngine.create(configOf([instance('VI_1', 51)]), {
+      clock: new ManualClock(),
+      logger,
+      platform: f.platform,
+    });
+    expect(f.present.has('10.0.0.51')).toBe(false);
+    expect(logger.messages()).toContain('(VI_1) removing VIPs.');
+    engine.start();
+    expect(logger.messages()).toContain('(VI_1) Entering BACKUP STATE (init)');
+    await engine.stop();
+  });
+
+  it('applies a failing weighted vrrp_script to the priority, and a weight-0 one as FAULT', async () => {
+    const f = fakePlatform();
+    const clock = new ManualClock();
+    const logger = new MemoryLogger();
+    const config = configOf(
+      [
+        instance('VI_1', 51, { trackScripts: [{ name: 'chk', weight: -60, reverse: false }] }),
+        instance('VI_2', 52, { trackScripts: [{ name: 'must', weight: 0, reverse: false }] }),
+      ],
+      [script('chk', -60), script('must', 0)],
+    );
+    const engine = await VrrpEngine.create(config, { clock, logger, platform: f.platform });
+    engine.start();
+    await flush();
+    expect(logger.messages()).toEqual(
+      expect.arrayContaining(['VRRP_Script(chk) succeeded', 'VRRP_Script(must) succeeded']),
+    );
+    f.scriptResults.set('/bin/chk', { kind: 'exited', code: 1 });
+    f.scriptResults.set('/bin/must', { kind: 'signaled', signal: 'SIGKILL' });
+    clock.advance(1000);
+    await flush();
+    expect(logger.messages()).toEqual(
+      expect.arrayContaining([
+        'VRRP_Script(chk) failed (exited with status 1)',
+        '(VI_1) Changing effective priority from 100 to 40',
+        'VRRP_Script(must) failed (due to signal SIGKILL)',
+        '(VI_2): entering FAULT state due to script must',
+        '(VI_2) Entering FAULT STATE',
+      ]),
+    );
+    expect(engine.status().map((s) => [s.name, s.state, s.effectivePriority])).toEqual([
+      ['VI_1', 'BACKUP', 40],
+      ['VI_2', 'FAULT', 100],
+    ]);
+    await engine.stop();
+  });
+
+  it('enters FAULT when the VRRP interface goes down, and BACKUP when it comes back', async () => {
+    const f = fakePlatform();
+    const logger = new MemoryLogger();
+    const engine = await VrrpEngine.create(configOf([instance('VI_1', 51)]), {
+      clock: new ManualClock(),
+      logger,
+      platform: f.platform,
+    });
+    engine.start();
+    f.setLink('eth0', false);
+    expect(engine.status()[0]!.state).toBe('FAULT');
+    expect(logger.messages()).toContain('(VI_1): entering FAULT state (interface eth0 down)');
+    f.setLink('eth0', true);
+    expect(engine.status()[0]!.state).toBe('BACKUP');
+    await engine.stop();
+  });
+
+  it('moves sync-group members together and notifies the group', async () => {
+    const f = fakePlatform();
+    const clock = new ManualClock();
+    const logger = new MemoryLogger();
+    const group: VrrpSyncGroup = {
+      name: 'G1',
+      group: ['VI_1', 'VI_2'],
+      trackScripts: [],
+      trackInterfaces: [],
+      trackFiles: [],
+      notify: { ...noNotify, master: { command: '/gm', argv: ['/gm'], user: null, group: null } },
+      smtpAlert: false,
+      syncGroupTrackingWeight: false,
+      loc,
+    };
+    const config = configOf(
+      [instance('VI_1', 51, { syncGroup: 'G1' }), instance('VI_2', 52, { syncGroup: 'G1', priority: 90 })],
+      [],
+      [group],
+    );
+    const engine = await VrrpEngine.create(config, { clock, logger, platform: f.platform });
+    engine.start();
+    clock.advance(4000);
+    await flush();
+    expect(engine.status().map((s) => s.state)).toEqual(['MASTER', 'MASTER']);
+    expect(logger.messages()).toContain('VRRP_Group(G1) Syncing instances to MASTER state');
+    expect(f.notifies).toContain('GROUP G1 MASTER');
+    f.setLink('eth0', false);
+    expect(engine.status().map((s) => s.state)).toEqual(['FAULT', 'FAULT']);
+    await engine.stop();
+    // Priority-0 adverts were sent by both masters when they went to FAULT.
+    expect(
+      f.sent
+        .filter((s) => s.priority === 0)
+        .map((s) => s.vrid)
+        .sort(),
+    ).toEqual([51, 52]);
+  });
+});
