@@ -95,6 +95,7 @@ fi
 
 if [ -n "$shell" ]; then
   echo "kts-vm: interactive shell in the guest chroot; exit to power off"
-  setsid cttyhack chroot /host /bin/bash -l
+  setsid cttyhack chroot /host /bin/bash -c '
+    cd "$(cat "$1/cwd" 2>/dev/null || echo /)"; export KTS_VM=1 KTS_VM_RESULTS=$1; exec bash -l' kts-vm-shell "$results"
 fi
 poweroff -f

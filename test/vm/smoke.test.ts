@@ -129,9 +129,13 @@ echo "### end"
     expect(run.files).toEqual({ 'out.txt': 'payload\n' });
     expect(run.log).toContain('reboot: Power down');
     rmSync(run.resultsDir, { recursive: true, force: true });
-    await expect(runInVmOk({ script: 'echo why >&2; exit 3', timeoutMs: 120_000 })).rejects.toThrow(
-      /exited 3[\s\S]*guest stderr\nwhy/,
+    const rejected = await runInVmOk({ script: 'echo why >&2; exit 3', timeoutMs: 120_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
     );
+    expect(rejected).toBeInstanceOf(VmError);
+    expect((rejected as VmError).message).toMatch(/exited 3[\s\S]*guest stderr\nwhy/);
+    rmSync((rejected as VmError).result.resultsDir, { recursive: true, force: true });
   });
 
   it('kills a hung guest at the host-side timeout and leaves no qemu behind', async () => {
