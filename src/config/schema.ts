@@ -467,7 +467,7 @@ function buildVrrpInstance(
     sink.report(
       'error',
       'nopreempt-owner',
-      `(${name}) nopreempt is incompatible with priority 255 - resetting nopreempt`,
+      `(${name}) nopreempt is incompatible with priority 255. resetting nopreempt`,
       r.loc('nopreempt'),
     );
     nopreempt = false;
@@ -497,7 +497,7 @@ function buildVrrpInstance(
       sink.report(
         'error',
         'auth-v3',
-        `(${name}) Cannot use authentication with VRRPv3 - ignoring`,
+        `(${name}) VRRP version 3 does not support authentication. Ignoring.`,
         authRaw.loc,
       );
     else authentication = { type: type === 'AH' ? 'AH' : 'PASS', password: pass ?? '' };
@@ -508,6 +508,16 @@ function buildVrrpInstance(
   }
 
   const routes = r.list<RouteLine>('virtual_routes');
+  for (const rt of routes) {
+    if (rt.dev === null && !rt.noTrack) {
+      sink.report(
+        'error',
+        'route-no-dev',
+        `Warning - cannot track route ${rt.to} with no interface specified, not tracking`,
+        rt.loc,
+      );
+    }
+  }
   const instance: VrrpInstance = {
     name,
     state,
@@ -523,7 +533,7 @@ function buildVrrpInstance(
     virtualIpaddressesExcluded: evips.map((v) => `${v.address}/${v.prefixLength}`),
     vips,
     excludedVips: evips,
-    virtualRoutes: routes.map((x) => ({ ...x })),
+    virtualRoutes: routes.map((x) => ({ ...x, noTrack: x.noTrack || x.dev === null })),
     trackScripts: [],
     trackInterfaces: [],
     trackFiles: [],
@@ -853,8 +863,15 @@ function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): VirtualServe
     rsKeys.add(rs.key);
     realServers.push(rs);
   }
-  if (realServers.length === 0 && !sorryServer) {
-    sink.report('warning', 'no-real-servers', `Virtual server ${label} has no real servers`, stmt.loc);
+  if (realServers.length === 0) {
+    // check_parser.c vs_end_handler drops the whole virtual server.
+    sink.report(
+      'error',
+      'no-real-servers',
+      `Virtual server ${label} has no real servers - ignoring`,
+      stmt.loc,
+    );
+    return null;
   }
 
   const key =
@@ -945,13 +962,22 @@ function buildRealServer(stmt: Statement, vs: VsContext, sink: DiagnosticSink): 
   const method = r.get<MethodValue>('lvs_method');
   const forwardingMethod = method?.method ?? vs.method;
   let port: number;
-  if (vs.fwmark !== null) port = 0;
-  else if (addr.port === null) port = vs.port ?? 0;
+  if (vs.fwmark !== null) {
+    if (addr.port !== null && addr.port !== 0) {
+      sink.report(
+        'error',
+        'rs-port',
+        `WARNING - fwmark virtual server ${vs.label}, real server [${addr.address}]:none:${addr.port} has port specified - clearing`,
+        stmt.loc,
+      );
+    }
+    port = 0;
+  } else if (addr.port === null) port = vs.port ?? 0;
   else if (forwardingMethod !== 'NAT' && addr.port !== vs.port && vs.port !== 0) {
     sink.report(
-      'warning',
+      'error',
       'rs-port',
-      `VS ${vs.label}: real server [${addr.address}]:${addr.port} ports don't match - resetting to ${vs.port ?? 0}`,
+      `WARNING - virtual server ${vs.label} and real server [${addr.address}]:${vs.protocol.toLowerCase()}:${addr.port} ports don't match - resetting`,
       stmt.loc,
     );
     port = vs.port ?? 0;
@@ -1046,7 +1072,12 @@ function buildChecker(
   if (c.type === 'MISC_CHECK') {
     const misc = r.get<ScriptSpec>('misc_path');
     if (!misc) {
-      sink.report('error', 'missing-script', 'MISC_CHECK has no misc_path - ignoring', loc);
+      sink.report(
+        'error',
+        'missing-script',
+        'No script path has been specified for MISC_CHECKER - skipping',
+        loc,
+      );
       return null;
     }
     const user = r.get<{ user: string; group: string | null }>('user');
@@ -1090,8 +1121,10 @@ function buildChecker(
         const url = buildUrl(u, sink);
         if (url) urls.push(url);
       }
-      if (urls.length === 0)
-        sink.report('error', 'missing-url', `${c.type} has no url - the check will always fail`, loc);
+      if (urls.length === 0) {
+        sink.report('error', 'missing-url', 'HTTP/SSL_GET checker has no urls specified - ignoring', loc);
+        return null;
+      }
       return {
         ...connecting,
         type: c.type,

@@ -54,7 +54,18 @@ export function resolveReferences(draft: Mutable<Config>, sink: DiagnosticSink):
     const m: Mutable<VrrpInstance> = { ...vi };
     m.trackScripts = resolveTracks(vi.name, p?.scripts, 'script');
     m.trackFiles = resolveTracks(vi.name, p?.files, 'file');
-    m.trackInterfaces = resolveTracks(vi.name, p?.interfaces, 'interface');
+    // vrrp_track.c: the instance's own interface is always tracked (unless dont_track_primary).
+    const ownInterface = (p?.interfaces ?? []).filter((l) => {
+      if (l.name !== vi.interface || vi.dontTrackPrimary) return true;
+      sink.report(
+        'error',
+        'track-own-interface',
+        `(${vi.name}) Ignoring track_interface ${l.name} since own interface`,
+        l.loc,
+      );
+      return false;
+    });
+    m.trackInterfaces = resolveTracks(vi.name, ownInterface, 'interface');
     return m;
   });
   const byName = new Map(instances.map((i) => [i.name, i]));

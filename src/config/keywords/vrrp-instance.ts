@@ -269,6 +269,15 @@ const NOTIFY: KeywordSpec[] = [
 export const vrrpInstanceTable: BlockTable = {
   name: 'vrrp_instance',
   keywords: [
+    custom('lvs_sync_daemon_interface', (s, sink) => {
+      sink.report(
+        'warning',
+        'deprecated',
+        'Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon',
+        s.loc,
+      );
+      return undefined;
+    }),
     oneOf('state', ['MASTER', 'BACKUP'], { default: 'BACKUP' }),
     str('interface'),
     custom(
@@ -350,7 +359,6 @@ export const vrrpInstanceTable: BlockTable = {
       'debug',
       'notify_priority_changes',
       'thread_timer_expired',
-      'lvs_sync_daemon_interface',
     ]),
   ],
 };

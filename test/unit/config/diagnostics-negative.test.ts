@@ -149,7 +149,10 @@ const CASES: [string, string, string[]][] = [
   [
     'bad port',
     VS('  real_server 10.0.0.1 http {\n  }'),
-    ["5 error Invalid port 'http'", '1 warning Virtual server [192.0.2.1]:tcp:80 has no real servers'],
+    [
+      "5 error Invalid port 'http'",
+      '1 error Virtual server [192.0.2.1]:tcp:80 has no real servers - ignoring',
+    ],
   ],
   [
     'port out of range',
@@ -173,12 +176,12 @@ const CASES: [string, string, string[]][] = [
   [
     'HTTP_GET without url',
     VS('  real_server 10.0.0.1 80 {\n    HTTP_GET {\n    }\n  }'),
-    ['6 error HTTP_GET has no url - the check will always fail'],
+    ['6 error HTTP/SSL_GET checker has no urls specified - ignoring'],
   ],
   [
     'MISC_CHECK without misc_path',
     VS('  real_server 10.0.0.1 80 {\n    MISC_CHECK {\n    }\n  }'),
-    ['6 error MISC_CHECK has no misc_path - ignoring'],
+    ['6 error No script path has been specified for MISC_CHECKER - skipping'],
   ],
   [
     'unknown keyword inside a checker',
@@ -192,18 +195,51 @@ const CASES: [string, string, string[]][] = [
   ],
   [
     'undefined virtual_server_group',
-    'virtual_server group NOPE {\n  protocol TCP\n  lb_algo rr\n  lb_kind DR\n}\n',
-    [
-      '1 warning Virtual server [NOPE]:0 has no real servers',
-      '1 error Virtual server group NOPE specified but not configured - ignoring virtual server [NOPE]:0',
-    ],
+    'virtual_server group NOPE {\n  protocol TCP\n  lb_algo rr\n  lb_kind DR\n  real_server 10.0.0.1 80 {\n  }\n}\n',
+    ['1 error Virtual server group NOPE specified but not configured - ignoring virtual server [NOPE]:0'],
   ],
   [
     'family mismatch between VS and RS',
     VS('  real_server 2001:db8::1 80 {\n  }'),
     [
       "5 error Address family of virtual server and real server 2001:db8::1 don't match - skipping real server.",
-      '1 warning Virtual server [192.0.2.1]:tcp:80 has no real servers',
+      '1 error Virtual server [192.0.2.1]:tcp:80 has no real servers - ignoring',
+    ],
+  ],
+  [
+    'virtual server without real servers is dropped',
+    VS(''),
+    ['1 error Virtual server [192.0.2.1]:tcp:80 has no real servers - ignoring'],
+  ],
+  [
+    'DR real server port differs from the service port',
+    VS('  lb_kind DR\n  real_server 10.0.0.1 8080 {\n  }'),
+    [
+      "6 error WARNING - virtual server [192.0.2.1]:tcp:80 and real server [10.0.0.1]:tcp:8080 ports don't match - resetting",
+    ],
+  ],
+  [
+    'fwmark real server with a port',
+    'virtual_server fwmark 5 {\n  lb_algo rr\n  lb_kind DR\n  real_server 10.0.0.1 80 {\n  }\n}\n',
+    [
+      '4 error WARNING - fwmark virtual server FWM 5, real server [10.0.0.1]:none:80 has port specified - clearing',
+    ],
+  ],
+  [
+    'route without a device is not tracked',
+    VI('  virtual_routes {\n    198.51.100.0/24 via 192.0.2.254\n  }'),
+    ['8 error Warning - cannot track route 198.51.100.0/24 with no interface specified, not tracking'],
+  ],
+  [
+    'track_interface on the own interface',
+    VI('  track_interface {\n    eth0\n  }'),
+    ['8 error (VI_1) Ignoring track_interface eth0 since own interface'],
+  ],
+  [
+    'lvs_sync_daemon_interface in an instance',
+    VI('  lvs_sync_daemon_interface eth0'),
+    [
+      '7 warning Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon',
     ],
   ],
   ['value keyword given a block', VI('  priority 50 {\n  }'), ["7 error Unexpected '{' - ignoring"]],

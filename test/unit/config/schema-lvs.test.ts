@@ -67,7 +67,7 @@ describe('virtual_server', () => {
       ),
     );
     expect(summary(diagnostics)).toEqual([
-      "15 warning VS [192.0.2.1]:tcp:80: real server [10.0.0.1]:8080 ports don't match - resetting to 80",
+      "15 error WARNING - virtual server [192.0.2.1]:tcp:80 and real server [10.0.0.1]:tcp:8080 ports don't match - resetting",
     ]);
     const vs = config.virtualServers[0]!;
     expect(vs).toMatchObject({
@@ -97,7 +97,7 @@ describe('virtual_server', () => {
 virtual_server fwmark 5 {
   lb_algo rr
   lb_kind DR
-  real_server 10.0.0.1 80 {
+  real_server 10.0.0.1 {
   }
 }
 virtual_server group WEB {

@@ -113,7 +113,7 @@ describe('vrrp_instance', () => {
   }
   virtual_routes {
     src 192.0.2.10 to 198.51.100.0/24 via 192.0.2.254 dev eth0 table 100 metric 5
-    default via 192.0.2.1
+    default via 192.0.2.1 dev eth0
   }
 }
 `);
