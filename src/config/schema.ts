@@ -396,8 +396,36 @@ function buildVrrpInstance(
   }
   const vips = vipLines.filter((v) => v.family === family).map((v) => toVip(v, dev));
   const evips = evipLines.map((v) => toVip(v, dev));
-  if (vips.length === 0 && !r.bool('no_virtual_ipaddress')) {
+  // vrrp.c vrrp_complete_instance: `strict_mode`/`vrrp_strict` enforce RFC behaviour.
+  const strict = r.get<boolean>('strict_mode') ?? g.vrrpStrict;
+  const strictReset = (field: string, message: string) => {
+    sink.report('error', 'strict-mode', `(${name}) ${message}`, r.loc(field));
+  };
+  let allowNoVips = r.bool('no_virtual_ipaddress');
+  if (allowNoVips && strict) {
+    sink.report(
+      'warning',
+      'strict-mode',
+      `(${name}) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress`,
+      r.loc('no_virtual_ipaddress'),
+    );
+    allowNoVips = false;
+  }
+  if (vips.length === 0 && !allowNoVips) {
+    if (version === 3 || strict) {
+      sink.report('error', 'no-vip', `(${name}) No VIP specified; at least one is required`, r.raw.loc);
+      return null;
+    }
     sink.report('warning', 'no-vip', `(${name}) No VIP specified; at least one is sensible`, r.raw.loc);
+  }
+  if (strict && peers.length > 0) {
+    sink.report(
+      'error',
+      'strict-mode',
+      `(${name}) Unicast peers are not supported in strict mode`,
+      r.loc('unicast_peer'),
+    );
+    return null;
   }
 
   let advertInt = r.num('advert_int', 1);
@@ -463,6 +491,44 @@ function buildVrrpInstance(
       preemptDelay = 0;
     }
   }
+  if (preemptDelay && strict) {
+    strictReset('preempt_delay', 'preempt_delay is incompatible with strict mode - resetting');
+    preemptDelay = 0;
+  }
+  if (preemptDelay && nopreempt) {
+    strictReset('preempt_delay', 'preempt_delay is incompatible with nopreempt mode - resetting');
+    preemptDelay = 0;
+  }
+  let downTimerAdverts = r.optNum('down_timer_adverts') ?? g.vrrpDownTimerAdverts;
+  if (strict && downTimerAdverts !== 3) {
+    strictReset('down_timer_adverts', 'down_timer_adverts is incompatible with strict mode - resetting');
+    downTimerAdverts = 3;
+  }
+  let lowerPrioRepeat = r.optNum('garp_lower_prio_repeat') ?? (strict ? 0 : g.vrrpGarpLowerPrioRepeat);
+  if (strict && lowerPrioRepeat !== 0) {
+    strictReset('garp_lower_prio_repeat', 'Strict mode requires no repeat garps. resetting');
+    lowerPrioRepeat = 0;
+  }
+  let lowerPrioDelay = r.optNum('garp_lower_prio_delay') ?? (strict ? 0 : g.vrrpGarpLowerPrioDelay);
+  if (strict && lowerPrioDelay !== 0) {
+    strictReset('garp_lower_prio_delay', 'Strict mode requires no repeat garp delay. resetting');
+    lowerPrioDelay = 0;
+  }
+  let lowerPrioNoAdvert = r.get<boolean>('lower_prio_no_advert') ?? (strict ? true : g.vrrpLowerPrioNoAdvert);
+  if (strict && !lowerPrioNoAdvert) {
+    strictReset('lower_prio_no_advert', 'Strict mode requires no lower priority advert. resetting');
+    lowerPrioNoAdvert = true;
+  }
+  let higherPrioSendAdvert =
+    r.get<boolean>('higher_prio_send_advert') ?? (strict ? false : g.vrrpHigherPrioSendAdvert);
+  if (strict && higherPrioSendAdvert) {
+    strictReset(
+      'higher_prio_send_advert',
+      'strict mode requires higher_prio_send_advert to be clear. resetting',
+    );
+    higherPrioSendAdvert = false;
+  }
+
   if (nopreempt && priority === 255) {
     sink.report(
       'error',
@@ -491,6 +557,13 @@ function buildVrrpInstance(
         'error',
         'missing-parameter',
         `(${name}) auth_type PASS requires auth_pass - ignoring`,
+        authRaw.loc,
+      );
+    else if (strict)
+      sink.report(
+        'error',
+        'strict-mode',
+        `(${name}) Strict mode does not support authentication. Ignoring.`,
         authRaw.loc,
       );
     else if (version === 3)
@@ -549,17 +622,17 @@ function buildVrrpInstance(
     garp: {
       masterDelay: r.optNum('garp_master_delay') ?? g.vrrpGarpMasterDelay,
       masterRepeat: r.optNum('garp_master_repeat') ?? g.vrrpGarpMasterRepeat,
-      lowerPrioDelay: r.optNum('garp_lower_prio_delay') ?? g.vrrpGarpLowerPrioDelay,
-      lowerPrioRepeat: r.optNum('garp_lower_prio_repeat') ?? g.vrrpGarpLowerPrioRepeat,
+      lowerPrioDelay,
+      lowerPrioRepeat,
       masterRefresh: r.optNum('garp_master_refresh') ?? g.vrrpGarpMasterRefresh,
       masterRefreshRepeat: r.optNum('garp_master_refresh_repeat') ?? g.vrrpGarpMasterRefreshRepeat,
       interval: g.vrrpGarpInterval,
     },
-    lowerPrioNoAdvert: r.get<boolean>('lower_prio_no_advert') ?? g.vrrpLowerPrioNoAdvert,
-    higherPrioSendAdvert: r.get<boolean>('higher_prio_send_advert') ?? g.vrrpHigherPrioSendAdvert,
-    downTimerAdverts: r.optNum('down_timer_adverts') ?? g.vrrpDownTimerAdverts,
+    lowerPrioNoAdvert,
+    higherPrioSendAdvert,
+    downTimerAdverts,
     skipCheckAdvAddr: r.get<boolean>('skip_check_adv_addr') ?? g.vrrpSkipCheckAdvAddr,
-    strictMode: r.get<boolean>('strict_mode') ?? g.vrrpStrict,
+    strictMode: strict,
     notify: notifyScripts(r),
     smtpAlert: r.bool('smtp_alert'),
     syncGroup: null,

@@ -356,3 +356,49 @@ describe('long tokens', () => {
     expect(summary(diagnostics)).toEqual([`1 error Unknown keyword '${'x'.repeat(100)}...'`]);
   });
 });
+
+describe('strict mode (vrrp_strict / strict_mode)', () => {
+  it('defaults follow the RFC and conflicting settings are reset', () => {
+    const { config, diagnostics } = build(
+      'global_defs {\n  vrrp_strict\n}\n' +
+        VI(
+          '  authentication {\n    auth_type PASS\n    auth_pass x\n  }\n  preempt_delay 5\n  down_timer_adverts 5\n  garp_lower_prio_repeat 2\n  higher_prio_send_advert',
+        ),
+    );
+    expect(summary(diagnostics).sort()).toEqual(
+      [
+        '10 error (VI_1) Strict mode does not support authentication. Ignoring.',
+        '14 error (VI_1) preempt_delay is incompatible with strict mode - resetting',
+        '15 error (VI_1) down_timer_adverts is incompatible with strict mode - resetting',
+        '16 error (VI_1) Strict mode requires no repeat garps. resetting',
+        '17 error (VI_1) strict mode requires higher_prio_send_advert to be clear. resetting',
+      ].sort(),
+    );
+    expect(config.vrrpInstances[0]).toMatchObject({
+      strictMode: true,
+      authentication: null,
+      preemptDelay: 0,
+      downTimerAdverts: 3,
+      lowerPrioNoAdvert: true,
+      higherPrioSendAdvert: false,
+      garp: { lowerPrioRepeat: 0, lowerPrioDelay: 0 },
+    });
+  });
+  it('unicast peers and missing VIPs make a strict instance unusable', () => {
+    const uni = build(VI('  strict_mode\n  unicast_peer {\n    192.0.2.9\n  }'));
+    expect(summary(uni.diagnostics)).toEqual([
+      '8 error (VI_1) Unicast peers are not supported in strict mode',
+    ]);
+    expect(uni.config.vrrpInstances).toEqual([]);
+    const novip = build('vrrp_instance V {\n  interface eth0\n  virtual_router_id 3\n  strict_mode\n}\n');
+    expect(summary(novip.diagnostics)).toEqual(['1 error (V) No VIP specified; at least one is required']);
+    expect(novip.config.vrrpInstances).toEqual([]);
+  });
+  it('preempt_delay with nopreempt is reset outside strict mode too', () => {
+    const { config, diagnostics } = build(VI('  nopreempt\n  preempt_delay 5'));
+    expect(summary(diagnostics)).toEqual([
+      '8 error (VI_1) preempt_delay is incompatible with nopreempt mode - resetting',
+    ]);
+    expect(config.vrrpInstances[0]).toMatchObject({ nopreempt: true, preemptDelay: 0 });
+  });
+});
