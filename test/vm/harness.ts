@@ -41,8 +41,10 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,6 +177,27 @@ process.once('exit', () => {
   }
 });
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function killGroupAndWait(pgid: number): Promise<void> {
+  if (!groupAlive(pgid)) return;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  for (let waited = 0; waited < 15_000 && groupAlive(pgid); waited += 100) {
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+}
+
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
@@ -247,12 +270,9 @@ export async function runInVm(options: VmRunOptions): Promise<VmRunResult> {
     });
   });
   if (pgid !== undefined) {
-    // Also reap anything left in the group (nothing should be).
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // group already empty
-    }
+    // Kill anything left in the group (after a normal power-off nothing is), then wait until the group
+    // is really gone: a killed qemu takes a moment to release its threads and memory.
+    await killGroupAndWait(pgid);
     live.delete(pgid);
   }
 
@@ -352,6 +372,15 @@ export async function bundleForVm(entry: string): Promise<string> {
   const absolute = resolve(REPO_ROOT, entry);
   const outDir = join(REPO_ROOT, '.vm-cache', 'guest');
   mkdirSync(outDir, { recursive: true });
+  // Bundles of earlier runs (named by pid) pile up; drop those older than a day.
+  for (const name of readdirSync(outDir)) {
+    const path = join(outDir, name);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > 86_400_000) rmSync(path, { force: true });
+    } catch {
+      // removed concurrently
+    }
+  }
   const tag = createHash('sha256').update(absolute).digest('hex').slice(0, 8);
   const outfile = join(outDir, `${basename(absolute).replace(/\.[cm]?ts$/, '')}-${tag}-${process.pid}.mjs`);
   await build({
