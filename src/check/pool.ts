@@ -35,10 +35,11 @@ import { pingAttempt } from './ping.js';
 import { createRunner, type Runner } from './runner.js';
 import { smtpAttempt } from './smtp.js';
 import {
-  desiredTable,
+  desiredServices,
   vsApply,
   vsInit,
   vsShutdown,
+  type DesiredService,
   type DesiredTable,
   type PoolEvent,
   type PoolHealth,
@@ -120,6 +121,7 @@ interface CheckerEntry {
 
 interface RsEntry {
   readonly vs: VirtualServer;
+  readonly vsName: string;
   readonly rs: RealServer;
   readonly checkers: CheckerEntry[];
 }
@@ -139,14 +141,23 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
   };
   const pendingScripts = new Set<Promise<unknown>>();
   let runner: Runner | null = null;
-  let table: DesiredTable = { services: [] };
   let started = false;
   let stopped = false;
+  // The table is kept per virtual server, so a change re-derives only its own VS; the whole
+  // table is reassembled (and one `table` event emitted) at most once per loop turn.
+  const vsByKey = new Map(config.virtualServers.map((vs) => [vs.key, vs]));
+  const rsByKey = new Map<string, RealServer>();
+  const servicesByVs = new Map<string, DesiredService[]>();
+  let table: DesiredTable = { services: [] };
+  let tableDirty = false;
+  let tableTimer: { cancel(): void } | null = null;
 
   for (const vs of config.virtualServers)
-    for (const rs of vs.realServers)
+    for (const rs of vs.realServers) {
+      rsByKey.set(`${vs.key} ${rs.key}`, rs);
       rsEntries.push({
         vs,
+        vsName: formatVs(vs),
         rs,
         checkers: rs.checkers.map((checker) => ({
           checker,
@@ -155,6 +166,7 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
           lastResult: null,
         })),
       });
+    }
 
   function rsState(entry: RsEntry): RsState {
     return realServerHealth(
@@ -193,12 +205,35 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
   }
 
   function findRs(vsKey: string, rsKey: string): RealServer | undefined {
-    return config.virtualServers.find((v) => v.key === vsKey)?.realServers.find((r) => r.key === rsKey);
+    return rsByKey.get(`${vsKey} ${rsKey}`);
+  }
+
+  function refreshVs(vs: VirtualServer): void {
+    servicesByVs.set(vs.key, desiredServices(vs, vsStates.get(vs.key), config.virtualServerGroups));
+    tableDirty = true;
+  }
+
+  function assembleTable(): DesiredTable {
+    if (tableDirty) {
+      tableDirty = false;
+      const services: DesiredService[] = [];
+      for (const vs of config.virtualServers) services.push(...(servicesByVs.get(vs.key) ?? []));
+      table = { services };
+    }
+    return table;
+  }
+
+  function scheduleTableEvent(): void {
+    if (tableTimer !== null || stopped) return;
+    tableTimer = clock.setTimer(0, () => {
+      tableTimer = null;
+      emit({ kind: 'table', table: assembleTable() });
+    });
   }
 
   /** Logs an event in keepalived's words and runs the scripts it calls for. */
   function act(event: PoolEvent, scriptTimeoutMs: number): void {
-    const vs = 'vs' in event ? config.virtualServers.find((v) => v.key === event.vs) : undefined;
+    const vs = 'vs' in event ? vsByKey.get(event.vs) : undefined;
     switch (event.kind) {
       case 'rs-up':
         logger.info(
@@ -259,11 +294,11 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
     emit(event);
   }
 
-  function publish(events: PoolEvent[]): void {
+  function publish(vs: VirtualServer, events: PoolEvent[]): void {
     for (const e of events) act(e, notifyTimeoutMs);
     if (events.length > 0) {
-      table = desiredTable(config, healthView());
-      emit({ kind: 'table', table });
+      refreshVs(vs);
+      scheduleTableEvent();
     }
   }
 
@@ -281,7 +316,7 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
     for (const line of checkerLogLines({
       checker: c.checker,
       target: c.target,
-      vsName: formatVs(entry.vs),
+      vsName: entry.vsName,
       result,
       log: step.log,
       cameUp: step.change === 'up',
@@ -299,7 +334,7 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
       if (state !== undefined) {
         const r = vsApply(entry.vs, state, entry.rs, after);
         vsStates.set(entry.vs.key, r.state);
-        publish(r.events);
+        publish(entry.vs, r.events);
       }
     }
     return step.next;
@@ -357,8 +392,8 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
         events.push(...r.events);
       }
       for (const e of events) act(e, notifyTimeoutMs);
-      table = desiredTable(config, healthView());
-      emit({ kind: 'table', table });
+      for (const vs of config.virtualServers) refreshVs(vs);
+      emit({ kind: 'table', table: assembleTable() });
       runner = createRunner({
         clock,
         ...(deps.random ? { random: deps.random } : {}),
@@ -372,6 +407,8 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
       stopped = true;
       runner?.stop();
       runner = null;
+      tableTimer?.cancel();
+      tableTimer = null;
       if (started && options.omega !== false) {
         for (const vs of config.virtualServers) {
           const state = vsStates.get(vs.key);
@@ -381,7 +418,7 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
       }
       await Promise.all([...pendingScripts]);
     },
-    desiredTable: () => table,
+    desiredTable: assembleTable,
     health: healthView,
     checkers: () =>
       rsEntries.flatMap((entry) =>

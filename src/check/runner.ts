@@ -144,8 +144,10 @@ export function createRunner(options: RunnerOptions): Runner {
       const { state } = top;
       if (state.removed) continue;
       if (top.kind === 1) {
-        if (top.generation === state.generation && state.controller !== null)
+        if (top.generation === state.generation && state.controller !== null) {
+          state.controller.abort();
           finish(state, down('Timeout connecting'));
+        }
       } else if (inFlight < maxInFlight) {
         launch(state, top.at);
       } else {
@@ -182,11 +184,9 @@ export function createRunner(options: RunnerOptions): Runner {
 
   /** Ends the current attempt of `state` with `result` (completion or deadline). */
   function finish(state: JobState, result: CheckResult): void {
-    const controller = state.controller;
     state.controller = null;
     state.generation++;
     inFlight--;
-    if (result.kind === 'down') controller?.abort();
     if (!state.removed && !stopped) {
       const next = state.job.onResult(result);
       // The job may have been removed (or the runner stopped) by its own result handler.

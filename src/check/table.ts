@@ -399,21 +399,27 @@ export function desiredDestinations(vs: VirtualServer, state: VsState | undefine
   return [...byKey.values()];
 }
 
+/** The IPVS services (with destinations) of one virtual server under `state`. */
+export function desiredServices(
+  vs: VirtualServer,
+  state: VsState | undefined,
+  groups: readonly VirtualServerGroup[],
+): DesiredService[] {
+  const destinations = desiredDestinations(vs, state);
+  return serviceIdentities(vs, groups).map((id) => ({
+    ...id,
+    scheduler: vs.scheduler,
+    persistenceTimeout: vs.persistenceTimeout,
+    persistenceGranularity: vs.persistenceGranularity,
+    flags: { ...vs.flags },
+    destinations: destinations.map((d) => ({ ...d, tunnel: d.tunnel === null ? null : { ...d.tunnel } })),
+  }));
+}
+
 /** PURE (config, health) -> the IPVS table keepalived would hold. */
 export function desiredTable(config: Config, health: PoolHealth): DesiredTable {
   const services: DesiredService[] = [];
-  for (const vs of config.virtualServers) {
-    const destinations = desiredDestinations(vs, health.virtualServers.get(vs.key));
-    for (const id of serviceIdentities(vs, config.virtualServerGroups)) {
-      services.push({
-        ...id,
-        scheduler: vs.scheduler,
-        persistenceTimeout: vs.persistenceTimeout,
-        persistenceGranularity: vs.persistenceGranularity,
-        flags: { ...vs.flags },
-        destinations: destinations.map((d) => ({ ...d, tunnel: d.tunnel === null ? null : { ...d.tunnel } })),
-      });
-    }
-  }
+  for (const vs of config.virtualServers)
+    services.push(...desiredServices(vs, health.virtualServers.get(vs.key), config.virtualServerGroups));
   return { services };
 }

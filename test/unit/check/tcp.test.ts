@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tcpAttempt } from '../../../src/check/tcp.js';
+import { probeTcpHandle, tcpAttempt } from '../../../src/check/tcp.js';
 import type { AttemptContext } from '../../../src/check/checker.js';
 import { tcpCheck } from './support/config.js';
 import { attemptContext } from './support/context.js';
@@ -33,5 +33,33 @@ describe('TCP_CHECK attempt', () => {
   it('ends with a timeout when the signal fires before the handshake completes', async () => {
     const r = await tcpAttempt(tcpCheck(listener.port), { ...ctx(), signal: AbortSignal.abort() });
     expect(r).toMatchObject({ kind: 'down', reason: 'Timeout connecting' });
+  });
+});
+
+describe('TCP_CHECK fast path', () => {
+  it('is available on this Node and ends an established probe with RST (no TIME_WAIT)', async () => {
+    let sawReset = false;
+    const l = await tcpServer((s) => {
+      s.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ECONNRESET') sawReset = true;
+      });
+      s.resume();
+    });
+    const fast = probeTcpHandle({ host: '127.0.0.1', port: l.port }, AbortSignal.timeout(1000));
+    expect(fast).not.toBeNull();
+    expect(await fast).toEqual({ ok: true });
+    const refused = await probeTcpHandle(
+      { host: '127.0.0.1', port: await refusedPort() },
+      AbortSignal.timeout(1000),
+    );
+    expect(refused).toEqual({ ok: false, reason: 'Error connecting', detail: 'ECONNREFUSED' });
+    const bound = await probeTcpHandle(
+      { host: '127.0.0.1', port: l.port, localAddress: '127.0.0.3' },
+      AbortSignal.timeout(1000),
+    );
+    expect(bound).toEqual({ ok: true });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sawReset).toBe(true);
+    await l.close();
   });
 });
