@@ -396,6 +396,19 @@ function buildVrrpInstance(
   }
   const vips = vipLines.filter((v) => v.family === family).map((v) => toVip(v, dev));
   const evips = evipLines.map((v) => toVip(v, dev));
+  // vrrp.c: the advert must fit one packet at the default MTU of 1500 (Ethernet + IP + VRRP
+  // header [+ 8 auth bytes for v2]) and Count IP Addrs is 8 bits (RFC 3768 section 5.3.5).
+  const headerLen = family === 'inet' ? 14 + 20 + 8 + (version === 2 ? 8 : 0) : 14 + 40 + 8;
+  const maxAddr = Math.min(255, Math.floor((1500 - headerLen) / (family === 'inet' ? 4 : 16)));
+  if (vips.length > maxAddr) {
+    sink.report(
+      'error',
+      'too-many-vips',
+      `(${name}) Number of VIPs (${vips.length}) exceeds maximum/space available in packet (max ${maxAddr} addresses) - excess moved to eVIPs`,
+      r.loc('virtual_ipaddress'),
+    );
+    evips.push(...vips.splice(maxAddr));
+  }
   // vrrp.c vrrp_complete_instance: `strict_mode`/`vrrp_strict` enforce RFC behaviour.
   const strict = r.get<boolean>('strict_mode') ?? g.vrrpStrict;
   const strictReset = (field: string, message: string) => {

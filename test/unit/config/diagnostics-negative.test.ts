@@ -402,3 +402,18 @@ describe('strict mode (vrrp_strict / strict_mode)', () => {
     expect(config.vrrpInstances[0]).toMatchObject({ nopreempt: true, preemptDelay: 0 });
   });
 });
+
+describe('VIPs that do not fit one advert', () => {
+  it('IPv6: more than 89 VIPs at MTU 1500 move to the excluded list', () => {
+    const lines = Array.from({ length: 91 }, (_, i) => `    2001:db8::${(i + 1).toString(16)}`).join('\n');
+    const { config, diagnostics } = build(
+      `vrrp_instance V6 {\n  interface eth0\n  virtual_router_id 9\n  virtual_ipaddress {\n${lines}\n  }\n}\n`,
+    );
+    expect(summary(diagnostics)).toEqual([
+      '4 error (V6) Number of VIPs (91) exceeds maximum/space available in packet (max 89 addresses) - excess moved to eVIPs',
+    ]);
+    const vi = config.vrrpInstances[0]!;
+    expect(vi.virtualIpaddresses).toHaveLength(89);
+    expect(vi.virtualIpaddressesExcluded).toEqual(['2001:db8::5a/128', '2001:db8::5b/128']);
+  });
+});
