@@ -207,24 +207,27 @@ export async function createVrrpSubsystem(
       blackhole: r.blackhole,
     };
   };
+  /** One request per VIP, all in flight at once (the netlink socket matches replies by seq). */
   const eachVip = async (
     vips: readonly Vip[],
     fn: (s: AddressSpec) => Promise<boolean>,
   ): Promise<VipOutcome> => {
     const changed: string[] = [];
     const errors: string[] = [];
-    for (const v of vips) {
-      const spec = addressSpec(v);
-      if (spec === null) {
-        errors.push(`cannot find interface ${v.dev} for ${v.address}`);
-        continue;
-      }
-      try {
-        if (await fn(spec)) changed.push(v.address);
-      } catch (e) {
-        errors.push((e as Error).message);
-      }
-    }
+    await Promise.all(
+      vips.map(async (v) => {
+        const spec = addressSpec(v);
+        if (spec === null) {
+          errors.push(`cannot find interface ${v.dev} for ${v.address}`);
+          return;
+        }
+        try {
+          if (await fn(spec)) changed.push(v.address);
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+      }),
+    );
     return { changed, errors };
   };
   const eachRoute = async (

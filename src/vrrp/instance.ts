@@ -84,6 +84,8 @@ export class VrrpInstanceShell {
   private readonly garpTimers = new Set<TimerHandle>();
   private chain: Promise<void> = Promise.resolve();
   private readonly pendingNotifies = new Set<Promise<void>>();
+  /** Adverts handed to the socket and not yet written (the priority-0 one must go before close). */
+  private readonly pendingSends = new Set<Promise<void>>();
   private readonly listeners: ((c: StateChange) => void)[] = [];
   private stopping = false;
   private stopped = false;
@@ -173,7 +175,7 @@ export class VrrpInstanceShell {
     for (const t of this.garpTimers) t.cancel();
     this.garpTimers.clear();
     await this.chain;
-    await Promise.all([...this.pendingNotifies]);
+    await Promise.all([...this.pendingSends, ...this.pendingNotifies]);
     this.deps.io.close();
   }
 
@@ -216,7 +218,17 @@ export class VrrpInstanceShell {
           addresses: this.params.vipAddresses,
           authData: this.authData,
         });
-        this.enqueue('sending advert', () => this.deps.io.send(message));
+        // Queued in order but not awaited: the socket sends FIFO, so the advert still leaves
+        // before the GARPs, and the VIP add does not wait a loop turn for the send callback.
+        this.enqueue('sending advert', () => {
+          const sent: Promise<void> = this.deps.io
+            .send(message)
+            .catch((e: unknown) => {
+              this.deps.logger.error(`(${this.name}) sending advert failed: ${(e as Error).message}`);
+            })
+            .finally(() => this.pendingSends.delete(sent));
+          this.pendingSends.add(sent);
+        });
         return;
       }
       case 'add-vips':
