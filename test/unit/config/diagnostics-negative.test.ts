@@ -417,3 +417,113 @@ describe('VIPs that do not fit one advert', () => {
     expect(vi.virtualIpaddressesExcluded).toEqual(['2001:db8::5a/128', '2001:db8::5b/128']);
   });
 });
+
+describe('more schema diagnostics', () => {
+  const MORE: [string, string, string[]][] = [
+    [
+      'duplicate instance name',
+      VI('') + VI('', 'VI_1', '52'),
+      ['9 error vrrp_instance VI_1 already defined - ignoring the second'],
+    ],
+    [
+      'extra words after a block name',
+      'vrrp_script a b {\n  script /bin/true\n}\n',
+      ['1 error Block vrrp_script has extra parameters b ...'],
+    ],
+    [
+      'top-level block without braces',
+      'vrrp_instance VI_1\n',
+      ["1 error Missing '{' at beginning of configuration block"],
+    ],
+    ['value missing', VI('  priority'), ['7 error priority requires a value']],
+    [
+      'instance without interface',
+      'vrrp_instance V {\n  virtual_router_id 4\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n',
+      ['1 error (V) Unknown interface!'],
+    ],
+    [
+      'instance without VIPs',
+      'vrrp_instance V {\n  interface eth0\n  virtual_router_id 4\n}\n',
+      ['1 warning (V) No VIP specified; at least one is sensible'],
+    ],
+    [
+      'nopreempt with priority 255',
+      VI('  priority 255\n  nopreempt'),
+      ['8 error (VI_1) nopreempt is incompatible with priority 255. resetting nopreempt'],
+    ],
+    [
+      'authentication with VRRPv3',
+      VI('  version 3\n  authentication {\n    auth_type PASS\n    auth_pass x\n  }'),
+      ['8 error (VI_1) VRRP version 3 does not support authentication. Ignoring.'],
+    ],
+    ['bad boolean', VI('  smtp_alert maybe'), ["7 error Invalid boolean value 'maybe'"]],
+    [
+      'zero-port service without persistence',
+      'virtual_server 192.0.2.1 {\n  protocol TCP\n  lb_algo rr\n  lb_kind DR\n  real_server 10.0.0.1 {\n  }\n}\n',
+      ['1 error Virtual server [192.0.2.1]:tcp:0: zero port only valid for persistent services - setting'],
+    ],
+    [
+      'ops on a TCP service',
+      VS('  ops\n  real_server 10.0.0.1 80 {\n  }'),
+      ['5 error Virtual server [192.0.2.1]:tcp:80: one packet scheduling requires UDP - resetting'],
+    ],
+    [
+      'sh-port without sh',
+      VS('  sh-port\n  real_server 10.0.0.1 80 {\n  }'),
+      ['5 error sh-port only applies to sh scheduler - ignoring'],
+    ],
+    [
+      'duplicate virtual server',
+      VS('  real_server 10.0.0.1 80 {\n  }') + VS('  real_server 10.0.0.1 80 {\n  }'),
+      ['8 error Virtual server [192.0.2.1]:tcp:80 is duplicated - ignoring'],
+    ],
+    [
+      'sorry server of another family',
+      VS('  sorry_server 2001:db8::9 80\n  real_server 10.0.0.1 80 {\n  }'),
+      [
+        "5 error Address family of virtual server and sorry server 2001:db8::9 don't match - skipping sorry server.",
+      ],
+    ],
+    [
+      'empty virtual_server_group',
+      'virtual_server_group G {\n}\n',
+      ['1 error virtual server group G has no entries - removing'],
+    ],
+    [
+      'bad group range',
+      'virtual_server_group G {\n  192.0.2.9-3 80\n}\n',
+      [
+        '2 error Virtual server group range 192.0.2.9-3 is invalid',
+        '1 error virtual server group G has no entries - removing',
+      ],
+    ],
+    [
+      'bad tunnel options',
+      VS('  lb_kind TUN type ipip csum\n  real_server 10.0.0.1 80 {\n  }'),
+      ['5 error ipip tunnels do not support checksum option.'],
+    ],
+    [
+      'gue without port',
+      VS('  lb_kind TUN type gue\n  real_server 10.0.0.1 80 {\n  }'),
+      ['5 error gue tunnels require port, otherwise cannot have port.'],
+    ],
+    [
+      'persistence granularity not a solid mask',
+      VS('  persistence_timeout 60\n  persistence_granularity 255.0.255.0\n  real_server 10.0.0.1 80 {\n  }'),
+      ['6 error IPv4 persistence_granularity netmask is not solid - 255.0.255.0'],
+    ],
+    [
+      'vrrp_script interval 0',
+      'vrrp_script s {\n  script /bin/true\n  interval 0\n}\n',
+      ['3 error (s): vrrp script interval must be greater than 0, setting to 1'],
+    ],
+    [
+      'track_file without file',
+      'track_file t {\n  weight 2\n}\n',
+      ['1 error No file set for track_file t - removing'],
+    ],
+  ];
+  it.each(MORE)('%s', (_name, text, expected) => {
+    expect(summary(build(text).diagnostics).sort()).toEqual([...expected].sort());
+  });
+});
