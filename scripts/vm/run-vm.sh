@@ -12,6 +12,7 @@
 #   --mem MB        guest memory (default 2048)      --smp N   guest CPUs (default 2)
 #   --kernel DIR --initrd FILE   use an already prepared kernel/initramfs (skips prepare-kernel.sh and
 #                   build-initramfs.sh, which are cached but still cost ~0.5 s)
+#   --watch-pid PID kill qemu as soon as process PID is gone (the TS harness passes its own pid)
 #   --shell         also start an interactive shell after the script (or alone, without a script)
 # Results dir afterwards: script.sh, stdout, stderr, exit (guest script's exit code), console.log (serial).
 # Exit status: the guest script's exit code; 124 on timeout; 125 when the guest wrote no exit code
@@ -22,6 +23,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 results=
+watch_pid=
 kdir=
 initrd=
 cwd=$repo
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
     --mem) mem=$2; shift 2 ;;
     --smp) smp=$2; shift 2 ;;
     --shell) shell=1; shift ;;
+    --watch-pid) watch_pid=$2; shift 2 ;;
     --kernel) kdir=$2; shift 2 ;;
     --initrd) initrd=$2; shift 2 ;;
     -c) command_text=$2; shift 2 ;;
@@ -58,7 +61,7 @@ if [ -z "$results" ]; then
 fi
 mkdir -p "$results"
 results=$(cd "$results" && pwd)
-rm -f "$results/exit" "$results/stdout" "$results/stderr" "$results/console.log"
+rm -f "$results/exit" "$results/stdout" "$results/stderr" "$results/console.log" "$results/killed"
 if [ -n "$script_file" ]; then
   cp "$script_file" "$results/script.sh"
 elif [ -n "$command_text" ]; then
@@ -80,14 +83,37 @@ if [ -n "$shell" ]; then
   exit 0
 fi
 
+# qemu runs in the background under a watchdog that kills it after --timeout seconds, or as soon as the
+# --watch-pid process (the TS harness's node) is gone, so a killed test run leaves no VM behind. Both stay
+# in this script's process group, which the harness kills on its own timeout.
+"${qemu[@]}" </dev/null >"$results/console.log" 2>&1 &
+qemu_pid=$!
+(
+  waited=0
+  while kill -0 "$qemu_pid" 2>/dev/null; do
+    reason=
+    [ "$waited" -ge "$timeout_s" ] && reason=timeout
+    [ -n "$watch_pid" ] && ! kill -0 "$watch_pid" 2>/dev/null && reason="watched process $watch_pid exited"
+    if [ -n "$reason" ]; then
+      echo "$reason" > "$results/killed"
+      kill -TERM "$qemu_pid" 2>/dev/null
+      sleep 5
+      kill -KILL "$qemu_pid" 2>/dev/null
+      exit 0
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+) &
+watchdog_pid=$!
 status=0
-# --foreground keeps qemu in this script's process group, so killing the group (the TS harness does on
-# its own timeout) takes qemu down too.
-timeout --foreground --kill-after=5 "$timeout_s" "${qemu[@]}" </dev/null >"$results/console.log" 2>&1 || status=$?
+wait "$qemu_pid" || status=$?
+kill "$watchdog_pid" 2>/dev/null || true
+wait "$watchdog_pid" 2>/dev/null || true
 [ -f "$results/stdout" ] && cat "$results/stdout"
 [ -f "$results/stderr" ] && cat "$results/stderr" >&2
-if [ "$status" = 124 ] || [ "$status" = 137 ]; then
-  echo "run-vm.sh: timeout after ${timeout_s}s; console log: $results/console.log" >&2
+if [ -f "$results/killed" ]; then
+  echo "run-vm.sh: qemu killed ($(cat "$results/killed"), limit ${timeout_s}s); console log: $results/console.log" >&2
   exit 124
 fi
 if [ ! -f "$results/exit" ]; then

@@ -236,10 +236,11 @@ export async function runInVm(options: VmRunOptions): Promise<VmRunResult> {
   }
 
   const started = Date.now();
-  // run-vm.sh's own timeout is the backstop if this process dies without its exit hook (SIGKILL).
+  // run-vm.sh's own watchdog is the backstop if this process dies without its exit hook (SIGKILL): it
+  // kills qemu when this pid is gone, or after the timeout.
   const backstopS = Math.ceil(timeoutMs / 1000) + 10;
   const args = [join(SCRIPTS, 'run-vm.sh'), '--results', resultsDir, '--timeout', String(backstopS)];
-  args.push('--kernel', kernel.kernelDir, '--initrd', kernel.initrd);
+  args.push('--kernel', kernel.kernelDir, '--initrd', kernel.initrd, '--watch-pid', String(process.pid));
   if (options.cwd) args.push('--cwd', options.cwd);
   args.push(scriptFile);
   const child = spawn('bash', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
