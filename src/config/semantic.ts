@@ -4,7 +4,16 @@
  * checks against the host (`checkHost`: interfaces that exist, script security), which take the
  * host's facts as plain data gathered by load.ts.
  */
-import type { Config, ScriptSpec, SourceLoc, TrackRef, VrrpInstance, VrrpSyncGroup } from './model.js';
+import type {
+  Checker,
+  Config,
+  FileCheck,
+  ScriptSpec,
+  SourceLoc,
+  TrackRef,
+  VrrpInstance,
+  VrrpSyncGroup,
+} from './model.js';
 import type { DiagnosticSink } from './keywords/types.js';
 import type { TrackLine } from './keywords/trackers.js';
 
@@ -142,6 +151,40 @@ export function resolveReferences(draft: Mutable<Config>, sink: DiagnosticSink):
     } else vridOwner.set(key, vi);
     kept.push(vi);
   }
+
+  // vrrp.c: lvs_sync_daemon follows an instance; its sync id defaults to that instance's VRID.
+  const syncd = draft.globalDefs.lvsSyncDaemon;
+  if (syncd && syncd.instance !== null) {
+    const inst = byName.get(syncd.instance);
+    if (!inst) {
+      sink.report(
+        'error',
+        'unknown-instance',
+        `Unable to find vrrp instance ${syncd.instance} for lvs_syncd - clearing lvs_syncd config`,
+        draft.globalDefs.loc,
+      );
+      draft.globalDefs = { ...draft.globalDefs, lvsSyncDaemon: null };
+    } else if (syncd.syncId === null) {
+      draft.globalDefs = { ...draft.globalDefs, lvsSyncDaemon: { ...syncd, syncId: inst.virtualRouterId } };
+    }
+  }
+
+  // check_file.c: FILE_CHECK names a track_file block.
+  draft.virtualServers = draft.virtualServers.map((vs) => {
+    const missing = (ck: Checker) => ck.type === 'FILE_CHECK' && !files.has(ck.trackFile);
+    if (!vs.realServers.some((rs) => rs.checkers.some(missing))) return vs;
+    return {
+      ...vs,
+      realServers: vs.realServers.map((rs) => ({
+        ...rs,
+        checkers: rs.checkers.filter((ck) => {
+          if (!missing(ck)) return true;
+          sink.report('error', 'unknown-file', `track_file ${(ck as FileCheck).trackFile} not found`, ck.loc);
+          return false;
+        }),
+      })),
+    };
+  });
 
   const groupNames = new Set(draft.virtualServerGroups.map((g) => g.name));
   draft.virtualServers = draft.virtualServers.filter((vs) => {

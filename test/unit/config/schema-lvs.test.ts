@@ -147,12 +147,13 @@ virtual_server group WEB {
 });
 
 describe('checkers', () => {
-  const rs = (checker: string, vsExtra = '', rsExtra = '') =>
+  const rs = (checker: string, vsExtra = '', rsExtra = '', before = '') =>
     build(
-      VS(
-        '192.0.2.1 80',
-        `  protocol TCP\n  lb_algo rr\n  lb_kind NAT\n${vsExtra}\n  real_server 10.0.0.1 8080 {\n${rsExtra}\n${checker}\n  }`,
-      ),
+      before +
+        VS(
+          '192.0.2.1 80',
+          `  protocol TCP\n  lb_algo rr\n  lb_kind NAT\n${vsExtra}\n  real_server 10.0.0.1 8080 {\n${rsExtra}\n${checker}\n  }`,
+        ),
     );
 
   it('timing inherits virtual_server -> real_server -> checker', () => {
@@ -240,7 +241,8 @@ describe('checkers', () => {
   });
 
   it('MISC, DNS, UDP, SMTP, FILE_CHECK specifics', () => {
-    const { config, diagnostics } = rs(`    MISC_CHECK {
+    const { config, diagnostics } = rs(
+      `    MISC_CHECK {
       misc_path "/usr/local/bin/check.sh 10.0.0.1"
       misc_timeout 4
       misc_dynamic
@@ -264,7 +266,11 @@ describe('checkers', () => {
       track_file tf
       weight -5 reverse
       dynamic
-    }`);
+    }`,
+      '',
+      '',
+      'track_file tf {\n  file /run/tf\n}\n',
+    );
     expect(diagnostics).toEqual([]);
     const [misc, dns, udp, smtp, file] = config.virtualServers[0]!.realServers[0]!.checkers;
     expect(misc).toMatchObject({

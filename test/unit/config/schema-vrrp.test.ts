@@ -40,6 +40,13 @@ describe('global_defs', () => {
   script_user nobody:nogroup
   enable_script_security
 }
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  virtual_ipaddress {
+    192.0.2.1
+  }
+}
 `);
     expect(summary(diagnostics)).toEqual([
       "12 warning lvs_flush_onstop is deprecated - please use 'lvs_flush_on_stop'",
@@ -57,6 +64,22 @@ describe('global_defs', () => {
       scriptUser: { user: 'nobody', group: 'nogroup' },
       enableScriptSecurity: true,
     });
+  });
+  it('lvs_sync_daemon: sync id defaults to the followed instance VRID; an unknown instance clears it', () => {
+    const inst =
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n';
+    expect(
+      build('global_defs {\n  lvs_sync_daemon eth0 inst VI_1\n}\n' + inst).config.globalDefs.lvsSyncDaemon,
+    ).toMatchObject({
+      interface: 'eth0',
+      instance: 'VI_1',
+      syncId: 51,
+    });
+    const bad = build('global_defs {\n  lvs_sync_daemon eth0 VI_9\n}\n' + inst);
+    expect(bad.config.globalDefs.lvsSyncDaemon).toBeNull();
+    expect(summary(bad.diagnostics)).toEqual([
+      '1 error Unable to find vrrp instance VI_9 for lvs_syncd - clearing lvs_syncd config',
+    ]);
   });
   it('lvs_id was removed from keepalived and is unknown', () => {
     expect(summary(build('global_defs {\n lvs_id X\n}\n').diagnostics)).toEqual([
