@@ -17,10 +17,14 @@ export interface DiagnosticSink {
   report(severity: Severity, code: string, message: string, loc: SourceLoc | null): void;
 }
 
+/** Messages quote config text; a megabyte-long token must still print as one readable line. */
+const MAX_MESSAGE = 400;
+
 export class DiagnosticList implements DiagnosticSink {
   readonly items: Diagnostic[] = [];
   report(severity: Severity, code: string, message: string, loc: SourceLoc | null): void {
-    this.items.push({ severity, code, message, loc });
+    const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}...` : message;
+    this.items.push({ severity, code, message: text, loc });
   }
 }
 

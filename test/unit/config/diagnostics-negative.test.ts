@@ -527,3 +527,12 @@ describe('more schema diagnostics', () => {
     expect(summary(build(text).diagnostics).sort()).toEqual([...expected].sort());
   });
 });
+
+describe('long values', () => {
+  it('a megabyte-long bad value gives a message of bounded length', () => {
+    const { diagnostics } = build(VI(`  priority ${'9'.repeat(1_000_000)}`));
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]!.message.length).toBeLessThanOrEqual(403);
+    expect(diagnostics[0]!.message.startsWith('(VI_1) Priority not valid!')).toBe(true);
+  });
+});
