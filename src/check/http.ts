@@ -1,7 +1,8 @@
 /**
  * HTTP_GET and SSL_GET: one attempt fetches every `url` in turn (a new connection each, as
  * keepalived) and fails on the first URL whose status is outside its status_code ranges
- * (default 200-299) or whose body MD5 differs from `digest`. SSL_GET speaks TLS with no
+ * (default 200-299), whose body MD5 differs from `digest`, or whose body does (not, with
+ * regex_no_match) match `regex`. SSL_GET speaks TLS with no
  * certificate verification and SNI only with enable_sni (check_http.c, check_ssl.c).
  */
 import { createHash } from 'node:crypto';
@@ -27,7 +28,12 @@ interface Fetched {
   readonly status: number;
   readonly md5: string;
   readonly bodyBytes: number;
+  /** The body (latin1), kept only when a regex must run over it, up to REGEX_BODY_LIMIT. */
+  readonly body: string | null;
 }
+
+/** Bytes of body a `regex` is matched against at most. */
+const REGEX_BODY_LIMIT = 1024 * 1024;
 
 const HEADER_LIMIT = 64 * 1024;
 
@@ -36,6 +42,7 @@ function exchange(
   stream: Duplex,
   request: string,
   signal: AbortSignal,
+  keepBody: boolean,
 ): Promise<Fetched | { reason: string }> {
   return new Promise((resolve) => {
     let head = Buffer.alloc(0);
@@ -43,6 +50,8 @@ function exchange(
     let contentLength = -1;
     let bodyBytes = 0;
     const hash = createHash('md5');
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
     let done = false;
     const finish = (r: Fetched | { reason: string }): void => {
       if (done) return;
@@ -56,11 +65,22 @@ function exchange(
     const complete = (): void => {
       if (done) return;
       if (status < 0) finish({ reason: 'Read, no data received from ' });
-      else finish({ status, md5: hash.digest('hex'), bodyBytes });
+      else
+        finish({
+          status,
+          md5: hash.digest('hex'),
+          bodyBytes,
+          body: keepBody ? Buffer.concat(kept).toString('latin1') : null,
+        });
     };
     const body = (chunk: Buffer): void => {
       hash.update(chunk);
       bodyBytes += chunk.length;
+      if (keepBody && keptBytes < REGEX_BODY_LIMIT) {
+        const part = chunk.subarray(0, REGEX_BODY_LIMIT - keptBytes);
+        kept.push(part);
+        keptBytes += part.length;
+      }
       if (contentLength >= 0 && bodyBytes >= contentLength) complete();
     };
     stream.on('data', (chunk: Buffer) => {
@@ -141,7 +161,7 @@ export async function httpAttempt(checker: HttpCheck, ctx: AttemptContext): Prom
       if ('reason' in r) return down(r.reason, r.detail);
       stream = r.socket;
     }
-    const got = await exchange(stream, buildRequest(checker, url), ctx.signal);
+    const got = await exchange(stream, buildRequest(checker, url), ctx.signal, url.regex !== null);
     if ('reason' in got) return down(got.reason, `url(${url.path})`);
     if (!statusAccepted(url, got.status))
       return down('HTTP status code error to', `url(${url.path}), status_code [${got.status}]`);
@@ -149,6 +169,17 @@ export async function httpAttempt(checker: HttpCheck, ctx: AttemptContext): Prom
     if (url.digest !== null) {
       if (got.md5 !== url.digest.toLowerCase()) return down('MD5 digest error to', `url(${url.path})`);
       msg = 'MD5 digest';
+    }
+    if (url.regex !== null) {
+      // keepalived uses PCRE2; JavaScript RegExp agrees on the common subset.
+      let matched = false;
+      try {
+        matched = new RegExp(url.regex).test(got.body ?? '');
+      } catch {
+        return down('Regex match failed', `url(${url.path}) (invalid regex)`);
+      }
+      if (matched === url.regexNoMatch) return down('Regex match failed', `url(${url.path})`);
+      msg = 'Regex match';
     }
     notes.push(`${msg} success to ${ctx.target} url(${url.path})`);
   }

@@ -307,12 +307,20 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
     c: CheckerEntry,
     result: CheckResult,
   ): 'delay_loop' | 'delay_before_retry' {
-    const before = rsState(entry);
     const prev = c.health;
     const step = stepChecker(prev, result, checkerRetry(c.checker));
     c.health = step.health;
     c.lastResult = result;
     const logAll = logAllGlobal || (c.checker.type !== 'FILE_CHECK' && c.checker.logAllFailures);
+    // Steady state (the common case at thousands of checks a second): nothing to log or apply.
+    if (
+      step.change === null &&
+      prev.weight === step.health.weight &&
+      prev.hasRun &&
+      (step.log === null || (step.log.kind === 'attempt-failed' && !logAll))
+    )
+      return step.next;
+    const before = vsStates.get(entry.vs.key)?.realServers.get(entry.rs.key) ?? rsState(entry);
     for (const line of checkerLogLines({
       checker: c.checker,
       target: c.target,

@@ -30,6 +30,10 @@ export interface RunnerOptions {
   readonly random?: () => number;
   /** Concurrent attempts at most; default 1024. */
   readonly maxInFlight?: number;
+  /** Launches and deadlines handled per timer callback before yielding; default unbounded. */
+  readonly maxPerTurn?: number;
+  /** Time one timer callback may spend launching before it yields; default 4 ms. */
+  readonly maxTurnMs?: number;
   /** Observes how late each launch is against its schedule (ms), for metrics and benches. */
   readonly onLaunch?: (latenessMs: number) => void;
 }
@@ -109,6 +113,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const { clock } = options;
   const random = options.random ?? Math.random;
   const maxInFlight = Math.max(1, options.maxInFlight ?? 1024);
+  const maxPerTurn = Math.max(1, options.maxPerTurn ?? Infinity);
+  const maxTurnMs = options.maxTurnMs ?? 4;
   const heap = new Heap();
   const jobs = new Map<number, JobState>();
   const waiting: { state: JobState; due: number }[] = [];
@@ -139,7 +145,12 @@ export function createRunner(options: RunnerOptions): Runner {
     timer = null;
     timerAt = Infinity;
     const now = clock.now();
+    let handled = 0;
     for (let top = heap.peek(); top !== undefined && top.at <= now; top = heap.peek()) {
+      // Yield after a batch so timers and I/O beside the checkers (VRRP adverts) run between
+      // batches; the rest follows on a zero-delay timer.
+      if (handled >= maxPerTurn || ((handled & 15) === 15 && clock.now() - now >= maxTurnMs)) break;
+      handled++;
       heap.pop();
       const { state } = top;
       if (state.removed) continue;

@@ -215,3 +215,24 @@ describe('SSL_GET', () => {
     expect(r).toMatchObject({ kind: 'down', reason: 'SSL handshake/communication error' });
   });
 });
+
+describe('HTTP_GET regex', () => {
+  it('matches the body with regex, and inverts with regex_no_match', async () => {
+    const withRegex = (regex: string, regexNoMatch = false) =>
+      httpCheck(httpPort, { urls: [{ ...url('/'), regex, regexNoMatch }] });
+    expect(await httpAttempt(withRegex('real\\s+server'), attemptContext({ target: 'T' }))).toEqual({
+      kind: 'up',
+      weight: null,
+      notes: ['Regex match success to T url(/)'],
+    });
+    expect(await httpAttempt(withRegex('^nothing here'), attemptContext())).toMatchObject({
+      kind: 'down',
+      reason: 'Regex match failed',
+    });
+    expect((await httpAttempt(withRegex('^nothing here', true), attemptContext())).kind).toBe('up');
+    expect(await httpAttempt(withRegex('(unclosed'), attemptContext())).toMatchObject({
+      kind: 'down',
+      reason: 'Regex match failed',
+    });
+  });
+});

@@ -141,3 +141,27 @@ describe('runner', () => {
     runner.stop();
   });
 });
+
+describe('runner batching', () => {
+  it('handles at most maxPerTurn due entries per timer callback, then yields', async () => {
+    const manual = new ManualClock();
+    const probe: Probe = { starts: [], results: [], signals: [] };
+    const perCallback: number[] = [];
+    // A clock that records how many attempts each timer callback launched.
+    const clock = {
+      now: () => manual.now(),
+      setTimer: (ms: number, fn: () => void) =>
+        manual.setTimer(ms, () => {
+          const before = probe.starts.length;
+          fn();
+          perCallback.push(probe.starts.length - before);
+        }),
+    };
+    const runner = createRunner({ clock, maxPerTurn: 3 });
+    for (let i = 0; i < 7; i++) runner.add(job(manual, probe, { outcome: () => null, timeoutMs: 10_000 }));
+    manual.advance(0);
+    expect(perCallback).toEqual([3, 3, 1]);
+    expect(runner.inFlight).toBe(7);
+    runner.stop();
+  });
+});
