@@ -49,13 +49,13 @@ export async function loadConfig(path: string, opts: LoadOptions): Promise<LoadR
     scriptStatus: opts.host?.scriptStatus ?? scriptStatus,
     userExists: opts.host?.userExists ?? userExists,
   };
-  checkHost(built.config, host, hostSink);
+  const config = checkHost(built.config, host, hostSink);
   const diagnostics = sortByPlace(
     capDiagnostics([...parsed.diagnostics, ...built.diagnostics, ...hostSink.items]),
     parsed.files,
   );
   const exitCode = exitCodeFor(diagnostics);
-  return { config: exitCode === 4 ? null : built.config, diagnostics, exitCode };
+  return { config: exitCode === 4 ? null : config, diagnostics, exitCode };
 }
 
 /** Line order within each file, files in the order read; problems without a line last. */

@@ -218,6 +218,8 @@ export interface HostFacts {
 }
 
 interface ScriptUse {
+  /** The model object disabled when the script fails the checks. */
+  readonly key: object;
   readonly what: string;
   readonly spec: { readonly argv: readonly string[]; readonly user: string | null };
   readonly loc: SourceLoc;
@@ -225,11 +227,11 @@ interface ScriptUse {
 
 function allScripts(c: Config): ScriptUse[] {
   const out: ScriptUse[] = [];
-  const add = (what: string, spec: ScriptSpec | null, loc: SourceLoc) => {
-    if (spec) out.push({ what, spec, loc });
+  const add = (what: string, spec: ScriptSpec | null, loc: SourceLoc, key: object | null = spec) => {
+    if (spec && key) out.push({ key, what, spec, loc });
   };
   for (const s of c.vrrpScripts)
-    out.push({ what: `track script ${s.name}`, spec: { argv: s.argv, user: s.user }, loc: s.loc });
+    out.push({ key: s, what: `track script ${s.name}`, spec: { argv: s.argv, user: s.user }, loc: s.loc });
   for (const i of c.vrrpInstances)
     for (const [k, v] of Object.entries(i.notify)) add(`${i.name} notify ${k}`, v, i.loc);
   for (const g of c.vrrpSyncGroups)
@@ -240,7 +242,7 @@ function allScripts(c: Config): ScriptUse[] {
     for (const rs of vs.realServers) {
       add('notify_up', rs.notifyUp, rs.loc);
       add('notify_down', rs.notifyDown, rs.loc);
-      for (const ck of rs.checkers) if (ck.type === 'MISC_CHECK') add('misc_path', ck.miscPath, ck.loc);
+      for (const ck of rs.checkers) if (ck.type === 'MISC_CHECK') add('misc_path', ck.miscPath, ck.loc, ck);
     }
   }
   return out;
@@ -253,8 +255,10 @@ function allScripts(c: Config): ScriptUse[] {
  * - scripts without `enable_script_security`: `SECURITY VIOLATION ...` (exit 6);
  * - with it: scripts missing or writable by non-root are disabled, and the default script user
  *   `keepalived_script` must exist unless `script_user` is set.
+ * Returns the config with the disabled scripts taken out (vrrp_scripts and their track_script
+ * references, notify and quorum scripts, MISC_CHECK checkers), as keepalived does.
  */
-export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): void {
+export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Config {
   if (host.interfaces !== null) {
     const known = host.interfaces;
     let missing = false;
@@ -296,7 +300,7 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): voi
   }
 
   const scripts = allScripts(c);
-  if (scripts.length === 0) return;
+  if (scripts.length === 0) return c;
   const g = c.globalDefs;
   const insecure = scripts.filter(
     (s) => s.spec.argv[0] !== undefined && host.scriptStatus(s.spec.argv[0]) === 'insecure',
@@ -308,20 +312,24 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): voi
       `SECURITY VIOLATION - scripts are being executed but script_security not enabled.${insecure.length > 0 ? ' There are insecure scripts.' : ''}`,
       null,
     );
-    return;
+    return c;
   }
+  const disabled = new Set<object>();
   const defaultUserMissing = g.scriptUser === null && !host.userExists('keepalived_script');
   for (const s of scripts) {
     const path = s.spec.argv[0] ?? '';
     if (s.spec.user === null && defaultUserMissing) {
       sink.report('error', 'script-user', `Unable to set default user for ${s.what} - removing`, s.loc);
+      disabled.add(s.key);
       continue;
     }
     if (s.spec.user !== null && !host.userExists(s.spec.user)) {
       sink.report('error', 'script-user', `Invalid user/group for ${s.what} ${path} - ignoring`, s.loc);
+      disabled.add(s.key);
       continue;
     }
     const status = host.scriptStatus(path);
+    if (status !== 'ok') disabled.add(s.key);
     if (status === 'missing')
       sink.report('error', 'script-missing', `Disabling ${s.what} since not found/accessible`, s.loc);
     else if (status === 'insecure') {
@@ -336,4 +344,46 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): voi
   if (defaultUserMissing) {
     sink.report('error', 'script-user', 'Unable to set default user keepalived_script for script', null);
   }
+  return disabled.size === 0 ? c : withoutScripts(c, disabled);
+}
+
+/** The config without the disabled scripts and what refers to them. */
+function withoutScripts(c: Config, disabled: ReadonlySet<object>): Config {
+  const keep = <T extends object>(x: T | null): T | null => (x !== null && disabled.has(x) ? null : x);
+  const goneScripts = new Set(c.vrrpScripts.filter((s) => disabled.has(s)).map((s) => s.name));
+  const tracks = (refs: readonly TrackRef[]) => refs.filter((t) => !goneScripts.has(t.name));
+  const notify = (n: VrrpInstance['notify']): VrrpInstance['notify'] => ({
+    master: keep(n.master),
+    backup: keep(n.backup),
+    fault: keep(n.fault),
+    stop: keep(n.stop),
+    deleted: keep(n.deleted),
+    generic: keep(n.generic),
+    masterRxLowerPri: keep(n.masterRxLowerPri),
+  });
+  return {
+    ...c,
+    vrrpScripts: c.vrrpScripts.filter((s) => !disabled.has(s)),
+    vrrpInstances: c.vrrpInstances.map((i) => ({
+      ...i,
+      trackScripts: tracks(i.trackScripts),
+      notify: notify(i.notify),
+    })),
+    vrrpSyncGroups: c.vrrpSyncGroups.map((g) => ({
+      ...g,
+      trackScripts: tracks(g.trackScripts),
+      notify: notify(g.notify),
+    })),
+    virtualServers: c.virtualServers.map((vs) => ({
+      ...vs,
+      quorumUp: keep(vs.quorumUp),
+      quorumDown: keep(vs.quorumDown),
+      realServers: vs.realServers.map((rs) => ({
+        ...rs,
+        notifyUp: keep(rs.notifyUp),
+        notifyDown: keep(rs.notifyDown),
+        checkers: rs.checkers.filter((ck) => !disabled.has(ck)),
+      })),
+    })),
+  };
 }

@@ -312,6 +312,43 @@ describe('host checks (semantic.ts checkHost)', () => {
   });
 });
 
+describe('scripts disabled by script security are taken out of the model', () => {
+  it('vrrp_script and its track_script references, notify scripts, MISC_CHECK', () => {
+    const text =
+      'global_defs {\n  enable_script_security\n  script_user root\n}\n' +
+      'vrrp_script bad {\n  script /tmp/w.sh\n}\nvrrp_script good {\n  script /bin/true\n}\n' +
+      VI('  track_script {\n    bad\n    good\n  }\n  notify_master /tmp/w.sh\n  notify_backup /bin/true') +
+      VS(
+        '  real_server 10.0.0.1 80 {\n    MISC_CHECK {\n      misc_path /tmp/w.sh\n    }\n    TCP_CHECK {\n    }\n  }',
+      );
+    const { config } = build(text);
+    const sink = new DiagnosticList();
+    const checked = checkHost(
+      config,
+      {
+        interfaces: null,
+        scriptStatus: (p) => (p.startsWith('/tmp/') ? 'insecure' : 'ok'),
+        userExists: () => true,
+      },
+      sink,
+    );
+    expect(sink.items.map((d) => d.code)).toEqual(['script-insecure', 'script-insecure', 'script-insecure']);
+    expect(checked.vrrpScripts.map((s) => s.name)).toEqual(['good']);
+    expect(checked.vrrpInstances[0]!.trackScripts.map((t) => t.name)).toEqual(['good']);
+    expect(checked.vrrpInstances[0]!.notify.master).toBeNull();
+    expect(checked.vrrpInstances[0]!.notify.backup?.argv).toEqual(['/bin/true']);
+    expect(checked.virtualServers[0]!.realServers[0]!.checkers.map((c) => c.type)).toEqual(['TCP_CHECK']);
+    // Without problems the model is returned as it is.
+    expect(
+      checkHost(
+        config,
+        { interfaces: null, scriptStatus: () => 'ok', userExists: () => true },
+        new DiagnosticList(),
+      ),
+    ).toBe(config);
+  });
+});
+
 describe('formatDiagnostic', () => {
   const d = { severity: 'error' as const, code: 'x', message: "Unknown keyword 'foo'" };
   it('prefixes (Line N) for the main file and (FILE: Line N) for included files', () => {
