@@ -3,9 +3,9 @@
  * (schema.ts), check it against this host (semantic.ts checkHost) - and the `-t` exit code.
  * The host facts (interfaces, script permissions, users) are read here and nowhere else.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { exitCodeFor } from './diagnostics-format.js';
 import { DiagnosticList } from './keywords/types.js';
@@ -93,32 +93,35 @@ function resolveOnPath(program: string): string | null {
 }
 
 /**
- * keepalived's check_script_secure (core/notify.c): the script must exist, and neither it nor any
- * directory above it may be writable by a non-root user (group/other write, or a non-root owner
- * with write permission).
+ * keepalived's check_script_secure / check_security (core/notify.c): the script (after path search
+ * and realpath) must exist, and along its path from `/` no component may be owned by a non-root
+ * user, and no file or non-sticky directory may be writable by others or by a non-root group.
  */
 export function scriptStatus(program: string): 'ok' | 'missing' | 'insecure' {
-  const path = resolveOnPath(program);
-  if (path === null) return 'missing';
+  const found = resolveOnPath(program);
+  if (found === null) return 'missing';
+  let real: string;
   try {
-    const st = statSync(path);
-    if (!st.isFile()) return 'missing';
+    real = realpathSync(found);
+    if (!statSync(real).isFile()) return 'missing';
   } catch {
     return 'missing';
   }
-  let p = path;
-  for (;;) {
+  const parts = real.split('/').filter((x) => x !== '');
+  let p = '';
+  for (let i = -1; i < parts.length; i++) {
+    p = i < 0 ? '/' : `${p === '/' ? '' : p}/${parts[i]}`;
+    let st;
     try {
-      const st = statSync(p);
-      const writableByOthers =
-        (st.mode & 0o022) !== 0 && !(st.isDirectory() && (st.mode & 0o1000) !== 0 && p !== path);
-      if (writableByOthers || (st.uid !== 0 && (st.mode & 0o200) !== 0)) return 'insecure';
+      st = lstatSync(p);
     } catch {
       return 'missing';
     }
-    const up = dirname(p);
-    if (up === p) break;
-    p = up;
+    const last = i === parts.length - 1;
+    if ((!last && !st.isDirectory()) || (last && !st.isFile())) return 'missing';
+    const checked = (st.isDirectory() && (st.mode & 0o1000) === 0) || st.isFile();
+    const writable = (st.gid !== 0 && (st.mode & 0o020) !== 0) || (st.mode & 0o002) !== 0;
+    if (st.uid !== 0 || (checked && writable)) return 'insecure';
   }
   return 'ok';
 }
