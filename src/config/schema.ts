@@ -92,7 +92,7 @@ export function buildConfig(statements: readonly Statement[], files: readonly st
   for (const g of root.list<Statement>('global_defs')) {
     if (g.block === null)
       sink.report('error', 'missing-block', `Missing '{' at beginning of configuration block`, g.loc);
-    else globalStatements.push(...g.block);
+    else for (const s of g.block) globalStatements.push(s); // no spread: blocks can be huge
   }
   for (const c of root.list<Statement>('child_wait_time')) globalStatements.push(c);
   const firstGlobal = root.list<Statement>('global_defs')[0];
@@ -407,7 +407,7 @@ function buildVrrpInstance(
       `(${name}) Number of VIPs (${vips.length}) exceeds maximum/space available in packet (max ${maxAddr} addresses) - excess moved to eVIPs`,
       r.loc('virtual_ipaddress'),
     );
-    evips.push(...vips.splice(maxAddr));
+    for (const v of vips.splice(maxAddr)) evips.push(v);
   }
   // vrrp.c vrrp_complete_instance: `strict_mode`/`vrrp_strict` enforce RFC behaviour.
   const strict = r.get<boolean>('strict_mode') ?? g.vrrpStrict;

@@ -59,7 +59,9 @@ export function readBlock(
     const field = fieldOf(spec);
     if (spec.repeatable) {
       const list = (raw.values.get(field) as unknown[] | undefined) ?? [];
-      if (Array.isArray(value) && spec.value.kind === 'lines') list.push(...(value as unknown[]));
+      // One push per item: spreading a value block of 100,000s of lines would overflow the stack.
+      if (Array.isArray(value) && spec.value.kind === 'lines')
+        for (const v of value as unknown[]) list.push(v);
       else list.push(value);
       raw.values.set(field, list);
     } else {

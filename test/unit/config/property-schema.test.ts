@@ -170,3 +170,20 @@ describe('config front end robustness', () => {
     expect(build('\0\0\0').config.vrrpInstances).toEqual([]);
   });
 });
+
+describe('huge blocks', () => {
+  it('a value block and a global_defs block of 300,000 lines do not overflow the stack', () => {
+    const vips = Array.from(
+      { length: 300_000 },
+      (_, i) => `    10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+    );
+    const big = build(
+      `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n${vips.join('\n')}\n  }\n}\n`,
+    );
+    const vi = big.config.vrrpInstances[0]!;
+    expect(vi.virtualIpaddresses).toHaveLength(255);
+    expect(vi.virtualIpaddressesExcluded).toHaveLength(300_000 - 255);
+    const globals = build(`global_defs {\n${'  router_id X\n'.repeat(300_000)}}\n`);
+    expect(globals.config.globalDefs.routerId).toBe('X');
+  });
+});
