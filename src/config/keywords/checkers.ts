@@ -128,7 +128,7 @@ const httpTable: BlockTable = {
   ],
 };
 
-const tables: Record<Exclude<CheckerType, never>, BlockTable> = {
+const tables: Record<CheckerType, BlockTable> = {
   // keepalived 2.x rejects nb_get_retry outside HTTP_GET/SSL_GET; keepalived-ts accepts it in
   // every checker (classic LVS guides put it in TCP_CHECK) with the same deprecation warning.
   TCP_CHECK: { name: 'TCP_CHECK', keywords: withNbGetRetry(common(true)) },

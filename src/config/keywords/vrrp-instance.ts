@@ -266,6 +266,9 @@ const NOTIFY: KeywordSpec[] = [
   script('notify'),
 ];
 
+/** A `<BOOL>` keyword with no default here: unset means the global_defs value applies. */
+const optionalFlag = (keyword: string): KeywordSpec => ({ keyword, value: { kind: 'flag' } });
+
 export const vrrpInstanceTable: BlockTable = {
   name: 'vrrp_instance',
   keywords: [
@@ -317,11 +320,11 @@ export const vrrpInstanceTable: BlockTable = {
     int('garp_lower_prio_repeat', 0, 2147483647),
     timer('garp_master_refresh', 0, MAX_SECONDS),
     int('garp_master_refresh_repeat', 0, 2147483647),
-    custom('lower_prio_no_advert', (s, sink) => (s.args[0] === undefined ? true : flagWord(s, sink))),
-    custom('higher_prio_send_advert', (s, sink) => (s.args[0] === undefined ? true : flagWord(s, sink))),
+    optionalFlag('lower_prio_no_advert'),
+    optionalFlag('higher_prio_send_advert'),
     int('down_timer_adverts', 1, 100),
-    custom('skip_check_adv_addr', (s, sink) => (s.args[0] === undefined ? true : flagWord(s, sink))),
-    custom('strict_mode', (s, sink) => (s.args[0] === undefined ? true : flagWord(s, sink))),
+    optionalFlag('skip_check_adv_addr'),
+    optionalFlag('strict_mode'),
     ...NOTIFY,
     script('notify_deleted'),
     script('notify_master_rx_lower_pri'),
@@ -362,14 +365,6 @@ export const vrrpInstanceTable: BlockTable = {
     ]),
   ],
 };
-
-function flagWord(s: Statement, sink: DiagnosticSink): boolean | undefined {
-  const t = s.args[0]!.toLowerCase();
-  if (['on', 'true', 'yes'].includes(t)) return true;
-  if (['off', 'false', 'no'].includes(t)) return false;
-  sink.report('error', 'invalid-bool', `Invalid boolean value '${s.args[0]}'`, s.loc);
-  return undefined;
-}
 
 export const vrrpSyncGroupTable: BlockTable = {
   name: 'vrrp_sync_group',
