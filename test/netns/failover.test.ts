@@ -139,6 +139,27 @@ describeTier('keepalived-ts directors in namespaces', () => {
     running.splice(running.indexOf(da), 1);
   });
 
+  it('unicast mode (unicast_src_ip + unicast_peer): election and SIGKILL failover', async () => {
+    const unicast = (self: Host, peer: Host): string[] => [
+      `unicast_src_ip ${self.address}`,
+      'unicast_peer {',
+      `  ${peer.address}`,
+      '}',
+    ];
+    const da = start(a, 'a-uc', vrrpConfig({ priority: 150, vips: [`${VIP}/32`], extra: unicast(a, b) }));
+    const db = start(b, 'b-uc', vrrpConfig({ priority: 100, vips: [`${VIP}/32`], extra: unicast(b, a) }));
+    await da.lines.wait(/\(VI_1\) Entering MASTER STATE/, 10_000);
+    await waitFor(() => hasVip(a), 2000, 'VIP on a');
+    await sleep(1500);
+    const entered = db.lines.lines.filter((l) => /Entering \w+ STATE/.test(l.text));
+    expect(entered[entered.length - 1]!.text).toMatch(/Entering BACKUP STATE/);
+    expect(hasVip(b)).toBe(false);
+    signalDaemon(da, 'SIGKILL');
+    const killedAt = performance.now();
+    await waitFor(() => hasVip(b), MDI_100_MS + 3000, 'VIP on b after SIGKILL');
+    expect(performance.now() - killedAt).toBeLessThan(MDI_100_MS + MARGIN_MS);
+  });
+
   it('nopreempt: a higher-priority node that starts later stays BACKUP', async () => {
     const db = start(b, 'b3', vrrpConfig({ priority: 100, vips: [`${VIP}/32`] }));
     await db.lines.wait(/Entering MASTER STATE/, 10_000);
