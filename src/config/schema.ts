@@ -813,9 +813,9 @@ function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): VirtualServe
   }
   if (h.fwmark !== null && r.has('protocol')) {
     sink.report(
-      'warning',
+      'error',
       'fwmark-protocol',
-      `Virtual server FWM ${h.fwmark}: protocol specified for fwmark service - ignoring`,
+      `Warning: Virtual server FWM ${h.fwmark}: protocol specified for fwmark - protocol will be ignored`,
       r.loc('protocol'),
     );
     protocol = 'TCP';
@@ -960,6 +960,41 @@ function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): VirtualServe
     return null;
   }
 
+  // check_data.c validate_check_config: a quorum above the total weight could never be reached,
+  // and the hysteresis must stay below the quorum.
+  const weightSum = realServers.reduce((sum, rs) => sum + rs.weight, 0);
+  let quorum = r.num('quorum', 1);
+  if (quorum > weightSum) {
+    sink.report(
+      'error',
+      'quorum',
+      `Warning - quorum ${quorum} for ${label} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`,
+      r.loc('quorum'),
+    );
+    quorum = weightSum;
+  }
+  let hysteresis = r.num('hysteresis', 0);
+  if (hysteresis > 0 && hysteresis >= quorum) {
+    const reduced = Math.max(0, quorum - 1);
+    sink.report(
+      'error',
+      'quorum',
+      `Virtual server ${label}: hysteresis ${hysteresis} >= quorum ${quorum}; setting hysteresis to ${reduced}`,
+      r.loc('hysteresis'),
+    );
+    hysteresis = reduced;
+  }
+  let haSuspend = r.bool('ha_suspend');
+  if (haSuspend && h.fwmark !== null) {
+    sink.report(
+      'error',
+      'ha-suspend',
+      `Virtual server ${label}: cannot use ha_suspend with fwmarks - clearing ha_suspend`,
+      r.loc('ha_suspend'),
+    );
+    haSuspend = false;
+  }
+
   const key =
     h.fwmark !== null
       ? `fwmark:${family}:${h.fwmark}`
@@ -991,15 +1026,15 @@ function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): VirtualServe
       sched3: r.bool('flag-3'),
     },
     delayLoop,
-    quorum: r.num('quorum', 1),
-    hysteresis: r.num('hysteresis', 0),
+    quorum,
+    hysteresis,
     quorumUp: r.get<ScriptSpec>('quorum_up') ?? null,
     quorumDown: r.get<ScriptSpec>('quorum_down') ?? null,
     sorryServer,
     alpha: r.bool('alpha'),
     omega: r.get<boolean>('omega') ?? false,
     inhibitOnFailure: vsCtx.inhibitOnFailure,
-    haSuspend: r.bool('ha_suspend'),
+    haSuspend,
     virtualhost: r.str('virtualhost'),
     smtpAlert: r.get<boolean>('smtp_alert') ?? false,
     realServers,

@@ -555,6 +555,28 @@ describe('more schema diagnostics', () => {
       ['3 error (s): vrrp script interval must be greater than 0, setting to 1'],
     ],
     [
+      'quorum above the total weight',
+      VS('  quorum 5\n  real_server 10.0.0.1 80 {\n    weight 2\n  }'),
+      [
+        '5 error Warning - quorum 5 for [192.0.2.1]:tcp:80 exceeds total weight of real servers 2, reducing quorum to 2',
+      ],
+    ],
+    [
+      'hysteresis not below quorum',
+      VS('  quorum 2\n  hysteresis 2\n  real_server 10.0.0.1 80 {\n    weight 2\n  }'),
+      ['6 error Virtual server [192.0.2.1]:tcp:80: hysteresis 2 >= quorum 2; setting hysteresis to 1'],
+    ],
+    [
+      'ha_suspend on a fwmark service',
+      'virtual_server fwmark 3 {\n  lb_algo rr\n  lb_kind DR\n  ha_suspend\n  real_server 10.0.0.1 {\n  }\n}\n',
+      ['4 error Virtual server FWM 3: cannot use ha_suspend with fwmarks - clearing ha_suspend'],
+    ],
+    [
+      'protocol on a fwmark service',
+      'virtual_server fwmark 3 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 10.0.0.1 {\n  }\n}\n',
+      ['4 error Warning: Virtual server FWM 3: protocol specified for fwmark - protocol will be ignored'],
+    ],
+    [
       'track_file without file',
       'track_file t {\n  weight 2\n}\n',
       ['1 error No file set for track_file t - removing'],

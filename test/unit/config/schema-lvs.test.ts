@@ -62,7 +62,7 @@ describe('virtual_server', () => {
   ha_suspend
   virtualhost www.example.org
   real_server 10.0.0.1 8080 {
-    weight 0
+    weight 3
   }`,
       ),
     );
@@ -84,7 +84,7 @@ describe('virtual_server', () => {
     });
     expect(vs.quorumUp?.argv).toEqual(['/bin/echo', 'up']);
     // DR real servers use the virtual server's port.
-    expect(vs.realServers[0]).toMatchObject({ port: 80, weight: 0, alpha: true });
+    expect(vs.realServers[0]).toMatchObject({ port: 80, weight: 3, alpha: true });
   });
 
   it('fwmark and group services', () => {
