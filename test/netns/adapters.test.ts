@@ -4,6 +4,7 @@
  * notifications, and gratuitous ARP frames seen by tshark.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tierDescribe } from '../support/tier.js';
 import {
@@ -37,7 +38,10 @@ describeTier('net adapters in namespaces', () => {
     [a, b] = bed.twoHosts('10.231.7');
     tool = await bundleHarness(join(REPO_ROOT, 'test/netns/harness/net-tool.ts'), 'net-tool');
   });
-  afterAll(() => bed?.destroy());
+  afterAll(() => {
+    bed?.destroy();
+    if (tool) rmSync(tool, { force: true });
+  });
 
   it('sends a protocol-112 datagram to 224.0.0.18 that arrives with TTL 255 and our source', async () => {
     const rx = bed.spawnIn(b.ns, process.execPath, [tool, 'recv', 'eth0', '224.0.0.18', '1', '5000']);
