@@ -109,3 +109,74 @@ export function realServerHealth(
   }
   return { alive, effectiveWeight: Math.min(IPVS_WEIGHT_MAX, Math.max(0, weight)) };
 }
+
+/**
+ * What makes two checkers "the same" across a reload: type and connection parameters (the
+ * per-type `compare` functions of keepalived's checkers). Timings may change freely.
+ */
+export function checkerIdentity(checker: Checker): string {
+  switch (checker.type) {
+    case 'MISC_CHECK':
+      return JSON.stringify([
+        checker.type,
+        checker.miscPath.argv,
+        checker.miscPath.user,
+        checker.miscPath.group,
+      ]);
+    case 'FILE_CHECK':
+      return JSON.stringify([checker.type, checker.trackFile, checker.weight, checker.weightReverse]);
+    default: {
+      const base = [
+        checker.type,
+        checker.connectIp,
+        checker.connectPort,
+        checker.bindTo,
+        checker.bindPort,
+        checker.bindIf,
+        checker.fwmark,
+      ];
+      switch (checker.type) {
+        case 'HTTP_GET':
+        case 'SSL_GET':
+          return JSON.stringify([
+            ...base,
+            checker.urls,
+            checker.httpProtocol,
+            checker.virtualhost,
+            checker.enableSni,
+            checker.sniName,
+          ]);
+        case 'SMTP_CHECK':
+          return JSON.stringify([...base, checker.heloName]);
+        case 'DNS_CHECK':
+          return JSON.stringify([...base, checker.queryType, checker.name]);
+        case 'UDP_CHECK':
+          return JSON.stringify([
+            ...base,
+            checker.payload,
+            checker.requireReply,
+            checker.replyPattern,
+            checker.minReplyLength,
+            checker.maxReplyLength,
+          ]);
+        default:
+          return JSON.stringify(base);
+      }
+    }
+  }
+}
+
+/** Health a checker starts with after a reload (keepalived-behaviour.md §4.8, `migrate_checkers`). */
+export function migratedCheckerHealth(
+  checker: Checker,
+  previous: CheckerHealth | undefined,
+  realServerExisted: boolean,
+  realServerWasAlive: boolean,
+): CheckerHealth {
+  // Same checker: keeps its up/down state and retry counter.
+  if (previous !== undefined) return previous;
+  // A new real server is added only after its checks pass; a new checker on a failed real
+  // server starts down.
+  if (!realServerExisted || !realServerWasAlive) return { up: false, hasRun: true, retryIt: 0, weight: null };
+  return initialCheckerHealth(checker);
+}

@@ -23,8 +23,10 @@ import { dnsAttempt } from './dns.js';
 import { fileAttempt } from './file.js';
 import { checkerLogLines, formatChecker, formatVs } from './format.js';
 import {
+  checkerIdentity,
   checkerRetry,
   initialCheckerHealth,
+  migratedCheckerHealth,
   realServerHealth,
   stepChecker,
   type CheckerHealth,
@@ -38,6 +40,7 @@ import {
   desiredServices,
   vsApply,
   vsInit,
+  vsResume,
   vsShutdown,
   type DesiredService,
   type DesiredTable,
@@ -88,8 +91,20 @@ export interface CheckerPool {
   desiredTable(): DesiredTable;
   health(): PoolHealth;
   checkers(): CheckerStatus[];
+  /** State to hand to the pool built from a reloaded config (`createCheckerPool(..., previous)`). */
+  snapshot(): PoolSnapshot;
   /** Subscribes to every pool event; returns the unsubscribe function. */
   on(listener: (event: PoolEvent) => void): () => void;
+}
+
+/** What a reload carries over, keyed by identities (VirtualServer.key, RealServer.key). */
+export interface PoolSnapshot {
+  readonly quorumUp: ReadonlyMap<string, boolean>;
+  /** Keyed by `${vs.key} ${rs.key}`. */
+  readonly realServers: ReadonlyMap<
+    string,
+    { readonly alive: boolean; readonly checkers: ReadonlyMap<string, CheckerHealth> }
+  >;
 }
 
 /** Polling period of FILE_CHECK (keepalived watches with inotify; one read a second here). */
@@ -126,7 +141,17 @@ interface RsEntry {
   readonly checkers: CheckerEntry[];
 }
 
-export function createCheckerPool(config: Config, deps: CheckerPoolDeps): CheckerPool {
+/**
+ * Builds the pool. With `previous` (the old pool's `snapshot()` on reload) matched virtual
+ * servers keep their quorum state, matched checkers their up/down state and retry count, and
+ * new real servers start down until their checks pass (keepalived-behaviour.md §4.8); no
+ * start-up lines are logged for what carried over.
+ */
+export function createCheckerPool(
+  config: Config,
+  deps: CheckerPoolDeps,
+  previous?: PoolSnapshot,
+): CheckerPool {
   const { clock, logger } = deps;
   const listeners = new Set<(event: PoolEvent) => void>();
   const vsStates = new Map<string, VsState>();
@@ -155,6 +180,7 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
   for (const vs of config.virtualServers)
     for (const rs of vs.realServers) {
       rsByKey.set(`${vs.key} ${rs.key}`, rs);
+      const before = previous?.realServers.get(`${vs.key} ${rs.key}`);
       rsEntries.push({
         vs,
         vsName: formatVs(vs),
@@ -162,7 +188,15 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
         checkers: rs.checkers.map((checker) => ({
           checker,
           target: formatChecker(checker, rs, vs),
-          health: initialCheckerHealth(checker),
+          health:
+            previous === undefined
+              ? initialCheckerHealth(checker)
+              : migratedCheckerHealth(
+                  checker,
+                  before?.checkers.get(checkerIdentity(checker)),
+                  before !== undefined,
+                  before?.alive ?? false,
+                ),
           lastResult: null,
         })),
       });
@@ -395,7 +429,8 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
       for (const vs of config.virtualServers) {
         const rsMap = new Map<string, RsState>();
         for (const entry of rsEntries) if (entry.vs === vs) rsMap.set(entry.rs.key, rsState(entry));
-        const r = vsInit(vs, rsMap);
+        const prevQuorum = previous?.quorumUp.get(vs.key);
+        const r = prevQuorum === undefined ? vsInit(vs, rsMap) : vsResume(vs, rsMap, prevQuorum);
         vsStates.set(vs.key, r.state);
         events.push(...r.events);
       }
@@ -440,6 +475,20 @@ export function createCheckerPool(config: Config, deps: CheckerPoolDeps): Checke
           lastResult: c.lastResult,
         })),
       ),
+    snapshot() {
+      const realServers = new Map<string, { alive: boolean; checkers: Map<string, CheckerHealth> }>();
+      for (const entry of rsEntries) {
+        const checkers = new Map<string, CheckerHealth>();
+        for (const c of entry.checkers) checkers.set(checkerIdentity(c.checker), c.health);
+        const alive =
+          vsStates.get(entry.vs.key)?.realServers.get(entry.rs.key)?.alive ?? rsState(entry).alive;
+        realServers.set(`${entry.vs.key} ${entry.rs.key}`, { alive, checkers });
+      }
+      return {
+        quorumUp: new Map([...vsStates].map(([k, v]) => [k, v.quorumUp])),
+        realServers,
+      };
+    },
     on(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -209,6 +209,19 @@ export function vsInit(
   return { state: { quorumUp: q.quorumUp, realServers }, events: q.events };
 }
 
+/**
+ * Reload: a virtual server that existed before keeps its quorum state (ipwrapper.c
+ * `clear_diff_services` copies it); quorum is then re-evaluated against the new settings.
+ */
+export function vsResume(
+  vs: VirtualServer,
+  realServers: ReadonlyMap<string, RsState>,
+  previousQuorumUp: boolean,
+): { state: VsState; events: PoolEvent[] } {
+  const q = updateQuorum(vs, { quorumUp: previousQuorumUp, realServers }, 'run');
+  return { state: { quorumUp: q.quorumUp, realServers }, events: q.events };
+}
+
 /** A real server's health changed (alive and/or effective weight). */
 export function vsApply(
   vs: VirtualServer,

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { down, up } from '../../../src/check/checker.js';
 import {
+  checkerIdentity,
   initialCheckerHealth,
+  migratedCheckerHealth,
   realServerHealth,
   stepChecker,
   type CheckerHealth,
@@ -90,5 +92,22 @@ describe('real server health', () => {
       ]).effectiveWeight,
     ).toBe(12);
     expect(realServerHealth(3, [{ ...u, weight: -20 }]).effectiveWeight).toBe(0);
+  });
+});
+
+describe('reload migration', () => {
+  it('identifies checkers by type and connection parameters, not timings', () => {
+    expect(checkerIdentity(tcpCheck(80))).toBe(checkerIdentity(tcpCheck(80, { delayLoop: 9, retry: 7 })));
+    expect(checkerIdentity(tcpCheck(80))).not.toBe(checkerIdentity(tcpCheck(81)));
+    expect(checkerIdentity(tcpCheck(80))).not.toBe(checkerIdentity(tcpCheck(80, { bindTo: '127.0.0.2' })));
+  });
+  it('keeps a matched state; new checkers on failed or new servers start down', () => {
+    const kept = { up: false, hasRun: true, retryIt: 1, weight: null };
+    expect(migratedCheckerHealth(tcpCheck(80), kept, true, false)).toBe(kept);
+    expect(migratedCheckerHealth(tcpCheck(80), undefined, true, false).up).toBe(false);
+    expect(migratedCheckerHealth(tcpCheck(80), undefined, false, false).up).toBe(false);
+    expect(migratedCheckerHealth(tcpCheck(80), undefined, true, true)).toEqual(
+      initialCheckerHealth(tcpCheck(80)),
+    );
   });
 });

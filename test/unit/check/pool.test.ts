@@ -335,4 +335,46 @@ describe('checker pool', () => {
     expect(ticks.length).toBeGreaterThan(5);
     expect(Math.max(...ticks)).toBeLessThan(1000);
   });
+
+  it('reload: carries over checker and quorum state; a new real server waits for its check', async () => {
+    const a = await listener();
+    const b = await listener();
+    const c = await listener();
+    await b.off();
+    const first = virtualServer('10.0.0.1', 80, [rsFor(a.port), rsFor(b.port)]);
+    const old = startPool([first]);
+    await waitFor(
+      () => old.has(`Removing service [127.0.0.1]:tcp:${b.port} from VS [10.0.0.1]:tcp:80`),
+      'b down',
+    );
+    const snapshot = old.pool.snapshot();
+    pools.splice(pools.indexOf(old.pool), 1);
+    await old.pool.stop({ omega: false });
+
+    const second = virtualServer('10.0.0.1', 80, [rsFor(a.port), rsFor(b.port), rsFor(c.port)]);
+    const logger = new MemoryLogger();
+    const pool = createCheckerPool(
+      config([second]),
+      {
+        clock: realClock,
+        logger,
+        runScript,
+        resolveScriptUser: () => ({ uid: 0, gid: 0 }),
+        random: () => 0.5,
+      },
+      snapshot,
+    );
+    pools.push(pool);
+    pool.start();
+    const keys = () => pool.desiredTable().services[0]!.destinations.map((d) => d.key);
+    // a stays in, b stays out, c is not added before its first success; nothing re-logged.
+    expect(keys()).toEqual([`127.0.0.1|${a.port}`]);
+    expect(logger.messages()).toEqual([]);
+    await waitFor(() => keys().length === 2, 'c added after its check');
+    expect(keys()).toEqual([`127.0.0.1|${a.port}`, `127.0.0.1|${c.port}`]);
+    expect(logger.messages()).toContain(`Adding service [127.0.0.1]:tcp:${c.port} to VS [10.0.0.1]:tcp:80`);
+    expect(logger.messages()).not.toContain(
+      `Adding service [127.0.0.1]:tcp:${a.port} to VS [10.0.0.1]:tcp:80`,
+    );
+  });
 });
