@@ -339,6 +339,19 @@ export function groupLine(line: Statement, sink: DiagnosticSink): GroupLine | un
       }
       parts[3] = String(end);
       last = parts.join('.');
+    } else if (first.family === 'inet6' && /^[0-9a-fA-F]{1,4}$/.test(endText)) {
+      // IPv6 `2001:db8::1-20`: the end replaces the last 16-bit group (hex).
+      const groups = first.address.split(':');
+      const start = parseInt(groups[groups.length - 1] || '0', 16);
+      const end = parseInt(endText, 16);
+      if (end < start) {
+        sink.report('error', 'invalid-address', `Virtual server group range ${text} is invalid`, line.loc);
+        return undefined;
+      }
+      groups[groups.length - 1] = end.toString(16);
+      const l = parseAddressValue(groups.join(':'), 'virtual_server_group range', sink, line.loc);
+      if (!l) return undefined;
+      last = l.address;
     } else {
       const l = parseAddressValue(endText, 'virtual_server_group range', sink, line.loc);
       if (!l || l.family !== first.family) return undefined;

@@ -92,6 +92,7 @@ describe('virtual_server', () => {
   192.0.2.1 80
   192.0.2.10-20 80
   198.51.100.0/30 443
+  2001:db8::a-1f 80
   fwmark 7
 }
 virtual_server fwmark 5 {
@@ -117,7 +118,13 @@ virtual_server group WEB {
       config.virtualServerGroups[0]!.entries.map((e) =>
         e.kind === 'fwmark' ? `fwmark ${e.fwmark}` : `${e.address}-${e.lastAddress} ${e.port}`,
       ),
-    ).toEqual(['192.0.2.1-null 80', '192.0.2.10-192.0.2.20 80', '198.51.100.0-198.51.100.3 443', 'fwmark 7']);
+    ).toEqual([
+      '192.0.2.1-null 80',
+      '192.0.2.10-192.0.2.20 80',
+      '198.51.100.0-198.51.100.3 443',
+      '2001:db8::a-2001:db8::1f 80',
+      'fwmark 7',
+    ]);
   });
 
   it('LVS-TUN options and sorry server', () => {
