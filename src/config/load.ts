@@ -37,6 +37,24 @@ export interface LoadResult {
 }
 
 export async function loadConfig(path: string, opts: LoadOptions): Promise<LoadResult> {
+  try {
+    return loadUnguarded(path, opts);
+  } catch (e) {
+    // The front end is total by design (property-tested); reaching this is a bug, reported as a
+    // diagnostic so that `-t` still prints one line instead of a stack trace.
+    const diagnostics: Diagnostic[] = [
+      {
+        severity: 'fatal',
+        code: 'internal-error',
+        message: `Internal error while reading the configuration (this is a bug): ${e instanceof Error ? e.message : String(e)}`,
+        loc: null,
+      },
+    ];
+    return { config: null, diagnostics, exitCode: 4 };
+  }
+}
+
+function loadUnguarded(path: string, opts: LoadOptions): LoadResult {
   const parsed = parseConfigFiles(path, { configId: opts.configId, allConfig: opts.allConfig, fs: opts.fs });
   if (parsed.diagnostics.some((d) => d.severity === 'fatal')) {
     const diagnostics = [...parsed.diagnostics];

@@ -141,3 +141,32 @@ describe('keepalived-ts dump-config', () => {
     expect(r.out).toBe('');
   });
 });
+
+describe('loadConfig guard', () => {
+  it('a failure inside the front end becomes one fatal diagnostic, not an exception', async () => {
+    const { loadConfig } = await import('../../../src/config/load.js');
+    const r = await loadConfig('/x.conf', {
+      configId: null,
+      checkInterfaces: false,
+      fs: {
+        readFile: () => {
+          throw new Error('disk on fire');
+        },
+        glob: () => [],
+        realpath: (p) => p,
+      },
+    });
+    expect(r).toEqual({
+      config: null,
+      exitCode: 4,
+      diagnostics: [
+        {
+          severity: 'fatal',
+          code: 'internal-error',
+          message: 'Internal error while reading the configuration (this is a bug): disk on fire',
+          loc: null,
+        },
+      ],
+    });
+  });
+});
