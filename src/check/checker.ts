@@ -60,9 +60,71 @@ export interface CheckerIo {
   readonly trackFilePath: (name: string) => string | null;
 }
 
+/**
+ * How the runner ends an attempt early (connect_timeout, misc_timeout, removal, stop). The
+ * AbortSignal is made on first use; `onCancel` is the cheap path for hot checkers (an
+ * EventTarget listener costs several microseconds per attempt at thousands a second).
+ */
+export interface Cancellation {
+  readonly signal: AbortSignal;
+  readonly cancelled: boolean;
+  /** Runs `fn` once on cancellation (at once when already cancelled). */
+  onCancel(fn: () => void): void;
+}
+
+/** The runner's cancellation token. */
+export class CancelToken implements Cancellation {
+  private controller: AbortController | null = null;
+  private callbacks: (() => void)[] | null = null;
+  cancelled = false;
+
+  get signal(): AbortSignal {
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  onCancel(fn: () => void): void {
+    if (this.cancelled) fn();
+    else (this.callbacks ??= []).push(fn);
+  }
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    const callbacks = this.callbacks;
+    this.callbacks = null;
+    if (callbacks !== null) for (const fn of callbacks) fn();
+    this.controller?.abort();
+  }
+
+  /** The attempt ended normally: drop the callbacks. */
+  release(): void {
+    this.callbacks = null;
+  }
+}
+
+/** A Cancellation that follows an existing AbortSignal (tests, callers outside the runner). */
+export function cancellationFromSignal(signal: AbortSignal): Cancellation {
+  return {
+    signal,
+    get cancelled() {
+      return signal.aborted;
+    },
+    onCancel(fn) {
+      if (signal.aborted) fn();
+      else signal.addEventListener('abort', fn, { once: true });
+    },
+  };
+}
+
 export interface AttemptContext {
   /** Aborted by the runner when connect_timeout (misc_timeout) expires or on stop. */
   readonly signal: AbortSignal;
+  /** The same cancellation without an EventTarget (for the hot TCP path). */
+  readonly cancel: Cancellation;
   readonly io: CheckerIo;
   /** Resolves after `ms` on the injected clock (or early when the signal fires). */
   readonly wait: (ms: number) => Promise<void>;

@@ -394,23 +394,22 @@ export function createCheckerPool(
           delayBeforeRetryMs: fileCheck ? FILE_CHECK_PERIOD_MS : ms(ck.delayBeforeRetry),
           warmupMs: fileCheck ? 0 : ms(ck.warmup),
           timeoutMs: ms(attemptTimeoutSeconds(ck)),
-          attempt: (signal) => {
+          attempt: (cancel) => {
             const ctx: AttemptContext = {
-              signal,
+              get signal() {
+                return cancel.signal;
+              },
+              cancel,
               io,
               target: c.target,
               configuredWeight: entry.rs.weight,
               wait: (waitMs) =>
                 new Promise<void>((resolve) => {
                   const t = clock.setTimer(waitMs, resolve);
-                  signal.addEventListener(
-                    'abort',
-                    () => {
-                      t.cancel();
-                      resolve();
-                    },
-                    { once: true },
-                  );
+                  cancel.onCancel(() => {
+                    t.cancel();
+                    resolve();
+                  });
                 }),
             };
             return attempt(ck, ctx);

@@ -6,11 +6,11 @@
  * Timing follows keepalived: the first attempt waits a random part of `warmup`; the next one is
  * scheduled from the end of the previous attempt, `delay_loop` or `delay_before_retry` later as
  * the job's health decides; each attempt is bounded by its timeout (connect_timeout), after
- * which its AbortSignal fires and it counts as a failure. At most `maxInFlight` attempts run at
+ * which its cancellation fires and it counts as a failure. At most `maxInFlight` attempts run at
  * once (sockets and children stay well under the fd limit); launches beyond that queue in order.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
-import { down, type CheckResult } from './checker.js';
+import { CancelToken, down, type Cancellation, type CheckResult } from './checker.js';
 
 export interface RunnerJob {
   readonly delayLoopMs: number;
@@ -18,8 +18,8 @@ export interface RunnerJob {
   /** Upper bound of the random first delay; 0 starts at once. */
   readonly warmupMs: number;
   readonly timeoutMs: number;
-  /** One attempt; must honour the signal. A rejection counts as a failure. */
-  attempt(signal: AbortSignal): Promise<CheckResult>;
+  /** One attempt; must honour the cancellation. A rejection counts as a failure. */
+  attempt(cancel: Cancellation): Promise<CheckResult>;
   /** Receives each result; returns which delay schedules the next attempt. */
   onResult(result: CheckResult): 'delay_loop' | 'delay_before_retry';
 }
@@ -55,7 +55,7 @@ interface JobState {
   readonly job: RunnerJob;
   /** Bumped per attempt so a stale deadline or late result is recognised. */
   generation: number;
-  controller: AbortController | null;
+  controller: CancelToken | null;
   removed: boolean;
 }
 
@@ -156,7 +156,7 @@ export function createRunner(options: RunnerOptions): Runner {
       if (state.removed) continue;
       if (top.kind === 1) {
         if (top.generation === state.generation && state.controller !== null) {
-          state.controller.abort();
+          state.controller.cancel();
           finish(state, down('Timeout connecting'));
         }
       } else if (inFlight < maxInFlight) {
@@ -171,14 +171,14 @@ export function createRunner(options: RunnerOptions): Runner {
   function launch(state: JobState, due: number): void {
     const now = clock.now();
     options.onLaunch?.(now - due);
-    const controller = new AbortController();
+    const controller = new CancelToken();
     state.controller = controller;
     const generation = ++state.generation;
     inFlight++;
     heap.push({ at: now + state.job.timeoutMs, seq: seq++, kind: 1, state, generation });
     let promise: Promise<CheckResult>;
     try {
-      promise = state.job.attempt(controller.signal);
+      promise = state.job.attempt(controller);
     } catch (e) {
       promise = Promise.reject(e);
     }
@@ -195,6 +195,7 @@ export function createRunner(options: RunnerOptions): Runner {
 
   /** Ends the current attempt of `state` with `result` (completion or deadline). */
   function finish(state: JobState, result: CheckResult): void {
+    state.controller?.release();
     state.controller = null;
     state.generation++;
     inFlight--;
@@ -235,7 +236,7 @@ export function createRunner(options: RunnerOptions): Runner {
       jobs.delete(id);
       state.removed = true;
       if (state.controller !== null) {
-        state.controller.abort();
+        state.controller.cancel();
         state.controller = null;
         state.generation++;
         inFlight--;

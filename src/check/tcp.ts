@@ -5,7 +5,7 @@
 import { connect, isIPv6, type Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import type { TcpCheck } from '../config/model.js';
-import { down, up, type AttemptContext, type CheckResult } from './checker.js';
+import { down, up, type AttemptContext, type Cancellation, type CheckResult } from './checker.js';
 
 /** Connection options shared by the connecting checkers (connect_ip/port, bindto, bind_port). */
 export function connectOptions(checker: {
@@ -102,12 +102,12 @@ function errnoName(status: number): string {
 /** One handshake on a bare handle, closed at once; null when the fast path is unavailable. */
 export function probeTcpHandle(
   options: ReturnType<typeof connectOptions>,
-  signal: AbortSignal,
+  cancel: Cancellation,
 ): Promise<ProbeResult> | null {
   const wrap = loadTcpWrap();
   if (wrap === null) return null;
   return new Promise<ProbeResult>((resolve) => {
-    if (signal.aborted) {
+    if (cancel.cancelled) {
       resolve({ ok: false, reason: 'Timeout connecting', detail: '' });
       return;
     }
@@ -117,7 +117,6 @@ export function probeTcpHandle(
     const finish = (r: ProbeResult): void => {
       if (done) return;
       done = true;
-      signal.removeEventListener('abort', onAbort);
       // An established probe ends with RST, as the net path's resetAndDestroy: no TIME_WAIT
       // entries pile up (5,000 a second would exhaust the ephemeral ports within a minute).
       if (!(r.ok && handle.reset !== undefined && handle.reset() === 0)) handle.close();
@@ -142,13 +141,13 @@ export function probeTcpHandle(
       ? handle.connect6(req, options.host, options.port)
       : handle.connect(req, options.host, options.port);
     if (e !== 0) return finish({ ok: false, reason: 'Error connecting', detail: errnoName(e) });
-    signal.addEventListener('abort', onAbort, { once: true });
+    cancel.onCancel(onAbort);
   });
 }
 
 export async function tcpAttempt(checker: TcpCheck, ctx: AttemptContext): Promise<CheckResult> {
   const options = connectOptions(checker);
-  const fast = probeTcpHandle(options, ctx.signal);
+  const fast = probeTcpHandle(options, ctx.cancel);
   if (fast !== null) {
     const r = await fast;
     return r.ok ? up() : down(r.reason, r.detail);

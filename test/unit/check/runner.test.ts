@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/util/clock.js';
-import { down, up, type CheckResult } from '../../../src/check/checker.js';
+import { CancelToken, down, up, type CheckResult } from '../../../src/check/checker.js';
 import { createRunner, type RunnerJob } from '../../../src/check/runner.js';
 
 /** Settles pending promise callbacks (attempts resolve asynchronously). */
@@ -23,9 +23,9 @@ function job(
     delayBeforeRetryMs: 300,
     warmupMs: 0,
     timeoutMs: 200,
-    attempt(signal) {
+    attempt(cancel) {
       probe.starts.push(clock.now());
-      probe.signals.push(signal);
+      probe.signals.push(cancel.signal);
       const r = outcome();
       // null = never answers (a hung server): only the deadline ends it.
       return r === null ? new Promise(() => {}) : Promise.resolve(r);
@@ -163,5 +163,28 @@ describe('runner batching', () => {
     expect(perCallback).toEqual([3, 3, 1]);
     expect(runner.inFlight).toBe(7);
     runner.stop();
+  });
+});
+
+describe('CancelToken', () => {
+  it('runs onCancel callbacks once, aborts a signal made before or after, and forgets callbacks on release', () => {
+    const calls: string[] = [];
+    const a = new CancelToken();
+    const early = a.signal;
+    a.onCancel(() => calls.push('a'));
+    a.cancel();
+    a.cancel();
+    expect(calls).toEqual(['a']);
+    expect(early.aborted).toBe(true);
+    a.onCancel(() => calls.push('late'));
+    expect(calls).toEqual(['a', 'late']);
+    const b = new CancelToken();
+    b.cancel();
+    expect(b.signal.aborted).toBe(true);
+    const c = new CancelToken();
+    c.onCancel(() => calls.push('c'));
+    c.release();
+    c.cancel();
+    expect(calls).toEqual(['a', 'late']);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeTcpHandle, tcpAttempt } from '../../../src/check/tcp.js';
-import type { AttemptContext } from '../../../src/check/checker.js';
+import { cancellationFromSignal, type AttemptContext } from '../../../src/check/checker.js';
 import { tcpCheck } from './support/config.js';
 import { attemptContext } from './support/context.js';
 import { refusedPort, tcpServer, type Listening } from './support/servers.js';
@@ -31,7 +31,7 @@ describe('TCP_CHECK attempt', () => {
     expect(r.kind).toBe('up');
   });
   it('ends with a timeout when the signal fires before the handshake completes', async () => {
-    const r = await tcpAttempt(tcpCheck(listener.port), { ...ctx(), signal: AbortSignal.abort() });
+    const r = await tcpAttempt(tcpCheck(listener.port), attemptContext({ signal: AbortSignal.abort() }));
     expect(r).toMatchObject({ kind: 'down', reason: 'Timeout connecting' });
   });
 });
@@ -45,17 +45,20 @@ describe('TCP_CHECK fast path', () => {
       });
       s.resume();
     });
-    const fast = probeTcpHandle({ host: '127.0.0.1', port: l.port }, AbortSignal.timeout(1000));
+    const fast = probeTcpHandle(
+      { host: '127.0.0.1', port: l.port },
+      cancellationFromSignal(AbortSignal.timeout(1000)),
+    );
     expect(fast).not.toBeNull();
     expect(await fast).toEqual({ ok: true });
     const refused = await probeTcpHandle(
       { host: '127.0.0.1', port: await refusedPort() },
-      AbortSignal.timeout(1000),
+      cancellationFromSignal(AbortSignal.timeout(1000)),
     );
     expect(refused).toEqual({ ok: false, reason: 'Error connecting', detail: 'ECONNREFUSED' });
     const bound = await probeTcpHandle(
       { host: '127.0.0.1', port: l.port, localAddress: '127.0.0.3' },
-      AbortSignal.timeout(1000),
+      cancellationFromSignal(AbortSignal.timeout(1000)),
     );
     expect(bound).toEqual({ ok: true });
     await new Promise((r) => setTimeout(r, 100));

@@ -1,5 +1,9 @@
 // An AttemptContext for calling one checker attempt directly, with real I/O ports.
-import type { AttemptContext, CheckerIo } from '../../../../src/check/checker.js';
+import {
+  cancellationFromSignal,
+  type AttemptContext,
+  type CheckerIo,
+} from '../../../../src/check/checker.js';
 import { runScript } from '../../../../src/net/exec.js';
 
 export const realIo: CheckerIo = {
@@ -9,12 +13,14 @@ export const realIo: CheckerIo = {
 };
 
 export function attemptContext(over: Partial<AttemptContext> = {}, timeoutMs = 2000): AttemptContext {
+  const signal = over.signal ?? AbortSignal.timeout(timeoutMs);
   return {
-    signal: AbortSignal.timeout(timeoutMs),
     io: realIo,
     wait: (ms) => new Promise((r) => setTimeout(r, ms)),
     target: '[127.0.0.1]:tcp:0',
     configuredWeight: 1,
     ...over,
+    signal,
+    cancel: over.cancel ?? cancellationFromSignal(signal),
   };
 }
