@@ -3,7 +3,7 @@
  * adapters (raw protocol-112 sockets, rtnetlink, link notifications, AF_PACKET ARP, the script
  * runner), and the subsystem object the daemon starts and stops. Only daemon/ joins vrrp/ and net/.
  */
-import { watch, readFileSync, type FSWatcher } from 'node:fs';
+import { readFileSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Config, ScriptSpec, VirtualRoute, Vip } from '../config/model.js';
 import { RtNetlink, type AddressSpec, type RouteSpec } from '../net/addresses.js';
@@ -290,6 +290,15 @@ export async function createVrrpSubsystem(
       return ifindex === null ? null : nl.primaryAddress4(ifindex, exclude);
     },
     openChannel: (o) => hub.open(o),
+    initFile: (path, value, overwrite) => {
+      try {
+        writeFileSync(path, `${value}\n`, { flag: overwrite ? 'w' : 'wx' });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+          logger.error(`track_file ${path}: cannot initialise: ${(e as Error).message}`);
+        }
+      }
+    },
     watchFile: (path, fn) => {
       const read = (): string | null => {
         try {

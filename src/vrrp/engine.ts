@@ -178,6 +178,7 @@ export class VrrpEngine {
   start(): void {
     const { platform } = this.deps;
     for (const t of this.config.trackFiles) {
+      if (t.initFile !== null) platform.initFile(t.file, t.initFile.value, t.initFile.overwrite);
       this.watchers.push(
         platform.watchFile(t.file, (text) => {
           const n = text === null ? 0 : Number.parseInt(text.trim(), 10);

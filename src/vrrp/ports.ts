@@ -102,6 +102,11 @@ export interface VrrpPlatform {
   primaryAddress(ifname: string, exclude: ReadonlySet<string>): Promise<string | null>;
   /** Opens (or shares) the advert channel for one instance. Throws when it cannot. */
   openChannel(options: ChannelOptions): VrrpIo;
+  /**
+   * `init_file VALUE [overwrite]`: writes VALUE to the file when it does not exist (or always
+   * with overwrite). Failures are the platform's to log.
+   */
+  initFile(path: string, value: number, overwrite: boolean): void;
   /** Calls `fn` with the file's text now and on every change (null when unreadable). */
   watchFile(path: string, fn: (text: string | null) => void): { close(): void };
 }

@@ -108,6 +108,7 @@ function configOf(
   instances: VrrpInstance[],
   scripts: VrrpScript[] = [],
   groups: VrrpSyncGroup[] = [],
+  trackFiles: Config['trackFiles'] = [],
 ): Config {
   return {
     files: ['k.conf'],
@@ -117,7 +118,7 @@ function configOf(
       logUnknownVrids: false,
     } as Config['globalDefs'],
     vrrpScripts: scripts,
-    trackFiles: [],
+    trackFiles,
     vrrpSyncGroups: groups,
     vrrpInstances: instances,
     virtualServerGroups: [],
@@ -132,6 +133,8 @@ function fakePlatform() {
   const scriptResults = new Map<string, ScriptResult>();
   const sent: { vrid: number; priority: number }[] = [];
   const notifies: string[] = [];
+  const initialised: string[] = [];
+  const fileListeners = new Map<string, (text: string | null) => void>();
   const platform: VrrpPlatform = {
     links: { current: (n) => links.get(n) ?? null, onChange: (fn) => void linkListeners.push(fn) },
     vips: {
@@ -161,14 +164,20 @@ function fakePlatform() {
       onDatagram: () => {},
       close: () => {},
     }),
-    watchFile: () => ({ close: () => {} }),
+    initFile: (path, value) => void initialised.push(`${path}=${value}`),
+    watchFile: (path, fn) => {
+      fileListeners.set(path, fn);
+      fn(null);
+      return { close: () => void fileListeners.delete(path) };
+    },
   };
   const setLink = (name: string, up: boolean): void => {
     const l = { name, ifindex: links.get(name)?.ifindex ?? 9, up };
     links.set(name, l);
     for (const fn of linkListeners) fn(l);
   };
-  return { platform, present, scriptResults, sent, notifies, setLink };
+  const writeFile = (path: string, text: string | null): void => fileListeners.get(path)?.(text);
+  return { platform, present, scriptResults, sent, notifies, setLink, initialised, writeFile };
 }
 
 const flush = async (): Promise<void> => {
@@ -283,5 +292,46 @@ describe('VRRP engine', () => {
         .map((s) => s.vrid)
         .sort(),
     ).toEqual([51, 52]);
+  });
+
+  it('track_file: initialises the file, adds value x weight, and a weight-0 file in FAULT', async () => {
+    const f = fakePlatform();
+    const logger = new MemoryLogger();
+    const config = configOf(
+      [
+        instance('VI_1', 51, { trackFiles: [{ name: 'tf', weight: -10, reverse: false }] }),
+        instance('VI_2', 52, { trackFiles: [{ name: 'tf0', weight: 0, reverse: false }] }),
+      ],
+      [],
+      [],
+      [
+        {
+          name: 'tf',
+          file: '/run/tf',
+          weight: -10,
+          weightReverse: false,
+          initFile: { value: 0, overwrite: false },
+          loc,
+        },
+        { name: 'tf0', file: '/run/tf0', weight: 0, weightReverse: false, initFile: null, loc },
+      ],
+    );
+    const engine = await VrrpEngine.create(config, {
+      clock: new ManualClock(),
+      logger,
+      platform: f.platform,
+    });
+    engine.start();
+    expect(f.initialised).toEqual(['/run/tf=0']);
+    f.writeFile('/run/tf', '3\n');
+    f.writeFile('/run/tf0', '1');
+    expect(engine.status().map((s) => [s.state, s.effectivePriority])).toEqual([
+      ['BACKUP', 70],
+      ['FAULT', 100],
+    ]);
+    expect(logger.messages()).toContain('(VI_2): entering FAULT state (tracked file tf0 has status -254)');
+    f.writeFile('/run/tf0', '0');
+    expect(engine.status()[1]!.state).toBe('BACKUP');
+    await engine.stop();
   });
 });

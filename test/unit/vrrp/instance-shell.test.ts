@@ -204,4 +204,24 @@ describe('VRRP instance shell', () => {
     await h.shell.stop({ keepVips: true });
     expect(h.events).toEqual(['notify INSTANCE VI_1 STOP 100 /s', 'close']);
   });
+
+  it('spaces the packets of a burst by vrrp_garp_interval', async () => {
+    const base = instanceConfig();
+    const h = harness(
+      instanceConfig({ vips: [vip('10.0.0.100')], garp: { ...base.garp, masterRepeat: 3, interval: 0.5 } }),
+    );
+    h.shell.start();
+    h.clock.advance(3611);
+    await h.flush();
+    const garps = (): number => h.events.filter((e) => e.startsWith('garp')).length;
+    expect(garps()).toBe(1);
+    h.clock.advance(499);
+    expect(garps()).toBe(1);
+    h.clock.advance(1);
+    expect(garps()).toBe(2);
+    h.clock.advance(500);
+    expect(garps()).toBe(3);
+    h.clock.advance(2000);
+    expect(garps()).toBe(3);
+  });
 });
