@@ -19,7 +19,7 @@ import {
   IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM,
   IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
 } from './constants.js';
-import { destinationKey, PROTOCOL_NUMBERS, serviceKey } from './messages.js';
+import { canonicalIpv4Value, destinationKey, PROTOCOL_NUMBERS, serviceKey } from './messages.js';
 import type { DestinationSpec, IpvsTable, ServiceIdentity, ServiceSpec } from './types.js';
 
 export interface DesiredTable {
@@ -99,20 +99,25 @@ const TUN_FLAGS = {
   remcsum: IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
 } as const;
 
+/** The canonical text of an address of `family`, or null (canonical IPv4 text is its own form). */
+function canonicalAddress(text: string, family: 'inet' | 'inet6'): string | null {
+  if (family === 'inet' && canonicalIpv4Value(text) >= 0) return text;
+  const a = parseAddress(text);
+  return a && a.prefixLength === null && a.family === family ? a.address : null;
+}
+
 export function serviceIdentityOf(s: DesiredService): ServiceIdentity | string {
   if (s.fwmark !== null && s.fwmark > 0) return { kind: 'fwmark', family: s.family, fwmark: s.fwmark };
   if (s.address === null || s.port === null || s.protocol === null) {
     return `virtual server ${s.key}: neither fwmark nor protocol, address and port`;
   }
-  const a = parseAddress(s.address);
-  if (!a || a.prefixLength !== null || a.family !== s.family) {
-    return `virtual server ${s.key}: address ${s.address} is not ${s.family}`;
-  }
+  const address = canonicalAddress(s.address, s.family);
+  if (address === null) return `virtual server ${s.key}: address ${s.address} is not ${s.family}`;
   return {
     kind: 'addr',
     family: s.family,
     protocol: PROTOCOL_NUMBERS[s.protocol],
-    address: a.address,
+    address,
     port: s.port,
   };
 }
@@ -143,10 +148,8 @@ export function serviceSpecOf(s: DesiredService): ServiceSpec | string {
 }
 
 export function destinationSpecOf(d: DesiredDestination, service: ServiceIdentity): DestinationSpec | string {
-  const a = parseAddress(d.address);
-  if (!a || a.prefixLength !== null || a.family !== d.family) {
-    return `real server ${d.key}: address ${d.address} is not ${d.family}`;
-  }
+  const address = canonicalAddress(d.address, d.family);
+  if (address === null) return `real server ${d.key}: address ${d.address} is not ${d.family}`;
   const servicePort = service.kind === 'fwmark' ? 0 : service.port;
   const tunnel =
     d.forwardingMethod === 'TUN'
@@ -158,7 +161,7 @@ export function destinationSpecOf(d: DesiredDestination, service: ServiceIdentit
       : null;
   return {
     family: d.family,
-    address: a.address,
+    address,
     port: d.forwardingMethod === 'NAT' ? d.port : servicePort,
     forwarding: d.forwardingMethod,
     weight: d.weight,

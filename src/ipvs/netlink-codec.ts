@@ -209,6 +209,15 @@ export class NetlinkWriter {
     return this.pos;
   }
 
+  /** ORs `flags` into nlmsg_flags of the finished message that starts at `at`. */
+  addMessageFlags(at: number, flags: number): void {
+    if (at < 0 || at + NLMSG_HDRLEN > this.pos) {
+      throw new Error('NetlinkWriter: addMessageFlags outside the buffer (this is a bug)');
+    }
+    const current = HOST_LITTLE_ENDIAN ? this.buf.readUInt16LE(at + 6) : this.buf.readUInt16BE(at + 6);
+    this.u16At(at + 6, current | flags);
+  }
+
   reset(): void {
     this.pos = 0;
   }

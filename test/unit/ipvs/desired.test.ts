@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { granularityToNetmask, toKernelTable, type DesiredService } from '../../../src/ipvs/desired.js';
+import { canonicalIpv4Value } from '../../../src/ipvs/messages.js';
+import { parseAddress } from '../../../src/util/ip.js';
 
 const noFlags = {
   onePacket: false,
@@ -118,5 +121,40 @@ describe('desired table -> kernel terms', () => {
     expect(granularityToNetmask('0', 'inet')).toBe(0);
     expect(granularityToNetmask('129', 'inet6')).toBeNull();
     expect(granularityToNetmask(null, 'inet6')).toBe(128);
+  });
+});
+
+describe('canonicalIpv4Value (fast path beside parseAddress)', () => {
+  it('reads canonical dotted quads and refuses everything else', () => {
+    expect(canonicalIpv4Value('10.0.0.1')).toBe(0x0a000001);
+    expect(canonicalIpv4Value('255.255.255.255')).toBe(0xffffffff);
+    expect(canonicalIpv4Value('0.0.0.0')).toBe(0);
+    for (const bad of [
+      '010.0.0.1',
+      '10.0.0',
+      '10.0.0.1.2',
+      '256.0.0.1',
+      '10..0.1',
+      ' 10.0.0.1',
+      '1.2.3.4/32',
+      '::1',
+      '',
+    ])
+      expect(canonicalIpv4Value(bad), bad).toBe(-1);
+  });
+
+  it('agrees with parseAddress on any octets and on any text it accepts', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), (o) => {
+        const text = o.join('.');
+        expect(canonicalIpv4Value(text)).toBe(((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0);
+        expect(parseAddress(text)?.address).toBe(text);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9.]{0,16}$/), (text) => {
+        if (canonicalIpv4Value(text) >= 0) expect(parseAddress(text)?.address).toBe(text);
+      }),
+    );
   });
 });

@@ -1,6 +1,7 @@
 // An in-memory IPVS "kernel" behind the NetlinkTransport port, for the unit tier. It follows the
 // kernel's rules that matter to the writer (ip_vs_ctl.c): ESRCH for a missing service, EEXIST on a
-// duplicate add, ENOENT for a missing destination, ACK per message, dumps as NLM_F_MULTI + DONE.
+// duplicate add, ENOENT for a missing destination, an ACK only for a message with NLM_F_ACK and an
+// error reply whatever the flags (netlink_rcv_skb), dumps as NLM_F_MULTI + DONE.
 import { ok, type Result } from '../../../src/util/result.js';
 import type { NetlinkTransport, TransportError } from '../../../src/ipvs/genl-conn.js';
 import {
@@ -29,9 +30,16 @@ export interface FakeService {
   dests: Map<string, DestinationEntry>;
 }
 
+/** An NLMSG_ERROR with error 0: what the kernel sends only when NLM_F_ACK asked for it. */
+function isSuccessAck(d: Buffer): boolean {
+  return d.length >= 20 && d.readUInt16LE(4) === C.NLMSG_ERROR && d.readInt32LE(16) === 0;
+}
+
 export class FakeKernel implements NetlinkTransport {
   readonly services = new Map<string, FakeService>();
   readonly sent: Buffer[] = [];
+  /** Every datagram sent back (ACKs, errors, replies). */
+  readonly replied: Buffer[] = [];
   readonly commands: { cmd: number; seq: number }[] = [];
   timeouts = { tcp: 900, tcpFin: 120, udp: 300 };
   daemons: { state: number; ifn: string | null }[] = [];
@@ -64,7 +72,12 @@ export class FakeKernel implements NetlinkTransport {
     const msgs = decodeMessages(datagram);
     if (!msgs.ok) throw new Error(`fake kernel got a malformed datagram: ${msgs.error}`);
     const out: Buffer[] = [];
-    for (const m of msgs.value) if (!this.silent) out.push(...this.handle(m));
+    for (const m of msgs.value) {
+      if (this.silent) continue;
+      const wantsAck = (m.flags & C.NLM_F_ACK) !== 0;
+      out.push(...this.handle(m).filter((d) => wantsAck || !isSuccessAck(d)));
+    }
+    this.replied.push(...out);
     queueMicrotask(() => {
       for (const d of out) this.messageHandler(d);
     });

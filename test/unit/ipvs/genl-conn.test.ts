@@ -86,6 +86,51 @@ describe('GenlConnection', () => {
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
   });
 
+  it('asks for one ACK per datagram: only its last message carries NLM_F_ACK', async () => {
+    const { conn, kernel } = setup({ window: 4 });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        conn.request(FAKE_IPVS_FAMILY, 1, requests.newService(svc(i + 1))),
+      ),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    for (const d of kernel.sent) {
+      const m = decodeMessages(d);
+      if (!m.ok) throw new Error(m.error);
+      const acks = m.value.map((x) => (x.flags & C.NLM_F_ACK) !== 0);
+      expect(acks).toEqual(acks.map((_, i) => i === acks.length - 1));
+    }
+    // Nothing failed, so the kernel's only replies are the datagrams' ACKs.
+    expect(kernel.replied).toHaveLength(kernel.sent.length);
+    expect(kernel.services.size).toBe(10);
+  });
+
+  it('an error fails only its own request; an error on the ACK carrier still settles the rest', async () => {
+    const { conn, kernel } = setup();
+    await conn.request(FAKE_IPVS_FAMILY, 1, requests.newService(svc(2)));
+    await conn.request(FAKE_IPVS_FAMILY, 1, requests.newService(svc(4)));
+    kernel.sent.length = 0;
+    // One datagram: 1 ok, 2 EEXIST, 3 ok, 4 EEXIST (the last, which asked for the ACK).
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((p) => conn.request(FAKE_IPVS_FAMILY, 1, requests.newService(svc(p)))),
+    );
+    expect(kernel.sent).toHaveLength(1);
+    expect(results.map((r) => (r.ok ? 0 : r.error.errno))).toEqual([0, C.ERRNO.EEXIST, 0, C.ERRNO.EEXIST]);
+    expect(conn.inFlight).toBe(0);
+  });
+
+  it('returns reply messages of requests without an ACK of their own (GET_INFO mid-datagram)', async () => {
+    const { conn, kernel } = setup();
+    const [info, added] = await Promise.all([
+      conn.request(FAKE_IPVS_FAMILY, 1, requests.getInfo()),
+      conn.request(FAKE_IPVS_FAMILY, 1, requests.newService(svc(9))),
+    ]);
+    expect(kernel.sent).toHaveLength(1);
+    if (!info.ok) throw new Error(info.error.message);
+    expect(decodeInfoMessage(info.value[0]!.attrs).ok).toBe(true);
+    expect(added).toEqual({ ok: true, value: [] });
+  });
+
   it('times out a request the kernel never answers, on the injected clock', async () => {
     const { conn, kernel, clock } = setup();
     kernel.silent = true;
