@@ -55,37 +55,48 @@ export function decomment(line: string): string {
 
 /** Splits a decommented line into tokens. Never throws. */
 export function tokenizeLine(line: string): TokenizedLine {
+  // Hot path (hundreds of thousands of lines): scan char codes and slice, no per-char concatenation.
   const tokens: LineToken[] = [];
   let unmatchedQuote = false;
   let i = 0;
   const n = line.length;
   while (i < n) {
-    while (i < n && WHITESPACE.has(line[i]!)) i++;
+    while (i < n && isSpaceCode(line.charCodeAt(i))) i++;
     if (i >= n) break;
     const start = i;
     let text = '';
     let quoted = false;
-    while (i < n && !WHITESPACE.has(line[i]!)) {
-      const ch = line[i]!;
-      if (ch === '"') {
+    let segment = i;
+    while (i < n) {
+      const c = line.charCodeAt(i);
+      if (isSpaceCode(c)) break;
+      if (c === 34 /* " */) {
         quoted = true;
+        text += line.slice(segment, i);
         const close = line.indexOf('"', i + 1);
         if (close < 0) {
           unmatchedQuote = true;
           text += line.slice(i + 1);
           i = n;
+          segment = n;
           break;
         }
         text += line.slice(i + 1, close);
         i = close + 1;
+        segment = i;
       } else {
-        text += ch;
         i++;
       }
     }
+    if (segment < i) text += line.slice(segment, i);
     tokens.push({ text, start, end: i, quoted });
   }
   return { tokens, unmatchedQuote };
+}
+
+function isSpaceCode(c: number): boolean {
+  // ' ', \t, \n, \v, \f, \r
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
 /** True for an unquoted `{` or `}` token, the only forms that are block structure. */

@@ -90,7 +90,10 @@ export function parseConfigFiles(mainPath: string, opts: ParseOptions): ParsedFi
   });
   const tree = new TreeBuilder();
   const open: string[] = [];
-  let lastLoc: SourceLoc = { file: mainPath, line: 0 };
+  // Position of the line being read, for diagnostics about includes and end of input.
+  let lastFile = mainPath;
+  let lastLine = 0;
+  const lastLoc = (): SourceLoc => ({ file: lastFile, line: lastLine });
 
   const readOne = (path: string, depth: number): void => {
     const real = fs.realpath(path);
@@ -99,7 +102,7 @@ export function parseConfigFiles(mainPath: string, opts: ParseOptions): ParsedFi
         severity: 'error',
         code: 'include-cycle',
         message: `Configuration file '${path}' includes itself - ignoring`,
-        loc: lastLoc,
+        loc: lastLoc(),
       });
       return;
     }
@@ -108,7 +111,7 @@ export function parseConfigFiles(mainPath: string, opts: ParseOptions): ParsedFi
         severity: 'error',
         code: 'include-limit',
         message: `Too many nested or included files - '${path}' ignored`,
-        loc: lastLoc,
+        loc: lastLoc(),
       });
       return;
     }
@@ -116,15 +119,23 @@ export function parseConfigFiles(mainPath: string, opts: ParseOptions): ParsedFi
     if (!read.ok) return; // callers report, they know the include variant
     files.push(path);
     open.push(real);
-    const lines = read.text.split('\n');
-    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-    for (let n = 0; n < lines.length; n++) {
-      let raw = lines[n]!;
-      const loc: SourceLoc = { file: path, line: n + 1 };
-      lastLoc = loc;
-      if (raw.endsWith('\r')) raw = raw.slice(0, -1);
+    const content = read.text;
+    const emit = (text: string, loc: SourceLoc | null): void => tree.addLine(text, path, lineNo, loc);
+    let lineNo = 0;
+    // Walk lines with indexOf rather than split(): no 400,000-element array for big configs.
+    for (let pos = 0; pos < content.length;) {
+      let eol = content.indexOf('\n', pos);
+      if (eol < 0) eol = content.length;
+      let raw = content.slice(pos, eol);
+      pos = eol + 1;
+      lineNo++;
+      lastFile = path;
+      lastLine = lineNo;
+      if (raw.charCodeAt(raw.length - 1) === 13) raw = raw.slice(0, -1);
+      if (raw.length === 0) continue;
       const nul = raw.indexOf('\0');
       if (nul >= 0) {
+        const loc: SourceLoc = { file: path, line: lineNo };
         diagnostics.push({
           severity: 'warning',
           code: 'nul-byte',
@@ -134,12 +145,12 @@ export function parseConfigFiles(mainPath: string, opts: ParseOptions): ParsedFi
         raw = raw.slice(0, nul);
       }
       const text = decomment(raw);
-      const inc = INCLUDE.exec(text);
+      const inc = text.includes('include') ? INCLUDE.exec(text) : null;
       if (inc) {
-        includeFiles(inc[1]!, inc[2]!, loc, depth);
+        includeFiles(inc[1]!, inc[2]!, { file: path, line: lineNo }, depth);
         continue;
       }
-      for (const out of pre.process(text, loc)) tree.addLine(out);
+      pre.process(text, path, lineNo, emit);
     }
     open.pop();
   };
@@ -214,7 +225,7 @@ export function parseConfigFiles(mainPath: string, opts: ParseOptions): ParsedFi
     };
   }
   readOne(mainPath, 0);
-  pre.finish(lastLoc);
+  pre.finish(lastLoc());
   const statements = tree.finish();
   return {
     statements,

@@ -45,8 +45,16 @@ export class Preprocessor {
 
   constructor(private readonly opts: PreprocessOptions) {}
 
-  /** Feeds one decommented line; returns the lines it produces for tokenizing. */
-  process(line: string, loc: SourceLoc): OutputLine[] {
+  /**
+   * Feeds one decommented line; `emit` receives the lines it produces for tokenizing. `loc` is
+   * built only when needed (diagnostics, expansions): most lines pass straight through.
+   */
+  process(
+    line: string,
+    file: string,
+    lineNo: number,
+    emit: (text: string, loc: SourceLoc | null) => void,
+  ): void {
     if (this.pending) {
       const cont = line.endsWith('\\');
       this.pending.lines.push(cont ? line.slice(0, -1) : line);
@@ -54,27 +62,33 @@ export class Preprocessor {
         this.defs.set(this.pending.name, this.pending.lines.join('\n'));
         this.pending = null;
       }
-      return [];
+      return;
     }
 
     let text = line;
+    // Fast path: a line with no `@`, `$` or `~` needs no preprocessing (nearly every line).
+    if (!text.includes('@') && !text.includes('$') && !text.includes('~')) {
+      emit(text, null);
+      return;
+    }
+    const loc: SourceLoc = { file, line: lineNo };
     const trimmed = text.trimStart();
     if (trimmed.startsWith('@')) {
       const m = /^@(\^?)(\S*)\s*(.*)$/.exec(trimmed);
-      if (!m) return [];
+      if (!m) return;
       const negate = m[1] === '^';
       const matches = m[2] === this.opts.configId;
-      if (matches === negate) return [];
+      if (matches === negate) return;
       text = m[3]!;
     }
 
-    const def = DEFINITION.exec(text);
+    const def = text.includes('$') ? DEFINITION.exec(text) : null;
     if (def) {
       const name = def[1]!;
       const value = def[2]!;
       if (value.endsWith('\\')) this.pending = { name, lines: [value.slice(0, -1)] };
       else this.defs.set(name, value);
-      return [];
+      return;
     }
 
     const out: OutputLine[] = [];
@@ -88,7 +102,7 @@ export class Preprocessor {
         loc,
       );
     }
-    return out;
+    for (const o of out) emit(o.text, o.loc);
   }
 
   /** Called at end of input: an unfinished multi-line definition is an error. */
@@ -108,7 +122,7 @@ export class Preprocessor {
     depth: number,
   ): void {
     if (budget.exhausted) return;
-    const m = /^\s*~(SEQx?|LST)\(([^)]*)\)(.*)$/.exec(text);
+    const m = text.includes('~') ? /^\s*~(SEQx?|LST)\(([^)]*)\)(.*)$/.exec(text) : null;
     if (!m || depth > 8) {
       for (const l of this.substitute(text, loc).split('\n')) {
         if (budget.lines-- <= 0) {

@@ -42,10 +42,15 @@ export class TreeBuilder {
   private depthReported = false;
   readonly diagnostics: Diagnostic[] = [];
 
-  /** Adds one preprocessed line (already decommented and substituted). */
-  addLine(line: OutputLine): void {
-    const { tokens, unmatchedQuote } = tokenizeLine(line.text);
+  /**
+   * Adds one preprocessed line (already decommented and substituted). `loc` may be null: it is
+   * then made from `file`/`lineNo` only if a statement or diagnostic needs it.
+   */
+  addLine(text: string, file: string, lineNo: number, givenLoc: SourceLoc | null = null): void {
+    const { tokens, unmatchedQuote } = tokenizeLine(text);
     if (tokens.length === 0) return;
+    const loc: SourceLoc = givenLoc ?? { file, line: lineNo };
+    const line: OutputLine = { text, loc };
     let i = 0;
     while (i < tokens.length) {
       const tok = tokens[i]!;
