@@ -1,7 +1,7 @@
-// Bundles src/main.ts into dist/keepalived-ts.js (one file, node20, ESM).
+// Bundles src/main.ts into dist/keepalived-ts.js (node20, ESM) with on-demand chunks in dist/chunks.
 // Native addons and pino stay external: they are resolved from node_modules at run time.
 import { build } from 'esbuild';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 
 const entry = 'src/main.ts';
 if (!existsSync(entry)) {
@@ -9,9 +9,17 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 
+// Stale chunks from earlier builds would otherwise pile up.
+rmSync('dist', { recursive: true, force: true });
+
 await build({
   entryPoints: [entry],
-  outfile: 'dist/keepalived-ts.js',
+  // Code splitting keeps the config-test path small: the daemon and ipvs command are chunks
+  // loaded on demand by src/main.ts.
+  outdir: 'dist',
+  entryNames: 'keepalived-ts',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   target: 'node20',

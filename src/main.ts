@@ -3,8 +3,6 @@
  */
 import { parseCommandLine, USAGE } from './daemon/cli.js';
 import { runConfigTest, runDumpConfig } from './daemon/config-check.js';
-import { runDaemon } from './daemon/run.js';
-import { runIpvsCommand } from './daemon/ipvs-command.js';
 import { VERSION } from './version.js';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -24,9 +22,10 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'dump-config':
       return runDumpConfig(cmd.options);
     case 'ipvs':
-      return runIpvsCommand(cmd);
+      // Loaded on demand: `-t` and `dump-config` never load netlink, pino or native addons.
+      return (await import('./daemon/ipvs-command.js')).runIpvsCommand(cmd);
     case 'run':
-      return runDaemon(cmd.options);
+      return (await import('./daemon/run.js')).runDaemon(cmd.options);
   }
 }
 
