@@ -104,6 +104,42 @@ interface Queued {
   readonly resolve: (r: GenlResult) => void;
 }
 
+/** First in, first out, O(1) at both ends (Array#shift copies the array: quadratic over 40,000 requests). */
+class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  drain(): T[] {
+    const rest = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return rest;
+  }
+}
+
 export interface FamilyInfo {
   readonly id: number;
   readonly version: number;
@@ -113,7 +149,7 @@ export interface FamilyInfo {
 export class GenlConnection {
   private seq: number;
   private readonly pending = new Map<number, Pending>();
-  private readonly queue: Queued[] = [];
+  private readonly queue = new Fifo<Queued>();
   private pumpScheduled = false;
   private dumpsInFlight = 0;
   private closed = false;
@@ -182,8 +218,7 @@ export class GenlConnection {
     if (this.closed) return;
     this.closed = true;
     this.failInFlight({ errno: ERRNO.EINVAL, message: 'connection closed' });
-    for (const q of this.queue.splice(0))
-      q.resolve(err({ errno: ERRNO.EINVAL, message: 'connection closed' }));
+    for (const q of this.queue.drain()) q.resolve(err({ errno: ERRNO.EINVAL, message: 'connection closed' }));
     this.transport.close();
   }
 
@@ -209,7 +244,7 @@ export class GenlConnection {
     const members: Pending[] = [];
     let lastStart = -1;
     while (this.queue.length > 0 && this.pending.size < this.window) {
-      const q = this.queue[0]!;
+      const q = this.queue.peek()!;
       if (q.req.dump && (this.pending.size > 0 || members.length > 0)) break; // dump waits for quiet
       const before = w.length;
       const seq = this.nextSeq();
