@@ -1,6 +1,8 @@
 // IPVS programming benchmark: `npm run bench:ipvs`. Needs a kernel with IPVS, so it boots the VM tier's
 // guest (test/vm/harness.ts, TCG emulation) and, in that one VM, times for BENCH_VS virtual servers x
 // BENCH_RS real servers (default 2,000 x 20 = 40,000 destinations):
+//   - on the host CPU (bench/ipvs-host.ts): our no-change reconcile and one-change apply, which send
+//     nothing / one request, against the unit tier's in-memory kernel;
 //   - our writer (bench/ipvs-guest.ts): cold start on an empty table (in-process, and the whole `node`
 //     process from exec to exit), a no-change reconcile, one changed destination, a full dump;
 //   - `ipvsadm-restore` of the same table (process from exec to exit);
@@ -10,6 +12,7 @@
 // with every sample. Prints figures; asserts only that each run built the complete table.
 // The TypeScript harness and guest are bundled with esbuild's JS API (no TypeScript loader needed).
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -39,8 +42,16 @@ const bundle = (entry, outfile) =>
   });
 const harnessFile = join(outDir, `harness-${process.pid}.mjs`);
 const guest = join(outDir, `ipvs-guest-${process.pid}.mjs`);
+const hostBench = join(outDir, `ipvs-host-${process.pid}.mjs`);
 await bundle(join(REPO, 'test', 'vm', 'harness.ts'), harnessFile);
 await bundle(join(REPO, 'bench', 'ipvs-guest.ts'), guest);
+await bundle(join(REPO, 'bench', 'ipvs-host.ts'), hostBench);
+
+// On the host CPU first (no emulation): a no-change reconcile sends nothing to the kernel.
+const host = JSON.parse(
+  execFileSync(process.execPath, [hostBench, String(VS), String(RS), '7'], { encoding: 'utf8' }).trim(),
+);
+rmSync(hostBench, { force: true });
 const { prepareVm, runInVm } = await import(pathToFileURL(harnessFile).href);
 const kernel = await prepareVm();
 const total = VS * RS;
@@ -131,7 +142,8 @@ for (let run = 1; run <= RUNS; run++) {
   samples.keepalived.push(ka.completeMs);
 }
 
-const fmt = (xs) => `${Math.round(median(xs))} ms  [${xs.map((x) => Math.round(x)).join(', ')}]`;
+const fmt = (xs, digits = 0) =>
+  `${median(xs).toFixed(digits)} ms  [${xs.map((x) => x.toFixed(digits)).join(', ')}]`;
 const fastestOther = Math.min(median(samples.restore), median(samples.keepalived));
 console.log(`IPVS bench: ${VS} virtual servers x ${RS} real servers = ${total} destinations`);
 console.log(`VM: kernel ${kernel.version}, qemu TCG (no KVM), 2 vCPUs; medians of ${RUNS} runs [samples]`);
@@ -142,6 +154,9 @@ console.log(`  keepalived 2.2.7 -C (exec to table complete)  ${fmt(samples.keepa
 console.log(`  ours, no-change reconcile                     ${fmt(samples.same)}`);
 console.log(`  ours, one changed destination                 ${fmt(samples.one)}`);
 console.log(`  ours, full dump (services + destinations)     ${fmt(samples.dump)}`);
+console.log(`Host CPU, no emulation (bench/ipvs-host.ts; in-memory kernel, medians of 7):`);
+console.log(`  ours, no-change reconcile                     ${fmt(host.same, 1)}`);
+console.log(`  ours, one changed destination                 ${fmt(host.one, 1)}`);
 console.log(
   `  ratios: ours process / fastest other = ${(median(samples.coldProcess) / fastestOther).toFixed(2)}, ` +
     `ours in-process / fastest other = ${(median(samples.cold) / fastestOther).toFixed(2)}`,
