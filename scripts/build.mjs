@@ -13,11 +13,13 @@ if (!existsSync(entry)) {
 rmSync('dist', { recursive: true, force: true });
 
 await build({
-  entryPoints: [entry],
+  // The health checkers run in a worker thread (src/daemon/checker-host.ts finds
+  // dist/checker-worker.js beside the main bundle).
+  entryPoints: { 'keepalived-ts': entry, 'checker-worker': 'src/daemon/checker-worker.ts' },
   // Code splitting keeps the config-test path small: the daemon and ipvs command are chunks
   // loaded on demand by src/main.ts.
   outdir: 'dist',
-  entryNames: 'keepalived-ts',
+  entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
   bundle: true,

@@ -1,0 +1,312 @@
+/**
+ * The main-thread side of the health checkers. The checker pool (src/check/pool.ts) runs in a
+ * worker thread (checker-worker.ts), as keepalived runs its checkers in a child process, so
+ * checker I/O, garbage collection and completion bursts never delay the loop that sends VRRP
+ * adverts. This host mirrors the pool's API across the thread boundary.
+ *
+ * API (for the daemon):
+ *   const host = createCheckerHost(config, { logger });   // spawns nothing yet
+ *   host.on((event) => ...);        // PoolEvent: rs-up/rs-down/rs-weight/quorum-up/quorum-down/
+ *                                   // sorry-in/sorry-out/alive-pool/rs-shutdown/table
+ *   await host.start();             // worker running; the start-up events and the first `table`
+ *                                   // have been delivered to the listeners when it resolves
+ *   host.desiredTable();            // last table received (empty before start)
+ *   host.health();                  // last PoolHealth received (sent with every table)
+ *   await host.checkers();          // CheckerStatus[] from the worker
+ *   await host.snapshot();          // PoolSnapshot (checker state) from the worker
+ *   await host.reload(newConfig);   // worker rebuilds its pool from the new config, keeping
+ *                                   // quorum and checker state of matched servers
+ *   await host.stop({ omega });     // pool stopped (omega scripts ended), worker exited
+ *
+ * Log lines from the worker reach `options.logger` unchanged (keepalived's wording). If the
+ * worker dies unexpectedly, the host logs keepalived's `Healthcheck child process(N) died:
+ * Respawning` (N is the worker's thread id) and starts a new worker with the last config,
+ * delayed as keepalived limits its respawn rate (1, 2, 4 ... 60 s while the worker keeps dying
+ * within a minute of its start). Checker state is not carried over a crash (keepalived's
+ * respawned child starts afresh too).
+ *
+ * The worker script: `options.workerUrl`, else `checker-worker.js` beside this module or one
+ * directory up (the bundle puts this module in dist/chunks/ and the worker in dist/).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { CheckerStatus, PoolSnapshot } from '../check/pool.js';
+import type { DesiredTable, PoolEvent, PoolHealth } from '../check/table.js';
+import type { Config } from '../config/model.js';
+import { realClock, type Clock, type TimerHandle } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+
+export interface CheckerHostOptions {
+  readonly logger: Logger;
+  /** The worker entry (bundled JavaScript); default: found next to this module (see above). */
+  readonly workerUrl?: URL | string;
+  /** Passed to the pool: concurrent attempts at most; default 1024. */
+  readonly maxInFlight?: number;
+  /** Passed to the pool: notify_up/down and quorum_up/down timeout; default 10 s. */
+  readonly notifyTimeoutMs?: number;
+  /** Restart a worker that died; default true. */
+  readonly respawn?: boolean;
+  /** Clock for the respawn delay; default the real clock. */
+  readonly clock?: Clock;
+  /** Checker state to start from (a previous pool's snapshot). */
+  readonly previous?: PoolSnapshot;
+  /** Benchmarks: the worker records each attempt's lateness against its schedule. */
+  readonly sampleLateness?: boolean;
+}
+
+/** What the worker reports about itself (benchmarks, status). */
+export interface CheckerWorkerStats {
+  /** CPU time of the worker thread since it started (ms), from /proc/thread-self/stat; null if unreadable. */
+  readonly threadCpuMs: { readonly user: number; readonly system: number } | null;
+  /** Lateness of attempts against their schedule (ms) since the last call (sampleLateness only). */
+  readonly lateness: Float64Array;
+  readonly heapUsed: number;
+}
+
+export interface CheckerHost {
+  start(): Promise<void>;
+  stop(options?: { readonly omega?: boolean }): Promise<void>;
+  on(listener: (event: PoolEvent) => void): () => void;
+  desiredTable(): DesiredTable;
+  health(): PoolHealth;
+  checkers(): Promise<CheckerStatus[]>;
+  snapshot(): Promise<PoolSnapshot>;
+  reload(config: Config): Promise<void>;
+  stats(): Promise<CheckerWorkerStats>;
+  /** Thread id of the running worker, or null. */
+  readonly threadId: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages between the threads (structured clone: plain data, Maps and typed arrays only)
+// ---------------------------------------------------------------------------------------------
+
+/** workerData of a checker worker. */
+export interface CheckerWorkerData {
+  readonly config: Config;
+  readonly previous: PoolSnapshot | null;
+  readonly maxInFlight: number | null;
+  readonly notifyTimeoutMs: number | null;
+  readonly sampleLateness: boolean;
+}
+
+export type HostToWorker =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'stop'; readonly omega: boolean }
+  | { readonly kind: 'reload'; readonly id: number; readonly config: Config }
+  | { readonly kind: 'request'; readonly id: number; readonly what: 'checkers' | 'snapshot' | 'stats' };
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'detail' | 'debug';
+
+/** One item of a batch; the worker sends what happened in one loop turn as one message. */
+export type WorkerItem =
+  | { readonly kind: 'log'; readonly level: LogLevel; readonly message: string }
+  | { readonly kind: 'event'; readonly event: PoolEvent }
+  | { readonly kind: 'health'; readonly health: PoolHealth };
+
+export type WorkerToHost =
+  | { readonly kind: 'batch'; readonly items: readonly WorkerItem[] }
+  | { readonly kind: 'started' }
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'reply'; readonly id: number; readonly value: unknown };
+
+// ---------------------------------------------------------------------------------------------
+
+/** Where the bundled worker lives when no URL is given. */
+export function defaultWorkerUrl(): URL {
+  const candidates = [
+    new URL('./checker-worker.js', import.meta.url),
+    new URL('../checker-worker.js', import.meta.url),
+  ];
+  for (const c of candidates) if (c.protocol === 'file:' && existsSync(fileURLToPath(c))) return c;
+  throw new Error(
+    `checker worker not found (looked for ${candidates.map((c) => c.href).join(', ')}); run npm run build`,
+  );
+}
+
+const RESPAWN_RESET_MS = 60_000;
+const MAX_RESPAWN_DELAY_S = 60;
+
+export function createCheckerHost(initialConfig: Config, options: CheckerHostOptions): CheckerHost {
+  const { logger } = options;
+  const clock = options.clock ?? realClock;
+  const listeners = new Set<(event: PoolEvent) => void>();
+  let config = initialConfig;
+  let table: DesiredTable = { services: [] };
+  let health: PoolHealth = { virtualServers: new Map() };
+  let worker: Worker | null = null;
+  let startedAt = 0;
+  let nextRespawnDelayS = 0;
+  let respawnTimer: TimerHandle | null = null;
+  let stopping: Promise<void> | null = null;
+  let nextId = 1;
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let onStarted: (() => void) | null = null;
+  let onStopped: (() => void) | null = null;
+
+  function emit(event: PoolEvent): void {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        logger.error(`checker host listener failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
+  function onItem(item: WorkerItem): void {
+    switch (item.kind) {
+      case 'log':
+        logger[item.level](item.message);
+        break;
+      case 'health':
+        health = item.health;
+        break;
+      case 'event':
+        if (item.event.kind === 'table') table = item.event.table;
+        emit(item.event);
+        break;
+    }
+  }
+
+  function onMessage(message: WorkerToHost): void {
+    switch (message.kind) {
+      case 'batch':
+        for (const item of message.items) onItem(item);
+        break;
+      case 'started':
+        onStarted?.();
+        onStarted = null;
+        break;
+      case 'stopped':
+        onStopped?.();
+        onStopped = null;
+        break;
+      case 'reply': {
+        const p = pending.get(message.id);
+        pending.delete(message.id);
+        p?.resolve(message.value);
+        break;
+      }
+    }
+  }
+
+  function failPending(reason: string): void {
+    for (const p of pending.values()) p.reject(new Error(reason));
+    pending.clear();
+  }
+
+  function spawn(previous: PoolSnapshot | null): Worker {
+    const data: CheckerWorkerData = {
+      config,
+      previous,
+      maxInFlight: options.maxInFlight ?? null,
+      notifyTimeoutMs: options.notifyTimeoutMs ?? null,
+      sampleLateness: options.sampleLateness ?? false,
+    };
+    const w = new Worker(options.workerUrl ?? defaultWorkerUrl(), { workerData: data });
+    worker = w;
+    startedAt = clock.now();
+    const threadId = w.threadId;
+    w.on('message', onMessage);
+    w.on('error', (e) => {
+      logger.error(`Healthcheck child process(${threadId}) error: ${e.message}`);
+    });
+    w.on('exit', (code) => {
+      if (worker !== w) return;
+      worker = null;
+      failPending('checker worker exited');
+      if (stopping !== null) {
+        onStopped?.();
+        onStopped = null;
+        return;
+      }
+      if (code !== 0) logger.info(`Healthcheck exited with status ${code}`);
+      onStarted?.();
+      onStarted = null;
+      if (options.respawn === false) {
+        logger.info(`Healthcheck child process(${threadId}) died: Exiting`);
+        return;
+      }
+      logger.info(`Healthcheck child process(${threadId}) died: Respawning`);
+      // keepalived's calc_restart_delay: immediate if it ran for a minute, else 1, 2, 4 ... 60 s.
+      let delayS = 0;
+      if (clock.now() - startedAt >= RESPAWN_RESET_MS) nextRespawnDelayS = 0;
+      else {
+        delayS = nextRespawnDelayS;
+        nextRespawnDelayS =
+          nextRespawnDelayS === 0 ? 1 : nextRespawnDelayS > 30 ? MAX_RESPAWN_DELAY_S : nextRespawnDelayS * 2;
+        logger.info(`Restart of Healthcheck process delayed ${delayS} seconds to limit respawn rate`);
+      }
+      respawnTimer = clock.setTimer(delayS * 1000, () => {
+        respawnTimer = null;
+        if (stopping === null && worker === null)
+          spawn(null).postMessage({ kind: 'start' } satisfies HostToWorker);
+      });
+    });
+    return w;
+  }
+
+  function request<T>(message: (id: number) => HostToWorker): Promise<T> {
+    const w = worker;
+    if (w === null) return Promise.reject(new Error('checker worker not running'));
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      w.postMessage(message(id));
+    });
+  }
+
+  return {
+    start() {
+      if (worker !== null || stopping !== null) return Promise.resolve();
+      const w = spawn(options.previous ?? null);
+      return new Promise<void>((resolve) => {
+        onStarted = resolve;
+        w.postMessage({ kind: 'start' } satisfies HostToWorker);
+      });
+    },
+    stop(stopOptions = {}) {
+      if (stopping !== null) return stopping;
+      respawnTimer?.cancel();
+      respawnTimer = null;
+      const w = worker;
+      if (w === null) {
+        stopping = Promise.resolve();
+        return stopping;
+      }
+      stopping = new Promise<void>((resolve) => {
+        // 'stopped' arrives when the omega scripts have ended; the worker then exits by itself
+        // (its loop is empty), and terminate() ends it if anything is left behind.
+        let exited = false;
+        w.once('exit', () => {
+          exited = true;
+          resolve();
+        });
+        onStopped = () => {
+          if (!exited) void w.terminate();
+        };
+        w.postMessage({ kind: 'stop', omega: stopOptions.omega !== false } satisfies HostToWorker);
+      });
+      return stopping;
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    desiredTable: () => table,
+    health: () => health,
+    checkers: () => request<CheckerStatus[]>((id) => ({ kind: 'request', id, what: 'checkers' })),
+    snapshot: () => request<PoolSnapshot>((id) => ({ kind: 'request', id, what: 'snapshot' })),
+    stats: () => request<CheckerWorkerStats>((id) => ({ kind: 'request', id, what: 'stats' })),
+    async reload(newConfig) {
+      config = newConfig;
+      if (worker === null) return; // a respawn (or start) uses the new config
+      await request<null>((id) => ({ kind: 'reload', id, config: newConfig }));
+    },
+    get threadId() {
+      return worker?.threadId ?? null;
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Worker-thread entry of the health checkers (bundled as dist/checker-worker.js). Builds the
+ * checker pool from the Config in workerData with the real clock, net/exec's script runner and
+ * script_user resolution, and forwards every log line and pool event to the main thread
+ * (checker-host.ts), batched per loop turn and in order. Messages are defined in checker-host.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ScriptUserResolver } from '../check/checker.js';
+import { createCheckerPool, type CheckerPool, type PoolSnapshot } from '../check/pool.js';
+import type { Config } from '../config/model.js';
+import { resolveScriptUser, runScript } from '../net/exec.js';
+import { realClock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import type {
+  CheckerWorkerData,
+  CheckerWorkerStats,
+  HostToWorker,
+  LogLevel,
+  WorkerItem,
+  WorkerToHost,
+} from './checker-host.js';
+
+const port = parentPort;
+if (port === null) throw new Error('checker-worker.ts must run in a worker thread');
+const data = workerData as CheckerWorkerData;
+
+let items: WorkerItem[] = [];
+let flushQueued = false;
+
+function flush(): void {
+  flushQueued = false;
+  if (items.length === 0) return;
+  const batch = items;
+  items = [];
+  port!.postMessage({ kind: 'batch', items: batch } satisfies WorkerToHost);
+}
+
+function post(item: WorkerItem): void {
+  items.push(item);
+  if (!flushQueued) {
+    flushQueued = true;
+    setImmediate(flush);
+  }
+}
+
+function send(message: WorkerToHost): void {
+  flush();
+  port!.postMessage(message);
+}
+
+const log = (level: LogLevel) => (message: string) => post({ kind: 'log', level, message });
+const logger: Logger = {
+  error: log('error'),
+  warn: log('warn'),
+  info: log('info'),
+  detail: log('detail'),
+  debug: log('debug'),
+};
+
+function hasCheckerScripts(config: Config): boolean {
+  return config.virtualServers.some(
+    (vs) =>
+      vs.quorumUp !== null ||
+      vs.quorumDown !== null ||
+      vs.realServers.some(
+        (rs) =>
+          rs.notifyUp !== null || rs.notifyDown !== null || rs.checkers.some((c) => c.type === 'MISC_CHECK'),
+      ),
+  );
+}
+
+/**
+ * script_user applies when a script names no user of its own (pool.ts passes null then).
+ * Resolved once per (user, group) and config, as keepalived resolves at configuration time.
+ */
+function scriptUserResolver(config: Config): ScriptUserResolver {
+  const global = config.globalDefs.scriptUser;
+  const cache = new Map<string, ReturnType<ScriptUserResolver>>();
+  return (user, group) => {
+    const u = user ?? global?.user ?? null;
+    const g = user !== null ? group : (global?.group ?? null);
+    const key = `${u ?? ''}\0${g ?? ''}\0${u === null ? 'default' : ''}`;
+    let r = cache.get(key);
+    if (r === undefined) {
+      const who = resolveScriptUser(u, g);
+      r = who.ok ? { uid: who.value.identity.uid, gid: who.value.identity.gid } : { error: who.error };
+      cache.set(key, r);
+    }
+    return r;
+  };
+}
+
+function scriptUserWarning(config: Config): string | null {
+  if (!hasCheckerScripts(config)) return null;
+  const global = config.globalDefs.scriptUser;
+  const who = resolveScriptUser(global?.user ?? null, global?.group ?? null);
+  return who.ok ? who.value.warning : null;
+}
+
+let lateness: Float64Array = new Float64Array(data.sampleLateness ? 1 << 16 : 0);
+let latenessCount = 0;
+function onLaunch(ms: number): void {
+  if (latenessCount === lateness.length) {
+    const grown = new Float64Array(lateness.length * 2);
+    grown.set(lateness);
+    lateness = grown;
+  }
+  lateness[latenessCount++] = ms;
+}
+
+function buildPool(config: Config, previous: PoolSnapshot | undefined): CheckerPool {
+  const warning = scriptUserWarning(config);
+  if (warning !== null) logger.warn(warning);
+  const pool = createCheckerPool(
+    config,
+    {
+      clock: realClock,
+      logger,
+      runScript,
+      resolveScriptUser: scriptUserResolver(config),
+      ...(data.maxInFlight !== null ? { maxInFlight: data.maxInFlight } : {}),
+      ...(data.notifyTimeoutMs !== null ? { notifyTimeoutMs: data.notifyTimeoutMs } : {}),
+      ...(data.sampleLateness ? { onLaunch } : {}),
+    },
+    previous,
+  );
+  pool.on((event) => {
+    post({ kind: 'event', event });
+    // The host's health() view follows every table (the pool emits one per changed loop turn).
+    if (event.kind === 'table') post({ kind: 'health', health: pool.health() });
+  });
+  return pool;
+}
+
+/** utime and stime of this thread (Linux /proc/thread-self/stat, clock ticks of 10 ms). */
+function threadCpuMs(): CheckerWorkerStats['threadCpuMs'] {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticksMs = 10; // USER_HZ is 100 on Linux
+    return { user: Number(fields[11]) * ticksMs, system: Number(fields[12]) * ticksMs };
+  } catch {
+    return null;
+  }
+}
+
+let pool: CheckerPool = buildPool(data.config, data.previous ?? undefined);
+let stopped = false;
+
+port.on('message', (message: HostToWorker) => {
+  switch (message.kind) {
+    case 'start':
+      pool.start();
+      send({ kind: 'started' });
+      break;
+    case 'stop':
+      if (stopped) return;
+      stopped = true;
+      void pool.stop({ omega: message.omega }).then(() => {
+        send({ kind: 'stopped' });
+        port.close();
+      });
+      break;
+    case 'reload': {
+      if (stopped) return;
+      // keepalived's reload: the old checkers stop without omega, the new ones start from the
+      // old state (pool.ts migrates matched servers).
+      const previous = pool.snapshot();
+      // Scripts the old pool started keep running to their own timeouts; nothing waits for them.
+      void pool.stop({ omega: false });
+      pool = buildPool(message.config, previous);
+      pool.start();
+      send({ kind: 'reply', id: message.id, value: null });
+      break;
+    }
+    case 'request': {
+      let value: unknown;
+      switch (message.what) {
+        case 'checkers':
+          value = pool.checkers();
+          break;
+        case 'snapshot':
+          value = pool.snapshot();
+          break;
+        case 'stats': {
+          const stats: CheckerWorkerStats = {
+            threadCpuMs: threadCpuMs(),
+            lateness: lateness.slice(0, latenessCount),
+            heapUsed: process.memoryUsage().heapUsed,
+          };
+          latenessCount = 0;
+          value = stats;
+          break;
+        }
+      }
+      send({ kind: 'reply', id: message.id, value });
+      break;
+    }
+  }
+});
