@@ -279,9 +279,17 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       stopping = new Promise<void>((resolve) => {
         // 'stopped' arrives when the omega scripts have ended; the worker then exits by itself
         // (its loop is empty), and terminate() ends it if anything is left behind.
+        // A worker that does not answer within child_wait_time is ended anyway, as keepalived
+        // stops waiting for its checker child then.
         let exited = false;
+        const bound = clock.setTimer(config.globalDefs.childWaitTime * 1000, () => {
+          if (exited) return;
+          logger.info(`Healthcheck child process(${w.threadId}) did not exit in time - terminating it`);
+          void w.terminate();
+        });
         w.once('exit', () => {
           exited = true;
+          bound.cancel();
           resolve();
         });
         onStopped = () => {

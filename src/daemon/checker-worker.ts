@@ -109,6 +109,19 @@ function onLaunch(ms: number): void {
   lateness[latenessCount++] = ms;
 }
 
+/**
+ * Scripts in flight (MISC_CHECK, notify). Their timeout timers live on this thread, so stop
+ * waits for them (each ends by misc_timeout plus the kill grace at the latest) before the host
+ * ends the thread; otherwise a terminated worker would leave a script that never exits behind.
+ */
+const scriptsInFlight = new Set<Promise<unknown>>();
+const trackedRunScript: typeof runScript = (options) => {
+  const p = runScript(options);
+  scriptsInFlight.add(p);
+  void p.finally(() => scriptsInFlight.delete(p));
+  return p;
+};
+
 function buildPool(config: Config, previous: PoolSnapshot | undefined): CheckerPool {
   const warning = scriptUserWarning(config);
   if (warning !== null) logger.warn(warning);
@@ -117,7 +130,7 @@ function buildPool(config: Config, previous: PoolSnapshot | undefined): CheckerP
     {
       clock: realClock,
       logger,
-      runScript,
+      runScript: trackedRunScript,
       resolveScriptUser: scriptUserResolver(config),
       ...(data.maxInFlight !== null ? { maxInFlight: data.maxInFlight } : {}),
       ...(data.notifyTimeoutMs !== null ? { notifyTimeoutMs: data.notifyTimeoutMs } : {}),
@@ -158,10 +171,13 @@ port.on('message', (message: HostToWorker) => {
     case 'stop':
       if (stopped) return;
       stopped = true;
-      void pool.stop({ omega: message.omega }).then(() => {
-        send({ kind: 'stopped' });
-        port.close();
-      });
+      void pool
+        .stop({ omega: message.omega })
+        .then(() => Promise.all([...scriptsInFlight]))
+        .then(() => {
+          send({ kind: 'stopped' });
+          port.close();
+        });
       break;
     case 'reload': {
       if (stopped) return;
