@@ -1,12 +1,8 @@
-// Bench entry (bundled by bench/checkers.mjs): a checker pool of N real servers with TCP_CHECK
+// Bench entry (bundled by bench/checkers.mjs): a checker host (pool in a worker thread) of N real servers with TCP_CHECK
 // at delay_loop 1 s, half against listening ports and half against refusing ones.
-import { createCheckerPool } from '../src/check/pool.js';
-import { realClock } from '../src/util/clock.js';
+import { createCheckerHost } from '../src/daemon/checker-host.js';
 import type { Logger } from '../src/util/log.js';
-import { runScript } from '../src/net/exec.js';
 import type { Config, RealServer, TcpCheck, VirtualServer } from '../src/config/model.js';
-
-export { realClock };
 
 const loc = { file: 'bench', line: 1 };
 
@@ -111,23 +107,17 @@ export function benchConfig(servers: number, upPorts: number[], downPorts: numbe
   };
 }
 
-export function startBenchPool(config: Config, onLaunch: (lateMs: number) => void) {
+/** The pool in its worker thread, as the daemon runs it; log lines and tables are counted. */
+export function startBenchHost(config: Config, workerUrl: URL) {
   let lines = 0;
   const count = (): void => {
     lines++;
   };
   const logger: Logger = { error: count, warn: count, info: count, detail: count, debug: count };
   let tables = 0;
-  const pool = createCheckerPool(config, {
-    clock: realClock,
-    logger,
-    runScript,
-    resolveScriptUser: () => ({ uid: 0, gid: 0 }),
-    onLaunch,
-  });
-  pool.on((e) => {
+  const host = createCheckerHost(config, { logger, workerUrl, sampleLateness: true });
+  host.on((e) => {
     if (e.kind === 'table') tables++;
   });
-  pool.start();
-  return { pool, lines: () => lines, tables: () => tables };
+  return { host, started: host.start(), lines: () => lines, tables: () => tables };
 }

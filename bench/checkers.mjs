@@ -1,14 +1,16 @@
 // npm run bench:checkers - 10,000 real servers with TCP_CHECK at delay_loop 1 s against local
-// listeners (half of them refusing). Prints CPU, memory, check lateness against schedule, and
-// the lateness of a 1 s timer running beside them (what a VRRP advert would see).
+// listeners (half of them refusing), with the pool in its worker thread as the daemon runs it.
+// Prints CPU (whole process and the worker thread), memory, check lateness against schedule
+// (measured in the worker), and the lateness of a 1 s timer on the MAIN thread (what a VRRP
+// advert would see), with `uptime` before and after (the machine is shared).
 // Env: BENCH_SECONDS (default 60), BENCH_SERVERS (default 10000).
 import { build } from 'esbuild';
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const servers = Number(process.env.BENCH_SERVERS ?? 10000);
@@ -36,34 +38,40 @@ if (process.argv[2] === '--listeners') {
   process.on('disconnect', () => process.exit(0));
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'kts-chk-bench-'));
-  const outfile = join(dir, 'entry.mjs');
+  // The host (main thread) and the worker, bundled as scripts/build.mjs bundles them.
   await build({
-    entryPoints: [join(here, 'checkers-entry.ts')],
-    outfile,
+    entryPoints: {
+      entry: join(here, 'checkers-entry.ts'),
+      'checker-worker': join(here, '../src/daemon/checker-worker.ts'),
+    },
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    external: ['raw-socket'],
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
     logLevel: 'warning',
   });
-  const entry = await import(outfile);
+  const entry = await import(join(dir, 'entry.mjs'));
+  const workerUrl = pathToFileURL(join(dir, 'checker-worker.mjs'));
   const child = fork(fileURLToPath(import.meta.url), ['--listeners'], { stdio: 'inherit' });
   const ports = await new Promise((r) => child.once('message', r));
 
-  const lateness = new Float64Array(Math.ceil(servers * (seconds + 5) * 1.2));
-  let n = 0;
-  const onLaunch = (ms) => {
-    if (n < lateness.length) lateness[n++] = ms;
-  };
-  // Baseline: the same timers on an idle loop, to show what this machine gives without checkers.
   const pct = (arr, p) => {
     const s = Float64Array.from(arr).sort();
     return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
   };
+  const uptime = () => {
+    try {
+      return execFileSync('uptime', { encoding: 'utf8' }).trim();
+    } catch {
+      return `load average: ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(', ')}`;
+    }
+  };
+  // Baseline: the same timer on an idle loop, to show what this machine gives without checkers.
   const baseline = [];
   {
     let due = performance.now() + 100;
@@ -78,11 +86,13 @@ if (process.argv[2] === '--listeners') {
       setTimeout(loop, 100);
     });
   }
+  const uptimeBefore = uptime();
   const config = entry.benchConfig(servers, ports.up, ports.down);
   const settle = 5; // warmup spreads first checks over 1 s; ignore the first seconds
-  const bench = entry.startBenchPool(config, onLaunch);
+  const bench = entry.startBenchHost(config, workerUrl);
+  await bench.started;
 
-  // The advert stand-in: a 1 s timer on the same loop, and a 100 ms one for more samples.
+  // The advert stand-in: a 1 s timer on the MAIN thread, and a 100 ms one for more samples.
   const advert = [];
   const fine = [];
   const tick = (period, out) => {
@@ -96,7 +106,7 @@ if (process.argv[2] === '--listeners') {
     setTimeout(loop, period);
   };
   await new Promise((r) => setTimeout(r, settle * 1000));
-  const startSample = n;
+  const stats0 = await bench.host.stats(); // also resets the worker's lateness samples
   tick(1000, advert);
   tick(100, fine);
   const cpu0 = process.cpuUsage();
@@ -104,44 +114,50 @@ if (process.argv[2] === '--listeners') {
   let peakRss = 0;
   const memTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1000);
   await new Promise((r) => setTimeout(r, seconds * 1000));
+  const stats1 = await bench.host.stats();
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(memTimer);
   const mem = process.memoryUsage();
-  await bench.pool.stop({ omega: false });
+  const uptimeAfter = uptime();
+  const up = bench.host.desiredTable().services.reduce((a, s) => a + s.destinations.length, 0);
+  await bench.host.stop({ omega: false });
   child.disconnect();
 
-  const checks = lateness.subarray(startSample, n);
+  const checks = stats1.lateness;
   const f = (x) => x.toFixed(2);
-  const up = bench.pool.desiredTable().services.reduce((a, s) => a + s.destinations.length, 0);
+  const pctCore = (ms) => `${((ms / 1000 / wall) * 100).toFixed(1)}%`;
+  const procMs = (cpu.user + cpu.system) / 1000;
   console.log(`servers ${servers}, delay_loop 1 s, ${wall.toFixed(1)} s measured after ${settle} s settle`);
+  console.log(`uptime before: ${uptimeBefore}`);
+  console.log(`uptime after:  ${uptimeAfter} (${os.cpus().length} cores)`);
   console.log(
     `checks run: ${checks.length} (${(checks.length / wall).toFixed(0)}/s), servers in table: ${up}`,
   );
   console.log(
-    `CPU: ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(1)}% of one core (user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s)`,
+    `CPU, whole process (both threads): ${pctCore(procMs)} of one core (user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s)`,
+  );
+  if (stats0.threadCpuMs !== null && stats1.threadCpuMs !== null) {
+    const u = stats1.threadCpuMs.user - stats0.threadCpuMs.user;
+    const sy = stats1.threadCpuMs.system - stats0.threadCpuMs.system;
+    console.log(
+      `CPU, checker worker thread: ${pctCore(u + sy)} of one core (user ${(u / 1000).toFixed(1)} s, system ${(sy / 1000).toFixed(1)} s); rest of the process ${pctCore(procMs - u - sy)}`,
+    );
+  }
+  console.log(
+    `memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB (peak ${(peakRss / 2 ** 20).toFixed(0)} MiB), main heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, worker heap used ${(stats1.heapUsed / 2 ** 20).toFixed(0)} MiB`,
   );
   console.log(
-    `memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB (peak ${(peakRss / 2 ** 20).toFixed(0)} MiB), heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`,
+    `check lateness ms (worker): p50 ${f(pct(checks, 50))}, p99 ${f(pct(checks, 99))}, max ${f(pct(checks, 100))}`,
   );
   console.log(
-    `check lateness ms: p50 ${f(pct(checks, 50))}, p99 ${f(pct(checks, 99))}, max ${f(pct(checks, 100))}`,
+    `main-thread 1 s timer lateness ms (${advert.length} samples): p50 ${f(pct(advert, 50))}, p99 ${f(pct(advert, 99))}, max ${f(pct(advert, 100))}`,
   );
   console.log(
-    `1 s timer lateness ms (${advert.length} samples): p50 ${f(pct(advert, 50))}, p99 ${f(pct(advert, 99))}, max ${f(pct(advert, 100))}`,
-  );
-  console.log(
-    `100 ms timer lateness ms (${fine.length} samples): p50 ${f(pct(fine, 50))}, p99 ${f(pct(fine, 99))}, max ${f(pct(fine, 100))}`,
+    `main-thread 100 ms timer lateness ms (${fine.length} samples): p50 ${f(pct(fine, 50))}, p99 ${f(pct(fine, 99))}, max ${f(pct(fine, 100))}`,
   );
   console.log(
     `baseline 100 ms timer on an idle loop (${baseline.length} samples): p50 ${f(pct(baseline, 50))}, p99 ${f(pct(baseline, 99))}, max ${f(pct(baseline, 100))}`,
-  );
-  const os = await import('node:os');
-  console.log(
-    `load average at end: ${os
-      .loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')} on ${os.cpus().length} cores`,
   );
   console.log(`log lines ${bench.lines()}, table events ${bench.tables()}`);
   rmSync(dir, { recursive: true, force: true });

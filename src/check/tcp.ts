@@ -1,9 +1,15 @@
 /**
- * TCP_CHECK: one connect() within connect_timeout (the runner's signal bounds it). Success is
- * the completed handshake; the socket is closed at once (check_tcp.c).
+ * TCP_CHECK: one connect() within connect_timeout (the runner's cancellation bounds it). Success
+ * is the completed handshake; the socket is closed at once (check_tcp.c), with RST.
+ *
+ * Public API only (net.Socket + resetAndDestroy). An earlier version drove a bare libuv handle
+ * through the internal `tcp_wrap` binding; measured with bench/checkers.mjs it saved about 15 us
+ * of user CPU per check (a refusal builds an Error with a stack on the net.Socket path) but
+ * neither path meets the CPU goal at 10,000 loopback checks a second, because the kernel's
+ * share of a loopback handshake alone is about 30 us (docs/benchmarks.md), so the internal,
+ * deprecated API was dropped.
  */
-import { connect, isIPv6, type Socket } from 'node:net';
-import { getSystemErrorName } from 'node:util';
+import { connect, Socket } from 'node:net';
 import type { TcpCheck } from '../config/model.js';
 import { down, up, type AttemptContext, type Cancellation, type CheckResult } from './checker.js';
 
@@ -50,113 +56,74 @@ export function openTcp(
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Fast path: a bare libuv TCP handle. TCP_CHECK only needs the handshake, and a net.Socket
-// (stream state, an Error with a captured stack per refusal) costs about four times the user
-// CPU of the connect itself; at ten thousand checks a second that decides whether the checker
-// fits in a fraction of a core (docs/benchmarks.md). Falls back to net.connect when the
-// binding is not there.
-// ---------------------------------------------------------------------------------------------
-
-interface TcpHandle {
-  connect(req: object, address: string, port: number): number;
-  connect6(req: object, address: string, port: number): number;
-  bind(address: string, port: number): number;
-  bind6(address: string, port: number, flags: number): number;
-  close(cb?: () => void): void;
-  /** uv_tcp_close_reset: SO_LINGER 0 and close, so the connection ends with RST. */
-  reset?(cb?: () => void): number;
-}
-interface TcpWrapBinding {
-  TCP: new (type: number) => TcpHandle;
-  TCPConnectWrap: new () => { oncomplete: (status: number) => void; address: string; port: number };
-  constants: { SOCKET: number };
-}
-
-let tcpWrap: TcpWrapBinding | null | undefined;
-function loadTcpWrap(): TcpWrapBinding | null {
-  if (tcpWrap !== undefined) return tcpWrap;
-  try {
-    const binding = (process as unknown as { binding(name: string): unknown }).binding(
-      'tcp_wrap',
-    ) as TcpWrapBinding;
-    tcpWrap =
-      typeof binding.TCP === 'function' && typeof binding.TCPConnectWrap === 'function' ? binding : null;
-  } catch {
-    tcpWrap = null;
-  }
-  return tcpWrap;
-}
-
 type ProbeResult =
   { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly detail: string };
 
-function errnoName(status: number): string {
-  try {
-    return getSystemErrorName(status);
-  } catch {
-    return String(status);
-  }
-}
-
-/** One handshake on a bare handle, closed at once; null when the fast path is unavailable. */
-export function probeTcpHandle(
+/**
+ * One handshake on a net.Socket (public API), closed at once with RST. Listeners are the
+ * socket's own once-handlers and the cancellation's plain callback: no AbortSignal, no timer.
+ */
+export function probeTcp(
   options: ReturnType<typeof connectOptions>,
   cancel: Cancellation,
-): Promise<ProbeResult> | null {
-  const wrap = loadTcpWrap();
-  if (wrap === null) return null;
+): Promise<ProbeResult> {
   return new Promise<ProbeResult>((resolve) => {
     if (cancel.cancelled) {
-      resolve({ ok: false, reason: 'Timeout connecting', detail: '' });
+      resolve(TIMEOUT);
       return;
     }
-    const v6 = isIPv6(options.host);
-    const handle = new wrap.TCP(wrap.constants.SOCKET);
+    const socket = new Socket();
     let done = false;
-    const finish = (r: ProbeResult): void => {
+    const onConnect = (): void => {
       if (done) return;
       done = true;
-      // An established probe ends with RST, as the net path's resetAndDestroy: no TIME_WAIT
-      // entries pile up (5,000 a second would exhaust the ephemeral ports within a minute).
-      if (!(r.ok && handle.reset !== undefined && handle.reset() === 0)) handle.close();
-      resolve(r);
+      // RST instead of FIN: no TIME_WAIT entries pile up on the checker side (5,000 a second
+      // would exhaust the ephemeral ports within a minute).
+      socket.resetAndDestroy();
+      resolve(UP);
     };
-    const onAbort = (): void => finish({ ok: false, reason: 'Timeout connecting', detail: '' });
-    if (options.localAddress !== undefined || options.localPort !== undefined) {
-      const local = options.localAddress ?? (v6 ? '::' : '0.0.0.0');
-      const e = v6
-        ? handle.bind6(local, options.localPort ?? 0, 0)
-        : handle.bind(local, options.localPort ?? 0);
-      if (e !== 0) return finish({ ok: false, reason: 'Error connecting', detail: errnoName(e) });
-    }
-    const req = new wrap.TCPConnectWrap();
-    req.address = options.host;
-    req.port = options.port;
-    req.oncomplete = (status: number) =>
-      finish(
-        status === 0 ? { ok: true } : { ok: false, reason: 'Error connecting', detail: errnoName(status) },
-      );
-    const e = v6
-      ? handle.connect6(req, options.host, options.port)
-      : handle.connect(req, options.host, options.port);
-    if (e !== 0) return finish({ ok: false, reason: 'Error connecting', detail: errnoName(e) });
-    cancel.onCancel(onAbort);
+    const onError = (e: NodeJS.ErrnoException): void => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve({ ok: false, reason: 'Error connecting', detail: e.code ?? e.message });
+    };
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
+    cancel.onCancel(() => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve(TIMEOUT);
+    });
+    socket.connect(options);
   });
 }
 
+const UP: ProbeResult = { ok: true };
+const TIMEOUT: ProbeResult = { ok: false, reason: 'Timeout connecting', detail: '' };
+
+/** Results are shared: a steady pool produces thousands a second and they are never mutated. */
+const UP_RESULT = up();
+const downResults = new Map<string, CheckResult>();
+function downResult(reason: string, detail: string): CheckResult {
+  const key = `${reason}\0${detail}`;
+  let r = downResults.get(key);
+  if (r === undefined) {
+    r = down(reason, detail);
+    if (downResults.size < 64) downResults.set(key, r);
+  }
+  return r;
+}
+
+const optionsByChecker = new WeakMap<TcpCheck, ReturnType<typeof connectOptions>>();
+
 export async function tcpAttempt(checker: TcpCheck, ctx: AttemptContext): Promise<CheckResult> {
-  const options = connectOptions(checker);
-  const fast = probeTcpHandle(options, ctx.cancel);
-  if (fast !== null) {
-    const r = await fast;
-    return r.ok ? up() : down(r.reason, r.detail);
+  let options = optionsByChecker.get(checker);
+  if (options === undefined) {
+    options = connectOptions(checker);
+    optionsByChecker.set(checker, options);
   }
-  const r = await openTcp(options, ctx.signal);
-  if ('socket' in r) {
-    // RST instead of FIN: no TIME_WAIT pile-up on the checker side at thousands of checks.
-    r.socket.resetAndDestroy();
-    return up();
-  }
-  return down(r.reason, r.detail);
+  const r = await probeTcp(options, ctx.cancel);
+  return r.ok ? UP_RESULT : downResult(r.reason, r.detail);
 }

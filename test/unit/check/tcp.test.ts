@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeTcpHandle, tcpAttempt } from '../../../src/check/tcp.js';
+import { probeTcp, tcpAttempt } from '../../../src/check/tcp.js';
 import { cancellationFromSignal, type AttemptContext } from '../../../src/check/checker.js';
 import { tcpCheck } from './support/config.js';
 import { attemptContext } from './support/context.js';
@@ -36,8 +36,8 @@ describe('TCP_CHECK attempt', () => {
   });
 });
 
-describe('TCP_CHECK fast path', () => {
-  it('is available on this Node and ends an established probe with RST (no TIME_WAIT)', async () => {
+describe('TCP_CHECK probe (net.Socket)', () => {
+  it('ends an established probe with RST (no TIME_WAIT), reports refusals and honours bindto', async () => {
     let sawReset = false;
     const l = await tcpServer((s) => {
       s.on('error', (e: NodeJS.ErrnoException) => {
@@ -45,24 +45,25 @@ describe('TCP_CHECK fast path', () => {
       });
       s.resume();
     });
-    const fast = probeTcpHandle(
-      { host: '127.0.0.1', port: l.port },
-      cancellationFromSignal(AbortSignal.timeout(1000)),
-    );
-    expect(fast).not.toBeNull();
-    expect(await fast).toEqual({ ok: true });
-    const refused = await probeTcpHandle(
-      { host: '127.0.0.1', port: await refusedPort() },
-      cancellationFromSignal(AbortSignal.timeout(1000)),
-    );
+    const cancel = (): ReturnType<typeof cancellationFromSignal> =>
+      cancellationFromSignal(AbortSignal.timeout(1000));
+    expect(await probeTcp({ host: '127.0.0.1', port: l.port }, cancel())).toEqual({ ok: true });
+    const refused = await probeTcp({ host: '127.0.0.1', port: await refusedPort() }, cancel());
     expect(refused).toEqual({ ok: false, reason: 'Error connecting', detail: 'ECONNREFUSED' });
-    const bound = await probeTcpHandle(
-      { host: '127.0.0.1', port: l.port, localAddress: '127.0.0.3' },
-      cancellationFromSignal(AbortSignal.timeout(1000)),
-    );
+    const bound = await probeTcp({ host: '127.0.0.1', port: l.port, localAddress: '127.0.0.3' }, cancel());
     expect(bound).toEqual({ ok: true });
     await new Promise((r) => setTimeout(r, 100));
     expect(sawReset).toBe(true);
     await l.close();
+  });
+  it('ends with a timeout when cancelled before the handshake completes', async () => {
+    // The connect's outcome arrives on a later loop turn; the cancellation comes first.
+    const controller = new AbortController();
+    const p = probeTcp(
+      { host: '127.0.0.1', port: await refusedPort() },
+      cancellationFromSignal(controller.signal),
+    );
+    controller.abort();
+    expect(await p).toEqual({ ok: false, reason: 'Timeout connecting', detail: '' });
   });
 });
