@@ -14,6 +14,7 @@ import {
   attemptTimeoutSeconds,
   type AttemptContext,
   type AttemptFn,
+  type Cancellation,
   type CheckerIo,
   type CheckResult,
   type ScriptRunner,
@@ -122,6 +123,31 @@ const ATTEMPTS: { [K in Checker['type']]: AttemptFn<Extract<Checker, { type: K }
   PING_CHECK: pingAttempt,
   FILE_CHECK: fileAttempt,
 };
+
+/** One attempt's context; a class so a steady attempt costs one small allocation. */
+class JobAttemptContext implements AttemptContext {
+  constructor(
+    readonly cancel: Cancellation,
+    readonly io: CheckerIo,
+    readonly target: string,
+    readonly configuredWeight: number,
+    private readonly clock: Clock,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.cancel.signal;
+  }
+
+  wait(waitMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = this.clock.setTimer(waitMs, resolve);
+      this.cancel.onCancel(() => {
+        t.cancel();
+        resolve();
+      });
+    });
+  }
+}
 
 function attemptFor(checker: Checker): AttemptFn {
   return ATTEMPTS[checker.type] as AttemptFn;
@@ -394,26 +420,8 @@ export function createCheckerPool(
           delayBeforeRetryMs: fileCheck ? FILE_CHECK_PERIOD_MS : ms(ck.delayBeforeRetry),
           warmupMs: fileCheck ? 0 : ms(ck.warmup),
           timeoutMs: ms(attemptTimeoutSeconds(ck)),
-          attempt: (cancel) => {
-            const ctx: AttemptContext = {
-              get signal() {
-                return cancel.signal;
-              },
-              cancel,
-              io,
-              target: c.target,
-              configuredWeight: entry.rs.weight,
-              wait: (waitMs) =>
-                new Promise<void>((resolve) => {
-                  const t = clock.setTimer(waitMs, resolve);
-                  cancel.onCancel(() => {
-                    t.cancel();
-                    resolve();
-                  });
-                }),
-            };
-            return attempt(ck, ctx);
-          },
+          attempt: (cancel) =>
+            attempt(ck, new JobAttemptContext(cancel, io, c.target, entry.rs.weight, clock)),
           onResult: (result) => onResult(entry, c, result),
         });
       }

@@ -1,7 +1,8 @@
 /**
- * SHELL: the ONE scheduling loop for every checker (seesaw's generic check loop). All pending
- * launches and attempt deadlines live in one binary heap, and exactly one Clock timer is armed
- * for the earliest of them, so ten thousand checkers cost one timer, not ten thousand.
+ * SHELL: the ONE scheduling loop for every checker (seesaw's generic check loop). Pending
+ * launches live in one binary heap and attempt deadlines in one FIFO per timeout value, and
+ * exactly one Clock timer is armed for the earliest of them, so ten thousand checkers cost one
+ * timer, not ten thousand, and a steady attempt allocates no scheduling entries.
  *
  * Timing follows keepalived: the first attempt waits a random part of `warmup`; the next one is
  * scheduled from the end of the previous attempt, `delay_loop` or `delay_before_retry` later as
@@ -11,6 +12,8 @@
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { CancelToken, down, type Cancellation, type CheckResult } from './checker.js';
+
+const TIMEOUT_RESULT = down('Timeout connecting');
 
 export interface RunnerJob {
   readonly delayLoopMs: number;
@@ -57,23 +60,19 @@ interface JobState {
   generation: number;
   controller: CancelToken | null;
   removed: boolean;
-}
-
-interface HeapEntry {
+  /** Pending launch (a job has at most one): time and tie-break order in the launch heap. */
   at: number;
   seq: number;
-  kind: 0 | 1; // 0 launch, 1 deadline
-  state: JobState;
-  generation: number;
 }
 
-function before(a: HeapEntry, b: HeapEntry): boolean {
+function before(a: JobState, b: JobState): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
-class Heap {
-  readonly items: HeapEntry[] = [];
-  push(e: HeapEntry): void {
+/** Pending launches, earliest first; the job states themselves are the entries (no allocation). */
+class LaunchHeap {
+  readonly items: JobState[] = [];
+  push(e: JobState): void {
     const a = this.items;
     a.push(e);
     let i = a.length - 1;
@@ -84,10 +83,10 @@ class Heap {
       i = p;
     }
   }
-  peek(): HeapEntry | undefined {
+  peek(): JobState | undefined {
     return this.items[0];
   }
-  pop(): HeapEntry | undefined {
+  pop(): JobState | undefined {
     const a = this.items;
     const top = a[0];
     const last = a.pop();
@@ -109,13 +108,62 @@ class Heap {
   }
 }
 
+/**
+ * Attempt deadlines of one timeout value. Deadlines are `launch time + timeout`, so within one
+ * timeout they come due in launch order: a FIFO (parallel arrays, no entry objects) replaces a
+ * heap, and entries of attempts that already ended are dropped when they reach the head.
+ */
+class DeadlineQueue {
+  private states: JobState[] = [];
+  private generations: number[] = [];
+  private ats: number[] = [];
+  private head = 0;
+  push(state: JobState, generation: number, at: number): void {
+    this.states.push(state);
+    this.generations.push(generation);
+    this.ats.push(at);
+  }
+  /** Drops ended attempts at the head; returns the earliest live deadline or Infinity. */
+  earliest(): number {
+    while (this.head < this.states.length) {
+      const state = this.states[this.head]!;
+      if (state.generation === this.generations[this.head] && state.controller !== null && !state.removed)
+        return this.ats[this.head]!;
+      this.shift();
+    }
+    return Infinity;
+  }
+  /** The head's job if its attempt is live and due at `now` (removes it), else null. */
+  takeDue(now: number): JobState | null {
+    if (this.earliest() > now) return null;
+    const state = this.states[this.head]!;
+    this.shift();
+    return state;
+  }
+  private shift(): void {
+    this.head++;
+    if (this.head === this.states.length) {
+      this.states.length = 0;
+      this.generations.length = 0;
+      this.ats.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.states.length) {
+      this.states.splice(0, this.head);
+      this.generations.splice(0, this.head);
+      this.ats.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
 export function createRunner(options: RunnerOptions): Runner {
   const { clock } = options;
   const random = options.random ?? Math.random;
   const maxInFlight = Math.max(1, options.maxInFlight ?? 1024);
   const maxPerTurn = Math.max(1, options.maxPerTurn ?? Infinity);
   const maxTurnMs = options.maxTurnMs ?? 4;
-  const heap = new Heap();
+  const heap = new LaunchHeap();
+  const deadlines = new Map<number, DeadlineQueue>();
   const jobs = new Map<number, JobState>();
   const waiting: { state: JobState; due: number }[] = [];
   let waitingHead = 0;
@@ -126,9 +174,22 @@ export function createRunner(options: RunnerOptions): Runner {
   let timerAt = Infinity;
   let stopped = false;
 
+  function earliestDeadline(): { at: number; queue: DeadlineQueue | null } {
+    let at = Infinity;
+    let queue: DeadlineQueue | null = null;
+    for (const q of deadlines.values()) {
+      const e = q.earliest();
+      if (e < at) {
+        at = e;
+        queue = q;
+      }
+    }
+    return { at, queue };
+  }
+
   function arm(): void {
     const top = heap.peek();
-    const at = top === undefined ? Infinity : top.at;
+    const at = Math.min(top === undefined ? Infinity : top.at, earliestDeadline().at);
     if (at === timerAt) return;
     timer?.cancel();
     timer = null;
@@ -138,7 +199,9 @@ export function createRunner(options: RunnerOptions): Runner {
   }
 
   function scheduleLaunch(state: JobState, delayMs: number): void {
-    heap.push({ at: clock.now() + delayMs, seq: seq++, kind: 0, state, generation: state.generation });
+    state.at = clock.now() + delayMs;
+    state.seq = seq++;
+    heap.push(state);
   }
 
   function onTimer(): void {
@@ -146,24 +209,26 @@ export function createRunner(options: RunnerOptions): Runner {
     timerAt = Infinity;
     const now = clock.now();
     let handled = 0;
+    // Yield after a batch so timers and I/O beside the checkers run between batches; the rest
+    // follows on a zero-delay timer.
+    const yieldNow = (): boolean =>
+      handled >= maxPerTurn || ((handled & 15) === 15 && clock.now() - now >= maxTurnMs);
+    // Deadlines first: each one frees a slot for a queued launch.
+    for (let d = earliestDeadline(); d.queue !== null && d.at <= now; d = earliestDeadline()) {
+      if (yieldNow()) return arm();
+      handled++;
+      const state = d.queue.takeDue(now);
+      if (state === null || state.controller === null) continue;
+      state.controller.cancel();
+      finish(state, TIMEOUT_RESULT, false);
+    }
     for (let top = heap.peek(); top !== undefined && top.at <= now; top = heap.peek()) {
-      // Yield after a batch so timers and I/O beside the checkers (VRRP adverts) run between
-      // batches; the rest follows on a zero-delay timer.
-      if (handled >= maxPerTurn || ((handled & 15) === 15 && clock.now() - now >= maxTurnMs)) break;
+      if (yieldNow()) break;
       handled++;
       heap.pop();
-      const { state } = top;
-      if (state.removed) continue;
-      if (top.kind === 1) {
-        if (top.generation === state.generation && state.controller !== null) {
-          state.controller.cancel();
-          finish(state, down('Timeout connecting'));
-        }
-      } else if (inFlight < maxInFlight) {
-        launch(state, top.at);
-      } else {
-        waiting.push({ state, due: top.at });
-      }
+      if (top.removed) continue;
+      if (inFlight < maxInFlight) launch(top, top.at);
+      else waiting.push({ state: top, due: top.at });
     }
     arm();
   }
@@ -175,7 +240,13 @@ export function createRunner(options: RunnerOptions): Runner {
     state.controller = controller;
     const generation = ++state.generation;
     inFlight++;
-    heap.push({ at: now + state.job.timeoutMs, seq: seq++, kind: 1, state, generation });
+    const timeoutMs = state.job.timeoutMs;
+    let queue = deadlines.get(timeoutMs);
+    if (queue === undefined) {
+      queue = new DeadlineQueue();
+      deadlines.set(timeoutMs, queue);
+    }
+    queue.push(state, generation, now + timeoutMs);
     let promise: Promise<CheckResult>;
     try {
       promise = state.job.attempt(controller);
@@ -184,17 +255,17 @@ export function createRunner(options: RunnerOptions): Runner {
     }
     promise.then(
       (result) => {
-        if (state.generation === generation && state.controller === controller) finish(state, result);
+        if (state.generation === generation && state.controller === controller) finish(state, result, true);
       },
       (e: unknown) => {
         if (state.generation === generation && state.controller === controller)
-          finish(state, down('Error', e instanceof Error ? e.message : String(e)));
+          finish(state, down('Error', e instanceof Error ? e.message : String(e)), true);
       },
     );
   }
 
   /** Ends the current attempt of `state` with `result` (completion or deadline). */
-  function finish(state: JobState, result: CheckResult): void {
+  function finish(state: JobState, result: CheckResult, rearm: boolean): void {
     state.controller?.release();
     state.controller = null;
     state.generation++;
@@ -206,7 +277,7 @@ export function createRunner(options: RunnerOptions): Runner {
         scheduleLaunch(state, next === 'delay_loop' ? state.job.delayLoopMs : state.job.delayBeforeRetryMs);
     }
     drainWaiting();
-    arm();
+    if (rearm) arm();
   }
 
   function drainWaiting(): void {
@@ -222,7 +293,15 @@ export function createRunner(options: RunnerOptions): Runner {
 
   return {
     add(job) {
-      const state: JobState = { id: nextId++, job, generation: 0, controller: null, removed: false };
+      const state: JobState = {
+        id: nextId++,
+        job,
+        generation: 0,
+        controller: null,
+        removed: false,
+        at: 0,
+        seq: 0,
+      };
       jobs.set(state.id, state);
       if (!stopped) {
         scheduleLaunch(state, job.warmupMs > 0 ? Math.floor(random() * job.warmupMs) : 0);
