@@ -83,6 +83,10 @@ export class VrrpInstanceShell {
   private readonly timers = new Map<TimerName, TimerHandle>();
   private readonly garpTimers = new Set<TimerHandle>();
   private chain: Promise<void> = Promise.resolve();
+  /** I/O steps started and not yet finished; 0 means the next one may start synchronously. */
+  private pendingIo = 0;
+  /** Log lines held back while a dispatch runs its actions (see dispatch). */
+  private deferredLogs: (() => void)[] | null = null;
   private readonly pendingNotifies = new Set<Promise<void>>();
   /** Adverts handed to the socket and not yet written (the priority-0 one must go before close). */
   private readonly pendingSends = new Set<Promise<void>>();
@@ -141,7 +145,7 @@ export class VrrpInstanceShell {
     if (this.stopped) return;
     const decoded = decodePacket(datagram);
     if (!decoded.ok) {
-      this.deps.logger.debug(`(${this.name}) ignoring datagram: ${decoded.error.reason}`);
+      this.log('debug', `(${this.name}) ignoring datagram: ${decoded.error.reason}`);
       return;
     }
     if (decoded.value.advert.vrid !== this.params.vrid) return;
@@ -192,15 +196,57 @@ export class VrrpInstanceShell {
   }
 
   /** Feeds one event to the reducer and runs its actions. */
+  /**
+   * Feeds one event to the reducer and runs its actions. Log lines are written after the
+   * actions have started their I/O (in their original order), so a takeover's VIP request is
+   * not delayed by formatting and writing log lines.
+   */
   private dispatch(event: Event): void {
-    const step = reduce(this.params, this.state, event);
-    this.state = step.state;
-    for (const action of step.actions) this.run(action);
+    const outermost = this.deferredLogs === null;
+    if (outermost) this.deferredLogs = [];
+    try {
+      const step = reduce(this.params, this.state, event);
+      this.state = step.state;
+      for (const action of step.actions) this.run(action);
+    } finally {
+      if (outermost) {
+        const logs = this.deferredLogs ?? [];
+        this.deferredLogs = null;
+        for (const write of logs) write();
+      }
+    }
   }
 
+  private log(level: 'error' | 'warn' | 'info' | 'detail' | 'debug', message: string): void {
+    if (this.deferredLogs !== null) this.deferredLogs.push(() => this.deps.logger[level](message));
+    else this.deps.logger[level](message);
+  }
+
+  /**
+   * Runs `fn` after every earlier I/O step. When nothing is pending it starts at once (no
+   * microtask hop), which matters for the VIP request on a takeover.
+   */
   private enqueue(what: string, fn: () => Promise<void> | void): void {
-    this.chain = this.chain.then(fn).catch((e: unknown) => {
-      this.deps.logger.error(`(${this.name}) ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+    const onError = (e: unknown): void => {
+      this.log('error', `(${this.name}) ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+    };
+    let started: Promise<void>;
+    if (this.pendingIo === 0) {
+      let result: Promise<void> | void;
+      try {
+        result = fn();
+      } catch (e) {
+        onError(e);
+        return;
+      }
+      if (!(result instanceof Promise)) return;
+      started = result;
+    } else {
+      started = this.chain.then(fn);
+    }
+    this.pendingIo++;
+    this.chain = started.catch(onError).finally(() => {
+      this.pendingIo--;
     });
   }
 
@@ -224,7 +270,7 @@ export class VrrpInstanceShell {
           const sent: Promise<void> = this.deps.io
             .send(message)
             .catch((e: unknown) => {
-              this.deps.logger.error(`(${this.name}) sending advert failed: ${(e as Error).message}`);
+              this.log('error', `(${this.name}) sending advert failed: ${(e as Error).message}`);
             })
             .finally(() => this.pendingSends.delete(sent));
           this.pendingSends.add(sent);
@@ -233,21 +279,21 @@ export class VrrpInstanceShell {
       }
       case 'add-vips':
         this.enqueue('setting VIPs', async () => {
-          this.deps.logger.detail(`(${this.name}) setting VIPs.`);
+          this.log('detail', `(${this.name}) setting VIPs.`);
           const all = [...this.config.vips, ...this.config.excludedVips];
           const a = await this.deps.vips.addAddresses(all);
           const r = await this.deps.vips.addRoutes(this.config.virtualRoutes, this.config.interface);
-          for (const e of [...a.errors, ...r.errors]) this.deps.logger.error(`(${this.name}) ${e}`);
+          for (const e of [...a.errors, ...r.errors]) this.log('error', `(${this.name}) ${e}`);
         });
         return;
       case 'remove-vips':
         if (this.stopping && this.keepVipsOnStop) return;
         this.enqueue('removing VIPs', async () => {
-          this.deps.logger.detail(`(${this.name}) removing VIPs.`);
+          this.log('detail', `(${this.name}) removing VIPs.`);
           const r = await this.deps.vips.removeRoutes(this.config.virtualRoutes, this.config.interface);
           const all = [...this.config.vips, ...this.config.excludedVips];
           const a = await this.deps.vips.removeAddresses(all);
-          for (const e of [...r.errors, ...a.errors]) this.deps.logger.error(`(${this.name}) ${e}`);
+          for (const e of [...r.errors, ...a.errors]) this.log('error', `(${this.name}) ${e}`);
         });
         return;
       case 'send-garp':
@@ -291,7 +337,7 @@ export class VrrpInstanceShell {
         return;
       }
       case 'log':
-        this.deps.logger[action.level](action.message);
+        this.log(action.level, action.message);
         return;
       case 'count':
         this.counters = bumpCounter(this.counters, action.counter);
@@ -317,17 +363,16 @@ export class VrrpInstanceShell {
   private garpBurst(repeat: number, intervalMs: number): void {
     const vips = [...this.config.vips, ...this.config.excludedVips].filter((v) => v.family === 'inet');
     for (const vip of vips) {
-      this.deps.logger.detail(
-        `(${this.name}) Sending/queueing gratuitous ARPs on ${vip.dev} for ${vip.address}`,
-      );
+      this.log('detail', `(${this.name}) Sending/queueing gratuitous ARPs on ${vip.dev} for ${vip.address}`);
     }
     const sendRound = (): void => {
       for (const vip of vips) {
         try {
           this.deps.garp.sendGarp(vip.dev, vip.address);
-          this.deps.logger.detail(`Sending gratuitous ARP on ${vip.dev} for ${vip.address}`);
+          this.log('detail', `Sending gratuitous ARP on ${vip.dev} for ${vip.address}`);
         } catch (e) {
-          this.deps.logger.error(
+          this.log(
+            'error',
             `(${this.name}) gratuitous ARP on ${vip.dev} for ${vip.address} failed: ${(e as Error).message}`,
           );
         }
