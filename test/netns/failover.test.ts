@@ -160,6 +160,30 @@ describeTier('keepalived-ts directors in namespaces', () => {
     expect(performance.now() - killedAt).toBeLessThan(MDI_100_MS + MARGIN_MS);
   });
 
+  it('two instances in a vrrp_sync_group share the interface and move together', async () => {
+    const config = (priority: number): string =>
+      [
+        'vrrp_sync_group G1 {',
+        '  group {',
+        '    VI_1',
+        '    VI_2',
+        '  }',
+        '}',
+        vrrpConfig({ name: 'VI_1', vrid: 51, priority, vips: [`${VIP}/32`] }),
+        vrrpConfig({ name: 'VI_2', vrid: 52, priority, vips: [`${VIP2}/32`] }),
+      ].join('\n');
+    const da = start(a, 'a-sg', config(150));
+    const db = start(b, 'b-sg', config(100));
+    await da.lines.wait(/VRRP_Group\(G1\) Syncing instances to MASTER state/, 10_000);
+    await waitFor(() => hasVip(a, VIP) && hasVip(a, VIP2), 3000, 'both VIPs on a');
+    await sleep(1500);
+    expect(hasVip(b, VIP) || hasVip(b, VIP2)).toBe(false);
+    signalDaemon(da, 'SIGKILL');
+    await waitFor(() => hasVip(b, VIP) && hasVip(b, VIP2), MDI_100_MS + 3000, 'both VIPs on b');
+    await db.lines.wait(/\(VI_1\) Entering MASTER STATE/, 2000);
+    await db.lines.wait(/\(VI_2\) Entering MASTER STATE/, 2000);
+  });
+
   it('nopreempt: a higher-priority node that starts later stays BACKUP', async () => {
     const db = start(b, 'b3', vrrpConfig({ priority: 100, vips: [`${VIP}/32`] }));
     await db.lines.wait(/Entering MASTER STATE/, 10_000);
