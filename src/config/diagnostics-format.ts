@@ -7,9 +7,19 @@
 import type { Diagnostic, Severity } from './diagnostics.js';
 
 export function formatDiagnostic(d: Diagnostic, mainFile: string | null): string {
-  if (d.loc === null || d.loc.line <= 0) return d.message;
-  if (mainFile !== null && d.loc.file === mainFile) return `(Line ${d.loc.line}) ${d.message}`;
-  return `(${d.loc.file}: Line ${d.loc.line}) ${d.message}`;
+  const message = printable(d.message);
+  if (d.loc === null || d.loc.line <= 0) return message;
+  if (mainFile !== null && d.loc.file === mainFile) return `(Line ${d.loc.line}) ${message}`;
+  return `(${printable(d.loc.file)}: Line ${d.loc.line}) ${message}`;
+}
+
+/** Control characters from a binary or corrupted file must not reach the operator's terminal raw. */
+function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\x00-\x08\x0b-\x1f\x7f\x9b]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 /** The config-test exit code for a set of diagnostics (keepalived lib/scheduler.h chk_exit_code). */

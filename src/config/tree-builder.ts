@@ -85,7 +85,8 @@ export class TreeBuilder {
   finish(): readonly Statement[] {
     while (this.stack.length > 1) {
       const frame = this.stack.pop()!;
-      if (frame.owner) {
+      // Blocks below the depth cap were dropped already; report only the ones kept.
+      if (frame.owner && !frame.discarding) {
         this.diagnostics.push({
           severity: 'error',
           code: 'missing-close-brace',

@@ -204,3 +204,23 @@ describe('conditional lines, definitions, sequences', () => {
     expect(r.diagnostics).toMatchObject([{ code: 'unterminated-definition' }]);
   });
 });
+
+describe('diagnostic printing', () => {
+  it('escapes control characters from binary input', async () => {
+    const { formatDiagnostic } = await import('../../../src/config/diagnostics-format.js');
+    const line = formatDiagnostic(
+      {
+        severity: 'error',
+        code: 'unknown-keyword',
+        message: "Unknown keyword 'a\u001b[2Jb'",
+        loc: { file: '/m', line: 3 },
+      },
+      '/m',
+    );
+    expect(line).toBe("(Line 3) Unknown keyword 'a\\x1b[2Jb'");
+  });
+  it('reports only the unclosed blocks it kept when nesting is too deep', () => {
+    const r = main('a {\n'.repeat(1000));
+    expect(r.diagnostics.filter((d) => d.code === 'missing-close-brace').length).toBeLessThanOrEqual(16);
+  });
+});
