@@ -108,14 +108,19 @@ export function benchConfig(servers: number, upPorts: number[], downPorts: numbe
 }
 
 /** The pool in its worker thread, as the daemon runs it; log lines and tables are counted. */
-export function startBenchHost(config: Config, workerUrl: URL) {
+export function startBenchHost(config: Config, workerUrl: URL, nice?: number) {
   let lines = 0;
   const count = (): void => {
     lines++;
   };
   const logger: Logger = { error: count, warn: count, info: count, detail: count, debug: count };
   let tables = 0;
-  const host = createCheckerHost(config, { logger, workerUrl, sampleLateness: true });
+  const host = createCheckerHost(config, {
+    logger,
+    workerUrl,
+    sampleLateness: true,
+    ...(nice !== undefined ? { nice } : {}),
+  });
   host.on((e) => {
     if (e.kind === 'table') tables++;
   });

@@ -3,7 +3,8 @@
 // Prints CPU (whole process and the worker thread), memory, check lateness against schedule
 // (measured in the worker), and the lateness of a 1 s timer on the MAIN thread (what a VRRP
 // advert would see), with `uptime` before and after (the machine is shared).
-// Env: BENCH_SECONDS (default 60), BENCH_SERVERS (default 10000).
+// Env: BENCH_SECONDS (default 60), BENCH_SERVERS (default 10000), BENCH_NICE (worker thread nice
+// value; default the host's, 5).
 import { build } from 'esbuild';
 import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -89,7 +90,8 @@ if (process.argv[2] === '--listeners') {
   const uptimeBefore = uptime();
   const config = entry.benchConfig(servers, ports.up, ports.down);
   const settle = 5; // warmup spreads first checks over 1 s; ignore the first seconds
-  const bench = entry.startBenchHost(config, workerUrl);
+  const nice = process.env.BENCH_NICE === undefined ? undefined : Number(process.env.BENCH_NICE);
+  const bench = entry.startBenchHost(config, workerUrl, nice);
   await bench.started;
 
   // The advert stand-in: a 1 s timer on the MAIN thread, and a 100 ms one for more samples.

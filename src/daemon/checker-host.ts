@@ -51,6 +51,11 @@ export interface CheckerHostOptions {
   readonly clock?: Clock;
   /** Checker state to start from (a previous pool's snapshot). */
   readonly previous?: PoolSnapshot;
+  /**
+   * Nice value of the worker thread (Linux applies it per thread); default 5, so the main
+   * thread's VRRP adverts win under CPU contention. 0 leaves the priority alone.
+   */
+  readonly nice?: number;
   /** Benchmarks: the worker records each attempt's lateness against its schedule. */
   readonly sampleLateness?: boolean;
 }
@@ -89,6 +94,7 @@ export interface CheckerWorkerData {
   readonly maxInFlight: number | null;
   readonly notifyTimeoutMs: number | null;
   readonly sampleLateness: boolean;
+  readonly nice: number | null;
 }
 
 export type HostToWorker =
@@ -125,6 +131,7 @@ export function defaultWorkerUrl(): URL {
   );
 }
 
+const DEFAULT_WORKER_NICE = 5;
 const RESPAWN_RESET_MS = 60_000;
 const MAX_RESPAWN_DELAY_S = 60;
 
@@ -204,6 +211,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       maxInFlight: options.maxInFlight ?? null,
       notifyTimeoutMs: options.notifyTimeoutMs ?? null,
       sampleLateness: options.sampleLateness ?? false,
+      nice: options.nice ?? DEFAULT_WORKER_NICE,
     };
     const w = new Worker(options.workerUrl ?? defaultWorkerUrl(), { workerData: data });
     worker = w;

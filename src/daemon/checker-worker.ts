@@ -4,7 +4,8 @@
  * script_user resolution, and forwards every log line and pool event to the main thread
  * (checker-host.ts), batched per loop turn and in order. Messages are defined in checker-host.ts.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScriptUserResolver } from '../check/checker.js';
 import { createCheckerPool, type CheckerPool, type PoolSnapshot } from '../check/pool.js';
@@ -158,6 +159,23 @@ function threadCpuMs(): CheckerWorkerStats['threadCpuMs'] {
     return null;
   }
 }
+
+/**
+ * Lowers this thread's scheduling priority (a per-thread nice value on Linux), so that under
+ * CPU contention the main thread (VRRP adverts) runs first, as keepalived can give its checker
+ * process a lower priority than its VRRP process.
+ */
+function lowerThreadPriority(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+  } catch (e) {
+    logger.warn(
+      `Unable to set checker thread priority ${nice}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+if (data.nice !== null && data.nice !== 0) lowerThreadPriority(data.nice);
 
 let pool: CheckerPool = buildPool(data.config, data.previous ?? undefined);
 let stopped = false;
