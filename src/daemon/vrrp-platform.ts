@@ -14,6 +14,7 @@ import { VrrpRawSocket } from '../net/raw-ip-socket.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { VrrpEngine } from '../vrrp/engine.js';
+import { unknownVridLogLine } from '../vrrp/validate.js';
 import type {
   ChannelOptions,
   LinkState,
@@ -60,9 +61,7 @@ class ChannelHub {
         const fn = byVrid.get(vrid);
         if (fn) fn(d.datagram);
         else if (this.logUnknownVrids) {
-          this.logger.info(
-            `Unknown VRID(${vrid}) received on interface(${o.interfaceName ?? ''}). ignoring...`,
-          );
+          this.logger.info(unknownVridLogLine(vrid, o.interfaceName ?? ''));
         }
       });
       socket.onError((e) => this.logger.error(`VRRP socket error: ${e.message}`));
