@@ -38,19 +38,22 @@ export type Command =
   | { readonly kind: 'dump-config'; readonly options: DaemonOptions }
   | {
       readonly kind: 'ipvs';
-      readonly stats: boolean;
-      readonly rate: boolean;
+      readonly layout: IpvsListLayout;
       readonly options: DaemonOptions;
     }
   | { readonly kind: 'version' }
   | { readonly kind: 'help' }
   | { readonly kind: 'usage-error'; readonly message: string };
 
+/** ipvsadm -Ln layouts: plain, --stats, --rate, --thresholds, --persistent-conn, --tun-info. */
+export type IpvsListLayout = 'plain' | 'stats' | 'rate' | 'thresholds' | 'persistent-conn' | 'tun-info';
+const IPVS_LAYOUTS = ['stats', 'rate', 'thresholds', 'persistent-conn', 'tun-info'] as const;
+
 const SUBCOMMANDS = new Set(['dump-config', 'ipvs']);
 
 export const USAGE = `Usage: keepalived-ts [OPTION...]
        keepalived-ts dump-config [-f FILE]
-       keepalived-ts ipvs [--stats | --rate]
+       keepalived-ts ipvs [--stats | --rate | --thresholds | --persistent-conn | --tun-info]
 
   -f, --use-file=FILE          Use the specified configuration file (default ${DEFAULT_CONFIG_FILE})
   -P, --vrrp                   Only run with VRRP subsystem
@@ -127,6 +130,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
         'no-ipvs': { type: 'boolean' },
         stats: { type: 'boolean' },
         rate: { type: 'boolean' },
+        thresholds: { type: 'boolean' },
+        'persistent-conn': { type: 'boolean' },
+        'tun-info': { type: 'boolean' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -137,8 +143,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const v = parsed.values;
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
-  if ((v.stats || v.rate) && sub !== 'ipvs') {
-    return { kind: 'usage-error', message: '--stats and --rate go with the ipvs command' };
+  const layouts = IPVS_LAYOUTS.filter((l) => v[l] === true);
+  if (layouts.length > 0 && sub !== 'ipvs') {
+    return { kind: 'usage-error', message: `--${layouts[0]} goes with the ipvs command` };
+  }
+  if (layouts.length > 1) {
+    return { kind: 'usage-error', message: `choose one of --${layouts.join(', --')}` };
   }
 
   const onlyVrrp = v.vrrp === true;
@@ -168,7 +178,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     noIpvs: v['no-ipvs'] === true,
   };
   if (sub === 'dump-config') return { kind: 'dump-config', options };
-  if (sub === 'ipvs') return { kind: 'ipvs', stats: v.stats === true, rate: v.rate === true, options };
+  if (sub === 'ipvs') return { kind: 'ipvs', layout: layouts[0] ?? 'plain', options };
   if (configTest) return { kind: 'config-test', options, outputFile: configTestFile };
   return { kind: 'run', options };
 }

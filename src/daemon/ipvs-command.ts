@@ -1,5 +1,5 @@
 /**
- * `keepalived-ts ipvs [--stats | --rate]`: the kernel's IPVS table in ipvsadm's `-Ln` layout,
+ * `keepalived-ts ipvs [--stats | --rate | --thresholds | --persistent-conn | --tun-info]`: the kernel's IPVS table in ipvsadm's `-Ln` layout,
  * read with our own generic netlink dump (no ipvsadm needed).
  */
 import { realClock } from '../util/clock.js';
@@ -40,9 +40,7 @@ export async function runIpvsCommand(cmd: Extract<Command, { kind: 'ipvs' }>): P
       process.stderr.write(`keepalived-ts ipvs: ${e?.message ?? 'dump failed'}\n`);
       return 1;
     }
-    process.stdout.write(
-      formatTable(info.value, table.value, cmd.stats ? 'stats' : cmd.rate ? 'rate' : 'plain'),
-    );
+    process.stdout.write(formatTable(info.value, table.value, cmd.layout));
     return 0;
   } finally {
     conn.close();
