@@ -14,6 +14,7 @@ import { VrrpRawSocket } from '../net/raw-ip-socket.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { VrrpEngine } from '../vrrp/engine.js';
+import type { StateChange } from '../vrrp/instance.js';
 import { unknownVridLogLine } from '../vrrp/validate.js';
 import type {
   ChannelOptions,
@@ -94,7 +95,11 @@ class ChannelHub {
 
 /** Runs scripts as script_user (or the script's own user), through net/exec. */
 class ExecScriptRunner implements ScriptRunner {
-  constructor(private readonly config: Config) {}
+  constructor(private readonly currentConfig: () => Config) {}
+
+  private get config(): Config {
+    return this.currentConfig();
+  }
 
   async run(spec: ScriptSpec, extraArgs: readonly string[], timeoutMs: number): Promise<ScriptResult> {
     const global = this.config.globalDefs.scriptUser;
@@ -156,21 +161,32 @@ class ScriptNotifier implements Notifier {
 export interface VrrpSubsystem {
   start(): void;
   stop(options: { readonly keepVips: boolean }): Promise<void>;
+  /** SIGHUP: matched instances keep their state (engine.reload). */
+  reload(config: Config): Promise<void>;
+  /** Every MASTER adverts now (a reload is about to parse the config). */
+  advertNow(): void;
   statsText(): string;
   dataText(): string;
   counters(): Record<string, Record<string, number>>;
+}
+
+export interface VrrpSubsystemHooks {
+  /** Every instance's state change, for the daemon to route (LVS sync daemon). */
+  readonly onStateChange?: (change: StateChange) => void;
 }
 
 export async function createVrrpSubsystem(
   config: Config,
   clock: Clock,
   logger: Logger,
+  hooks: VrrpSubsystemHooks = {},
 ): Promise<VrrpSubsystem> {
   const nl = RtNetlink.open();
   const links = await LinkWatcher.open();
   const arp = new ArpSender();
   const hub = new ChannelHub(links, logger, config.globalDefs.logUnknownVrids);
-  const scripts = new ExecScriptRunner(config);
+  let currentConfig = config;
+  const scripts = new ExecScriptRunner(() => currentConfig);
   if (
     config.vrrpScripts.length > 0 ||
     config.vrrpInstances.some((i) => i.notify.master || i.notify.generic)
@@ -327,8 +343,14 @@ export async function createVrrpSubsystem(
   };
 
   const engine = await VrrpEngine.create(config, { clock, logger, platform });
+  if (hooks.onStateChange) engine.onStateChange(hooks.onStateChange);
   return {
     start: () => engine.start(),
+    reload: async (next) => {
+      currentConfig = next;
+      await engine.reload(next);
+    },
+    advertNow: () => engine.advertNow(),
     stop: async ({ keepVips }) => {
       await engine.stop({ keepVips });
       hub.closeAll();

@@ -16,7 +16,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { VRRP_COUNTER_NAMES } from './counters.js';
 import { VrrpInstanceShell, type InstanceStatus, type StateChange } from './instance.js';
-import type { ScriptResult, VrrpPlatform } from './ports.js';
+import type { ChannelOptions, ScriptResult, VrrpPlatform } from './ports.js';
 import { paramsFromConfig } from './state-machine.js';
 import { canGoToMaster, onMemberTransition, type GroupState, type SyncGroupView } from './sync-group.js';
 import {
@@ -28,23 +28,52 @@ import {
 } from './tracking.js';
 
 interface ScriptState {
-  readonly config: VrrpScript;
+  config: VrrpScript;
   tracker: ScriptTracker;
   timer: TimerHandle | null;
   running: boolean;
+  /** Dropped by a reload: a run in flight must not schedule the next one. */
+  removed: boolean;
 }
 
 interface GroupEntry {
-  readonly config: VrrpSyncGroup;
+  config: VrrpSyncGroup;
   state: GroupState;
 }
 
 interface InstanceEntry {
-  readonly config: VrrpInstance;
+  config: VrrpInstance;
   readonly shell: VrrpInstanceShell;
-  readonly group: GroupEntry | null;
+  group: GroupEntry | null;
   lastPriority: number;
   lastFault: string | null;
+  /** The channel the shell uses, with the options it was opened with. */
+  channel: { key: string };
+}
+
+/**
+ * keepalived's identity of an instance across a reload (vrrp_exist): VRID, family, configured
+ * interface, unicast or not with its source, multicast destination. VRRPv2 here is IPv4 only.
+ */
+export function instanceIdentity(i: VrrpInstance, mcastGroup: string): string {
+  const unicast = i.unicastPeers.length > 0;
+  return [
+    i.virtualRouterId,
+    'inet',
+    i.interface ?? '',
+    unicast ? `unicast|${i.unicastSrcIp ?? ''}` : `multicast|${mcastGroup}`,
+  ].join('|');
+}
+
+/** The tracker of a script carries over a reload when name, command and user are the same. */
+function sameScriptIdentity(a: VrrpScript, b: VrrpScript): boolean {
+  return (
+    a.name === b.name &&
+    a.script === b.script &&
+    JSON.stringify(a.argv) === JSON.stringify(b.argv) &&
+    a.user === b.user &&
+    a.group === b.group
+  );
 }
 
 export interface EngineDeps {
@@ -77,13 +106,20 @@ export class VrrpEngine {
   private readonly scripts = new Map<string, ScriptState>();
   private readonly groups = new Map<string, GroupEntry>();
   private readonly fileValues = new Map<string, number>();
-  private readonly watchers: { close(): void }[] = [];
+  private watchers: { close(): void }[] = [];
+  private readonly stateListeners: ((c: StateChange) => void)[] = [];
+  private started = false;
   private stopped = false;
 
   private constructor(
-    private readonly config: Config,
+    private config: Config,
     private readonly deps: EngineDeps,
   ) {}
+
+  /** Every instance's state changes (the daemon routes them, e.g. to the LVS sync daemon). */
+  onStateChange(fn: (c: StateChange) => void): void {
+    this.stateListeners.push(fn);
+  }
 
   /**
    * Builds every instance: removes VIPs a crashed run left behind, picks the advert source,
@@ -96,9 +132,17 @@ export class VrrpEngine {
   }
 
   private async build(): Promise<void> {
-    const { platform, logger } = this.deps;
     for (const g of this.config.vrrpSyncGroups) this.groups.set(g.name, { config: g, state: 'INIT' });
+    this.buildScripts(new Map());
+    for (const instance of this.config.vrrpInstances) {
+      const entry = await this.buildInstance(instance);
+      if (entry !== null) this.instances.set(instance.name, entry);
+    }
+  }
 
+  /** Scripts used by some instance or group; `previous` supplies trackers that carry over. */
+  private buildScripts(previous: ReadonlyMap<string, ScriptState>): void {
+    const { logger } = this.deps;
     const used = new Set<string>();
     for (const i of this.config.vrrpInstances) for (const r of i.trackScripts) used.add(r.name);
     for (const g of this.config.vrrpSyncGroups) for (const r of g.trackScripts) used.add(r.name);
@@ -107,75 +151,116 @@ export class VrrpEngine {
         logger.warn(`Warning - script ${s.name} is not used`);
         continue;
       }
-      this.scripts.set(s.name, { config: s, tracker: initialScriptTracker(s), timer: null, running: false });
-    }
-
-    for (const instance of this.config.vrrpInstances) {
-      const name = instance.name;
-      if (instance.interface !== null && platform.links.current(instance.interface) === null) {
-        logger.error(`(${name}) interface ${instance.interface} doesn't exist - instance not started`);
+      const old = previous.get(s.name);
+      if (old !== undefined && !old.removed && sameScriptIdentity(old.config, s)) {
+        old.config = s;
+        if (old.tracker.status === 'up')
+          logger.info(`VRRP_Script(${s.name}) considered successful on reload`);
+        this.scripts.set(s.name, old);
         continue;
       }
-      const all = [...instance.vips, ...instance.excludedVips];
-      // keepalived removes its VIPs left by a crashed run before it starts (#2387 logs).
-      const leftovers = await platform.vips.present(all);
-      if (leftovers.length > 0) {
-        logger.detail(`(${name}) removing VIPs.`);
-        const out = await platform.vips.removeAddresses(leftovers);
-        for (const e of out.errors) logger.error(`(${name}) ${e}`);
-      }
-      const own = new Set(all.map((v) => v.address));
-      const unicast = instance.unicastPeers.length > 0;
-      const source =
-        (unicast ? instance.unicastSrcIp : instance.mcastSrcIp) ??
-        instance.mcastSrcIp ??
-        instance.unicastSrcIp ??
-        (instance.interface !== null ? await platform.primaryAddress(instance.interface, own) : null);
-      if (source === null) {
-        logger.error(
-          `(${name}) Cannot find an IP address to use for interface ${instance.interface ?? '(none)'}`,
-        );
-        continue;
-      }
-      let io;
-      try {
-        io = platform.openChannel({
-          interfaceName: instance.interface,
-          sourceAddress: source,
-          multicastGroup: unicast ? null : this.config.globalDefs.vrrpMcastGroup4,
-          unicastPeers: instance.unicastPeers.map((p) => p.address),
-          ttl: unicast ? instance.unicastTtl : 255,
-          vrid: instance.virtualRouterId,
-        });
-      } catch (e) {
-        logger.error(`(${name}) cannot open VRRP socket: ${(e as Error).message}`);
-        continue;
-      }
-      const params = paramsFromConfig(instance, this.config.globalDefs, source);
-      const shell = new VrrpInstanceShell(instance, params, {
-        clock: this.deps.clock,
-        io,
-        vips: platform.vips,
-        garp: platform.garp,
-        notifier: platform.notifier,
-        logger,
+      this.scripts.set(s.name, {
+        config: s,
+        tracker: initialScriptTracker(s),
+        timer: null,
+        running: false,
+        removed: false,
       });
-      const group = instance.syncGroup !== null ? (this.groups.get(instance.syncGroup) ?? null) : null;
-      const entry: InstanceEntry = {
-        config: instance,
-        shell,
-        group,
-        lastPriority: params.basePriority,
-        lastFault: null,
-      };
-      shell.onStateChange((c) => this.onStateChange(entry, c));
-      if (group !== null) shell.setSyncGate(() => canGoToMaster(this.groupView(group), name));
-      this.instances.set(name, entry);
     }
+  }
+
+  /** Channel options of an instance; null (logged) when it has no usable source address. */
+  private async channelOptions(instance: VrrpInstance): Promise<ChannelOptions | null> {
+    const { platform, logger } = this.deps;
+    const name = instance.name;
+    const all = [...instance.vips, ...instance.excludedVips];
+    const own = new Set(all.map((v) => v.address));
+    const unicast = instance.unicastPeers.length > 0;
+    const source =
+      (unicast ? instance.unicastSrcIp : instance.mcastSrcIp) ??
+      instance.mcastSrcIp ??
+      instance.unicastSrcIp ??
+      (instance.interface !== null ? await platform.primaryAddress(instance.interface, own) : null);
+    if (source === null) {
+      logger.error(
+        `(${name}) Cannot find an IP address to use for interface ${instance.interface ?? '(none)'}`,
+      );
+      return null;
+    }
+    return {
+      interfaceName: instance.interface,
+      sourceAddress: source,
+      multicastGroup: unicast ? null : this.config.globalDefs.vrrpMcastGroup4,
+      unicastPeers: instance.unicastPeers.map((p) => p.address),
+      ttl: unicast ? instance.unicastTtl : 255,
+      vrid: instance.virtualRouterId,
+    };
+  }
+
+  /** One instance: removes VIPs a crashed run left behind, opens its channel, builds its shell. */
+  private async buildInstance(instance: VrrpInstance): Promise<InstanceEntry | null> {
+    const { platform, logger } = this.deps;
+    const name = instance.name;
+    if (instance.interface !== null && platform.links.current(instance.interface) === null) {
+      logger.error(`(${name}) interface ${instance.interface} doesn't exist - instance not started`);
+      return null;
+    }
+    const all = [...instance.vips, ...instance.excludedVips];
+    // keepalived removes its VIPs left by a crashed run before it starts (#2387 logs).
+    const leftovers = await platform.vips.present(all);
+    if (leftovers.length > 0) {
+      logger.detail(`(${name}) removing VIPs.`);
+      const out = await platform.vips.removeAddresses(leftovers);
+      for (const e of out.errors) logger.error(`(${name}) ${e}`);
+    }
+    const options = await this.channelOptions(instance);
+    if (options === null) return null;
+    let io;
+    try {
+      io = platform.openChannel(options);
+    } catch (e) {
+      logger.error(`(${name}) cannot open VRRP socket: ${(e as Error).message}`);
+      return null;
+    }
+    const params = paramsFromConfig(instance, this.config.globalDefs, options.sourceAddress);
+    const shell = new VrrpInstanceShell(instance, params, {
+      clock: this.deps.clock,
+      io,
+      vips: platform.vips,
+      garp: platform.garp,
+      notifier: platform.notifier,
+      logger,
+    });
+    const group = instance.syncGroup !== null ? (this.groups.get(instance.syncGroup) ?? null) : null;
+    const entry: InstanceEntry = {
+      config: instance,
+      shell,
+      group,
+      lastPriority: params.basePriority,
+      lastFault: null,
+      channel: { key: JSON.stringify(options) },
+    };
+    shell.onStateChange((c) => this.onInstanceStateChange(entry, c));
+    if (group !== null) shell.setSyncGate(() => canGoToMaster(this.groupView(group), instance.name));
+    return entry;
   }
 
   /** Starts trackers and instances. Tracking known before startup is fed first (FAULT at init). */
   start(): void {
+    const { platform } = this.deps;
+    this.started = true;
+    this.watchTrackFiles();
+    platform.links.onChange(() => {
+      if (!this.stopped) this.refreshAll();
+    });
+    for (const entry of this.instances.values()) {
+      this.refresh(entry, true);
+      entry.shell.start();
+    }
+    for (const s of this.scripts.values()) this.runScript(s);
+  }
+
+  private watchTrackFiles(): void {
     const { platform } = this.deps;
     for (const t of this.config.trackFiles) {
       if (t.initFile !== null) platform.initFile(t.file, t.initFile.value, t.initFile.overwrite);
@@ -187,14 +272,119 @@ export class VrrpEngine {
         }),
       );
     }
-    platform.links.onChange(() => {
-      if (!this.stopped) this.refreshAll();
-    });
-    for (const entry of this.instances.values()) {
-      this.refresh(entry, true);
-      entry.shell.start();
+  }
+
+  /** Every MASTER sends one advert now (the daemon calls this when a reload begins). */
+  advertNow(): void {
+    for (const e of this.instances.values()) e.shell.advertNow();
+  }
+
+  /**
+   * Reload (keepalived-behaviour.md §2.7). Instances are matched by keepalived's identity
+   * (instanceIdentity), not by name: a matched one keeps its state and applies the new config
+   * (a MASTER stays MASTER, adverts at once, applies VIP differences). An old instance with no
+   * match stops as at shutdown (a MASTER sends priority 0 and removes its VIPs); a new one starts
+   * in INIT -> BACKUP. vrrp_script trackers carry over when name, command and user are equal.
+   */
+  async reload(next: Config): Promise<void> {
+    if (this.stopped) return;
+    const { logger, platform } = this.deps;
+    const oldInstances = [...this.instances.values()];
+    const oldScripts = new Map(this.scripts);
+    const oldGroups = new Map(this.groups);
+    this.config = next;
+
+    // Sync groups: a group of the same name keeps its state.
+    this.groups.clear();
+    for (const g of next.vrrpSyncGroups) {
+      const old = oldGroups.get(g.name);
+      if (old !== undefined) {
+        old.config = g;
+        this.groups.set(g.name, old);
+      } else this.groups.set(g.name, { config: g, state: 'INIT' });
     }
-    for (const s of this.scripts.values()) this.runScript(s);
+
+    // Scripts: carried trackers keep running on their timers; dropped ones stop.
+    this.scripts.clear();
+    this.buildScripts(oldScripts);
+    for (const s of oldScripts.values()) {
+      if (this.scripts.get(s.config.name) === s) continue;
+      s.removed = true;
+      s.timer?.cancel();
+      s.timer = null;
+    }
+
+    // Instances by identity.
+    const mcast = next.globalDefs.vrrpMcastGroup4;
+    const byIdentity = new Map<string, InstanceEntry>();
+    for (const e of oldInstances) byIdentity.set(instanceIdentity(e.config, mcast), e);
+    const matched: { entry: InstanceEntry; config: VrrpInstance }[] = [];
+    const added: VrrpInstance[] = [];
+    for (const i of next.vrrpInstances) {
+      const k = instanceIdentity(i, mcast);
+      const old = byIdentity.get(k);
+      if (old !== undefined) {
+        byIdentity.delete(k);
+        matched.push({ entry: old, config: i });
+      } else added.push(i);
+    }
+    const removed = [...byIdentity.values()];
+
+    // Removed first, so a VIP that moved to another instance is free.
+    await Promise.all(removed.map((e) => e.shell.stop()));
+    this.instances.clear();
+
+    for (const { entry, config } of matched) {
+      const options = await this.channelOptions(config);
+      if (options === null) {
+        await entry.shell.stop();
+        continue;
+      }
+      let io = null;
+      const key = JSON.stringify(options);
+      if (key !== entry.channel.key) {
+        try {
+          io = platform.openChannel(options);
+          entry.channel = { key };
+        } catch (e) {
+          logger.error(`(${config.name}) cannot open VRRP socket: ${(e as Error).message}`);
+        }
+      }
+      const params = paramsFromConfig(
+        config,
+        next.globalDefs,
+        io !== null ? options.sourceAddress : entry.shell.params.sourceAddress,
+      );
+      entry.config = config;
+      entry.group = config.syncGroup !== null ? (this.groups.get(config.syncGroup) ?? null) : null;
+      const group = entry.group;
+      if (group !== null) entry.shell.setSyncGate(() => canGoToMaster(this.groupView(group), config.name));
+      entry.shell.reconfigure(config, params, io);
+      this.instances.set(config.name, entry);
+    }
+    const fresh: InstanceEntry[] = [];
+    for (const i of added) {
+      const entry = await this.buildInstance(i);
+      if (entry === null) continue;
+      this.instances.set(i.name, entry);
+      fresh.push(entry);
+    }
+
+    // Track files are watched afresh (the watch reports the current value at once).
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    this.fileValues.clear();
+    if (this.started) this.watchTrackFiles();
+
+    // New priorities and faults from the new weights, then the new instances start.
+    for (const { entry } of matched) if (this.instances.get(entry.config.name) === entry) this.refresh(entry);
+    if (this.started) {
+      for (const entry of fresh) {
+        this.refresh(entry, true);
+        entry.shell.start();
+      }
+      for (const s of this.scripts.values()) if (s.timer === null && !s.running) this.runScript(s);
+    }
   }
 
   async stop(options: { readonly keepVips?: boolean } = {}): Promise<void> {
@@ -345,7 +535,7 @@ export class VrrpEngine {
     const timeoutMs = Math.max(1, config.timeout * 1000);
     void this.deps.platform.scripts.run(scriptSpecOf(config), [], timeoutMs).then((result) => {
       s.running = false;
-      if (this.stopped) return;
+      if (this.stopped || s.removed) return;
       this.onScriptResult(s, result);
       s.timer = this.deps.clock.setTimer(config.interval * 1000, () => this.runScript(s));
     });
@@ -388,7 +578,8 @@ export class VrrpEngine {
     return { name: group.config.name, state: group.state, members };
   }
 
-  private onStateChange(entry: InstanceEntry, change: StateChange): void {
+  private onInstanceStateChange(entry: InstanceEntry, change: StateChange): void {
+    for (const fn of this.stateListeners) fn(change);
     const group = entry.group;
     if (group === null || this.stopped) return;
     const decision = onMemberTransition(this.groupView(group), change.instance, change.to);

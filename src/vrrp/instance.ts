@@ -100,11 +100,18 @@ export class VrrpInstanceShell {
   private readonly authType: number;
   private readonly authData: Uint8Array;
 
+  private currentConfig: VrrpInstance;
+  private currentParams: InstanceParams;
+  private io: VrrpIo;
+
   constructor(
-    readonly config: VrrpInstance,
-    readonly params: InstanceParams,
+    config: VrrpInstance,
+    params: InstanceParams,
     private readonly deps: InstanceDeps,
   ) {
+    this.currentConfig = config;
+    this.currentParams = params;
+    this.io = deps.io;
     this.state = initialState(params);
     this.authType =
       params.auth.type === 'pass'
@@ -113,6 +120,14 @@ export class VrrpInstanceShell {
           ? AUTH_TYPE_AH
           : AUTH_TYPE_NONE;
     this.authData = params.auth.type === 'pass' ? params.auth.authData : new Uint8Array(8);
+  }
+
+  get config(): VrrpInstance {
+    return this.currentConfig;
+  }
+
+  get params(): InstanceParams {
+    return this.currentParams;
   }
 
   get name(): string {
@@ -137,7 +152,7 @@ export class VrrpInstanceShell {
 
   /** Starts receiving and feeds the startup event (INIT -> BACKUP/FAULT, or MASTER for an owner). */
   start(): void {
-    this.deps.io.onDatagram((d) => this.onDatagram(d));
+    this.io.onDatagram((d) => this.onDatagram(d));
     this.dispatch({ kind: 'startup', now: this.deps.clock.now() });
   }
 
@@ -180,7 +195,74 @@ export class VrrpInstanceShell {
     this.garpTimers.clear();
     await this.chain;
     await Promise.all([...this.pendingSends, ...this.pendingNotifies]);
-    this.deps.io.close();
+    this.io.close();
+  }
+
+  /**
+   * Reload of a matched instance (keepalived's vrrp_exist match, §2.7): the reducer state
+   * (MASTER, BACKUP, ...) stays; the new config and params apply from now on. A MASTER applies
+   * the VIP and route differences, sends gratuitous ARPs when addresses were added, and sends an
+   * advert at once (keepalived's reload_master) so the peer's master-down timer restarts.
+   * `io`, when given, replaces the advert channel (its source or peers changed).
+   */
+  reconfigure(config: VrrpInstance, params: InstanceParams, io: VrrpIo | null): void {
+    if (this.stopped || this.stopping) return;
+    const before = this.currentConfig;
+    this.currentConfig = config;
+    this.currentParams = params;
+    if (io !== null && io !== this.io) {
+      const old = this.io;
+      this.io = io;
+      io.onDatagram((d) => this.onDatagram(d));
+      // After queued sends on the old channel have left.
+      this.enqueue('closing the old channel', () => old.close());
+    }
+    if (this.state.state !== 'MASTER') return;
+    const key = (v: { address: string; prefixLength: number; dev: string }): string =>
+      `${v.address}/${v.prefixLength}|${v.dev}`;
+    const oldVips = [...before.vips, ...before.excludedVips];
+    const newVips = [...config.vips, ...config.excludedVips];
+    const oldKeys = new Set(oldVips.map(key));
+    const newKeys = new Set(newVips.map(key));
+    const removed = oldVips.filter((v) => !newKeys.has(key(v)));
+    const added = newVips.filter((v) => !oldKeys.has(key(v)));
+    const routeKey = (r: unknown): string =>
+      JSON.stringify(r, (k, v: unknown) => (k === 'loc' ? undefined : v));
+    const oldRoutes = new Set(before.virtualRoutes.map(routeKey));
+    const newRoutes = new Set(config.virtualRoutes.map(routeKey));
+    const removedRoutes = before.virtualRoutes.filter((r) => !newRoutes.has(routeKey(r)));
+    const addedRoutes = config.virtualRoutes.filter((r) => !oldRoutes.has(routeKey(r)));
+    this.run({ kind: 'send-advert', priority: this.state.effectivePriority });
+    if (removed.length > 0 || removedRoutes.length > 0) {
+      this.enqueue('removing VIPs', async () => {
+        this.log('detail', `(${this.name}) removing VIPs.`);
+        const r = await this.deps.vips.removeRoutes(removedRoutes, before.interface);
+        const a = await this.deps.vips.removeAddresses(removed);
+        for (const e of [...r.errors, ...a.errors]) this.log('error', `(${this.name}) ${e}`);
+      });
+    }
+    if (added.length > 0 || addedRoutes.length > 0) {
+      this.enqueue('setting VIPs', async () => {
+        this.log('detail', `(${this.name}) setting VIPs.`);
+        const a = await this.deps.vips.addAddresses(added);
+        const r = await this.deps.vips.addRoutes(addedRoutes, config.interface);
+        for (const e of [...a.errors, ...r.errors]) this.log('error', `(${this.name}) ${e}`);
+      });
+    }
+    if (added.length > 0) {
+      this.run({
+        kind: 'send-garp',
+        reason: 'master',
+        repeat: params.garp.masterRepeat,
+        intervalMs: params.garp.intervalMs,
+      });
+    }
+  }
+
+  /** A MASTER sends one advert now (before a reload, whose parse may hold the event loop). */
+  advertNow(): void {
+    if (this.stopped || this.stopping || this.state.state !== 'MASTER') return;
+    this.run({ kind: 'send-advert', priority: this.state.effectivePriority });
   }
 
   status(): InstanceStatus {
@@ -267,7 +349,7 @@ export class VrrpInstanceShell {
         // Queued in order but not awaited: the socket sends FIFO, so the advert still leaves
         // before the GARPs, and the VIP add does not wait a loop turn for the send callback.
         this.enqueue('sending advert', () => {
-          const sent: Promise<void> = this.deps.io
+          const sent: Promise<void> = this.io
             .send(message)
             .catch((e: unknown) => {
               this.log('error', `(${this.name}) sending advert failed: ${(e as Error).message}`);

@@ -1,0 +1,309 @@
+/**
+ * The checker/IPVS half of the daemon (keepalived's Healthcheck child): the checker pool in its
+ * worker thread (checker-host.ts) and the IPVS writer it feeds. Every `table` event of the pool is
+ * applied to the kernel (coalesced: while one apply runs, only the newest table waits). With
+ * `--no-ipvs` the same tables are reconciled against an in-memory table and the operations are
+ * logged at detail level instead of being sent.
+ *
+ * Lifecycle (keepalived-behaviour.md §4.9, §4.10):
+ *   open    resolve the IPVS genl family (modprobe ip_vs once if it is missing); failure is
+ *           keepalived's FATAL `IPVS: Can't initialize ipvs: ...`
+ *   start   checker pool started (alpha decides the first table), then lvs_flush, lvs_timeouts,
+ *           services and destinations; lvs_sync_daemon
+ *   vrrp    MASTER/other state of the lvs_sync_daemon instance switches the sync daemon role
+ *   reload  pool reloaded (matched servers keep their state), table reconciled with no flush
+ *   stop    pool stopped (omega scripts), sync daemon stopped, our services deleted unless -I
+ */
+import { execFile } from 'node:child_process';
+import type { DesiredTable, PoolEvent } from '../check/table.js';
+import type { Config, LvsSyncDaemon, LvsTimeouts } from '../config/model.js';
+import { GenlConnection, type NetlinkTransport, type TransportError } from '../ipvs/genl-conn.js';
+import { formatServiceForLog } from '../ipvs/messages.js';
+import { applyOp, cloneTable, reconcile, type Op } from '../ipvs/reconcile.js';
+import { toKernelTable } from '../ipvs/desired.js';
+import type { IpvsTimeouts, SyncDaemonSpec, SyncDaemonState } from '../ipvs/types.js';
+import { IpvsWriter } from '../ipvs/writer.js';
+import { openGenericNetlink } from '../net/netlink-socket.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { err, ok, type Result } from '../util/result.js';
+import { createCheckerHost, type CheckerHost } from './checker-host.js';
+
+/** What the LVS side does with IPVS: the kernel writer, or a dry run for `--no-ipvs`. */
+export interface TableProgrammer {
+  start(opts: {
+    flush: boolean;
+    timeouts: Partial<IpvsTimeouts> | null;
+    desired: DesiredTable;
+  }): Promise<void>;
+  apply(desired: DesiredTable): Promise<void>;
+  setTimeouts(t: Partial<IpvsTimeouts>): Promise<void>;
+  startSyncDaemon(spec: SyncDaemonSpec): Promise<void>;
+  stopSyncDaemon(state: SyncDaemonState): Promise<void>;
+  stop(opts: { release: boolean; flushOnStop: 'off' | 'all' | 'vs' }): Promise<void>;
+  close(): void;
+}
+
+export interface LvsSubsystemDeps {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** `--no-ipvs`: never open IPVS. */
+  readonly noIpvs: boolean;
+  /** `-I/--dont-release-ipvs`: leave the table on stop. */
+  readonly dontReleaseIpvs: boolean;
+  /** Opens the generic netlink socket; default net/netlink-socket.ts. */
+  readonly openTransport?: () => Result<NetlinkTransport, TransportError>;
+  /** Loads the ip_vs module when the family is missing, as keepalived does; default `modprobe ip_vs`. */
+  readonly loadModule?: () => Promise<void>;
+  /** Builds the checker host; default the worker-thread host. */
+  readonly createHost?: (config: Config, logger: Logger) => CheckerHost;
+}
+
+export interface LvsSubsystem {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  reload(config: Config): Promise<void>;
+  /** A VRRP instance changed state (routed by the daemon; drives lvs_sync_daemon). */
+  vrrpState(instance: string, state: string): void;
+  /** Resolves when every table received so far has been applied (tests, reload). */
+  settled(): Promise<void>;
+}
+
+/** `modprobe ip_vs`, quietly, bounded (keepalived's modprobe_ipvs). */
+function modprobeIpvs(): Promise<void> {
+  return new Promise((resolve) => {
+    execFile('modprobe', ['ip_vs'], { timeout: 5000 }, () => resolve());
+  });
+}
+
+function timeoutsOf(t: LvsTimeouts | null): Partial<IpvsTimeouts> | null {
+  if (t === null) return null;
+  const out: { tcp?: number; tcpFin?: number; udp?: number } = {};
+  if (t.tcp !== null) out.tcp = t.tcp;
+  if (t.tcpfin !== null) out.tcpFin = t.tcpfin;
+  if (t.udp !== null) out.udp = t.udp;
+  return out;
+}
+
+/** The sync daemon's spec; syncid defaults to the followed instance's VRID (else 0), as keepalived. */
+export function syncDaemonSpec(config: Config, s: LvsSyncDaemon, state: SyncDaemonState): SyncDaemonSpec {
+  const vrid =
+    s.instance !== null ? (config.vrrpInstances.find((i) => i.name === s.instance)?.virtualRouterId ?? 0) : 0;
+  return {
+    state,
+    interface: s.interface,
+    syncId: s.syncId ?? vrid,
+    maxlen: s.maxlen,
+    port: s.port,
+    ttl: s.ttl,
+    group: s.group,
+  };
+}
+
+/** Opens IPVS for the daemon: the writer, or keepalived's FATAL message. */
+export async function openKernelProgrammer(
+  deps: Pick<LvsSubsystemDeps, 'logger' | 'clock' | 'openTransport' | 'loadModule'>,
+): Promise<Result<TableProgrammer, string>> {
+  const { logger } = deps;
+  logger.info('Initializing ipvs');
+  const sock = (deps.openTransport ?? openGenericNetlink)();
+  if (!sock.ok) {
+    return err(`IPVS: Can't initialize ipvs: ${sock.error.message} (is the ip_vs module loaded?)`);
+  }
+  const conn = new GenlConnection(sock.value, { clock: deps.clock });
+  let opened = await IpvsWriter.open(conn, logger);
+  if (!opened.ok) {
+    await (deps.loadModule ?? modprobeIpvs)();
+    opened = await IpvsWriter.open(conn, logger);
+  }
+  if (!opened.ok) {
+    conn.close();
+    return err(`${opened.error.message} (is the ip_vs module loaded?)`);
+  }
+  const writer = opened.value;
+  return ok({
+    start: async (o) => void (await writer.start(o)),
+    apply: async (d) => void (await writer.apply(d)),
+    setTimeouts: async (t) => void (await writer.setTimeouts(t)),
+    startSyncDaemon: async (s) => void (await writer.startSyncDaemon(s)),
+    stopSyncDaemon: async (s) => void (await writer.stopSyncDaemon(s)),
+    stop: async (o) => void (await writer.stop(o)),
+    close: () => conn.close(),
+  });
+}
+
+function describeOp(op: Op): string {
+  switch (op.kind) {
+    case 'add-service':
+    case 'edit-service':
+      return `${op.kind === 'add-service' ? 'NEW_SERVICE' : 'SET_SERVICE'} ${formatServiceForLog(op.service.id)} scheduler ${op.service.scheduler}`;
+    case 'del-service':
+      return `DEL_SERVICE ${formatServiceForLog(op.service)}`;
+    case 'add-dest':
+    case 'edit-dest':
+    case 'del-dest': {
+      const name = op.kind === 'add-dest' ? 'NEW_DEST' : op.kind === 'edit-dest' ? 'SET_DEST' : 'DEL_DEST';
+      const weight = op.kind === 'del-dest' ? '' : ` weight ${op.dest.weight}`;
+      return `${name} ${formatServiceForLog(op.service)} -> ${op.dest.address}:${op.dest.port}${weight}`;
+    }
+  }
+}
+
+/** `--no-ipvs`: the desired table is kept in memory; what would be programmed is logged (-D). */
+export function dryRunProgrammer(logger: Logger): TableProgrammer {
+  const table = cloneTable({ services: new Map() });
+  const owned = new Set<string>();
+  const apply = (desired: DesiredTable): Promise<void> => {
+    const { table: want, problems } = toKernelTable(desired);
+    for (const p of problems) logger.error(p);
+    for (const k of want.services.keys()) owned.add(k);
+    for (const op of reconcile(want, { services: table }, owned)) {
+      applyOp(table, op);
+      logger.detail(`IPVS (--no-ipvs, not programmed): ${describeOp(op)}`);
+    }
+    return Promise.resolve();
+  };
+  return {
+    start: (o) => apply(o.desired),
+    apply,
+    setTimeouts: () => Promise.resolve(),
+    startSyncDaemon: () => Promise.resolve(),
+    stopSyncDaemon: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    close: () => {},
+  };
+}
+
+/**
+ * Builds the LVS subsystem. Fails (keepalived's FATAL) only when IPVS is wanted and cannot be
+ * initialised; the message is the line to log.
+ */
+export async function createLvsSubsystem(
+  initialConfig: Config,
+  deps: LvsSubsystemDeps,
+): Promise<Result<LvsSubsystem, string>> {
+  const { logger } = deps;
+  let programmer: TableProgrammer;
+  if (deps.noIpvs) {
+    programmer = dryRunProgrammer(logger);
+  } else {
+    const opened = await openKernelProgrammer(deps);
+    if (!opened.ok) return opened;
+    programmer = opened.value;
+  }
+  let config = initialConfig;
+  const host = (deps.createHost ?? ((c, l) => createCheckerHost(c, { logger: l })))(config, logger);
+
+  // Coalescing apply loop: one apply at a time, only the newest waiting table is applied next.
+  let ready = false;
+  let stopping = false;
+  let waiting: DesiredTable | null = null;
+  let running: Promise<void> | null = null;
+  const drain = async (): Promise<void> => {
+    while (waiting !== null) {
+      const table = waiting;
+      waiting = null;
+      try {
+        await programmer.apply(table);
+      } catch (e) {
+        logger.error(`IPVS: applying the table failed: ${(e as Error).message}`);
+      }
+    }
+    running = null;
+  };
+  const schedule = (table: DesiredTable): void => {
+    waiting = table;
+    if (ready && !stopping && running === null) running = drain();
+  };
+  const settled = async (): Promise<void> => {
+    while (running !== null) await running;
+  };
+
+  // lvs_sync_daemon roles now running.
+  const syncRunning = new Set<SyncDaemonState>();
+  let syncChain: Promise<void> = Promise.resolve();
+  const syncTo = (want: readonly SyncDaemonState[]): Promise<void> => {
+    const s = config.globalDefs.lvsSyncDaemon;
+    syncChain = syncChain.then(async () => {
+      for (const state of [...syncRunning]) {
+        if (want.includes(state)) continue;
+        await programmer.stopSyncDaemon(state);
+        syncRunning.delete(state);
+      }
+      if (s === null) return;
+      for (const state of want) {
+        if (syncRunning.has(state)) continue;
+        await programmer.startSyncDaemon(syncDaemonSpec(config, s, state));
+        syncRunning.add(state);
+      }
+    });
+    return syncChain;
+  };
+  /** The followed instance's state (null: none followed, or not known yet). */
+  let followedState: string | null = null;
+  const syncRolesFor = (): SyncDaemonState[] => {
+    const s = config.globalDefs.lvsSyncDaemon;
+    if (s === null) return [];
+    // Without an instance both roles run for the daemon's lifetime (keepalived §4.10).
+    if (s.instance === null) return ['master', 'backup'];
+    return [followedState === 'MASTER' ? 'master' : 'backup'];
+  };
+
+  const unsubscribe = host.on((event: PoolEvent) => {
+    if (event.kind === 'table') schedule(event.table);
+  });
+
+  return ok({
+    async start() {
+      await host.start();
+      const g = config.globalDefs;
+      waiting = null;
+      await programmer.start({
+        flush: g.lvsFlush,
+        timeouts: timeoutsOf(g.lvsTimeouts),
+        desired: host.desiredTable(),
+      });
+      ready = true;
+      // Tables that arrived while the start-up table was being written.
+      if (waiting !== null && running === null) running = drain();
+      await syncTo(syncRolesFor());
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      unsubscribe();
+      await host.stop({ omega: true });
+      await settled();
+      await syncTo([]);
+      await programmer.stop({
+        release: !deps.dontReleaseIpvs,
+        flushOnStop: config.globalDefs.lvsFlushOnStop,
+      });
+      programmer.close();
+    },
+    async reload(newConfig) {
+      const old = config;
+      config = newConfig;
+      await host.reload(newConfig);
+      schedule(host.desiredTable());
+      await settled();
+      const t = timeoutsOf(newConfig.globalDefs.lvsTimeouts);
+      if (t !== null && JSON.stringify(t) !== JSON.stringify(timeoutsOf(old.globalDefs.lvsTimeouts))) {
+        await programmer.setTimeouts(t);
+      }
+      if (
+        JSON.stringify(old.globalDefs.lvsSyncDaemon) !== JSON.stringify(newConfig.globalDefs.lvsSyncDaemon)
+      ) {
+        await syncTo([]); // parameters changed: restart with the new ones
+      }
+      await syncTo(syncRolesFor());
+    },
+    vrrpState(instance, state) {
+      const s = config.globalDefs.lvsSyncDaemon;
+      if (s === null || s.instance !== instance) return;
+      followedState = state;
+      if (ready && !stopping) void syncTo(syncRolesFor());
+    },
+    settled,
+  });
+}

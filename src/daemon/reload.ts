@@ -1,0 +1,87 @@
+/**
+ * SIGHUP (keepalived-behaviour.md §2.7): re-read and validate the config; if it cannot be loaded
+ * (a fatal diagnostic, a missing file) the old config keeps running and the reason is logged -
+ * a reload never stops the daemon. A config that loads is handed to every running subsystem
+ * (`reload`), which migrates keyed by identity: the checker pool keeps the state of matched real
+ * servers and IPVS is reconciled with no flush; VRRP instances matched by keepalived's identity
+ * keep their state. A subsystem the new config newly needs is built and started; one whose part
+ * of the config is now empty reloads to nothing (it stays built for a later reload).
+ *
+ * sd_notify: RELOADING=1 before, READY=1 after (also after a refused reload: the service is up).
+ */
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/model.js';
+import type { Logger } from '../util/log.js';
+import type { DaemonOptions } from './cli.js';
+import type { Subsystem, SubsystemContext, SubsystemFactory } from './daemon.js';
+import { logDiagnostics } from './daemon.js';
+import type { SystemdNotifier } from './systemd.js';
+
+export interface ReloadContext {
+  readonly options: DaemonOptions;
+  readonly logger: Logger;
+  readonly systemd: SystemdNotifier;
+  readonly current: Config;
+  /** Every factory the daemon runs, in build order. */
+  readonly factories: readonly SubsystemFactory[];
+  readonly built: { factory: SubsystemFactory; subsystem: Subsystem; started: boolean }[];
+  readonly contextFor: (config: Config) => SubsystemContext;
+  readonly isStopping: () => boolean;
+}
+
+/** Loads the config for a reload; null (and the reason logged) when the old one must stay. */
+export async function loadReloadConfig(options: DaemonOptions, logger: Logger): Promise<Config | null> {
+  const loaded = await loadConfig(options.configFile, {
+    configId: options.configId,
+    checkInterfaces: !options.noInterfaceCheck,
+    allConfig: options.allConfig,
+  });
+  logDiagnostics(loaded.diagnostics, options.configFile, logger);
+  if (loaded.config === null) {
+    logger.error('Reload failed - configuration errors, keeping the running configuration');
+    return null;
+  }
+  return loaded.config;
+}
+
+/** Runs one reload; returns the config now running (null: unchanged). */
+export async function reloadDaemon(ctx: ReloadContext): Promise<Config | null> {
+  const { logger, systemd, options } = ctx;
+  logger.info('Reloading');
+  systemd.reloading();
+  // A reading of a big config holds the event loop: a master adverts first (and again after).
+  for (const b of ctx.built) if (b.started) b.subsystem.beforeReload?.();
+  try {
+    logger.info(`Opening file '${options.configFile}'.`);
+    const next = await loadReloadConfig(options, logger);
+    if (next === null || ctx.isStopping()) return null;
+    for (const f of next.files.slice(1)) logger.info(`Opening file '${f}'.`);
+
+    const have = new Set(ctx.built.map((b) => b.factory));
+    for (const b of ctx.built) {
+      if (!b.started || b.subsystem.reload === undefined) continue;
+      try {
+        await b.subsystem.reload(next);
+      } catch (e) {
+        logger.error(`${b.subsystem.name}: reload failed: ${(e as Error).message}`);
+      }
+    }
+    // Subsystems the old config did not need (first virtual server, first instance).
+    for (const factory of ctx.factories) {
+      if (have.has(factory) || ctx.isStopping()) continue;
+      try {
+        const s = await factory(ctx.contextFor(next));
+        if (s === null) continue;
+        const entry = { factory, subsystem: s, started: true };
+        ctx.built.push(entry);
+        await s.start();
+      } catch (e) {
+        logger.error(`Reload: cannot start a new subsystem: ${(e as Error).message}`);
+      }
+    }
+    logger.info('Reload complete');
+    return next;
+  } finally {
+    systemd.ready('Reload complete');
+  }
+}
