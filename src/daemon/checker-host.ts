@@ -132,6 +132,7 @@ export function defaultWorkerUrl(): URL {
 }
 
 const DEFAULT_WORKER_NICE = 5;
+const DELIVERY_SLICE_MS = 2;
 const RESPAWN_RESET_MS = 60_000;
 const MAX_RESPAWN_DELAY_S = 60;
 
@@ -177,10 +178,9 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
     }
   }
 
-  function onMessage(message: WorkerToHost): void {
+  function onControl(message: WorkerToHost): void {
     switch (message.kind) {
-      case 'batch':
-        for (const item of message.items) onItem(item);
+      case 'batch': // split into items on arrival (onMessage)
         break;
       case 'started':
         onStarted?.();
@@ -197,6 +197,49 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
         break;
       }
     }
+  }
+
+  // What arrives from the worker is handled in slices of DELIVERY_SLICE_MS, in order: a mass
+  // failure (thousands of log lines and events in one batch) must not hold the main thread,
+  // which sends the VRRP adverts, for longer than a slice.
+  const queue: (WorkerItem | { readonly kind: 'control'; readonly message: WorkerToHost })[] = [];
+  let queueHead = 0;
+  let drainTimer: TimerHandle | null = null;
+  const drainedWaiters: (() => void)[] = [];
+
+  function onMessage(message: WorkerToHost): void {
+    if (message.kind === 'batch') for (const item of message.items) queue.push(item);
+    else queue.push({ kind: 'control', message });
+    if (drainTimer === null) drain();
+  }
+
+  function drain(): void {
+    drainTimer = null;
+    const sliceStart = clock.now();
+    let handled = 0;
+    while (queueHead < queue.length) {
+      const item = queue[queueHead++]!;
+      if (item.kind === 'control') onControl(item.message);
+      else onItem(item);
+      if ((++handled & 15) === 0 && clock.now() - sliceStart >= DELIVERY_SLICE_MS) break;
+    }
+    if (queueHead === queue.length) {
+      queue.length = 0;
+      queueHead = 0;
+      for (const w of drainedWaiters.splice(0)) w();
+    } else {
+      if (queueHead > 4096 && queueHead * 2 > queue.length) {
+        queue.splice(0, queueHead);
+        queueHead = 0;
+      }
+      drainTimer = clock.setTimer(0, drain);
+    }
+  }
+
+  /** Resolves when everything received so far has been delivered. */
+  function delivered(): Promise<void> {
+    if (queueHead === queue.length) return Promise.resolve();
+    return new Promise((resolve) => drainedWaiters.push(resolve));
   }
 
   function failPending(reason: string): void {
@@ -298,7 +341,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
         w.once('exit', () => {
           exited = true;
           bound.cancel();
-          resolve();
+          void delivered().then(resolve);
         });
         onStopped = () => {
           if (!exited) void w.terminate();

@@ -211,6 +211,65 @@ describe('checker host (pool in a worker thread)', () => {
 });
 
 describe('checker I/O does not block the main thread', () => {
+  it('delivers a mass failure in slices, in order, between which main-thread timers run', async () => {
+    // 2,000 servers on a refusing port go down together: 4,000 log lines and 2,000
+    // rs-down events. The logger costs 0.25 ms a line (a slow syslog), 1 s in all; delivered in
+    // one piece that would stall the main thread for the whole of it.
+    const refused = await listen();
+    await refused.close();
+    const rss = Array.from({ length: 2000 }, (_, i) =>
+      realServer(`10.7.${i >> 8}.${i & 255}`, 80, [tcpCheck(refused.port, { retry: 0, warmup: 0 })]),
+    );
+    const messages: string[] = [];
+    const busy = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const slowLogger = {
+      ...new MemoryLogger(),
+      error: (m: string) => void messages.push(m),
+      warn: (m: string) => void messages.push(m),
+      detail: (m: string) => void messages.push(m),
+      debug: (m: string) => void messages.push(m),
+      info: (m: string) => {
+        busy(0.25);
+        messages.push(m);
+      },
+    };
+    const host = createCheckerHost(config([virtualServer('10.0.0.3', 80, rss)]), {
+      logger: slowLogger,
+      workerUrl,
+    });
+    hosts.push(host);
+    const order: string[] = [];
+    let loggedFirst = 0;
+    host.on((e) => {
+      if (e.kind !== 'rs-down') return;
+      order.push(e.rs);
+      // The pool logs before it emits: the line must already have been delivered.
+      if (messages.at(-1) === `Removing service ${e.rsName} from VS ${e.vsName}`) loggedFirst++;
+    });
+    // A 5 ms ticker on this thread; the longest gap between its ticks while the burst arrives.
+    let last = performance.now();
+    let longestGap = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 5);
+    await host.start();
+    await waitFor(() => order.length === 2000, 'every server removed');
+    clearInterval(ticker);
+    expect(messages.filter((m) => m.startsWith('Removing service')).length).toBe(2000);
+    // Every rs-down arrived right after its own log line: slicing kept the worker's order.
+    expect(new Set(order).size).toBe(2000);
+    expect(loggedFirst).toBe(2000);
+    // Slices are 2 ms of work; a generous bound for a shared machine, far under the 1 s the
+    // burst costs in one piece.
+    expect(longestGap).toBeLessThan(250);
+    await host.stop({ omega: false });
+  });
+
   it('200 hung servers (accept, never answer) and 20 hung scripts leave a main-thread timer on time', async () => {
     const hung = await listen(() => {
       // Accept and say nothing: HTTP_GET waits for its connect_timeout.
