@@ -9,6 +9,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScriptUserResolver } from '../check/checker.js';
 import { createCheckerPool, type CheckerPool, type PoolSnapshot } from '../check/pool.js';
+import type { DesiredService, DesiredTable, PoolHealth, VsState } from '../check/table.js';
 import type { Config } from '../config/model.js';
 import { resolveScriptUser, runScript } from '../net/exec.js';
 import { realClock } from '../util/clock.js';
@@ -123,6 +124,38 @@ const trackedRunScript: typeof runScript = (options) => {
   return p;
 };
 
+// What the host already has, by object identity: the pool replaces the services and the
+// VsState of a virtual server only when it changes, so unchanged ones are not sent again.
+let sentServices = new Map<string, DesiredService>();
+let sentHealth = new Map<string, VsState>();
+
+function tableItem(table: DesiredTable): WorkerItem {
+  const order: string[] = [];
+  const changed: DesiredService[] = [];
+  const now = new Map<string, DesiredService>();
+  for (const service of table.services) {
+    if (now.has(service.key)) {
+      sentServices = new Map(); // the host cannot key repeated services: resend all next time
+      return { kind: 'event', event: { kind: 'table', table } };
+    }
+    now.set(service.key, service);
+    order.push(service.key);
+    if (sentServices.get(service.key) !== service) changed.push(service);
+  }
+  sentServices = now;
+  return { kind: 'table', order, changed };
+}
+
+function healthItem(health: PoolHealth): WorkerItem {
+  const changed: [string, VsState][] = [];
+  const removed: string[] = [];
+  for (const [key, state] of health.virtualServers)
+    if (sentHealth.get(key) !== state) changed.push([key, state]);
+  for (const key of sentHealth.keys()) if (!health.virtualServers.has(key)) removed.push(key);
+  sentHealth = new Map(health.virtualServers);
+  return { kind: 'health', changed, removed };
+}
+
 function buildPool(config: Config, previous: PoolSnapshot | undefined): CheckerPool {
   const warning = scriptUserWarning(config);
   if (warning !== null) logger.warn(warning);
@@ -140,9 +173,13 @@ function buildPool(config: Config, previous: PoolSnapshot | undefined): CheckerP
     previous,
   );
   pool.on((event) => {
-    post({ kind: 'event', event });
+    if (event.kind !== 'table') {
+      post({ kind: 'event', event });
+      return;
+    }
+    post(tableItem(event.table));
     // The host's health() view follows every table (the pool emits one per changed loop turn).
-    if (event.kind === 'table') post({ kind: 'health', health: pool.health() });
+    post(healthItem(pool.health()));
   });
   return pool;
 }
