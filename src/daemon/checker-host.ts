@@ -18,9 +18,11 @@
  *                                   // quorum and checker state of matched servers
  *   await host.stop({ omega });     // pool stopped (omega scripts ended), worker exited
  *
- * Log lines from the worker reach `options.logger` unchanged (keepalived's wording). If the
- * worker dies unexpectedly, the host logs keepalived's `Healthcheck child process(N) died:
- * Respawning` (N is the worker's thread id) and starts a new worker with the last config,
+ * Log lines from the worker reach `options.logger` unchanged (keepalived's wording), in order,
+ * in slices of 2 ms so a mass failure cannot hold this thread. The host logs keepalived's
+ * `Starting Healthcheck child process, pid=N` (N: the worker's kernel thread id). If the worker
+ * dies unexpectedly, it logs `Healthcheck child process(N) died: Respawning` and starts a new
+ * worker with the last config,
  * delayed as keepalived limits its respawn rate (1, 2, 4 ... 60 s while the worker keeps dying
  * within a minute of its start). Checker state is not carried over a crash (keepalived's
  * respawned child starts afresh too).
@@ -125,6 +127,8 @@ export type WorkerItem =
 
 export type WorkerToHost =
   | { readonly kind: 'batch'; readonly items: readonly WorkerItem[] }
+  /** First message: the worker's kernel thread id (what keepalived's pid lines show). */
+  | { readonly kind: 'hello'; readonly tid: number | null }
   | { readonly kind: 'started' }
   | { readonly kind: 'stopped' }
   | { readonly kind: 'reply'; readonly id: number; readonly value: unknown };
@@ -159,6 +163,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
   const servicesByKey = new Map<string, DesiredService>();
   let worker: Worker | null = null;
   let startedAt = 0;
+  let workerLabel = 0;
   let nextRespawnDelayS = 0;
   let respawnTimer: TimerHandle | null = null;
   let stopping: Promise<void> | null = null;
@@ -212,6 +217,8 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
     switch (message.kind) {
       case 'batch': // split into items on arrival (onMessage)
         break;
+      case 'hello':
+        break; // handled on arrival (onMessage)
       case 'started':
         onStarted?.();
         onStarted = null;
@@ -292,28 +299,36 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
     vsHealth.clear();
     worker = w;
     startedAt = clock.now();
-    const threadId = w.threadId;
+    // keepalived logs the child's pid; the worker's kernel thread id plays that part.
+    let label = w.threadId;
+    workerLabel = label;
+    w.on('message', (m: WorkerToHost) => {
+      if (m.kind !== 'hello') return;
+      if (m.tid !== null) label = workerLabel = m.tid;
+      logger.info(`Starting Healthcheck child process, pid=${label}`);
+    });
     w.on('message', onMessage);
     w.on('error', (e) => {
-      logger.error(`Healthcheck child process(${threadId}) error: ${e.message}`);
+      logger.error(`Healthcheck child process(${label}) error: ${e.message}`);
     });
     w.on('exit', (code) => {
       if (worker !== w) return;
       worker = null;
       failPending('checker worker exited');
+      onStarted?.();
+      onStarted = null;
       if (stopping !== null) {
         onStopped?.();
         onStopped = null;
         return;
       }
       if (code !== 0) logger.info(`Healthcheck exited with status ${code}`);
-      onStarted?.();
-      onStarted = null;
+      // LOG_ALERT in keepalived.
       if (options.respawn === false) {
-        logger.info(`Healthcheck child process(${threadId}) died: Exiting`);
+        logger.error(`Healthcheck child process(${label}) died: Exiting`);
         return;
       }
-      logger.info(`Healthcheck child process(${threadId}) died: Respawning`);
+      logger.error(`Healthcheck child process(${label}) died: Respawning`);
       // keepalived's calc_restart_delay: immediate if it ran for a minute, else 1, 2, 4 ... 60 s.
       let delayS = 0;
       if (clock.now() - startedAt >= RESPAWN_RESET_MS) nextRespawnDelayS = 0;
@@ -368,7 +383,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
         let exited = false;
         const bound = clock.setTimer(config.globalDefs.childWaitTime * 1000, () => {
           if (exited) return;
-          logger.info(`Healthcheck child process(${w.threadId}) did not exit in time - terminating it`);
+          logger.info(`Healthcheck child process(${workerLabel}) did not exit in time - terminating it`);
           void w.terminate();
         });
         w.once('exit', () => {

@@ -204,8 +204,8 @@ function threadCpuMs(): CheckerWorkerStats['threadCpuMs'] {
  */
 function lowerThreadPriority(nice: number): void {
   try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+    const tid = threadId();
+    if (tid !== null) setPriority(tid, nice);
   } catch (e) {
     logger.warn(
       `Unable to set checker thread priority ${nice}: ${e instanceof Error ? e.message : String(e)}`,
@@ -213,6 +213,16 @@ function lowerThreadPriority(nice: number): void {
   }
 }
 if (data.nice !== null && data.nice !== 0) lowerThreadPriority(data.nice);
+
+function threadId(): number | null {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : null;
+  } catch {
+    return null;
+  }
+}
+port.postMessage({ kind: 'hello', tid: threadId() } satisfies WorkerToHost);
 
 let pool: CheckerPool = buildPool(data.config, data.previous ?? undefined);
 let stopped = false;

@@ -121,6 +121,16 @@ describe('checker host (pool in a worker thread)', () => {
     await expect(host.checkers()).rejects.toThrow(/not running/);
   });
 
+  it('settles start() and stop() when stopped before the worker has started', async () => {
+    const l = await listen();
+    const host = createCheckerHost(oneServer(l.port), { logger: new MemoryLogger(), workerUrl });
+    hosts.push(host);
+    const starting = host.start();
+    await host.stop({ omega: false });
+    await starting;
+    expect(host.threadId).toBeNull();
+  });
+
   it('sends tables as deltas: services of unchanged virtual servers keep their identity', async () => {
     const a = await listen();
     const b = await listen();
@@ -184,14 +194,23 @@ describe('checker host (pool in a worker thread)', () => {
     });
     await host.start();
     const first = host.threadId;
+    const started = (): string[] =>
+      logger.messages().filter((m) => /^Starting Healthcheck child process, pid=\d+$/.test(m));
+    await waitFor(() => started().length === 1, 'start line');
+    const pid = started()[0]!.split('=')[1];
     await waitFor(
-      () => logger.messages().includes(`Healthcheck child process(${first}) died: Respawning`),
+      () => logger.messages().includes(`Healthcheck child process(${pid}) died: Respawning`),
       'respawn line',
+    );
+    expect(logger.messages()).toContain(
+      'Restart of Healthcheck process delayed 0 seconds to limit respawn rate',
     );
     expect(
       logger.lines.some((l) => l.level === 'error' && l.message.includes('checker worker test crash')),
     ).toBe(true);
     await waitFor(() => host.threadId !== null && host.threadId !== first, 'new worker');
+    await waitFor(() => started().length === 2, 'start line of the new worker');
+    expect(started()[1]).not.toBe(started()[0]);
     await waitFor(() => tables.length >= 2, 'table from the new worker');
     await waitFor(
       () => logger.messages().includes(`TCP connection to [127.0.0.1]:tcp:${l.port} success.`),
