@@ -377,7 +377,13 @@ export class VrrpEngine {
     if (this.started) this.watchTrackFiles();
 
     // New priorities and faults from the new weights, then the new instances start.
-    for (const { entry } of matched) if (this.instances.get(entry.config.name) === entry) this.refresh(entry);
+    // A matched MASTER adverts at once with its new priority, so the peer's master-down timer
+    // restarts right after the reload.
+    for (const { entry } of matched) {
+      if (this.instances.get(entry.config.name) !== entry) continue;
+      this.refresh(entry);
+      entry.shell.advertNow();
+    }
     if (this.started) {
       for (const entry of fresh) {
         this.refresh(entry, true);

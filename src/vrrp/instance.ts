@@ -201,8 +201,8 @@ export class VrrpInstanceShell {
   /**
    * Reload of a matched instance (keepalived's vrrp_exist match, §2.7): the reducer state
    * (MASTER, BACKUP, ...) stays; the new config and params apply from now on. A MASTER applies
-   * the VIP and route differences, sends gratuitous ARPs when addresses were added, and sends an
-   * advert at once (keepalived's reload_master) so the peer's master-down timer restarts.
+   * the VIP and route differences and sends gratuitous ARPs when addresses were added; the
+   * engine then feeds the new priority and calls advertNow (keepalived's reload_master).
    * `io`, when given, replaces the advert channel (its source or peers changed).
    */
   reconfigure(config: VrrpInstance, params: InstanceParams, io: VrrpIo | null): void {
@@ -232,7 +232,6 @@ export class VrrpInstanceShell {
     const newRoutes = new Set(config.virtualRoutes.map(routeKey));
     const removedRoutes = before.virtualRoutes.filter((r) => !newRoutes.has(routeKey(r)));
     const addedRoutes = config.virtualRoutes.filter((r) => !oldRoutes.has(routeKey(r)));
-    this.run({ kind: 'send-advert', priority: this.state.effectivePriority });
     if (removed.length > 0 || removedRoutes.length > 0) {
       this.enqueue('removing VIPs', async () => {
         this.log('detail', `(${this.name}) removing VIPs.`);

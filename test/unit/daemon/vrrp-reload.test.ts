@@ -1,0 +1,287 @@
+// VRRP reload (keepalived-behaviour.md §2.7) through the engine over an in-memory platform and a
+// manual clock: instances matched by keepalived's identity keep their state (a MASTER stays
+// MASTER, adverts at once, applies VIP differences); a removed MASTER sends priority 0 and drops
+// its VIPs; a new instance starts INIT -> BACKUP; vrrp_script results carry over when name,
+// command and user are equal.
+import { describe, expect, it } from 'vitest';
+import type { Config, ScriptSpec, Vip, VrrpInstance, VrrpScript } from '../../../src/config/model.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { MemoryLogger } from '../../../src/util/log.js';
+import { instanceIdentity, VrrpEngine } from '../../../src/vrrp/engine.js';
+import type { ScriptResult, VrrpPlatform } from '../../../src/vrrp/ports.js';
+
+const loc = { file: 'k.conf', line: 1 };
+const vip = (address: string): Vip => ({
+  address,
+  family: 'inet',
+  prefixLength: 32,
+  dev: 'eth0',
+  label: null,
+  scope: null,
+  broadcast: null,
+  peer: null,
+  noTrack: false,
+  loc,
+});
+
+function instance(name: string, vrid: number, over: Partial<VrrpInstance> = {}): VrrpInstance {
+  return {
+    name,
+    state: 'BACKUP',
+    interface: 'eth0',
+    virtualRouterId: vrid,
+    priority: 100,
+    advertInt: 1,
+    version: 2,
+    nopreempt: false,
+    preemptDelay: 0,
+    authentication: null,
+    virtualIpaddresses: [],
+    virtualIpaddressesExcluded: [],
+    vips: [vip(`10.0.0.${vrid}`)],
+    excludedVips: [],
+    virtualRoutes: [],
+    trackScripts: [],
+    trackInterfaces: [],
+    trackFiles: [],
+    dontTrackPrimary: false,
+    mcastSrcIp: null,
+    unicastSrcIp: null,
+    unicastPeers: [],
+    unicastTtl: 255,
+    checkUnicastSrc: false,
+    garp: {
+      masterDelay: 5,
+      masterRepeat: 5,
+      lowerPrioDelay: 5,
+      lowerPrioRepeat: 5,
+      masterRefresh: 0,
+      masterRefreshRepeat: 1,
+      interval: 0,
+    },
+    lowerPrioNoAdvert: false,
+    higherPrioSendAdvert: false,
+    downTimerAdverts: 3,
+    skipCheckAdvAddr: false,
+    strictMode: false,
+    notify: {
+      master: null,
+      backup: null,
+      fault: null,
+      stop: null,
+      deleted: null,
+      generic: null,
+      masterRxLowerPri: null,
+    },
+    smtpAlert: false,
+    syncGroup: null,
+    loc,
+    ...over,
+  } as VrrpInstance;
+}
+
+const script = (name: string, command = `/bin/${name}`, over: Partial<VrrpScript> = {}): VrrpScript => ({
+  name,
+  script: command,
+  argv: [command],
+  interval: 1,
+  timeout: 1,
+  weight: 10,
+  weightReverse: false,
+  rise: 1,
+  fall: 1,
+  user: null,
+  group: null,
+  initFail: false,
+  loc,
+  ...over,
+});
+
+function configOf(instances: VrrpInstance[], scripts: VrrpScript[] = []): Config {
+  return {
+    files: ['k.conf'],
+    globalDefs: {
+      vrrpMcastGroup4: '224.0.0.18',
+      vrrpCheckUnicastSrc: false,
+      logUnknownVrids: false,
+    } as Config['globalDefs'],
+    vrrpScripts: scripts,
+    trackFiles: [],
+    vrrpSyncGroups: [],
+    vrrpInstances: instances,
+    virtualServerGroups: [],
+    virtualServers: [],
+  };
+}
+
+function fakePlatform() {
+  const present = new Set<string>();
+  const sent: { vrid: number; priority: number }[] = [];
+  const scriptRuns: string[] = [];
+  const scriptResults = new Map<string, ScriptResult>();
+  let channels = 0;
+  const platform: VrrpPlatform = {
+    links: { current: (n) => (n === 'eth0' ? { name: n, ifindex: 2, up: true } : null), onChange: () => {} },
+    vips: {
+      addAddresses: async (vs) => {
+        vs.forEach((v) => present.add(v.address));
+        return { changed: vs.map((v) => v.address), errors: [] };
+      },
+      removeAddresses: async (vs) => {
+        vs.forEach((v) => present.delete(v.address));
+        return { changed: vs.map((v) => v.address), errors: [] };
+      },
+      addRoutes: async () => ({ changed: [], errors: [] }),
+      removeRoutes: async () => ({ changed: [], errors: [] }),
+      present: async (vs) => vs.filter((v) => present.has(v.address)),
+    },
+    garp: { sendGarp: () => {} },
+    notifier: { notify: async () => {} },
+    scripts: {
+      run: async (spec: ScriptSpec) => {
+        scriptRuns.push(spec.command);
+        return scriptResults.get(spec.command) ?? { kind: 'exited', code: 0 };
+      },
+    },
+    primaryAddress: async () => '10.0.0.1',
+    openChannel: (o) => {
+      channels++;
+      return {
+        sourceAddress: o.sourceAddress,
+        send: async (m) => void sent.push({ vrid: m[1]!, priority: m[2]! }),
+        onDatagram: () => {},
+        close: () => {},
+      };
+    },
+    initFile: () => {},
+    watchFile: (_p, fn) => {
+      fn(null);
+      return { close: () => {} };
+    },
+  };
+  return { platform, present, sent, scriptRuns, scriptResults, channels: () => channels };
+}
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+};
+
+async function masterEngine(instances: VrrpInstance[], scripts: VrrpScript[] = []) {
+  const f = fakePlatform();
+  const clock = new ManualClock();
+  const logger = new MemoryLogger();
+  const engine = await VrrpEngine.create(configOf(instances, scripts), {
+    clock,
+    logger,
+    platform: f.platform,
+  });
+  const changes: string[] = [];
+  engine.onStateChange((c) => changes.push(`${c.instance} ${c.from}->${c.to}`));
+  engine.start();
+  await flush();
+  // No peer: every instance becomes MASTER after Master_Down_Interval.
+  clock.advance(4000);
+  await flush();
+  return { f, clock, logger, engine, changes };
+}
+
+describe('VRRP reload', () => {
+  it('identity: VRID, interface, unicast and its source, multicast group - not the name', () => {
+    const a = instance('A', 51);
+    expect(instanceIdentity(instance('B', 51, { priority: 200 }), '224.0.0.18')).toBe(
+      instanceIdentity(a, '224.0.0.18'),
+    );
+    expect(instanceIdentity(instance('A', 52), '224.0.0.18')).not.toBe(instanceIdentity(a, '224.0.0.18'));
+    expect(instanceIdentity(instance('A', 51, { interface: 'eth1' }), '224.0.0.18')).not.toBe(
+      instanceIdentity(a, '224.0.0.18'),
+    );
+    const peer = [{ address: '10.0.0.9', minTtl: 0, maxTtl: 255 }] as unknown as VrrpInstance['unicastPeers'];
+    expect(instanceIdentity(instance('A', 51, { unicastPeers: peer }), '224.0.0.18')).not.toBe(
+      instanceIdentity(a, '224.0.0.18'),
+    );
+  });
+
+  it('a matched MASTER stays MASTER, adverts at once with the new priority, and applies VIP differences', async () => {
+    const { f, engine, changes, logger } = await masterEngine([instance('VI_1', 51)]);
+    expect(engine.status()[0]!.state).toBe('MASTER');
+    expect(f.present.has('10.0.0.51')).toBe(true);
+    const changesBefore = changes.length;
+    const sentBefore = f.sent.length;
+    const logsBefore = logger.messages().length;
+    // Renamed, new priority, one VIP replaced by another: same identity (VRID 51 on eth0).
+    await engine.reload(configOf([instance('VI_one', 51, { priority: 120, vips: [vip('10.0.0.52')] })]));
+    await flush();
+    expect(changes.length).toBe(changesBefore);
+    const s = engine.status()[0]!;
+    expect(s.name).toBe('VI_one');
+    expect(s.state).toBe('MASTER');
+    expect(s.basePriority).toBe(120);
+    // An advert right away, and one carrying the new priority without waiting for the timer.
+    expect(f.sent.length).toBeGreaterThan(sentBefore);
+    expect(f.sent.slice(sentBefore).some((p) => p.vrid === 51 && p.priority === 120)).toBe(true);
+    expect(f.present.has('10.0.0.51')).toBe(false);
+    expect(f.present.has('10.0.0.52')).toBe(true);
+    expect(
+      logger
+        .messages()
+        .slice(logsBefore)
+        .filter((m) => m.includes('Entering')),
+    ).toEqual([]);
+  });
+
+  it('removed MASTER sends priority 0 and drops its VIPs; a new instance starts INIT -> BACKUP', async () => {
+    const { f, clock, engine, changes } = await masterEngine([instance('VI_1', 51), instance('VI_2', 52)]);
+    expect(f.present.has('10.0.0.52')).toBe(true);
+    const sentBefore = f.sent.length;
+    changes.length = 0;
+    await engine.reload(configOf([instance('VI_1', 51), instance('VI_3', 53)]));
+    await flush();
+    expect(f.sent.slice(sentBefore)).toContainEqual({ vrid: 52, priority: 0 });
+    expect(f.present.has('10.0.0.52')).toBe(false);
+    expect(f.present.has('10.0.0.51')).toBe(true);
+    expect(changes).toContain('VI_3 INIT->BACKUP');
+    expect(changes.some((c) => c.startsWith('VI_1'))).toBe(false);
+    clock.advance(4000);
+    await flush();
+    expect(changes).toContain('VI_3 BACKUP->MASTER');
+    expect(engine.status().map((s) => `${s.name}:${s.state}`)).toEqual(['VI_1:MASTER', 'VI_3:MASTER']);
+  });
+
+  it('advertNow: only a MASTER sends', async () => {
+    const { f, engine } = await masterEngine([instance('VI_1', 51)]);
+    const before = f.sent.length;
+    engine.advertNow();
+    await flush();
+    expect(f.sent.slice(before)).toEqual([{ vrid: 51, priority: 100 }]);
+  });
+
+  it('vrrp_script results carry over when name, command and user are equal, else start afresh', async () => {
+    const tracked = instance('VI_1', 51, {
+      trackScripts: [{ name: 'chk', weight: 10, reverse: false } as VrrpInstance['trackScripts'][number]],
+    });
+    const { f, clock, engine, logger } = await masterEngine([tracked], [script('chk')]);
+    expect(logger.messages()).toContain('VRRP_Script(chk) succeeded');
+    expect(engine.status()[0]!.effectivePriority).toBe(110);
+
+    await engine.reload(configOf([tracked], [script('chk', '/bin/chk', { interval: 2 })]));
+    await flush();
+    expect(logger.messages()).toContain('VRRP_Script(chk) considered successful on reload');
+    expect(engine.status()[0]!.effectivePriority).toBe(110);
+
+    // Another command: a new tracker (rise 1 -> init until its first run), the old one stops.
+    f.scriptResults.set('/bin/other', { kind: 'exited', code: 1 });
+    const runsBefore = f.scriptRuns.length;
+    await engine.reload(configOf([tracked], [script('chk', '/bin/other')]));
+    await flush();
+    clock.advance(5000);
+    await flush();
+    const runs = f.scriptRuns.slice(runsBefore);
+    expect(runs).toContain('/bin/other');
+    expect(runs).not.toContain('/bin/chk');
+    expect(
+      logger.messages().filter((m) => m === 'VRRP_Script(chk) considered successful on reload'),
+    ).toHaveLength(1);
+    expect(logger.messages()).toContain('VRRP_Script(chk) failed (exited with status 1)');
+    expect(engine.status()[0]!.effectivePriority).toBe(100);
+  });
+});
