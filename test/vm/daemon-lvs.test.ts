@@ -1,0 +1,302 @@
+/**
+ * VM tier: the daemon itself (`keepalived-ts -n -l -C -f CONF`, checkers + LVS) with real configs,
+ * real listeners and a real IPVS kernel, in one boot. Guest side: test/vm/guest/daemon-scenarios.ts;
+ * topology and the expected table of every step (written by hand from the configs):
+ * test/vm/guest/daemon-plan.ts.
+ *
+ * Configs: the conf/ samples lvs-dr-rr-tcp, lvs-nat-sync-group, lvs-tun-inhibit, persistence,
+ * two-vips-dh-sh and http-get-digest, plus test/fixtures/vm/daemon/fwmark-group-sorry.conf (fwmark
+ * with persistence and inhibit_on_failure, a virtual_server_group with a range and a single address,
+ * a sorry server). Each runs in its own director namespace, built around the sample's own addresses,
+ * so the samples are used with their addresses and interface names unchanged. The generated copy of a
+ * sample rewrites only checker timing, so that health changes settle in seconds under emulation:
+ *   delay_loop N -> 1, connect_timeout N -> 2, retry/nb_get_retry N -> 1, delay_before_retry N -> 1,
+ * and, in http-get-digest, the `digest` to the MD5 of the page the test's servers serve. The first
+ * test checks that nothing else differs.
+ *
+ * Scenarios (each table compared, parsed, with the whole expected table: services, scheduler,
+ * persistence, forwarding method, weights, and the foreign services added with ipvsadm beforehand):
+ *   start      every config programs its table;
+ *   persistent `ipvsadm -Ln --persistent-conn`: persistence and weights, and one SYN -> one template;
+ *   down/up    listener stopped -> removed (dr), weight 0 with inhibit_on_failure (tun, fwmark),
+ *              every real server down -> sorry server only (persistence, the group), HTTP_GET /health
+ *              404 -> removed (http); everything started again -> the start table;
+ *   reload     NAT: SIGHUP with a changed scheduler, a changed weight, an added and a removed real
+ *              server, while a client's TCP connection through the VIP stays open and carries data
+ *              after (its IPVS connection entry and the service's counters survive: no flush);
+ *   kill       SIGKILL leaves the table; a restarted daemon converges on it without duplicates;
+ *   term       SIGTERM removes the daemon's services and keeps the foreign ones; with -I it keeps all.
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/netns.js';
+import { tierDescribe } from '../support/tier.js';
+import {
+  DOWN,
+  FOREIGN,
+  NAT_SERVERS,
+  SCENARIOS,
+  START,
+  canonicalTable,
+  natReloaded,
+  parsePersistentConn,
+  serviceStats,
+  withForeign,
+} from './guest/daemon-plan.js';
+import { bundleForVm, prepareVm, REPO_ROOT, runInVm, vmPrerequisites, type VmRunResult } from './harness.js';
+
+const describeVm = tierDescribe('vm', vmPrerequisites());
+/**
+ * KTS_VMD_REFERENCE=1 runs the same scenarios with keepalived 2.2.7 (`keepalived -n -l -D -C`) in
+ * place of keepalived-ts: a check of this test's hand-written expectations against the original.
+ */
+const REFERENCE = process.env.KTS_VMD_REFERENCE === '1';
+
+/** What the HTTP real servers serve as /index.html (the generated http config's digest is its MD5). */
+const INDEX_BODY = 'keepalived-ts VM tier real server\n';
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'vm', 'daemon');
+
+/** The generated copy of a sample: checker timing shortened, the HTTP digest matched to INDEX_BODY. */
+function rewriteSample(text: string): string {
+  const digest = createHash('md5').update(INDEX_BODY).digest('hex');
+  return text
+    .replace(/^(\s*delay_loop)\s+\d+/gm, '$1 1')
+    .replace(/^(\s*connect_timeout)\s+\d+/gm, '$1 2')
+    .replace(/^(\s*(?:nb_get_retry|retry))\s+\d+/gm, '$1 1')
+    .replace(/^(\s*delay_before_retry)\s+\d+/gm, '$1 1')
+    .replace(/^(\s*digest)\s+[0-9a-fA-F]+/gm, `$1 ${digest}`);
+}
+
+interface StepRecord {
+  ns: string;
+  expected: string[];
+  matched: boolean;
+  waitedMs: number;
+  raw: string;
+}
+interface Results {
+  phase: string;
+  steps: Record<string, StepRecord>;
+  facts: Record<string, unknown>;
+  durationsMs: Record<string, number>;
+  error?: string;
+}
+
+describeVm('the daemon programs IPVS in the VM', () => {
+  let run: VmRunResult;
+  let results: Results;
+  let distCopy: string;
+
+  beforeAll(async () => {
+    await prepareVm();
+    ensureBuilt();
+    // A private copy of dist/ (inside the repo, so node_modules resolves): a rebuild by anyone
+    // while the guest runs must not pull files from under the daemon.
+    distCopy = join(REPO_ROOT, '.vm-cache', `kts-vmd-dist-${process.pid}`);
+    rmSync(distCopy, { recursive: true, force: true });
+    cpSync(join(REPO_ROOT, 'dist'), distCopy, { recursive: true });
+    const guest = await bundleForVm(`${REPO_ROOT}/test/vm/guest/daemon-scenarios.ts`);
+    const files: Record<string, string> = {
+      'run.json': JSON.stringify({
+        daemon: join(distCopy, 'keepalived-ts.js'),
+        indexBody: INDEX_BODY,
+        reference: REFERENCE,
+      }),
+      'nat-reload.conf.in': readFileSync(join(FIXTURES, 'nat-reload.conf.in'), 'utf8'),
+    };
+    for (const s of SCENARIOS) {
+      const text = readFileSync(join(REPO_ROOT, s.source), 'utf8');
+      files[`${s.name}.conf`] = s.source.startsWith('conf/') ? rewriteSample(text) : text;
+    }
+    run = await runInVm({
+      script: `node ${guest} run "$KTS_VM_RESULTS"`,
+      files,
+      collect: ['daemon-results.json', ...SCENARIOS.map((s) => `daemon-${s.name}.log`)],
+      timeoutMs: 480_000,
+    });
+    results = JSON.parse(
+      run.files['daemon-results.json'] ?? '{"phase":"none","steps":{},"facts":{},"durationsMs":{}}',
+    );
+    console.log(
+      `daemon VM run: ${(run.durationMs / 1000).toFixed(1)} s, exit ${run.exitCode}; phases (ms): ${JSON.stringify(results.durationsMs)}`,
+    );
+  }, 600_000);
+
+  afterAll(() => {
+    if (distCopy) rmSync(distCopy, { recursive: true, force: true });
+  });
+
+  const log = (name: string) => run.files[`daemon-${name}.log`] ?? '';
+  /** Runs a check; on failure appends the guest's output and the named daemons' logs. */
+  const withContext =
+    (names: string[], check: () => void): (() => void) =>
+    () => {
+      try {
+        check();
+      } catch (e) {
+        if (e instanceof Error) {
+          e.message +=
+            `\n--- guest exit ${run.exitCode}, phase ${results.phase}, ${(run.durationMs / 1000).toFixed(0)} s; stdout:\n${run.stdout}` +
+            `\n--- guest stderr:\n${run.stderr.slice(-3000)}` +
+            (results.error ? `\n--- guest error:\n${results.error}` : '') +
+            names.map((n) => `\n--- daemon-${n}.log:\n${log(n).slice(-6000)}`).join('');
+        }
+        throw e;
+      }
+    };
+  const step = (name: string): StepRecord => {
+    const s = results.steps[name];
+    if (s === undefined) throw new Error(`the guest recorded no step ${name}`);
+    return s;
+  };
+  const fact = (name: string): string => {
+    const f = results.facts[name];
+    if (typeof f !== 'string') throw new Error(`the guest recorded no ${name}`);
+    return f;
+  };
+
+  it('the generated copies differ from the conf/ samples only in checker timing and the digest', () => {
+    const allowed = /^\s*(delay_loop|connect_timeout|nb_get_retry|retry|delay_before_retry|digest)\s/;
+    for (const s of SCENARIOS.filter((x) => x.source.startsWith('conf/'))) {
+      const original = readFileSync(join(REPO_ROOT, s.source), 'utf8').split('\n');
+      const copy = rewriteSample(original.join('\n')).split('\n');
+      expect(copy.length, s.source).toBe(original.length);
+      const changed = original.filter((line, i) => line !== copy[i]);
+      for (const line of changed) expect(line, s.source).toMatch(allowed);
+      expect(
+        changed.some((l) => /delay_loop/.test(l)),
+        s.source,
+      ).toBe(true);
+    }
+  });
+
+  it(
+    'the guest ran every phase',
+    withContext(
+      SCENARIOS.map((s) => s.name),
+      () => {
+        expect(results.error).toBeUndefined();
+        expect(results.phase).toBe('done');
+        expect(run.exitCode).toBe(0);
+      },
+    ),
+  );
+
+  it.each(SCENARIOS.map((s) => [s.name, s.source]))('start: %s (%s) programs exactly its table', (name) =>
+    withContext([name], () => {
+      expect(canonicalTable(step(`${name}/start`).raw)).toEqual(withForeign(START[name]!));
+    })(),
+  );
+
+  it(
+    'ipvsadm -Ln --persistent-conn: persistence, granularity and weights; one SYN makes one template',
+    withContext(['per', 'own'], () => {
+      const per = parsePersistentConn(fact('per/persistent-conn'));
+      const perService = per.find((r) => r.service.startsWith('TCP 192.0.2.101:443'));
+      expect(perService?.service).toBe('TCP 192.0.2.101:443 wlc persistent 600 mask 255.255.255.0');
+      expect(perService!.dests.map((d) => [d.address, d.weight]).sort()).toEqual([
+        ['198.51.100.51:443', 2],
+        ['198.51.100.52:443', 2],
+      ]);
+      expect(perService!.dests.reduce((n, d) => n + d.persistConn, 0)).toBe(1);
+      const own = parsePersistentConn(fact('own/persistent-conn'));
+      const fwm = own.find((r) => r.service.startsWith('FWM 7 '));
+      expect(fwm?.service).toBe('FWM 7 sh persistent 120');
+      expect(fwm!.dests.map((d) => [d.address, d.weight]).sort()).toEqual([
+        ['192.0.2.31:0', 1],
+        ['192.0.2.32:0', 2],
+      ]);
+    }),
+  );
+
+  it.each(Object.keys(DOWN))('health: %s follows real servers going down and coming back', (name) =>
+    withContext([name], () => {
+      expect(canonicalTable(step(`${name}/down`).raw), 'down').toEqual(withForeign(DOWN[name]!));
+      expect(canonicalTable(step(`${name}/up`).raw), 'up').toEqual(withForeign(START[name]!));
+    })(),
+  );
+
+  it(
+    'health changes are logged in keepalived wording',
+    withContext(['dr', 'tun', 'per'], () => {
+      expect(log('dr')).toContain('Removing service [192.0.2.12]:tcp:80 from VS [192.0.2.100]:tcp:80');
+      expect(log('dr')).toContain('Adding service [192.0.2.12]:tcp:80 to VS [192.0.2.100]:tcp:80');
+      expect(log('tun')).toContain('Disabling service [192.0.2.21]:tcp:443 of VS [203.0.113.80]:tcp:443');
+      expect(log('tun')).toContain('Enabling service [192.0.2.21]:tcp:443 of VS [203.0.113.80]:tcp:443');
+      expect(log('per')).toContain('Adding sorry server [198.51.100.99]:tcp:443 to VS [192.0.2.101]:tcp:443');
+      expect(log('per')).toContain(
+        'Removing sorry server [198.51.100.99]:tcp:443 from VS [192.0.2.101]:tcp:443',
+      );
+    }),
+  );
+
+  it(
+    'reload: scheduler, weight, added and removed real server applied; an open connection through the VIP survives',
+    withContext(['nat'], () => {
+      const kept = results.facts['nat/kept'] as string;
+      expect(NAT_SERVERS).toContain(kept);
+      const removed = NAT_SERVERS.find((a) => a !== kept)!;
+      expect(canonicalTable(step('nat/reload').raw)).toEqual(withForeign(natReloaded(kept)));
+      const before = results.facts['nat/client-before'] as { reply: string; localPort: number };
+      const after = results.facts['nat/client-after'] as { reply: string; localPort: number };
+      expect(before.reply).toBe(`${kept} before`);
+      expect(after.reply).toBe(`${kept} after`);
+      expect(after.localPort).toBe(before.localPort);
+      expect(results.facts['nat/client-exit']).toBe(0);
+      // The kernel's connection entry for that client is the same one before and after.
+      const entry = new RegExp(
+        `^TCP\\s+\\S+\\s+ESTABLISHED\\s+198\\.51\\.100\\.2:${before.localPort}\\s+198\\.51\\.100\\.10:80\\s+${kept.replaceAll('.', '\\.')}:8080\\s*$`,
+        'm',
+      );
+      expect(fact('nat/conns-before')).toMatch(entry);
+      expect(fact('nat/conns-after')).toMatch(entry);
+      // A flushed or re-created service would start its counters from zero: the counters after
+      // the reload include the packets from before it.
+      const stats = (t: string) => serviceStats(fact(t)).get('TCP 198.51.100.10:80');
+      expect(stats('nat/stats-before')?.conns).toBe(1);
+      expect(stats('nat/stats-after')?.conns).toBe(1);
+      expect(stats('nat/stats-after')!.inPkts).toBeGreaterThan(stats('nat/stats-before')!.inPkts);
+      expect(log('nat')).toContain(`service [${removed}]:tcp:8080 no longer exist`);
+      expect(log('nat')).toContain(
+        `Changing weight from 1 to 3 for active service [${kept}]:tcp:8080 of VS [198.51.100.10]:tcp:80`,
+      );
+    }),
+  );
+
+  it(
+    'SIGKILL leaves the table; a restarted daemon converges on it without duplicates',
+    withContext(['own', 'hash'], () => {
+      for (const name of ['own', 'hash']) {
+        expect(results.facts[`${name}/kill-exit`], name).toBe('SIGKILL');
+        // keepalived's checker child is a separate process that cleans up when its parent dies;
+        // keepalived-ts is one process, so a SIGKILL leaves everything in place.
+        if (!REFERENCE)
+          expect(canonicalTable(fact(`${name}/after-kill`)), `${name} after kill`).toEqual(
+            withForeign(START[name]!),
+          );
+        expect(canonicalTable(step(`${name}/restart`).raw), `${name} restart`).toEqual(
+          withForeign(START[name]!),
+        );
+        expect(canonicalTable(fact(`${name}/restart-settled`)), `${name} settled`).toEqual(
+          withForeign(START[name]!),
+        );
+      }
+    }),
+  );
+
+  it(
+    "SIGTERM removes the daemon's services and keeps the foreign ones (and with -I keeps everything)",
+    withContext(
+      SCENARIOS.map((s) => s.name),
+      () => {
+        for (const s of SCENARIOS) {
+          expect(results.facts[`${s.name}/term-exit`], s.name).toBe(0);
+          const expected = s.name === 'hash' ? withForeign(START.hash!) : canonicalTable(FOREIGN.join('\n'));
+          expect(canonicalTable(fact(`${s.name}/after-term`)), s.name).toEqual(expected);
+        }
+      },
+    ),
+  );
+});

@@ -1,0 +1,540 @@
+/**
+ * Guest program for test/vm/daemon-lvs.test.ts: runs the real daemon (`keepalived-ts -n -l -C`) with
+ * the conf/ samples and this test's own configs, one director namespace per scenario
+ * (test/vm/guest/daemon-plan.ts), against real listeners, and records what the kernel's IPVS table
+ * held after every step. It never asserts: it waits (bounded) for each expected table, then records
+ * the last `ipvsadm` output it saw, and the host compares.
+ *
+ *   node daemon-scenarios.mjs run RESULTS_DIR   the whole sequence; results in RESULTS_DIR/daemon-results.json
+ *                                               (rewritten after every step), daemon logs in
+ *                                               RESULTS_DIR/daemon-<scenario>.log
+ *   node daemon-scenarios.mjs echo-server A:P...   line echo server ("<local address> <line>")
+ *   node daemon-scenarios.mjs client HOST PORT  connects, sends "before", waits for a line on stdin,
+ *                                               sends "after", waits for another line, closes; prints
+ *                                               one JSON line per reply
+ *
+ * Inputs in RESULTS_DIR (written by the host): run.json { daemon, indexBody, reference? }, <scenario>.conf,
+ * nat-reload.conf.in.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync, appendFileSync, closeSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import {
+  DOWN,
+  DOWN_HEALTH_FILES,
+  DOWN_LISTENERS,
+  FOREIGN_RESTORE,
+  SCENARIOS,
+  START,
+  canonicalTable,
+  natReloaded,
+  scenarioByName,
+  serviceStats,
+  withForeign,
+  type Scenario,
+  type Table,
+} from './daemon-plan.js';
+
+const WORK = '/tmp/kts-vmd';
+const SELF = process.argv[1]!;
+
+// -------------------------------------------------------------------------------------------------
+// helpers
+// -------------------------------------------------------------------------------------------------
+
+function run(
+  argv: string[],
+  allowFailure = false,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(argv[0]!, argv.slice(1), { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      if (code !== 0 && !allowFailure) reject(new Error(`${argv.join(' ')}: exit ${code}: ${stderr.trim()}`));
+      else resolve({ code, stdout, stderr });
+    });
+  });
+}
+const inNs = (ns: string, argv: string[]) => ['ip', 'netns', 'exec', ns, ...argv];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function ipvsadm(ns: string, ...args: string[]): Promise<string> {
+  return (await run(inNs(ns, ['ipvsadm', '-Ln', ...args]))).stdout;
+}
+
+interface StepRecord {
+  ns: string;
+  expected: Table;
+  matched: boolean;
+  waitedMs: number;
+  raw: string;
+}
+
+/** Polls `ipvsadm -Ln` in `ns` until its canonical form equals `expected`, at most `timeoutMs`. */
+async function waitTable(ns: string, expected: Table, timeoutMs: number): Promise<StepRecord> {
+  const start = Date.now();
+  const want = JSON.stringify(expected);
+  let raw = '';
+  for (;;) {
+    raw = await ipvsadm(ns);
+    if (JSON.stringify(canonicalTable(raw)) === want)
+      return { ns, expected, matched: true, waitedMs: Date.now() - start, raw };
+    if (Date.now() - start > timeoutMs)
+      return { ns, expected, matched: false, waitedMs: Date.now() - start, raw };
+    await sleep(300);
+  }
+}
+
+const NAT_SERVICE = 'TCP 198.51.100.10:80';
+
+/**
+ * `ipvsadm -Ln --stats --exact` once the NAT service's counters satisfy `ready` (the kernel folds its
+ * per-CPU counters into what it reports every 2 s), or after 15 s whatever they are.
+ */
+async function waitStats(
+  ns: string,
+  ready: (s: { conns: number; inPkts: number }) => boolean,
+): Promise<string> {
+  const start = Date.now();
+  for (;;) {
+    const raw = await ipvsadm(ns, '--stats', '--exact');
+    const s = serviceStats(raw).get(NAT_SERVICE);
+    if ((s && ready(s)) || Date.now() - start > 15_000) return raw;
+    await sleep(500);
+  }
+}
+
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<number | string | null> {
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve(child.exitCode ?? child.signalCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(code ?? signal);
+    });
+  });
+}
+
+// -------------------------------------------------------------------------------------------------
+// topology
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * The topology as `ip -batch` input: one batch in the root namespace (namespaces, veth pairs), then
+ * one per namespace (each process start costs ~0.2 s under emulation; a batch costs one).
+ */
+function topology(scenarios: Scenario[]): { root: string[]; perNs: Map<string, string[]> } {
+  const root: string[] = [];
+  const perNs = new Map<string, string[]>();
+  const add = (ns: string, ...lines: string[]) => perNs.set(ns, [...(perNs.get(ns) ?? []), ...lines]);
+  for (const s of scenarios) {
+    const d = s.director;
+    const r = s.servers;
+    root.push(
+      `netns add ${d}`,
+      `netns add ${r}`,
+      `link add kvd-${s.name}-a type veth peer name kvd-${s.name}-b`,
+      `link set kvd-${s.name}-a netns ${d}`,
+      `link set kvd-${s.name}-b netns ${r}`,
+    );
+    add(
+      r,
+      `link set kvd-${s.name}-b name eth0`,
+      'addr add 172.31.0.2/24 dev eth0',
+      'link set lo up',
+      'link set eth0 up',
+      'route add default via 172.31.0.1',
+      ...s.serverAddresses.map((a) => `addr add ${a}/32 dev eth0`),
+    );
+    add(
+      d,
+      `link set kvd-${s.name}-a name eth0`,
+      'addr add 172.31.0.1/24 dev eth0',
+      'link set lo up',
+      'link set eth0 up',
+      'link add vip0 type dummy',
+      'link set vip0 up',
+      ...s.vips.map((v) => `addr add ${v}/32 dev vip0`),
+      ...s.serverAddresses.map((a) => `route add ${a}/32 via 172.31.0.2`),
+    );
+    if (s.client) {
+      const c = s.client.ns;
+      root.push(
+        `netns add ${c}`,
+        `link add kvd-${s.name}-c type veth peer name kvd-${s.name}-e`,
+        `link set kvd-${s.name}-c netns ${c}`,
+        `link set kvd-${s.name}-e netns ${d}`,
+      );
+      add(
+        c,
+        `link set kvd-${s.name}-c name eth0`,
+        `addr add ${s.client.subnet}.2/24 dev eth0`,
+        'link set lo up',
+        'link set eth0 up',
+        `route add default via ${s.client.subnet}.1`,
+      );
+      add(
+        d,
+        `link set kvd-${s.name}-e name eth1`,
+        `addr add ${s.client.subnet}.1/24 dev eth1`,
+        'link set eth1 up',
+      );
+    }
+  }
+  return { root, perNs };
+}
+
+function runWithInput(argv: string[], input: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(argv[0]!, argv.slice(1), (error, _stdout, stderr) => {
+      if (error) reject(new Error(`${argv.join(' ')}: ${stderr.trim() || error.message}`));
+      else resolve();
+    });
+    child.stdin!.end(input);
+  });
+}
+
+async function buildTopology(scenarios: Scenario[]): Promise<void> {
+  const { root, perNs } = topology(scenarios);
+  await runWithInput(['ip', '-batch', '-'], root.join('\n') + '\n');
+  await Promise.all(
+    [...perNs].map(([ns, lines]) => runWithInput(['ip', '-n', ns, '-batch', '-'], lines.join('\n') + '\n')),
+  );
+  await Promise.all(
+    scenarios.map((s) =>
+      runWithInput(inNs(s.director, ['ipvsadm', '-R']), FOREIGN_RESTORE.join('\n') + '\n'),
+    ),
+  );
+  // The NAT director forwards the client's traffic to the real servers and back.
+  await run(inNs(scenarioByName('nat').director, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']));
+}
+
+// -------------------------------------------------------------------------------------------------
+// listeners and daemons
+// -------------------------------------------------------------------------------------------------
+
+const wwwDir = (key: string) => `${WORK}/www/${key}`;
+const httpds = new Map<string, ChildProcess>();
+
+function startHttpd(s: Scenario, key: string): void {
+  const child = spawn(
+    'ip',
+    inNs(s.servers, ['busybox', 'httpd', '-f', '-p', key, '-h', wwwDir(key)]).slice(1),
+    {
+      stdio: 'ignore',
+    },
+  );
+  httpds.set(key, child);
+}
+async function stopHttpd(key: string): Promise<void> {
+  const child = httpds.get(key);
+  if (!child) throw new Error(`no listener ${key}`);
+  child.kill('SIGTERM');
+  await waitExit(child, 10_000);
+  httpds.delete(key);
+}
+
+async function startEchoServer(s: Scenario): Promise<ChildProcess> {
+  const keys = s.listeners.filter((l) => l.kind === 'echo').map((l) => `${l.address}:${l.port}`);
+  const child = spawn('ip', inNs(s.servers, ['node', SELF, 'echo-server', ...keys]).slice(1), {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('echo server did not start')), 60_000);
+    lines.once('line', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return child;
+}
+
+interface Daemon {
+  child: ChildProcess;
+  conf: string;
+}
+const daemons = new Map<string, Daemon>();
+
+/** How the daemon is started: ours, or keepalived 2.2.7 itself (to check this test's expectations). */
+interface DaemonInput {
+  daemon: string;
+  reference?: boolean;
+}
+
+function startDaemon(results: string, input: DaemonInput, s: Scenario, extra: string[] = []): void {
+  const conf = `${WORK}/etc/${s.name}.conf`;
+  const logPath = `${results}/daemon-${s.name}.log`;
+  const pid = `${WORK}/run/${s.name}.pid`;
+  const args = input.reference
+    ? [
+        'keepalived',
+        '-n',
+        '-l',
+        '-D',
+        '-C',
+        '-f',
+        conf,
+        '-p',
+        pid,
+        '-c',
+        `${WORK}/run/${s.name}-c.pid`,
+        ...extra,
+      ]
+    : [
+        'node',
+        input.daemon,
+        '-n',
+        '-l',
+        '-C',
+        '-f',
+        conf,
+        '-p',
+        pid,
+        '--runtime-dir',
+        `${WORK}/run/${s.name}`,
+        ...extra,
+      ];
+  appendFileSync(logPath, `##### ${new Date().toISOString()} start: ${args.join(' ')}\n`);
+  const fd = openSync(logPath, 'a');
+  const child = spawn('ip', inNs(s.director, args).slice(1), { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  daemons.set(s.name, { child, conf });
+}
+
+// -------------------------------------------------------------------------------------------------
+// the sequence
+// -------------------------------------------------------------------------------------------------
+
+interface Results {
+  phase: string;
+  steps: Record<string, StepRecord>;
+  facts: Record<string, unknown>;
+  durationsMs: Record<string, number>;
+  error?: string;
+}
+
+async function runAll(results: string): Promise<void> {
+  const input = JSON.parse(readFileSync(`${results}/run.json`, 'utf8')) as {
+    daemon: string;
+    indexBody: string;
+  };
+  const out: Results = { phase: 'setup', steps: {}, facts: {}, durationsMs: {} };
+  const save = () => writeFileSync(`${results}/daemon-results.json`, JSON.stringify(out, null, 1));
+  const t0 = Date.now();
+  let phaseStart = t0;
+  const phase = (name: string) => {
+    out.durationsMs[out.phase] = Date.now() - phaseStart;
+    phaseStart = Date.now();
+    out.phase = name;
+    save();
+    process.stdout.write(`### phase ${name} at ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  };
+  const record = async (name: string, pending: Promise<StepRecord>) => {
+    out.steps[name] = await pending;
+  };
+  const allMatched = (names: string[]) => names.every((n) => out.steps[n]?.matched);
+
+  try {
+    rmSync(WORK, { recursive: true, force: true });
+    for (const d of ['etc', 'run', 'www']) mkdirSync(`${WORK}/${d}`, { recursive: true });
+    for (const s of SCENARIOS)
+      writeFileSync(`${WORK}/etc/${s.name}.conf`, readFileSync(`${results}/${s.name}.conf`));
+    await buildTopology(SCENARIOS);
+    for (const s of SCENARIOS)
+      for (const l of s.listeners.filter((x) => x.kind === 'httpd')) {
+        const dir = wwwDir(`${l.address}:${l.port}`);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(`${dir}/health`, 'ok\n');
+        writeFileSync(`${dir}/index.html`, input.indexBody);
+      }
+
+    phase('listeners');
+    for (const s of SCENARIOS)
+      for (const l of s.listeners.filter((x) => x.kind === 'httpd')) startHttpd(s, `${l.address}:${l.port}`);
+    const echo = await startEchoServer(scenarioByName('nat'));
+
+    phase('start');
+    for (const s of SCENARIOS) startDaemon(results, input, s);
+    await Promise.all(
+      SCENARIOS.map((s) =>
+        record(`${s.name}/start`, waitTable(s.director, withForeign(START[s.name]!), 180_000)),
+      ),
+    );
+    if (!allMatched(SCENARIOS.map((s) => `${s.name}/start`)))
+      throw new Error('start tables did not converge');
+
+    phase('persistence');
+    // One SYN to the persistent DR service: the template goes to one real server (PersistConn 1).
+    const per = scenarioByName('per');
+    await run(inNs(per.client!.ns, ['timeout', '5', 'busybox', 'nc', '-w', '2', '192.0.2.101', '443']), true);
+    out.facts['per/persistent-conn'] = await ipvsadm(per.director, '--persistent-conn');
+    out.facts['own/persistent-conn'] = await ipvsadm(scenarioByName('own').director, '--persistent-conn');
+
+    phase('down');
+    for (const keys of Object.values(DOWN_LISTENERS)) for (const k of keys) await stopHttpd(k);
+    for (const keys of Object.values(DOWN_HEALTH_FILES)) for (const k of keys) rmSync(`${wwwDir(k)}/health`);
+    await Promise.all(
+      Object.entries(DOWN).map(([name, table]) =>
+        record(`${name}/down`, waitTable(scenarioByName(name).director, withForeign(table), 90_000)),
+      ),
+    );
+
+    phase('up');
+    for (const [name, keys] of Object.entries(DOWN_LISTENERS))
+      for (const k of keys) startHttpd(scenarioByName(name), k);
+    for (const keys of Object.values(DOWN_HEALTH_FILES))
+      for (const k of keys) writeFileSync(`${wwwDir(k)}/health`, 'ok\n');
+    await Promise.all(
+      Object.keys(DOWN).map((name) =>
+        record(`${name}/up`, waitTable(scenarioByName(name).director, withForeign(START[name]!), 90_000)),
+      ),
+    );
+
+    phase('reload');
+    const nat = scenarioByName('nat');
+    const client = spawn(
+      'ip',
+      inNs(nat.client!.ns, ['node', SELF, 'client', '198.51.100.10', '80']).slice(1),
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    const clientLines = createInterface({ input: client.stdout! })[Symbol.asyncIterator]();
+    const nextClientLine = async () => {
+      const n = await Promise.race([clientLines.next(), sleep(60_000).then(() => null)]);
+      if (n === null || n.done) throw new Error('client gave no reply');
+      return JSON.parse(n.value) as { event: string; reply?: string; localPort?: number };
+    };
+    const before = await nextClientLine();
+    out.facts['nat/client-before'] = before;
+    const kept = (before.reply ?? '').split(' ')[0] ?? '';
+    out.facts['nat/kept'] = kept;
+    out.facts['nat/conns-before'] = await ipvsadm(nat.director, '-c');
+    out.facts['nat/stats-before'] = await waitStats(nat.director, (x) => x.conns >= 1);
+    const template = readFileSync(`${results}/nat-reload.conf.in`, 'utf8');
+    writeFileSync(daemons.get('nat')!.conf, template.replaceAll('@KEPT@', kept));
+    daemons.get('nat')!.child.kill('SIGHUP');
+    await record('nat/reload', waitTable(nat.director, withForeign(natReloaded(kept)), 90_000));
+    client.stdin!.write('go\n');
+    out.facts['nat/client-after'] = await nextClientLine().catch((e: Error) => ({
+      event: 'error',
+      reply: e.message,
+    }));
+    // Taken while the client still holds the connection open.
+    out.facts['nat/conns-after'] = await ipvsadm(nat.director, '-c');
+    out.facts['nat/stats-after'] = await waitStats(
+      nat.director,
+      (x) => x.inPkts > (serviceStats(out.facts['nat/stats-before'] as string).get(NAT_SERVICE)?.inPkts ?? 0),
+    );
+    client.stdin!.write('close\n');
+    out.facts['nat/client-exit'] = await waitExit(client, 20_000);
+
+    phase('kill');
+    // SIGKILL: nothing is cleaned up; a new process must converge on what it finds.
+    for (const name of ['own', 'hash']) {
+      const d = daemons.get(name)!;
+      d.child.kill('SIGKILL');
+      out.facts[`${name}/kill-exit`] = await waitExit(d.child, 20_000);
+      out.facts[`${name}/after-kill`] = await ipvsadm(scenarioByName(name).director);
+    }
+    phase('restart');
+    startDaemon(results, input, scenarioByName('own'));
+    // -I: this one must leave its services in place when it stops.
+    startDaemon(results, input, scenarioByName('hash'), ['-I']);
+    await Promise.all(
+      ['own', 'hash'].map((name) =>
+        record(
+          `${name}/restart`,
+          waitTable(scenarioByName(name).director, withForeign(START[name]!), 180_000),
+        ),
+      ),
+    );
+    // A few check rounds later: still no duplicate, nothing else changed.
+    await sleep(3000);
+    for (const name of ['own', 'hash'])
+      out.facts[`${name}/restart-settled`] = await ipvsadm(scenarioByName(name).director);
+
+    phase('term');
+    for (const s of SCENARIOS) daemons.get(s.name)!.child.kill('SIGTERM');
+    for (const s of SCENARIOS) {
+      out.facts[`${s.name}/term-exit`] = await waitExit(daemons.get(s.name)!.child, 60_000);
+      out.facts[`${s.name}/after-term`] = await ipvsadm(s.director);
+    }
+    echo.kill('SIGTERM');
+    phase('done');
+  } catch (e) {
+    out.error = (e as Error).stack ?? String(e);
+    save();
+    process.stderr.write(`daemon-scenarios: ${(e as Error).message}\n`);
+    for (const d of daemons.values()) d.child.kill('SIGKILL');
+    for (const h of httpds.values()) h.kill('SIGKILL');
+    process.exit(1);
+  }
+  for (const h of httpds.values()) h.kill('SIGTERM');
+  save();
+  process.exit(0);
+}
+
+// -------------------------------------------------------------------------------------------------
+// echo server and client
+// -------------------------------------------------------------------------------------------------
+
+function echoServer(keys: string[]): void {
+  let listening = 0;
+  for (const key of keys) {
+    const [host, port] = key.split(':');
+    const server = createServer((sock) => {
+      sock.setEncoding('utf8');
+      let buffered = '';
+      sock.on('data', (chunk: string) => {
+        buffered += chunk;
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          sock.write(`${sock.localAddress} ${buffered.slice(0, nl)}\n`);
+          buffered = buffered.slice(nl + 1);
+        }
+      });
+      sock.on('error', () => sock.destroy());
+    });
+    server.listen(Number(port), host, () => {
+      if (++listening === keys.length) process.stdout.write('ready\n');
+    });
+  }
+}
+
+function client(host: string, port: number): void {
+  const sock = createConnection({ host, port });
+  sock.setEncoding('utf8');
+  const replies = createInterface({ input: sock })[Symbol.asyncIterator]();
+  const stdin = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  const exchange = async (word: string) => {
+    sock.write(`${word}\n`);
+    const r = await Promise.race([replies.next(), sleep(20_000).then(() => null)]);
+    const reply = r === null || r.done ? null : r.value;
+    process.stdout.write(`${JSON.stringify({ event: word, reply, localPort: sock.localPort })}\n`);
+    return reply !== null;
+  };
+  sock.on('error', (e) => {
+    process.stdout.write(`${JSON.stringify({ event: 'error', reply: e.message })}\n`);
+    process.exit(1);
+  });
+  sock.once('connect', async () => {
+    if (!(await exchange('before'))) process.exit(1);
+    await stdin.next();
+    const ok = await exchange('after');
+    await stdin.next();
+    sock.end();
+    process.exit(ok ? 0 : 1);
+  });
+}
+
+const [mode, ...rest] = process.argv.slice(2);
+if (mode === 'run') void runAll(rest[0]!);
+else if (mode === 'echo-server') echoServer(rest);
+else if (mode === 'client') client(rest[0]!, Number(rest[1]));
+else {
+  process.stderr.write('usage: daemon-scenarios.mjs run RESULTS | echo-server A:P... | client HOST PORT\n');
+  process.exit(2);
+}
