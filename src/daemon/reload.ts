@@ -51,6 +51,8 @@ export async function reloadDaemon(ctx: ReloadContext): Promise<Config | null> {
   systemd.reloading();
   // A reading of a big config holds the event loop: a master adverts first (and again after).
   for (const b of ctx.built) if (b.started) b.subsystem.beforeReload?.();
+  // One loop turn so those adverts reach the socket before the (synchronous) parse.
+  await new Promise<void>((r) => setImmediate(r));
   try {
     logger.info(`Opening file '${options.configFile}'.`);
     const next = await loadReloadConfig(options, logger);
