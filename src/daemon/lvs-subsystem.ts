@@ -15,7 +15,9 @@
  *   stop    pool stopped (omega scripts), sync daemon stopped, our services deleted unless -I
  */
 import { execFile } from 'node:child_process';
+import { formatRs, formatVs } from '../check/format.js';
 import type { DesiredTable, PoolEvent } from '../check/table.js';
+import { diffConfigs } from '../config/diff.js';
 import type { Config, LvsSyncDaemon, LvsTimeouts } from '../config/model.js';
 import { GenlConnection, type NetlinkTransport, type TransportError } from '../ipvs/genl-conn.js';
 import { formatServiceForLog } from '../ipvs/messages.js';
@@ -284,6 +286,19 @@ export async function createLvsSubsystem(
     async reload(newConfig) {
       const old = config;
       config = newConfig;
+      // keepalived's reload lines (ipwrapper.c clear_diff_services / clear_diff_rs).
+      const diff = diffConfigs(old, newConfig).virtualServers;
+      for (const vs of diff.removed) {
+        logger.info(
+          vs.group !== null
+            ? `Removing Virtual Server Group [${vs.group}]`
+            : `Removing Virtual Server ${formatVs(vs)}`,
+        );
+      }
+      for (const c of diff.changed) {
+        for (const rs of c.realServers.removed)
+          logger.info(`service ${formatRs(rs, c.before)} no longer exist`);
+      }
       await host.reload(newConfig);
       schedule(host.desiredTable());
       await settled();

@@ -220,6 +220,9 @@ describeTier('keepalived-ts -C: health checkers and the IPVS table', () => {
       await d.lines.wait(/^.*: Reloading$/, 10_000, from);
       await d.lines.wait(/Reload complete/, 20_000, from);
       await d.lines.wait(new RegExp(`not programmed\\): DEL_SERVICE ${VS}:tcp:8080`), 5000, from);
+      expect(
+        d.lines.find(/Removing Virtual Server \[10\.231\.60\.1\]:tcp:8080$/, from),
+      ).toBeGreaterThanOrEqual(0);
       // Two check rounds later the new server (nothing listening) has not been added, and the
       // matched one was never removed.
       await sleep(2500);

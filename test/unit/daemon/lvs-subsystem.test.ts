@@ -213,7 +213,7 @@ describe('LVS subsystem', () => {
   });
 
   it('reload: no flush; removed service deleted, scheduler -> SET_SERVICE, weight -> SET_DEST', async () => {
-    const { kernel, host, lvs } = await setup(
+    const { kernel, host, lvs, log } = await setup(
       baseConfig(),
       table(service(80, [dest(1), dest(2)]), service(443, [dest(3)])),
     );
@@ -221,6 +221,9 @@ describe('LVS subsystem', () => {
     const before = kernel.commands.length;
     host.onReload = () => table(service(80, [dest(1, 3), dest(2)], 'rr'));
     await lvs.reload(baseConfig());
+    expect(log.messages().filter((m) => m.startsWith('Removing Virtual') || m.includes('no longer'))).toEqual(
+      [],
+    );
     expect(host.calls).toContain('reload');
     const sent = cmdNames(kernel).slice(before);
     expect(sent).not.toContain('FLUSH');
@@ -229,6 +232,23 @@ describe('LVS subsystem', () => {
     expect(sent.filter((n) => n === 'SET_DEST')).toHaveLength(1);
     expect(sent.filter((n) => n === 'DEL_SERVICE')).toHaveLength(1);
     expect(view(kernel)).toEqual([{ port: 80, scheduler: 'rr', dests: ['192.168.0.1:3', '192.168.0.2:1'] }]);
+    await lvs.stop();
+  });
+
+  it("reload logs keepalived's lines for a removed virtual server and a removed real server", async () => {
+    const two = config([
+      virtualServer('10.0.0.1', 80, [
+        realServer('192.168.0.1', 80, [tcpCheck(80)]),
+        realServer('192.168.0.2', 80, [tcpCheck(80)]),
+      ]),
+      virtualServer('10.0.0.1', 443, [realServer('192.168.0.3', 443, [tcpCheck(443)])]),
+    ]);
+    const one = config([virtualServer('10.0.0.1', 80, [realServer('192.168.0.1', 80, [tcpCheck(80)])])]);
+    const { lvs, log } = await setup(two, table(service(80, [dest(1)])));
+    await lvs.start();
+    await lvs.reload(one);
+    expect(log.messages()).toContain('Removing Virtual Server [10.0.0.1]:tcp:443');
+    expect(log.messages()).toContain('service [192.168.0.2]:tcp:80 no longer exist');
     await lvs.stop();
   });
 
