@@ -4,8 +4,10 @@
  * notify_up/notify_down and quorum_up/quorum_down (fire and forget, bounded), and publishes
  * every change as a `PoolEvent` plus the new desired IPVS table.
  *
- * Daemon wiring: `createCheckerPool(config, deps)`, subscribe with `on(...)`, then `start()`;
- * give `desiredTable()` (or each `table` event) to the IPVS writer; `stop({omega})` on exit.
+ * The daemon runs it in a worker thread (src/daemon/checker-worker.ts, driven from the main
+ * thread by src/daemon/checker-host.ts with the same shape): `createCheckerPool(config, deps)`,
+ * subscribe with `on(...)`, then `start()`; `desiredTable()` (or each `table` event) feeds the
+ * IPVS writer; `stop({omega})` on exit.
  */
 import type { Checker, Config, RealServer, ScriptSpec, VirtualServer } from '../config/model.js';
 import type { Clock } from '../util/clock.js';

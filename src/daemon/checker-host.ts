@@ -5,7 +5,8 @@
  * adverts. This host mirrors the pool's API across the thread boundary.
  *
  * API (for the daemon):
- *   const host = createCheckerHost(config, { logger });   // spawns nothing yet
+ *   const host = createCheckerHost(config, { logger, respawn: !options.dontRespawn });
+ *                                   // spawns nothing yet (-R/--dont-respawn: respawn false)
  *   host.on((event) => ...);        // PoolEvent: rs-up/rs-down/rs-weight/quorum-up/quorum-down/
  *                                   // sorry-in/sorry-out/alive-pool/rs-shutdown/table
  *   await host.start();             // worker running; the start-up events and the first `table`
