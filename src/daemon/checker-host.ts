@@ -311,6 +311,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
     w.on('message', onMessage);
     w.on('error', (e) => {
       logger.error(`Healthcheck child process(${label}) error: ${e.message}`);
+      if (e.stack !== undefined) logger.detail(e.stack);
     });
     w.on('exit', (code) => {
       if (worker !== w) return;

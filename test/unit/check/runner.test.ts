@@ -81,6 +81,43 @@ describe('runner', () => {
     runner.stop();
   });
 
+  it('keeps deadlines per timeout value: each hung attempt ends at its own timeout, answered ones never time out', async () => {
+    const clock = new ManualClock();
+    const ends: { id: string; at: number; result: CheckResult }[] = [];
+    const runner = createRunner({ clock });
+    const add = (id: string, timeoutMs: number, hung: () => boolean): void => {
+      const probe: Probe = { starts: [], results: [], signals: [] };
+      runner.add(
+        job(clock, probe, {
+          timeoutMs,
+          delayLoopMs: 100,
+          delayBeforeRetryMs: 100,
+          outcome: () => (hung() ? null : up()),
+          onResult(result) {
+            ends.push({ id, at: clock.now(), result });
+            return 'delay_loop';
+          },
+        }),
+      );
+    };
+    add('slow', 300, () => true);
+    add('fast', 50, () => true);
+    // Answers at once; every attempt leaves a deadline behind in the same 300 ms queue as 'slow'.
+    add('ok', 300, () => false);
+    await advance(clock, 420, 5);
+    const of = (id: string) => ends.filter((e) => e.id === id).map((e) => [e.at, e.result.kind]);
+    expect(of('fast')).toEqual([
+      [50, 'down'],
+      [200, 'down'],
+      [350, 'down'],
+    ]);
+    expect(of('slow')).toEqual([[300, 'down']]);
+    // 'ok' answered every 100 ms; none of its stale deadlines (due at 300, 400) ended anything.
+    expect(of('ok').every(([, kind]) => kind === 'up')).toBe(true);
+    expect(of('ok').map(([at]) => at)).toEqual([0, 100, 200, 300, 400]);
+    runner.stop();
+  });
+
   it('ends a hung attempt at its timeout with a failure and aborts its signal', async () => {
     const clock = new ManualClock();
     const probe: Probe = { starts: [], results: [], signals: [] };
