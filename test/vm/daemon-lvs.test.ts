@@ -259,6 +259,7 @@ describeVm('the daemon programs IPVS in the VM', () => {
       expect(stats('nat/stats-after')?.conns).toBe(1);
       expect(stats('nat/stats-after')!.inPkts).toBeGreaterThan(stats('nat/stats-before')!.inPkts);
       expect(log('nat')).toContain(`service [${removed}]:tcp:8080 no longer exist`);
+      expect(log('nat')).toContain(`Removing service [${removed}]:tcp:8080 from VS [198.51.100.10]:tcp:80`);
       expect(log('nat')).toContain(
         `Changing weight from 1 to 3 for active service [${kept}]:tcp:8080 of VS [198.51.100.10]:tcp:80`,
       );
@@ -270,6 +271,7 @@ describeVm('the daemon programs IPVS in the VM', () => {
     withContext(['own', 'hash'], () => {
       for (const name of ['own', 'hash']) {
         expect(results.facts[`${name}/kill-exit`], name).toBe('SIGKILL');
+        expect(results.facts[`${name}/restart-started`], `${name} restarted: Startup complete`).toBe(true);
         // keepalived's checker child is a separate process that cleans up when its parent dies;
         // keepalived-ts is one process, so a SIGKILL leaves everything in place.
         if (!REFERENCE)

@@ -254,6 +254,9 @@ async function startEchoServer(s: Scenario): Promise<ChildProcess> {
 interface Daemon {
   child: ChildProcess;
   conf: string;
+  log: string;
+  /** Where this process's part of the (appended) log starts. */
+  logOffset: number;
 }
 const daemons = new Map<string, Daemon>();
 
@@ -297,10 +300,22 @@ function startDaemon(results: string, input: DaemonInput, s: Scenario, extra: st
         ...extra,
       ];
   appendFileSync(logPath, `##### ${new Date().toISOString()} start: ${args.join(' ')}\n`);
+  const logOffset = readFileSync(logPath).length;
   const fd = openSync(logPath, 'a');
   const child = spawn('ip', inNs(s.director, args).slice(1), { stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  daemons.set(s.name, { child, conf });
+  daemons.set(s.name, { child, conf, log: logPath, logOffset });
+}
+
+/** Waits (bounded) until the daemon's own part of its log contains `text`; false on timeout. */
+async function waitLog(d: Daemon, text: string, timeoutMs: number): Promise<boolean> {
+  const start = Date.now();
+  for (;;) {
+    if (readFileSync(d.log).subarray(d.logOffset).toString('utf8').includes(text)) return true;
+    if (Date.now() - start > timeoutMs || d.child.exitCode !== null || d.child.signalCode !== null)
+      return false;
+    await sleep(300);
+  }
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -443,6 +458,9 @@ async function runAll(results: string): Promise<void> {
     startDaemon(results, input, scenarioByName('own'));
     // -I: this one must leave its services in place when it stops.
     startDaemon(results, input, scenarioByName('hash'), ['-I']);
+    // The table is already right (SIGKILL left it): wait for the new processes to be up first.
+    for (const name of ['own', 'hash'])
+      out.facts[`${name}/restart-started`] = await waitLog(daemons.get(name)!, 'Startup complete', 180_000);
     await Promise.all(
       ['own', 'hash'].map((name) =>
         record(
