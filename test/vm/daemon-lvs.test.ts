@@ -24,7 +24,8 @@
  *   reload     NAT: SIGHUP with a changed scheduler, a changed weight, an added and a removed real
  *              server, while a client's TCP connection through the VIP stays open and carries data
  *              after (its IPVS connection entry and the service's counters survive: no flush);
- *   kill       SIGKILL leaves the table; a restarted daemon converges on it without duplicates;
+ *   kill       SIGKILL leaves the table; ipvsadm then deletes a destination and changes a weight and
+ *              a scheduler; a restarted daemon converges back, without duplicates;
  *   term       SIGTERM removes the daemon's services and keeps the foreign ones; with -I it keeps all.
  */
 import { createHash } from 'node:crypto';
@@ -35,6 +36,7 @@ import { ensureBuilt } from '../support/netns.js';
 import { tierDescribe } from '../support/tier.js';
 import {
   DOWN,
+  DRIFTED,
   FOREIGN,
   NAT_SERVERS,
   SCENARIOS,
@@ -267,7 +269,7 @@ describeVm('the daemon programs IPVS in the VM', () => {
   );
 
   it(
-    'SIGKILL leaves the table; a restarted daemon converges on it without duplicates',
+    'SIGKILL leaves the table; a restarted daemon undoes changes made meanwhile, without duplicates',
     withContext(['own', 'hash'], () => {
       for (const name of ['own', 'hash']) {
         expect(results.facts[`${name}/kill-exit`], name).toBe('SIGKILL');
@@ -277,6 +279,10 @@ describeVm('the daemon programs IPVS in the VM', () => {
         if (!REFERENCE)
           expect(canonicalTable(fact(`${name}/after-kill`)), `${name} after kill`).toEqual(
             withForeign(START[name]!),
+          );
+        if (!REFERENCE)
+          expect(canonicalTable(fact(`${name}/after-drift`)), `${name} drifted`).toEqual(
+            withForeign(DRIFTED[name]!),
           );
         expect(canonicalTable(step(`${name}/restart`).raw), `${name} restart`).toEqual(
           withForeign(START[name]!),

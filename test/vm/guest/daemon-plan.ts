@@ -194,6 +194,40 @@ export const DOWN: Record<string, Table> = {
   own: ownTable(['  -> 192.0.2.31:0 Route 0', '  -> 192.0.2.32:0 Route 2'], ['  -> 10.0.9.99:8080 Masq 1']),
 };
 
+/**
+ * ipvsadm changes made while the daemon is dead (after SIGKILL), which its successor must undo: a
+ * destination deleted, a weight changed, a scheduler changed.
+ */
+export const KILL_DRIFT: Record<string, string[][]> = {
+  own: [
+    ['-d', '-t', '192.0.2.200:80', '-r', '10.0.9.1:8080'],
+    ['-e', '-f', '7', '-r', '192.0.2.32:0', '-g', '-w', '9'],
+  ],
+  hash: [['-E', '-t', '192.0.2.91:3128', '-s', 'rr']],
+};
+/** The drifted tables (ours), as ipvsadm shows them before the restart. */
+export const DRIFTED: Record<string, Table> = {
+  own: ownDrifted(),
+  hash: [
+    'TCP 192.0.2.91:3128 rr',
+    '  -> 198.51.100.31:3128 Route 1',
+    '  -> 198.51.100.32:3128 Route 1',
+    'TCP 192.0.2.92:25 sh',
+    '  -> 198.51.100.41:25 Masq 1',
+    '  -> 198.51.100.42:25 Masq 1',
+  ],
+};
+function ownDrifted(): Table {
+  return [
+    'FWM 7 sh persistent 120',
+    '  -> 192.0.2.31:0 Route 1',
+    '  -> 192.0.2.32:0 Route 9',
+    'TCP 192.0.2.200:80 wrr',
+    '  -> 10.0.9.2:8080 Masq 1',
+    ...OWN_GROUP_VIPS.slice(1).flatMap(([vip, port]) => groupService(vip, port, OWN_GROUP_UP)),
+  ];
+}
+
 /** NAT after SIGHUP with test/fixtures/vm/daemon/nat-reload.conf.in (KEPT = the client's server). */
 export function natReloaded(kept: string): Table {
   return ['TCP 198.51.100.10:80 rr', `  -> ${kept}:8080 Masq 3`, '  -> 10.0.0.3:8080 Masq 1'];

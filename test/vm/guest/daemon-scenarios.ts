@@ -25,6 +25,7 @@ import {
   DOWN_HEALTH_FILES,
   DOWN_LISTENERS,
   FOREIGN_RESTORE,
+  KILL_DRIFT,
   SCENARIOS,
   START,
   canonicalTable,
@@ -331,8 +332,7 @@ interface Results {
 }
 
 async function runAll(results: string): Promise<void> {
-  const input = JSON.parse(readFileSync(`${results}/run.json`, 'utf8')) as {
-    daemon: string;
+  const input = JSON.parse(readFileSync(`${results}/run.json`, 'utf8')) as DaemonInput & {
     indexBody: string;
   };
   const out: Results = { phase: 'setup', steps: {}, facts: {}, durationsMs: {} };
@@ -453,12 +453,18 @@ async function runAll(results: string): Promise<void> {
       d.child.kill('SIGKILL');
       out.facts[`${name}/kill-exit`] = await waitExit(d.child, 20_000);
       out.facts[`${name}/after-kill`] = await ipvsadm(scenarioByName(name).director);
+      // The table drifts while no daemon runs; the next one must put it back. (keepalived's checker
+      // child has already removed everything when it is the reference: nothing to drift.)
+      if (!input.reference)
+        for (const cmd of KILL_DRIFT[name]!)
+          await run(inNs(scenarioByName(name).director, ['ipvsadm', ...cmd]));
+      out.facts[`${name}/after-drift`] = await ipvsadm(scenarioByName(name).director);
     }
     phase('restart');
     startDaemon(results, input, scenarioByName('own'));
     // -I: this one must leave its services in place when it stops.
     startDaemon(results, input, scenarioByName('hash'), ['-I']);
-    // The table is already right (SIGKILL left it): wait for the new processes to be up first.
+    // Wait for the new processes to be up before judging their table.
     for (const name of ['own', 'hash'])
       out.facts[`${name}/restart-started`] = await waitLog(daemons.get(name)!, 'Startup complete', 180_000);
     await Promise.all(
