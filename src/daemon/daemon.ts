@@ -101,6 +101,7 @@ export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): Subs
       logger,
       clock: ctx.clock,
       noIpvs: options.noIpvs,
+      dontRespawn: options.dontRespawn,
       dontReleaseIpvs: options.dontReleaseIpvs,
       ...extra,
     });

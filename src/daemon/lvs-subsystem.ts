@@ -53,6 +53,8 @@ export interface LvsSubsystemDeps {
   readonly noIpvs: boolean;
   /** `-I/--dont-release-ipvs`: leave the table on stop. */
   readonly dontReleaseIpvs: boolean;
+  /** `-R/--dont-respawn`: a crashed checker worker is not restarted. */
+  readonly dontRespawn?: boolean;
   /** Opens the generic netlink socket; default net/netlink-socket.ts. */
   readonly openTransport?: () => Result<NetlinkTransport, TransportError>;
   /** Loads the ip_vs module when the family is missing, as keepalived does; default `modprobe ip_vs`. */
@@ -194,7 +196,9 @@ export async function createLvsSubsystem(
     programmer = opened.value;
   }
   let config = initialConfig;
-  const host = (deps.createHost ?? ((c, l) => createCheckerHost(c, { logger: l })))(config, logger);
+  const host = (
+    deps.createHost ?? ((c, l) => createCheckerHost(c, { logger: l, respawn: deps.dontRespawn !== true }))
+  )(config, logger);
 
   // Coalescing apply loop: one apply at a time, only the newest waiting table is applied next.
   let ready = false;
