@@ -392,7 +392,7 @@ async function runAll(results: string): Promise<void> {
     for (const keys of Object.values(DOWN_HEALTH_FILES)) for (const k of keys) rmSync(`${wwwDir(k)}/health`);
     await Promise.all(
       Object.entries(DOWN).map(([name, table]) =>
-        record(`${name}/down`, waitTable(scenarioByName(name).director, withForeign(table), 90_000)),
+        record(`${name}/down`, waitTable(scenarioByName(name).director, withForeign(table), 60_000)),
       ),
     );
 
@@ -403,7 +403,7 @@ async function runAll(results: string): Promise<void> {
       for (const k of keys) writeFileSync(`${wwwDir(k)}/health`, 'ok\n');
     await Promise.all(
       Object.keys(DOWN).map((name) =>
-        record(`${name}/up`, waitTable(scenarioByName(name).director, withForeign(START[name]!), 90_000)),
+        record(`${name}/up`, waitTable(scenarioByName(name).director, withForeign(START[name]!), 60_000)),
       ),
     );
 
@@ -431,7 +431,7 @@ async function runAll(results: string): Promise<void> {
     const template = readFileSync(`${results}/nat-reload.conf.in`, 'utf8');
     writeFileSync(daemons.get('nat')!.conf, template.replaceAll('@KEPT@', kept));
     daemons.get('nat')!.child.kill('SIGHUP');
-    await record('nat/reload', waitTable(nat.director, withForeign(natReloaded(kept)), 90_000));
+    await record('nat/reload', waitTable(nat.director, withForeign(natReloaded(kept)), 60_000));
     client.stdin!.write('go\n');
     out.facts['nat/client-after'] = await nextClientLine().catch((e: Error) => ({
       event: 'error',
@@ -466,12 +466,12 @@ async function runAll(results: string): Promise<void> {
     startDaemon(results, input, scenarioByName('hash'), ['-I']);
     // Wait for the new processes to be up before judging their table.
     for (const name of ['own', 'hash'])
-      out.facts[`${name}/restart-started`] = await waitLog(daemons.get(name)!, 'Startup complete', 180_000);
+      out.facts[`${name}/restart-started`] = await waitLog(daemons.get(name)!, 'Startup complete', 150_000);
     await Promise.all(
       ['own', 'hash'].map((name) =>
         record(
           `${name}/restart`,
-          waitTable(scenarioByName(name).director, withForeign(START[name]!), 180_000),
+          waitTable(scenarioByName(name).director, withForeign(START[name]!), 60_000),
         ),
       ),
     );
@@ -482,10 +482,12 @@ async function runAll(results: string): Promise<void> {
 
     phase('term');
     for (const s of SCENARIOS) daemons.get(s.name)!.child.kill('SIGTERM');
-    for (const s of SCENARIOS) {
-      out.facts[`${s.name}/term-exit`] = await waitExit(daemons.get(s.name)!.child, 60_000);
-      out.facts[`${s.name}/after-term`] = await ipvsadm(s.director);
-    }
+    await Promise.all(
+      SCENARIOS.map(async (s) => {
+        out.facts[`${s.name}/term-exit`] = await waitExit(daemons.get(s.name)!.child, 60_000);
+        out.facts[`${s.name}/after-term`] = await ipvsadm(s.director);
+      }),
+    );
     echo.kill('SIGTERM');
     phase('done');
   } catch (e) {
