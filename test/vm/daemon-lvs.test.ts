@@ -26,6 +26,8 @@
  *              after (its IPVS connection entry and the service's counters survive: no flush);
  *   kill       SIGKILL leaves the table; ipvsadm then deletes a destination and changes a weight and
  *              a scheduler; a restarted daemon converges back, without duplicates;
+ *   reload     (own, after the restart) a group entry removed, fwmark scheduler and persistence
+ *              changed, a virtual server added;
  *   term       SIGTERM removes the daemon's services and keeps the foreign ones; with -I it keeps all.
  */
 import { createHash } from 'node:crypto';
@@ -43,6 +45,7 @@ import {
   START,
   canonicalTable,
   natReloaded,
+  OWN_RELOADED,
   parsePersistentConn,
   serviceStats,
   withForeign,
@@ -107,6 +110,7 @@ describeVm('the daemon programs IPVS in the VM', () => {
         reference: REFERENCE,
       }),
       'nat-reload.conf.in': readFileSync(join(FIXTURES, 'nat-reload.conf.in'), 'utf8'),
+      'own-reload.conf': readFileSync(join(FIXTURES, 'fwmark-group-sorry-reload.conf'), 'utf8'),
     };
     for (const s of SCENARIOS) {
       const text = readFileSync(join(REPO_ROOT, s.source), 'utf8');
@@ -277,6 +281,17 @@ describeVm('the daemon programs IPVS in the VM', () => {
   );
 
   it(
+    'reload: a group entry removed, a fwmark service changed (scheduler, persistence), a virtual server added',
+    withContext(['own'], () => {
+      // keepalived 2.2.7 (KTS_VMD_REFERENCE=1) gets this one wrong: it empties the service of the
+      // address that left the range but never deletes it, and after that reload its SIGTERM leaves
+      // the range's three services behind, empty.
+      if (REFERENCE) return;
+      expect(canonicalTable(step('own/reload').raw)).toEqual(withForeign(OWN_RELOADED));
+    }),
+  );
+
+  it(
     'SIGKILL leaves the table; a restarted daemon undoes changes made meanwhile, without duplicates',
     withContext(['own', 'hash'], () => {
       for (const name of ['own', 'hash']) {
@@ -309,6 +324,7 @@ describeVm('the daemon programs IPVS in the VM', () => {
       () => {
         for (const s of SCENARIOS) {
           expect(results.facts[`${s.name}/term-exit`], s.name).toBe(0);
+          if (REFERENCE && s.name === 'own') continue; // see the group reload case above
           const expected = s.name === 'hash' ? withForeign(START.hash!) : canonicalTable(FOREIGN.join('\n'));
           expect(canonicalTable(fact(`${s.name}/after-term`)), s.name).toEqual(expected);
         }

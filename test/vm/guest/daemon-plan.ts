@@ -118,8 +118,14 @@ export const SCENARIOS: Scenario[] = [
   scenario(
     'own',
     'test/fixtures/vm/daemon/fwmark-group-sorry.conf',
-    ['192.0.2.200', '192.0.2.201', '192.0.2.202', '192.0.2.210'],
-    [httpd('192.0.2.31', 80), httpd('192.0.2.32', 80), httpd('10.0.9.1', 8080), httpd('10.0.9.2', 8080)],
+    ['192.0.2.200', '192.0.2.201', '192.0.2.202', '192.0.2.210', '192.0.2.220'],
+    [
+      httpd('192.0.2.31', 80),
+      httpd('192.0.2.32', 80),
+      httpd('10.0.9.1', 8080),
+      httpd('10.0.9.2', 8080),
+      httpd('10.0.9.1', 443), // for the virtual server the reload adds
+    ],
     { unreachable: ['10.0.9.99'] },
   ),
 ];
@@ -193,6 +199,18 @@ export const DOWN: Record<string, Table> = {
   http: ['TCP 192.0.2.111:80 rr', '  -> 10.0.1.1:8080 Masq 1'],
   own: ownTable(['  -> 192.0.2.31:0 Route 0', '  -> 192.0.2.32:0 Route 2'], ['  -> 10.0.9.99:8080 Masq 1']),
 };
+
+/** `own` after SIGHUP with test/fixtures/vm/daemon/fwmark-group-sorry-reload.conf. */
+export const OWN_RELOADED: Table = [
+  'FWM 7 rr persistent 300',
+  '  -> 192.0.2.31:0 Route 1',
+  '  -> 192.0.2.32:0 Route 2',
+  ...OWN_GROUP_VIPS.filter(([vip]) => vip !== '192.0.2.202').flatMap(([vip, port]) =>
+    groupService(vip, port, OWN_GROUP_UP),
+  ),
+  'TCP 192.0.2.220:443 lc',
+  '  -> 10.0.9.1:443 Masq 1',
+];
 
 /**
  * ipvsadm changes made while the daemon is dead (after SIGKILL), which its successor must undo: a

@@ -14,7 +14,7 @@
  *                                               one JSON line per reply
  *
  * Inputs in RESULTS_DIR (written by the host): run.json { daemon, indexBody, reference? }, <scenario>.conf,
- * nat-reload.conf.in.
+ * nat-reload.conf.in, own-reload.conf.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync, appendFileSync, closeSync } from 'node:fs';
@@ -30,6 +30,7 @@ import {
   START,
   canonicalTable,
   natReloaded,
+  OWN_RELOADED,
   scenarioByName,
   serviceStats,
   withForeign,
@@ -479,6 +480,14 @@ async function runAll(results: string): Promise<void> {
     await sleep(3000);
     for (const name of ['own', 'hash'])
       out.facts[`${name}/restart-settled`] = await ipvsadm(scenarioByName(name).director);
+
+    phase('reload-own');
+    // Virtual-server level changes on the restarted daemon: a group entry goes, a fwmark service
+    // changes scheduler and persistence, a new virtual server comes.
+    const own = daemons.get('own')!;
+    writeFileSync(own.conf, readFileSync(`${results}/own-reload.conf`));
+    own.child.kill('SIGHUP');
+    await record('own/reload', waitTable(scenarioByName('own').director, withForeign(OWN_RELOADED), 60_000));
 
     phase('term');
     for (const s of SCENARIOS) daemons.get(s.name)!.child.kill('SIGTERM');
