@@ -30,8 +30,9 @@
  *              changed, a virtual server added;
  *   term       SIGTERM removes the daemon's services and keeps the foreign ones; with -I it keeps all.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/netns.js';
@@ -52,12 +53,21 @@ import {
 } from './guest/daemon-plan.js';
 import { bundleForVm, prepareVm, REPO_ROOT, runInVm, vmPrerequisites, type VmRunResult } from './harness.js';
 
-const describeVm = tierDescribe('vm', vmPrerequisites());
 /**
  * KTS_VMD_REFERENCE=1 runs the same scenarios with keepalived 2.2.7 (`keepalived -n -l -D -C`) in
  * place of keepalived-ts: a check of this test's hand-written expectations against the original.
  */
 const REFERENCE = process.env.KTS_VMD_REFERENCE === '1';
+
+/** The guest runs the host's own binaries. */
+function onHost(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+const describeVm = tierDescribe('vm', [
+  ...vmPrerequisites(),
+  ...(onHost('ipvsadm') ? [] : ['ipvsadm (apt ipvsadm)']),
+  ...(REFERENCE && !onHost('keepalived') ? ['keepalived (apt keepalived), for KTS_VMD_REFERENCE=1'] : []),
+]);
 
 /** What the HTTP real servers serve as /index.html (the generated http config's digest is its MD5). */
 const INDEX_BODY = 'keepalived-ts VM tier real server\n';
@@ -102,6 +112,9 @@ describeVm('the daemon programs IPVS in the VM', () => {
     distCopy = join(REPO_ROOT, '.vm-cache', `kts-vmd-dist-${process.pid}`);
     rmSync(distCopy, { recursive: true, force: true });
     cpSync(join(REPO_ROOT, 'dist'), distCopy, { recursive: true });
+    for (const f of ['keepalived-ts.js', 'checker-worker.js'])
+      if (!existsSync(join(distCopy, f)))
+        throw new Error(`dist/${f} missing after the build (a build running?)`);
     const guest = await bundleForVm(`${REPO_ROOT}/test/vm/guest/daemon-scenarios.ts`);
     const files: Record<string, string> = {
       'run.json': JSON.stringify({
