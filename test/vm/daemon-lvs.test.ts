@@ -26,8 +26,8 @@
  *              after (its IPVS connection entry and the service's counters survive: no flush);
  *   kill       SIGKILL leaves the table; ipvsadm then deletes a destination and changes a weight and
  *              a scheduler; a restarted daemon converges back, without duplicates;
- *   reload     (own, after the restart) a group entry removed, fwmark scheduler and persistence
- *              changed, a virtual server added;
+ *   reload     (own, after the restart) the group range loses an address, fwmark scheduler and
+ *              persistence change, a virtual server comes;
  *   term       SIGTERM removes the daemon's services and keeps the foreign ones; with -I it keeps all.
  */
 import { spawnSync } from 'node:child_process';
@@ -294,7 +294,7 @@ describeVm('the daemon programs IPVS in the VM', () => {
   );
 
   it(
-    'reload: a group entry removed, a fwmark service changed (scheduler, persistence), a virtual server added',
+    'reload: an address leaves the group range, a fwmark service changes scheduler and persistence, a virtual server comes',
     withContext(['own'], () => {
       // keepalived 2.2.7 (KTS_VMD_REFERENCE=1) gets this one wrong: it empties the service of the
       // address that left the range but never deletes it, and after that reload its SIGTERM leaves

@@ -482,8 +482,8 @@ async function runAll(results: string): Promise<void> {
       out.facts[`${name}/restart-settled`] = await ipvsadm(scenarioByName(name).director);
 
     phase('reload-own');
-    // Virtual-server level changes on the restarted daemon: a group entry goes, a fwmark service
-    // changes scheduler and persistence, a new virtual server comes.
+    // Virtual-server level changes on the restarted daemon: an address leaves the group's range,
+    // a fwmark service changes scheduler and persistence, a new virtual server comes.
     const own = daemons.get('own')!;
     writeFileSync(own.conf, readFileSync(`${results}/own-reload.conf`));
     own.child.kill('SIGHUP');
