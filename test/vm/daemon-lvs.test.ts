@@ -281,6 +281,19 @@ describeVm('the daemon programs IPVS in the VM', () => {
   );
 
   it(
+    'no daemon logged an IPVS command error (restart included: nothing added twice)',
+    withContext(
+      SCENARIOS.map((s) => s.name),
+      () => {
+        for (const s of SCENARIOS) {
+          expect(log(s.name), s.name).toContain('Startup complete');
+          expect(log(s.name), s.name).not.toMatch(/IPVS cmd .* error/);
+        }
+      },
+    ),
+  );
+
+  it(
     'reload is logged in keepalived wording',
     withContext(['nat'], () => {
       const kept = results.facts['nat/kept'] as string;
