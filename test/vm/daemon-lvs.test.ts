@@ -287,7 +287,8 @@ describeVm('the daemon programs IPVS in the VM', () => {
       () => {
         for (const s of SCENARIOS) {
           expect(log(s.name), s.name).toContain('Startup complete');
-          expect(log(s.name), s.name).not.toMatch(/IPVS cmd .* error/);
+          // keepalived 2.2.7 logs EEXIST for the range's services on the group reload (see below).
+          if (!(REFERENCE && s.name === 'own')) expect(log(s.name), s.name).not.toMatch(/IPVS cmd .* error/);
         }
       },
     ),
