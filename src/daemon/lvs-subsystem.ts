@@ -299,9 +299,23 @@ export async function createLvsSubsystem(
             : `Removing Virtual Server ${formatVs(vs)}`,
         );
       }
+      const programmed = host.desiredTable();
       for (const c of diff.changed) {
-        for (const rs of c.realServers.removed)
+        for (const rs of c.realServers.removed) {
           logger.info(`service ${formatRs(rs, c.before)} no longer exist`);
+          // keepalived deletes the destination only where it is in the table (alive or inhibited).
+          const vs = c.before;
+          const inTable = programmed.services.some(
+            (svc) =>
+              (svc.key === vs.key ||
+                svc.key.startsWith(`${vs.key}#`) ||
+                (vs.fwmark !== null && svc.fwmark === vs.fwmark) ||
+                (vs.address !== null && svc.address === vs.address && svc.port === vs.port)) &&
+              svc.destinations.some((d) => d.address === rs.address && d.port === rs.port),
+          );
+          if (inTable)
+            logger.info(`Removing service ${formatRs(rs, c.before)} from VS ${formatVs(c.before)}`);
+        }
       }
       await host.reload(newConfig);
       schedule(host.desiredTable());

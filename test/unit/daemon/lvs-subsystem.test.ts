@@ -235,6 +235,22 @@ describe('LVS subsystem', () => {
     await lvs.stop();
   });
 
+  it('a removed real server that was not in the table gets no removal line', async () => {
+    const two = config([
+      virtualServer('10.0.0.1', 80, [
+        realServer('192.168.0.1', 80, [tcpCheck(80)]),
+        realServer('192.168.0.2', 80, [tcpCheck(80)]),
+      ]),
+    ]);
+    const one = config([virtualServer('10.0.0.1', 80, [realServer('192.168.0.1', 80, [tcpCheck(80)])])]);
+    const { lvs, log } = await setup(two, table(service(80, [dest(1)])));
+    await lvs.start();
+    await lvs.reload(one);
+    expect(log.messages()).toContain('service [192.168.0.2]:tcp:80 no longer exist');
+    expect(log.messages().some((m) => m.startsWith('Removing service [192.168.0.2]'))).toBe(false);
+    await lvs.stop();
+  });
+
   it("reload logs keepalived's lines for a removed virtual server and a removed real server", async () => {
     const two = config([
       virtualServer('10.0.0.1', 80, [
@@ -244,11 +260,12 @@ describe('LVS subsystem', () => {
       virtualServer('10.0.0.1', 443, [realServer('192.168.0.3', 443, [tcpCheck(443)])]),
     ]);
     const one = config([virtualServer('10.0.0.1', 80, [realServer('192.168.0.1', 80, [tcpCheck(80)])])]);
-    const { lvs, log } = await setup(two, table(service(80, [dest(1)])));
+    const { lvs, log } = await setup(two, table(service(80, [dest(1), dest(2)])));
     await lvs.start();
     await lvs.reload(one);
     expect(log.messages()).toContain('Removing Virtual Server [10.0.0.1]:tcp:443');
     expect(log.messages()).toContain('service [192.168.0.2]:tcp:80 no longer exist');
+    expect(log.messages()).toContain('Removing service [192.168.0.2]:tcp:80 from VS [10.0.0.1]:tcp:80');
     await lvs.stop();
   });
 
