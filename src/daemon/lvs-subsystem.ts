@@ -18,7 +18,7 @@ import { execFile } from 'node:child_process';
 import { formatRs, formatVs } from '../check/format.js';
 import type { DesiredTable, PoolEvent } from '../check/table.js';
 import { diffConfigs } from '../config/diff.js';
-import type { Config, LvsSyncDaemon, LvsTimeouts } from '../config/model.js';
+import type { Config, LvsSyncDaemon, LvsTimeouts, RealServer, VirtualServer } from '../config/model.js';
 import { GenlConnection, type NetlinkTransport, type TransportError } from '../ipvs/genl-conn.js';
 import { formatServiceForLog } from '../ipvs/messages.js';
 import { applyOp, cloneTable, reconcile, type Op } from '../ipvs/reconcile.js';
@@ -300,21 +300,29 @@ export async function createLvsSubsystem(
         );
       }
       const programmed = host.desiredTable();
+      // keepalived acts on (and logs) a destination only where it is in the table (alive or inhibited).
+      const inTable = (vs: VirtualServer, rs: RealServer): boolean =>
+        programmed.services.some(
+          (svc) =>
+            (svc.key === vs.key ||
+              svc.key.startsWith(`${vs.key}#`) ||
+              (vs.fwmark !== null && svc.fwmark === vs.fwmark) ||
+              (vs.address !== null && svc.address === vs.address && svc.port === vs.port)) &&
+            svc.destinations.some((d) => d.address === rs.address && d.port === rs.port),
+        );
       for (const c of diff.changed) {
         for (const rs of c.realServers.removed) {
           logger.info(`service ${formatRs(rs, c.before)} no longer exist`);
-          // keepalived deletes the destination only where it is in the table (alive or inhibited).
-          const vs = c.before;
-          const inTable = programmed.services.some(
-            (svc) =>
-              (svc.key === vs.key ||
-                svc.key.startsWith(`${vs.key}#`) ||
-                (vs.fwmark !== null && svc.fwmark === vs.fwmark) ||
-                (vs.address !== null && svc.address === vs.address && svc.port === vs.port)) &&
-              svc.destinations.some((d) => d.address === rs.address && d.port === rs.port),
-          );
-          if (inTable)
+          if (inTable(c.before, rs)) {
             logger.info(`Removing service ${formatRs(rs, c.before)} from VS ${formatVs(c.before)}`);
+          }
+        }
+        for (const { before, after } of c.realServers.changed) {
+          if (before.weight === after.weight) continue;
+          const state = inTable(c.before, before) ? 'active' : 'inactive';
+          logger.info(
+            `Changing weight from ${before.weight} to ${after.weight} for ${state} service ${formatRs(after, c.after)} of VS ${formatVs(c.after)}`,
+          );
         }
       }
       await host.reload(newConfig);

@@ -269,6 +269,32 @@ describe('LVS subsystem', () => {
     await lvs.stop();
   });
 
+  it('reload logs a weight change for an active and an inactive real server', async () => {
+    const before = config([
+      virtualServer('10.0.0.1', 80, [
+        realServer('192.168.0.1', 80, [tcpCheck(80)]),
+        realServer('192.168.0.2', 80, [tcpCheck(80)]),
+      ]),
+    ]);
+    const heavier = (rs: ReturnType<typeof realServer>) => ({ ...rs, weight: 3 });
+    const after = config([
+      virtualServer('10.0.0.1', 80, [
+        heavier(realServer('192.168.0.1', 80, [tcpCheck(80)])),
+        heavier(realServer('192.168.0.2', 80, [tcpCheck(80)])),
+      ]),
+    ]);
+    const { lvs, log } = await setup(before, table(service(80, [dest(1)])));
+    await lvs.start();
+    await lvs.reload(after);
+    expect(log.messages()).toContain(
+      'Changing weight from 1 to 3 for active service [192.168.0.1]:tcp:80 of VS [10.0.0.1]:tcp:80',
+    );
+    expect(log.messages()).toContain(
+      'Changing weight from 1 to 3 for inactive service [192.168.0.2]:tcp:80 of VS [10.0.0.1]:tcp:80',
+    );
+    await lvs.stop();
+  });
+
   it('lvs_sync_daemon with an instance: backup until that instance is MASTER, then master; stopped on stop', async () => {
     const sync = {
       interface: 'eth0',
