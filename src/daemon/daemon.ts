@@ -172,6 +172,18 @@ export async function runDaemon(
             : 'Keepalived',
     });
   const systemd = deps.systemd ?? createSystemdNotifier(process.env, (m) => logger.info(m));
+  // A stop signal during start-up (config load, pid files) must not kill the process outright:
+  // remember it and stop cleanly once the real handlers are in place.
+  let stopRequestedEarly = false;
+  const onEarlyStop = (): void => {
+    stopRequestedEarly = true;
+  };
+  process.on('SIGTERM', onEarlyStop);
+  process.on('SIGINT', onEarlyStop);
+  const removeEarlyStop = (): void => {
+    process.off('SIGTERM', onEarlyStop);
+    process.off('SIGINT', onEarlyStop);
+  };
   logger.info(`Starting Keepalived-ts v${VERSION}`);
   logger.info(`Running on Linux ${release()} (Node.js ${process.version})`);
   logger.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
@@ -187,6 +199,7 @@ export async function runDaemon(
     logger.error('Stopped - configuration errors');
     systemd.close();
     logger.close();
+    removeEarlyStop();
     return EXIT_CONFIG;
   }
   let config = loaded.config;
@@ -198,6 +211,7 @@ export async function runDaemon(
     logger.error(`Cannot create runtime directory ${options.runtimeDir}: ${(e as Error).message}`);
     systemd.close();
     logger.close();
+    removeEarlyStop();
     return EXIT_FATAL;
   }
   const pidFiles = [
@@ -212,6 +226,7 @@ export async function runDaemon(
       for (const q of pidFiles) if (q !== p) removePidFile(q);
       systemd.close();
       logger.close();
+      removeEarlyStop();
       return EXIT_FATAL;
     }
   }
@@ -311,6 +326,8 @@ export async function runDaemon(
     dumpStats: () =>
       writeDump('keepalived.stats', config.globalDefs.statsFileLocation, (s) => s.statsText?.()),
   });
+  removeEarlyStop();
+  if (stopRequestedEarly) void stopAll();
   // Keeps the event loop alive while the daemon has nothing else scheduled (e.g. no instances).
   const keepAlive = setInterval(() => {}, 1 << 30);
 

@@ -105,3 +105,60 @@ describeTier('keepalived-ts daemon run path', () => {
     expect(d.lines.find(/Stopped Keepalived-ts v/)).toBeGreaterThanOrEqual(0);
   });
 });
+
+describeTier('keepalived-ts stop during start-up', () => {
+  let bed: Testbed;
+
+  beforeAll(() => {
+    ensureBuilt();
+    bed = new Testbed('kts-main-early');
+  });
+  afterAll(() => bed?.destroy());
+
+  it('a SIGTERM sent as soon as the daemon announces itself still ends in a clean stop (exit 0)', async () => {
+    const conf = join(bed.tempDir, 'early.conf');
+    // A large config keeps the daemon in its config load when the signal arrives.
+    const lines = ['global_defs {', '  router_id early', '}'];
+    for (let i = 0; i < 3000; i++)
+      lines.push(`vrrp_script chk_${i} {`, '  script "/bin/true"', '  interval 5', '}');
+    writeFileSync(conf, lines.join('\n') + '\n');
+    const { spawn } = await import('node:child_process');
+    const child = spawn(
+      process.execPath,
+      [
+        DIST_ENTRY,
+        '-n',
+        '-l',
+        '-P',
+        '--no-interface-check',
+        '-f',
+        conf,
+        '-p',
+        join(bed.tempDir, 'e.pid'),
+        '--runtime-dir',
+        join(bed.tempDir, 'run'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    let signalled = false;
+    const onData = (b: Buffer): void => {
+      output += b.toString();
+      // The early handler is in place before the first line is logged.
+      if (!signalled && output.includes('Starting Keepalived-ts')) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    expect(signalled).toBe(true);
+    expect(result, output).toEqual({ code: 0, signal: null });
+    expect(output).toContain('Stopping');
+    expect(output).toContain('Stopped Keepalived-ts');
+    expect(existsSync(join(bed.tempDir, 'e.pid'))).toBe(false);
+  });
+});
