@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import type {
   Config,
   ScriptSpec,
-  Vip,
   VrrpInstance,
   VrrpScript,
   VrrpSyncGroup,
@@ -15,78 +14,11 @@ import type {
 import { ManualClock } from '../../../src/util/clock.js';
 import { MemoryLogger } from '../../../src/util/log.js';
 import { VrrpEngine } from '../../../src/vrrp/engine.js';
+import { noNotify, testLoc, vrrpInstance } from '../../support/vrrp-config.js';
 import type { LinkState, ScriptResult, VrrpPlatform } from '../../../src/vrrp/ports.js';
 
-const loc = { file: 'k.conf', line: 1 };
-const vip = (address: string): Vip => ({
-  address,
-  family: 'inet',
-  prefixLength: 32,
-  dev: 'eth0',
-  label: null,
-  scope: null,
-  broadcast: null,
-  peer: null,
-  noTrack: false,
-  loc,
-});
-const noNotify = {
-  master: null,
-  backup: null,
-  fault: null,
-  stop: null,
-  deleted: null,
-  generic: null,
-  masterRxLowerPri: null,
-};
-
-function instance(name: string, vrid: number, over: Partial<VrrpInstance> = {}): VrrpInstance {
-  return {
-    name,
-    state: 'BACKUP',
-    interface: 'eth0',
-    virtualRouterId: vrid,
-    priority: 100,
-    advertInt: 1,
-    version: 2,
-    nopreempt: false,
-    preemptDelay: 0,
-    authentication: null,
-    virtualIpaddresses: [],
-    virtualIpaddressesExcluded: [],
-    vips: [vip(`10.0.0.${vrid}`)],
-    excludedVips: [],
-    virtualRoutes: [],
-    trackScripts: [],
-    trackInterfaces: [],
-    trackFiles: [],
-    dontTrackPrimary: false,
-    mcastSrcIp: null,
-    unicastSrcIp: null,
-    unicastPeers: [],
-    unicastTtl: 255,
-    checkUnicastSrc: false,
-    garp: {
-      masterDelay: 5,
-      masterRepeat: 5,
-      lowerPrioDelay: 5,
-      lowerPrioRepeat: 5,
-      masterRefresh: 0,
-      masterRefreshRepeat: 1,
-      interval: 0,
-    },
-    lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false,
-    downTimerAdverts: 3,
-    skipCheckAdvAddr: false,
-    strictMode: false,
-    notify: noNotify,
-    smtpAlert: false,
-    syncGroup: null,
-    loc,
-    ...over,
-  };
-}
+const loc = testLoc;
+const instance = vrrpInstance;
 
 const script = (name: string, weight: number): VrrpScript => ({
   name,

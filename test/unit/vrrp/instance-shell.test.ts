@@ -10,20 +10,8 @@ import { VrrpInstanceShell } from '../../../src/vrrp/instance.js';
 import { decodePacket, encodeAdvert, encodeIpv4Packet, passwordAuthData } from '../../../src/vrrp/packet.js';
 import type { GarpSender, Notifier, VipManager, VipOutcome, VrrpIo } from '../../../src/vrrp/ports.js';
 import { paramsFromConfig } from '../../../src/vrrp/state-machine.js';
+import { vip, vrrpInstance } from '../../support/vrrp-config.js';
 
-const loc = { file: 'k.conf', line: 1 };
-const vip = (address: string): Vip => ({
-  address,
-  family: 'inet',
-  prefixLength: 32,
-  dev: 'eth0',
-  label: null,
-  scope: null,
-  broadcast: null,
-  peer: null,
-  noTrack: false,
-  loc,
-});
 const spec = (command: string): ScriptSpec => ({ command, argv: [command], user: null, group: null });
 
 function instanceConfig(over: Partial<VrrpInstance> = {}): VrrpInstance {
@@ -36,51 +24,13 @@ function instanceConfig(over: Partial<VrrpInstance> = {}): VrrpInstance {
     generic: spec('/g'),
     masterRxLowerPri: null,
   };
-  return {
-    name: 'VI_1',
-    state: 'BACKUP',
-    interface: 'eth0',
-    virtualRouterId: 51,
-    priority: 100,
-    advertInt: 1,
-    version: 2,
-    nopreempt: false,
-    preemptDelay: 0,
+  return vrrpInstance('VI_1', 51, {
     authentication: { type: 'PASS', password: 'secret' },
     virtualIpaddresses: ['10.0.0.100/32', '10.0.0.101/32'],
-    virtualIpaddressesExcluded: [],
     vips: [vip('10.0.0.100'), vip('10.0.0.101')],
-    excludedVips: [],
-    virtualRoutes: [],
-    trackScripts: [],
-    trackInterfaces: [],
-    trackFiles: [],
-    dontTrackPrimary: false,
-    mcastSrcIp: null,
-    unicastSrcIp: null,
-    unicastPeers: [],
-    unicastTtl: 255,
-    checkUnicastSrc: false,
-    garp: {
-      masterDelay: 5,
-      masterRepeat: 5,
-      lowerPrioDelay: 5,
-      lowerPrioRepeat: 5,
-      masterRefresh: 0,
-      masterRefreshRepeat: 1,
-      interval: 0,
-    },
-    lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false,
-    downTimerAdverts: 3,
-    skipCheckAdvAddr: false,
-    strictMode: false,
     notify,
-    smtpAlert: false,
-    syncGroup: null,
-    loc,
     ...over,
-  } as VrrpInstance;
+  });
 }
 
 const globals = { vrrpCheckUnicastSrc: false } as Parameters<typeof paramsFromConfig>[1];
