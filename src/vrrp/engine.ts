@@ -15,7 +15,7 @@ import type {
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { VRRP_COUNTER_NAMES } from './counters.js';
-import { VrrpInstanceShell, type InstanceStatus, type StateChange } from './instance.js';
+import { notifyScriptFor, VrrpInstanceShell, type InstanceStatus, type StateChange } from './instance.js';
 import type { ChannelOptions, ScriptResult, VrrpPlatform } from './ports.js';
 import { paramsFromConfig } from './state-machine.js';
 import { canGoToMaster, onMemberTransition, type GroupState, type SyncGroupView } from './sync-group.js';
@@ -84,21 +84,6 @@ export interface EngineDeps {
 
 function scriptSpecOf(s: VrrpScript): ScriptSpec {
   return { command: s.script, argv: s.argv, user: s.user, group: s.group };
-}
-
-function groupNotifyFor(group: VrrpSyncGroup, state: GroupState | 'STOP'): ScriptSpec | null {
-  switch (state) {
-    case 'MASTER':
-      return group.notify.master;
-    case 'BACKUP':
-      return group.notify.backup;
-    case 'FAULT':
-      return group.notify.fault;
-    case 'STOP':
-      return group.notify.stop;
-    case 'INIT':
-      return null;
-  }
 }
 
 export class VrrpEngine {
@@ -401,7 +386,7 @@ export class VrrpEngine {
     await Promise.all([...this.instances.values()].map((e) => e.shell.stop(options)));
     await Promise.all(
       [...this.groups.values()].map((g) => {
-        const specific = groupNotifyFor(g.config, 'STOP');
+        const specific = notifyScriptFor(g.config.notify, 'STOP');
         if (specific === null && g.config.notify.generic === null) return Promise.resolve();
         return this.deps.platform.notifier.notify('GROUP', g.config.name, 'STOP', 0, {
           specific,
@@ -593,7 +578,7 @@ export class VrrpEngine {
     const before = group.state;
     group.state = decision.groupState;
     if (before !== group.state && group.state !== 'INIT') {
-      const specific = groupNotifyFor(group.config, group.state);
+      const specific = notifyScriptFor(group.config.notify, group.state);
       if (specific !== null || group.config.notify.generic !== null) {
         void this.deps.platform.notifier.notify('GROUP', group.config.name, group.state, 0, {
           specific,

@@ -8,7 +8,7 @@
  * the reducer's order (RFC 3768 section 6.4.1: advert, then ARP; keepalived: advert, VIPs, GARP,
  * notify), without ever blocking the event loop.
  */
-import type { VrrpInstance } from '../config/model.js';
+import type { NotifyScripts, ScriptSpec, VrrpInstance } from '../config/model.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { bumpCounter, emptyCounters, type VrrpCounters } from './counters.js';
@@ -61,19 +61,21 @@ export interface InstanceStatus {
   readonly counters: VrrpCounters;
 }
 
-/** keepalived's notify_* script per state. */
-function specificNotify(config: VrrpInstance, state: NotifyState) {
+/** keepalived's notify_* script per state, for an instance or a sync group. */
+export function notifyScriptFor(notify: NotifyScripts, state: NotifyState | 'INIT'): ScriptSpec | null {
   switch (state) {
     case 'MASTER':
-      return config.notify.master;
+      return notify.master;
     case 'BACKUP':
-      return config.notify.backup;
+      return notify.backup;
     case 'FAULT':
-      return config.notify.fault;
+      return notify.fault;
     case 'STOP':
-      return config.notify.stop;
+      return notify.stop;
     case 'MASTER_RX_LOWER_PRI':
-      return config.notify.masterRxLowerPri;
+      return notify.masterRxLowerPri;
+    case 'INIT':
+      return null;
   }
 }
 
@@ -403,7 +405,7 @@ export class VrrpInstanceShell {
         this.timers.delete(action.timer);
         return;
       case 'run-notify': {
-        const specific = specificNotify(this.config, action.state);
+        const specific = notifyScriptFor(this.config.notify, action.state);
         // The generic `notify` is not called for the master-rx-lower-priority event (keepalived).
         const generic = action.state === 'MASTER_RX_LOWER_PRI' ? null : this.config.notify.generic;
         if (specific === null && generic === null) return;
