@@ -9,7 +9,8 @@ import { formatDiagnostic } from '../config/diagnostics-format.js';
 import type { LoadResult } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 
-function load(options: DaemonOptions): Promise<LoadResult> {
+/** The config named on the command line, with the command line's load options (-i, -e, interface check). */
+export function loadConfigFor(options: DaemonOptions): Promise<LoadResult> {
   return loadConfig(options.configFile, {
     configId: options.configId,
     checkInterfaces: !options.noInterfaceCheck,
@@ -22,7 +23,7 @@ function render(result: LoadResult, mainFile: string): string {
 }
 
 export async function runConfigTest(options: DaemonOptions, outputFile: string | null): Promise<number> {
-  const result = await load(options);
+  const result = await loadConfigFor(options);
   const text = render(result, options.configFile);
   if (outputFile !== null) {
     try {
@@ -39,7 +40,7 @@ export async function runConfigTest(options: DaemonOptions, outputFile: string |
 }
 
 export async function runDumpConfig(options: DaemonOptions): Promise<number> {
-  const result = await load(options);
+  const result = await loadConfigFor(options);
   const text = render(result, options.configFile);
   if (text !== '') process.stderr.write(text);
   if (result.config !== null) {

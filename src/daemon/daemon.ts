@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { formatDiagnostic } from '../config/diagnostics-format.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfigFor } from './config-check.js';
 import type { Config } from '../config/model.js';
 import { realClock, type Clock, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
@@ -189,11 +189,7 @@ export async function runDaemon(
   logger.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
   logger.info(`Opening file '${options.configFile}'.`);
 
-  const loaded = await loadConfig(options.configFile, {
-    configId: options.configId,
-    checkInterfaces: !options.noInterfaceCheck,
-    allConfig: options.allConfig,
-  });
+  const loaded = await loadConfigFor(options);
   logDiagnostics(loaded.diagnostics, options.configFile, logger);
   if (loaded.config === null) {
     logger.error('Stopped - configuration errors');

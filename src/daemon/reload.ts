@@ -9,7 +9,7 @@
  *
  * sd_notify: RELOADING=1 before, READY=1 after (also after a refused reload: the service is up).
  */
-import { loadConfig } from '../config/load.js';
+import { loadConfigFor } from './config-check.js';
 import type { Config } from '../config/model.js';
 import type { Logger } from '../util/log.js';
 import type { DaemonOptions } from './cli.js';
@@ -31,11 +31,7 @@ export interface ReloadContext {
 
 /** Loads the config for a reload; null (and the reason logged) when the old one must stay. */
 export async function loadReloadConfig(options: DaemonOptions, logger: Logger): Promise<Config | null> {
-  const loaded = await loadConfig(options.configFile, {
-    configId: options.configId,
-    checkInterfaces: !options.noInterfaceCheck,
-    allConfig: options.allConfig,
-  });
+  const loaded = await loadConfigFor(options);
   logDiagnostics(loaded.diagnostics, options.configFile, logger);
   if (loaded.config === null) {
     logger.error('Reload failed - configuration errors, keeping the running configuration');
