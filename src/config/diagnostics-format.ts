@@ -4,6 +4,7 @@
  * the problem has no line. keepalived 2.2.7 prints the file name for the main file too; current
  * keepalived prints it only when more than one file is read.
  */
+import type { Logger } from '../util/log.js';
 import type { Diagnostic, Severity } from './diagnostics.js';
 
 export function formatDiagnostic(d: Diagnostic, mainFile: string | null): string {
@@ -29,4 +30,13 @@ export function exitCodeFor(diagnostics: readonly Diagnostic[]): 0 | 4 | 5 | 6 {
   if (has('security')) return 6;
   if (has('error')) return 5;
   return 0;
+}
+
+/** Logs each diagnostic in keepalived's form: errors (and worse) at error level, the rest at info. */
+export function logDiagnostics(diagnostics: readonly Diagnostic[], file: string, logger: Logger): void {
+  for (const d of diagnostics) {
+    const line = formatDiagnostic(d, file);
+    if (d.severity === 'fatal' || d.severity === 'error' || d.severity === 'security') logger.error(line);
+    else logger.info(line);
+  }
 }

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { formatDiagnostic } from '../config/diagnostics-format.js';
+import { logDiagnostics } from '../config/diagnostics-format.js';
 import { loadConfigFor } from './config-check.js';
 import type { Config } from '../config/model.js';
 import { realClock, type Clock, type TimerHandle } from '../util/clock.js';
@@ -16,129 +16,28 @@ import type { Logger } from '../util/log.js';
 import { VERSION } from '../version.js';
 import type { DaemonOptions } from './cli.js';
 import { createDaemonLogger } from './logger.js';
-import { createLvsSubsystem, type LvsSubsystemDeps } from './lvs-subsystem.js';
+import { DEFAULT_FACTORIES } from './factories.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { reloadDaemon } from './reload.js';
 import { installSignalHandlers } from './signals.js';
+import {
+  FatalStartupError,
+  SubsystemSet,
+  type DaemonEvent,
+  type Subsystem,
+  type SubsystemContext,
+  type SubsystemFactory,
+} from './subsystem.js';
 import { createSystemdNotifier, type SystemdNotifier } from './systemd.js';
-import { createVrrpSubsystem } from './vrrp-platform.js';
 
 /** keepalived's exit codes (core/main.c). */
 export const EXIT_OK = 0;
 export const EXIT_FATAL = 1;
 export const EXIT_CONFIG = 2;
 
-/** Events one subsystem publishes for the others; the daemon routes them. */
-export type DaemonEvent = {
-  readonly kind: 'vrrp-state';
-  readonly instance: string;
-  readonly from: string;
-  readonly to: string;
-};
-
-/** One independently started part of the daemon (VRRP; checkers + IPVS). */
-export interface Subsystem {
-  readonly name: string;
-  start(): void | Promise<void>;
-  stop(): Promise<void>;
-  /** SIGHUP received, before the config is read (a VRRP master adverts at once). */
-  beforeReload?(): void;
-  /** SIGHUP with a config that loaded: migrate to it (never throws for config reasons). */
-  reload?(config: Config): Promise<void>;
-  /** Events published by the other subsystems. */
-  onEvent?(event: DaemonEvent): void;
-  /** Text for the SIGUSR2 stats file, if the subsystem keeps statistics. */
-  statsText?(): string;
-  /** Text for the SIGUSR1 data file. */
-  dataText?(): string;
-}
-
-/** A start-up failure that is keepalived's FATAL exit; the message is the line to log. */
-export class FatalStartupError extends Error {
-  readonly code = 'EKA_FATAL_STARTUP';
-}
-
-export interface SubsystemContext {
-  readonly config: Config;
-  readonly options: DaemonOptions;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  publish(event: DaemonEvent): void;
-}
-
-/**
- * Builds a subsystem for a loaded config, or null when the config (or the command line) does not
- * ask for it. Throws FatalStartupError for keepalived's FATAL start-up failures.
- */
-export type SubsystemFactory = (ctx: SubsystemContext) => Promise<Subsystem | null>;
-
-export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
-  const { config, options, logger } = ctx;
-  if (!options.runVrrp) return null;
-  if (config.vrrpInstances.length === 0) return null;
-  const vrrp = await createVrrpSubsystem(config, ctx.clock, logger, {
-    onStateChange: (c) => ctx.publish({ kind: 'vrrp-state', instance: c.instance, from: c.from, to: c.to }),
-  });
-  return {
-    name: 'vrrp',
-    start: () => vrrp.start(),
-    // -V/--dont-release-vrrp keeps VIPs and sends no priority-0 advert.
-    stop: () => vrrp.stop({ keepVips: options.dontReleaseVrrp }),
-    reload: (c) => vrrp.reload(c),
-    beforeReload: () => vrrp.advertNow(),
-    statsText: () => vrrp.statsText(),
-    dataText: () => vrrp.dataText(),
-  };
-};
-
-/** The checkers and IPVS; `extra` lets tests inject the transport and the checker host. */
-export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): SubsystemFactory {
-  return async (ctx) => {
-    const { config, options, logger } = ctx;
-    if (!options.runChecker) return null;
-    if (config.virtualServers.length === 0) return null;
-    const lvs = await createLvsSubsystem(config, {
-      logger,
-      clock: ctx.clock,
-      noIpvs: options.noIpvs,
-      dontRespawn: options.dontRespawn,
-      dontReleaseIpvs: options.dontReleaseIpvs,
-      ...extra,
-    });
-    if (!lvs.ok) throw new FatalStartupError(lvs.error);
-    return {
-      name: 'lvs',
-      start: () => lvs.value.start(),
-      stop: () => lvs.value.stop(),
-      reload: (c) => lvs.value.reload(c),
-      onEvent: (e) => {
-        if (e.kind === 'vrrp-state') lvs.value.vrrpState(e.instance, e.to);
-      },
-    };
-  };
-}
-
-/**
- * Build order: LVS first, so a missing IPVS ends start-up before any VRRP socket is open; stop
- * order is the reverse (VRRP releases its VIPs before the IPVS table goes).
- */
-export const DEFAULT_FACTORIES: readonly SubsystemFactory[] = [lvsSubsystemFactory(), vrrpSubsystemFactory];
-
 /** File for a dump: the config's *_file_location, else `<runtime-dir>/<name>`. */
 function dumpPath(options: DaemonOptions, configured: string | null, name: string): string {
   return configured ?? join(options.runtimeDir, name);
-}
-
-export function logDiagnostics(
-  diagnostics: Parameters<typeof formatDiagnostic>[0][],
-  file: string,
-  logger: Logger,
-): void {
-  for (const d of diagnostics) {
-    const line = formatDiagnostic(d, file);
-    if (d.severity === 'fatal' || d.severity === 'error' || d.severity === 'security') logger.error(line);
-    else logger.info(line);
-  }
 }
 
 export interface RunDaemonDeps {
@@ -227,17 +126,8 @@ export async function runDaemon(
     }
   }
 
-  /** Built subsystems, each with the factory that made it (a reload may build missing ones). */
-  const built: { factory: SubsystemFactory; subsystem: Subsystem; started: boolean }[] = [];
-  const publish = (event: DaemonEvent): void => {
-    for (const b of built) {
-      try {
-        b.subsystem.onEvent?.(event);
-      } catch (e) {
-        logger.error(`${b.subsystem.name}: event handler failed: ${(e as Error).message}`);
-      }
-    }
-  };
+  const subsystems = new SubsystemSet(factories, logger);
+  const publish = (event: DaemonEvent): void => subsystems.publish(event);
   const contextFor = (c: Config): SubsystemContext => ({ config: c, options, logger, clock, publish });
 
   let exitCode = EXIT_OK;
@@ -255,16 +145,8 @@ export async function runDaemon(
     logger.info('Stopping');
     await starting.catch(() => {});
     await reloading?.catch(() => {});
-    // Stop in reverse start order; one subsystem failing to stop must not keep the others.
-    for (const b of [...built].reverse()) {
-      if (!b.started) continue;
-      try {
-        await b.subsystem.stop();
-      } catch (e) {
-        logger.error(`${b.subsystem.name}: stop failed: ${(e as Error).message}`);
-        exitCode = EXIT_FATAL;
-      }
-    }
+    // Reverse start order; one subsystem failing to stop must not keep the others.
+    if (!(await subsystems.stopAll())) exitCode = EXIT_FATAL;
     resolveDone();
   };
 
@@ -274,10 +156,7 @@ export async function runDaemon(
     pick: (s: Subsystem) => string | undefined,
   ): void => {
     const path = dumpPath(options, configured, name);
-    const text = built
-      .map((b) => pick(b.subsystem))
-      .filter((t): t is string => t !== undefined)
-      .join('');
+    const text = subsystems.dumpText(pick);
     try {
       writeFileSync(path, text, { mode: 0o644 });
     } catch (e) {
@@ -299,8 +178,7 @@ export async function runDaemon(
         logger,
         systemd,
         current: config,
-        factories,
-        built,
+        subsystems,
         contextFor,
         isStopping: () => stopping,
       });
@@ -328,16 +206,8 @@ export async function runDaemon(
   const keepAlive = setInterval(() => {}, 1 << 30);
 
   starting = (async () => {
-    for (const factory of factories) {
-      if (stopping) return;
-      const s = await factory(contextFor(config));
-      if (s !== null) built.push({ factory, subsystem: s, started: false });
-    }
-    for (const b of built) {
-      if (stopping) return;
-      b.started = true;
-      await b.subsystem.start();
-    }
+    await subsystems.buildAll(contextFor(config), () => stopping);
+    await subsystems.startAll(() => stopping);
   })();
   try {
     await starting;

@@ -1,5 +1,5 @@
 /**
- * SIGHUP (keepalived-behaviour.md §2.7): re-read and validate the config; if it cannot be loaded
+ * SIGHUP (docs/behaviour.md §2.7): re-read and validate the config; if it cannot be loaded
  * (a fatal diagnostic, a missing file) the old config keeps running and the reason is logged -
  * a reload never stops the daemon. A config that loads is handed to every running subsystem
  * (`reload`), which migrates keyed by identity: the checker pool keeps the state of matched real
@@ -9,12 +9,12 @@
  *
  * sd_notify: RELOADING=1 before, READY=1 after (also after a refused reload: the service is up).
  */
+import { logDiagnostics } from '../config/diagnostics-format.js';
 import { loadConfigFor } from './config-check.js';
 import type { Config } from '../config/model.js';
 import type { Logger } from '../util/log.js';
 import type { DaemonOptions } from './cli.js';
-import type { Subsystem, SubsystemContext, SubsystemFactory } from './daemon.js';
-import { logDiagnostics } from './daemon.js';
+import type { SubsystemContext, SubsystemSet } from './subsystem.js';
 import type { SystemdNotifier } from './systemd.js';
 
 export interface ReloadContext {
@@ -22,9 +22,7 @@ export interface ReloadContext {
   readonly logger: Logger;
   readonly systemd: SystemdNotifier;
   readonly current: Config;
-  /** Every factory the daemon runs, in build order. */
-  readonly factories: readonly SubsystemFactory[];
-  readonly built: { factory: SubsystemFactory; subsystem: Subsystem; started: boolean }[];
+  readonly subsystems: SubsystemSet;
   readonly contextFor: (config: Config) => SubsystemContext;
   readonly isStopping: () => boolean;
 }
@@ -46,7 +44,7 @@ export async function reloadDaemon(ctx: ReloadContext): Promise<Config | null> {
   logger.info('Reloading');
   systemd.reloading();
   // A reading of a big config holds the event loop: a master adverts first (and again after).
-  for (const b of ctx.built) if (b.started) b.subsystem.beforeReload?.();
+  ctx.subsystems.beforeReload();
   // One loop turn so those adverts reach the socket before the (synchronous) parse.
   await new Promise<void>((r) => setImmediate(r));
   try {
@@ -55,28 +53,9 @@ export async function reloadDaemon(ctx: ReloadContext): Promise<Config | null> {
     if (next === null || ctx.isStopping()) return null;
     for (const f of next.files.slice(1)) logger.info(`Opening file '${f}'.`);
 
-    const have = new Set(ctx.built.map((b) => b.factory));
-    for (const b of ctx.built) {
-      if (!b.started || b.subsystem.reload === undefined) continue;
-      try {
-        await b.subsystem.reload(next);
-      } catch (e) {
-        logger.error(`${b.subsystem.name}: reload failed: ${(e as Error).message}`);
-      }
-    }
+    await ctx.subsystems.reloadAll(next);
     // Subsystems the old config did not need (first virtual server, first instance).
-    for (const factory of ctx.factories) {
-      if (have.has(factory) || ctx.isStopping()) continue;
-      try {
-        const s = await factory(ctx.contextFor(next));
-        if (s === null) continue;
-        const entry = { factory, subsystem: s, started: true };
-        ctx.built.push(entry);
-        await s.start();
-      } catch (e) {
-        logger.error(`Reload: cannot start a new subsystem: ${(e as Error).message}`);
-      }
-    }
+    await ctx.subsystems.buildMissing(ctx.contextFor(next), ctx.isStopping);
     logger.info('Reload complete');
     return next;
   } finally {

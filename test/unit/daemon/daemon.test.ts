@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandLine, type DaemonOptions } from '../../../src/daemon/cli.js';
+import { runDaemon } from '../../../src/daemon/daemon.js';
 import {
   FatalStartupError,
-  runDaemon,
   type DaemonEvent,
   type Subsystem,
   type SubsystemContext,
   type SubsystemFactory,
-} from '../../../src/daemon/daemon.js';
+} from '../../../src/daemon/subsystem.js';
 import type { SystemdNotifier } from '../../../src/daemon/systemd.js';
 import type { Config } from '../../../src/config/model.js';
 import { ManualClock } from '../../../src/util/clock.js';

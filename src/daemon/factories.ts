@@ -1,0 +1,59 @@
+/**
+ * The daemon's subsystem factories: VRRP, and the checkers with IPVS. Each builds its subsystem
+ * from a loaded config and the command line, or returns null when neither asks for it.
+ */
+import { createLvsSubsystem, type LvsSubsystemDeps } from './lvs-subsystem.js';
+import { FatalStartupError, type SubsystemFactory } from './subsystem.js';
+import { createVrrpSubsystem } from './vrrp-platform.js';
+
+export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
+  const { config, options, logger } = ctx;
+  if (!options.runVrrp) return null;
+  if (config.vrrpInstances.length === 0) return null;
+  const vrrp = await createVrrpSubsystem(config, ctx.clock, logger, {
+    onStateChange: (c) => ctx.publish({ kind: 'vrrp-state', instance: c.instance, from: c.from, to: c.to }),
+  });
+  return {
+    name: 'vrrp',
+    start: () => vrrp.start(),
+    // -V/--dont-release-vrrp keeps VIPs and sends no priority-0 advert.
+    stop: () => vrrp.stop({ keepVips: options.dontReleaseVrrp }),
+    reload: (c) => vrrp.reload(c),
+    beforeReload: () => vrrp.advertNow(),
+    statsText: () => vrrp.statsText(),
+    dataText: () => vrrp.dataText(),
+  };
+};
+
+/** The checkers and IPVS; `extra` lets tests inject the transport and the checker host. */
+export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): SubsystemFactory {
+  return async (ctx) => {
+    const { config, options, logger } = ctx;
+    if (!options.runChecker) return null;
+    if (config.virtualServers.length === 0) return null;
+    const lvs = await createLvsSubsystem(config, {
+      logger,
+      clock: ctx.clock,
+      noIpvs: options.noIpvs,
+      dontRespawn: options.dontRespawn,
+      dontReleaseIpvs: options.dontReleaseIpvs,
+      ...extra,
+    });
+    if (!lvs.ok) throw new FatalStartupError(lvs.error);
+    return {
+      name: 'lvs',
+      start: () => lvs.value.start(),
+      stop: () => lvs.value.stop(),
+      reload: (c) => lvs.value.reload(c),
+      onEvent: (e) => {
+        if (e.kind === 'vrrp-state') lvs.value.vrrpState(e.instance, e.to);
+      },
+    };
+  };
+}
+
+/**
+ * Build order: LVS first, so a missing IPVS ends start-up before any VRRP socket is open; stop
+ * order is the reverse (VRRP releases its VIPs before the IPVS table goes).
+ */
+export const DEFAULT_FACTORIES: readonly SubsystemFactory[] = [lvsSubsystemFactory(), vrrpSubsystemFactory];
