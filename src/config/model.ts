@@ -10,9 +10,10 @@
  * - Every collection element carries `loc` so later stages can report file and line.
  * - Identity keys (`key`) are plain strings so reload can diff with Maps.
  */
+import type { AddressFamily } from '../util/ip.js';
 
+export type { AddressFamily };
 export type Seconds = number;
-export type AddressFamily = 'inet' | 'inet6';
 
 /** Where a config element came from. `line` is 1-based. */
 export interface SourceLoc {

@@ -3,7 +3,9 @@
  * Pure: never throws on bad text, returns null instead.
  */
 import { Address4, Address6 } from 'ip-address';
-import type { AddressFamily } from '../config/model.js';
+
+/** An address family by its Linux name (AF_INET, AF_INET6), as the config model spells it. */
+export type AddressFamily = 'inet' | 'inet6';
 
 export interface ParsedAddress {
   readonly address: string;
