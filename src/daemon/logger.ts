@@ -5,7 +5,7 @@
  * `detail` lines appear only with `-D`, as keepalived's log_detail.
  */
 import { appendFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { openUnixDatagramSocket, type UnixDatagramSocket } from '../net/unix-dgram.js';
 import pino from 'pino';
 import type { Logger } from '../util/log.js';
 
@@ -31,22 +31,12 @@ export interface DaemonLoggerOptions {
 const LOG_DAEMON = 3 << 3;
 const SYSLOG_SEVERITY: Record<string, number> = { error: 3, warn: 4, info: 6, detail: 6, debug: 7 };
 
-interface UnixDgramSocket {
-  send(buf: Buffer, offset: number, length: number, path: string, cb?: (err?: Error) => void): void;
-  on(event: 'error', fn: (e: Error) => void): void;
-  close(): void;
-}
-
-function openSyslog(): UnixDgramSocket | null {
+function openSyslog(): UnixDatagramSocket | null {
   if (!existsSync('/dev/log')) return null;
   try {
-    const require = createRequire(import.meta.url);
-    const unix = require('unix-dgram') as { createSocket(type: string): UnixDgramSocket };
-    const s = unix.createSocket('unix_dgram');
-    s.on('error', () => {
+    return openUnixDatagramSocket(() => {
       // syslog is best effort: a missing reader must not stop the daemon.
     });
-    return s;
   } catch {
     return null;
   }

@@ -3,16 +3,7 @@
  * SIGHUP (with MONOTONIC_USEC, so Type=notify-reload works too), STOPPING=1 on shutdown, and
  * WATCHDOG=1 pings when the unit sets WatchdogSec. A no-op when NOTIFY_SOCKET is unset.
  */
-import { createRequire } from 'node:module';
-
-interface DgramSocket {
-  send(buf: Buffer, offset: number, length: number, path: string, cb?: (err?: Error) => void): void;
-  on(event: 'error', fn: (err: Error) => void): void;
-  close(): void;
-}
-interface UnixDgram {
-  createSocket(type: 'unix_dgram'): DgramSocket;
-}
+import { openUnixDatagramSocket, type UnixDatagramSocket } from '../net/unix-dgram.js';
 
 export interface SystemdNotifier {
   ready(status?: string): void;
@@ -45,12 +36,9 @@ export function createSystemdNotifier(
     onError(`NOTIFY_SOCKET ${path} is an abstract socket, which is not supported - not notifying systemd`);
     return noop;
   }
-  let socket: DgramSocket;
+  let socket: UnixDatagramSocket;
   try {
-    const require = createRequire(import.meta.url);
-    const unix = require('unix-dgram') as UnixDgram;
-    socket = unix.createSocket('unix_dgram');
-    socket.on('error', (e) => onError(`sd_notify: ${e.message}`));
+    socket = openUnixDatagramSocket((e) => onError(`sd_notify: ${e.message}`));
   } catch (e) {
     onError(`sd_notify unavailable: ${(e as Error).message}`);
     return noop;
