@@ -17,7 +17,7 @@ import type { Logger } from '../util/log.js';
 import { VRRP_COUNTER_NAMES } from './counters.js';
 import { notifyScriptFor, VrrpInstanceShell, type InstanceStatus, type StateChange } from './instance.js';
 import type { ChannelOptions, ScriptResult, VrrpPlatform } from './ports.js';
-import { paramsFromConfig } from './state-machine.js';
+import { paramsFromConfig } from './params.js';
 import { canGoToMaster, onMemberTransition, type GroupState, type SyncGroupView } from './sync-group.js';
 import {
   evaluateTracking,

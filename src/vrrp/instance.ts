@@ -21,13 +21,13 @@ import {
   VRRP_TYPE_ADVERTISEMENT,
   VRRP_VERSION,
 } from './packet.js';
+import type { InstanceParams } from './params.js';
 import type { GarpSender, Notifier, VipManager, VrrpIo } from './ports.js';
 import {
   initialState,
   reduce,
   type Action,
   type Event,
-  type InstanceParams,
   type InstanceState,
   type NotifyState,
   type TimerName,

@@ -22,7 +22,7 @@ import {
   type ReceivedPacket,
 } from './packet.js';
 import type { RateLimitedError } from './rate-limit.js';
-import type { InstanceParams } from './state-machine.js';
+import type { InstanceParams } from './params.js';
 
 export type ValidationParams = Pick<
   InstanceParams,

@@ -5,10 +5,10 @@ import {
   reduce,
   type Action,
   type Event,
-  type InstanceParams,
   type InstanceState,
   type TimerName,
 } from '../../../src/vrrp/state-machine.js';
+import type { InstanceParams } from '../../../src/vrrp/params.js';
 import type { ReceivedPacket } from '../../../src/vrrp/packet.js';
 
 type EventWithoutTime = Event extends infer E ? (E extends { now: number } ? Omit<E, 'now'> : never) : never;

@@ -9,7 +9,7 @@ import { MemoryLogger } from '../../../src/util/log.js';
 import { VrrpInstanceShell } from '../../../src/vrrp/instance.js';
 import { decodePacket, encodeAdvert, encodeIpv4Packet, passwordAuthData } from '../../../src/vrrp/packet.js';
 import type { GarpSender, Notifier, VipManager, VipOutcome, VrrpIo } from '../../../src/vrrp/ports.js';
-import { paramsFromConfig } from '../../../src/vrrp/state-machine.js';
+import { paramsFromConfig } from '../../../src/vrrp/params.js';
 import { vip, vrrpInstance } from '../../support/vrrp-config.js';
 
 const spec = (command: string): ScriptSpec => ({ command, argv: [command], user: null, group: null });

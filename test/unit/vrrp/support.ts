@@ -8,7 +8,7 @@ import {
   type Ipv4HeaderInput,
   type ReceivedPacket,
 } from '../../../src/vrrp/packet.js';
-import type { InstanceParams } from '../../../src/vrrp/state-machine.js';
+import type { InstanceParams } from '../../../src/vrrp/params.js';
 
 export const PASSWORD = 'secret';
 

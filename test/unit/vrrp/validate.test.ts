@@ -8,7 +8,7 @@ import {
   validateAdvert,
   type Verdict,
 } from '../../../src/vrrp/validate.js';
-import type { InstanceParams } from '../../../src/vrrp/state-machine.js';
+import type { InstanceParams } from '../../../src/vrrp/params.js';
 import { instanceParams, packet, type PacketSpec } from './support.js';
 
 interface Row {
