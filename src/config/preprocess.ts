@@ -12,7 +12,7 @@
  *
  * Expansion is bounded (recursion depth, lines produced) so hostile input cannot hang the parser.
  */
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import type { SourceLoc } from './model.js';
 
 export interface PreprocessOptions {
@@ -236,7 +236,12 @@ export class Preprocessor {
     }
   }
 
-  private diag(severity: Diagnostic['severity'], code: string, message: string, loc: SourceLoc): void {
+  private diag(
+    severity: Diagnostic['severity'],
+    code: DiagnosticCode,
+    message: string,
+    loc: SourceLoc,
+  ): void {
     this.diagnostics.push({ severity, code, message, loc });
   }
 }

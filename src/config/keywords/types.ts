@@ -8,13 +8,13 @@
  * Keywords keepalived accepts that keepalived-ts does not act on are still listed (`unsupported`)
  * so they are never reported as unknown.
  */
-import type { Diagnostic, Severity } from '../diagnostics.js';
+import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostics.js';
 import type { SourceLoc } from '../model.js';
 import type { Statement } from '../tree.js';
 
 /** Collects diagnostics while a block is read. */
 export interface DiagnosticSink {
-  report(severity: Severity, code: string, message: string, loc: SourceLoc | null): void;
+  report(severity: Severity, code: DiagnosticCode, message: string, loc: SourceLoc | null): void;
 }
 
 /** Messages quote config text; a megabyte-long token must still print as one readable line. */
@@ -22,7 +22,7 @@ const MAX_MESSAGE = 400;
 
 export class DiagnosticList implements DiagnosticSink {
   readonly items: Diagnostic[] = [];
-  report(severity: Severity, code: string, message: string, loc: SourceLoc | null): void {
+  report(severity: Severity, code: DiagnosticCode, message: string, loc: SourceLoc | null): void {
     const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}...` : message;
     this.items.push({ severity, code, message: text, loc });
   }
