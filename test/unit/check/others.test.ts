@@ -13,6 +13,10 @@ import type { DnsCheck, FileCheck, PingCheck, SmtpCheck, UdpCheck } from '../../
 import { miscCheck, tcpCheck } from './support/config.js';
 import { attemptContext, realIo } from './support/context.js';
 import { tcpServer, type Listening } from './support/servers.js';
+import { rootMissing, tierIt } from '../../support/tier.js';
+
+// Changing uid/gid and opening a raw ICMP socket need root; the unit tier runs as root in CI.
+const itAsRoot = tierIt('unit (root)', rootMissing());
 
 let dir = '';
 const closers: (() => Promise<void> | void)[] = [];
@@ -70,8 +74,7 @@ describe('MISC_CHECK', () => {
     const r = await miscAttempt(miscCheck([s], { miscTimeout: 0.2 }), attemptContext({}, 10_000));
     expect(r).toMatchObject({ kind: 'down', reason: 'timed out' });
   });
-  it('runs as the uid/gid the resolver gives', async () => {
-    if (process.getuid?.() !== 0) return;
+  itAsRoot('runs as the uid/gid the resolver gives', async () => {
     const s = script('who.sh', '[ "$(id -u)" = 65534 ]');
     chmodSync(dir, 0o755);
     const io = { ...realIo, resolveScriptUser: () => ({ uid: 65534, gid: 65534 }) };
@@ -213,12 +216,10 @@ describe('UDP_CHECK', () => {
 
 describe('PING_CHECK', () => {
   const ping = (ip: string): PingCheck => ({ ...tcpCheck(0), type: 'PING_CHECK', connectIp: ip });
-  it('gets an echo reply from 127.0.0.1 (needs root for the raw socket)', async () => {
-    if (process.getuid?.() !== 0) return;
+  itAsRoot('gets an echo reply from 127.0.0.1 (needs root for the raw socket)', async () => {
     expect((await pingAttempt(ping('127.0.0.1'), attemptContext())).kind).toBe('up');
   });
-  it('fails when no reply comes before the deadline', async () => {
-    if (process.getuid?.() !== 0) return;
+  itAsRoot('fails when no reply comes before the deadline', async () => {
     // 127.0.0.1 replies, but the deadline has already passed.
     expect((await pingAttempt(ping('127.0.0.1'), attemptContext({ signal: AbortSignal.abort() }))).kind).toBe(
       'down',

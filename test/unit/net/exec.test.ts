@@ -3,6 +3,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveScriptUser, runScript } from '../../../src/net/exec.js';
+import { rootMissing, tierIt } from '../../support/tier.js';
+
+// Changing uid/gid needs root; the unit tier runs as root in CI.
+const itAsRoot = tierIt('unit (setuid)', rootMissing());
 
 let dir = '';
 beforeAll(() => {
@@ -68,11 +72,10 @@ describe('runScript', () => {
     expect(ticks).toBeGreaterThan(5);
   });
 
-  it('runs as the given uid/gid', async () => {
+  itAsRoot('runs as the given uid/gid', async () => {
     const out = join(dir, 'id.txt');
     const s = script('id.sh', `id -u > ${out}.tmp; id -g >> ${out}.tmp; cat ${out}.tmp`);
     chmodSync(dir, 0o777);
-    if (process.getuid?.() !== 0) return;
     const r = await runScript({
       argv: ['/bin/sh', '-c', `${s} > ${out}`],
       uid: 65534,
