@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, normalize, resolve } from 'node:path';
+import { isAbsolute, normalize, resolve } from 'node:path';
 import type { ConfigFs } from '../../src/config/parse.js';
 
 /** In-memory ConfigFs: paths are absolute; globs support `*`, `?` and `{a,b}` per path segment. */
@@ -38,5 +38,3 @@ export function memoryFs(files: Record<string, string>): ConfigFs {
     },
   };
 }
-
-export { dirname };

@@ -1,24 +1,9 @@
 /** Test helpers: parse config text held in memory and build the model. */
-import { dirname } from 'node:path';
 import type { Diagnostic } from '../../../src/config/diagnostics.js';
-import type { ConfigFs } from '../../../src/config/parse.js';
 import { parseConfigFiles } from '../../../src/config/parse.js';
 import { buildConfig } from '../../../src/config/schema.js';
 import type { Config } from '../../../src/config/model.js';
-
-export function memoryFs(files: Record<string, string>): ConfigFs {
-  return {
-    readFile: (path) =>
-      path in files ? { ok: true, text: files[path]! } : { ok: false, reason: 'not found' },
-    glob: (pattern, cwd) => {
-      const re = new RegExp('^' + pattern.replace(/[.+^$()|\\]/g, '\\$&').replace(/\*/g, '[^/]*') + '$');
-      return Object.keys(files)
-        .filter((f) => re.test(f) || re.test(f.slice(cwd.length + 1)))
-        .sort();
-    },
-    realpath: (p) => p,
-  };
-}
+import { memoryFs } from '../../support/memory-fs.js';
 
 export const MAIN = '/etc/keepalived/keepalived.conf';
 
@@ -37,5 +22,3 @@ export function build(
 export function summary(diags: readonly Diagnostic[]): string[] {
   return diags.map((d) => `${d.loc?.line ?? '-'} ${d.severity} ${d.message}`);
 }
-
-export { dirname };
