@@ -19,7 +19,7 @@ import { realClock } from '../src/util/clock.js';
 import { MemoryLogger } from '../src/util/log.js';
 import { GenlConnection } from '../src/ipvs/genl-conn.js';
 import { IpvsWriter } from '../src/ipvs/writer.js';
-import type { DesiredService, DesiredTable } from '../src/ipvs/desired.js';
+import type { DesiredService, DesiredTable } from '../src/contracts/ipvs-table.js';
 import { openGenericNetlink } from '../src/net/netlink-socket.js';
 import { requests } from '../src/ipvs/messages.js';
 

@@ -10,7 +10,7 @@ import { ManualClock } from '../src/util/clock.js';
 import { MemoryLogger } from '../src/util/log.js';
 import { GenlConnection } from '../src/ipvs/genl-conn.js';
 import { IpvsWriter } from '../src/ipvs/writer.js';
-import type { DesiredService, DesiredTable } from '../src/ipvs/desired.js';
+import type { DesiredService, DesiredTable } from '../src/contracts/ipvs-table.js';
 import { FakeKernel } from '../test/unit/ipvs/fake-kernel.js';
 
 const VS = Number(process.argv[2] ?? 2000);

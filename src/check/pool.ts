@@ -45,14 +45,13 @@ import {
   vsInit,
   vsResume,
   vsShutdown,
-  type DesiredService,
-  type DesiredTable,
   type PoolEvent,
   type PoolHealth,
   type RsState,
   type VsState,
 } from './table.js';
 import { tcpAttempt } from './tcp.js';
+import type { DesiredService, DesiredTable } from '../contracts/ipvs-table.js';
 import { udpAttempt } from './udp.js';
 
 export interface CheckerPoolDeps {

@@ -23,51 +23,7 @@ import type {
 } from '../config/model.js';
 import { addressToBytes, bytesToAddress } from '../util/ip.js';
 import { formatRs, formatVs } from './format.js';
-
-// ---------------------------------------------------------------------------------------------
-// Desired table (structurally identical to the type in src/ipvs/)
-// ---------------------------------------------------------------------------------------------
-
-export interface DesiredTable {
-  services: DesiredService[];
-}
-export interface DesiredService {
-  key: string;
-  family: 'inet' | 'inet6';
-  protocol: 'TCP' | 'UDP' | 'SCTP' | null;
-  address: string | null;
-  port: number | null;
-  fwmark: number | null;
-  scheduler: string;
-  persistenceTimeout: number;
-  persistenceGranularity: string | null;
-  flags: {
-    onePacket: boolean;
-    shPort: boolean;
-    shFallback: boolean;
-    mhPort: boolean;
-    mhFallback: boolean;
-    sched1: boolean;
-    sched2: boolean;
-    sched3: boolean;
-  };
-  destinations: DesiredDestination[];
-}
-export interface DesiredDestination {
-  key: string;
-  address: string;
-  family: 'inet' | 'inet6';
-  port: number;
-  weight: number;
-  forwardingMethod: 'NAT' | 'DR' | 'TUN';
-  tunnel: {
-    type: 'ipip' | 'gue' | 'gre';
-    port: number | null;
-    checksum: 'nocsum' | 'csum' | 'remcsum' | null;
-  } | null;
-  uthreshold: number;
-  lthreshold: number;
-}
+import type { DesiredDestination, DesiredService, DesiredTable } from '../contracts/ipvs-table.js';
 
 // ---------------------------------------------------------------------------------------------
 // Health

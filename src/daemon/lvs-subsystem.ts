@@ -16,7 +16,8 @@
  */
 import { execFile } from 'node:child_process';
 import { formatRs, formatVs } from '../check/format.js';
-import type { DesiredTable, PoolEvent } from '../check/table.js';
+import type { PoolEvent } from '../check/table.js';
+import type { DesiredTable } from '../contracts/ipvs-table.js';
 import { diffConfigs } from '../config/diff.js';
 import type { Config, LvsSyncDaemon, LvsTimeouts, RealServer, VirtualServer } from '../config/model.js';
 import { GenlConnection, type NetlinkTransport, type TransportError } from '../ipvs/genl-conn.js';

@@ -1,13 +1,14 @@
 /**
- * The desired IPVS table, PURE. `DesiredTable` is the structure the checker pool produces (the
- * same structural type is declared there; subsystems never import each other). `toKernelTable`
- * turns it into kernel terms (ServiceSpec / DestinationSpec keyed by identity), applying the rules
- * keepalived applies when it fills its service and destination rules (ipvswrapper.c):
+ * The desired IPVS table in kernel terms, PURE. `DesiredTable` (src/contracts/ipvs-table.ts) is
+ * what the checker pool produces; `toKernelTable` turns it into kernel terms (ServiceSpec /
+ * DestinationSpec keyed by identity), applying the rules keepalived applies when it fills its
+ * service and destination rules (ipvswrapper.c):
  *   - IP_VS_SVC_F_PERSISTENT whenever persistence_timeout > 0; the granularity only then;
  *   - ops -> IP_VS_SVC_F_ONEPACKET; sh-/mh-fallback -> SCHED1; sh-/mh-port -> SCHED2; flag-N -> SCHEDN;
  *   - a destination that is not NAT gets the service's port (0 for fwmark services), since only
  *     masquerading can translate ports.
  */
+import type { DesiredDestination, DesiredService, DesiredTable } from '../contracts/ipvs-table.js';
 import { parseAddress } from '../util/ip.js';
 import {
   IP_VS_SVC_F_ONEPACKET,
@@ -21,51 +22,6 @@ import {
 } from './constants.js';
 import { canonicalIpv4Value, destinationKey, PROTOCOL_NUMBERS, serviceKey } from './messages.js';
 import type { DestinationSpec, IpvsTable, ServiceIdentity, ServiceSpec } from './types.js';
-
-export interface DesiredTable {
-  readonly services: readonly DesiredService[];
-}
-
-export interface DesiredService {
-  readonly key: string;
-  readonly family: 'inet' | 'inet6';
-  /** null for fwmark services */
-  readonly protocol: 'TCP' | 'UDP' | 'SCTP' | null;
-  readonly address: string | null;
-  readonly port: number | null;
-  readonly fwmark: number | null;
-  readonly scheduler: string;
-  readonly persistenceTimeout: number;
-  /** IPv4 netmask text (`255.255.255.0`) or IPv6 prefix length (`64`, `/64`); null = per client. */
-  readonly persistenceGranularity: string | null;
-  readonly flags: {
-    readonly onePacket: boolean;
-    readonly shPort: boolean;
-    readonly shFallback: boolean;
-    readonly mhPort: boolean;
-    readonly mhFallback: boolean;
-    readonly sched1: boolean;
-    readonly sched2: boolean;
-    readonly sched3: boolean;
-  };
-  readonly destinations: readonly DesiredDestination[];
-}
-
-export interface DesiredDestination {
-  readonly key: string;
-  readonly address: string;
-  readonly family: 'inet' | 'inet6';
-  readonly port: number;
-  readonly weight: number;
-  readonly forwardingMethod: 'NAT' | 'DR' | 'TUN';
-  readonly tunnel: {
-    readonly type: 'ipip' | 'gue' | 'gre';
-    readonly port: number | null;
-    readonly checksum: 'nocsum' | 'csum' | 'remcsum' | null;
-  } | null;
-  readonly uthreshold: number;
-  readonly lthreshold: number;
-}
 
 export interface KernelTableResult {
   readonly table: IpvsTable;

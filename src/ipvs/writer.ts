@@ -13,7 +13,8 @@ import type { Logger } from '../util/log.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ERRNO, IPVS_GENL_NAME, IPVS_GENL_VERSION, IP_VS_SO_SET } from './constants.js';
 import type { GenlConnection, GenlError, GenlRequest } from './genl-conn.js';
-import { toKernelTable, type DesiredTable } from './desired.js';
+import type { DesiredTable } from '../contracts/ipvs-table.js';
+import { toKernelTable } from './desired.js';
 import {
   decodeConfigMessage,
   decodeDestMessage,

@@ -6,12 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckerHost } from '../../../src/daemon/checker-host.js';
 import { createLvsSubsystem, type LvsSubsystem } from '../../../src/daemon/lvs-subsystem.js';
-import type {
-  DesiredDestination,
-  DesiredService,
-  DesiredTable,
-  PoolEvent,
-} from '../../../src/check/table.js';
+import type { PoolEvent } from '../../../src/check/table.js';
+import type { DesiredDestination, DesiredService, DesiredTable } from '../../../src/contracts/ipvs-table.js';
 import type { Config } from '../../../src/config/model.js';
 import * as C from '../../../src/ipvs/constants.js';
 import { ManualClock } from '../../../src/util/clock.js';

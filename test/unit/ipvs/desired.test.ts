@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { granularityToNetmask, toKernelTable, type DesiredService } from '../../../src/ipvs/desired.js';
+import type { DesiredService } from '../../../src/contracts/ipvs-table.js';
+import { granularityToNetmask, toKernelTable } from '../../../src/ipvs/desired.js';
 import { canonicalIpv4Value } from '../../../src/ipvs/messages.js';
 import { parseAddress } from '../../../src/util/ip.js';
 

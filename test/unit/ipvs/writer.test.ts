@@ -4,7 +4,7 @@ import { MemoryLogger } from '../../../src/util/log.js';
 import { GenlConnection } from '../../../src/ipvs/genl-conn.js';
 import { IpvsWriter, formatIpvsError } from '../../../src/ipvs/writer.js';
 import { formatTable } from '../../../src/ipvs/format.js';
-import type { DesiredService, DesiredTable } from '../../../src/ipvs/desired.js';
+import type { DesiredService, DesiredTable } from '../../../src/contracts/ipvs-table.js';
 import * as C from '../../../src/ipvs/constants.js';
 import { FakeKernel } from './fake-kernel.js';
 

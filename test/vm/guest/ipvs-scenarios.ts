@@ -17,7 +17,7 @@ import { MemoryLogger } from '../../../src/util/log.js';
 import { GenlConnection } from '../../../src/ipvs/genl-conn.js';
 import { IpvsWriter } from '../../../src/ipvs/writer.js';
 import { formatTable, type ListFormat } from '../../../src/ipvs/format.js';
-import type { DesiredDestination, DesiredService, DesiredTable } from '../../../src/ipvs/desired.js';
+import type { DesiredDestination, DesiredService, DesiredTable } from '../../../src/contracts/ipvs-table.js';
 import { openGenericNetlink } from '../../../src/net/netlink-socket.js';
 
 const noFlags = {
