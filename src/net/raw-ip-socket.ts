@@ -8,7 +8,8 @@
  * (RFC 3768 section 7.1). Multicast mode joins 224.0.0.18 on the interface with `struct ip_mreqn`.
  */
 import { createRequire } from 'node:module';
-import { addressToBytes, bytesToAddress } from '../util/ip.js';
+import { addressToBytes } from '../util/ip.js';
+import { decodeIpv4Header, encodeIpv4Header } from '../util/ipv4-header.js';
 
 // setsockopt constants from <netinet/in.h> and <asm-generic/socket.h>.
 const SOL_SOCKET = 1;
@@ -28,7 +29,6 @@ export const VRRP_MULTICAST_GROUP4 = '224.0.0.18';
 export const VRRP_TTL = 255;
 /** IPTOS_PREC_INTERNETCONTROL, as keepalived sets it. */
 const VRRP_TOS = 0xc0;
-const IPV4_HEADER_LENGTH = 20;
 
 /** The subset of the untyped `raw-socket` module this adapter uses. */
 interface RawSocketModule {
@@ -83,17 +83,15 @@ export interface ReceivedVrrpDatagram {
 
 /** A view of the IPv4 header of a received datagram; null when it is not a well-formed IPv4 header. */
 export function parseIpv4Header(datagram: Buffer): Omit<ReceivedVrrpDatagram, 'datagram'> | null {
-  if (datagram.length < IPV4_HEADER_LENGTH) return null;
-  const versionIhl = datagram[0]!;
-  if (versionIhl >> 4 !== 4) return null;
-  const headerLength = (versionIhl & 0x0f) * 4;
-  if (headerLength < IPV4_HEADER_LENGTH || headerLength > datagram.length) return null;
+  const decoded = decodeIpv4Header(datagram);
+  if (!decoded.ok) return null;
+  const h = decoded.value;
   return {
-    ttl: datagram[8]!,
-    totalLength: datagram.readUInt16BE(2),
-    source: bytesToAddress(datagram.subarray(12, 16))!,
-    destination: bytesToAddress(datagram.subarray(16, 20))!,
-    payload: datagram.subarray(headerLength),
+    ttl: h.ttl,
+    totalLength: h.totalLength,
+    source: h.source,
+    destination: h.destination,
+    payload: datagram.subarray(h.headerLength),
   };
 }
 
@@ -108,21 +106,15 @@ export function buildIpv4Header(
   ttl: number,
   id: number,
 ): Buffer {
-  const h = Buffer.alloc(IPV4_HEADER_LENGTH);
-  h[0] = 0x45; // version 4, IHL 5 words
-  h[1] = VRRP_TOS;
-  h.writeUInt16BE(IPV4_HEADER_LENGTH + payloadLength, 2);
-  h.writeUInt16BE(id & 0xffff, 4);
-  h.writeUInt16BE(0, 6); // flags and fragment offset
-  h[8] = ttl;
-  h[9] = IPPROTO_VRRP;
-  source.copy(h, 12);
-  destination.copy(h, 16);
-  let sum = 0;
-  for (let i = 0; i < IPV4_HEADER_LENGTH; i += 2) sum += h.readUInt16BE(i);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  h.writeUInt16BE(~sum & 0xffff, 10);
-  return h;
+  return encodeIpv4Header({
+    source,
+    destination,
+    payloadLength,
+    tos: VRRP_TOS,
+    ttl,
+    id,
+    protocol: IPPROTO_VRRP,
+  });
 }
 
 /** `struct ip_mreqn { in_addr multiaddr; in_addr address; int ifindex; }` */

@@ -14,8 +14,16 @@
  *   bytes cannot be read as IPv4 + the 8-byte VRRP fixed header; everything else (version, type,
  *   length, checksum) is reported as found and judged by `validate.ts` in RFC order.
  * - `passwordAuthData(password) -> Uint8Array`: PASS auth bytes (first 8 bytes, NUL padded).
- * - `internetChecksum(bytes)`: RFC 1071 ones' complement sum.
+ *
+ * The IPv4 header codec and the RFC 1071 checksum are util/ipv4-header.ts and util/checksum.ts.
  */
+import { internetChecksum } from '../util/checksum.js';
+import {
+  decodeIpv4Header,
+  encodeIpv4Header,
+  type Ipv4DecodeErrorCode,
+  type Ipv4Header,
+} from '../util/ipv4-header.js';
 import { err, ok, type Result } from '../util/result.js';
 
 /** IANA protocol number for VRRP (RFC 3768 section 5.2.4). */
@@ -35,7 +43,6 @@ export const AUTH_TYPE_PASS = 1;
 export const AUTH_TYPE_AH = 2;
 export const AUTH_DATA_LENGTH = 8;
 export const VRRP_FIXED_HEADER_LENGTH = 8;
-export const IPV4_HEADER_LENGTH = 20;
 
 /** The VRRPv2 message (RFC 3768 section 5.1). */
 export interface Advert {
@@ -56,18 +63,6 @@ export interface Advert {
   readonly authData: Uint8Array;
 }
 
-/** Fields of the IPv4 header the receive path looks at. */
-export interface Ipv4Header {
-  readonly headerLength: number;
-  readonly tos: number;
-  readonly totalLength: number;
-  readonly id: number;
-  readonly ttl: number;
-  readonly protocol: number;
-  readonly source: string;
-  readonly destination: string;
-}
-
 export interface ReceivedPacket {
   readonly ip: Ipv4Header;
   /** The VRRP fields as found; addresses/authData may be short-filled when truncated. */
@@ -84,8 +79,7 @@ export interface ReceivedPacket {
   readonly checksumValid: boolean;
 }
 
-export type DecodeErrorCode =
-  'short-ip-header' | 'not-ipv4' | 'bad-header-length' | 'not-vrrp' | 'short-vrrp-header';
+export type DecodeErrorCode = Ipv4DecodeErrorCode | 'not-vrrp' | 'short-vrrp-header';
 
 export interface DecodeError {
   readonly code: DecodeErrorCode;
@@ -106,15 +100,6 @@ export interface Ipv4HeaderInput {
 /** Expected VRRPv2 message length for `count` addresses (RFC 3768 section 5.1). */
 export function vrrpV2Length(count: number): number {
   return VRRP_FIXED_HEADER_LENGTH + 4 * count + AUTH_DATA_LENGTH;
-}
-
-/** RFC 1071 Internet checksum of `bytes` (odd length padded with a zero byte). */
-export function internetChecksum(bytes: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i + 1 < bytes.length; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
-  if (bytes.length % 2 === 1) sum += bytes[bytes.length - 1]! << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
 }
 
 /** PASS authentication data: the password's first 8 bytes, NUL padded (keepalived truncates). */
@@ -171,39 +156,25 @@ export function encodeIpv4Packet(header: Ipv4HeaderInput, payload: Uint8Array): 
   const src = ipv4ToBytes(header.source);
   const dst = ipv4ToBytes(header.destination);
   if (!src || !dst) throw new Error('encodeIpv4Packet: bad address (this is a bug)');
-  const out = Buffer.alloc(IPV4_HEADER_LENGTH + payload.length);
-  out[0] = 0x45;
-  out[1] = header.tos ?? VRRP_TOS;
-  out.writeUInt16BE(out.length, 2);
-  out.writeUInt16BE((header.id ?? 0) & 0xffff, 4);
-  out.writeUInt16BE(header.dontFragment ? 0x4000 : 0, 6);
-  out[8] = header.ttl ?? VRRP_TTL;
-  out[9] = header.protocol ?? IPPROTO_VRRP;
-  out.set(src, 12);
-  out.set(dst, 16);
-  out.writeUInt16BE(internetChecksum(out.subarray(0, IPV4_HEADER_LENGTH)), 10);
-  out.set(payload, IPV4_HEADER_LENGTH);
-  return out;
+  const ipHeader = encodeIpv4Header({
+    source: Uint8Array.from(src),
+    destination: Uint8Array.from(dst),
+    payloadLength: payload.length,
+    tos: header.tos ?? VRRP_TOS,
+    ttl: header.ttl ?? VRRP_TTL,
+    id: header.id ?? 0,
+    protocol: header.protocol ?? IPPROTO_VRRP,
+    dontFragment: header.dontFragment === true,
+  });
+  return Buffer.concat([ipHeader, payload]);
 }
 
 /** Syntactic decode of an IPv4 packet carrying a VRRP message. Never throws. */
 export function decodePacket(bytes: Uint8Array): Result<ReceivedPacket, DecodeError> {
-  if (bytes.length < IPV4_HEADER_LENGTH) {
-    return err({
-      code: 'short-ip-header',
-      reason: `packet of ${bytes.length} bytes is shorter than an IPv4 header`,
-    });
-  }
-  const ipVersion = bytes[0]! >> 4;
-  if (ipVersion !== 4) return err({ code: 'not-ipv4', reason: `IP version ${ipVersion}, expected 4` });
-  const headerLength = (bytes[0]! & 0x0f) * 4;
-  if (headerLength < IPV4_HEADER_LENGTH || headerLength > bytes.length) {
-    return err({
-      code: 'bad-header-length',
-      reason: `IPv4 header length ${headerLength} in a ${bytes.length}-byte packet`,
-    });
-  }
-  const protocol = bytes[9]!;
+  const decoded = decodeIpv4Header(bytes);
+  if (!decoded.ok) return decoded;
+  const ip: Ipv4Header = decoded.value;
+  const { headerLength, protocol } = ip;
   if (protocol !== IPPROTO_VRRP)
     return err({ code: 'not-vrrp', reason: `IP protocol ${protocol}, expected ${IPPROTO_VRRP}` });
   const vrrpLength = bytes.length - headerLength;
@@ -213,16 +184,6 @@ export function decodePacket(bytes: Uint8Array): Result<ReceivedPacket, DecodeEr
       reason: `VRRP message of ${vrrpLength} bytes is shorter than its fixed header`,
     });
   }
-  const ip: Ipv4Header = {
-    headerLength,
-    tos: bytes[1]!,
-    totalLength: (bytes[2]! << 8) | bytes[3]!,
-    id: (bytes[4]! << 8) | bytes[5]!,
-    ttl: bytes[8]!,
-    protocol,
-    source: bytesToIpv4(bytes, 12),
-    destination: bytesToIpv4(bytes, 16),
-  };
   const v = headerLength;
   const count = bytes[v + 3]!;
   const addresses: string[] = [];

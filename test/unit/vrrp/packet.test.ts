@@ -9,11 +9,11 @@ import {
   decodePacket,
   encodeAdvert,
   encodeIpv4Packet,
-  internetChecksum,
   passwordAuthData,
   VRRP_MULTICAST_GROUP_V4,
   type Advert,
 } from '../../../src/vrrp/packet.js';
+import { internetChecksum } from '../../../src/util/checksum.js';
 import { tierDescribe } from '../../support/tier.js';
 import { ipPacketOf, readPcap, writeRawIpPcap } from './pcap.js';
 
