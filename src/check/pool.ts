@@ -24,7 +24,8 @@ import {
 } from './checker.js';
 import { dnsAttempt } from './dns.js';
 import { fileAttempt } from './file.js';
-import { checkerLogLines, formatChecker, formatVs } from './format.js';
+import { formatVs } from '../config/virtual-server-format.js';
+import { checkerLogLines, formatChecker } from './format.js';
 import {
   checkerIdentity,
   checkerRetry,

@@ -22,7 +22,7 @@ import type {
   VirtualServerGroup,
 } from '../config/model.js';
 import { addressToBytes, bytesToAddress } from '../util/ip.js';
-import { formatRs, formatVs } from './format.js';
+import { formatRs, formatVs } from '../config/virtual-server-format.js';
 import type { DesiredDestination, DesiredService, DesiredTable } from '../contracts/ipvs-table.js';
 
 // ---------------------------------------------------------------------------------------------

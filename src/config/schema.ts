@@ -33,6 +33,7 @@ import type {
   AddressFamily,
 } from './model.js';
 import type { Statement } from './tree.js';
+import { formatVs } from './virtual-server-format.js';
 import { RawReader, readBlock } from './keywords/read.js';
 import { DiagnosticList } from './keywords/types.js';
 import type { BlockTable, DiagnosticSink, RawBlock } from './keywords/types.js';
@@ -731,16 +732,6 @@ function buildVsGroups(stmts: readonly Statement[], sink: DiagnosticSink): Virtu
     out.push({ name, entries, loc: s.loc });
   }
   return out;
-}
-
-/** keepalived's `format_vs`: `[IP]:proto:port`, `FWM N`, `[GROUP]:port`. */
-export function formatVs(
-  vs: Pick<VirtualServer, 'address' | 'port' | 'fwmark' | 'group' | 'protocol'>,
-  protoKnown = true,
-): string {
-  if (vs.fwmark !== null) return `FWM ${vs.fwmark}`;
-  if (vs.group !== null) return `[${vs.group}]:${vs.port ?? 0}`;
-  return `[${vs.address}]:${protoKnown ? vs.protocol.toLowerCase() : 'none'}:${vs.port ?? 0}`;
 }
 
 interface VsHeader {

@@ -15,7 +15,7 @@
  *   stop    pool stopped (omega scripts), sync daemon stopped, our services deleted unless -I
  */
 import { execFile } from 'node:child_process';
-import { formatRs, formatVs } from '../check/format.js';
+import { formatRs, formatVs } from '../config/virtual-server-format.js';
 import type { PoolEvent } from '../check/table.js';
 import type { DesiredTable } from '../contracts/ipvs-table.js';
 import { diffConfigs } from '../config/diff.js';

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { down, up } from '../../../src/check/checker.js';
-import {
-  checkerLogLines,
-  formatChecker,
-  formatRs,
-  formatVs,
-  type CheckerLogInput,
-} from '../../../src/check/format.js';
+import { checkerLogLines, formatChecker, type CheckerLogInput } from '../../../src/check/format.js';
+import { formatRs, formatVs } from '../../../src/config/virtual-server-format.js';
 import type { Checker } from '../../../src/config/model.js';
 import { httpCheck, miscCheck, realServer, tcpCheck, virtualServer } from './support/config.js';
 
