@@ -3,6 +3,7 @@
  * returns a result. No scheduling, no retries and no state here; the runner owns those.
  */
 import type { Checker } from '../config/model.js';
+import type { ScriptOutcome } from '../contracts/script.js';
 
 export type CheckResult =
   | {
@@ -29,13 +30,6 @@ export const up = (notes: readonly string[] = [], weight: number | null = null):
   notes,
 });
 export const down = (reason: string, detail = ''): CheckResult => ({ kind: 'down', reason, detail });
-
-/** How a script ended (structurally the same as net/exec.ts `ScriptOutcome`). */
-export type ScriptOutcome =
-  | { readonly kind: 'exited'; readonly code: number }
-  | { readonly kind: 'signaled'; readonly signal: string }
-  | { readonly kind: 'timeout' }
-  | { readonly kind: 'spawn-error'; readonly message: string };
 
 /** Runs a script without a shell (net/exec.ts `runScript` satisfies it). */
 export type ScriptRunner = (options: {

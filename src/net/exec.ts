@@ -9,14 +9,9 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { ScriptOutcome } from '../contracts/script.js';
 import { realClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { ok, err, type Result } from '../util/result.js';
-
-export type ScriptOutcome =
-  | { readonly kind: 'exited'; readonly code: number }
-  | { readonly kind: 'signaled'; readonly signal: string }
-  | { readonly kind: 'timeout' }
-  | { readonly kind: 'spawn-error'; readonly message: string };
 
 export interface RunScriptOptions {
   /** argv[0] is the program (a path, or a name looked up in PATH); no shell is involved. */

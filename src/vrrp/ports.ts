@@ -4,6 +4,7 @@
  * and unit tests use in-memory fakes.
  */
 import type { ScriptSpec, VirtualRoute, Vip } from '../config/model.js';
+import type { ScriptOutcome } from '../contracts/script.js';
 
 /** One instance's advert channel: the group or its unicast peers, on its interface. */
 export interface VrrpIo {
@@ -36,11 +37,8 @@ export interface GarpSender {
   sendGarp(ifname: string, vip: string): void;
 }
 
-export type ScriptResult =
-  | { readonly kind: 'exited'; readonly code: number }
-  | { readonly kind: 'signaled'; readonly signal: string }
-  | { readonly kind: 'timeout' }
-  | { readonly kind: 'spawn-error'; readonly message: string };
+/** How a script ended; the name the VRRP ports (and their test fakes) use for ScriptOutcome. */
+export type ScriptResult = ScriptOutcome;
 
 /** Runs a configured script as script_user (or its own user) with a timeout; never blocks. */
 export interface ScriptRunner {
