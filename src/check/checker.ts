@@ -4,6 +4,7 @@
  */
 import type { Checker } from '../config/model.js';
 import type { ScriptOutcome } from '../contracts/script.js';
+import type { AddressFamily } from '../util/ip.js';
 
 export type CheckResult =
   | {
@@ -46,12 +47,27 @@ export type ScriptUserResolver = (
   group: string | null,
 ) => { readonly uid: number; readonly gid: number } | { readonly error: string };
 
+/** A raw ICMP or ICMPv6 socket for one PING_CHECK attempt (net/icmp-socket.ts satisfies it). */
+export interface IcmpSocket {
+  /** Sends one ICMP message to `address`; rejects with the send error. */
+  send(message: Buffer, address: string): Promise<void>;
+  /** Every ICMP message received, without the IP header; `message` is valid during the call only. */
+  onMessage(fn: (message: Buffer, source: string) => void): void;
+  onError(fn: (error: Error) => void): void;
+  close(): void;
+}
+
+/** Opens one raw ICMP socket of `family`; throws when the host refuses (not root). */
+export type IcmpSocketOpener = (family: AddressFamily) => IcmpSocket;
+
 /** I/O that some checkers need from outside check/ (injected by the daemon). */
 export interface CheckerIo {
   readonly runScript: ScriptRunner;
   readonly resolveScriptUser: ScriptUserResolver;
   /** FILE_CHECK: path of a `track_file` by name, or null if undefined. */
   readonly trackFilePath: (name: string) => string | null;
+  /** PING_CHECK: the raw ICMP socket of one attempt. */
+  readonly openIcmpSocket: IcmpSocketOpener;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type Cancellation,
   type CheckerIo,
   type CheckResult,
+  type IcmpSocketOpener,
   type ScriptRunner,
   type ScriptUserResolver,
 } from './checker.js';
@@ -55,6 +56,10 @@ import { tcpAttempt } from './tcp.js';
 import type { DesiredService, DesiredTable } from '../contracts/ipvs-table.js';
 import { udpAttempt } from './udp.js';
 
+const noIcmpSocket: IcmpSocketOpener = () => {
+  throw new Error('no ICMP socket adapter given to the checker pool');
+};
+
 export interface CheckerPoolDeps {
   readonly clock: Clock;
   readonly logger: Logger;
@@ -62,6 +67,8 @@ export interface CheckerPoolDeps {
   readonly runScript: ScriptRunner;
   /** uid/gid for a script's `user [group]`; null user means global script_user (net/exec.ts). */
   readonly resolveScriptUser: ScriptUserResolver;
+  /** net/icmp-socket.ts `openIcmpSocket`, for PING_CHECK; without it every ping attempt fails. */
+  readonly openIcmpSocket?: IcmpSocketOpener;
   /** Uniform [0, 1) for warmup; default Math.random. */
   readonly random?: () => number;
   /** Concurrent checker attempts at most (sockets, children); default 1024. */
@@ -191,6 +198,7 @@ export function createCheckerPool(
     runScript: deps.runScript,
     resolveScriptUser: deps.resolveScriptUser,
     trackFilePath: (name) => trackFiles.get(name) ?? null,
+    openIcmpSocket: deps.openIcmpSocket ?? noIcmpSocket,
   };
   const pendingScripts = new Set<Promise<unknown>>();
   let runner: Runner | null = null;

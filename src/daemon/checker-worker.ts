@@ -13,6 +13,7 @@ import type { PoolHealth, VsState } from '../check/table.js';
 import type { DesiredService, DesiredTable } from '../contracts/ipvs-table.js';
 import type { Config } from '../config/model.js';
 import { resolveScriptUser, runScript } from '../net/exec.js';
+import { openIcmpSocket } from '../net/icmp-socket.js';
 import { realClock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type {
@@ -167,6 +168,7 @@ function buildPool(config: Config, previous: PoolSnapshot | undefined): CheckerP
       logger,
       runScript: trackedRunScript,
       resolveScriptUser: scriptUserResolver(config),
+      openIcmpSocket,
       ...(data.maxInFlight !== null ? { maxInFlight: data.maxInFlight } : {}),
       ...(data.notifyTimeoutMs !== null ? { notifyTimeoutMs: data.notifyTimeoutMs } : {}),
       ...(data.sampleLateness ? { onLaunch } : {}),

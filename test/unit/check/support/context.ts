@@ -5,11 +5,13 @@ import {
   type CheckerIo,
 } from '../../../../src/check/checker.js';
 import { runScript } from '../../../../src/net/exec.js';
+import { openIcmpSocket } from '../../../../src/net/icmp-socket.js';
 
 export const realIo: CheckerIo = {
   runScript,
   resolveScriptUser: () => ({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }),
   trackFilePath: () => null,
+  openIcmpSocket,
 };
 
 export function attemptContext(over: Partial<AttemptContext> = {}, timeoutMs = 2000): AttemptContext {
