@@ -15,11 +15,10 @@
  *   stop    pool stopped (omega scripts), sync daemon stopped, our services deleted unless -I
  */
 import { execFile } from 'node:child_process';
-import { formatRs, formatVs } from '../config/virtual-server-format.js';
+import { lvsReloadLines } from '../check/reload-log.js';
 import type { PoolEvent } from '../check/table.js';
 import type { DesiredTable } from '../contracts/ipvs-table.js';
-import { diffConfigs } from '../config/diff.js';
-import type { Config, LvsSyncDaemon, LvsTimeouts, RealServer, VirtualServer } from '../config/model.js';
+import type { Config, LvsSyncDaemon, LvsTimeouts } from '../config/model.js';
 import { GenlConnection, type NetlinkTransport, type TransportError } from '../ipvs/genl-conn.js';
 import { formatServiceForLog } from '../ipvs/messages.js';
 import { applyOp, cloneTable, reconcile, type Op } from '../ipvs/reconcile.js';
@@ -291,41 +290,9 @@ export async function createLvsSubsystem(
     async reload(newConfig) {
       const old = config;
       config = newConfig;
-      // keepalived's reload lines (ipwrapper.c clear_diff_services / clear_diff_rs).
-      const diff = diffConfigs(old, newConfig).virtualServers;
-      for (const vs of diff.removed) {
-        logger.info(
-          vs.group !== null
-            ? `Removing Virtual Server Group [${vs.group}]`
-            : `Removing Virtual Server ${formatVs(vs)}`,
-        );
-      }
-      const programmed = host.desiredTable();
-      // keepalived acts on (and logs) a destination only where it is in the table (alive or inhibited).
-      const inTable = (vs: VirtualServer, rs: RealServer): boolean =>
-        programmed.services.some(
-          (svc) =>
-            (svc.key === vs.key ||
-              svc.key.startsWith(`${vs.key}#`) ||
-              (vs.fwmark !== null && svc.fwmark === vs.fwmark) ||
-              (vs.address !== null && svc.address === vs.address && svc.port === vs.port)) &&
-            svc.destinations.some((d) => d.address === rs.address && d.port === rs.port),
-        );
-      for (const c of diff.changed) {
-        for (const rs of c.realServers.removed) {
-          logger.info(`service ${formatRs(rs, c.before)} no longer exist`);
-          if (inTable(c.before, rs)) {
-            logger.info(`Removing service ${formatRs(rs, c.before)} from VS ${formatVs(c.before)}`);
-          }
-        }
-        for (const { before, after } of c.realServers.changed) {
-          if (before.weight === after.weight) continue;
-          const state = inTable(c.before, before) ? 'active' : 'inactive';
-          logger.info(
-            `Changing weight from ${before.weight} to ${after.weight} for ${state} service ${formatRs(after, c.after)} of VS ${formatVs(c.after)}`,
-          );
-        }
-      }
+      // keepalived's reload lines, from the table programmed under the old configuration.
+      for (const line of lvsReloadLines({ before: old, after: newConfig, programmed: host.desiredTable() }))
+        logger.info(line);
       await host.reload(newConfig);
       schedule(host.desiredTable());
       await settled();
