@@ -15,6 +15,7 @@ import { MemoryLogger } from '../../../src/util/log.js';
 import { ok } from '../../../src/util/result.js';
 import { config, globalDefs, realServer, tcpCheck, virtualServer } from '../check/support/config.js';
 import { FakeKernel } from '../ipvs/fake-kernel.js';
+import { vrrpInstance } from '../../support/vrrp-config.js';
 
 const noFlags = {
   onePacket: false,
@@ -104,7 +105,7 @@ class ScriptedHost implements CheckerHost {
 const baseConfig = (over: Partial<Config['globalDefs']> = {}): Config =>
   config([virtualServer('10.0.0.1', 80, [realServer('192.168.0.1', 80, [tcpCheck(80)])])], {
     globalDefs: globalDefs(over),
-    vrrpInstances: [{ name: 'VI_1', virtualRouterId: 51 } as Config['vrrpInstances'][number]],
+    vrrpInstances: [vrrpInstance('VI_1', 51)],
   });
 
 const cmdNames = (k: FakeKernel): string[] => {

@@ -4,96 +4,20 @@
 // its VIPs; a new instance starts INIT -> BACKUP; vrrp_script results carry over when name,
 // command and user are equal.
 import { describe, expect, it } from 'vitest';
-import type { Config, ScriptSpec, VrrpInstance, VrrpScript } from '../../../src/config/model.js';
+import type { Config, VrrpInstance, VrrpScript } from '../../../src/config/model.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { MemoryLogger } from '../../../src/util/log.js';
 import { instanceIdentity, VrrpEngine } from '../../../src/vrrp/engine.js';
-import type { ScriptResult, VrrpPlatform } from '../../../src/vrrp/ports.js';
-import { testLoc, vip, vrrpInstance } from '../../support/vrrp-config.js';
+import { fakeVrrpPlatform as fakePlatform } from '../../support/fake-vrrp-platform.js';
+import { vip, vrrpConfig, vrrpInstance, vrrpScript } from '../../support/vrrp-config.js';
 
-const loc = testLoc;
 const instance = vrrpInstance;
 
-const script = (name: string, command = `/bin/${name}`, over: Partial<VrrpScript> = {}): VrrpScript => ({
-  name,
-  script: command,
-  argv: [command],
-  interval: 1,
-  timeout: 1,
-  weight: 10,
-  weightReverse: false,
-  rise: 1,
-  fall: 1,
-  user: null,
-  group: null,
-  initFail: false,
-  loc,
-  ...over,
-});
+const script = (name: string, command = `/bin/${name}`, over: Partial<VrrpScript> = {}): VrrpScript =>
+  vrrpScript(name, { script: command, weight: 10, ...over });
 
-function configOf(instances: VrrpInstance[], scripts: VrrpScript[] = []): Config {
-  return {
-    files: ['k.conf'],
-    globalDefs: {
-      vrrpMcastGroup4: '224.0.0.18',
-      vrrpCheckUnicastSrc: false,
-      logUnknownVrids: false,
-    } as Config['globalDefs'],
-    vrrpScripts: scripts,
-    trackFiles: [],
-    vrrpSyncGroups: [],
-    vrrpInstances: instances,
-    virtualServerGroups: [],
-    virtualServers: [],
-  };
-}
-
-function fakePlatform() {
-  const present = new Set<string>();
-  const sent: { vrid: number; priority: number }[] = [];
-  const scriptRuns: string[] = [];
-  const scriptResults = new Map<string, ScriptResult>();
-  let channels = 0;
-  const platform: VrrpPlatform = {
-    links: { current: (n) => (n === 'eth0' ? { name: n, ifindex: 2, up: true } : null), onChange: () => {} },
-    vips: {
-      addAddresses: async (vs) => {
-        vs.forEach((v) => present.add(v.address));
-        return { changed: vs.map((v) => v.address), errors: [] };
-      },
-      removeAddresses: async (vs) => {
-        vs.forEach((v) => present.delete(v.address));
-        return { changed: vs.map((v) => v.address), errors: [] };
-      },
-      addRoutes: async () => ({ changed: [], errors: [] }),
-      removeRoutes: async () => ({ changed: [], errors: [] }),
-      present: async (vs) => vs.filter((v) => present.has(v.address)),
-    },
-    garp: { sendGarp: () => {} },
-    notifier: { notify: async () => {} },
-    scripts: {
-      run: async (spec: ScriptSpec) => {
-        scriptRuns.push(spec.command);
-        return scriptResults.get(spec.command) ?? { kind: 'exited', code: 0 };
-      },
-    },
-    primaryAddress: async () => '10.0.0.1',
-    openChannel: (o) => {
-      channels++;
-      return {
-        sourceAddress: o.sourceAddress,
-        send: async (m) => void sent.push({ vrid: m[1]!, priority: m[2]! }),
-        onDatagram: () => {},
-        close: () => {},
-      };
-    },
-    initFile: () => {},
-    watchFile: (_p, fn) => {
-      fn(null);
-      return { close: () => {} };
-    },
-  };
-  return { platform, present, sent, scriptRuns, scriptResults, channels: () => channels };
+function configOf(instances: VrrpInstance[], vrrpScripts: VrrpScript[] = []): Config {
+  return vrrpConfig(instances, { vrrpScripts });
 }
 
 const flush = async (): Promise<void> => {
@@ -129,7 +53,7 @@ describe('VRRP reload', () => {
     expect(instanceIdentity(instance('A', 51, { interface: 'eth1' }), '224.0.0.18')).not.toBe(
       instanceIdentity(a, '224.0.0.18'),
     );
-    const peer = [{ address: '10.0.0.9', minTtl: 0, maxTtl: 255 }] as unknown as VrrpInstance['unicastPeers'];
+    const peer = [{ address: '10.0.0.9', minTtl: 0, maxTtl: 255 }];
     expect(instanceIdentity(instance('A', 51, { unicastPeers: peer }), '224.0.0.18')).not.toBe(
       instanceIdentity(a, '224.0.0.18'),
     );
@@ -191,7 +115,7 @@ describe('VRRP reload', () => {
 
   it('vrrp_script results carry over when name, command and user are equal, else start afresh', async () => {
     const tracked = instance('VI_1', 51, {
-      trackScripts: [{ name: 'chk', weight: 10, reverse: false } as VrrpInstance['trackScripts'][number]],
+      trackScripts: [{ name: 'chk', weight: 10, reverse: false }],
     });
     const { f, clock, engine, logger } = await masterEngine([tracked], [script('chk')]);
     expect(logger.messages()).toContain('VRRP_Script(chk) succeeded');

@@ -4,112 +4,31 @@
  * moving its members together.
  */
 import { describe, expect, it } from 'vitest';
-import type {
-  Config,
-  ScriptSpec,
-  VrrpInstance,
-  VrrpScript,
-  VrrpSyncGroup,
-} from '../../../src/config/model.js';
+import type { Config, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../../../src/config/model.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { MemoryLogger } from '../../../src/util/log.js';
 import { VrrpEngine } from '../../../src/vrrp/engine.js';
-import { noNotify, testLoc, vrrpInstance } from '../../support/vrrp-config.js';
-import type { LinkState, ScriptResult, VrrpPlatform } from '../../../src/vrrp/ports.js';
+import { fakeVrrpPlatform as fakePlatform } from '../../support/fake-vrrp-platform.js';
+import {
+  noNotify,
+  trackFile,
+  vrrpConfig,
+  vrrpInstance,
+  vrrpScript,
+  vrrpSyncGroup,
+} from '../../support/vrrp-config.js';
 
-const loc = testLoc;
 const instance = vrrpInstance;
 
-const script = (name: string, weight: number): VrrpScript => ({
-  name,
-  script: `/bin/${name}`,
-  argv: [`/bin/${name}`],
-  interval: 1,
-  timeout: 1,
-  weight,
-  weightReverse: false,
-  rise: 1,
-  fall: 1,
-  user: null,
-  group: null,
-  initFail: false,
-  loc,
-});
+const script = (name: string, weight: number): VrrpScript => vrrpScript(name, { weight });
 
 function configOf(
   instances: VrrpInstance[],
-  scripts: VrrpScript[] = [],
-  groups: VrrpSyncGroup[] = [],
+  vrrpScripts: VrrpScript[] = [],
+  vrrpSyncGroups: VrrpSyncGroup[] = [],
   trackFiles: Config['trackFiles'] = [],
 ): Config {
-  return {
-    files: ['k.conf'],
-    globalDefs: {
-      vrrpMcastGroup4: '224.0.0.18',
-      vrrpCheckUnicastSrc: false,
-      logUnknownVrids: false,
-    } as Config['globalDefs'],
-    vrrpScripts: scripts,
-    trackFiles,
-    vrrpSyncGroups: groups,
-    vrrpInstances: instances,
-    virtualServerGroups: [],
-    virtualServers: [],
-  };
-}
-
-function fakePlatform() {
-  const present = new Set<string>(); // addresses on the host
-  const linkListeners: ((l: LinkState) => void)[] = [];
-  const links = new Map<string, LinkState>([['eth0', { name: 'eth0', ifindex: 2, up: true }]]);
-  const scriptResults = new Map<string, ScriptResult>();
-  const sent: { vrid: number; priority: number }[] = [];
-  const notifies: string[] = [];
-  const initialised: string[] = [];
-  const fileListeners = new Map<string, (text: string | null) => void>();
-  const platform: VrrpPlatform = {
-    links: { current: (n) => links.get(n) ?? null, onChange: (fn) => void linkListeners.push(fn) },
-    vips: {
-      addAddresses: async (vs) => {
-        vs.forEach((v) => present.add(v.address));
-        return { changed: vs.map((v) => v.address), errors: [] };
-      },
-      removeAddresses: async (vs) => {
-        vs.forEach((v) => present.delete(v.address));
-        return { changed: vs.map((v) => v.address), errors: [] };
-      },
-      addRoutes: async () => ({ changed: [], errors: [] }),
-      removeRoutes: async () => ({ changed: [], errors: [] }),
-      present: async (vs) => vs.filter((v) => present.has(v.address)),
-    },
-    garp: { sendGarp: () => {} },
-    notifier: {
-      notify: async (kind, name, state) => void notifies.push(`${kind} ${name} ${state}`),
-    },
-    scripts: {
-      run: async (spec: ScriptSpec) => scriptResults.get(spec.command) ?? { kind: 'exited', code: 0 },
-    },
-    primaryAddress: async () => '10.0.0.1',
-    openChannel: (o) => ({
-      sourceAddress: o.sourceAddress,
-      send: async (m) => void sent.push({ vrid: m[1]!, priority: m[2]! }),
-      onDatagram: () => {},
-      close: () => {},
-    }),
-    initFile: (path, value) => void initialised.push(`${path}=${value}`),
-    watchFile: (path, fn) => {
-      fileListeners.set(path, fn);
-      fn(null);
-      return { close: () => void fileListeners.delete(path) };
-    },
-  };
-  const setLink = (name: string, up: boolean): void => {
-    const l = { name, ifindex: links.get(name)?.ifindex ?? 9, up };
-    links.set(name, l);
-    for (const fn of linkListeners) fn(l);
-  };
-  const writeFile = (path: string, text: string | null): void => fileListeners.get(path)?.(text);
-  return { platform, present, scriptResults, sent, notifies, setLink, initialised, writeFile };
+  return vrrpConfig(instances, { vrrpScripts, vrrpSyncGroups, trackFiles });
 }
 
 const flush = async (): Promise<void> => {
@@ -191,17 +110,9 @@ describe('VRRP engine', () => {
     const f = fakePlatform();
     const clock = new ManualClock();
     const logger = new MemoryLogger();
-    const group: VrrpSyncGroup = {
-      name: 'G1',
-      group: ['VI_1', 'VI_2'],
-      trackScripts: [],
-      trackInterfaces: [],
-      trackFiles: [],
+    const group = vrrpSyncGroup('G1', ['VI_1', 'VI_2'], {
       notify: { ...noNotify, master: { command: '/gm', argv: ['/gm'], user: null, group: null } },
-      smtpAlert: false,
-      syncGroupTrackingWeight: false,
-      loc,
-    };
+    });
     const config = configOf(
       [instance('VI_1', 51, { syncGroup: 'G1' }), instance('VI_2', 52, { syncGroup: 'G1', priority: 90 })],
       [],
@@ -237,15 +148,8 @@ describe('VRRP engine', () => {
       [],
       [],
       [
-        {
-          name: 'tf',
-          file: '/run/tf',
-          weight: -10,
-          weightReverse: false,
-          initFile: { value: 0, overwrite: false },
-          loc,
-        },
-        { name: 'tf0', file: '/run/tf0', weight: 0, weightReverse: false, initFile: null, loc },
+        trackFile('tf', '/run/tf', { weight: -10, initFile: { value: 0, overwrite: false } }),
+        trackFile('tf0', '/run/tf0', { weight: 0 }),
       ],
     );
     const engine = await VrrpEngine.create(config, {

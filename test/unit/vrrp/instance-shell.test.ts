@@ -10,6 +10,7 @@ import { VrrpInstanceShell } from '../../../src/vrrp/instance.js';
 import { decodePacket, encodeAdvert, encodeIpv4Packet, passwordAuthData } from '../../../src/vrrp/packet.js';
 import type { GarpSender, Notifier, VipManager, VipOutcome, VrrpIo } from '../../../src/vrrp/ports.js';
 import { paramsFromConfig } from '../../../src/vrrp/params.js';
+import { globalDefs } from '../../support/config-model.js';
 import { vip, vrrpInstance } from '../../support/vrrp-config.js';
 
 const spec = (command: string): ScriptSpec => ({ command, argv: [command], user: null, group: null });
@@ -33,7 +34,7 @@ function instanceConfig(over: Partial<VrrpInstance> = {}): VrrpInstance {
   });
 }
 
-const globals = { vrrpCheckUnicastSrc: false } as Parameters<typeof paramsFromConfig>[1];
+const globals = globalDefs({ vrrpCheckUnicastSrc: false });
 
 function harness(config = instanceConfig()) {
   const clock = new ManualClock();

@@ -3,7 +3,6 @@
 import type {
   Checker,
   Config,
-  GlobalDefs,
   HttpCheck,
   MiscCheck,
   RealServer,
@@ -11,6 +10,9 @@ import type {
   TcpCheck,
   VirtualServer,
 } from '../../../../src/config/model.js';
+import { configModel } from '../../../support/config-model.js';
+
+export { globalDefs } from '../../../support/config-model.js';
 
 const loc = { file: 'test.conf', line: 1 };
 
@@ -157,64 +159,6 @@ export function virtualServer(
   };
 }
 
-export function globalDefs(over: Partial<GlobalDefs> = {}): GlobalDefs {
-  return {
-    routerId: null,
-    notificationEmail: [],
-    notificationEmailFrom: null,
-    smtpServer: null,
-    smtpHeloName: null,
-    smtpConnectTimeout: 30,
-    enableScriptSecurity: false,
-    scriptUser: null,
-    checkerLogAllFailures: false,
-    logUnknownVrids: false,
-    defaultInterface: 'eth0',
-    vrrpMcastGroup4: '224.0.0.18',
-    vrrpMcastGroup6: 'ff02::12',
-    vrrpVersion: 2,
-    vrrpStrict: false,
-    vrrpSkipCheckAdvAddr: false,
-    vrrpCheckUnicastSrc: false,
-    vrrpLowerPrioNoAdvert: false,
-    vrrpHigherPrioSendAdvert: false,
-    vrrpDownTimerAdverts: 3,
-    vrrpStartupDelay: 0,
-    vrrpGarpMasterDelay: 5,
-    vrrpGarpMasterRepeat: 5,
-    vrrpGarpLowerPrioDelay: 5,
-    vrrpGarpLowerPrioRepeat: 5,
-    vrrpGarpMasterRefresh: 0,
-    vrrpGarpMasterRefreshRepeat: 1,
-    vrrpGarpInterval: 0,
-    vrrpMinGarp: false,
-    lvsSyncDaemon: null,
-    lvsTimeouts: null,
-    lvsFlush: false,
-    lvsFlushOnStop: 'off',
-    childWaitTime: 5,
-    dynamicInterfaces: false,
-    stateFileLocation: null,
-    statsFileLocation: null,
-    jsonFileLocation: null,
-    notifyFifo: null,
-    vrrpNotifyFifo: null,
-    lvsNotifyFifo: null,
-    loc: null,
-    ...over,
-  };
-}
-
 export function config(virtualServers: VirtualServer[], over: Partial<Config> = {}): Config {
-  return {
-    files: ['test.conf'],
-    globalDefs: globalDefs(),
-    vrrpScripts: [],
-    trackFiles: [],
-    vrrpSyncGroups: [],
-    vrrpInstances: [],
-    virtualServerGroups: [],
-    virtualServers,
-    ...over,
-  };
+  return configModel({ virtualServers, ...over });
 }
