@@ -5,16 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { FileCheck } from '../config/model.js';
+import { parseTrackFileValue } from '../util/track-file.js';
 import { down, up, type AttemptContext, type CheckResult } from './checker.js';
 
 const IPVS_WEIGHT_FAULT = -(2 ** 31);
 
-/** keepalived reads a leading integer; unreadable or empty counts as 0. */
-export function parseTrackFileValue(text: string | null): number {
-  if (text === null) return 0;
-  const m = /^\s*(-?\d+)/.exec(text);
-  return m ? Number(m[1]) : 0;
-}
+/** The last value each FILE_CHECK accepted: a refused (out-of-range) number keeps it, as keepalived. */
+const lastAccepted = new WeakMap<FileCheck, number>();
 
 export function fileCheckVerdict(checker: FileCheck, value: number, configuredWeight: number): CheckResult {
   if (checker.weight === 0) return value === 0 ? up() : down('tracked file', `has status ${value}`);
@@ -32,5 +29,8 @@ export async function fileAttempt(checker: FileCheck, ctx: AttemptContext): Prom
   } catch {
     text = null;
   }
-  return fileCheckVerdict(checker, parseTrackFileValue(text), ctx.configuredWeight);
+  const parsed = parseTrackFileValue(text);
+  if (parsed.ok) lastAccepted.set(checker, parsed.value);
+  const value = parsed.ok ? parsed.value : (lastAccepted.get(checker) ?? 0);
+  return fileCheckVerdict(checker, value, ctx.configuredWeight);
 }

@@ -14,6 +14,7 @@ import type {
 } from '../config/model.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
+import { parseTrackFileValue } from '../util/track-file.js';
 import { VRRP_COUNTER_NAMES } from './counters.js';
 import { notifyScriptFor, VrrpInstanceShell, type InstanceStatus, type StateChange } from './instance.js';
 import type { ChannelOptions, ScriptResult, VrrpPlatform } from './ports.js';
@@ -251,8 +252,13 @@ export class VrrpEngine {
       if (t.initFile !== null) platform.initFile(t.file, t.initFile.value, t.initFile.overwrite);
       this.watchers.push(
         platform.watchFile(t.file, (text) => {
-          const n = text === null ? 0 : Number.parseInt(text.trim(), 10);
-          this.fileValues.set(t.name, Number.isFinite(n) ? n : 0);
+          const parsed = parseTrackFileValue(text);
+          if (!parsed.ok) {
+            // keepalived ignores the number and keeps the file's previous value.
+            this.deps.logger.info(`Invalid number ${parsed.error} read from ${t.file} - ignoring`);
+            return;
+          }
+          this.fileValues.set(t.name, parsed.value);
           if (!this.stopped) this.refreshAll();
         }),
       );

@@ -8,7 +8,8 @@ import { smtpAttempt } from '../../../src/check/smtp.js';
 import { buildDnsQuery, dnsAttempt, dnsReplyVerdict } from '../../../src/check/dns.js';
 import { replyMatches, udpAttempt } from '../../../src/check/udp.js';
 import { pingAttempt } from '../../../src/check/ping.js';
-import { fileAttempt, parseTrackFileValue } from '../../../src/check/file.js';
+import { fileAttempt } from '../../../src/check/file.js';
+import { parseTrackFileValue } from '../../../src/util/track-file.js';
 import type { DnsCheck, FileCheck, PingCheck, SmtpCheck, UdpCheck } from '../../../src/config/model.js';
 import { miscCheck, tcpCheck } from './support/config.js';
 import { attemptContext, realIo } from './support/context.js';
@@ -251,7 +252,7 @@ describe('FILE_CHECK', () => {
     expect(
       await fileAttempt(fc({ weight: 2, weightReverse: true }), attemptContext({ io, configuredWeight: 10 })),
     ).toMatchObject({ kind: 'up', weight: 4 });
-    expect(parseTrackFileValue('junk')).toBe(0);
+    expect(parseTrackFileValue('junk')).toEqual({ ok: true, value: 0 });
     expect((await fileAttempt(fc({ trackFile: 'nope' }), attemptContext({ io }))).kind).toBe('down');
   });
 });
