@@ -1,10 +1,13 @@
 /**
  * Keyed diff of two Configs for reload (architecture: "reload is a pure diff keyed by identity").
- * Identities: instances, scripts, track files, sync groups and virtual-server groups by name;
+ * Identities: VRRP instances by keepalived's reload identity (identity.ts: VRID, family,
+ * interface, unicast source or multicast group), the one the VRRP reload matches them by;
+ * scripts, track files, sync groups and virtual-server groups by name;
  * virtual servers by `key` (`<proto>:<addr>:<port>`, `fwmark:<af>:<mark>`, `group:<name>:<port>`);
  * real servers by `key` (`addr|port`) within their virtual server. `loc` never counts as a
  * change: moving a block in the file is not a reload event.
  */
+import { vrrpInstanceIdentity } from './identity.js';
 import type { Config, RealServer, VirtualServer } from './model.js';
 
 export interface CollectionDiff<T> {
@@ -78,11 +81,15 @@ const byKey = (x: { readonly key: string }) => x.key;
 
 export function diffConfigs(before: Config, after: Config): ConfigDiff {
   const vs = diffCollection(before.virtualServers, after.virtualServers, byKey);
+  // Both sides are keyed with the new multicast group, as the VRRP reload matches them.
+  const mcastGroup = after.globalDefs.vrrpMcastGroup4;
   return {
     globalDefsChanged: !sameIgnoringLoc(before.globalDefs, after.globalDefs),
     vrrpScripts: diffCollection(before.vrrpScripts, after.vrrpScripts, byName),
     trackFiles: diffCollection(before.trackFiles, after.trackFiles, byName),
-    vrrpInstances: diffCollection(before.vrrpInstances, after.vrrpInstances, byName),
+    vrrpInstances: diffCollection(before.vrrpInstances, after.vrrpInstances, (i) =>
+      vrrpInstanceIdentity(i, mcastGroup),
+    ),
     vrrpSyncGroups: diffCollection(before.vrrpSyncGroups, after.vrrpSyncGroups, byName),
     virtualServerGroups: diffCollection(before.virtualServerGroups, after.virtualServerGroups, byName),
     virtualServers: {

@@ -4,6 +4,7 @@
  * events, track_file watches; the arithmetic is tracking.ts) and the vrrp_sync_group wiring
  * (rules in sync-group.ts). All host access goes through the VrrpPlatform port.
  */
+import { vrrpInstanceIdentity } from '../config/identity.js';
 import type {
   Config,
   ScriptSpec,
@@ -50,20 +51,6 @@ interface InstanceEntry {
   lastFault: string | null;
   /** The channel the shell uses, with the options it was opened with. */
   channel: { key: string };
-}
-
-/**
- * keepalived's identity of an instance across a reload (vrrp_exist): VRID, family, configured
- * interface, unicast or not with its source, multicast destination. VRRPv2 here is IPv4 only.
- */
-export function instanceIdentity(i: VrrpInstance, mcastGroup: string): string {
-  const unicast = i.unicastPeers.length > 0;
-  return [
-    i.virtualRouterId,
-    'inet',
-    i.interface ?? '',
-    unicast ? `unicast|${i.unicastSrcIp ?? ''}` : `multicast|${mcastGroup}`,
-  ].join('|');
 }
 
 /** The tracker of a script carries over a reload when name, command and user are the same. */
@@ -272,7 +259,7 @@ export class VrrpEngine {
 
   /**
    * Reload (keepalived-behaviour.md §2.7). Instances are matched by keepalived's identity
-   * (instanceIdentity), not by name: a matched one keeps its state and applies the new config
+   * (config/identity.ts), not by name: a matched one keeps its state and applies the new config
    * (a MASTER stays MASTER, adverts at once, applies VIP differences). An old instance with no
    * match stops as at shutdown (a MASTER sends priority 0 and removes its VIPs); a new one starts
    * in INIT -> BACKUP. vrrp_script trackers carry over when name, command and user are equal.
@@ -308,11 +295,11 @@ export class VrrpEngine {
     // Instances by identity.
     const mcast = next.globalDefs.vrrpMcastGroup4;
     const byIdentity = new Map<string, InstanceEntry>();
-    for (const e of oldInstances) byIdentity.set(instanceIdentity(e.config, mcast), e);
+    for (const e of oldInstances) byIdentity.set(vrrpInstanceIdentity(e.config, mcast), e);
     const matched: { entry: InstanceEntry; config: VrrpInstance }[] = [];
     const added: VrrpInstance[] = [];
     for (const i of next.vrrpInstances) {
-      const k = instanceIdentity(i, mcast);
+      const k = vrrpInstanceIdentity(i, mcast);
       const old = byIdentity.get(k);
       if (old !== undefined) {
         byIdentity.delete(k);

@@ -50,6 +50,21 @@ describe('diffConfigs', () => {
     expect(vs.realServers.changed.map((c) => [c.before.weight, c.after.weight])).toEqual([[1, 5]]);
   });
 
+  it('matches VRRP instances by keepalived identity, as the reload does: a rename is a change', () => {
+    const renamed = diffConfigs(build(base).config, build(base.replace('VI_1', 'VI_RENAMED')).config);
+    expect(renamed.vrrpInstances.added).toEqual([]);
+    expect(renamed.vrrpInstances.removed).toEqual([]);
+    expect(renamed.vrrpInstances.changed.map((c) => [c.before.name, c.after.name])).toEqual([
+      ['VI_1', 'VI_RENAMED'],
+    ]);
+    const moved = diffConfigs(
+      build(base).config,
+      build(base.replace('interface eth0', 'interface eth1')).config,
+    );
+    expect(moved.vrrpInstances.added.map((i) => i.interface)).toEqual(['eth1']);
+    expect(moved.vrrpInstances.removed.map((i) => i.interface)).toEqual(['eth0']);
+  });
+
   it('a protocol change is a different virtual server; a scheduler change is a service change', () => {
     const proto = diffConfigs(build(base).config, build(base.replace('protocol TCP', 'protocol UDP')).config);
     expect(proto.virtualServers.added.map((v) => v.key)).toEqual(['UDP:192.0.2.1:80']);

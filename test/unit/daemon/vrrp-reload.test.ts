@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { Config, VrrpInstance, VrrpScript } from '../../../src/config/model.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { MemoryLogger } from '../../../src/util/log.js';
-import { instanceIdentity, VrrpEngine } from '../../../src/vrrp/engine.js';
+import { vrrpInstanceIdentity as instanceIdentity } from '../../../src/config/identity.js';
+import { VrrpEngine } from '../../../src/vrrp/engine.js';
 import { fakeVrrpPlatform as fakePlatform } from '../../support/fake-vrrp-platform.js';
 import { vip, vrrpConfig, vrrpInstance, vrrpScript } from '../../support/vrrp-config.js';
 
