@@ -2,8 +2,8 @@
  * The checker/IPVS half of the daemon (keepalived's Healthcheck child): the checker pool in its
  * worker thread (checker-host.ts) and the IPVS writer it feeds. Every `table` event of the pool is
  * applied to the kernel (coalesced: while one apply runs, only the newest table waits). With
- * `--no-ipvs` the same tables are reconciled against an in-memory table and the operations are
- * logged at detail level instead of being sent.
+ * `--no-ipvs` the writer runs the same loop over its dry-run sink: an in-memory table, and the
+ * operations logged at detail level instead of being sent.
  *
  * Lifecycle (keepalived-behaviour.md §4.9, §4.10):
  *   open    resolve the IPVS genl family (modprobe ip_vs once if it is missing); failure is
@@ -20,9 +20,6 @@ import type { PoolEvent } from '../check/table.js';
 import type { DesiredTable } from '../contracts/ipvs-table.js';
 import type { Config, LvsSyncDaemon, LvsTimeouts } from '../config/model.js';
 import { GenlConnection, type NetlinkTransport, type TransportError } from '../ipvs/genl-conn.js';
-import { formatServiceForLog } from '../ipvs/messages.js';
-import { applyOp, cloneTable, reconcile, type Op } from '../ipvs/reconcile.js';
-import { toKernelTable } from '../ipvs/desired.js';
 import type { IpvsTimeouts, SyncDaemonSpec, SyncDaemonState } from '../ipvs/types.js';
 import { IpvsWriter } from '../ipvs/writer.js';
 import { openGenericNetlink } from '../net/netlink-socket.js';
@@ -30,21 +27,6 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { err, ok, type Result } from '../util/result.js';
 import { createCheckerHost, type CheckerHost } from './checker-host.js';
-
-/** What the LVS side does with IPVS: the kernel writer, or a dry run for `--no-ipvs`. */
-export interface TableProgrammer {
-  start(opts: {
-    flush: boolean;
-    timeouts: Partial<IpvsTimeouts> | null;
-    desired: DesiredTable;
-  }): Promise<void>;
-  apply(desired: DesiredTable): Promise<void>;
-  setTimeouts(t: Partial<IpvsTimeouts>): Promise<void>;
-  startSyncDaemon(spec: SyncDaemonSpec): Promise<void>;
-  stopSyncDaemon(state: SyncDaemonState): Promise<void>;
-  stop(opts: { release: boolean; flushOnStop: 'off' | 'all' | 'vs' }): Promise<void>;
-  close(): void;
-}
 
 export interface LvsSubsystemDeps {
   readonly logger: Logger;
@@ -104,10 +86,10 @@ export function syncDaemonSpec(config: Config, s: LvsSyncDaemon, state: SyncDaem
   };
 }
 
-/** Opens IPVS for the daemon: the writer, or keepalived's FATAL message. */
-export async function openKernelProgrammer(
+/** Opens IPVS for the daemon: the kernel writer, or keepalived's FATAL message. */
+export async function openKernelWriter(
   deps: Pick<LvsSubsystemDeps, 'logger' | 'clock' | 'openTransport' | 'loadModule'>,
-): Promise<Result<TableProgrammer, string>> {
+): Promise<Result<IpvsWriter, string>> {
   const { logger } = deps;
   logger.info('Initializing ipvs');
   const sock = (deps.openTransport ?? openGenericNetlink)();
@@ -124,58 +106,7 @@ export async function openKernelProgrammer(
     conn.close();
     return err(`${opened.error.message} (is the ip_vs module loaded?)`);
   }
-  const writer = opened.value;
-  return ok({
-    start: async (o) => void (await writer.start(o)),
-    apply: async (d) => void (await writer.apply(d)),
-    setTimeouts: async (t) => void (await writer.setTimeouts(t)),
-    startSyncDaemon: async (s) => void (await writer.startSyncDaemon(s)),
-    stopSyncDaemon: async (s) => void (await writer.stopSyncDaemon(s)),
-    stop: async (o) => void (await writer.stop(o)),
-    close: () => conn.close(),
-  });
-}
-
-function describeOp(op: Op): string {
-  switch (op.kind) {
-    case 'add-service':
-    case 'edit-service':
-      return `${op.kind === 'add-service' ? 'NEW_SERVICE' : 'SET_SERVICE'} ${formatServiceForLog(op.service.id)} scheduler ${op.service.scheduler}`;
-    case 'del-service':
-      return `DEL_SERVICE ${formatServiceForLog(op.service)}`;
-    case 'add-dest':
-    case 'edit-dest':
-    case 'del-dest': {
-      const name = op.kind === 'add-dest' ? 'NEW_DEST' : op.kind === 'edit-dest' ? 'SET_DEST' : 'DEL_DEST';
-      const weight = op.kind === 'del-dest' ? '' : ` weight ${op.dest.weight}`;
-      return `${name} ${formatServiceForLog(op.service)} -> ${op.dest.address}:${op.dest.port}${weight}`;
-    }
-  }
-}
-
-/** `--no-ipvs`: the desired table is kept in memory; what would be programmed is logged (-D). */
-export function dryRunProgrammer(logger: Logger): TableProgrammer {
-  const table = cloneTable({ services: new Map() });
-  const owned = new Set<string>();
-  const apply = (desired: DesiredTable): Promise<void> => {
-    const { table: want, problems } = toKernelTable(desired);
-    for (const p of problems) logger.error(p);
-    for (const k of want.services.keys()) owned.add(k);
-    for (const op of reconcile(want, { services: table }, owned)) {
-      applyOp(table, op);
-      logger.detail(`IPVS (--no-ipvs, not programmed): ${describeOp(op)}`);
-    }
-    return Promise.resolve();
-  };
-  return {
-    start: (o) => apply(o.desired),
-    apply,
-    setTimeouts: () => Promise.resolve(),
-    startSyncDaemon: () => Promise.resolve(),
-    stopSyncDaemon: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-    close: () => {},
-  };
+  return ok(opened.value);
 }
 
 /**
@@ -187,13 +118,13 @@ export async function createLvsSubsystem(
   deps: LvsSubsystemDeps,
 ): Promise<Result<LvsSubsystem, string>> {
   const { logger } = deps;
-  let programmer: TableProgrammer;
+  let writer: IpvsWriter;
   if (deps.noIpvs) {
-    programmer = dryRunProgrammer(logger);
+    writer = IpvsWriter.dryRun(logger);
   } else {
-    const opened = await openKernelProgrammer(deps);
+    const opened = await openKernelWriter(deps);
     if (!opened.ok) return opened;
-    programmer = opened.value;
+    writer = opened.value;
   }
   let config = initialConfig;
   const host = (
@@ -210,7 +141,7 @@ export async function createLvsSubsystem(
       const table = waiting;
       waiting = null;
       try {
-        await programmer.apply(table);
+        await writer.apply(table);
       } catch (e) {
         logger.error(`IPVS: applying the table failed: ${(e as Error).message}`);
       }
@@ -233,13 +164,13 @@ export async function createLvsSubsystem(
     syncChain = syncChain.then(async () => {
       for (const state of [...syncRunning]) {
         if (want.includes(state)) continue;
-        await programmer.stopSyncDaemon(state);
+        await writer.stopSyncDaemon(state);
         syncRunning.delete(state);
       }
       if (s === null) return;
       for (const state of want) {
         if (syncRunning.has(state)) continue;
-        await programmer.startSyncDaemon(syncDaemonSpec(config, s, state));
+        await writer.startSyncDaemon(syncDaemonSpec(config, s, state));
         syncRunning.add(state);
       }
     });
@@ -264,7 +195,7 @@ export async function createLvsSubsystem(
       await host.start();
       const g = config.globalDefs;
       waiting = null;
-      await programmer.start({
+      await writer.start({
         flush: g.lvsFlush,
         timeouts: timeoutsOf(g.lvsTimeouts),
         desired: host.desiredTable(),
@@ -281,11 +212,11 @@ export async function createLvsSubsystem(
       await host.stop({ omega: true });
       await settled();
       await syncTo([]);
-      await programmer.stop({
+      await writer.stop({
         release: !deps.dontReleaseIpvs,
         flushOnStop: config.globalDefs.lvsFlushOnStop,
       });
-      programmer.close();
+      writer.close();
     },
     async reload(newConfig) {
       const old = config;
@@ -298,7 +229,7 @@ export async function createLvsSubsystem(
       await settled();
       const t = timeoutsOf(newConfig.globalDefs.lvsTimeouts);
       if (t !== null && JSON.stringify(t) !== JSON.stringify(timeoutsOf(old.globalDefs.lvsTimeouts))) {
-        await programmer.setTimeouts(t);
+        await writer.setTimeouts(t);
       }
       if (
         JSON.stringify(old.globalDefs.lvsSyncDaemon) !== JSON.stringify(newConfig.globalDefs.lvsSyncDaemon)

@@ -303,3 +303,21 @@ export const ERRNO = {
   EAFNOSUPPORT: 97,
   ETIMEDOUT: 110,
 } as const;
+
+/** strerror(3) texts of the errnos IPVS returns, as keepalived prints them. */
+export const STRERROR: Readonly<Record<number, string>> = {
+  1: 'Operation not permitted',
+  2: 'No such file or directory',
+  3: 'No such process',
+  12: 'Cannot allocate memory',
+  16: 'Device or resource busy',
+  17: 'File exists',
+  19: 'No such device',
+  22: 'Invalid argument',
+  90: 'Message too long',
+  92: 'Protocol not available',
+  95: 'Operation not supported',
+  97: 'Address family not supported by protocol',
+  105: 'No buffer space available',
+  110: 'Connection timed out',
+};

@@ -1,75 +1,42 @@
 /**
- * SHELL: programs the kernel's IPVS table through a GenlConnection. It keeps the table it last
- * saw (one dump at start, then updated from each acknowledged operation), reconciles a desired
- * table against it, and runs the resulting Op[] pipelined. Kernel errors never throw: they are
- * logged in keepalived's wording (`IPVS cmd IP_VS_SO_SET_ADDDEST(1159) error: ...`) and the
- * tracked table is left unchanged, so the next apply retries the operation.
+ * SHELL: the one apply loop for IPVS. The writer keeps the table it last saw (one dump at start,
+ * then updated from each operation that took effect), reconciles a desired table against it, and
+ * hands the resulting Op[] to its sink: the kernel over generic netlink (`IpvsWriter.open`) or a
+ * dry run that only logs them (`IpvsWriter.dryRun`, for `--no-ipvs`). Kernel errors never throw:
+ * they are logged in keepalived's wording (`IPVS cmd IP_VS_SO_SET_ADDDEST(1159) error: ...`) and
+ * the tracked table is left unchanged, so the next apply retries the operation.
  *
  * Errors that mean the goal is already reached are success: EEXIST on add (followed by an edit so
  * the attributes match), ENOENT/ESRCH on delete. An edit of a destination that is missing
  * (ENOENT) becomes an add, as keepalived does.
  */
+import type { DesiredTable } from '../contracts/ipvs-table.js';
 import type { Logger } from '../util/log.js';
 import { err, ok, type Result } from '../util/result.js';
-import { ERRNO, IPVS_GENL_NAME, IPVS_GENL_VERSION, IP_VS_SO_SET } from './constants.js';
-import type { GenlConnection, GenlError, GenlRequest } from './genl-conn.js';
-import type { DesiredTable } from '../contracts/ipvs-table.js';
+import { ERRNO, IPVS_GENL_NAME, IP_VS_SO_SET, STRERROR } from './constants.js';
 import { toKernelTable } from './desired.js';
-import {
-  decodeConfigMessage,
-  decodeDestMessage,
-  decodeInfoMessage,
-  decodeServiceMessage,
-  destinationKey,
-  formatServiceForLog,
-  requests,
-  serviceKey,
-} from './messages.js';
+import { DryRunSink } from './dry-run-sink.js';
+import type { GenlConnection } from './genl-conn.js';
+import { KernelSink } from './kernel-sink.js';
+import { destinationKey, formatServiceForLog, serviceKey } from './messages.js';
 import { applyOp, cloneTable, reconcile, type Op } from './reconcile.js';
+import type { FullTable, IpvsError, IpvsSink } from './sink.js';
 import type {
-  DestinationEntry,
   DestinationSpec,
   IpvsInfo,
   IpvsTable,
   IpvsTimeouts,
-  ServiceEntry,
   ServiceIdentity,
   SyncDaemonSpec,
   SyncDaemonState,
 } from './types.js';
 
-/** A failure with a stable code, for the daemon's events and logs. */
-export interface IpvsError {
-  readonly code: 'EKA_IPVS_KERNEL' | 'EKA_IPVS_UNAVAILABLE' | 'EKA_IPVS_DECODE';
-  readonly errno: number;
-  readonly message: string;
-}
+export type { FullTable, IpvsError } from './sink.js';
 
 export interface ApplySummary {
   readonly ops: number;
   readonly failed: number;
 }
-
-export type FullTable = IpvsTable<ServiceEntry, DestinationEntry>;
-
-type Family = { readonly id: number; readonly version: number };
-
-const STRERROR: Record<number, string> = {
-  1: 'Operation not permitted',
-  2: 'No such file or directory',
-  3: 'No such process',
-  12: 'Cannot allocate memory',
-  16: 'Device or resource busy',
-  17: 'File exists',
-  19: 'No such device',
-  22: 'Invalid argument',
-  90: 'Message too long',
-  92: 'Protocol not available',
-  95: 'Operation not supported',
-  97: 'Address family not supported by protocol',
-  105: 'No buffer space available',
-  110: 'Connection timed out',
-};
 
 type LegacyCmd = keyof typeof IP_VS_SO_SET;
 
@@ -125,23 +92,6 @@ function legacyCmd(op: Op): LegacyCmd {
   }
 }
 
-function opRequest(op: Op): GenlRequest {
-  switch (op.kind) {
-    case 'add-service':
-      return requests.newService(op.service);
-    case 'edit-service':
-      return requests.setService(op.service);
-    case 'del-service':
-      return requests.delService(op.service);
-    case 'add-dest':
-      return requests.newDest(op.service, op.dest);
-    case 'edit-dest':
-      return requests.setDest(op.service, op.dest);
-    case 'del-dest':
-      return requests.delDest(op.service, op.dest);
-  }
-}
-
 function opServiceId(op: Op): ServiceIdentity {
   return op.kind === 'add-service' || op.kind === 'edit-service' ? op.service.id : op.service;
 }
@@ -166,8 +116,7 @@ export class IpvsWriter {
   private savedTimeouts: IpvsTimeouts | null = null;
 
   private constructor(
-    private readonly conn: GenlConnection,
-    private readonly family: Family,
+    private readonly sink: IpvsSink,
     private readonly log: Logger,
   ) {}
 
@@ -181,53 +130,21 @@ export class IpvsWriter {
         message: `IPVS: Can't initialize ipvs: ${STRERROR[fam.error.errno] ?? fam.error.message}`,
       });
     }
-    return ok(new IpvsWriter(conn, { id: fam.value.id, version: IPVS_GENL_VERSION }, log));
+    return ok(new IpvsWriter(new KernelSink(conn, fam.value.id), log));
   }
 
-  private run(req: GenlRequest) {
-    return this.conn.request(this.family.id, this.family.version, req);
+  /** `--no-ipvs`: the same loop over an in-memory table; what would be sent is logged (-D). */
+  static dryRun(log: Logger): IpvsWriter {
+    return new IpvsWriter(new DryRunSink(log), log);
   }
 
-  async info(): Promise<Result<IpvsInfo, IpvsError>> {
-    const r = await this.run(requests.getInfo());
-    if (!r.ok) return err(kernelError(r.error));
-    const first = r.value[0];
-    if (!first) return err({ code: 'EKA_IPVS_DECODE', errno: 0, message: 'GET_INFO: empty reply' });
-    const i = decodeInfoMessage(first.attrs);
-    return i.ok ? ok(i.value) : err({ code: 'EKA_IPVS_DECODE', errno: 0, message: i.error });
+  info(): Promise<Result<IpvsInfo, IpvsError>> {
+    return this.sink.info();
   }
 
   /** One GET_SERVICE dump, then one GET_DEST dump per service. */
-  async dump(): Promise<Result<FullTable, IpvsError>> {
-    const svcs = await this.run(requests.getServices());
-    if (!svcs.ok) return err(kernelError(svcs.error));
-    const services = new Map<
-      string,
-      { service: ServiceEntry; destinations: Map<string, DestinationEntry> }
-    >();
-    for (const m of svcs.value) {
-      const s = decodeServiceMessage(m.attrs);
-      if (!s.ok) return err({ code: 'EKA_IPVS_DECODE', errno: 0, message: s.error });
-      services.set(serviceKey(s.value.id), { service: s.value, destinations: new Map() });
-    }
-    const dumps = await Promise.all(
-      [...services.values()].map(async (entry) => ({
-        entry,
-        r: await this.run(requests.getDests(entry.service.id)),
-      })),
-    );
-    for (const { entry, r } of dumps) {
-      if (!r.ok) {
-        if (r.error.errno === ERRNO.ESRCH) continue; // deleted meanwhile
-        return err(kernelError(r.error));
-      }
-      for (const m of r.value) {
-        const d = decodeDestMessage(m.attrs, entry.service.id.family);
-        if (!d.ok) return err({ code: 'EKA_IPVS_DECODE', errno: 0, message: d.error });
-        entry.destinations.set(destinationKey(d.value), d.value);
-      }
-    }
-    return ok({ services });
+  dump(): Promise<Result<FullTable, IpvsError>> {
+    return this.sink.dump();
   }
 
   /** Re-reads the kernel's table into the tracked state (start, or after an unexpected error). */
@@ -279,7 +196,9 @@ export class IpvsWriter {
    */
   async stop(opts: { release: boolean; flushOnStop: 'off' | 'all' | 'vs' }): Promise<ApplySummary> {
     const ops: Op[] = [];
-    if (opts.release) {
+    // A dry run holds nothing outside this process: there is nothing to release.
+    const release = opts.release && this.sink.kind === 'kernel';
+    if (release) {
       if (opts.flushOnStop === 'all') {
         await this.flush();
       } else {
@@ -296,14 +215,14 @@ export class IpvsWriter {
     }
     const failed = await this.runOps(ops);
     if (this.savedTimeouts) {
-      const r = await this.run(requests.setTimeouts(this.savedTimeouts));
+      const r = await this.sink.setTimeouts(this.savedTimeouts);
       if (!r.ok) this.log.info('Failed to set ipvs timeouts');
     }
-    return { ops: ops.length + (opts.release && opts.flushOnStop === 'all' ? 1 : 0), failed };
+    return { ops: ops.length + (release && opts.flushOnStop === 'all' ? 1 : 0), failed };
   }
 
   async flush(): Promise<boolean> {
-    const r = await this.run(requests.flush());
+    const r = await this.sink.flush();
     if (!r.ok) {
       this.log.info(formatIpvsError('FLUSH', r.error.errno, null, null));
       return false;
@@ -315,21 +234,14 @@ export class IpvsWriter {
   /** lvs_timeouts: unset values stay as they are; the kernel's previous values are restored on stop. */
   async setTimeouts(t: Partial<IpvsTimeouts>): Promise<boolean> {
     if (!t.tcp && !t.tcpFin && !t.udp) return true;
-    if (!this.savedTimeouts) {
-      const cur = await this.run(requests.getConfig());
-      const first = cur.ok ? cur.value[0] : undefined;
-      const decoded = first ? decodeConfigMessage(first.attrs) : null;
-      if (decoded?.ok) this.savedTimeouts = decoded.value;
-    }
-    const r = await this.run(
-      requests.setTimeouts({ tcp: t.tcp ?? 0, tcpFin: t.tcpFin ?? 0, udp: t.udp ?? 0 }),
-    );
+    this.savedTimeouts ??= await this.sink.getTimeouts();
+    const r = await this.sink.setTimeouts({ tcp: t.tcp ?? 0, tcpFin: t.tcpFin ?? 0, udp: t.udp ?? 0 });
     if (!r.ok) this.log.info('Failed to set ipvs timeouts');
     return r.ok;
   }
 
   async startSyncDaemon(spec: SyncDaemonSpec): Promise<boolean> {
-    const r = await this.run(requests.newDaemon(spec));
+    const r = await this.sink.startSyncDaemon(spec);
     if (!r.ok && r.error.errno !== ERRNO.EEXIST) {
       this.log.info(formatIpvsError('STARTDAEMON', r.error.errno, null, null));
       return false;
@@ -338,12 +250,17 @@ export class IpvsWriter {
   }
 
   async stopSyncDaemon(state: SyncDaemonState): Promise<boolean> {
-    const r = await this.run(requests.delDaemon(state));
+    const r = await this.sink.stopSyncDaemon(state);
     if (!r.ok && r.error.errno !== ERRNO.ESRCH) {
       this.log.info(formatIpvsError('STOPDAEMON', r.error.errno, null, null));
       return false;
     }
     return true;
+  }
+
+  /** Closes the sink (the kernel's netlink connection). */
+  close(): void {
+    this.sink.close();
   }
 
   /** Service keys the daemon owns (for tests and the status surface). */
@@ -359,7 +276,7 @@ export class IpvsWriter {
   /** Runs ops pipelined, in order; returns how many failed. */
   private async runOps(ops: readonly Op[]): Promise<number> {
     if (ops.length === 0) return 0;
-    const results = await Promise.all(ops.map((op) => this.run(opRequest(op))));
+    const results = await this.sink.run(ops);
     let failed = 0;
     const followUps: Op[] = [];
     for (let i = 0; i < ops.length; i++) {
@@ -409,8 +326,4 @@ export class IpvsWriter {
   private forgetDest(svc: ServiceIdentity, d: DestinationSpec): void {
     this.actual.get(serviceKey(svc))?.destinations.delete(destinationKey(d));
   }
-}
-
-function kernelError(e: GenlError): IpvsError {
-  return { code: 'EKA_IPVS_KERNEL', errno: e.errno, message: STRERROR[e.errno] ?? e.message };
 }
