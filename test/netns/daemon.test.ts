@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { daemonArgs } from '../support/daemon-options.js';
 import { tierDescribe } from '../support/tier.js';
 import {
   DIST_ENTRY,
@@ -37,7 +38,7 @@ describeTier('keepalived-ts daemon run path', () => {
     const missing = join(bed.tempDir, 'missing.conf');
     const r = spawnSync(
       process.execPath,
-      [DIST_ENTRY, '-n', '-l', '-P', '-f', missing, '-p', join(bed.tempDir, 'x.pid')],
+      [DIST_ENTRY, ...daemonArgs({ config: missing, pidFile: join(bed.tempDir, 'x.pid'), only: 'vrrp' })],
       {
         encoding: 'utf8',
         timeout: 20_000,
@@ -127,16 +128,13 @@ describeTier('keepalived-ts stop during start-up', () => {
       process.execPath,
       [
         DIST_ENTRY,
-        '-n',
-        '-l',
-        '-P',
-        '--no-interface-check',
-        '-f',
-        conf,
-        '-p',
-        join(bed.tempDir, 'e.pid'),
-        '--runtime-dir',
-        join(bed.tempDir, 'run'),
+        ...daemonArgs({
+          config: conf,
+          pidFile: join(bed.tempDir, 'e.pid'),
+          runtimeDir: join(bed.tempDir, 'run'),
+          only: 'vrrp',
+          extra: ['--no-interface-check'],
+        }),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

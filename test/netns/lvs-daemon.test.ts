@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { daemonArgs } from '../support/daemon-options.js';
 import { tierDescribe } from '../support/tier.js';
 import {
   DIST_ENTRY,
@@ -105,16 +106,7 @@ describeTier('keepalived-ts -C: health checkers and the IPVS table', () => {
     const runtimeDir = join(dir, 'run');
     const child = bed.spawnIn(ns, process.execPath, [
       DIST_ENTRY,
-      '-n',
-      '-l',
-      '-C',
-      ...extraArgs,
-      '-f',
-      configPath,
-      '-p',
-      pidFile,
-      '--runtime-dir',
-      runtimeDir,
+      ...daemonArgs({ config: configPath, pidFile, runtimeDir, only: 'check', extra: extraArgs }),
     ]);
     const lines = new LineCollector(child);
     const exited = new Promise<number | string>((r) => child.on('exit', (code, sig) => r(code ?? sig ?? -1)));
@@ -142,15 +134,7 @@ describeTier('keepalived-ts -C: health checkers and the IPVS table', () => {
         ns,
         process.execPath,
         DIST_ENTRY,
-        '-n',
-        '-l',
-        '-C',
-        '-f',
-        configPath,
-        '-p',
-        pid,
-        '--runtime-dir',
-        join(dir, 'run'),
+        ...daemonArgs({ config: configPath, pidFile: pid, runtimeDir: join(dir, 'run'), only: 'check' }),
       ],
       { encoding: 'utf8', timeout: 30_000 },
     );

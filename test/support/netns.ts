@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { daemonArgs } from './daemon-options.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST_ENTRY = join(REPO_ROOT, 'dist', 'keepalived-ts.js');
@@ -345,7 +346,16 @@ function startDaemon(
 export function startKeepalivedTs(bed: Testbed, ns: string, name: string, configText: string): Daemon {
   return startDaemon(bed, ns, name, configText, (p) => [
     process.execPath,
-    [DIST_ENTRY, '-n', '-l', '-D', '-P', '-f', p.config, '-p', p.pid, '--runtime-dir', p.runtime],
+    [
+      DIST_ENTRY,
+      ...daemonArgs({
+        config: p.config,
+        pidFile: p.pid,
+        runtimeDir: p.runtime,
+        only: 'vrrp',
+        logDetail: true,
+      }),
+    ],
   ]);
 }
 

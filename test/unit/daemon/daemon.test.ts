@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseCommandLine, type DaemonOptions } from '../../../src/daemon/cli.js';
+import type { DaemonOptions } from '../../../src/daemon/cli.js';
 import { runDaemon } from '../../../src/daemon/daemon.js';
 import {
   FatalStartupError,
@@ -18,6 +18,8 @@ import type { SystemdNotifier } from '../../../src/daemon/systemd.js';
 import type { Config } from '../../../src/config/model.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { MemoryLogger } from '../../../src/util/log.js';
+import { FakeSignalSource } from '../../support/fake-signals.js';
+import { daemonOptions } from '../../support/daemon-options.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
 
@@ -76,23 +78,19 @@ describe('daemon composition', () => {
   let dir: string;
   let options: DaemonOptions;
   let saved: Map<string, ((...a: unknown[]) => void)[]>;
+  let signals: FakeSignalSource;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'kts-wire-daemon-'));
     writeFileSync(join(dir, 'k.conf'), vrrpConf(['VI_1']));
-    const cmd = parseCommandLine([
-      '-n',
-      '--no-interface-check',
-      '-f',
-      join(dir, 'k.conf'),
-      '-p',
-      join(dir, 'k.pid'),
-      '--runtime-dir',
-      join(dir, 'run'),
-    ]);
-    if (cmd.kind !== 'run') throw new Error('bad command line');
-    options = cmd.options;
-    // The daemon's handlers are driven with process.emit; keep the runner's own out of the way.
+    options = daemonOptions({
+      config: join(dir, 'k.conf'),
+      pidFile: join(dir, 'k.pid'),
+      runtimeDir: join(dir, 'run'),
+      extra: ['--no-interface-check'],
+    });
+    signals = new FakeSignalSource();
+    // No process signal handler may be left behind by the daemon; keep the runner's own apart.
     saved = new Map();
     for (const s of SIGNALS) {
       saved.set(s, process.listeners(s) as ((...a: unknown[]) => void)[]);
@@ -115,19 +113,19 @@ describe('daemon composition', () => {
       async () => recorder('lvs', record),
       async () => recorder('vrrp', record),
     ];
-    const run = runDaemon(options, { factories, logger, systemd, clock: new ManualClock() });
+    const run = runDaemon(options, { factories, logger, systemd, clock: new ManualClock(), signals });
     await until(() => systemd.sent.includes('READY Startup complete'), 'startup');
     expect(record).toEqual(['lvs start', 'vrrp start']);
     expect(logger.messages()).toContain('Startup complete');
 
     writeFileSync(join(dir, 'k.conf'), vrrpConf(['VI_1', 'VI_2']));
-    process.emit('SIGHUP');
+    signals.send(1); // SIGHUP
     await until(() => logger.messages().includes('Reload complete'), 'reload');
     expect(record.slice(2)).toEqual(['lvs reload VI_1,VI_2', 'vrrp reload VI_1,VI_2']);
     expect(systemd.sent.slice(1)).toEqual(['RELOADING', 'READY Reload complete']);
 
     rmSync(join(dir, 'k.conf'));
-    process.emit('SIGHUP');
+    signals.send(1); // SIGHUP
     await until(
       () =>
         logger.messages().includes('Reload failed - configuration errors, keeping the running configuration'),
@@ -138,7 +136,7 @@ describe('daemon composition', () => {
     expect(systemd.sent.slice(3)).toEqual(['RELOADING', 'READY Reload complete']);
     expect(logger.messages().filter((m) => m === 'Reload complete')).toHaveLength(1);
 
-    process.emit('SIGTERM');
+    signals.send(15); // SIGTERM
     expect(await run).toBe(0);
     expect(record.slice(4)).toEqual(['vrrp stop', 'lvs stop']);
     expect(systemd.sent[systemd.sent.length - 1]).toBe('STOPPING');
@@ -158,7 +156,7 @@ describe('daemon composition', () => {
         return null;
       },
     ];
-    const code = await runDaemon(options, { factories, logger, systemd, clock: new ManualClock() });
+    const code = await runDaemon(options, { factories, logger, systemd, clock: new ManualClock(), signals });
     expect(code).toBe(1);
     expect(logger.messages()).toContain("IPVS: Can't initialize ipvs: No such file or directory");
     expect(logger.messages()).not.toContain('Startup complete');
@@ -185,18 +183,19 @@ describe('daemon composition', () => {
       logger,
       systemd,
       clock: new ManualClock(),
+      signals,
     });
     await until(() => systemd.sent.includes('READY Startup complete'), 'startup');
     expect(record).toEqual(['vrrp start']);
 
     writeFileSync(join(dir, 'k.conf'), vrrpConf(['VI_1', 'VI_2']));
-    process.emit('SIGHUP');
+    signals.send(1); // SIGHUP
     await until(() => logger.messages().includes('Reload complete'), 'reload');
     expect(record).toEqual(['vrrp start', 'vrrp reload VI_1,VI_2', 'late start']);
     publish!({ kind: 'vrrp-state', instance: 'VI_1', from: 'BACKUP', to: 'MASTER' });
     expect(seen).toEqual([{ kind: 'vrrp-state', instance: 'VI_1', from: 'BACKUP', to: 'MASTER' }]);
 
-    process.emit('SIGTERM');
+    signals.send(15); // SIGTERM
     expect(await run).toBe(0);
     expect(record.slice(3)).toEqual(['late stop', 'vrrp stop']);
   });
@@ -205,11 +204,11 @@ describe('daemon composition', () => {
     const clock = new ManualClock();
     const systemd = fakeSystemd(1000);
     const logger = new TestLogger();
-    const run = runDaemon(options, { factories: [], logger, systemd, clock });
+    const run = runDaemon(options, { factories: [], logger, systemd, clock, signals });
     await until(() => systemd.sent.includes('READY Startup complete'), 'startup');
     clock.advance(3500);
     expect(systemd.sent.filter((s) => s === 'WATCHDOG')).toHaveLength(4);
-    process.emit('SIGTERM');
+    signals.send(15); // SIGTERM
     expect(await run).toBe(0);
     clock.advance(5000);
     expect(systemd.sent.filter((s) => s === 'WATCHDOG')).toHaveLength(4);

@@ -37,6 +37,7 @@ import {
   type Scenario,
   type Table,
 } from './daemon-plan.js';
+import { daemonArgs } from '../../support/daemon-options.js';
 
 const WORK = '/tmp/kts-vmd';
 const SELF = process.argv[1]!;
@@ -290,16 +291,13 @@ function startDaemon(results: string, input: DaemonInput, s: Scenario, extra: st
     : [
         'node',
         input.daemon,
-        '-n',
-        '-l',
-        '-C',
-        '-f',
-        conf,
-        '-p',
-        pid,
-        '--runtime-dir',
-        `${WORK}/run/${s.name}`,
-        ...extra,
+        ...daemonArgs({
+          config: conf,
+          pidFile: pid,
+          runtimeDir: `${WORK}/run/${s.name}`,
+          only: 'check',
+          extra,
+        }),
       ];
   appendFileSync(logPath, `##### ${new Date().toISOString()} start: ${args.join(' ')}\n`);
   const logOffset = readFileSync(logPath).length;
