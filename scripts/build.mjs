@@ -28,7 +28,15 @@ await build({
   format: 'esm',
   sourcemap: 'linked',
   legalComments: 'none',
-  external: ['raw-socket', 'netlink', 'unix-dgram', '@keepalived-ts/af-packet', 'pino', 'chokidar'],
+  external: [
+    'raw-socket',
+    'netlink',
+    'unix-dgram',
+    '@keepalived-ts/af-packet',
+    '@keepalived-ts/signals',
+    'pino',
+    'chokidar',
+  ],
   banner: {
     js: [
       '#!/usr/bin/env node',

@@ -3,7 +3,8 @@
  */
 import { parseCommandLine, USAGE } from './daemon/cli.js';
 import { runConfigTest, runDumpConfig } from './daemon/config-check.js';
-import { VERSION } from './version.js';
+import { release } from 'node:os';
+import { versionText } from './version.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const cmd = parseCommandLine(argv);
@@ -12,8 +13,20 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     case 'version':
-      process.stdout.write(`keepalived-ts v${VERSION}\n`);
+      // keepalived prints its version on stderr.
+      process.stderr.write(versionText(release(), cmd.long));
       return 0;
+    case 'signum': {
+      const { signumFor } = await import('./daemon/signals.js');
+      const { realtimeSignalRange } = await import('./net/signal-watch.js');
+      const n = signumFor(cmd.name, realtimeSignalRange());
+      if (n === null) {
+        process.stderr.write(`Unknown sigfunc ${cmd.name}\n`);
+        return 1;
+      }
+      process.stdout.write(`${n}\n`);
+      return 0;
+    }
     case 'usage-error':
       process.stderr.write(`keepalived-ts: ${cmd.message}\n${USAGE}`);
       return 1;
@@ -24,8 +37,11 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'ipvs':
       // Loaded on demand: `-t` and `dump-config` never load netlink, pino or native addons.
       return (await import('./daemon/ipvs-command.js')).runIpvsCommand(cmd);
-    case 'run':
+    case 'run': {
+      // Catch every terminating signal before anything else loads (docs/operations.md "Signals").
+      (await import('./net/signal-watch.js')).holdSignals();
       return (await import('./daemon/run.js')).runDaemon(cmd.options);
+    }
   }
 }
 

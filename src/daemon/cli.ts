@@ -41,7 +41,8 @@ export type Command =
       readonly layout: IpvsListLayout;
       readonly options: DaemonOptions;
     }
-  | { readonly kind: 'version' }
+  | { readonly kind: 'version'; readonly long: boolean }
+  | { readonly kind: 'signum'; readonly name: string }
   | { readonly kind: 'help' }
   | { readonly kind: 'usage-error'; readonly message: string };
 
@@ -78,6 +79,7 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
       --runtime-dir=DIR        Directory for sockets and dumps (default /run/keepalived-ts)
       --no-interface-check     Don't warn about interfaces missing on this host (config test)
       --no-ipvs                Run health checkers without programming the kernel's IPVS table
+      --signum=SIGFUNC         Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -v, --version                Display the version number
   -h, --help                   Display this help message
 `;
@@ -133,6 +135,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         thresholds: { type: 'boolean' },
         'persistent-conn': { type: 'boolean' },
         'tun-info': { type: 'boolean' },
+        signum: { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -142,7 +145,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   const v = parsed.values;
   if (v.help) return { kind: 'help' };
-  if (v.version) return { kind: 'version' };
+  if (v.version) return { kind: 'version', long: rest.includes('--version') };
+  if (v.signum !== undefined) return { kind: 'signum', name: v.signum };
   const layouts = IPVS_LAYOUTS.filter((l) => v[l] === true);
   if (layouts.length > 0 && sub !== 'ipvs') {
     return { kind: 'usage-error', message: `--${layouts[0]} goes with the ipvs command` };

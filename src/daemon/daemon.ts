@@ -19,7 +19,7 @@ import { createDaemonLogger } from './logger.js';
 import { DEFAULT_FACTORIES } from './factories.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { reloadDaemon } from './reload.js';
-import { installSignalHandlers } from './signals.js';
+import { installSignalHandlers, nativeSignalSource, type SignalSource } from './signals.js';
 import {
   FatalStartupError,
   SubsystemSet,
@@ -45,6 +45,8 @@ export interface RunDaemonDeps {
   readonly logger?: Logger & { close(): void };
   readonly clock?: Clock;
   readonly systemd?: SystemdNotifier;
+  /** Caught signals (default: the native watcher, which main.ts already holds signals with). */
+  readonly signals?: SignalSource;
 }
 
 export async function runDaemon(
@@ -54,6 +56,9 @@ export async function runDaemon(
   const deps: RunDaemonDeps = Array.isArray(factoriesOrDeps)
     ? { factories: factoriesOrDeps as readonly SubsystemFactory[] }
     : (factoriesOrDeps as RunDaemonDeps);
+  // First: from here on no signal takes its default action. One that arrives during start-up
+  // (config load, pid files) is held and handled once the handlers are in place.
+  const signals = deps.signals ?? nativeSignalSource();
   const factories = deps.factories ?? DEFAULT_FACTORIES;
   const clock = deps.clock ?? realClock;
   const logger =
@@ -71,18 +76,6 @@ export async function runDaemon(
             : 'Keepalived',
     });
   const systemd = deps.systemd ?? createSystemdNotifier(process.env, (m) => logger.info(m));
-  // A stop signal during start-up (config load, pid files) must not kill the process outright:
-  // remember it and stop cleanly once the real handlers are in place.
-  let stopRequestedEarly = false;
-  const onEarlyStop = (): void => {
-    stopRequestedEarly = true;
-  };
-  process.on('SIGTERM', onEarlyStop);
-  process.on('SIGINT', onEarlyStop);
-  const removeEarlyStop = (): void => {
-    process.off('SIGTERM', onEarlyStop);
-    process.off('SIGINT', onEarlyStop);
-  };
   logger.info(`Starting Keepalived-ts v${VERSION}`);
   logger.info(`Running on Linux ${release()} (Node.js ${process.version})`);
   logger.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
@@ -94,7 +87,6 @@ export async function runDaemon(
     logger.error('Stopped - configuration errors');
     systemd.close();
     logger.close();
-    removeEarlyStop();
     return EXIT_CONFIG;
   }
   let config = loaded.config;
@@ -106,7 +98,6 @@ export async function runDaemon(
     logger.error(`Cannot create runtime directory ${options.runtimeDir}: ${(e as Error).message}`);
     systemd.close();
     logger.close();
-    removeEarlyStop();
     return EXIT_FATAL;
   }
   const pidFiles = [
@@ -121,7 +112,6 @@ export async function runDaemon(
       for (const q of pidFiles) if (q !== p) removePidFile(q);
       systemd.close();
       logger.close();
-      removeEarlyStop();
       return EXIT_FATAL;
     }
   }
@@ -154,9 +144,9 @@ export async function runDaemon(
     name: string,
     configured: string | null,
     pick: (s: Subsystem) => string | undefined,
-  ): void => {
+  ): void => writeDumpText(name, configured, subsystems.dumpText(pick));
+  const writeDumpText = (name: string, configured: string | null, text: string): void => {
     const path = dumpPath(options, configured, name);
-    const text = subsystems.dumpText(pick);
     try {
       writeFileSync(path, text, { mode: 0o644 });
     } catch (e) {
@@ -193,15 +183,28 @@ export async function runDaemon(
       });
   };
 
-  const removeSignals = installSignalHandlers({
-    stop: () => void stopAll(),
-    reload,
-    dumpData: () => writeDump('keepalived.data', config.globalDefs.stateFileLocation, (s) => s.dataText?.()),
-    dumpStats: () =>
-      writeDump('keepalived.stats', config.globalDefs.statsFileLocation, (s) => s.statsText?.()),
-  });
-  removeEarlyStop();
-  if (stopRequestedEarly) void stopAll();
+  const removeSignals = installSignalHandlers(
+    {
+      stop: () => void stopAll(),
+      reload,
+      dumpData: () =>
+        writeDump('keepalived.data', config.globalDefs.stateFileLocation, (s) => s.dataText?.()),
+      dumpStats: () =>
+        writeDump('keepalived.stats', config.globalDefs.statsFileLocation, (s) => s.statsText?.()),
+      dumpJson: () => writeDumpText('keepalived.json', null, `${JSON.stringify(subsystems.jsonEntries())}\n`),
+      clearStats: () => subsystems.clearStats(),
+      ignored: (signum, name) => {
+        // Once a minute per signal at most: a flood of them must not flood the log.
+        const now = clock.now();
+        const last = lastIgnoredLog.get(signum);
+        if (last !== undefined && now - last < 60_000) return;
+        lastIgnoredLog.set(signum, now);
+        logger.info(`Received signal ${signum} (${name}) - ignoring`);
+      },
+    },
+    signals,
+  );
+  const lastIgnoredLog = new Map<number, number>();
   // Keeps the event loop alive while the daemon has nothing else scheduled (e.g. no instances).
   const keepAlive = setInterval(() => {}, 1 << 30);
 

@@ -30,6 +30,10 @@ export interface Subsystem {
   statsText?(): string;
   /** Text for the SIGUSR1 data file. */
   dataText?(): string;
+  /** Entries for the SIGRTMIN+2 JSON file (keepalived's top-level array). */
+  jsonEntries?(): unknown[];
+  /** SIGRTMAX-1: zero the statistics the stats file reports. */
+  clearStats?(): void;
 }
 
 /** A start-up failure that is keepalived's FATAL exit; the message is the line to log. */
@@ -145,6 +149,16 @@ export class SubsystemSet {
         this.logger.error(`Reload: cannot start a new subsystem: ${(e as Error).message}`);
       }
     }
+  }
+
+  /** The JSON dump entries of every built subsystem, in build order. */
+  jsonEntries(): unknown[] {
+    return this.built.flatMap((b) => b.subsystem.jsonEntries?.() ?? []);
+  }
+
+  /** Zeroes every subsystem's statistics. */
+  clearStats(): void {
+    for (const b of this.built) b.subsystem.clearStats?.();
   }
 
   /** The dump text of every built subsystem that has one, in build order. */

@@ -298,7 +298,15 @@ export async function bundleHarness(entry: string, name: string): Promise<string
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    external: ['raw-socket', 'netlink', 'unix-dgram', '@keepalived-ts/af-packet', 'pino', 'chokidar'],
+    external: [
+      'raw-socket',
+      'netlink',
+      'unix-dgram',
+      '@keepalived-ts/af-packet',
+      '@keepalived-ts/signals',
+      'pino',
+      'chokidar',
+    ],
     banner: {
       js: "import { createRequire as __ktsCreateRequire } from 'node:module';\nconst require = __ktsCreateRequire(import.meta.url);",
     },

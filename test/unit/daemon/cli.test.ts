@@ -43,3 +43,19 @@ describe('command line', () => {
     expect(parseCommandLine(['--bogus'])).toMatchObject({ kind: 'usage-error' });
   });
 });
+
+describe('version and --signum', () => {
+  it('-v and --version, --signum=NAME', () => {
+    expect(parseCommandLine(['-v'])).toEqual({ kind: 'version', long: false });
+    expect(parseCommandLine(['--version'])).toEqual({ kind: 'version', long: true });
+    expect(parseCommandLine(['--signum=JSON'])).toEqual({ kind: 'signum', name: 'JSON' });
+    expect(parseCommandLine(['--signum', 'STOP'])).toEqual({ kind: 'signum', name: 'STOP' });
+  });
+  it('prints the keepalived version line first, and --enable-json with --version', async () => {
+    const { versionText } = await import('../../../src/version.js');
+    const short = versionText('6.1.0', false);
+    expect(short.split('\n')[0]).toMatch(/^Keepalived v2\.2\.7 \(keepalived-ts v\d+\.\d+\.\d+\)$/);
+    expect(short).not.toContain('configure options:');
+    expect(versionText('6.1.0', true)).toMatch(/^configure options: .*--enable-json/m);
+  });
+});

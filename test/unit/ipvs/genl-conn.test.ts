@@ -170,6 +170,7 @@ describe('GenlConnection', () => {
 
   it('reports an encoding problem without sending anything', async () => {
     const { conn, kernel } = setup();
+    // Deliberately malformed (the cast lets an address no codec can encode through the types).
     const bad = { ...svc(1), id: { ...svc(1).id, address: 'not-an-ip' } } as ServiceSpec;
     const r = await conn.request(FAKE_IPVS_FAMILY, 1, requests.newService(bad));
     expect(r.ok).toBe(false);

@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "signals",
+      "sources": ["src/signals.c"]
+    }
+  ]
+}

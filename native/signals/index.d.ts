@@ -1,0 +1,10 @@
+/** The first real-time signal as glibc reserves it (34 on Linux/glibc). */
+export const SIGRTMIN: number;
+/** The last real-time signal (64 on Linux). */
+export const SIGRTMAX: number;
+/** The one function every watched signal is delivered to, on the event loop. */
+export function setCallback(fn: (signum: number) => void): void;
+/** Watches a signal (idempotent); it no longer takes its default action. */
+export function watch(signum: number): void;
+/** Stops watching a signal; its default action applies again. */
+export function unwatch(signum: number): void;
