@@ -40,13 +40,7 @@ import {
   NLM_F_DUMP,
   NLM_F_REQUEST,
 } from './constants.js';
-import {
-  attrGet,
-  decodeAttrTable,
-  HOST_LITTLE_ENDIAN,
-  type AttrTable,
-  type NetlinkWriter,
-} from './netlink-codec.js';
+import { AttrReader, HOST_LITTLE_ENDIAN, type NetlinkWriter } from './netlink-codec.js';
 import type {
   DestinationEntry,
   DestinationSpec,
@@ -358,115 +352,100 @@ export const requests = {
 // Decoding (kernel replies)
 // ---------------------------------------------------------------------------------------------
 
-function need<T>(r: Result<T | null>, what: string): Result<T> {
-  if (!r.ok) return r;
-  return r.value === null ? err(`${what} missing`) : ok(r.value);
-}
-
-function nested(top: AttrTable, type: number, what: string): Result<AttrTable> {
-  const b = top.get(type);
-  if (!b) return err(`${what} missing`);
-  return decodeAttrTable(b);
-}
-
 /** struct ip_vs_kstats from IPVS_*_ATTR_STATS64 (all u64) or IPVS_*_ATTR_STATS (u32 + u64 bytes). */
 export function decodeStats(data: Buffer, is64: boolean): Result<IpvsStats> {
-  const t = decodeAttrTable(data);
-  if (!t.ok) return t;
-  const get = (type: number, wide: boolean): Result<number> => {
-    if (wide) {
-      const v = attrGet.u64(t.value, type);
-      return v.ok ? ok(v.value === null ? 0 : Number(v.value)) : v;
-    }
-    const v = attrGet.u32(t.value, type);
-    return v.ok ? ok(v.value ?? 0) : v;
+  const r = AttrReader.of(data);
+  const get = (type: number, wide: boolean): number => {
+    if (!wide) return r.u32(type) ?? 0;
+    const v = r.u64(type);
+    return v === null ? 0 : Number(v);
   };
   const S = IPVS_STATS_ATTR;
-  const fields = [
-    ['conns', S.CONNS, is64],
-    ['inpkts', S.INPKTS, is64],
-    ['outpkts', S.OUTPKTS, is64],
-    ['inbytes', S.INBYTES, true],
-    ['outbytes', S.OUTBYTES, true],
-    ['cps', S.CPS, is64],
-    ['inpps', S.INPPS, is64],
-    ['outpps', S.OUTPPS, is64],
-    ['inbps', S.INBPS, is64],
-    ['outbps', S.OUTBPS, is64],
-  ] as const;
-  const out: Record<string, number> = {};
-  for (const [name, type, wide] of fields) {
-    const v = get(type, wide);
-    if (!v.ok) return v;
-    out[name] = v.value;
-  }
-  return ok(out as unknown as IpvsStats);
+  return r.result<IpvsStats>({
+    conns: get(S.CONNS, is64),
+    inpkts: get(S.INPKTS, is64),
+    outpkts: get(S.OUTPKTS, is64),
+    inbytes: get(S.INBYTES, true),
+    outbytes: get(S.OUTBYTES, true),
+    cps: get(S.CPS, is64),
+    inpps: get(S.INPPS, is64),
+    outpps: get(S.OUTPPS, is64),
+    inbps: get(S.INBPS, is64),
+    outbps: get(S.OUTBPS, is64),
+  });
 }
 
-function decodeNestedStats(t: AttrTable, attr64: number, attr32: number): Result<IpvsStats | null> {
-  const b64 = t.get(attr64);
-  if (b64) return decodeStats(b64, true);
-  const b32 = t.get(attr32);
-  if (b32) return decodeStats(b32, false);
-  return ok(null);
+/** STATS64 when the kernel sends it, else STATS; null when neither came. */
+function readNestedStats(r: AttrReader, attr64: number, attr32: number): IpvsStats | null {
+  const b64 = r.bytes(attr64);
+  if (b64) return r.take(decodeStats(b64, true));
+  const b32 = r.bytes(attr32);
+  if (b32) return r.take(decodeStats(b32, false));
+  return null;
+}
+
+/**
+ * The address of a service or destination: the first 4 (IPv4) or 16 bytes of nf_inet_addr; null
+ * with the failure recorded.
+ */
+function readAddress(r: AttrReader, type: number, family: IpvsFamily, what: string): string | null {
+  const bytes = r.bytes(type);
+  const size = family === 'inet' ? 4 : 16;
+  if (!bytes || bytes.length < size) {
+    r.fail(`${what} missing or short`);
+    return null;
+  }
+  const address = bytesToAddress(bytes.subarray(0, size));
+  if (address === null) r.fail(`${what} unreadable`);
+  return address;
 }
 
 /** The nested IPVS_SVC_ATTR_* of a service (from a GET_SERVICE dump, or a request in tests). */
 export function decodeServiceAttrs(data: Buffer): Result<ServiceEntry> {
-  const tr = decodeAttrTable(data);
-  if (!tr.ok) return tr;
-  const t = tr.value;
-  const af = need(attrGet.u16(t, IPVS_SVC_ATTR.AF), 'IPVS_SVC_ATTR_AF');
-  if (!af.ok) return af;
-  const family = afToFamily(af.value);
-  if (!family) return err(`IPVS_SVC_ATTR_AF ${af.value} unknown`);
-  const fwmark = attrGet.u32(t, IPVS_SVC_ATTR.FWMARK);
-  if (!fwmark.ok) return fwmark;
+  const r = AttrReader.of(data);
+  const af = r.need(r.u16(IPVS_SVC_ATTR.AF), 'IPVS_SVC_ATTR_AF');
+  const family = afToFamily(af);
+  if (!family) return r.fail(`IPVS_SVC_ATTR_AF ${af} unknown`);
+  const fwmark = r.u32(IPVS_SVC_ATTR.FWMARK);
   let id: ServiceIdentity;
-  if (fwmark.value !== null && fwmark.value !== 0) {
-    id = { kind: 'fwmark', family, fwmark: fwmark.value };
+  if (fwmark !== null && fwmark !== 0) {
+    id = { kind: 'fwmark', family, fwmark };
   } else {
-    const protocol = need(attrGet.u16(t, IPVS_SVC_ATTR.PROTOCOL), 'IPVS_SVC_ATTR_PROTOCOL');
-    if (!protocol.ok) return protocol;
-    const addrBytes = t.get(IPVS_SVC_ATTR.ADDR);
-    const size = family === 'inet' ? 4 : 16;
-    if (!addrBytes || addrBytes.length < size) return err('IPVS_SVC_ATTR_ADDR missing or short');
-    const address = bytesToAddress(addrBytes.subarray(0, size));
-    if (address === null) return err('IPVS_SVC_ATTR_ADDR unreadable');
-    const port = need(attrGet.be16(t, IPVS_SVC_ATTR.PORT), 'IPVS_SVC_ATTR_PORT');
-    if (!port.ok) return port;
-    id = { kind: 'addr', family, protocol: protocol.value, address, port: port.value };
+    const protocol = r.need(r.u16(IPVS_SVC_ATTR.PROTOCOL), 'IPVS_SVC_ATTR_PROTOCOL');
+    const address = readAddress(r, IPVS_SVC_ATTR.ADDR, family, 'IPVS_SVC_ATTR_ADDR');
+    if (address === null) return r.stop();
+    const port = r.need(r.be16(IPVS_SVC_ATTR.PORT), 'IPVS_SVC_ATTR_PORT');
+    id = { kind: 'addr', family, protocol, address, port };
   }
-  const sched = attrGet.string(t, IPVS_SVC_ATTR.SCHED_NAME);
-  if (!sched.ok) return sched;
-  const pe = attrGet.string(t, IPVS_SVC_ATTR.PE_NAME);
-  if (!pe.ok) return pe;
-  const flagsBytes = t.get(IPVS_SVC_ATTR.FLAGS);
+  const sched = r.string(IPVS_SVC_ATTR.SCHED_NAME);
+  const pe = r.string(IPVS_SVC_ATTR.PE_NAME);
+  const flagsBytes = r.bytes(IPVS_SVC_ATTR.FLAGS);
   let flags = 0;
   if (flagsBytes) {
-    if (flagsBytes.length < 4) return err('IPVS_SVC_ATTR_FLAGS short');
-    flags =
-      (HOST_LITTLE_ENDIAN ? flagsBytes.readUInt32LE(0) : flagsBytes.readUInt32BE(0)) & IP_VS_SVC_F_USER_MASK;
+    if (flagsBytes.length < 4) r.fail('IPVS_SVC_ATTR_FLAGS short');
+    else
+      flags =
+        (HOST_LITTLE_ENDIAN ? flagsBytes.readUInt32LE(0) : flagsBytes.readUInt32BE(0)) &
+        IP_VS_SVC_F_USER_MASK;
   }
-  const timeout = attrGet.u32(t, IPVS_SVC_ATTR.TIMEOUT);
-  if (!timeout.ok) return timeout;
-  const maskBytes = t.get(IPVS_SVC_ATTR.NETMASK);
+  const timeout = r.u32(IPVS_SVC_ATTR.TIMEOUT);
+  const maskBytes = r.bytes(IPVS_SVC_ATTR.NETMASK);
   let netmask = family === 'inet' ? 0xffffffff : 128;
   if (maskBytes) {
-    if (maskBytes.length < 4) return err('IPVS_SVC_ATTR_NETMASK short');
-    netmask =
-      family === 'inet' || !HOST_LITTLE_ENDIAN ? maskBytes.readUInt32BE(0) : maskBytes.readUInt32LE(0);
+    if (maskBytes.length < 4) r.fail('IPVS_SVC_ATTR_NETMASK short');
+    else
+      netmask =
+        family === 'inet' || !HOST_LITTLE_ENDIAN ? maskBytes.readUInt32BE(0) : maskBytes.readUInt32LE(0);
   }
-  const stats = decodeNestedStats(t, IPVS_SVC_ATTR.STATS64, IPVS_SVC_ATTR.STATS);
-  if (!stats.ok) return stats;
-  return ok({
+  const stats = readNestedStats(r, IPVS_SVC_ATTR.STATS64, IPVS_SVC_ATTR.STATS);
+  return r.result({
     id,
-    scheduler: sched.value ?? '',
+    scheduler: sched ?? '',
     flags,
-    timeout: timeout.value ?? 0,
+    timeout: timeout ?? 0,
     netmask,
-    peName: pe.value ? pe.value : null,
-    stats: stats.value,
+    peName: pe ? pe : null,
+    stats,
   });
 }
 
@@ -475,135 +454,100 @@ export function decodeServiceAttrs(data: Buffer): Result<ServiceEntry> {
  * no IPVS_DEST_ATTR_ADDR_FAMILY (kernels before 4.x).
  */
 export function decodeDestAttrs(data: Buffer, serviceFamily: IpvsFamily): Result<DestinationEntry> {
-  const tr = decodeAttrTable(data);
-  if (!tr.ok) return tr;
-  const t = tr.value;
-  const afAttr = attrGet.u16(t, IPVS_DEST_ATTR.ADDR_FAMILY);
-  if (!afAttr.ok) return afAttr;
-  const family = afAttr.value === null ? serviceFamily : afToFamily(afAttr.value);
-  if (!family) return err(`IPVS_DEST_ATTR_ADDR_FAMILY ${afAttr.value} unknown`);
-  const addrBytes = t.get(IPVS_DEST_ATTR.ADDR);
-  const size = family === 'inet' ? 4 : 16;
-  if (!addrBytes || addrBytes.length < size) return err('IPVS_DEST_ATTR_ADDR missing or short');
-  const address = bytesToAddress(addrBytes.subarray(0, size));
-  if (address === null) return err('IPVS_DEST_ATTR_ADDR unreadable');
-  const port = need(attrGet.be16(t, IPVS_DEST_ATTR.PORT), 'IPVS_DEST_ATTR_PORT');
-  if (!port.ok) return port;
-  const nums: Record<string, number> = {};
-  for (const [name, type] of [
-    ['fwd', IPVS_DEST_ATTR.FWD_METHOD],
-    ['weight', IPVS_DEST_ATTR.WEIGHT],
-    ['u', IPVS_DEST_ATTR.U_THRESH],
-    ['l', IPVS_DEST_ATTR.L_THRESH],
-    ['active', IPVS_DEST_ATTR.ACTIVE_CONNS],
-    ['inact', IPVS_DEST_ATTR.INACT_CONNS],
-    ['persist', IPVS_DEST_ATTR.PERSIST_CONNS],
-  ] as const) {
-    const v = attrGet.u32(t, type);
-    if (!v.ok) return v;
-    nums[name] = v.value ?? 0;
-  }
-  const forwarding = FWD_BY_CODE[nums.fwd! & IP_VS_CONN_F_FWD_MASK];
-  if (!forwarding) return err(`IPVS_DEST_ATTR_FWD_METHOD ${nums.fwd} unknown`);
+  const r = AttrReader.of(data);
+  const af = r.u16(IPVS_DEST_ATTR.ADDR_FAMILY);
+  const family = af === null ? serviceFamily : afToFamily(af);
+  if (!family) return r.fail(`IPVS_DEST_ATTR_ADDR_FAMILY ${af} unknown`);
+  const address = readAddress(r, IPVS_DEST_ATTR.ADDR, family, 'IPVS_DEST_ATTR_ADDR');
+  if (address === null) return r.stop();
+  const port = r.need(r.be16(IPVS_DEST_ATTR.PORT), 'IPVS_DEST_ATTR_PORT');
+  const fwd = r.u32(IPVS_DEST_ATTR.FWD_METHOD) ?? 0;
+  const weight = r.u32(IPVS_DEST_ATTR.WEIGHT) ?? 0;
+  const upperThreshold = r.u32(IPVS_DEST_ATTR.U_THRESH) ?? 0;
+  const lowerThreshold = r.u32(IPVS_DEST_ATTR.L_THRESH) ?? 0;
+  const activeConns = r.u32(IPVS_DEST_ATTR.ACTIVE_CONNS) ?? 0;
+  const inactiveConns = r.u32(IPVS_DEST_ATTR.INACT_CONNS) ?? 0;
+  const persistConns = r.u32(IPVS_DEST_ATTR.PERSIST_CONNS) ?? 0;
+  const forwarding = FWD_BY_CODE[fwd & IP_VS_CONN_F_FWD_MASK];
+  if (!forwarding) return r.fail(`IPVS_DEST_ATTR_FWD_METHOD ${fwd} unknown`);
   let tunnel = null;
   if (forwarding === 'TUN') {
-    const tt = attrGet.u8(t, IPVS_DEST_ATTR.TUN_TYPE);
-    const tp = attrGet.be16(t, IPVS_DEST_ATTR.TUN_PORT);
-    const tf = attrGet.u16(t, IPVS_DEST_ATTR.TUN_FLAGS);
-    if (!tt.ok) return tt;
-    if (!tp.ok) return tp;
-    if (!tf.ok) return tf;
-    const type = TUN_BY_CODE[tt.value ?? 0];
-    if (!type) return err(`IPVS_DEST_ATTR_TUN_TYPE ${tt.value} unknown`);
-    tunnel = { type, port: tp.value ?? 0, flags: tf.value ?? 0 };
+    const tunType = r.u8(IPVS_DEST_ATTR.TUN_TYPE);
+    const tunPort = r.be16(IPVS_DEST_ATTR.TUN_PORT);
+    const tunFlags = r.u16(IPVS_DEST_ATTR.TUN_FLAGS);
+    const type = TUN_BY_CODE[tunType ?? 0];
+    if (!type) return r.fail(`IPVS_DEST_ATTR_TUN_TYPE ${tunType} unknown`);
+    tunnel = { type, port: tunPort ?? 0, flags: tunFlags ?? 0 };
   }
-  const stats = decodeNestedStats(t, IPVS_DEST_ATTR.STATS64, IPVS_DEST_ATTR.STATS);
-  if (!stats.ok) return stats;
-  return ok({
+  const stats = readNestedStats(r, IPVS_DEST_ATTR.STATS64, IPVS_DEST_ATTR.STATS);
+  return r.result({
     family,
     address,
-    port: port.value,
+    port,
     forwarding,
     // The kernel keeps weight as an int; a negative weight cannot be set through netlink.
-    weight: nums.weight! | 0,
-    upperThreshold: nums.u!,
-    lowerThreshold: nums.l!,
+    weight: weight | 0,
+    upperThreshold,
+    lowerThreshold,
     tunnel,
-    activeConns: nums.active!,
-    inactiveConns: nums.inact!,
-    persistConns: nums.persist!,
-    stats: stats.value,
+    activeConns,
+    inactiveConns,
+    persistConns,
+    stats,
   });
 }
 
 /** A GET_SERVICE dump message body (genl attributes) -> its service. */
 export function decodeServiceMessage(attrs: Buffer): Result<ServiceEntry> {
-  const top = decodeAttrTable(attrs);
-  if (!top.ok) return top;
-  const b = top.value.get(IPVS_CMD_ATTR.SERVICE);
-  if (!b) return err('IPVS_CMD_ATTR_SERVICE missing');
-  return decodeServiceAttrs(b);
+  const top = AttrReader.of(attrs);
+  const b = top.bytes(IPVS_CMD_ATTR.SERVICE);
+  return b ? decodeServiceAttrs(b) : top.fail('IPVS_CMD_ATTR_SERVICE missing');
 }
 
 /** A GET_DEST dump message body -> its destination. */
 export function decodeDestMessage(attrs: Buffer, serviceFamily: IpvsFamily): Result<DestinationEntry> {
-  const top = decodeAttrTable(attrs);
-  if (!top.ok) return top;
-  const b = top.value.get(IPVS_CMD_ATTR.DEST);
-  if (!b) return err('IPVS_CMD_ATTR_DEST missing');
-  return decodeDestAttrs(b, serviceFamily);
+  const top = AttrReader.of(attrs);
+  const b = top.bytes(IPVS_CMD_ATTR.DEST);
+  return b ? decodeDestAttrs(b, serviceFamily) : top.fail('IPVS_CMD_ATTR_DEST missing');
 }
 
 export function decodeInfoMessage(attrs: Buffer): Result<IpvsInfo> {
-  const t = decodeAttrTable(attrs);
-  if (!t.ok) return t;
-  const version = need(attrGet.u32(t.value, IPVS_INFO_ATTR.VERSION), 'IPVS_INFO_ATTR_VERSION');
-  if (!version.ok) return version;
-  const size = need(attrGet.u32(t.value, IPVS_INFO_ATTR.CONN_TAB_SIZE), 'IPVS_INFO_ATTR_CONN_TAB_SIZE');
-  if (!size.ok) return size;
-  return ok({ version: version.value, connTabSize: size.value });
+  const r = AttrReader.of(attrs);
+  const version = r.need(r.u32(IPVS_INFO_ATTR.VERSION), 'IPVS_INFO_ATTR_VERSION');
+  const connTabSize = r.need(r.u32(IPVS_INFO_ATTR.CONN_TAB_SIZE), 'IPVS_INFO_ATTR_CONN_TAB_SIZE');
+  return r.result({ version, connTabSize });
 }
 
 export function decodeConfigMessage(attrs: Buffer): Result<IpvsTimeouts> {
-  const t = decodeAttrTable(attrs);
-  if (!t.ok) return t;
-  const tcp = attrGet.u32(t.value, IPVS_CMD_ATTR.TIMEOUT_TCP);
-  const fin = attrGet.u32(t.value, IPVS_CMD_ATTR.TIMEOUT_TCP_FIN);
-  const udp = attrGet.u32(t.value, IPVS_CMD_ATTR.TIMEOUT_UDP);
-  if (!tcp.ok) return tcp;
-  if (!fin.ok) return fin;
-  if (!udp.ok) return udp;
-  return ok({ tcp: tcp.value ?? 0, tcpFin: fin.value ?? 0, udp: udp.value ?? 0 });
+  const r = AttrReader.of(attrs);
+  const tcp = r.u32(IPVS_CMD_ATTR.TIMEOUT_TCP) ?? 0;
+  const tcpFin = r.u32(IPVS_CMD_ATTR.TIMEOUT_TCP_FIN) ?? 0;
+  const udp = r.u32(IPVS_CMD_ATTR.TIMEOUT_UDP) ?? 0;
+  return r.result({ tcp, tcpFin, udp });
 }
 
 /** The nested daemon attributes, used by tests to read back what newDaemon wrote. */
 export function decodeDaemonMessage(attrs: Buffer): Result<SyncDaemonSpec> {
-  const d = nested(decodeAttrTableOrEmpty(attrs), IPVS_CMD_ATTR.DAEMON, 'IPVS_CMD_ATTR_DAEMON');
-  if (!d.ok) return d;
-  const t = d.value;
-  const state = need(attrGet.u32(t, IPVS_DAEMON_ATTR.STATE), 'IPVS_DAEMON_ATTR_STATE');
-  if (!state.ok) return state;
-  const ifn = attrGet.string(t, IPVS_DAEMON_ATTR.MCAST_IFN);
-  const syncId = attrGet.u32(t, IPVS_DAEMON_ATTR.SYNC_ID);
-  const maxlen = attrGet.u16(t, IPVS_DAEMON_ATTR.SYNC_MAXLEN);
-  const port = attrGet.u16(t, IPVS_DAEMON_ATTR.MCAST_PORT);
-  const ttl = attrGet.u8(t, IPVS_DAEMON_ATTR.MCAST_TTL);
-  for (const r of [ifn, syncId, maxlen, port, ttl]) if (!r.ok) return r;
-  const g4 = t.get(IPVS_DAEMON_ATTR.MCAST_GROUP);
-  const g6 = t.get(IPVS_DAEMON_ATTR.MCAST_GROUP6);
+  // A top level that does not parse reads as empty: the daemon attribute is then missing.
+  const nested = AttrReader.of(attrs).bytes(IPVS_CMD_ATTR.DAEMON);
+  if (!nested) return err('IPVS_CMD_ATTR_DAEMON missing');
+  const r = AttrReader.of(nested);
+  const state = r.need(r.u32(IPVS_DAEMON_ATTR.STATE), 'IPVS_DAEMON_ATTR_STATE');
+  const ifn = r.string(IPVS_DAEMON_ATTR.MCAST_IFN);
+  const syncId = r.u32(IPVS_DAEMON_ATTR.SYNC_ID);
+  const maxlen = r.u16(IPVS_DAEMON_ATTR.SYNC_MAXLEN);
+  const port = r.u16(IPVS_DAEMON_ATTR.MCAST_PORT);
+  const ttl = r.u8(IPVS_DAEMON_ATTR.MCAST_TTL);
+  const g4 = r.bytes(IPVS_DAEMON_ATTR.MCAST_GROUP);
+  const g6 = r.bytes(IPVS_DAEMON_ATTR.MCAST_GROUP6);
   const group = g4 ? bytesToAddress(g4.subarray(0, 4)) : g6 ? bytesToAddress(g6.subarray(0, 16)) : null;
-  return ok({
-    state: state.value === IP_VS_STATE_MASTER ? 'master' : 'backup',
-    interface: (ifn.ok && ifn.value) || '',
-    syncId: (syncId.ok && syncId.value) || 0,
-    maxlen: maxlen.ok ? maxlen.value : null,
-    port: port.ok ? port.value : null,
-    ttl: ttl.ok ? ttl.value : null,
+  return r.result({
+    state: state === IP_VS_STATE_MASTER ? 'master' : 'backup',
+    interface: ifn || '',
+    syncId: syncId || 0,
+    maxlen,
+    port,
+    ttl,
     group,
   });
-}
-
-function decodeAttrTableOrEmpty(b: Buffer): AttrTable {
-  const t = decodeAttrTable(b);
-  return t.ok ? t.value : new Map();
 }

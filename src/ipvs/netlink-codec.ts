@@ -365,6 +365,86 @@ export const attrGet = {
   },
 };
 
+/**
+ * Typed reads over one attribute table with a sticky error: the first failure (a malformed
+ * stream, an attribute of the wrong size, a required one missing, or one the decoder reports with
+ * `fail`) is kept and later reads return null, so a decoder says `if (!x.ok) return x` once, in
+ * `result`, and still reports the first thing that went wrong in reading order.
+ */
+export class AttrReader {
+  private failure: string | null = null;
+
+  private constructor(private readonly table: AttrTable) {}
+
+  /** A reader over an attribute stream; a stream that does not parse is the first failure. */
+  static of(data: Buffer): AttrReader {
+    const t = decodeAttrTable(data);
+    const reader = new AttrReader(t.ok ? t.value : new Map());
+    if (!t.ok) reader.failure = t.error;
+    return reader;
+  }
+
+  /** A value, or null (kept as a failure) for an error; null after an earlier failure. */
+  take<T>(r: Result<T | null>): T | null {
+    if (this.failure !== null) return null;
+    if (!r.ok) {
+      this.failure = r.error;
+      return null;
+    }
+    return r.value;
+  }
+
+  /** Records a failure the decoder found (kept only if it is the first) and returns the first. */
+  fail(message: string): Result<never> {
+    this.failure ??= message;
+    return err(this.failure);
+  }
+
+  /** The first failure, for a decoder that cannot go on without a value that failed. */
+  stop(): Result<never> {
+    if (this.failure === null) throw new Error('AttrReader.stop with nothing failed (this is a bug)');
+    return err(this.failure);
+  }
+
+  /** `value` when nothing failed, else the first failure. */
+  result<T>(value: T): Result<T> {
+    return this.failure === null ? ok(value) : err(this.failure);
+  }
+
+  /** The raw payload of an attribute, or null (also after a failure). */
+  bytes(type: number): Buffer | null {
+    return this.failure === null ? (this.table.get(type) ?? null) : null;
+  }
+
+  u8(type: number): number | null {
+    return this.take(attrGet.u8(this.table, type));
+  }
+  u16(type: number): number | null {
+    return this.take(attrGet.u16(this.table, type));
+  }
+  be16(type: number): number | null {
+    return this.take(attrGet.be16(this.table, type));
+  }
+  u32(type: number): number | null {
+    return this.take(attrGet.u32(this.table, type));
+  }
+  u64(type: number): bigint | null {
+    return this.take(attrGet.u64(this.table, type));
+  }
+  string(type: number): string | null {
+    return this.take(attrGet.string(this.table, type));
+  }
+
+  /** A required attribute: absent is the failure `${what} missing`. 0 stands in after a failure. */
+  need(value: number | null, what: string): number {
+    if (value === null) {
+      this.fail(`${what} missing`);
+      return 0;
+    }
+    return value;
+  }
+}
+
 export interface NlError {
   /** Positive errno; 0 for an acknowledgement. */
   readonly errno: number;
