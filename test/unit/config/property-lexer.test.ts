@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { checkProperty } from '../../support/property.js';
 import { describe, expect, it } from 'vitest';
 import { parseConfigFiles } from '../../../src/config/parse.js';
 import type { Statement } from '../../../src/config/tree.js';
@@ -52,45 +53,44 @@ const fragment = fc.oneof(
 
 describe('lexer properties', () => {
   it('never throws on arbitrary text and every diagnostic names a file and line', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fragment, { maxLength: 60 }).map((parts) => parts.join('')),
-        (text) => {
-          const r = parseText(text, { '/etc/k/x.conf': text.slice(0, 50) });
-          for (const d of r.diagnostics) {
-            expect(d.loc).not.toBeNull();
-            expect(d.loc!.line).toBeGreaterThan(0);
-          }
-          walk(r.statements, (s) => expect(s.loc.line).toBeGreaterThan(0));
-        },
-      ),
+    checkProperty(
+      'lexer-arbitrary-fragments',
+      [fc.array(fragment, { maxLength: 60 }).map((parts) => parts.join(''))],
+      (text) => {
+        const r = parseText(text, { '/etc/k/x.conf': text.slice(0, 50) });
+        for (const d of r.diagnostics) {
+          expect(d.loc).not.toBeNull();
+          expect(d.loc!.line).toBeGreaterThan(0);
+        }
+        walk(r.statements, (s) => expect(s.loc.line).toBeGreaterThan(0));
+      },
       { numRuns: 400 },
     );
   });
 
   it('never throws on arbitrary bytes', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
+    checkProperty(
+      'lexer-arbitrary-bytes',
+      [fc.uint8Array({ maxLength: 400 })],
+      (bytes) => {
         const r = parseText(Buffer.from(bytes).toString('utf8'));
         for (const d of r.diagnostics) expect(d.loc?.line).toBeGreaterThan(0);
-      }),
+      },
       { numRuns: 300 },
     );
   });
 
   it('keeps balanced blocks intact: n nested blocks give depth n', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 15 }), (n) => {
-        const r = parseText('b {\n'.repeat(n) + '}\n'.repeat(n));
-        expect(r.diagnostics).toEqual([]);
-        let depth = 0;
-        let level: readonly Statement[] | null = r.statements;
-        while (level && level.length) {
-          depth++;
-          level = level[0]!.block;
-        }
-        expect(depth).toBe(n);
-      }),
-    );
+    checkProperty('lexer-balanced-blocks', [fc.integer({ min: 1, max: 15 })], (n) => {
+      const r = parseText('b {\n'.repeat(n) + '}\n'.repeat(n));
+      expect(r.diagnostics).toEqual([]);
+      let depth = 0;
+      let level: readonly Statement[] | null = r.statements;
+      while (level && level.length) {
+        depth++;
+        level = level[0]!.block;
+      }
+      expect(depth).toBe(n);
+    });
   });
 });

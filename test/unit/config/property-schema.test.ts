@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { checkProperty } from '../../support/property.js';
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/config/schema.js';
 import type { Statement } from '../../../src/config/tree.js';
@@ -73,20 +74,24 @@ function assertLines(diags: readonly { loc: { line: number } | null }[]): void {
 
 describe('config front end robustness', () => {
   it('arbitrary text never throws and every diagnostic has a line', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => {
+    checkProperty(
+      'schema-arbitrary-text',
+      [fc.string({ unit: 'binary', maxLength: 400 })],
+      (text) => {
         assertLines(build(text).diagnostics);
-      }),
+      },
       { numRuns: 300 },
     );
   });
 
   it('lines built from config words never throw', () => {
     const line = fc.array(fc.constantFrom(...VOCAB), { maxLength: 6 }).map((w) => w.join(' '));
-    fc.assert(
-      fc.property(fc.array(line, { maxLength: 60 }), (lines) => {
+    checkProperty(
+      'schema-config-word-lines',
+      [fc.array(line, { maxLength: 60 })],
+      (lines) => {
         assertLines(build(lines.join('\n')).diagnostics);
-      }),
+      },
       { numRuns: 300 },
     );
   });
@@ -99,27 +104,25 @@ describe('config front end robustness', () => {
       fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
       fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), word: fc.constantFrom(...VOCAB) }),
     );
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...SAMPLES),
-        fc.array(mutation, { minLength: 1, maxLength: 8 }),
-        (sample, muts) => {
-          let lines = sample.split('\n');
-          for (const m of muts) {
-            const i = lines.length === 0 ? 0 : m.at % lines.length;
-            if (m.kind === 'delete') lines.splice(i, 1);
-            else if (m.kind === 'duplicate') lines.splice(i, 0, lines[i] ?? '');
-            else if (m.kind === 'insert') lines.splice(i, 0, m.word);
-            else if (m.kind === 'truncate') lines = lines.slice(0, i);
-            else {
-              const words = (lines[i] ?? '').trim().split(/\s+/);
-              words[m.at % Math.max(1, words.length)] = m.word;
-              lines[i] = words.join(' ');
-            }
+    checkProperty(
+      'schema-mutated-samples',
+      [fc.constantFrom(...SAMPLES), fc.array(mutation, { minLength: 1, maxLength: 8 })],
+      (sample, muts) => {
+        let lines = sample.split('\n');
+        for (const m of muts) {
+          const i = lines.length === 0 ? 0 : m.at % lines.length;
+          if (m.kind === 'delete') lines.splice(i, 1);
+          else if (m.kind === 'duplicate') lines.splice(i, 0, lines[i] ?? '');
+          else if (m.kind === 'insert') lines.splice(i, 0, m.word);
+          else if (m.kind === 'truncate') lines = lines.slice(0, i);
+          else {
+            const words = (lines[i] ?? '').trim().split(/\s+/);
+            words[m.at % Math.max(1, words.length)] = m.word;
+            lines[i] = words.join(' ');
           }
-          assertLines(build(lines.join('\n')).diagnostics);
-        },
-      ),
+        }
+        assertLines(build(lines.join('\n')).diagnostics);
+      },
       { numRuns: 300 },
     );
   });
@@ -136,10 +139,12 @@ describe('config front end robustness', () => {
         .map((r) => ({ ...r, rest: r.args.join(' '), loc, unmatchedQuote: false }) as Statement),
       forest: fc.array(tie('tree'), { maxLength: 5 }),
     }));
-    fc.assert(
-      fc.property(fc.array(tree, { maxLength: 8 }), (stmts) => {
+    checkProperty(
+      'schema-statement-trees',
+      [fc.array(tree, { maxLength: 8 })],
+      (stmts) => {
         assertLines(buildConfig(stmts, ['/x.conf']).diagnostics);
-      }),
+      },
       { numRuns: 300 },
     );
   });

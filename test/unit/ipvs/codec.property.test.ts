@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { checkProperty } from '../../support/property.js';
 import {
   NetlinkWriter,
   decodeAttrs,
@@ -92,20 +93,24 @@ export const arbDest: fc.Arbitrary<DestinationSpec> = family.chain((f) =>
 
 describe('netlink codec', () => {
   it('round-trips services through IPVS_SVC_ATTR_*', () => {
-    fc.assert(
-      fc.property(arbService, (spec) => {
+    checkProperty(
+      'ipvs-codec-service-round-trip',
+      [arbService],
+      (spec) => {
         const w = new NetlinkWriter(8);
         expect(writeServiceAttrs(w, spec, true).ok).toBe(true);
         const back = decodeServiceAttrs(w.finish());
         expect(back).toEqual({ ok: true, value: { ...spec, stats: null } });
-      }),
+      },
       { seed: 20260101, numRuns: 300 },
     );
   });
 
   it('round-trips destinations through IPVS_DEST_ATTR_*', () => {
-    fc.assert(
-      fc.property(arbDest, (d) => {
+    checkProperty(
+      'ipvs-codec-dest-round-trip',
+      [arbDest],
+      (d) => {
         const w = new NetlinkWriter(8);
         expect(writeDestAttrs(w, d, true).ok).toBe(true);
         const back = decodeDestAttrs(w.finish(), d.family);
@@ -113,14 +118,16 @@ describe('netlink codec', () => {
           ok: true,
           value: { ...d, activeConns: 0, inactiveConns: 0, persistConns: 0, stats: null },
         });
-      }),
+      },
       { seed: 20260102, numRuns: 300 },
     );
   });
 
   it('never throws on arbitrary bytes, for every decoder', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+    checkProperty(
+      'ipvs-codec-arbitrary-bytes',
+      [fc.uint8Array({ maxLength: 300 })],
+      (bytes) => {
         const b = Buffer.from(bytes);
         decodeMessages(b);
         decodeAttrs(b);
@@ -129,7 +136,7 @@ describe('netlink codec', () => {
         decodeServiceAttrs(b);
         decodeDestAttrs(b, 'inet');
         decodeDestAttrs(b, 'inet6');
-      }),
+      },
       { seed: 20260103, numRuns: 2000 },
     );
   });

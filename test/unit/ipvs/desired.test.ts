@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { checkProperty } from '../../support/property.js';
 import type { DesiredService } from '../../../src/contracts/ipvs-table.js';
 import { granularityToNetmask, toKernelTable } from '../../../src/ipvs/desired.js';
 import { canonicalIpv4Value } from '../../../src/ipvs/messages.js';
@@ -145,17 +146,17 @@ describe('canonicalIpv4Value (fast path beside parseAddress)', () => {
   });
 
   it('agrees with parseAddress on any octets and on any text it accepts', () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), (o) => {
+    checkProperty(
+      'ipv4-canonical-octets',
+      [fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 })],
+      (o) => {
         const text = o.join('.');
         expect(canonicalIpv4Value(text)).toBe(((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0);
         expect(parseAddress(text)?.address).toBe(text);
-      }),
+      },
     );
-    fc.assert(
-      fc.property(fc.stringMatching(/^[0-9.]{0,16}$/), (text) => {
-        if (canonicalIpv4Value(text) >= 0) expect(parseAddress(text)?.address).toBe(text);
-      }),
-    );
+    checkProperty('ipv4-canonical-text', [fc.stringMatching(/^[0-9.]{0,16}$/)], (text) => {
+      if (canonicalIpv4Value(text) >= 0) expect(parseAddress(text)?.address).toBe(text);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { checkProperty } from '../../support/property.js';
 import { applyOps, reconcile, sameDest, sameService, type Op } from '../../../src/ipvs/reconcile.js';
 import { destinationKey, serviceKey } from '../../../src/ipvs/messages.js';
 import type { DestinationSpec, IpvsTable, ServiceSpec } from '../../../src/ipvs/types.js';
@@ -97,8 +98,10 @@ function converged(
 
 describe('reconcile', () => {
   it('applying the ops to the actual table yields the desired one, foreign services untouched', () => {
-    fc.assert(
-      fc.property(arbCase, ({ desired, actual, owned }) => {
+    checkProperty(
+      'reconcile-converges',
+      [arbCase],
+      ({ desired, actual, owned }) => {
         const ops = reconcile(desired, actual, owned);
         const after = applyOps(actual, ops);
         expect(converged(desired, actual, after, owned)).toBe(true);
@@ -111,20 +114,22 @@ describe('reconcile', () => {
         }
         // Converged means nothing left to do.
         expect(reconcile(desired, after, owned)).toEqual([]);
-      }),
+      },
       { seed: 424242, numRuns: 500 },
     );
   });
 
   it('is minimal: dropping any single op leaves the table unconverged', () => {
-    fc.assert(
-      fc.property(arbCase, ({ desired, actual, owned }) => {
+    checkProperty(
+      'reconcile-minimal',
+      [arbCase],
+      ({ desired, actual, owned }) => {
         const ops = reconcile(desired, actual, owned);
         for (let i = 0; i < ops.length; i++) {
           const fewer: Op[] = ops.filter((_, j) => j !== i);
           expect(converged(desired, actual, applyOps(actual, fewer), owned)).toBe(false);
         }
-      }),
+      },
       { seed: 777, numRuns: 300 },
     );
   });

@@ -1,14 +1,15 @@
 // The property-test helper (test/support/property.ts): the corpus value codec, replay of stored
 // counterexamples, and recording of new ones.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   checkProperty,
   decodeCorpusValue,
   encodeCorpusValue,
+  PROPERTY_CORPUS_DIR,
   type CorpusEntry,
 } from '../../support/property.js';
 
@@ -135,5 +136,27 @@ describe('checkProperty', () => {
       },
       { corpusDir: dir },
     );
+  });
+});
+
+describe('the property tests of the repository', () => {
+  const testRoot = join(import.meta.dirname, '..', '..');
+  // The helper and this file (whose corpora are temporary, but for the codec's) are not scanned.
+  const helperFiles = new Set([join(testRoot, 'support', 'property.ts'), import.meta.filename]);
+  const files = readdirSync(testRoot, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(testRoot, f))
+    .filter((f) => !helperFiles.has(f));
+
+  it('all go through checkProperty, each under its own name, each with a committed corpus', () => {
+    const names = ['property-corpus-codec'];
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      expect(text.includes('fc.assert('), `${relative(testRoot, file)} calls fc.assert`).toBe(false);
+      for (const m of text.matchAll(/checkProperty\(\s*'([^']+)'/g)) names.push(m[1]!);
+    }
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+    const corpora = readdirSync(PROPERTY_CORPUS_DIR).map((f) => f.replace(/\.json$/, ''));
+    expect(corpora.sort()).toEqual(names.sort());
   });
 });

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { checkProperty } from '../../support/property.js';
 import { describe, expect, it } from 'vitest';
 import { internetChecksum } from '../../../src/util/checksum.js';
 import { decodeIpv4Header, encodeIpv4Header } from '../../../src/util/ipv4-header.js';
@@ -93,8 +94,9 @@ describe('decodeIpv4Header', () => {
 
   it('round-trips what encodeIpv4Header writes', () => {
     const addr = fc.uint8Array({ minLength: 4, maxLength: 4 });
-    fc.assert(
-      fc.property(
+    checkProperty(
+      'ipv4-header-round-trip',
+      [
         fc.record({
           source: addr,
           destination: addr,
@@ -104,23 +106,23 @@ describe('decodeIpv4Header', () => {
           id: fc.nat(0xffff),
           protocol: fc.nat(255),
         }),
-        (f) => {
-          const r = decodeIpv4Header(encodeIpv4Header(f));
-          expect(r).toEqual({
-            ok: true,
-            value: {
-              headerLength: 20,
-              tos: f.tos,
-              totalLength: 20 + f.payloadLength,
-              id: f.id,
-              ttl: f.ttl,
-              protocol: f.protocol,
-              source: [...f.source].join('.'),
-              destination: [...f.destination].join('.'),
-            },
-          });
-        },
-      ),
+      ],
+      (f) => {
+        const r = decodeIpv4Header(encodeIpv4Header(f));
+        expect(r).toEqual({
+          ok: true,
+          value: {
+            headerLength: 20,
+            tos: f.tos,
+            totalLength: 20 + f.payloadLength,
+            id: f.id,
+            ttl: f.ttl,
+            protocol: f.protocol,
+            source: [...f.source].join('.'),
+            destination: [...f.destination].join('.'),
+          },
+        });
+      },
     );
   });
 });

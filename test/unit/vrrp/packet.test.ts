@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { checkProperty } from '../../support/property.js';
 import { describe, expect, it } from 'vitest';
 import { GOLDEN_ADVERTS } from '../../fixtures/vrrp/golden.js';
 import {
@@ -145,8 +146,10 @@ const advertArb: fc.Arbitrary<Advert> = fc.record({
 
 describe('properties (fast-check)', () => {
   it('decode(encode(advert)) round-trips every field and verifies the checksum', () => {
-    fc.assert(
-      fc.property(advertArb, ipv4, fc.nat(0xffff), (advert, source, id) => {
+    checkProperty(
+      'vrrp-packet-round-trip',
+      [advertArb, ipv4, fc.nat(0xffff)],
+      (advert, source, id) => {
         const packet = encodeIpv4Packet(
           { source, destination: VRRP_MULTICAST_GROUP_V4, id },
           encodeAdvert(advert),
@@ -161,28 +164,32 @@ describe('properties (fast-check)', () => {
         expect(r.value.checksumValid).toBe(true);
         expect(r.value.ip.source).toBe(source);
         expect(r.value.ip.id).toBe(id);
-      }),
+      },
       { seed: 3768, numRuns: 300 },
     );
   });
 
   it('decode never throws on arbitrary bytes', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => {
+    checkProperty(
+      'vrrp-packet-arbitrary-bytes',
+      [fc.uint8Array({ maxLength: 120 })],
+      (bytes) => {
         decodePacket(bytes);
-      }),
+      },
       { seed: 112, numRuns: 2000 },
     );
   });
 
   it('decode never throws on corrupted real adverts', () => {
     const base = hex(GOLDEN_ADVERTS[0]!.ipHex);
-    fc.assert(
-      fc.property(fc.nat(base.length - 1), fc.nat(255), fc.nat(base.length), (at, value, cut) => {
+    checkProperty(
+      'vrrp-packet-corrupted-golden',
+      [fc.nat(base.length - 1), fc.nat(255), fc.nat(base.length)],
+      (at, value, cut) => {
         const bytes = Buffer.from(base);
         bytes[at] = value;
         decodePacket(bytes.subarray(0, cut));
-      }),
+      },
       { seed: 255, numRuns: 2000 },
     );
   });

@@ -1,6 +1,7 @@
 // One test per RFC 3768 section 6.4 rule (and keepalived's documented additions), driven by a
 // manual clock through ReducerHarness.
 import fc from 'fast-check';
+import { checkProperty } from '../../support/property.js';
 import { describe, expect, it } from 'vitest';
 import { passwordAuthData } from '../../../src/vrrp/packet.js';
 import type { Action } from '../../../src/vrrp/state-machine.js';
@@ -381,8 +382,10 @@ describe('reducer properties (fast-check)', () => {
   });
 
   it("a packet the validator drops never touches a BACKUP's timer or state", () => {
-    fc.assert(
-      fc.property(corruptions, ({ at, value, ttl, priority }) => {
+    checkProperty(
+      'vrrp-reducer-dropped-packets',
+      [corruptions],
+      ({ at, value, ttl, priority }) => {
         const h = started();
         h.advance(1000);
         const before = h.state;
@@ -404,7 +407,7 @@ describe('reducer properties (fast-check)', () => {
           expect(h.state.state).toBe(before.state);
           expect(h.state.masterDownAt).toBe(before.masterDownAt);
         }
-      }),
+      },
       { seed: 768, numRuns: 500 },
     );
   });
@@ -426,8 +429,10 @@ describe('reducer properties (fast-check)', () => {
       ),
       { maxLength: 30 },
     );
-    fc.assert(
-      fc.property(events, fc.boolean(), (list, unknownSource) => {
+    checkProperty(
+      'vrrp-reducer-event-sequences',
+      [events, fc.boolean()],
+      (list, unknownSource) => {
         const h = started(unknownSource ? { sourceAddress: '' } : {});
         for (const e of list) {
           if (e.kind === 'packet') h.receive(advertFrom(e.priority, `10.77.0.${e.src}`));
@@ -443,7 +448,7 @@ describe('reducer properties (fast-check)', () => {
         }
         h.dispatch({ kind: 'stop' });
         expect(h.timers.size).toBe(0);
-      }),
+      },
       { seed: 3768, numRuns: 300 },
     );
   });
