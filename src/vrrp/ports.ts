@@ -86,6 +86,31 @@ export interface ChannelOptions {
   readonly vrid: number;
 }
 
+/** What a raw protocol-112 socket is opened with (net/raw-ip-socket.ts `VrrpSocketOptions`). */
+export interface VrrpSocketOptions {
+  /** Interface to bind to and join the group on; null for unbound unicast. */
+  readonly interfaceName: string | null;
+  readonly ifindex: number | null;
+  /** Source written into every IPv4 header. */
+  readonly sourceAddress: string;
+  /** Multicast group to join, or null in unicast mode. */
+  readonly multicastGroup: string | null;
+  readonly ttl: number;
+}
+
+/** A raw protocol-112 socket, shared by the instances of one channel key (channels.ts). */
+export interface VrrpSocket {
+  /** Sends one VRRP message (the socket writes the IPv4 header) to one destination. */
+  send(vrrpMessage: Buffer, destination: string): Promise<void>;
+  /** Every received protocol-112 datagram, whole and as the bytes after its IPv4 header. */
+  onDatagram(fn: (d: { readonly datagram: Buffer; readonly payload: Buffer }) => void): void;
+  onError(fn: (error: Error) => void): void;
+  close(): void;
+}
+
+/** Opens a raw socket (net/raw-ip-socket.ts `VrrpRawSocket.open`). Throws when it cannot. */
+export type VrrpSocketOpener = (options: VrrpSocketOptions) => VrrpSocket;
+
 /** Everything the VRRP engine needs from the host, built by the daemon from net/ adapters. */
 export interface VrrpPlatform {
   readonly links: LinkMonitor;

@@ -6,10 +6,13 @@
  * API
  * - `initialScriptTracker({rise, initFail})`, `scriptTrackerStep(tracker, success, {rise, fall})
  *   -> { tracker, transition: 'up' | 'down' | null }`.
+ * - `trackedItemsOf(instance, group, lookups) -> TrackedItem[]`: every tracker of an instance (its
+ *   own interface, its track_* and its sync group's), with the current state from `lookups`.
  * - `evaluateTracking(basePriority, trackers, options) -> { priority, fault, faultLog }`: the
  *   effective priority (clamped to 1..254, never changed for an owner at 255) and the first
  *   weight-0 fault (reason + keepalived's log line), fed to the reducer as a `tracking` event.
  */
+import type { TrackRef, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
 
 export type ScriptStatus = 'init' | 'up' | 'down';
 
@@ -74,6 +77,55 @@ export type TrackedItem =
       readonly reverse: boolean;
       readonly value: number;
     };
+
+/** The current state of the things trackers watch. */
+export interface TrackingLookups {
+  /** A vrrp_script in use, or undefined (its reference is then skipped). */
+  readonly scriptStatus: (name: string) => ScriptStatus | undefined;
+  readonly linkUp: (name: string) => boolean;
+  readonly fileValue: (name: string) => number;
+}
+
+type TrackRefs = Pick<VrrpSyncGroup, 'trackScripts' | 'trackInterfaces' | 'trackFiles'>;
+
+const weightOf = (r: TrackRef) => ({ name: r.name, weight: r.weight, reverse: r.reverse });
+
+/**
+ * The trackers of an instance in evaluation order: its own interface (a weight-0 tracker: down
+ * means FAULT, unless dont_track_primary), then its scripts, interfaces and files, then its sync
+ * group's.
+ */
+export function trackedItemsOf(
+  instance: Pick<VrrpInstance, 'interface' | 'dontTrackPrimary'> & TrackRefs,
+  group: TrackRefs | null,
+  lookups: TrackingLookups,
+): TrackedItem[] {
+  const items: TrackedItem[] = [];
+  const addRefs = (refs: TrackRefs): void => {
+    for (const r of refs.trackScripts) {
+      const status = lookups.scriptStatus(r.name);
+      if (status !== undefined) items.push({ kind: 'script', ...weightOf(r), status });
+    }
+    for (const r of refs.trackInterfaces) {
+      items.push({ kind: 'interface', ...weightOf(r), up: lookups.linkUp(r.name) });
+    }
+    for (const r of refs.trackFiles) {
+      items.push({ kind: 'file', ...weightOf(r), value: lookups.fileValue(r.name) });
+    }
+  };
+  if (instance.interface !== null && !instance.dontTrackPrimary) {
+    items.push({
+      kind: 'interface',
+      name: instance.interface,
+      weight: 0,
+      reverse: false,
+      up: lookups.linkUp(instance.interface),
+    });
+  }
+  addRefs(instance);
+  if (group !== null) addRefs(group);
+  return items;
+}
 
 export interface TrackingOptions {
   /** Instance name for log lines. */

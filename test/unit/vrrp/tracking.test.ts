@@ -4,9 +4,11 @@ import {
   evaluateTracking,
   initialScriptTracker,
   scriptTrackerStep,
+  trackedItemsOf,
   type ScriptTracker,
   type TrackedItem,
 } from '../../../src/vrrp/tracking.js';
+import { vrrpInstance, vrrpSyncGroup } from '../../support/vrrp-config.js';
 
 const limits = { rise: 2, fall: 3 };
 
@@ -140,5 +142,38 @@ describe('FAULT from weight-0 trackers', () => {
     );
     expect(evaluateTracking(100, [file(0, 0)], opts).fault).toBeNull();
     expect(evaluateTracking(100, [file(-10, 30)], opts).fault).toBe('tracked file tf has status -300');
+  });
+});
+
+describe('trackedItemsOf', () => {
+  const ref = (name: string, weight = 0, reverse = false) => ({ name, weight, reverse });
+  const lookups = {
+    scriptStatus: (name: string) =>
+      name === 'gone' ? undefined : name === 'ok' ? ('up' as const) : ('down' as const),
+    linkUp: (name: string) => name !== 'eth9',
+    fileValue: (name: string) => (name === 'f1' ? 7 : 0),
+  };
+
+  it('lists the own interface first, then scripts, interfaces and files, then the group', () => {
+    const instance = vrrpInstance('VI_1', 51, {
+      trackScripts: [ref('ok', 10), ref('gone', 5), ref('bad', 0, true)],
+      trackInterfaces: [ref('eth9', -20)],
+      trackFiles: [ref('f1', 2)],
+    });
+    const group = vrrpSyncGroup('G', ['VI_1'], { trackInterfaces: [ref('eth1')], trackFiles: [ref('f2')] });
+    expect(trackedItemsOf(instance, group, lookups)).toEqual([
+      { kind: 'interface', name: 'eth0', weight: 0, reverse: false, up: true },
+      { kind: 'script', name: 'ok', weight: 10, reverse: false, status: 'up' },
+      { kind: 'script', name: 'bad', weight: 0, reverse: true, status: 'down' },
+      { kind: 'interface', name: 'eth9', weight: -20, reverse: false, up: false },
+      { kind: 'file', name: 'f1', weight: 2, reverse: false, value: 7 },
+      { kind: 'interface', name: 'eth1', weight: 0, reverse: false, up: true },
+      { kind: 'file', name: 'f2', weight: 0, reverse: false, value: 0 },
+    ]);
+  });
+
+  it('leaves out the own interface with dont_track_primary or without an interface', () => {
+    expect(trackedItemsOf(vrrpInstance('VI_1', 51, { dontTrackPrimary: true }), null, lookups)).toEqual([]);
+    expect(trackedItemsOf(vrrpInstance('VI_1', 51, { interface: null }), null, lookups)).toEqual([]);
   });
 });

@@ -1,0 +1,113 @@
+/**
+ * SHELL: the advert channels of the instances. `channelOptionsFor` picks an instance's advert
+ * source and destinations; `VrrpChannelHub` shares one raw socket among the instances with the
+ * same interface, multicast group (or unicast), source and TTL, hands each instance the adverts
+ * of its VRID (demux.ts), and closes a socket with its last instance. The sockets themselves come
+ * through the VrrpSocketOpener port (net/raw-ip-socket.ts in the daemon, fakes in tests).
+ */
+import type { VrrpInstance } from '../config/model.js';
+import type { Logger } from '../util/log.js';
+import { VridDemux } from './demux.js';
+import type { ChannelOptions, LinkMonitor, VrrpIo, VrrpSocket, VrrpSocketOpener } from './ports.js';
+import { unknownVridLogLine } from './validate.js';
+
+/**
+ * Channel options of an instance. The source is mcast_src_ip or unicast_src_ip (the one of the
+ * instance's mode first), else the interface's primary address ignoring the instance's own VIPs
+ * (`primaryAddress` is asked only then). Null when there is no usable source.
+ */
+export async function channelOptionsFor(
+  instance: VrrpInstance,
+  mcastGroup4: string,
+  primaryAddress: (ifname: string, exclude: ReadonlySet<string>) => Promise<string | null>,
+): Promise<ChannelOptions | null> {
+  const all = [...instance.vips, ...instance.excludedVips];
+  const own = new Set(all.map((v) => v.address));
+  const unicast = instance.unicastPeers.length > 0;
+  const source =
+    (unicast ? instance.unicastSrcIp : instance.mcastSrcIp) ??
+    instance.mcastSrcIp ??
+    instance.unicastSrcIp ??
+    (instance.interface !== null ? await primaryAddress(instance.interface, own) : null);
+  if (source === null) return null;
+  return {
+    interfaceName: instance.interface,
+    sourceAddress: source,
+    multicastGroup: unicast ? null : mcastGroup4,
+    unicastPeers: instance.unicastPeers.map((p) => p.address),
+    // RFC 3768 section 5.2.3: multicast adverts go with TTL 255; unicast_ttl for unicast.
+    ttl: unicast ? instance.unicastTtl : 255,
+    vrid: instance.virtualRouterId,
+  };
+}
+
+/** Equal keys: the instance's channel need not be reopened on reload. */
+export function channelKey(options: ChannelOptions): string {
+  return JSON.stringify(options);
+}
+
+export interface ChannelHubDeps {
+  readonly openSocket: VrrpSocketOpener;
+  /** For the ifindex of the interface a multicast socket joins the group on. */
+  readonly links: Pick<LinkMonitor, 'current'>;
+  readonly logger: Logger;
+  /** log_unknown_vrids: log adverts whose VRID no instance on the socket has. */
+  readonly logUnknownVrids: boolean;
+}
+
+interface SharedSocket {
+  readonly socket: VrrpSocket;
+  readonly demux: VridDemux;
+}
+
+export class VrrpChannelHub {
+  private readonly sockets = new Map<string, SharedSocket>();
+
+  constructor(private readonly deps: ChannelHubDeps) {}
+
+  /** The channel of one instance, on a shared socket. Throws when a new socket cannot be opened. */
+  open(o: ChannelOptions): VrrpIo {
+    const key = `${o.interfaceName ?? '*'}|${o.multicastGroup ?? 'unicast'}|${o.sourceAddress}|${o.ttl}`;
+    const shared = this.sockets.get(key) ?? this.openShared(key, o);
+    const destinations = o.multicastGroup !== null ? [o.multicastGroup] : [...o.unicastPeers];
+    return {
+      sourceAddress: o.sourceAddress,
+      send: async (message) => {
+        await Promise.all(destinations.map((d) => shared.socket.send(message, d)));
+      },
+      onDatagram: (fn) => shared.demux.listen(o.vrid, fn),
+      close: () => {
+        shared.demux.unlisten(o.vrid);
+        if (shared.demux.listeners === 0) {
+          shared.socket.close();
+          this.sockets.delete(key);
+        }
+      },
+    };
+  }
+
+  closeAll(): void {
+    for (const s of this.sockets.values()) s.socket.close();
+    this.sockets.clear();
+  }
+
+  private openShared(key: string, o: ChannelOptions): SharedSocket {
+    const { logger, logUnknownVrids } = this.deps;
+    const link = o.interfaceName !== null ? this.deps.links.current(o.interfaceName) : null;
+    const socket = this.deps.openSocket({
+      interfaceName: o.interfaceName,
+      ifindex: link?.ifindex ?? null,
+      sourceAddress: o.sourceAddress,
+      multicastGroup: o.multicastGroup,
+      ttl: o.ttl,
+    });
+    const demux = new VridDemux((vrid) => {
+      if (logUnknownVrids) logger.info(unknownVridLogLine(vrid, o.interfaceName ?? ''));
+    });
+    socket.onDatagram((d) => demux.dispatch(d));
+    socket.onError((e) => logger.error(`VRRP socket error: ${e.message}`));
+    const shared = { socket, demux };
+    this.sockets.set(key, shared);
+    return shared;
+  }
+}
