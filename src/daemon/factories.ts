@@ -4,7 +4,7 @@
  */
 import { createLvsSubsystem, type LvsSubsystemDeps } from './lvs-subsystem.js';
 import { FatalStartupError, type SubsystemFactory } from './subsystem.js';
-import { createVrrpSubsystem } from './vrrp-platform.js';
+import { createVrrpSubsystem } from './vrrp-subsystem.js';
 
 export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
   const { config, options, logger } = ctx;

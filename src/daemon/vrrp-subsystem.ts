@@ -1,0 +1,85 @@
+/**
+ * Composition of the VRRP subsystem: the VrrpPlatform port (vrrp/ports.ts) from the host adapters
+ * (net/vrrp-host.ts), the shared advert channels (vrrp/channels.ts) over its raw sockets and the
+ * notify scripts (vrrp/notify.ts) over its script runner; then the engine, and the subsystem
+ * object the daemon starts, reloads and stops. Only daemon/ joins vrrp/ and net/.
+ */
+import type { Config } from '../config/model.js';
+import { openVrrpHost } from '../net/vrrp-host.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { VrrpChannelHub } from '../vrrp/channels.js';
+import { vrrpDataText } from '../vrrp/dumps.js';
+import { VrrpEngine } from '../vrrp/engine.js';
+import type { StateChange } from '../vrrp/instance.js';
+import { ScriptNotifier } from '../vrrp/notify.js';
+import type { VrrpPlatform } from '../vrrp/ports.js';
+
+export interface VrrpSubsystem {
+  start(): void;
+  stop(options: { readonly keepVips: boolean }): Promise<void>;
+  /** SIGHUP: matched instances keep their state (engine.reload). */
+  reload(config: Config): Promise<void>;
+  /** Every MASTER adverts now (a reload is about to parse the config). */
+  advertNow(): void;
+  statsText(): string;
+  dataText(): string;
+  counters(): Record<string, Record<string, number>>;
+}
+
+export interface VrrpSubsystemHooks {
+  /** Every instance's state change, for the daemon to route (LVS sync daemon). */
+  readonly onStateChange?: (change: StateChange) => void;
+}
+
+export async function createVrrpSubsystem(
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+  hooks: VrrpSubsystemHooks = {},
+): Promise<VrrpSubsystem> {
+  let currentConfig = config;
+  const host = await openVrrpHost(logger, () => currentConfig.globalDefs.scriptUser);
+  const hub = new VrrpChannelHub({
+    openSocket: (o) => host.openSocket(o),
+    links: host.links,
+    logger,
+    logUnknownVrids: config.globalDefs.logUnknownVrids,
+  });
+  if (
+    config.vrrpScripts.length > 0 ||
+    config.vrrpInstances.some((i) => i.notify.master || i.notify.generic)
+  ) {
+    for (const w of host.scripts.warnings()) logger.warn(w);
+  }
+  const platform: VrrpPlatform = {
+    links: host.links,
+    vips: host.vips,
+    garp: host.garp,
+    notifier: new ScriptNotifier(host.scripts, logger),
+    scripts: host.scripts,
+    primaryAddress: (ifname, exclude) => host.primaryAddress(ifname, exclude),
+    openChannel: (o) => hub.open(o),
+    initFile: (path, value, overwrite) => host.initFile(path, value, overwrite),
+    watchFile: (path, fn) => host.watchFile(path, fn),
+  };
+
+  const engine = await VrrpEngine.create(config, { clock, logger, platform });
+  if (hooks.onStateChange) engine.onStateChange(hooks.onStateChange);
+  return {
+    start: () => engine.start(),
+    reload: async (next) => {
+      currentConfig = next;
+      await engine.reload(next);
+    },
+    advertNow: () => engine.advertNow(),
+    stop: async ({ keepVips }) => {
+      await engine.stop({ keepVips });
+      hub.closeAll();
+      host.close();
+    },
+    statsText: () => engine.statsText(),
+    dataText: () => vrrpDataText(engine.status()),
+    counters: () => engine.counters(),
+  };
+}
