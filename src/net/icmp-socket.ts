@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import type { AddressFamily } from '../util/ip.js';
+import { decodeIpv4Header } from '../util/ipv4-header.js';
 
 /** The subset of the untyped `raw-socket` module this adapter uses. */
 interface RawSocketModule {
@@ -52,8 +53,9 @@ export function openIcmpSocket(family: AddressFamily): IcmpSocket {
       }),
     onMessage: (fn) =>
       socket.on('message', (buf, source) => {
-        const headerLength = v6 || buf.length === 0 ? 0 : (buf[0]! & 0x0f) * 4;
-        fn(buf.subarray(headerLength), source);
+        if (v6) return fn(buf, source);
+        const header = decodeIpv4Header(buf);
+        if (header.ok) fn(buf.subarray(header.value.headerLength), source);
       }),
     onError: (fn) => socket.on('error', fn),
     close: () => socket.close(),
