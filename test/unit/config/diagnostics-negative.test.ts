@@ -350,7 +350,11 @@ describe('scripts disabled by script security are taken out of the model', () =>
 });
 
 describe('formatDiagnostic', () => {
-  const d = { severity: 'error' as const, code: 'unknown-keyword' as const, message: "Unknown keyword 'foo'" };
+  const d = {
+    severity: 'error' as const,
+    code: 'unknown-keyword' as const,
+    message: "Unknown keyword 'foo'",
+  };
   it('prefixes (Line N) for the main file and (FILE: Line N) for included files', () => {
     expect(
       formatDiagnostic(
