@@ -166,7 +166,7 @@ export function checkerIdentity(checker: Checker): string {
   }
 }
 
-/** Health a checker starts with after a reload (keepalived-behaviour.md §4.8, `migrate_checkers`). */
+/** Health a checker starts with after a reload (docs/behaviour.md §4.8, `migrate_checkers`). */
 export function migratedCheckerHealth(
   checker: Checker,
   previous: CheckerHealth | undefined,

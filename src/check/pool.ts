@@ -179,7 +179,8 @@ interface RsEntry {
 /**
  * Builds the pool. With `previous` (the old pool's `snapshot()` on reload) matched virtual
  * servers keep their quorum state, matched checkers their up/down state and retry count, and
- * new real servers start down until their checks pass (keepalived-behaviour.md §4.8); no
+ * new real servers start down until their checks pass (keepalived 2.2.7 adds one without alpha
+ * at once: docs/behaviour.md §4.8 records the difference); no
  * start-up lines are logged for what carried over.
  */
 export function createCheckerPool(

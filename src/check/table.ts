@@ -4,7 +4,7 @@
  * - `vsInit` / `vsApply` / `vsShutdown` are the per-virtual-server reducers: they take the
  *   previous state and a real server's new health and return the new state plus the events
  *   keepalived would log and act on (ipwrapper.c `perform_svr_state`, `update_quorum_state`,
- *   `update_svr_wgt`, `clear_service_rs`; keepalived-behaviour.md §4.5-4.7).
+ *   `update_svr_wgt`, `clear_service_rs`; docs/behaviour.md §4.5-4.7).
  * - `desiredTable` is a pure function of (config, health): what IPVS should hold now.
  *
  * Quorum (ipwrapper.c `update_quorum_state`): with weight_sum the sum of effective weights of

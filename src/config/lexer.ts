@@ -1,5 +1,5 @@
 /**
- * keepalived.conf line lexing (PURE). keepalived-behaviour.md §1.0:
+ * keepalived.conf line lexing (PURE). docs/behaviour.md §1.0:
  * - `#` and `!` start a comment anywhere outside `"..."`; `\#` and `\!` outside quotes are literal.
  * - Tokens split on whitespace; `"..."` groups words into one token with the quotes removed.
  * - `{` and `}` are structure only as separate tokens (`VI_1{` is one word).

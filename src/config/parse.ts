@@ -2,7 +2,7 @@
  * keepalived.conf files -> statement tree. The file system is reached only through `ConfigFs`
  * (default: node:fs + tinyglobby), so tests and property tests can run on in-memory files.
  *
- * `include PATTERN` (keepalived-behaviour.md §1.0): glob(3) wildcards and csh braces, relative to
+ * `include PATTERN` (docs/behaviour.md §1.0): glob(3) wildcards and csh braces, relative to
  * the including file's directory, detected before `@`/`$` processing. Plain `include` never fails
  * on a missing file (a warning); `includer` (readable), `includem` (must match), `includew` (a
  * wildcard must match), `includeb` (braces must match) and `includea` (all) make it an error, and

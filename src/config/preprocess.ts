@@ -1,6 +1,6 @@
 /**
  * keepalived's line-level extensions (PURE), applied to decommented lines in stream order
- * (keepalived-behaviour.md §1.0; keepalived.conf(5) "Conditional configuration",
+ * (docs/behaviour.md §1.0; keepalived.conf(5) "Conditional configuration",
  * "Parameter substitution", "Sequence blocks"):
  * - `@ID line` keeps the line only when ID is the config id; `@^ID line` only when it is not.
  * - `$NAME=VALUE` defines NAME (no space before `=`); a value ending in `\` continues on the next

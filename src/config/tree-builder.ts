@@ -1,7 +1,7 @@
 /**
  * Tokenized lines -> generic statement tree (PURE). Knows no keywords.
  *
- * Block structure (keepalived-behaviour.md §1.0 "`{` placement"):
+ * Block structure (docs/behaviour.md §1.0 "`{` placement"):
  * - `kw args {` opens a block for `kw`; a `{` alone on the next line opens it for the statement
  *   just before, when that statement has no block yet.
  * - A stray `{` gives "Unexpected '{' - ignoring"; a `}` with no open block gives "Extra '}' found".

@@ -5,7 +5,7 @@
  * `--no-ipvs` the writer runs the same loop over its dry-run sink: an in-memory table, and the
  * operations logged at detail level instead of being sent.
  *
- * Lifecycle (keepalived-behaviour.md §4.9, §4.10):
+ * Lifecycle (docs/behaviour.md §4.9, §4.10):
  *   open    resolve the IPVS genl family (modprobe ip_vs once if it is missing); failure is
  *           keepalived's FATAL `IPVS: Can't initialize ipvs: ...`
  *   start   checker pool started (alpha decides the first table), then lvs_flush, lvs_timeouts,

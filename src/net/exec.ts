@@ -5,7 +5,7 @@
  * that settles when the child has gone.
  *
  * keepalived runs scripts as `script_user` (default `keepalived_script`, else root) and on a
- * timeout sends SIGTERM, then SIGKILL (keepalived-behaviour.md §2.5).
+ * timeout sends SIGTERM, then SIGKILL (docs/behaviour.md §2.5).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -189,11 +189,12 @@ export class VrrpEngine {
   }
 
   /**
-   * Reload (keepalived-behaviour.md §2.7). Instances are matched by keepalived's identity
+   * Reload (docs/behaviour.md §2.7). Instances are matched by keepalived's identity
    * (config/identity.ts), not by name: a matched one keeps its state and applies the new config
    * (a MASTER stays MASTER, adverts at once, applies VIP differences). An old instance with no
    * match stops as at shutdown (a MASTER sends priority 0 and removes its VIPs); a new one starts
-   * in INIT -> BACKUP. vrrp_script trackers carry over when name, command and user are equal.
+   * in INIT -> BACKUP. vrrp_script trackers carry over when name, command and user are equal
+   * (keepalived 2.2.7 matches by name alone; docs/behaviour.md §2.7 records the difference).
    */
   async reload(next: Config): Promise<void> {
     if (this.stopped) return;

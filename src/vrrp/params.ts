@@ -82,7 +82,7 @@ export function paramsFromConfig(
     // VRRPv2 carries whole seconds, 1..255 (keepalived rounds with a config error).
     advertIntSec: Math.min(255, Math.max(1, Math.round(instance.advertInt))),
     initialState: instance.state,
-    // `state MASTER` clears nopreempt and preempt_delay (keepalived-behaviour.md section 1.3).
+    // `state MASTER` clears nopreempt and preempt_delay (docs/behaviour.md §1.3).
     nopreempt: instance.state === 'MASTER' ? false : instance.nopreempt,
     preemptDelayMs: instance.state === 'MASTER' ? 0 : ms(instance.preemptDelay),
     auth,

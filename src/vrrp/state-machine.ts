@@ -251,7 +251,7 @@ function changeState(ctx: Ctx, to: VrrpState, reason: string): void {
     case 'FAULT': {
       log(ctx, 'info', `(${name}) Entering FAULT STATE${from === 'INIT' ? ' (init)' : ''}`);
       if (from === 'MASTER') {
-        // keepalived-behaviour.md section 3.4: a master entering FAULT sends priority 0.
+        // docs/behaviour.md §3.4: a master entering FAULT sends priority 0.
         sendAdvert(ctx, STOP_PRIORITY);
         ctx.actions.push({ kind: 'remove-vips' });
         cancel(ctx, MASTER_TIMERS);
@@ -283,7 +283,7 @@ function changeState(ctx: Ctx, to: VrrpState, reason: string): void {
 /** State an instance returns to when it is allowed to run (startup, fault cleared). */
 function goUp(ctx: Ctx, reason: string): void {
   const owner = ctx.p.basePriority === OWNER_PRIORITY;
-  // keepalived-behaviour.md section 3.4: owner with `state MASTER` takes over at once
+  // docs/behaviour.md §3.4: owner with `state MASTER` takes over at once
   // (RFC 3768 section 6.4.1: "If the Priority = 255 ... transition to the {Master} state").
   if (owner && ctx.p.initialState === 'MASTER') changeState(ctx, 'MASTER', reason);
   else changeState(ctx, 'BACKUP', reason);

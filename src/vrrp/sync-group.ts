@@ -1,5 +1,5 @@
 /**
- * PURE vrrp_sync_group rules (keepalived vrrp_sync.c, keepalived-behaviour.md section 3.10):
+ * PURE vrrp_sync_group rules (keepalived vrrp_sync.c, docs/behaviour.md §3.10):
  * members move together.
  *
  * API

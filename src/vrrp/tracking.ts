@@ -1,5 +1,5 @@
 /**
- * PURE tracking arithmetic (keepalived vrrp_track.c, keepalived-behaviour.md section 3.9):
+ * PURE tracking arithmetic (keepalived vrrp_track.c, docs/behaviour.md §3.9):
  * vrrp_script rise/fall hysteresis, and the effective priority / FAULT decision from the state
  * of every tracker of an instance.
  *
@@ -220,7 +220,7 @@ export function evaluateTracking(
     }
   }
 
-  // keepalived-behaviour.md section 3.6: an owner keeps 255; others are clamped to 1..254.
+  // docs/behaviour.md §3.6: an owner keeps 255; others are clamped to 1..254.
   const priority = basePriority === OWNER ? OWNER : Math.min(254, Math.max(1, total));
   return { priority, fault, faultLog };
 }

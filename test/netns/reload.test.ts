@@ -1,6 +1,6 @@
 /**
  * Root tier: SIGHUP on a keepalived-ts VRRP master, with a keepalived-ts backup as its peer in a
- * second namespace (keepalived-behaviour.md §2.7).
+ * second namespace (docs/behaviour.md §2.7).
  *  - a config that cannot be loaded: the daemon keeps running on the old one, VIP held;
  *  - a changed priority and an added VIP: applied by the master with no re-election - the peer
  *    never becomes MASTER (checked over more than its Master_Down_Interval);

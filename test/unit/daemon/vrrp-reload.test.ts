@@ -1,4 +1,4 @@
-// VRRP reload (keepalived-behaviour.md §2.7) through the engine over an in-memory platform and a
+// VRRP reload (docs/behaviour.md §2.7) through the engine over an in-memory platform and a
 // manual clock: instances matched by keepalived's identity keep their state (a MASTER stays
 // MASTER, adverts at once, applies VIP differences); a removed MASTER sends priority 0 and drops
 // its VIPs; a new instance starts INIT -> BACKUP; vrrp_script results carry over when name,

@@ -3,7 +3,7 @@ import { buildGratuitousArp, GARP_FRAME_LENGTH } from '../../../src/net/arp.js';
 import { buildIpv4Header, parseIpv4Header } from '../../../src/net/raw-ip-socket.js';
 import { scopeNumber } from '../../../src/net/addresses.js';
 
-describe('gratuitous ARP frame (keepalived-behaviour.md section 3.7)', () => {
+describe('gratuitous ARP frame (docs/behaviour.md §3.7)', () => {
   it('is a broadcast ARP request with spa = tpa = VIP and tha = broadcast', () => {
     const mac = Buffer.from('020000aabbcc', 'hex');
     const f = buildGratuitousArp(mac, '10.0.0.100')!;

@@ -33,7 +33,7 @@ describe('6.4.1 Initialize', () => {
     const h = new ReducerHarness(instanceParams({ basePriority: 255, initialState: 'MASTER' }));
     const actions = h.dispatch({ kind: 'startup' });
     expect(h.state.state).toBe('MASTER');
-    // keepalived order (keepalived-behaviour.md 3.4): advert, log, VIPs, GARP, notify.
+    // keepalived order (docs/behaviour.md §3.4): advert, log, VIPs, GARP, notify.
     expect(kinds(actions)).toEqual([
       'send-advert',
       'log',

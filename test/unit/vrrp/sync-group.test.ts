@@ -1,4 +1,4 @@
-// vrrp_sync_group rules (keepalived-behaviour.md section 3.10, vrrp_sync.c).
+// vrrp_sync_group rules (docs/behaviour.md §3.10, vrrp_sync.c).
 import { describe, expect, it } from 'vitest';
 import {
   canGoToMaster,

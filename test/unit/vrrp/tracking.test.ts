@@ -1,4 +1,4 @@
-// Tracking arithmetic (keepalived-behaviour.md sections 3.6 and 3.9, vrrp_track.c).
+// Tracking arithmetic (docs/behaviour.md §3.6 and §3.9, vrrp_track.c).
 import { describe, expect, it } from 'vitest';
 import {
   evaluateTracking,

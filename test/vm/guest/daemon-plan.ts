@@ -147,7 +147,7 @@ export const DOWN_LISTENERS: Record<string, string[]> = {
 export const DOWN_HEALTH_FILES: Record<string, string[]> = { http: ['10.0.1.2:8080'] };
 
 // -------------------------------------------------------------------------------------------------
-// Expected tables, derived by hand from the configurations (keepalived-behaviour.md §4.4-4.6):
+// Expected tables, derived by hand from the configurations (docs/behaviour.md §4.4-4.6):
 // non-NAT real servers take the virtual server's port, fwmark real servers port 0, a sorry server
 // enters at weight 1 with the virtual server's forwarding method once every real server is down.
 // -------------------------------------------------------------------------------------------------
