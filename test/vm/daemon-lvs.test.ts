@@ -307,13 +307,12 @@ describeVm('the daemon programs IPVS in the VM', () => {
     }),
   );
 
-  it(
+  // keepalived 2.2.7 (KTS_VMD_REFERENCE=1) gets this one wrong: it empties the service of the
+  // address that left the range but never deletes it, and after that reload its SIGTERM leaves
+  // the range's three services behind, empty. The reference run skips it visibly.
+  it.skipIf(REFERENCE)(
     'reload: an address leaves the group range, a fwmark service changes scheduler and persistence, a virtual server comes',
     withContext(['own'], () => {
-      // keepalived 2.2.7 (KTS_VMD_REFERENCE=1) gets this one wrong: it empties the service of the
-      // address that left the range but never deletes it, and after that reload its SIGTERM leaves
-      // the range's three services behind, empty.
-      if (REFERENCE) return;
       expect(canonicalTable(step('own/reload').raw)).toEqual(withForeign(OWN_RELOADED));
     }),
   );
