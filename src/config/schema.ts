@@ -33,7 +33,7 @@ import type {
   AddressFamily,
 } from './model.js';
 import type { Statement } from './tree.js';
-import { formatVs } from './virtual-server-format.js';
+import { formatTrio, formatVs } from './virtual-server-format.js';
 import { RawReader, readBlock } from './keywords/read.js';
 import { DiagnosticList } from './keywords/types.js';
 import type { BlockTable, DiagnosticSink, RawBlock } from './keywords/types.js';
@@ -932,7 +932,7 @@ function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): VirtualServe
       sink.report(
         'error',
         'duplicate-rs',
-        `VS ${label}: real server [${rs.address}]:${protocol.toLowerCase()}:${rs.port} is duplicated - removing second rs`,
+        `VS ${label}: real server ${formatTrio(rs.address, protocol, rs.port)} is duplicated - removing second rs`,
         rs.loc,
       );
       continue;
@@ -1079,7 +1079,7 @@ function buildRealServer(stmt: Statement, vs: VsContext, sink: DiagnosticSink): 
       sink.report(
         'error',
         'rs-port',
-        `WARNING - fwmark virtual server ${vs.label}, real server [${addr.address}]:none:${addr.port} has port specified - clearing`,
+        `WARNING - fwmark virtual server ${vs.label}, real server ${formatTrio(addr.address, null, addr.port)} has port specified - clearing`,
         stmt.loc,
       );
     }
@@ -1089,7 +1089,7 @@ function buildRealServer(stmt: Statement, vs: VsContext, sink: DiagnosticSink): 
     sink.report(
       'error',
       'rs-port',
-      `WARNING - virtual server ${vs.label} and real server [${addr.address}]:${vs.protocol.toLowerCase()}:${addr.port} ports don't match - resetting`,
+      `WARNING - virtual server ${vs.label} and real server ${formatTrio(addr.address, vs.protocol, addr.port)} ports don't match - resetting`,
       stmt.loc,
     );
     port = vs.port ?? 0;

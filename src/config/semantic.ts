@@ -16,6 +16,7 @@ import type {
 } from './model.js';
 import type { DiagnosticSink } from './keywords/types.js';
 import type { TrackLine } from './keywords/trackers.js';
+import { formatVs } from './virtual-server-format.js';
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -192,7 +193,7 @@ export function resolveReferences(draft: Mutable<Config>, sink: DiagnosticSink):
       sink.report(
         'error',
         'unknown-vs-group',
-        `Virtual server group ${vs.group} specified but not configured - ignoring virtual server [${vs.group}]:${vs.port ?? 0}`,
+        `Virtual server group ${vs.group} specified but not configured - ignoring virtual server ${formatVs(vs)}`,
         vs.loc,
       );
       return false;
