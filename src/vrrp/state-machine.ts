@@ -12,7 +12,7 @@
  * - Events: `startup`, `packet` (a decoded packet already matched to this VRID; the reducer runs
  *   `validate.ts` itself so counters and rate-limited logs stay in one place), `timer`,
  *   `tracking` (effective priority / fault from `tracking.ts`), `sync` (a sync-group command from
- *   `sync-group.ts`), `stop`.
+ *   `sync-group.ts`), `admin` (the operator's standby/resume from the control socket), `stop`.
  * - Actions, run by the shell in order: `send-advert {priority}`, `add-vips`, `remove-vips`,
  *   `send-garp {reason, repeat, intervalMs}`, `arm-timer {timer, ms}`, `cancel-timer {timer}`,
  *   `run-notify {state, priority}`, `log {level, message}`, `count {counter}`,
@@ -65,6 +65,11 @@ export interface InstanceState {
   readonly masterDownAt: number | null;
   /** Error kinds logged since the last state change (keepalived logs each once). */
   readonly rateLimit: RateLimitState;
+  /**
+   * Administrative standby (`keepalived-ts vrrp standby`, docs/control.md): the instance stays
+   * BACKUP and never takes over until resumed, as if its priority were 0 for the election.
+   */
+  readonly standby: boolean;
 }
 
 export type Event =
@@ -92,6 +97,12 @@ export type Event =
       readonly kind: 'sync';
       readonly group: string;
       readonly to: 'MASTER' | 'BACKUP' | 'FAULT';
+      readonly now: number;
+    }
+  | {
+      /** The operator's standby (true) or resume (false) (docs/control.md). */
+      readonly kind: 'admin';
+      readonly standby: boolean;
       readonly now: number;
     }
   | { readonly kind: 'stop'; readonly now: number };
@@ -150,6 +161,7 @@ export function initialState(params: InstanceParams): InstanceState {
     preemptDeadline: null,
     masterDownAt: null,
     rateLimit: emptyRateLimit(),
+    standby: false,
   };
 }
 
@@ -285,7 +297,8 @@ function goUp(ctx: Ctx, reason: string): void {
   const owner = ctx.p.basePriority === OWNER_PRIORITY;
   // docs/behaviour.md §3.4: owner with `state MASTER` takes over at once
   // (RFC 3768 section 6.4.1: "If the Priority = 255 ... transition to the {Master} state").
-  if (owner && ctx.p.initialState === 'MASTER') changeState(ctx, 'MASTER', reason);
+  // An instance in standby never does: it waits in BACKUP until resumed.
+  if (owner && ctx.p.initialState === 'MASTER' && !ctx.s.standby) changeState(ctx, 'MASTER', reason);
   else changeState(ctx, 'BACKUP', reason);
 }
 
@@ -300,6 +313,11 @@ function onTimer(ctx: Ctx, event: Extract<Event, { kind: 'timer' }>): void {
   switch (event.timer) {
     case 'master-down':
       if (ctx.s.state !== 'BACKUP') return; // stale expiry after a transition
+      if (ctx.s.standby) {
+        // Standby: the master is gone (or never was), but the operator holds this node back.
+        arm(ctx, 'master-down', masterDown(ctx));
+        return;
+      }
       if (event.syncAllowsMaster === false) {
         // Sync group: wait for the other members to want MASTER too (keepalived re-arms).
         ctx.s = { ...ctx.s, wantState: 'MASTER' };
@@ -371,6 +389,18 @@ function onBackupPacket(ctx: Ctx, packet: ReceivedPacket): void {
   }
   const preemptDelayRunning =
     delay > 0 && (ctx.s.preemptDeadline === null || ctx.s.preemptDeadline > ctx.now);
+  if (ctx.s.standby) {
+    // Standby takes part in no election: any master is accepted as a priority-0 node would.
+    arm(ctx, 'master-down', masterDown(ctx));
+    ctx.s = {
+      ...ctx.s,
+      masterAddress: from,
+      masterPriority: prio,
+      preemptDeadline: null,
+      wantState: 'BACKUP',
+    };
+    return;
+  }
   if (ctx.p.nopreempt || prio >= ours || preemptDelayRunning) {
     // RFC 3768 section 6.4.2: "If Preempt_Mode is False, or If the Priority in the ADVERTISEMENT
     // is greater than or equal to the local Priority, then: Reset the Master_Down_Timer".
@@ -526,6 +556,7 @@ function onSync(ctx: Ctx, event: Extract<Event, { kind: 'sync' }>): void {
   const reason = `sync-group ${event.group}`;
   switch (event.to) {
     case 'MASTER':
+      if (ctx.s.standby) return; // the operator's standby outranks the group
       if (state === 'BACKUP' || (state === 'FAULT' && ctx.s.fault === null))
         changeState(ctx, 'MASTER', reason);
       return;
@@ -536,6 +567,31 @@ function onSync(ctx: Ctx, event: Extract<Event, { kind: 'sync' }>): void {
     case 'FAULT':
       if (state === 'MASTER' || state === 'BACKUP') changeState(ctx, 'FAULT', reason);
       return;
+  }
+}
+
+/**
+ * The operator's standby and resume (docs/control.md). Standby on a MASTER hands over at once as
+ * at shutdown (RFC 3768 section 6.4.3: "Send an ADVERTISEMENT with Priority = 0", so the backup
+ * takes over after Skew_Time), then goes BACKUP and stays there; the checkers and trackers keep
+ * running. Resume only lifts the hold: a backup with the higher priority preempts in the normal
+ * way (section 6.4.2) when the master's next lower-priority advert is discarded and its
+ * Master_Down_Timer fires.
+ */
+function onAdmin(ctx: Ctx, event: Extract<Event, { kind: 'admin' }>): void {
+  if (event.standby === ctx.s.standby) return;
+  const name = ctx.p.name;
+  ctx.s = { ...ctx.s, standby: event.standby };
+  if (!event.standby) {
+    log(ctx, 'info', `(${name}) Leaving administrative standby`);
+    return;
+  }
+  log(ctx, 'info', `(${name}) Entering administrative standby`);
+  if (ctx.s.state === 'MASTER') {
+    sendAdvert(ctx, STOP_PRIORITY);
+    changeState(ctx, 'BACKUP', 'standby');
+  } else {
+    ctx.s = { ...ctx.s, wantState: ctx.s.state === 'FAULT' ? 'FAULT' : 'BACKUP' };
   }
 }
 
@@ -559,6 +615,9 @@ export function reduce(params: InstanceParams, state: InstanceState, event: Even
       break;
     case 'sync':
       onSync(ctx, event);
+      break;
+    case 'admin':
+      if (ctx.s.state !== 'STOP') onAdmin(ctx, event);
       break;
     case 'stop':
       if (ctx.s.state !== 'STOP') changeState(ctx, 'STOP', 'stop');

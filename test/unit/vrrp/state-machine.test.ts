@@ -453,3 +453,140 @@ describe('reducer properties (fast-check)', () => {
     );
   });
 });
+
+describe('administrative standby (docs/control.md)', () => {
+  it('a MASTER in standby sends priority 0 at once, releases its VIPs and goes BACKUP', () => {
+    const h = master();
+    const actions = h.dispatch({ kind: 'admin', standby: true });
+    expect(sent(actions)).toEqual([0]);
+    expect(kinds(actions)).toContain('remove-vips');
+    expect(h.state.state).toBe('BACKUP');
+    expect(h.state.standby).toBe(true);
+    expect(actions).toContainEqual({
+      kind: 'state-changed',
+      from: 'MASTER',
+      to: 'BACKUP',
+      reason: 'standby',
+    });
+    expect(counters(actions)).toEqual(expect.arrayContaining(['pri_zero_sent', 'release_master']));
+    // The advert goes before the VIPs are removed (RFC 3768 section 6.4.3, as at shutdown).
+    const order = kinds(actions);
+    expect(order.indexOf('send-advert')).toBeLessThan(order.indexOf('remove-vips'));
+  });
+
+  it('stays BACKUP while the master is silent: the Master_Down_Timer re-arms instead of taking over', () => {
+    const h = master();
+    h.dispatch({ kind: 'admin', standby: true });
+    const actions = h.advance(10 * MDI_100);
+    expect(h.state.state).toBe('BACKUP');
+    expect(kinds(actions)).not.toContain('add-vips');
+    expect(h.timers.has('master-down')).toBe(true);
+  });
+
+  it('accepts a lower-priority master without discarding its adverts and remembers its address', () => {
+    const h = started({ basePriority: 200 });
+    h.dispatch({ kind: 'admin', standby: true });
+    const actions = h.receive(advertFrom(50, '10.77.0.9'));
+    expect(logs(actions).join('\n')).not.toMatch(/discarding/);
+    expect(h.state.masterAddress).toBe('10.77.0.9');
+    h.advance(MDI_100 - 1);
+    h.receive(advertFrom(50, '10.77.0.9'));
+    h.advance(MDI_100 - 1);
+    expect(h.state.state).toBe('BACKUP');
+  });
+
+  it('an owner (255, state MASTER) in standby starts as BACKUP', () => {
+    const h = new ReducerHarness(instanceParams({ basePriority: 255, initialState: 'MASTER' }));
+    h.dispatch({ kind: 'admin', standby: true });
+    h.dispatch({ kind: 'startup' });
+    expect(h.state.state).toBe('BACKUP');
+  });
+
+  it('a sync-group MASTER command does not move a member in standby', () => {
+    const h = started({ syncGroup: 'G1' });
+    h.dispatch({ kind: 'admin', standby: true });
+    h.dispatch({ kind: 'sync', group: 'G1', to: 'MASTER' });
+    expect(h.state.state).toBe('BACKUP');
+  });
+
+  it('a fault clearing while in standby returns to BACKUP, not MASTER', () => {
+    const h = new ReducerHarness(instanceParams({ basePriority: 255, initialState: 'MASTER' }));
+    h.dispatch({ kind: 'startup' });
+    h.dispatch({ kind: 'admin', standby: true });
+    h.dispatch({ kind: 'tracking', effectivePriority: 255, fault: 'interface eth0 down' });
+    expect(h.state.state).toBe('FAULT');
+    h.dispatch({ kind: 'tracking', effectivePriority: 255, fault: null });
+    expect(h.state.state).toBe('BACKUP');
+  });
+
+  it('resume lifts the hold: with no master the down timer takes over; a lower master is preempted', () => {
+    const h = master();
+    h.dispatch({ kind: 'admin', standby: true });
+    h.advance(5000);
+    const resumed = h.dispatch({ kind: 'admin', standby: false });
+    expect(logs(resumed)).toEqual(['(VI_1) Leaving administrative standby']);
+    expect(h.state.standby).toBe(false);
+    h.advance(MDI_100 + 1);
+    expect(h.state.state).toBe('MASTER');
+
+    const p = started({ basePriority: 200 });
+    p.dispatch({ kind: 'admin', standby: true });
+    p.receive(advertFrom(50));
+    p.dispatch({ kind: 'admin', standby: false });
+    const discarded = p.receive(advertFrom(50));
+    expect(logs(discarded).join('\n')).toMatch(/received lower priority \(50\) advert .* discarding/);
+    p.advance(MDI_100 + 1);
+    expect(p.state.state).toBe('MASTER');
+  });
+
+  it('standby and resume are idempotent, and ignored once stopped', () => {
+    const h = master();
+    h.dispatch({ kind: 'admin', standby: true });
+    expect(h.dispatch({ kind: 'admin', standby: true })).toEqual([]);
+    h.dispatch({ kind: 'stop' });
+    expect(h.dispatch({ kind: 'admin', standby: false })).toEqual([]);
+    expect(h.state.standby).toBe(true);
+  });
+
+  it('property: an instance in standby never becomes MASTER, whatever arrives', () => {
+    const events = fc.array(
+      fc.oneof(
+        fc.record({ kind: fc.constant('packet' as const), priority: fc.nat(255), src: fc.nat(255) }),
+        fc.record({ kind: fc.constant('advance' as const), ms: fc.nat(8000) }),
+        fc.record({
+          kind: fc.constant('tracking' as const),
+          prio: fc.integer({ min: -300, max: 600 }),
+          fault: fc.boolean(),
+        }),
+        fc.record({
+          kind: fc.constant('sync' as const),
+          to: fc.constantFrom('MASTER', 'BACKUP', 'FAULT') as fc.Arbitrary<'MASTER' | 'BACKUP' | 'FAULT'>,
+        }),
+      ),
+      { maxLength: 30 },
+    );
+    checkProperty(
+      'vrrp-reducer-standby-never-master',
+      [events, fc.boolean(), fc.nat(5000)],
+      (list, owner, masterFor) => {
+        const h = new ReducerHarness(
+          instanceParams(owner ? { basePriority: 255, initialState: 'MASTER' } : { syncGroup: 'G1' }),
+        );
+        h.dispatch({ kind: 'startup' });
+        h.advance(masterFor);
+        h.dispatch({ kind: 'admin', standby: true });
+        expect(h.state.state).not.toBe('MASTER');
+        for (const e of list) {
+          if (e.kind === 'packet') h.receive(advertFrom(e.priority, `10.77.0.${e.src}`));
+          else if (e.kind === 'advance') h.advance(e.ms);
+          else if (e.kind === 'tracking')
+            h.dispatch({ kind: 'tracking', effectivePriority: e.prio, fault: e.fault ? 'x' : null });
+          else h.dispatch({ kind: 'sync', group: 'G1', to: e.to });
+          expect(h.state.state).not.toBe('MASTER');
+          if (h.state.state === 'BACKUP') expect(h.timers.has('master-down')).toBe(true);
+        }
+      },
+      { seed: 6403, numRuns: 300 },
+    );
+  });
+});
