@@ -13,14 +13,20 @@ import type { Logger } from '../util/log.js';
 import { channelKey, channelOptionsFor } from './channels.js';
 import { VRRP_COUNTER_NAMES } from './counters.js';
 import { vrrpStatsText } from './dumps.js';
-import { VrrpInstanceShell, type InstanceStatus, type StateChange } from './instance.js';
+import { VrrpInstanceShell, type InstanceDetail, type InstanceStatus, type StateChange } from './instance.js';
 import { paramsFromConfig } from './params.js';
 import type { ChannelOptions, VrrpIo, VrrpPlatform } from './ports.js';
 import { matchInstances } from './reload-match.js';
 import { VrrpScriptTrackers } from './scripts.js';
 import { SyncGroups, type SyncGroupEntry } from './sync-groups.js';
 import { TrackFileValues } from './track-files.js';
-import { evaluateTracking, trackedItemsOf } from './tracking.js';
+import {
+  evaluateTracking,
+  trackedItemsOf,
+  trackerEffect,
+  type TrackedItem,
+  type TrackerEffect,
+} from './tracking.js';
 
 interface InstanceEntry {
   config: VrrpInstance;
@@ -30,6 +36,16 @@ interface InstanceEntry {
   lastFault: string | null;
   /** The key of the channel options the shell's channel was opened with. */
   channel: { key: string };
+}
+
+/** One instance as the control socket's status shows it (vrrp/status.ts renders it). */
+export interface InstanceReport {
+  readonly config: VrrpInstance;
+  readonly detail: InstanceDetail;
+  /** The advert source address in use (our address as master). */
+  readonly sourceAddress: string;
+  readonly advertIntervalMs: number;
+  readonly trackers: readonly { readonly item: TrackedItem; readonly effect: TrackerEffect }[];
 }
 
 export interface EngineDeps {
@@ -286,6 +302,34 @@ export class VrrpEngine {
     return [...this.instances.values()].map((e) => e.shell.status());
   }
 
+  /** Every instance with its trackers' current effect, for the control socket's status. */
+  reports(): InstanceReport[] {
+    return [...this.instances.values()].map((entry) => {
+      const options = {
+        instance: entry.config.name,
+        ignoreWeights: entry.group !== null && !entry.group.config.syncGroupTrackingWeight,
+      };
+      return {
+        config: entry.config,
+        detail: entry.shell.detail(),
+        sourceAddress: entry.shell.params.sourceAddress,
+        advertIntervalMs: entry.shell.params.advertIntSec * 1000,
+        trackers: this.trackedItems(entry).map((item) => ({ item, effect: trackerEffect(item, options) })),
+      };
+    });
+  }
+
+  /**
+   * The operator's standby (true) or resume (false) for one instance by name, or for every
+   * instance (null). Returns the names of the instances it applies to, or null for an unknown name.
+   */
+  setStandby(name: string | null, standby: boolean): string[] | null {
+    const entries = name === null ? [...this.instances.values()] : [this.instances.get(name)];
+    if (entries.some((e) => e === undefined)) return null;
+    for (const e of entries) e!.shell.setStandby(standby);
+    return entries.map((e) => e!.config.name);
+  }
+
   /** keepalived's /tmp/keepalived.stats layout (vrrp_print.c), one block per instance. */
   statsText(): string {
     return vrrpStatsText(this.status());
@@ -303,13 +347,17 @@ export class VrrpEngine {
   // -------------------------------------------------------------------------------------------
   // Tracking
 
-  private refresh(entry: InstanceEntry, initial = false): void {
+  private trackedItems(entry: InstanceEntry): TrackedItem[] {
     const links = this.deps.platform.links;
-    const items = trackedItemsOf(entry.config, entry.group?.config ?? null, {
+    return trackedItemsOf(entry.config, entry.group?.config ?? null, {
       scriptStatus: (name) => this.scripts.status(name),
       linkUp: (name) => links.current(name)?.up === true,
       fileValue: (name) => this.files.value(name),
     });
+  }
+
+  private refresh(entry: InstanceEntry, initial = false): void {
+    const items = this.trackedItems(entry);
     const ignoreWeights = entry.group !== null && !entry.group.config.syncGroupTrackingWeight;
     const result = evaluateTracking(entry.config.priority, items, {
       instance: entry.config.name,

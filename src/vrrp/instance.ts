@@ -61,6 +61,23 @@ export interface InstanceStatus {
   readonly counters: VrrpCounters;
 }
 
+/** The status with what the control socket's `status` shows beyond the dump files. */
+export interface InstanceDetail extends InstanceStatus {
+  readonly masterPriority: number | null;
+  readonly fault: string | null;
+  /** The operator's standby (state-machine.ts `admin`). */
+  readonly standby: boolean;
+  /** Clock time (monotonic ms) the current state was entered (construction for INIT). */
+  readonly stateSince: number;
+  /** The last state change with its reason; `at` in clock time. */
+  readonly lastTransition: {
+    readonly from: VrrpState;
+    readonly to: VrrpState;
+    readonly reason: string;
+    readonly at: number;
+  } | null;
+}
+
 /** keepalived's notify_* script per state, for an instance or a sync group. */
 export function notifyScriptFor(notify: NotifyScripts, state: NotifyState | 'INIT'): ScriptSpec | null {
   switch (state) {
@@ -101,6 +118,8 @@ export class VrrpInstanceShell {
   private syncGate: (() => boolean) | null = null;
   private readonly authType: number;
   private readonly authData: Uint8Array;
+  private stateSince: number;
+  private lastTransition: InstanceDetail['lastTransition'] = null;
 
   private currentConfig: VrrpInstance;
   private currentParams: InstanceParams;
@@ -115,6 +134,7 @@ export class VrrpInstanceShell {
     this.currentParams = params;
     this.io = deps.io;
     this.state = initialState(params);
+    this.stateSince = deps.clock.now();
     this.authType =
       params.auth.type === 'pass'
         ? AUTH_TYPE_PASS
@@ -173,6 +193,12 @@ export class VrrpInstanceShell {
   setTracking(effectivePriority: number, fault: string | null): void {
     if (this.stopped) return;
     this.dispatch({ kind: 'tracking', effectivePriority, fault, now: this.deps.clock.now() });
+  }
+
+  /** The operator's standby (true) or resume (false): state-machine.ts `admin`. */
+  setStandby(standby: boolean): void {
+    if (this.stopped) return;
+    this.dispatch({ kind: 'admin', standby, now: this.deps.clock.now() });
   }
 
   /** A sync-group command (sync-group.ts). */
@@ -275,6 +301,17 @@ export class VrrpInstanceShell {
       basePriority: this.params.basePriority,
       masterAddress: this.state.masterAddress,
       counters: this.counters,
+    };
+  }
+
+  detail(): InstanceDetail {
+    return {
+      ...this.status(),
+      masterPriority: this.state.masterPriority,
+      fault: this.state.fault,
+      standby: this.state.standby,
+      stateSince: this.stateSince,
+      lastTransition: this.lastTransition,
     };
   }
 
@@ -426,6 +463,9 @@ export class VrrpInstanceShell {
         this.counters = bumpCounter(this.counters, action.counter);
         return;
       case 'state-changed': {
+        const at = this.deps.clock.now();
+        this.stateSince = at;
+        this.lastTransition = { from: action.from, to: action.to, reason: action.reason, at };
         const change: StateChange = {
           instance: this.name,
           from: action.from,

@@ -8,6 +8,8 @@
  *   -> { tracker, transition: 'up' | 'down' | null }`.
  * - `trackedItemsOf(instance, group, lookups) -> TrackedItem[]`: every tracker of an instance (its
  *   own interface, its track_* and its sync group's), with the current state from `lookups`.
+ * - `trackerEffect(tracker, options) -> { contribution, fault }`: what one tracker adds now and
+ *   the FAULT it forces (for status; evaluateTracking sums them).
  * - `evaluateTracking(basePriority, trackers, options) -> { priority, fault, faultLog }`: the
  *   effective priority (clamped to 1..254, never changed for an owner at 255) and the first
  *   weight-0 fault (reason + keepalived's log line), fed to the reducer as a `tracking` event.
@@ -158,6 +160,68 @@ function binaryContribution(weight: number, reverse: boolean, ok: boolean): numb
   return 0;
 }
 
+/** What one tracker does to its instance now: what it adds, and the FAULT it forces, if any. */
+export interface TrackerEffect {
+  readonly contribution: number;
+  readonly fault: { readonly reason: string; readonly log: string } | null;
+}
+
+/** One tracker's effect (keepalived vrrp_track.c; evaluateTracking sums these). */
+export function trackerEffect(t: TrackedItem, options: TrackingOptions): TrackerEffect {
+  const name = options.instance;
+  const none: TrackerEffect = { contribution: 0, fault: null };
+  switch (t.kind) {
+    case 'script': {
+      if (t.status === 'init') return none; // not run yet: neither bonus nor fault
+      const ok = t.status === 'up';
+      if (t.weight === 0) {
+        // weight 0: FAULT while failed (reverse: while succeeding).
+        if (ok !== t.reverse) return none;
+        return {
+          contribution: 0,
+          fault: {
+            reason: `script ${t.name}`,
+            log: `(${name}): entering FAULT state due to script ${t.name}`,
+          },
+        };
+      }
+      if (options.ignoreWeights) return none;
+      return { contribution: binaryContribution(t.weight, t.reverse, ok), fault: null };
+    }
+    case 'interface': {
+      if (t.weight === 0) {
+        if (t.up !== t.reverse) return none;
+        return {
+          contribution: 0,
+          fault: {
+            reason: `interface ${t.name} down`,
+            log: `(${name}): entering FAULT state (interface ${t.name} down)`,
+          },
+        };
+      }
+      if (options.ignoreWeights) return none;
+      return { contribution: binaryContribution(t.weight, t.reverse, t.up), fault: null };
+    }
+    case 'file': {
+      const m = t.reverse ? -1 : 1;
+      let status: number;
+      if (t.weight === 0) status = (t.value !== 0) === (m === 1) ? FILE_FAULT : 0;
+      else if (options.ignoreWeights) status = 0;
+      else status = t.value * t.weight * m;
+      if (status <= FILE_FAULT) {
+        return {
+          contribution: 0,
+          fault: {
+            reason: `tracked file ${t.name} has status ${status}`,
+            log: `(${name}): entering FAULT state (tracked file ${t.name} has status ${status})`,
+          },
+        };
+      }
+      return { contribution: Math.min(status, 253), fault: null };
+    }
+  }
+}
+
 export function evaluateTracking(
   basePriority: number,
   trackers: readonly TrackedItem[],
@@ -166,57 +230,13 @@ export function evaluateTracking(
   let total = basePriority;
   let fault: string | null = null;
   let faultLog: string | null = null;
-  const setFault = (reason: string, log: string): void => {
-    if (fault === null) {
-      fault = reason;
-      faultLog = log;
-    }
-  };
-  const name = options.instance;
-
   for (const t of trackers) {
-    switch (t.kind) {
-      case 'script': {
-        if (t.status === 'init') break; // not run yet: neither bonus nor fault
-        const ok = t.status === 'up';
-        if (t.weight === 0) {
-          // weight 0: FAULT while failed (reverse: while succeeding).
-          if (ok === t.reverse)
-            setFault(`script ${t.name}`, `(${name}): entering FAULT state due to script ${t.name}`);
-        } else if (!options.ignoreWeights) {
-          total += binaryContribution(t.weight, t.reverse, ok);
-        }
-        break;
-      }
-      case 'interface': {
-        if (t.weight === 0) {
-          if (t.up === t.reverse) {
-            setFault(
-              `interface ${t.name} down`,
-              `(${name}): entering FAULT state (interface ${t.name} down)`,
-            );
-          }
-        } else if (!options.ignoreWeights) {
-          total += binaryContribution(t.weight, t.reverse, t.up);
-        }
-        break;
-      }
-      case 'file': {
-        const m = t.reverse ? -1 : 1;
-        let status: number;
-        if (t.weight === 0) status = (t.value !== 0) === (m === 1) ? FILE_FAULT : 0;
-        else if (options.ignoreWeights) status = 0;
-        else status = t.value * t.weight * m;
-        if (status <= FILE_FAULT) {
-          setFault(
-            `tracked file ${t.name} has status ${status}`,
-            `(${name}): entering FAULT state (tracked file ${t.name} has status ${status})`,
-          );
-        } else {
-          total += Math.min(status, 253);
-        }
-        break;
-      }
+    const effect = trackerEffect(t, options);
+    total += effect.contribution;
+    // The first tracker that forces FAULT names it.
+    if (effect.fault !== null && fault === null) {
+      fault = effect.fault.reason;
+      faultLog = effect.fault.log;
     }
   }
 
