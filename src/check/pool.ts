@@ -43,10 +43,12 @@ import { createRunner, type Runner } from './runner.js';
 import { smtpAttempt } from './smtp.js';
 import {
   desiredServices,
+  drainKey,
   vsApply,
   vsInit,
   vsResume,
   vsShutdown,
+  type DrainedSet,
   type PoolEvent,
   type PoolHealth,
   type RsState,
@@ -87,6 +89,10 @@ export interface CheckerStatus {
   readonly up: boolean;
   readonly retryIt: number;
   readonly lastResult: CheckResult | null;
+  /** How long the last completed attempt took (ms), or null before the first. */
+  readonly latencyMs: number | null;
+  /** Clock time (the pool's clock, ms) the last attempt completed, or null. */
+  readonly lastAttemptAt: number | null;
 }
 
 export interface CheckerPool {
@@ -101,6 +107,11 @@ export interface CheckerPool {
   desiredTable(): DesiredTable;
   health(): PoolHealth;
   checkers(): CheckerStatus[];
+  /**
+   * The real servers the operator drained (`drainKey`s; the whole set, replacing the last): their
+   * weight in the table becomes 0 (table.ts). Unknown keys are ignored.
+   */
+  setDrained(drained: DrainedSet): void;
   /** State to hand to the pool built from a reloaded config (`createCheckerPool(..., previous)`). */
   snapshot(): PoolSnapshot;
   /** Subscribes to every pool event; returns the unsubscribe function. */
@@ -167,6 +178,10 @@ interface CheckerEntry {
   readonly target: string;
   health: CheckerHealth;
   lastResult: CheckResult | null;
+  /** Clock time the running attempt started; the latency of a result is measured from it. */
+  attemptStartedAt: number;
+  latencyMs: number | null;
+  lastAttemptAt: number | null;
 }
 
 interface RsEntry {
@@ -187,6 +202,7 @@ export function createCheckerPool(
   config: Config,
   deps: CheckerPoolDeps,
   previous?: PoolSnapshot,
+  initiallyDrained?: DrainedSet,
 ): CheckerPool {
   const { clock, logger } = deps;
   const listeners = new Set<(event: PoolEvent) => void>();
@@ -213,6 +229,7 @@ export function createCheckerPool(
   let table: DesiredTable = { services: [] };
   let tableDirty = false;
   let tableTimer: { cancel(): void } | null = null;
+  let drained: DrainedSet = new Set(initiallyDrained ?? []);
 
   for (const vs of config.virtualServers)
     for (const rs of vs.realServers) {
@@ -235,6 +252,9 @@ export function createCheckerPool(
                   before?.alive ?? false,
                 ),
           lastResult: null,
+          attemptStartedAt: 0,
+          latencyMs: null,
+          lastAttemptAt: null,
         })),
       });
     }
@@ -280,7 +300,7 @@ export function createCheckerPool(
   }
 
   function refreshVs(vs: VirtualServer): void {
-    servicesByVs.set(vs.key, desiredServices(vs, vsStates.get(vs.key), config.virtualServerGroups));
+    servicesByVs.set(vs.key, desiredServices(vs, vsStates.get(vs.key), config.virtualServerGroups, drained));
     tableDirty = true;
   }
 
@@ -382,6 +402,9 @@ export function createCheckerPool(
     const step = stepChecker(prev, result, checkerRetry(c.checker));
     c.health = step.health;
     c.lastResult = result;
+    const now = clock.now();
+    c.latencyMs = now - c.attemptStartedAt;
+    c.lastAttemptAt = now;
     const logAll = logAllGlobal || (c.checker.type !== 'FILE_CHECK' && c.checker.logAllFailures);
     // Steady state (the common case at thousands of checks a second): nothing to log or apply.
     if (
@@ -431,8 +454,10 @@ export function createCheckerPool(
           delayBeforeRetryMs: fileCheck ? FILE_CHECK_PERIOD_MS : ms(ck.delayBeforeRetry),
           warmupMs: fileCheck ? 0 : ms(ck.warmup),
           timeoutMs: ms(attemptTimeoutSeconds(ck)),
-          attempt: (cancel) =>
-            attempt(ck, new JobAttemptContext(cancel, io, c.target, entry.rs.weight, clock)),
+          attempt: (cancel) => {
+            c.attemptStartedAt = clock.now();
+            return attempt(ck, new JobAttemptContext(cancel, io, c.target, entry.rs.weight, clock));
+          },
           onResult: (result) => onResult(entry, c, result),
         });
       }
@@ -491,8 +516,24 @@ export function createCheckerPool(
           up: c.health.up,
           retryIt: c.health.retryIt,
           lastResult: c.lastResult,
+          latencyMs: c.latencyMs,
+          lastAttemptAt: c.lastAttemptAt,
         })),
       ),
+    setDrained(next) {
+      const changed = new Set<string>();
+      for (const k of next) if (!drained.has(k)) changed.add(k);
+      for (const k of drained) if (!next.has(k)) changed.add(k);
+      drained = new Set(next);
+      if (!started || stopped) return;
+      let dirty = false;
+      for (const vs of config.virtualServers) {
+        if (!vs.realServers.some((rs) => changed.has(drainKey(vs.key, rs.key)))) continue;
+        refreshVs(vs);
+        dirty = true;
+      }
+      if (dirty) scheduleTableEvent();
+    },
     snapshot() {
       const realServers = new Map<string, { alive: boolean; checkers: Map<string, CheckerHealth> }>();
       for (const entry of rsEntries) {

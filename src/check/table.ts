@@ -5,7 +5,10 @@
  *   previous state and a real server's new health and return the new state plus the events
  *   keepalived would log and act on (ipwrapper.c `perform_svr_state`, `update_quorum_state`,
  *   `update_svr_wgt`, `clear_service_rs`; docs/behaviour.md §4.5-4.7).
- * - `desiredTable` is a pure function of (config, health): what IPVS should hold now.
+ * - `desiredTable` is a pure function of (config, health, drained): what IPVS should hold now.
+ *   A real server the operator drained (`keepalived-ts rs drain`, docs/control.md) keeps its
+ *   place in the table at weight 0, so the scheduler sends it no new connections while its
+ *   existing ones finish; its health and its part in quorum are unchanged.
  *
  * Quorum (ipwrapper.c `update_quorum_state`): with weight_sum the sum of effective weights of
  * alive servers, threshold = quorum + hysteresis while quorum is down (gain when
@@ -346,8 +349,22 @@ function destination(
   };
 }
 
+/** Real servers the operator drained, as `drainKey(vs.key, rs.key)`. */
+export type DrainedSet = ReadonlySet<string>;
+
+const NONE_DRAINED: DrainedSet = new Set();
+
+/** The key of a real server in a DrainedSet (the same as the pool snapshot's). */
+export function drainKey(vsKey: string, rsKey: string): string {
+  return `${vsKey} ${rsKey}`;
+}
+
 /** The destinations of one virtual server under `state` (keepalived §4.5-4.6). */
-export function desiredDestinations(vs: VirtualServer, state: VsState | undefined): DesiredDestination[] {
+export function desiredDestinations(
+  vs: VirtualServer,
+  state: VsState | undefined,
+  drained: DrainedSet = NONE_DRAINED,
+): DesiredDestination[] {
   const sorryActive = vs.sorryServer !== null && state !== undefined && !state.quorumUp;
   const byKey = new Map<string, DesiredDestination>();
   for (const rs of vs.realServers) {
@@ -357,6 +374,8 @@ export function desiredDestinations(vs: VirtualServer, state: VsState | undefine
       weight = rs.inhibitOnFailure ? 0 : null; // live servers leave; inhibited ones drop to 0
     else if (s.alive) weight = s.effectiveWeight;
     else weight = rs.inhibitOnFailure ? 0 : null;
+    // Drained: in the table where it would be, at weight 0 (connections finish, no new ones).
+    if (weight !== null && drained.size > 0 && drained.has(drainKey(vs.key, rs.key))) weight = 0;
     if (weight !== null) byKey.set(rs.key, destination(rs, weight, rs.uthreshold, rs.lthreshold));
   }
   const sorry = vs.sorryServer;
@@ -373,8 +392,9 @@ export function desiredServices(
   vs: VirtualServer,
   state: VsState | undefined,
   groups: readonly VirtualServerGroup[],
+  drained: DrainedSet = NONE_DRAINED,
 ): DesiredService[] {
-  const destinations = desiredDestinations(vs, state);
+  const destinations = desiredDestinations(vs, state, drained);
   return serviceIdentities(vs, groups).map((id) => ({
     ...id,
     scheduler: vs.scheduler,
@@ -385,10 +405,16 @@ export function desiredServices(
   }));
 }
 
-/** PURE (config, health) -> the IPVS table keepalived would hold. */
-export function desiredTable(config: Config, health: PoolHealth): DesiredTable {
+/** PURE (config, health, drained) -> the IPVS table keepalived would hold (drained at weight 0). */
+export function desiredTable(
+  config: Config,
+  health: PoolHealth,
+  drained: DrainedSet = NONE_DRAINED,
+): DesiredTable {
   const services: DesiredService[] = [];
   for (const vs of config.virtualServers)
-    services.push(...desiredServices(vs, health.virtualServers.get(vs.key), config.virtualServerGroups));
+    services.push(
+      ...desiredServices(vs, health.virtualServers.get(vs.key), config.virtualServerGroups, drained),
+    );
   return { services };
 }

@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCheckerPool, type CheckerPool } from '../../../src/check/pool.js';
-import type { PoolEvent } from '../../../src/check/table.js';
+import { drainKey, type PoolEvent } from '../../../src/check/table.js';
 import { realClock } from '../../../src/util/clock.js';
 import { MemoryLogger } from '../../../src/util/log.js';
 import { runScript } from '../../../src/net/exec.js';
@@ -135,6 +135,30 @@ describe('checker pool', () => {
     expect(tableSizes()[0]).toBe(1);
     // No per-attempt lines without log_all_failures.
     expect(has(`TCP connection to ${rs} failed.`)).toBe(false);
+  });
+
+  it('setDrained: a drained server goes to weight 0 in the table (and a table event), then back; checks keep running', async () => {
+    const l = await listener();
+    const vs = virtualServer('10.0.0.1', 80, [rsFor(l.port, { weight: 4 })]);
+    const { pool, weights, events } = startPool([vs]);
+    const key = `127.0.0.1|${l.port}`;
+    await waitFor(() => pool.checkers()[0]!.lastResult !== null, 'first check');
+    const first = pool.checkers()[0]!;
+    expect(first.lastResult?.kind).toBe('up');
+    expect(first.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(first.latencyMs).toBeLessThan(500);
+    expect(first.lastAttemptAt).not.toBeNull();
+    pool.setDrained(new Set([drainKey(vs.key, key)]));
+    expect(weights()).toEqual({ [key]: 0 });
+    const tables = () => events.filter((e) => e.kind === 'table').length;
+    const before = tables();
+    await waitFor(() => tables() > before, 'table event after drain');
+    await waitFor(
+      () => pool.checkers()[0]!.lastAttemptAt! > first.lastAttemptAt!,
+      'checks go on while drained',
+    );
+    pool.setDrained(new Set());
+    expect(weights()).toEqual({ [key]: 4 });
   });
 
   it('logs every failed attempt with checker_log_all_failures', async () => {

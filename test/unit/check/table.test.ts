@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   desiredTable,
+  drainKey,
   expandRange,
   vsApply,
   vsInit,
@@ -213,6 +214,67 @@ describe('desired table', () => {
       '2001:db8::100',
       '2001:db8::101',
     ]);
+  });
+});
+
+describe('drained real servers (docs/control.md)', () => {
+  const sorry = {
+    address: '10.9.9.9',
+    family: 'inet' as const,
+    port: 80,
+    forwardingMethod: 'NAT' as const,
+    tunnel: null,
+    inhibit: false,
+  };
+  const weights = (vs: VirtualServer, st: VsState, drained: Set<string>) =>
+    desiredTable(
+      config([vs]),
+      { virtualServers: new Map([[vs.key, st]]) },
+      drained,
+    ).services[0]!.destinations.map((d) => `${d.key}=${d.weight}`);
+
+  it('a drained live server stays in the table at weight 0; the others keep theirs', () => {
+    const vs = vsWith(2, {}, [5, 3]);
+    const st = vsInit(vs, states(vs, [alive(5), alive(3)])).state;
+    expect(weights(vs, st, new Set([drainKey(vs.key, '10.1.1.1|80')]))).toEqual([
+      '10.1.1.1|80=0',
+      '10.1.1.2|80=3',
+    ]);
+    expect(weights(vs, st, new Set())).toEqual(['10.1.1.1|80=5', '10.1.1.2|80=3']);
+  });
+
+  it('a drained server that is down is not added back, and an inhibited one stays at 0', () => {
+    const rs = [
+      realServer('10.1.1.1', 80, [], { weight: 2 }),
+      realServer('10.1.1.2', 80, [], { weight: 2, inhibitOnFailure: true }),
+    ];
+    const vs = virtualServer('10.0.0.1', 80, rs);
+    const st = vsInit(vs, states(vs, [dead(2), dead(2)])).state;
+    const all = new Set(rs.map((r) => drainKey(vs.key, r.key)));
+    expect(weights(vs, st, all)).toEqual(['10.1.1.2|80=0']);
+  });
+
+  it('drain keys name one virtual server: the same real server elsewhere is not drained', () => {
+    const a = vsWith(1);
+    const b = virtualServer('10.0.0.2', 80, [realServer('10.1.1.1', 80, [], { weight: 1 })]);
+    const health = {
+      virtualServers: new Map([
+        [a.key, vsInit(a, states(a, [alive()])).state],
+        [b.key, vsInit(b, states(b, [alive()])).state],
+      ]),
+    };
+    const t = desiredTable(config([a, b]), health, new Set([drainKey(a.key, '10.1.1.1|80')]));
+    expect(t.services.map((s) => s.destinations.map((d) => d.weight))).toEqual([[0], [1]]);
+  });
+
+  it('drain does not change health or quorum: with quorum lost the sorry server still takes over', () => {
+    const vs = vsWith(2, { quorum: 2, sorryServer: sorry });
+    const drained = new Set([drainKey(vs.key, '10.1.1.2|80')]);
+    let st = vsInit(vs, states(vs, [alive(), alive()])).state;
+    expect(st.quorumUp).toBe(true);
+    expect(weights(vs, st, drained)).toEqual(['10.1.1.1|80=1', '10.1.1.2|80=0']);
+    st = vsApply(vs, st, vs.realServers[0]!, dead()).state;
+    expect(weights(vs, st, drained)).toEqual(['10.9.9.9|80=1']);
   });
 });
 
