@@ -4,7 +4,7 @@
  *   net (I/O adapters, the only home of native addons) <- daemon
  * Pure cores never reach the system: no node: module but buffer, no adapter, no addon.
  */
-const NATIVE_ADDONS = '^node_modules/(raw-socket|netlink|unix-dgram|@keepalived-ts/af-packet)/';
+const NATIVE_ADDONS = '^node_modules/(raw-socket|netlink|unix-dgram|fs-ext|@keepalived-ts/af-packet)/';
 const SUBSYSTEMS = ['vrrp', 'check', 'ipvs'];
 
 /**

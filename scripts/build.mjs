@@ -36,6 +36,7 @@ await build({
     '@keepalived-ts/signals',
     'pino',
     'chokidar',
+    'fs-ext',
   ],
   banner: {
     js: [

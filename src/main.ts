@@ -1,7 +1,7 @@
 /**
  * Entry point: argv -> command -> exit code. The only module that calls process.exit.
  */
-import { parseCommandLine, USAGE } from './daemon/cli.js';
+import { DETACHED_CHILD_ENV, parseCommandLine, USAGE } from './daemon/cli.js';
 import { runConfigTest, runDumpConfig } from './daemon/config-check.js';
 import { release } from 'node:os';
 import { versionText } from './version.js';
@@ -28,7 +28,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'usage-error':
-      process.stderr.write(`keepalived-ts: ${cmd.message}\n${USAGE}`);
+      // One line, as keepalived's "Unknown option -Z"; `-h` prints the usage.
+      process.stderr.write(`keepalived-ts: ${cmd.message}\n`);
       return 1;
     case 'config-test':
       return runConfigTest(cmd.options, cmd.outputFile);
@@ -38,6 +39,11 @@ async function main(argv: readonly string[]): Promise<number> {
       // Loaded on demand: `-t` and `dump-config` never load netlink, pino or native addons.
       return (await import('./daemon/ipvs-command.js')).runIpvsCommand(cmd);
     case 'run': {
+      // Without -n the command only launches the detached daemon and waits for its start-up
+      // (docs/operations.md "Daemon mode and pid files"); the daemon is this case again.
+      if (!cmd.options.dontFork && process.env[DETACHED_CHILD_ENV] === undefined) {
+        return (await import('./daemon/detach.js')).launchDetached(argv);
+      }
       // Catch every terminating signal before anything else loads (docs/operations.md "Signals").
       (await import('./net/signal-watch.js')).holdSignals();
       return (await import('./daemon/run.js')).runDaemon(cmd.options);

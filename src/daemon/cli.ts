@@ -6,6 +6,9 @@ import { parseArgs } from 'node:util';
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
+/** Set in the environment of the detached daemon that a command without `-n` starts (daemon/detach.ts). */
+export const DETACHED_CHILD_ENV = 'KEEPALIVED_TS_DETACHED';
+
 export interface DaemonOptions {
   readonly configFile: string;
   readonly configId: string | null;
@@ -30,6 +33,10 @@ export interface DaemonOptions {
   readonly dumpConf: boolean;
   readonly noInterfaceCheck: boolean;
   readonly noIpvs: boolean;
+  /** -u/--umask: the file creation mask, or null to keep the inherited one. */
+  readonly umask: number | null;
+  /** --watch-config: reload when the config or an included file changes. */
+  readonly watchConfig: boolean;
 }
 
 export type Command =
@@ -61,9 +68,11 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
   -C, --check                  Only run with Health-checker subsystem
   -l, --log-console            Log messages to local console
   -D, --log-detail             Detailed log messages
+  -B, --no_bfd                 Don't run BFD subsystem (keepalived-ts has none)
   -S, --log-facility=[0-7]     Set syslog facility to LOG_LOCAL[0-7]
   -g, --log-file=FILE          Also log to FILE
   -G, --no-syslog              Don't log via syslog
+  -u, --umask=MASK             umask for file creation (in numeric form)
   -n, --dont-fork              Don't fork the daemon process
   -p, --pid=FILE               Use specified pidfile for parent process
   -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process
@@ -79,10 +88,53 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
       --runtime-dir=DIR        Directory for sockets and dumps (default /run/keepalived-ts)
       --no-interface-check     Don't warn about interfaces missing on this host (config test)
       --no-ipvs                Run health checkers without programming the kernel's IPVS table
+      --watch-config           Reload when the configuration or an included file changes
       --signum=SIGFUNC         Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -v, --version                Display the version number
   -h, --help                   Display this help message
 `;
+
+/**
+ * keepalived 2.2.7 flags (its `-h`) that keepalived-ts does not implement: each is refused with a
+ * one-line error naming it rather than accepted and ignored.
+ */
+const UNSUPPORTED_OPTIONS = {
+  namespace: {
+    type: 'string',
+    short: 's',
+    why: 'run keepalived-ts inside the namespace instead (ip netns exec NAME keepalived-ts ...)',
+  },
+  'address-monitoring': {
+    type: 'boolean',
+    short: 'a',
+    why: 'keepalived-ts does not log netlink address events',
+  },
+  snmp: { type: 'boolean', short: 'x', why: 'keepalived-ts has no SNMP subsystem' },
+  'snmp-agent-socket': { type: 'string', short: 'A', why: 'keepalived-ts has no SNMP subsystem' },
+  'core-dump': {
+    type: 'boolean',
+    short: 'm',
+    why: 'set the core limit with ulimit -c or LimitCORE= instead',
+  },
+  'core-dump-pattern': { type: 'string', short: 'M', why: 'set kernel.core_pattern with sysctl instead' },
+  genhash: { type: 'boolean', short: 'T', why: 'genhash mode is not part of keepalived-ts' },
+  bfd_pid: { type: 'string', short: 'b', why: 'keepalived-ts has no BFD subsystem' },
+  all: {
+    type: 'boolean',
+    why: 'each subsystem starts when the config first needs it, at start-up or on a reload',
+  },
+} as const;
+
+/** keepalived's set_umask (core/main.c): strtoll base 0 (0NNN octal, 0xNN hex, decimal), within 0777. */
+export function parseUmask(text: string): number | null {
+  const t = text.trim();
+  let n: number;
+  if (/^0[0-7]*$/.test(t)) n = Number.parseInt(t, 8);
+  else if (/^0x[0-9a-f]+$/i.test(t)) n = Number.parseInt(t.slice(2), 16);
+  else if (/^[1-9][0-9]*$/.test(t)) n = Number(t);
+  else return null;
+  return n <= 0o777 ? n : null;
+}
 
 export function parseCommandLine(argv: readonly string[]): Command {
   const args = [...argv];
@@ -127,6 +179,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
         'dont-respawn': { type: 'boolean', short: 'R' },
         'all-config': { type: 'boolean', short: 'e' },
         'dump-conf': { type: 'boolean', short: 'd' },
+        no_bfd: { type: 'boolean', short: 'B' },
+        umask: { type: 'string', short: 'u' },
+        'watch-config': { type: 'boolean' },
+        ...UNSUPPORTED_OPTIONS,
         'runtime-dir': { type: 'string' },
         'no-interface-check': { type: 'boolean' },
         'no-ipvs': { type: 'boolean' },
@@ -141,9 +197,21 @@ export function parseCommandLine(argv: readonly string[]): Command {
       },
     });
   } catch (e) {
-    return { kind: 'usage-error', message: (e as Error).message };
+    // parseArgs adds a hint about positionals after the first sentence; keep the error to one line.
+    return { kind: 'usage-error', message: (e as Error).message.split('. To specify')[0]! };
   }
   const v = parsed.values;
+  for (const [name, spec] of Object.entries(UNSUPPORTED_OPTIONS)) {
+    if ((v as Record<string, unknown>)[name] !== undefined) {
+      const flag = 'short' in spec ? `-${spec.short}/--${name}` : `--${name}`;
+      return { kind: 'usage-error', message: `${flag} is not supported: ${spec.why}` };
+    }
+  }
+  let umask: number | null = null;
+  if (v.umask !== undefined) {
+    umask = parseUmask(v.umask);
+    if (umask === null) return { kind: 'usage-error', message: `Invalid --umask option ${v.umask}` };
+  }
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version', long: rest.includes('--version') };
   if (v.signum !== undefined) return { kind: 'signum', name: v.signum };
@@ -180,6 +248,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
     dumpConf: v['dump-conf'] === true,
     noInterfaceCheck: v['no-interface-check'] === true,
     noIpvs: v['no-ipvs'] === true,
+    umask,
+    watchConfig: v['watch-config'] === true,
   };
   if (sub === 'dump-config') return { kind: 'dump-config', options };
   if (sub === 'ipvs') return { kind: 'ipvs', layout: layouts[0] ?? 'plain', options };

@@ -17,7 +17,8 @@ import { VERSION } from '../version.js';
 import type { DaemonOptions } from './cli.js';
 import { createDaemonLogger } from './logger.js';
 import { DEFAULT_FACTORIES } from './factories.js';
-import { removePidFile, writePidFile } from './pidfile.js';
+import { detachedChildReport, absolutePaths, reportingLogger, type StartupReport } from './detach.js';
+import { acquirePidFile, type PidFileLock } from './pidfile.js';
 import { reloadDaemon } from './reload.js';
 import { installSignalHandlers, nativeSignalSource, type SignalSource } from './signals.js';
 import {
@@ -34,6 +35,8 @@ import { createSystemdNotifier, type SystemdNotifier } from './systemd.js';
 export const EXIT_OK = 0;
 export const EXIT_FATAL = 1;
 export const EXIT_CONFIG = 2;
+/** The config file (or, with -e, an included one) is missing: KEEPALIVED_EXIT_NO_CONFIG. */
+export const EXIT_NO_CONFIG = 6;
 
 /** File for a dump: the config's *_file_location, else `<runtime-dir>/<name>`. */
 function dumpPath(options: DaemonOptions, configured: string | null, name: string): string {
@@ -47,21 +50,48 @@ export interface RunDaemonDeps {
   readonly systemd?: SystemdNotifier;
   /** Caught signals (default: the native watcher, which main.ts already holds signals with). */
   readonly signals?: SignalSource;
+  /**
+   * Where start-up is reported when this process is the detached daemon (daemon/detach.ts);
+   * default: the launcher's channel when there is one. null: nowhere.
+   */
+  readonly startupReport?: StartupReport | null;
 }
 
 export async function runDaemon(
-  options: DaemonOptions,
+  commandLineOptions: DaemonOptions,
   factoriesOrDeps: readonly SubsystemFactory[] | RunDaemonDeps = {},
 ): Promise<number> {
   const deps: RunDaemonDeps = Array.isArray(factoriesOrDeps)
     ? { factories: factoriesOrDeps as readonly SubsystemFactory[] }
     : (factoriesOrDeps as RunDaemonDeps);
+  const report = deps.startupReport === undefined ? detachedChildReport() : deps.startupReport;
+  let options = commandLineOptions;
+  if (report !== null && deps.startupReport === undefined) {
+    // The detached daemon runs in / as keepalived's xdaemon; relative paths still name the same files.
+    options = absolutePaths(options, process.cwd());
+    process.chdir('/');
+  }
+  try {
+    return await runDaemonWith(options, deps, report);
+  } finally {
+    // On a start-up failure the launcher prints the lines sent so far: send them before exiting.
+    await report?.close();
+  }
+}
+
+async function runDaemonWith(
+  options: DaemonOptions,
+  deps: RunDaemonDeps,
+  report: StartupReport | null,
+): Promise<number> {
   // First: from here on no signal takes its default action. One that arrives during start-up
   // (config load, pid files) is held and handled once the handlers are in place.
   const signals = deps.signals ?? nativeSignalSource();
   const factories = deps.factories ?? DEFAULT_FACTORIES;
   const clock = deps.clock ?? realClock;
-  const logger =
+  // -u applies before any file is created (keepalived's set_umask runs while parsing options).
+  if (options.umask !== null) process.umask(options.umask);
+  const daemonLogger =
     deps.logger ??
     createDaemonLogger({
       console: options.logConsole,
@@ -75,6 +105,7 @@ export async function runDaemon(
             ? 'Keepalived_healthcheckers'
             : 'Keepalived',
     });
+  const logger = report === null ? daemonLogger : reportingLogger(daemonLogger, report, options);
   const systemd = deps.systemd ?? createSystemdNotifier(process.env, (m) => logger.info(m));
   logger.info(`Starting Keepalived-ts v${VERSION}`);
   logger.info(`Running on Linux ${release()} (Node.js ${process.version})`);
@@ -87,7 +118,13 @@ export async function runDaemon(
     logger.error('Stopped - configuration errors');
     systemd.close();
     logger.close();
-    return EXIT_CONFIG;
+    // keepalived's parent exits 6 when it cannot read the config files (core/main.c
+    // check_conf_file, had_config_file_error), 2 when the config has errors (the children's
+    // KEEPALIVED_EXIT_CONFIG).
+    const missing = loaded.diagnostics.some(
+      (d) => d.severity === 'fatal' && (d.code === 'config-file-missing' || d.code === 'include-missing'),
+    );
+    return missing ? EXIT_NO_CONFIG : EXIT_CONFIG;
   }
   let config = loaded.config;
   for (const f of config.files.slice(1)) logger.info(`Opening file '${f}'.`);
@@ -105,15 +142,22 @@ export async function runDaemon(
     ...(options.runVrrp && options.vrrpPidFile ? [options.vrrpPidFile] : []),
     ...(options.runChecker && options.checkersPidFile ? [options.checkersPidFile] : []),
   ];
+  const pidLocks: PidFileLock[] = [];
   for (const p of pidFiles) {
-    const w = writePidFile(p);
-    if (!w.ok) {
-      logger.error(w.error);
-      for (const q of pidFiles) if (q !== p) removePidFile(q);
-      systemd.close();
-      logger.close();
-      return EXIT_FATAL;
+    const acquired = acquirePidFile(p);
+    if (acquired.kind === 'locked') {
+      if (acquired.takenOver !== null) logger.info(acquired.takenOver);
+      pidLocks.push(acquired.lock);
+      continue;
     }
+    logger.error(acquired.message);
+    for (const held of pidLocks) held.release();
+    systemd.close();
+    logger.close();
+    // keepalived exits 0 when the daemon is already running ("daemon is already running",
+    // core/main.c keepalived_running); it also exits 0 when it cannot write a pid file, where
+    // keepalived-ts reports the failure (docs/operations.md "Daemon mode and pid files").
+    return acquired.kind === 'running' ? EXIT_OK : EXIT_FATAL;
   }
 
   const subsystems = new SubsystemSet(factories, logger);
@@ -217,6 +261,7 @@ export async function runDaemon(
     if (!stopping) {
       logger.info('Startup complete');
       systemd.ready('Startup complete');
+      report?.ready();
     }
   } catch (e) {
     if (e instanceof FatalStartupError) logger.error(e.message);
@@ -235,7 +280,7 @@ export async function runDaemon(
   await done;
   clearInterval(keepAlive);
   removeSignals();
-  for (const p of pidFiles) removePidFile(p);
+  for (const held of pidLocks) held.release();
   if (exitCode !== EXIT_OK) logger.info('Stopped');
   logger.info(`Stopped Keepalived-ts v${VERSION}`);
   systemd.close();

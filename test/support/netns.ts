@@ -306,6 +306,7 @@ export async function bundleHarness(entry: string, name: string): Promise<string
       '@keepalived-ts/signals',
       'pino',
       'chokidar',
+      'fs-ext',
     ],
     banner: {
       js: "import { createRequire as __ktsCreateRequire } from 'node:module';\nconst require = __ktsCreateRequire(import.meta.url);",
