@@ -19,6 +19,8 @@ import { createDaemonLogger } from './logger.js';
 import { DEFAULT_FACTORIES } from './factories.js';
 import { detachedChildReport, absolutePaths, reportingLogger, type StartupReport } from './detach.js';
 import { acquirePidFile, type PidFileLock } from './pidfile.js';
+import { startConfigWatch, type ConfigWatch, type WatchFiles } from './config-watch.js';
+import { watchFileSet } from '../net/file-set-watch.js';
 import { reloadDaemon } from './reload.js';
 import { installSignalHandlers, nativeSignalSource, type SignalSource } from './signals.js';
 import {
@@ -55,6 +57,8 @@ export interface RunDaemonDeps {
    * default: the launcher's channel when there is one. null: nowhere.
    */
   readonly startupReport?: StartupReport | null;
+  /** --watch-config's file watcher (default: chokidar, net/file-set-watch.ts). */
+  readonly watchFiles?: WatchFiles;
 }
 
 export async function runDaemon(
@@ -171,16 +175,19 @@ async function runDaemonWith(
   let starting: Promise<void> = Promise.resolve();
   let reloading: Promise<void> | null = null;
   let watchdog: TimerHandle | null = null;
+  let configWatch: ConfigWatch | null = null;
   const stopAll = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     watchdog?.cancel();
+    const watchClosed = configWatch?.close().catch(() => {});
     systemd.stopping();
     logger.info('Stopping');
     await starting.catch(() => {});
     await reloading?.catch(() => {});
     // Reverse start order; one subsystem failing to stop must not keep the others.
     if (!(await subsystems.stopAll())) exitCode = EXIT_FATAL;
+    await watchClosed;
     resolveDone();
   };
 
@@ -217,6 +224,7 @@ async function runDaemonWith(
         isStopping: () => stopping,
       });
       if (next !== null) config = next;
+      configWatch?.follow(config.files);
     })()
       .catch((e: unknown) => {
         // Never fatal: the old config keeps running.
@@ -249,6 +257,24 @@ async function runDaemonWith(
     signals,
   );
   const lastIgnoredLog = new Map<number, number>();
+  // --watch-config: a change during a reload is reloaded once that reload is over.
+  let reloadQueued = false;
+  const reloadOnChange = (): void => {
+    if (reloading === null) return reload();
+    if (reloadQueued) return;
+    reloadQueued = true;
+    void reloading.then(() => {
+      reloadQueued = false;
+      reloadOnChange();
+    });
+  };
+  if (options.watchConfig) {
+    configWatch = startConfigWatch(config.files, reloadOnChange, {
+      clock,
+      logger,
+      watchFiles: deps.watchFiles ?? watchFileSet,
+    });
+  }
   // Keeps the event loop alive while the daemon has nothing else scheduled (e.g. no instances).
   const keepAlive = setInterval(() => {}, 1 << 30);
 
