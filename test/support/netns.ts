@@ -351,8 +351,14 @@ function startDaemon(
   return { name, ns, child, lines, pidFile, runtimeDir, configPath, exited };
 }
 
-/** `node dist/keepalived-ts.js -n -l -D -P -f CONF -p PID --runtime-dir DIR` in `ns`. */
-export function startKeepalivedTs(bed: Testbed, ns: string, name: string, configText: string): Daemon {
+/** `node dist/keepalived-ts.js -n -l -D -P [extra...] -f CONF -p PID --runtime-dir DIR` in `ns`. */
+export function startKeepalivedTs(
+  bed: Testbed,
+  ns: string,
+  name: string,
+  configText: string,
+  extra: readonly string[] = [],
+): Daemon {
   return startDaemon(bed, ns, name, configText, (p) => [
     process.execPath,
     [
@@ -363,6 +369,7 @@ export function startKeepalivedTs(bed: Testbed, ns: string, name: string, config
         runtimeDir: p.runtime,
         only: 'vrrp',
         logDetail: true,
+        extra,
       }),
     ],
   ]);
