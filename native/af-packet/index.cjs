@@ -1,6 +1,7 @@
 'use strict';
 // Thin wrapper over the native binding: a PacketSocket bound to one interface that sends whole
-// Ethernet frames. Linux only.
+// Ethernet frames, and a UnixDatagramSender that sends to AF_UNIX addresses, abstract ones
+// included. Linux only.
 const binding = require('./build/Release/af_packet.node');
 
 /** EtherType for ARP (ETH_P_ARP). */
@@ -27,4 +28,25 @@ function openPacketSocket(ifindex, protocol) {
   return new PacketSocket(ifindex, protocol);
 }
 
-module.exports = { ETH_P_ARP, PacketSocket, openPacketSocket };
+class UnixDatagramSender {
+  constructor() {
+    this.fd = binding.unixOpen();
+  }
+  sendTo(address, data) {
+    if (this.fd < 0)
+      throw Object.assign(new Error('send on a closed UnixDatagramSender'), { code: 'EKA_CLOSED' });
+    return binding.unixSendTo(this.fd, address, data);
+  }
+  bind(address) {
+    binding.unixBind(this.fd, address);
+  }
+  close() {
+    if (this.fd >= 0) {
+      const fd = this.fd;
+      this.fd = -1;
+      binding.close(fd);
+    }
+  }
+}
+
+module.exports = { ETH_P_ARP, PacketSocket, openPacketSocket, UnixDatagramSender };

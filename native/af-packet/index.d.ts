@@ -13,3 +13,19 @@ export declare class PacketSocket {
 }
 
 export declare function openPacketSocket(ifindex: number, protocol?: number): PacketSocket;
+
+/** An unbound AF_UNIX SOCK_DGRAM socket (non-blocking, close-on-exec). */
+export declare class UnixDatagramSender {
+  /** Throws an Error with code 'EKA_AF_PACKET' and `errno` on failure. */
+  constructor();
+  readonly fd: number;
+  /**
+   * Sends one datagram to `address`, the exact sun_path bytes: a filesystem path followed by its
+   * NUL, or a NUL followed by an abstract name. Returns the bytes sent; never blocks (EAGAIN throws).
+   */
+  sendTo(address: Buffer, data: Buffer): number;
+  /** Binds to `address` (same bytes as sendTo), e.g. to receive on an abstract address; read the fd. */
+  bind(address: Buffer): void;
+  /** Idempotent. */
+  close(): void;
+}

@@ -2,8 +2,9 @@
  * sd_notify(3) for Type=notify units: READY=1 once the subsystems have started, RELOADING=1 on
  * SIGHUP (with MONOTONIC_USEC, so Type=notify-reload works too), STOPPING=1 on shutdown, and
  * WATCHDOG=1 pings when the unit sets WatchdogSec. A no-op when NOTIFY_SOCKET is unset.
+ * NOTIFY_SOCKET may be a path or an abstract `@name` (docs/operations.md "systemd").
  */
-import { openUnixDatagramSocket, type UnixDatagramSocket } from '../net/unix-dgram.js';
+import { openNotifySocket, type NotifySocket } from '../net/notify-socket.js';
 
 export interface SystemdNotifier {
   ready(status?: string): void;
@@ -32,23 +33,16 @@ export function createSystemdNotifier(
 ): SystemdNotifier {
   const path = env.NOTIFY_SOCKET;
   if (!path) return noop;
-  if (path.startsWith('@')) {
-    onError(`NOTIFY_SOCKET ${path} is an abstract socket, which is not supported - not notifying systemd`);
-    return noop;
-  }
-  let socket: UnixDatagramSocket;
+  let socket: NotifySocket;
   try {
-    socket = openUnixDatagramSocket((e) => onError(`sd_notify: ${e.message}`));
+    socket = openNotifySocket(path);
   } catch (e) {
-    onError(`sd_notify unavailable: ${(e as Error).message}`);
+    onError(`sd_notify unavailable: ${(e as Error).message} - not notifying systemd`);
     return noop;
   }
   const send = (text: string): void => {
-    const buf = Buffer.from(text);
     try {
-      socket.send(buf, 0, buf.length, path, (err) => {
-        if (err) onError(`sd_notify: ${err.message}`);
-      });
+      socket.send(text);
     } catch (e) {
       onError(`sd_notify: ${(e as Error).message}`);
     }

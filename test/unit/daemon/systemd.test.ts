@@ -1,36 +1,89 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { UnixDatagramSender } from '@keepalived-ts/af-packet';
 import { createSystemdNotifier } from '../../../src/daemon/systemd.js';
+import { notifySocketAddress } from '../../../src/net/notify-socket.js';
 
 const require = createRequire(import.meta.url);
-const unix = require('unix-dgram') as {
-  createSocket(type: string, fn: (buf: Buffer) => void): { bind(p: string): void; close(): void };
+const { UnixDatagramSender: Sender } = require('@keepalived-ts/af-packet') as {
+  UnixDatagramSender: new () => UnixDatagramSender;
 };
+
+/** systemd's side: a real AF_UNIX datagram socket bound to a NOTIFY_SOCKET value. */
+function listen(value: string): { next(): Promise<string>; close(): void } {
+  const socket = new Sender();
+  socket.bind(notifySocketAddress(value)!);
+  const buf = Buffer.alloc(4096);
+  return {
+    async next() {
+      for (let i = 0; i < 200; i++) {
+        try {
+          return buf.toString('utf8', 0, readSync(socket.fd, buf));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+      throw new Error(`no datagram on ${value}`);
+    },
+    close: () => socket.close(),
+  };
+}
 
 describe('sd_notify', () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('sends READY, RELOADING with MONOTONIC_USEC, and STOPPING to NOTIFY_SOCKET', async () => {
+  const socketPath = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'kts-sdnotify-'));
     dirs.push(dir);
-    const path = join(dir, 'notify');
-    const got: string[] = [];
-    const server = unix.createSocket('unix_dgram', (buf) => got.push(buf.toString()));
-    server.bind(path);
-    const n = createSystemdNotifier({ NOTIFY_SOCKET: path });
-    n.ready();
+    return join(dir, 'notify');
+  };
+
+  it.each([
+    ['a path', socketPath],
+    ['an abstract @name', () => `@kts-sdnotify-${process.pid}-${Date.now()}`],
+  ])('sends READY, RELOADING with MONOTONIC_USEC, STOPPING and WATCHDOG to %s', async (_what, name) => {
+    const value = name();
+    const systemd = listen(value);
+    const n = createSystemdNotifier({ NOTIFY_SOCKET: value }, (m) => {
+      throw new Error(m);
+    });
+    const before = process.hrtime.bigint() / 1000n;
+    n.ready('Startup complete');
     n.reloading();
+    n.ready();
     n.stopping();
-    for (let i = 0; i < 50 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    n.watchdog();
+    const got = [];
+    for (let i = 0; i < 5; i++) got.push(await systemd.next());
     n.close();
-    server.close();
-    expect(got[0]).toBe(`READY=1\nMAINPID=${process.pid}`);
-    expect(got[1]).toMatch(/^RELOADING=1\nMONOTONIC_USEC=\d+$/);
-    expect(got[2]).toBe('STOPPING=1');
+    systemd.close();
+    expect(got[0]).toBe(`READY=1\nMAINPID=${process.pid}\nSTATUS=Startup complete`);
+    const reloading = /^RELOADING=1\nMONOTONIC_USEC=(\d+)$/.exec(got[1]!);
+    expect(reloading, got[1]).not.toBeNull();
+    // CLOCK_MONOTONIC in microseconds, as systemd's Type=notify-reload compares it.
+    const usec = BigInt(reloading![1]!);
+    expect(usec >= before && usec <= process.hrtime.bigint() / 1000n).toBe(true);
+    expect(got[2]).toBe(`READY=1\nMAINPID=${process.pid}`);
+    expect(got[3]).toBe('STOPPING=1');
+    expect(got[4]).toBe('WATCHDOG=1');
+  });
+
+  it('reports a send that fails (nobody listening) and a NOTIFY_SOCKET it cannot use', () => {
+    const errors: string[] = [];
+    const n = createSystemdNotifier({ NOTIFY_SOCKET: `@kts-nobody-${process.pid}` }, (m) => errors.push(m));
+    n.ready();
+    n.close();
+    expect(errors).toEqual([expect.stringMatching(/^sd_notify: sendto\(AF_UNIX\): Connection refused/)]);
+    const bad: string[] = [];
+    createSystemdNotifier({ NOTIFY_SOCKET: 'vsock:2:1234' }, (m) => bad.push(m)).ready();
+    expect(bad).toEqual([
+      expect.stringMatching(/^sd_notify unavailable: NOTIFY_SOCKET vsock:2:1234 is neither/),
+    ]);
   });
 
   it('does nothing without NOTIFY_SOCKET and derives the watchdog interval', () => {
