@@ -24,9 +24,14 @@ export type StartupMessage = { readonly kind: 'line'; readonly text: string } | 
  */
 export function launchDetached(
   args: readonly string[],
-  io: { readonly stderr: (text: string) => void } = { stderr: (t) => void process.stderr.write(t) },
+  io: {
+    readonly stderr?: (text: string) => void;
+    /** The program to run detached (default: this one, process.argv[1]). */
+    readonly script?: string;
+  } = {},
 ): Promise<number> {
-  const script = process.argv[1];
+  const stderr = io.stderr ?? ((t: string) => void process.stderr.write(t));
+  const script = io.script ?? process.argv[1];
   if (script === undefined) return Promise.resolve(70);
   const child = spawn(process.execPath, [...process.execArgv, script, ...args], {
     detached: true,
@@ -44,11 +49,11 @@ export function launchDetached(
       resolveCode(code);
     };
     child.on('message', (m: StartupMessage) => {
-      if (m.kind === 'line') io.stderr(`${m.text}\n`);
+      if (m.kind === 'line') stderr(`${m.text}\n`);
       else if (m.kind === 'ready') settle(0);
     });
     child.on('error', (e) => {
-      io.stderr(`keepalived-ts: cannot start the daemon: ${e.message}\n`);
+      stderr(`keepalived-ts: cannot start the daemon: ${e.message}\n`);
       settle(1);
     });
     // Ended before `ready`: a start-up failure; its exit code is the command's.
