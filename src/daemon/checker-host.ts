@@ -13,7 +13,9 @@
  *                                   // have been delivered to the listeners when it resolves
  *   host.desiredTable();            // last table received (empty before start)
  *   host.health();                  // PoolHealth as last received (updated with every table)
- *   await host.checkers();          // CheckerStatus[] from the worker
+ *   await host.checkers();          // CheckerStatus[] from the worker (lastAttemptAt in epoch ms)
+ *   await host.setDrained(keys);    // the operator's drained real servers (table.ts drainKey);
+ *                                   // resolves once the table with them has been delivered
  *   await host.snapshot();          // PoolSnapshot (checker state) from the worker
  *   await host.reload(newConfig);   // worker rebuilds its pool from the new config, keeping
  *                                   // quorum and checker state of matched servers
@@ -79,7 +81,13 @@ export interface CheckerHost {
   on(listener: (event: PoolEvent) => void): () => void;
   desiredTable(): DesiredTable;
   health(): PoolHealth;
+  /** The checkers' state from the worker; `lastAttemptAt` is wall-clock time (ms since the epoch). */
   checkers(): Promise<CheckerStatus[]>;
+  /**
+   * The real servers drained by the operator (the whole set). Kept here across worker respawns
+   * and reloads; resolves when the worker's table with them has been delivered to the listeners.
+   */
+  setDrained(drained: ReadonlySet<string>): Promise<void>;
   snapshot(): Promise<PoolSnapshot>;
   reload(config: Config): Promise<void>;
   stats(): Promise<CheckerWorkerStats>;
@@ -99,12 +107,20 @@ export interface CheckerWorkerData {
   readonly notifyTimeoutMs: number | null;
   readonly sampleLateness: boolean;
   readonly nice: number | null;
+  /** drainKeys of the real servers the operator drained. */
+  readonly drained: readonly string[];
 }
 
 export type HostToWorker =
   | { readonly kind: 'start' }
   | { readonly kind: 'stop'; readonly omega: boolean }
-  | { readonly kind: 'reload'; readonly id: number; readonly config: Config }
+  | {
+      readonly kind: 'reload';
+      readonly id: number;
+      readonly config: Config;
+      readonly drained: readonly string[];
+    }
+  | { readonly kind: 'drain'; readonly id: number; readonly drained: readonly string[] }
   | { readonly kind: 'request'; readonly id: number; readonly what: 'checkers' | 'snapshot' | 'stats' };
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'detail' | 'debug';
@@ -159,6 +175,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
   const clock = options.clock ?? realClock;
   const listeners = new Set<(event: PoolEvent) => void>();
   let config = initialConfig;
+  let drained: readonly string[] = [];
   let table: DesiredTable = { services: [] };
   const vsHealth = new Map<string, VsState>();
   const health: PoolHealth = { virtualServers: vsHealth };
@@ -294,6 +311,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       notifyTimeoutMs: options.notifyTimeoutMs ?? null,
       sampleLateness: options.sampleLateness ?? false,
       nice: options.nice ?? DEFAULT_WORKER_NICE,
+      drained,
     };
     const w = new Worker(options.workerUrl ?? defaultWorkerUrl(), { workerData: data });
     // A new worker sends every virtual server's health afresh; the last table stays until its
@@ -409,11 +427,17 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
     health: () => health,
     checkers: () => request<CheckerStatus[]>((id) => ({ kind: 'request', id, what: 'checkers' })),
     snapshot: () => request<PoolSnapshot>((id) => ({ kind: 'request', id, what: 'snapshot' })),
+    async setDrained(next) {
+      drained = [...next];
+      if (worker === null) return; // a respawn (or start) sends it
+      await request<null>((id) => ({ kind: 'drain', id, drained }));
+      await delivered();
+    },
     stats: () => request<CheckerWorkerStats>((id) => ({ kind: 'request', id, what: 'stats' })),
     async reload(newConfig) {
       config = newConfig;
       if (worker === null) return; // a respawn (or start) uses the new config
-      await request<null>((id) => ({ kind: 'reload', id, config: newConfig }));
+      await request<null>((id) => ({ kind: 'reload', id, config: newConfig, drained }));
     },
     get threadId() {
       return worker?.threadId ?? null;

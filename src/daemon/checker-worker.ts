@@ -158,7 +158,11 @@ function healthItem(health: PoolHealth): WorkerItem {
   return { kind: 'health', changed, removed };
 }
 
-function buildPool(config: Config, previous: PoolSnapshot | undefined): CheckerPool {
+function buildPool(
+  config: Config,
+  previous: PoolSnapshot | undefined,
+  drained: readonly string[],
+): CheckerPool {
   const warning = scriptUserWarning(config);
   if (warning !== null) logger.warn(warning);
   const pool = createCheckerPool(
@@ -174,6 +178,7 @@ function buildPool(config: Config, previous: PoolSnapshot | undefined): CheckerP
       ...(data.sampleLateness ? { onLaunch } : {}),
     },
     previous,
+    new Set(drained),
   );
   pool.on((event) => {
     if (event.kind !== 'table') {
@@ -227,7 +232,7 @@ function threadId(): number | null {
 }
 port.postMessage({ kind: 'hello', tid: threadId() } satisfies WorkerToHost);
 
-let pool: CheckerPool = buildPool(data.config, data.previous ?? undefined);
+let pool: CheckerPool = buildPool(data.config, data.previous ?? undefined, data.drained);
 let stopped = false;
 
 port.on('message', (message: HostToWorker) => {
@@ -254,16 +259,27 @@ port.on('message', (message: HostToWorker) => {
       const previous = pool.snapshot();
       // Scripts the old pool started keep running to their own timeouts; nothing waits for them.
       void pool.stop({ omega: false });
-      pool = buildPool(message.config, previous);
+      pool = buildPool(message.config, previous, message.drained);
       pool.start();
       send({ kind: 'reply', id: message.id, value: null });
       break;
     }
+    case 'drain':
+      if (stopped) return;
+      pool.setDrained(new Set(message.drained));
+      // The pool sends the new table on a zero timer; the reply follows it, so the host has the
+      // table when the reply arrives.
+      setTimeout(() => send({ kind: 'reply', id: message.id, value: null }), 0);
+      break;
     case 'request': {
       let value: unknown;
       switch (message.what) {
         case 'checkers':
-          value = pool.checkers();
+          // The pool's times are this thread's performance clock; the host needs wall time.
+          value = pool.checkers().map((c) => ({
+            ...c,
+            lastAttemptAt: c.lastAttemptAt === null ? null : performance.timeOrigin + c.lastAttemptAt,
+          }));
           break;
         case 'snapshot':
           value = pool.snapshot();

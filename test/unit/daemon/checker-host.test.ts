@@ -121,6 +121,35 @@ describe('checker host (pool in a worker thread)', () => {
     await expect(host.checkers()).rejects.toThrow(/not running/);
   });
 
+  it('setDrained: the table with the drained server at weight 0 has arrived when it resolves, and it survives a reload', async () => {
+    const l = await listen();
+    const logger = new MemoryLogger();
+    const cfg = oneServer(l.port);
+    const host = createCheckerHost(cfg, { logger, workerUrl });
+    hosts.push(host);
+    await host.start();
+    const weight = () => host.desiredTable().services[0]!.destinations[0]!.weight;
+    expect(weight()).toBe(1);
+    const key = `TCP:10.0.0.1:80 127.0.0.1|${l.port}`;
+    await host.setDrained(new Set([key]));
+    expect(weight()).toBe(0);
+    await host.reload(cfg);
+    await waitFor(() => host.desiredTable().services.length === 1, 'table after reload');
+    expect(weight()).toBe(0);
+    await host.setDrained(new Set());
+    expect(weight()).toBe(1);
+    await waitFor(
+      () => logger.messages().includes(`TCP connection to [127.0.0.1]:tcp:${l.port} success.`),
+      'check',
+    );
+    await waitFor(() => host.health().virtualServers.size === 1, 'health');
+    const [c] = await host.checkers();
+    // The worker reports wall-clock completion times.
+    expect(Math.abs(c!.lastAttemptAt! - Date.now())).toBeLessThan(5000);
+    expect(c!.latencyMs).toBeGreaterThanOrEqual(0);
+    await host.stop({ omega: false });
+  });
+
   it('settles start() and stop() when stopped before the worker has started', async () => {
     const l = await listen();
     const host = createCheckerHost(oneServer(l.port), { logger: new MemoryLogger(), workerUrl });

@@ -96,6 +96,15 @@ class ScriptedHost implements CheckerHost {
     this.calls.push('reload');
     this.emit(this.onReload(c));
   }
+  drained: ReadonlySet<string> = new Set();
+  /** The table the pool produces when the drained set changes. */
+  onDrain: (drained: ReadonlySet<string>) => DesiredTable | null = () => null;
+  async setDrained(d: ReadonlySet<string>): Promise<void> {
+    this.drained = new Set(d);
+    this.calls.push(`drain ${[...d].join(',')}`);
+    const t = this.onDrain(this.drained);
+    if (t !== null) this.emit(t);
+  }
   stats() {
     return Promise.reject(new Error('not scripted'));
   }
