@@ -3,6 +3,7 @@
  * Pure: argv in, a typed command out (or a usage error); main.ts acts on it.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_LOG_FILE, parseLogFacility } from './log-format.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
@@ -17,8 +18,14 @@ export interface DaemonOptions {
   readonly runChecker: boolean;
   readonly logConsole: boolean;
   readonly logDetail: boolean;
-  readonly logFacility: string | null;
+  /** -S: the syslog facility code (<syslog.h>, already shifted), or null for LOG_DAEMON. */
+  readonly logFacility: number | null;
+  /** -g[FILE]: the log file name as given (a relative one is in $TMPDIR or /tmp, log-format.ts). */
   readonly logFile: string | null;
+  /** --flush-log-file: each log file line is written before the daemon goes on. */
+  readonly flushLogFile: boolean;
+  /** --log-format: keepalived's text lines, or pino's JSON records. */
+  readonly logFormat: 'text' | 'json';
   readonly noSyslog: boolean;
   readonly dontFork: boolean;
   readonly pidFile: string;
@@ -69,9 +76,12 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
   -l, --log-console            Log messages to local console
   -D, --log-detail             Detailed log messages
   -B, --no_bfd                 Don't run BFD subsystem (keepalived-ts has none)
-  -S, --log-facility=[0-7]     Set syslog facility to LOG_LOCAL[0-7]
-  -g, --log-file=FILE          Also log to FILE
+  -S, --log-facility=([0-7]|local[0-7]|user|daemon)
+                               Set syslog facility to LOG_LOCAL[0-7], user or daemon (default)
+  -g, --log-file[=FILE]        Also log to FILE (default /tmp/keepalived.log)
+      --flush-log-file         Flush log file on write
   -G, --no-syslog              Don't log via syslog
+      --log-format=text|json   keepalived's text lines (default) or JSON records
   -u, --umask=MASK             umask for file creation (in numeric form)
   -n, --dont-fork              Don't fork the daemon process
   -p, --pid=FILE               Use specified pidfile for parent process
@@ -144,8 +154,16 @@ export function parseCommandLine(argv: readonly string[]): Command {
   // keepalived's `--config-test[=FILE]` has an optional value, which parseArgs cannot express.
   let configTest = false;
   let configTestFile: string | null = null;
+  // `-g[FILE]`/`--log-file[=FILE]` has one too (getopt optional_argument: only attached).
+  let logFile: string | null = null;
   const rest: string[] = [];
-  for (const a of args) {
+  for (const [i, a] of args.entries()) {
+    const g = i > 0 && takesSeparateValue(args[i - 1]!) ? null : logFileArgument(a);
+    if (g !== null) {
+      logFile = g.file ?? DEFAULT_LOG_FILE;
+      if (g.others !== null) rest.push(g.others);
+      continue;
+    }
     if (a === '-t' || a === '--config-test') configTest = true;
     else if (a.startsWith('--config-test=')) {
       configTest = true;
@@ -166,7 +184,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
         'log-console': { type: 'boolean', short: 'l' },
         'log-detail': { type: 'boolean', short: 'D' },
         'log-facility': { type: 'string', short: 'S' },
-        'log-file': { type: 'string', short: 'g' },
+        'flush-log-file': { type: 'boolean' },
+        'log-format': { type: 'string' },
         'no-syslog': { type: 'boolean', short: 'G' },
         'dont-fork': { type: 'boolean', short: 'n' },
         pid: { type: 'string', short: 'p' },
@@ -212,6 +231,18 @@ export function parseCommandLine(argv: readonly string[]): Command {
     umask = parseUmask(v.umask);
     if (umask === null) return { kind: 'usage-error', message: `Invalid --umask option ${v.umask}` };
   }
+  let logFacility: number | null = null;
+  if (v['log-facility'] !== undefined) {
+    logFacility = parseLogFacility(v['log-facility']);
+    // keepalived 2.2.7 prints this line and carries on with LOG_DAEMON; a daemon logging where
+    // nobody looks is worse than one that does not start (docs/operations.md "Logs").
+    if (logFacility === null)
+      return { kind: 'usage-error', message: `Invalid log facility '${v['log-facility']}'` };
+  }
+  const logFormat = v['log-format'] ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') {
+    return { kind: 'usage-error', message: `Invalid --log-format '${logFormat}' (text or json)` };
+  }
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version', long: rest.includes('--version') };
   if (v.signum !== undefined) return { kind: 'signum', name: v.signum };
@@ -232,8 +263,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
     runChecker: onlyCheck || !onlyVrrp,
     logConsole: v['log-console'] === true,
     logDetail: v['log-detail'] === true,
-    logFacility: v['log-facility'] ?? null,
-    logFile: v['log-file'] ?? null,
+    logFacility,
+    logFile,
+    flushLogFile: v['flush-log-file'] === true,
+    logFormat,
     noSyslog: v['no-syslog'] === true,
     dontFork: v['dont-fork'] === true,
     pidFile: v.pid ?? '/run/keepalived-ts.pid',
@@ -255,4 +288,57 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (sub === 'ipvs') return { kind: 'ipvs', layout: layouts[0] ?? 'plain', options };
   if (configTest) return { kind: 'config-test', options, outputFile: configTestFile };
   return { kind: 'run', options };
+}
+
+/** Short options that take a value: the rest of a cluster after one of them is that value. */
+const SHORT_WITH_VALUE = new Set(['f', 'S', 'p', 'r', 'c', 'i', 'u', 's', 'A', 'M', 'b']);
+
+const LONG_WITH_VALUE = new Set([
+  '--use-file',
+  '--log-facility',
+  '--pid',
+  '--vrrp_pid',
+  '--checkers_pid',
+  '--config-id',
+  '--umask',
+  '--namespace',
+  '--snmp-agent-socket',
+  '--core-dump-pattern',
+  '--bfd_pid',
+  '--runtime-dir',
+  '--signum',
+  '--log-format',
+]);
+
+/** An option whose value is the next argument (`-p FILE`, `--pid FILE`, `-nlp FILE`). */
+function takesSeparateValue(a: string): boolean {
+  if (a.startsWith('--')) return LONG_WITH_VALUE.has(a);
+  return (
+    a.length > 1 &&
+    a.startsWith('-') &&
+    SHORT_WITH_VALUE.has(a[a.length - 1]!) &&
+    !a
+      .slice(1, -1)
+      .split('')
+      .some((c) => SHORT_WITH_VALUE.has(c))
+  );
+}
+
+/**
+ * `-g`, `-gFILE`, `--log-file`, `--log-file=FILE`, or a cluster such as `-nlg` / `-lgFILE`
+ * (getopt: the rest of the cluster after `g` is its value): the file (null: the default) and
+ * the cluster's other flags (null: none). null when the argument is not -g.
+ */
+function logFileArgument(a: string): { file: string | null; others: string | null } | null {
+  if (a === '--log-file') return { file: null, others: null };
+  if (a.startsWith('--log-file=')) return { file: a.slice('--log-file='.length) || null, others: null };
+  if (!a.startsWith('-') || a.startsWith('--')) return null;
+  for (let i = 1; i < a.length; i++) {
+    const c = a[i]!;
+    if (c === 'g') {
+      return { file: a.slice(i + 1) || null, others: i > 1 ? a.slice(0, i) : null };
+    }
+    if (SHORT_WITH_VALUE.has(c)) return null;
+  }
+  return null;
 }

@@ -15,7 +15,7 @@ import { realClock, type Clock, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { VERSION } from '../version.js';
 import type { DaemonOptions } from './cli.js';
-import { createDaemonLogger } from './logger.js';
+import { createDaemonLogger, daemonLoggerOptions } from './logger.js';
 import { DEFAULT_FACTORIES } from './factories.js';
 import { detachedChildReport, absolutePaths, reportingLogger, type StartupReport } from './detach.js';
 import { acquirePidFile, type PidFileLock } from './pidfile.js';
@@ -47,7 +47,7 @@ function dumpPath(options: DaemonOptions, configured: string | null, name: strin
 
 export interface RunDaemonDeps {
   readonly factories?: readonly SubsystemFactory[];
-  readonly logger?: Logger & { close(): void };
+  readonly logger?: Logger & { close(): void | Promise<void> };
   readonly clock?: Clock;
   readonly systemd?: SystemdNotifier;
   /** Caught signals (default: the native watcher, which main.ts already holds signals with). */
@@ -95,20 +95,7 @@ async function runDaemonWith(
   const clock = deps.clock ?? realClock;
   // -u applies before any file is created (keepalived's set_umask runs while parsing options).
   if (options.umask !== null) process.umask(options.umask);
-  const daemonLogger =
-    deps.logger ??
-    createDaemonLogger({
-      console: options.logConsole,
-      detail: options.logDetail,
-      logFile: options.logFile,
-      syslog: !options.noSyslog,
-      ident:
-        options.runVrrp && !options.runChecker
-          ? 'Keepalived_vrrp'
-          : options.runChecker && !options.runVrrp
-            ? 'Keepalived_healthcheckers'
-            : 'Keepalived',
-    });
+  const daemonLogger = deps.logger ?? createDaemonLogger(daemonLoggerOptions(options, clock, process.env));
   const logger = report === null ? daemonLogger : reportingLogger(daemonLogger, report, options);
   const systemd = deps.systemd ?? createSystemdNotifier(process.env, (m) => logger.info(m));
   logger.info(`Starting Keepalived-ts v${VERSION}`);
@@ -121,7 +108,7 @@ async function runDaemonWith(
   if (loaded.config === null) {
     logger.error('Stopped - configuration errors');
     systemd.close();
-    logger.close();
+    await logger.close();
     // keepalived's parent exits 6 when it cannot read the config files (core/main.c
     // check_conf_file, had_config_file_error), 2 when the config has errors (the children's
     // KEEPALIVED_EXIT_CONFIG).
@@ -138,7 +125,7 @@ async function runDaemonWith(
   } catch (e) {
     logger.error(`Cannot create runtime directory ${options.runtimeDir}: ${(e as Error).message}`);
     systemd.close();
-    logger.close();
+    await logger.close();
     return EXIT_FATAL;
   }
   const pidFiles = [
@@ -157,7 +144,7 @@ async function runDaemonWith(
     logger.error(acquired.message);
     for (const held of pidLocks) held.release();
     systemd.close();
-    logger.close();
+    await logger.close();
     // keepalived exits 0 when the daemon is already running ("daemon is already running",
     // core/main.c keepalived_running); it also exits 0 when it cannot write a pid file, where
     // keepalived-ts reports the failure (docs/operations.md "Daemon mode and pid files").
@@ -310,6 +297,6 @@ async function runDaemonWith(
   if (exitCode !== EXIT_OK) logger.info('Stopped');
   logger.info(`Stopped Keepalived-ts v${VERSION}`);
   systemd.close();
-  logger.close();
+  await logger.close();
   return exitCode;
 }

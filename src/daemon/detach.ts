@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { DETACHED_CHILD_ENV, type DaemonOptions } from './cli.js';
-import type { Logger } from '../util/log.js';
+import type { LogFields, Logger } from '../util/log.js';
 
 /** The messages of the channel, daemon to launcher. */
 export type StartupMessage = { readonly kind: 'line'; readonly text: string } | { readonly kind: 'ready' };
@@ -123,8 +123,8 @@ export function reportingLogger<L extends Logger>(
 ): L {
   const wrap =
     (level: 'error' | 'warn' | 'info' | 'detail', forward: boolean) =>
-    (message: string): void => {
-      logger[level](message);
+    (message: string, fields?: LogFields): void => {
+      logger[level](message, fields);
       if (forward) report.line(message);
     };
   const tee: Logger = {
@@ -132,7 +132,7 @@ export function reportingLogger<L extends Logger>(
     warn: wrap('warn', options.logConsole),
     info: wrap('info', options.logConsole),
     detail: wrap('detail', options.logConsole && options.logDetail),
-    debug: (m) => logger.debug(m),
+    debug: (m, f) => logger.debug(m, f),
   };
   return Object.assign(Object.create(logger) as L, tee);
 }
@@ -152,6 +152,6 @@ export function absolutePaths(options: DaemonOptions, cwd: string): DaemonOption
     vrrpPidFile: absOrNull(options.vrrpPidFile),
     checkersPidFile: absOrNull(options.checkersPidFile),
     runtimeDir: abs(options.runtimeDir),
-    logFile: absOrNull(options.logFile),
+    // A relative -g name is in $TMPDIR or /tmp, never the working directory (log-format.ts).
   };
 }

@@ -52,7 +52,12 @@ function usageFlags(): { short?: string; long: string; takesValue: boolean }[] {
 }
 
 /** A valid value for the flags that need a particular one. */
-const VALUES: Record<string, string> = { 'log-facility': '3', umask: '022', signum: 'STOP' };
+const VALUES: Record<string, string> = {
+  'log-facility': '3',
+  'log-format': 'json',
+  umask: '022',
+  signum: 'STOP',
+};
 
 describe('every flag of -h', () => {
   const ours = usageFlags();

@@ -83,7 +83,7 @@ describe('the detached daemon', () => {
       config: 'conf/keepalived.conf',
       pidFile: 'run/k.pid',
       runtimeDir: '/run/kts',
-      extra: ['-r', 'v.pid', '-g', 'log/k.log'],
+      extra: ['-r', 'v.pid', '-glog/k.log'],
     });
     expect(absolutePaths(options, '/srv/ka')).toMatchObject({
       configFile: '/srv/ka/conf/keepalived.conf',
@@ -91,7 +91,8 @@ describe('the detached daemon', () => {
       vrrpPidFile: '/srv/ka/v.pid',
       checkersPidFile: null,
       runtimeDir: '/run/kts',
-      logFile: '/srv/ka/log/k.log',
+      // keepalived's make_file_name: a relative -g name is in $TMPDIR or /tmp, not the cwd.
+      logFile: 'log/k.log',
     });
   });
 

@@ -1,0 +1,265 @@
+// The daemon's logger on real outputs: a unix datagram socket bound as the syslog socket, log
+// files in a temporary directory, and a pipe as the console.
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDaemonLogger, daemonLoggerOptions } from '../../../src/daemon/logger.js';
+import { parseCommandLine } from '../../../src/daemon/cli.js';
+import { ManualClock, realClock } from '../../../src/util/clock.js';
+import { withFields } from '../../../src/util/log.js';
+
+interface BoundSocket {
+  bind(path: string): void;
+  on(event: 'message', fn: (buf: Buffer) => void): void;
+  on(event: 'error', fn: (e: Error) => void): void;
+  close(): void;
+}
+const unixDgram = createRequire(import.meta.url)('unix-dgram') as {
+  createSocket(type: 'unix_dgram'): BoundSocket;
+};
+
+let dir: string;
+let receiver: BoundSocket | null = null;
+const received: string[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kts-logger-'));
+  received.length = 0;
+});
+afterEach(() => {
+  receiver?.close();
+  receiver = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function bindSyslog(): string {
+  const path = join(dir, 'log');
+  receiver = unixDgram.createSocket('unix_dgram');
+  receiver.on('message', (buf) => void received.push(buf.toString('utf8')));
+  receiver.on('error', (e) => {
+    throw e;
+  });
+  receiver.bind(path);
+  return path;
+}
+
+async function waitForDatagrams(n: number): Promise<void> {
+  for (let i = 0; i < 100 && received.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+const SYSLOG_LINE = /^<(\d+)>([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) ([\w]+)\[(\d+)\]: (.*)$/s;
+
+describe('syslog', () => {
+  it('sends RFC 3164 datagrams with the -S facility and the ident of the line’s subsystem', async () => {
+    const syslogPath = bindSyslog();
+    const cmd = parseCommandLine(['-S', 'local3', '-D']);
+    if (cmd.kind !== 'run') throw new Error('not run');
+    const logger = createDaemonLogger({
+      ...daemonLoggerOptions(cmd.options, realClock, { KEEPALIVED_TS_SYSLOG_PATH: syslogPath }),
+    });
+    logger.info('Starting Keepalived-ts v0.1.0');
+    withFields(logger, { subsystem: 'vrrp' }).info('(VI_1) Entering MASTER STATE', {
+      instance: 'VI_1',
+      state: 'MASTER',
+    });
+    withFields(logger, { subsystem: 'lvs' }).error("IPVS: Can't initialize ipvs: No such file or directory");
+    withFields(logger, { subsystem: 'vrrp' }).detail('(VI_1) setting VIPs.');
+    await logger.close();
+    await waitForDatagrams(4);
+    const parsed = received.map((d) => SYSLOG_LINE.exec(d));
+    expect(
+      parsed.every((m) => m !== null),
+      received.join('\n'),
+    ).toBe(true);
+    expect(parsed.map((m) => [Number(m![1]), m![3], Number(m![4]), m![5]])).toEqual([
+      // local3 = 19 << 3 = 152; info 6, error 3 (keepalived -S local3 sends <158> for LOG_INFO).
+      [158, 'Keepalived', process.pid, 'Starting Keepalived-ts v0.1.0'],
+      [158, 'Keepalived_vrrp', process.pid, '(VI_1) Entering MASTER STATE'],
+      [
+        155,
+        'Keepalived_healthcheckers',
+        process.pid,
+        "IPVS: Can't initialize ipvs: No such file or directory",
+      ],
+      [158, 'Keepalived_vrrp', process.pid, '(VI_1) setting VIPs.'],
+    ]);
+    expect(logger.dropped().syslog).toBe(0);
+  });
+
+  it('uses LOG_DAEMON by default, and -G sends nothing', async () => {
+    const syslogPath = bindSyslog();
+    const a = createDaemonLogger({ console: false, detail: false, logFile: null, syslog: true, syslogPath });
+    a.warn('warned');
+    a.detail('not without -D');
+    await a.close();
+    const b = createDaemonLogger({ console: false, detail: false, logFile: null, syslog: false, syslogPath });
+    b.info('never sent');
+    await b.close();
+    await waitForDatagrams(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received.map((d) => SYSLOG_LINE.exec(d)?.slice(1, 2)[0])).toEqual([String((3 << 3) | 4)]);
+  });
+
+  it('drops and counts lines when nobody reads the socket, without stopping', async () => {
+    const logger = createDaemonLogger({
+      console: false,
+      detail: false,
+      logFile: null,
+      syslog: true,
+      syslogPath: join(dir, 'nobody'),
+    });
+    for (let i = 0; i < 5; i++) logger.info(`line ${i}`);
+    await logger.close();
+    expect(logger.dropped().syslog).toBe(5);
+  });
+
+  it('sends the JSON record as the message with --log-format json', async () => {
+    const syslogPath = bindSyslog();
+    const logger = createDaemonLogger({
+      console: false,
+      detail: false,
+      logFile: null,
+      syslog: true,
+      syslogPath,
+      format: 'json',
+    });
+    withFields(logger, { subsystem: 'vrrp' }).info('(VI_1) Entering BACKUP STATE', { instance: 'VI_1' });
+    await logger.close();
+    await waitForDatagrams(1);
+    const m = SYSLOG_LINE.exec(received[0]!);
+    expect(m![3]).toBe('Keepalived_vrrp');
+    expect(JSON.parse(m![5]!)).toMatchObject({
+      level: 'info',
+      subsystem: 'vrrp',
+      instance: 'VI_1',
+      msg: '(VI_1) Entering BACKUP STATE',
+    });
+  });
+});
+
+describe('log files (-g)', () => {
+  it("writes FILE, FILE_vrrp and FILE_check with keepalived's file timestamp", async () => {
+    const logger = createDaemonLogger({
+      console: false,
+      detail: false,
+      logFile: join(dir, 'ka.log'),
+      syslog: false,
+      flushLogFile: true,
+    });
+    logger.info('Starting');
+    withFields(logger, { subsystem: 'vrrp' }).info('(VI_1) Entering MASTER STATE');
+    withFields(logger, { subsystem: 'lvs' }).info(
+      'Adding service [10.0.0.5]:tcp:80 to VS [10.0.0.100]:tcp:80',
+    );
+    const stamp = /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d\.\d{9} \d{4}: /;
+    // --flush-log-file: on disk before close.
+    const core = readFileSync(join(dir, 'ka.log'), 'utf8');
+    expect(core).toMatch(stamp);
+    expect(core.replace(stamp, '')).toBe('Starting\n');
+    expect(readFileSync(join(dir, 'ka_vrrp.log'), 'utf8').replace(stamp, '')).toBe(
+      '(VI_1) Entering MASTER STATE\n',
+    );
+    expect(readFileSync(join(dir, 'ka_check.log'), 'utf8').replace(stamp, '')).toBe(
+      'Adding service [10.0.0.5]:tcp:80 to VS [10.0.0.100]:tcp:80\n',
+    );
+    await logger.close();
+  });
+
+  it('appends, and never writes through a symlink planted at the path', async () => {
+    writeFileSync(join(dir, 'ka.log'), 'earlier\n');
+    writeFileSync(join(dir, 'victim'), 'keep me\n');
+    symlinkSync(join(dir, 'victim'), join(dir, 'ka_vrrp.log'));
+    const logger = createDaemonLogger({
+      console: false,
+      detail: false,
+      logFile: join(dir, 'ka.log'),
+      syslog: false,
+    });
+    logger.info('core line');
+    withFields(logger, { subsystem: 'vrrp' }).info('vrrp line');
+    await logger.close();
+    const core = readFileSync(join(dir, 'ka.log'), 'utf8').split('\n');
+    expect(core[0]).toBe('earlier');
+    expect(core[1]).toMatch(/: core line$/);
+    // The refusal is logged on the outputs that work (here the core's file).
+    expect(core[2]).toMatch(/: Unable to open '.*ka_vrrp\.log' - ELOOP/);
+    expect(readFileSync(join(dir, 'victim'), 'utf8')).toBe('keep me\n');
+  });
+
+  it('writes buffered lines at close, in order (the process exits right after)', async () => {
+    const logger = createDaemonLogger({
+      console: false,
+      detail: false,
+      logFile: join(dir, 'b.log'),
+      syslog: false,
+    });
+    for (let i = 0; i < 1000; i++) logger.info(`line ${i}`);
+    await logger.close();
+    const lines = readFileSync(join(dir, 'b.log'), 'utf8').trimEnd().split('\n');
+    expect(lines.map((l) => l.replace(/^.*? \d{4}: /, ''))).toEqual(
+      Array.from({ length: 1000 }, (_, i) => `line ${i}`),
+    );
+  });
+});
+
+describe('--log-format json', () => {
+  it('writes one pino record per line with the fields, and without the logger-only ones', async () => {
+    const logger = createDaemonLogger({
+      console: false,
+      detail: false,
+      logFile: join(dir, 'j.log'),
+      syslog: false,
+      format: 'json',
+    });
+    withFields(logger, { subsystem: 'vrrp' }).info('(VI_1) Entering MASTER STATE', {
+      instance: 'VI_1',
+      state: 'MASTER',
+      from: 'BACKUP',
+      reason: 'master-down-timeout',
+      limit: 'never written',
+    });
+    await logger.close();
+    const text = readFileSync(join(dir, 'j_vrrp.log'), 'utf8');
+    const record = JSON.parse(text) as Record<string, unknown>;
+    expect(record).toEqual({
+      level: 'info',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as unknown,
+      pid: process.pid,
+      subsystem: 'vrrp',
+      instance: 'VI_1',
+      state: 'MASTER',
+      from: 'BACKUP',
+      reason: 'master-down-timeout',
+      msg: '(VI_1) Entering MASTER STATE',
+    });
+    expect(existsSync(join(dir, 'j.log'))).toBe(false);
+  });
+});
+
+describe('rate limiting', () => {
+  it('limits lines with a key and writes the summary line', async () => {
+    const clock = new ManualClock();
+    const logger = createDaemonLogger({
+      console: false,
+      detail: false,
+      logFile: join(dir, 'r.log'),
+      syslog: false,
+      clock,
+      rateLimit: { burst: 2, refillMs: 1000, quietMs: 100, maxKeys: 10 },
+    });
+    for (let i = 0; i < 10; i++) logger.info(`(VI_1) invalid TTL ${i}`, { limit: 'VI_1/ttl' });
+    clock.advance(100);
+    await logger.close();
+    const lines = readFileSync(join(dir, 'r.log'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.replace(/^.*? \d{4}: /, ''));
+    expect(lines).toEqual([
+      '(VI_1) invalid TTL 0',
+      '(VI_1) invalid TTL 1',
+      '8 similar messages suppressed, last: (VI_1) invalid TTL 9',
+    ]);
+  });
+});
