@@ -41,7 +41,7 @@ import type { PoolEvent, PoolHealth, VsState } from '../check/table.js';
 import type { DesiredService, DesiredTable } from '../contracts/ipvs-table.js';
 import type { Config } from '../config/model.js';
 import { realClock, type Clock, type TimerHandle } from '../util/clock.js';
-import type { Logger } from '../util/log.js';
+import type { LogFields, Logger } from '../util/log.js';
 
 export interface CheckerHostOptions {
   readonly logger: Logger;
@@ -127,7 +127,7 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'detail' | 'debug';
 
 /** One item of a batch; the worker sends what happened in one loop turn as one message. */
 export type WorkerItem =
-  | { readonly kind: 'log'; readonly level: LogLevel; readonly message: string }
+  | { readonly kind: 'log'; readonly level: LogLevel; readonly message: string; readonly fields?: LogFields }
   | { readonly kind: 'event'; readonly event: PoolEvent }
   /**
    * A `table` event as a delta: the order of service keys and the services whose object
@@ -204,7 +204,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
   function onItem(item: WorkerItem): void {
     switch (item.kind) {
       case 'log':
-        logger[item.level](item.message);
+        logger[item.level](item.message, item.fields);
         break;
       case 'health':
         for (const [key, state] of item.changed) vsHealth.set(key, state);

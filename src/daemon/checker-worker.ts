@@ -15,7 +15,7 @@ import type { Config } from '../config/model.js';
 import { resolveScriptUser, runScript } from '../net/exec.js';
 import { openIcmpSocket } from '../net/icmp-socket.js';
 import { realClock } from '../util/clock.js';
-import type { Logger } from '../util/log.js';
+import type { LogFields, Logger } from '../util/log.js';
 import type {
   CheckerWorkerData,
   CheckerWorkerStats,
@@ -53,7 +53,8 @@ function send(message: WorkerToHost): void {
   port!.postMessage(message);
 }
 
-const log = (level: LogLevel) => (message: string) => post({ kind: 'log', level, message });
+const log = (level: LogLevel) => (message: string, fields?: LogFields) =>
+  post(fields === undefined ? { kind: 'log', level, message } : { kind: 'log', level, message, fields });
 const logger: Logger = {
   error: log('error'),
   warn: log('warn'),

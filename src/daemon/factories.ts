@@ -5,9 +5,12 @@
 import { createLvsSubsystem, type LvsSubsystemDeps } from './lvs-subsystem.js';
 import { FatalStartupError, type SubsystemFactory } from './subsystem.js';
 import { createVrrpSubsystem } from './vrrp-subsystem.js';
+import { withFields } from '../util/log.js';
 
 export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
-  const { config, options, logger } = ctx;
+  const { config, options } = ctx;
+  // Its lines go out as Keepalived_vrrp's (daemon/log-format.ts).
+  const logger = withFields(ctx.logger, { subsystem: 'vrrp' });
   if (!options.runVrrp) return null;
   if (config.vrrpInstances.length === 0) return null;
   const vrrp = await createVrrpSubsystem(config, ctx.clock, logger, {
@@ -28,7 +31,9 @@ export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
 /** The checkers and IPVS; `extra` lets tests inject the transport and the checker host. */
 export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): SubsystemFactory {
   return async (ctx) => {
-    const { config, options, logger } = ctx;
+    const { config, options } = ctx;
+    // Its lines (the checker worker's too) go out as Keepalived_healthcheckers'.
+    const logger = withFields(ctx.logger, { subsystem: 'lvs' });
     if (!options.runChecker) return null;
     if (config.virtualServers.length === 0) return null;
     const lvs = await createLvsSubsystem(config, {
