@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "signals",
-      "sources": ["src/signals.c"]
+      "sources": ["src/signals.c", "src/peercred.c"]
     }
   ]
 }

@@ -9,4 +9,5 @@ module.exports = {
   setCallback: binding.setCallback,
   watch: binding.watch,
   unwatch: binding.unwatch,
+  peerCredentials: binding.peerCredentials,
 };

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "peercred.h"
+
 #define MAX_SIGNAL 65
 
 static uv_signal_t* handles[MAX_SIGNAL];
@@ -116,6 +118,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setCallback", NULL, SetCallback, NULL, NULL, NULL, napi_default, NULL},
       {"watch", NULL, Watch, NULL, NULL, NULL, napi_default, NULL},
       {"unwatch", NULL, Unwatch, NULL, NULL, NULL, napi_default, NULL},
+      // Not a signal: the one other system call the daemon needs and Node lacks (peercred.c).
+      {"peerCredentials", NULL, PeerCredentials, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK_NAPI(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   napi_value rtmin, rtmax;
