@@ -9,4 +9,8 @@ export function watch(signum: number): void;
 /** Stops watching a signal; its default action applies again. */
 export function unwatch(signum: number): void;
 /** The credentials of a connected unix socket's peer (SO_PEERCRED); throws on failure. */
-export function peerCredentials(fd: number): { readonly pid: number; readonly uid: number; readonly gid: number };
+export function peerCredentials(fd: number): {
+  readonly pid: number;
+  readonly uid: number;
+  readonly gid: number;
+};
