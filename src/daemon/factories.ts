@@ -2,6 +2,7 @@
  * The daemon's subsystem factories: VRRP, and the checkers with IPVS. Each builds its subsystem
  * from a loaded config and the command line, or returns null when neither asks for it.
  */
+import { err, ok } from '../util/result.js';
 import { createLvsSubsystem, type LvsSubsystemDeps } from './lvs-subsystem.js';
 import { FatalStartupError, type SubsystemFactory } from './subsystem.js';
 import { createVrrpSubsystem } from './vrrp-subsystem.js';
@@ -25,6 +26,24 @@ export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
     beforeReload: () => vrrp.advertNow(),
     statsText: () => vrrp.statsText(),
     dataText: () => vrrp.dataText(),
+    status: () => Promise.resolve({ vrrp: vrrp.status() }),
+    control: (command) => {
+      if (command.cmd !== 'vrrp.standby' && command.cmd !== 'vrrp.resume') return null;
+      const standby = command.cmd === 'vrrp.standby';
+      const names = vrrp.setStandby(command.instance, standby);
+      if (names === null)
+        return Promise.resolve(err({ code: 'not-found', message: `no VRRP instance ${command.instance}` }));
+      const byName = new Map(vrrp.status().instances.map((i) => [i.name, i]));
+      return Promise.resolve(
+        ok({
+          instances: names.map((n) => ({
+            name: n,
+            state: byName.get(n)?.state ?? null,
+            standby: byName.get(n)?.standby ?? standby,
+          })),
+        }),
+      );
+    },
   };
 };
 
@@ -52,6 +71,11 @@ export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): Subs
       reload: (c) => lvs.value.reload(c),
       onEvent: (e) => {
         if (e.kind === 'vrrp-state') lvs.value.vrrpState(e.instance, e.to);
+      },
+      status: async () => ({ lvs: await lvs.value.status() }),
+      control: (command) => {
+        if (command.cmd !== 'rs.drain' && command.cmd !== 'rs.enable') return null;
+        return lvs.value.setDrained(command.vs, command.rs, command.protocol, command.cmd === 'rs.drain');
       },
     };
   };

@@ -13,10 +13,16 @@
  *   vrrp    MASTER/other state of the lvs_sync_daemon instance switches the sync daemon role
  *   reload  pool reloaded (matched servers keep their state), table reconciled with no flush
  *   stop    pool stopped (omega scripts), sync daemon stopped, our services deleted unless -I
+ *   drain   the operator's `rs drain` / `rs enable` (docs/control.md): kept here, handed to the
+ *           pool (weight 0 in its table), logged; kept across a reload that keeps the server
+ *   status  the status model's LVS part (lvs-status.ts), with the kernel's counters from a dump
  */
 import { execFile } from 'node:child_process';
 import { lvsReloadLines } from '../check/reload-log.js';
-import type { PoolEvent } from '../check/table.js';
+import type { CheckerStatus } from '../check/pool.js';
+import { drainKey, type PoolEvent } from '../check/table.js';
+import { formatRs, formatVs } from '../config/virtual-server-format.js';
+import type { LvsStatus } from '../contracts/status.js';
 import type { DesiredTable } from '../contracts/ipvs-table.js';
 import type { Config, LvsSyncDaemon, LvsTimeouts } from '../config/model.js';
 import { GenlConnection, type NetlinkTransport, type TransportError } from '../ipvs/genl-conn.js';
@@ -27,6 +33,24 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { err, ok, type Result } from '../util/result.js';
 import { createCheckerHost, type CheckerHost } from './checker-host.js';
+import type { ControlError, Protocol } from './control-protocol.js';
+import { findRealServer, findVirtualServer } from './control-targets.js';
+import { lvsStatus } from './lvs-status.js';
+
+/** What `rs drain` / `rs enable` did. */
+export interface DrainOutcome {
+  /** keepalived's names: `[10.0.0.1]:tcp:80`, `[10.0.1.2]:tcp:80`. */
+  readonly vs: string;
+  readonly rs: string;
+  readonly vsKey: string;
+  readonly rsKey: string;
+  readonly drained: boolean;
+  /** False when it already was in that state. */
+  readonly changed: boolean;
+}
+
+/** How long a status waits for the worker's checker details before showing none. */
+const CHECKER_DETAIL_TIMEOUT_MS = 1000;
 
 export interface LvsSubsystemDeps {
   readonly logger: Logger;
@@ -53,6 +77,15 @@ export interface LvsSubsystem {
   vrrpState(instance: string, state: string): void;
   /** Resolves when every table received so far has been applied (tests, reload). */
   settled(): Promise<void>;
+  /** The status model's LVS part. */
+  status(): Promise<LvsStatus>;
+  /** `rs drain` (true) / `rs enable` (false): resolves once the table with it has been applied. */
+  setDrained(
+    vs: string,
+    rs: string,
+    protocol: Protocol | null,
+    drained: boolean,
+  ): Promise<Result<DrainOutcome, ControlError>>;
 }
 
 /** `modprobe ip_vs`, quietly, bounded (keepalived's modprobe_ipvs). */
@@ -186,9 +219,25 @@ export async function createLvsSubsystem(
     return [followedState === 'MASTER' ? 'master' : 'backup'];
   };
 
+  // The operator's drains (drainKey -> when) and each real server's last up/down (wall clock).
+  const drained = new Map<string, number>();
+  const transitions = new Map<string, number>();
   const unsubscribe = host.on((event: PoolEvent) => {
     if (event.kind === 'table') schedule(event.table);
+    else if (event.kind === 'rs-up' || event.kind === 'rs-down')
+      transitions.set(drainKey(event.vs, event.rs), Date.now());
   });
+  const checkerDetails = async (): Promise<CheckerStatus[] | null> => {
+    let timer: ReturnType<Clock['setTimer']> | null = null;
+    const timeout = new Promise<null>((resolve) => {
+      timer = deps.clock.setTimer(CHECKER_DETAIL_TIMEOUT_MS, () => resolve(null));
+    });
+    try {
+      return await Promise.race([host.checkers().catch(() => null), timeout]);
+    } finally {
+      (timer as ReturnType<Clock['setTimer']> | null)?.cancel();
+    }
+  };
 
   return ok({
     async start() {
@@ -224,6 +273,13 @@ export async function createLvsSubsystem(
       // keepalived's reload lines, from the table programmed under the old configuration.
       for (const line of lvsReloadLines({ before: old, after: newConfig, programmed: host.desiredTable() }))
         logger.info(line);
+      // Drains and transition times of the real servers the new config keeps stay.
+      const kept = new Set(
+        newConfig.virtualServers.flatMap((vs) => vs.realServers.map((rs) => drainKey(vs.key, rs.key))),
+      );
+      for (const map of [drained, transitions])
+        for (const k of [...map.keys()]) if (!kept.has(k)) map.delete(k);
+      await host.setDrained(new Set(drained.keys()));
       await host.reload(newConfig);
       schedule(host.desiredTable());
       await settled();
@@ -245,5 +301,43 @@ export async function createLvsSubsystem(
       if (ready && !stopping) void syncTo(syncRolesFor());
     },
     settled,
+    async status() {
+      const ipvs = deps.noIpvs ? 'dry-run' : 'kernel';
+      const [checkers, dump] = await Promise.all([
+        checkerDetails(),
+        ipvs === 'kernel' ? writer.dump() : Promise.resolve(null),
+      ]);
+      return lvsStatus({
+        config,
+        health: host.health(),
+        table: host.desiredTable(),
+        drained,
+        transitions,
+        checkers,
+        ipvs,
+        kernel: dump !== null && dump.ok ? dump.value : null,
+      });
+    },
+    async setDrained(vsText, rsText, protocol, drain) {
+      const vs = findVirtualServer(config, vsText, protocol);
+      if (!vs.ok) return vs;
+      const rs = findRealServer(vs.value, rsText);
+      if (!rs.ok) return rs;
+      const key = drainKey(vs.value.key, rs.value.key);
+      const names = { vs: formatVs(vs.value), rs: formatRs(rs.value, vs.value) };
+      const changed = drained.has(key) !== drain;
+      if (changed) {
+        if (drain) drained.set(key, Date.now());
+        else drained.delete(key);
+        logger.info(
+          drain
+            ? `Draining service ${names.rs} of VS ${names.vs} (operator request)`
+            : `Enabling drained service ${names.rs} of VS ${names.vs} (operator request)`,
+        );
+        await host.setDrained(new Set(drained.keys()));
+        await settled();
+      }
+      return ok({ ...names, vsKey: vs.value.key, rsKey: rs.value.key, drained: drain, changed });
+    },
   });
 }

@@ -6,6 +6,12 @@ import type { Config } from '../config/model.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { DaemonOptions } from './cli.js';
+import type { DaemonStatus } from '../contracts/status.js';
+import type { Result } from '../util/result.js';
+import type { ControlCommand, ControlError } from './control-protocol.js';
+
+/** A subsystem's part of the status model (contracts/status.ts). */
+export type SubsystemStatus = Partial<Pick<DaemonStatus, 'vrrp' | 'lvs'>>;
 
 /** Events one subsystem publishes for the others; the daemon routes them. */
 export type DaemonEvent = {
@@ -34,6 +40,10 @@ export interface Subsystem {
   jsonEntries?(): unknown[];
   /** SIGRTMAX-1: zero the statistics the stats file reports. */
   clearStats?(): void;
+  /** Its part of the status model, for the control socket's `status` (docs/control.md). */
+  status?(): Promise<SubsystemStatus>;
+  /** A control-socket command (`rs.drain`, `vrrp.standby` ...); null when it is not this subsystem's. */
+  control?(command: ControlCommand): Promise<Result<unknown, ControlError>> | null;
 }
 
 /** A start-up failure that is keepalived's FATAL exit; the message is the line to log. */
@@ -154,6 +164,24 @@ export class SubsystemSet {
   /** The JSON dump entries of every built subsystem, in build order. */
   jsonEntries(): unknown[] {
     return this.built.flatMap((b) => b.subsystem.jsonEntries?.() ?? []);
+  }
+
+  /** Every started subsystem's part of the status model, merged. */
+  async status(): Promise<SubsystemStatus> {
+    const parts = await Promise.all(
+      this.built.filter((b) => b.started && b.subsystem.status).map((b) => b.subsystem.status!()),
+    );
+    return Object.assign({}, ...parts) as SubsystemStatus;
+  }
+
+  /** Runs a control command on the first started subsystem that takes it; null when none does. */
+  control(command: ControlCommand): Promise<Result<unknown, ControlError>> | null {
+    for (const b of this.built) {
+      if (!b.started) continue;
+      const r = b.subsystem.control?.(command) ?? null;
+      if (r !== null) return r;
+    }
+    return null;
   }
 
   /** Zeroes every subsystem's statistics. */

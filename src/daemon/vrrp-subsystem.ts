@@ -8,12 +8,14 @@ import type { Config } from '../config/model.js';
 import { openVrrpHost } from '../net/vrrp-host.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
+import type { VrrpStatus } from '../contracts/status.js';
 import { VrrpChannelHub } from '../vrrp/channels.js';
 import { vrrpDataText } from '../vrrp/dumps.js';
 import { VrrpEngine } from '../vrrp/engine.js';
 import type { StateChange } from '../vrrp/instance.js';
 import { ScriptNotifier } from '../vrrp/notify.js';
 import type { VrrpPlatform } from '../vrrp/ports.js';
+import { vrrpStatus } from '../vrrp/status.js';
 
 export interface VrrpSubsystem {
   start(): void;
@@ -25,6 +27,13 @@ export interface VrrpSubsystem {
   statsText(): string;
   dataText(): string;
   counters(): Record<string, Record<string, number>>;
+  /** The status model's VRRP part (docs/control.md). */
+  status(): VrrpStatus;
+  /**
+   * The operator's standby (true) / resume (false) for one instance or all (null); the names it
+   * applied to, or null for an unknown instance.
+   */
+  setStandby(instance: string | null, standby: boolean): string[] | null;
 }
 
 export interface VrrpSubsystemHooks {
@@ -81,5 +90,7 @@ export async function createVrrpSubsystem(
     statsText: () => engine.statsText(),
     dataText: () => vrrpDataText(engine.status()),
     counters: () => engine.counters(),
+    status: () => vrrpStatus(engine.reports(), { clock: clock.now(), wall: Date.now() }),
+    setStandby: (instance, standby) => engine.setStandby(instance, standby),
   };
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckerHost } from '../../../src/daemon/checker-host.js';
 import { createLvsSubsystem, type LvsSubsystem } from '../../../src/daemon/lvs-subsystem.js';
-import type { PoolEvent } from '../../../src/check/table.js';
+import { desiredTable, type PoolEvent } from '../../../src/check/table.js';
 import type { DesiredDestination, DesiredService, DesiredTable } from '../../../src/contracts/ipvs-table.js';
 import type { Config } from '../../../src/config/model.js';
 import * as C from '../../../src/ipvs/constants.js';
@@ -358,5 +358,107 @@ describe('LVS subsystem', () => {
       'IPVS (--no-ipvs, not programmed): NEW_DEST 10.0.0.1:tcp:80 -> 192.168.0.1:80 weight 1',
       'IPVS (--no-ipvs, not programmed): DEL_DEST 10.0.0.1:tcp:80 -> 192.168.0.1:80',
     ]);
+  });
+});
+
+describe('LVS subsystem: drain and status (docs/control.md)', () => {
+  const cfg = (): Config =>
+    config([
+      virtualServer('10.0.0.1', 80, [realServer('192.168.0.1', 80, []), realServer('192.168.0.2', 80, [])]),
+    ]);
+  /** Health as the pool would report it: every server up at weight 1. */
+  const healthOf = (c: Config) => ({
+    virtualServers: new Map(
+      c.virtualServers.map((vs) => [
+        vs.key,
+        {
+          quorumUp: true,
+          realServers: new Map(vs.realServers.map((rs) => [rs.key, { alive: true, effectiveWeight: 1 }])),
+        },
+      ]),
+    ),
+  });
+  /** The table as the pool would compute it, drained servers at 0. */
+  const tableFor = (c: Config, drained: ReadonlySet<string>): DesiredTable =>
+    desiredTable(c, healthOf(c), drained);
+
+  it('drains a real server to weight 0 in the kernel, shows it in status, keeps it over a reload, enables it again', async () => {
+    const c = cfg();
+    const { kernel, host, lvs, log } = await setup(c, tableFor(c, new Set()));
+    host.onDrain = (d) => tableFor(c, d);
+    host.onReload = (next) => tableFor(next, host.drained);
+    host.health = () => healthOf(c);
+    await lvs.start();
+    const r = await lvs.setDrained('10.0.0.1:80', '192.168.0.2:80', null, true);
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        vs: '[10.0.0.1]:tcp:80',
+        rs: '[192.168.0.2]:tcp:80',
+        vsKey: c.virtualServers[0]!.key,
+        rsKey: '192.168.0.2|80',
+        drained: true,
+        changed: true,
+      },
+    });
+    expect(view(kernel)[0]!.dests).toEqual(['192.168.0.1:1', '192.168.0.2:0']);
+    expect(log.messages()).toContain(
+      'Draining service [192.168.0.2]:tcp:80 of VS [10.0.0.1]:tcp:80 (operator request)',
+    );
+    const status = await lvs.status();
+    expect(status.ipvs).toBe('kernel');
+    const [vs] = status.virtualServers;
+    expect(vs).toMatchObject({ name: '[10.0.0.1]:tcp:80', quorumUp: true, weightSum: 2 });
+    expect(vs!.realServers.map((s) => [s.address, s.healthy, s.weight, s.drained, s.inTable])).toEqual([
+      ['192.168.0.1', true, 1, false, true],
+      ['192.168.0.2', true, 0, true, true],
+    ]);
+    expect(vs!.realServers[1]!.counters).toMatchObject({ activeConnections: 0 });
+    // Again: no change, nothing logged twice.
+    expect((await lvs.setDrained('10.0.0.1:80', '192.168.0.2', null, true)).ok).toBe(true);
+    expect(log.messages().filter((m) => m.startsWith('Draining')).length).toBe(1);
+
+    await lvs.reload(cfg());
+    expect(view(kernel)[0]!.dests).toEqual(['192.168.0.1:1', '192.168.0.2:0']);
+    expect((await lvs.status()).virtualServers[0]!.realServers[1]!.drained).toBe(true);
+
+    await lvs.setDrained('10.0.0.1:80', '192.168.0.2:80', 'TCP', false);
+    expect(view(kernel)[0]!.dests).toEqual(['192.168.0.1:1', '192.168.0.2:1']);
+    await lvs.stop();
+  });
+
+  it('an unknown virtual or real server is an error; a reload that removes a drained server forgets it', async () => {
+    const c = cfg();
+    const { host, lvs } = await setup(c, tableFor(c, new Set()));
+    host.onDrain = (d) => tableFor(c, d);
+    await lvs.start();
+    expect(await lvs.setDrained('10.0.0.9:80', '192.168.0.2:80', null, true)).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
+    expect(await lvs.setDrained('10.0.0.1:80', '192.168.0.7:80', null, true)).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
+    expect(await lvs.setDrained('10.0.0.1', 'nonsense', null, true)).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    });
+    await lvs.setDrained('10.0.0.1:80', '192.168.0.2:80', null, true);
+    const smaller = config([virtualServer('10.0.0.1', 80, [realServer('192.168.0.1', 80, [])])]);
+    await lvs.reload(smaller);
+    expect([...host.drained]).toEqual([]);
+    await lvs.stop();
+  });
+
+  it('--no-ipvs: status shows the dry run and null kernel counters', async () => {
+    const c = cfg();
+    const { lvs } = await setup(c, tableFor(c, new Set()), { noIpvs: true });
+    await lvs.start();
+    const s = await lvs.status();
+    expect(s.ipvs).toBe('dry-run');
+    expect(s.virtualServers[0]!.counters).toBeNull();
+    expect(s.virtualServers[0]!.realServers.every((r) => r.counters === null)).toBe(true);
+    await lvs.stop();
   });
 });
