@@ -22,6 +22,11 @@ import { acquirePidFile, type PidFileLock } from './pidfile.js';
 import { startConfigWatch, type ConfigWatch, type WatchFiles } from './config-watch.js';
 import { watchFileSet } from '../net/file-set-watch.js';
 import { reloadDaemon } from './reload.js';
+import { startControl } from './control.js';
+import type { ControlServer } from './control-server.js';
+import { reloadChanges, reloadDiagnostics, type ReloadReport } from './reload-report.js';
+import type { Diagnostic } from '../config/diagnostics.js';
+import type { ReloadSummary } from '../contracts/status.js';
 import { installSignalHandlers, nativeSignalSource, type SignalSource } from './signals.js';
 import {
   FatalStartupError,
@@ -163,10 +168,15 @@ async function runDaemonWith(
   let reloading: Promise<void> | null = null;
   let watchdog: TimerHandle | null = null;
   let configWatch: ConfigWatch | null = null;
+  // The control socket (docs/control.md), and what its `status` tells of the last reload.
+  let control: ControlServer | null = null;
+  let lastReload: ReloadSummary | null = null;
+  const startedAt = Date.now();
   const stopAll = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     watchdog?.cancel();
+    const controlClosed = control?.close().catch(() => {});
     const watchClosed = configWatch?.close().catch(() => {});
     systemd.stopping();
     logger.info('Stopping');
@@ -175,6 +185,7 @@ async function runDaemonWith(
     // Reverse start order; one subsystem failing to stop must not keep the others.
     if (!(await subsystems.stopAll())) exitCode = EXIT_FATAL;
     await watchClosed;
+    await controlClosed;
     resolveDone();
   };
 
@@ -192,16 +203,23 @@ async function runDaemonWith(
     }
   };
 
-  const reload = (): void => {
-    if (stopping) return;
+  /** `answer`: the control socket's `reload`, told how it went (reload-report.ts). */
+  const reload = (answer?: (report: ReloadReport) => void): void => {
+    const refused = (reason: string): void =>
+      answer?.({ applied: false, reason, durationMs: 0, diagnostics: [], changes: null });
+    if (stopping) return refused('the daemon is stopping');
     if (reloading !== null) {
       logger.info('Reload already in progress - ignoring SIGHUP');
-      return;
+      return refused('a reload is already in progress');
     }
     reloading = (async () => {
       await starting.catch(() => {});
-      if (stopping) return;
+      if (stopping) return refused('the daemon is stopping');
+      const t0 = clock.now();
+      const before = config;
+      let diagnostics: readonly Diagnostic[] = [];
       const next = await reloadDaemon({
+        onDiagnostics: (d) => (diagnostics = d),
         options,
         logger,
         systemd,
@@ -212,10 +230,20 @@ async function runDaemonWith(
       });
       if (next !== null) config = next;
       configWatch?.follow(config.files);
+      const durationMs = Math.round(clock.now() - t0);
+      lastReload = { at: new Date().toISOString(), applied: next !== null, durationMs };
+      answer?.({
+        applied: next !== null,
+        reason: next !== null ? null : 'configuration errors, keeping the running configuration',
+        durationMs,
+        diagnostics: reloadDiagnostics(diagnostics, options.configFile),
+        changes: next !== null ? reloadChanges(before, next) : null,
+      });
     })()
       .catch((e: unknown) => {
         // Never fatal: the old config keeps running.
         logger.error(`Reload failed: ${e instanceof Error ? e.message : String(e)}`);
+        refused(`reload failed: ${e instanceof Error ? e.message : String(e)}`);
       })
       .finally(() => {
         reloading = null;
@@ -262,6 +290,19 @@ async function runDaemonWith(
       watchFiles: deps.watchFiles ?? watchFileSet,
     });
   }
+  control = await startControl({
+    options,
+    logger,
+    subsystems,
+    startedAt,
+    reload: async () => {
+      // One at a time: a reload in progress (SIGHUP, --watch-config) ends first.
+      while (reloading !== null) await reloading.catch(() => {});
+      return new Promise<ReloadReport>((resolve) => reload(resolve));
+    },
+    lastReload: () => lastReload,
+    isStopping: () => stopping,
+  });
   // Keeps the event loop alive while the daemon has nothing else scheduled (e.g. no instances).
   const keepAlive = setInterval(() => {}, 1 << 30);
 

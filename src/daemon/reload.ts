@@ -11,6 +11,7 @@
  */
 import { logDiagnostics } from '../config/diagnostics-format.js';
 import { loadConfigFor } from './config-check.js';
+import type { Diagnostic } from '../config/diagnostics.js';
 import type { Config } from '../config/model.js';
 import type { Logger } from '../util/log.js';
 import type { DaemonOptions } from './cli.js';
@@ -25,11 +26,18 @@ export interface ReloadContext {
   readonly subsystems: SubsystemSet;
   readonly contextFor: (config: Config) => SubsystemContext;
   readonly isStopping: () => boolean;
+  /** The new config's diagnostics, for a reload that answers (`keepalived-ts reload`). */
+  readonly onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void;
 }
 
 /** Loads the config for a reload; null (and the reason logged) when the old one must stay. */
-export async function loadReloadConfig(options: DaemonOptions, logger: Logger): Promise<Config | null> {
+export async function loadReloadConfig(
+  options: DaemonOptions,
+  logger: Logger,
+  onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void,
+): Promise<Config | null> {
   const loaded = await loadConfigFor(options);
+  onDiagnostics?.(loaded.diagnostics);
   logDiagnostics(loaded.diagnostics, options.configFile, logger);
   if (loaded.config === null) {
     logger.error('Reload failed - configuration errors, keeping the running configuration');
@@ -49,7 +57,7 @@ export async function reloadDaemon(ctx: ReloadContext): Promise<Config | null> {
   await new Promise<void>((r) => setImmediate(r));
   try {
     logger.info(`Opening file '${options.configFile}'.`);
-    const next = await loadReloadConfig(options, logger);
+    const next = await loadReloadConfig(options, logger, ctx.onDiagnostics);
     if (next === null || ctx.isStopping()) return null;
     for (const f of next.files.slice(1)) logger.info(`Opening file '${f}'.`);
 
