@@ -35,6 +35,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return runConfigTest(cmd.options, cmd.outputFile);
     case 'dump-config':
       return runDumpConfig(cmd.options);
+    case 'control':
+      // status, rs drain/enable, reload, vrrp standby/resume over the control socket.
+      return (await import('./daemon/control-client.js')).runControlCommand(cmd);
     case 'ipvs':
       // Loaded on demand: `-t` and `dump-config` never load netlink, pino or native addons.
       return (await import('./daemon/ipvs-command.js')).runIpvsCommand(cmd);

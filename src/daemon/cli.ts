@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_LOG_FILE, parseLogFacility } from './log-format.js';
+import { CONTROL_USAGE, parseControlCommand, type ControlCli } from './control-cli.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
@@ -58,6 +59,8 @@ export type Command =
   | { readonly kind: 'version'; readonly long: boolean }
   | { readonly kind: 'signum'; readonly name: string }
   | { readonly kind: 'help' }
+  /** status, rs drain/enable, reload, vrrp standby/resume: talk to a running daemon (control-cli.ts). */
+  | ControlCli
   | { readonly kind: 'usage-error'; readonly message: string };
 
 /** ipvsadm -Ln layouts: plain, --stats, --rate, --thresholds, --persistent-conn, --tun-info. */
@@ -69,7 +72,7 @@ const SUBCOMMANDS = new Set(['dump-config', 'ipvs']);
 export const USAGE = `Usage: keepalived-ts [OPTION...]
        keepalived-ts dump-config [-f FILE]
        keepalived-ts ipvs [--stats | --rate | --thresholds | --persistent-conn | --tun-info]
-
+${CONTROL_USAGE}
   -f, --use-file=FILE          Use the specified configuration file (default ${DEFAULT_CONFIG_FILE})
   -P, --vrrp                   Only run with VRRP subsystem
   -C, --check                  Only run with Health-checker subsystem
@@ -147,6 +150,8 @@ export function parseUmask(text: string): number | null {
 }
 
 export function parseCommandLine(argv: readonly string[]): Command {
+  const control = parseControlCommand(argv);
+  if (control !== null) return control;
   const args = [...argv];
   let sub: string | null = null;
   if (args.length > 0 && SUBCOMMANDS.has(args[0]!)) sub = args.shift()!;
