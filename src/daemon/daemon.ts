@@ -5,9 +5,8 @@
  * another (a VRRP state change that drives the LVS sync daemon) is published as a typed
  * DaemonEvent and routed here to every subsystem's `onEvent`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { release } from 'node:os';
-import { join } from 'node:path';
 import { logDiagnostics } from '../config/diagnostics-format.js';
 import { loadConfigFor } from './config-check.js';
 import type { Config } from '../config/model.js';
@@ -22,6 +21,7 @@ import { acquirePidFile, type PidFileLock } from './pidfile.js';
 import { startConfigWatch, type ConfigWatch, type WatchFiles } from './config-watch.js';
 import { watchFileSet } from '../net/file-set-watch.js';
 import { reloadDaemon } from './reload.js';
+import { DumpFiles, hostGlobalContext } from './dump-files.js';
 import { startControl } from './control.js';
 import type { ControlServer } from './control-server.js';
 import { reloadChanges, reloadDiagnostics, type ReloadReport } from './reload-report.js';
@@ -32,7 +32,6 @@ import {
   FatalStartupError,
   SubsystemSet,
   type DaemonEvent,
-  type Subsystem,
   type SubsystemContext,
   type SubsystemFactory,
 } from './subsystem.js';
@@ -44,11 +43,6 @@ export const EXIT_FATAL = 1;
 export const EXIT_CONFIG = 2;
 /** The config file (or, with -e, an included one) is missing: KEEPALIVED_EXIT_NO_CONFIG. */
 export const EXIT_NO_CONFIG = 6;
-
-/** File for a dump: the config's *_file_location, else `<runtime-dir>/<name>`. */
-function dumpPath(options: DaemonOptions, configured: string | null, name: string): string {
-  return configured ?? join(options.runtimeDir, name);
-}
 
 export interface RunDaemonDeps {
   readonly factories?: readonly SubsystemFactory[];
@@ -189,19 +183,12 @@ async function runDaemonWith(
     resolveDone();
   };
 
-  const writeDump = (
-    name: string,
-    configured: string | null,
-    pick: (s: Subsystem) => string | undefined,
-  ): void => writeDumpText(name, configured, subsystems.dumpText(pick));
-  const writeDumpText = (name: string, configured: string | null, text: string): void => {
-    const path = dumpPath(options, configured, name);
-    try {
-      writeFileSync(path, text, { mode: 0o644 });
-    } catch (e) {
-      logger.info(`Can't open ${path} (${(e as Error).message})`);
-    }
-  };
+  // keepalived's dump files, at its paths (docs/operations.md "Dump files").
+  const dumpFiles = new DumpFiles({
+    logger,
+    umask: options.umask,
+    globalContext: hostGlobalContext(options.umask),
+  });
 
   /** `answer`: the control socket's `reload`, told how it went (reload-report.ts). */
   const reload = (answer?: (report: ReloadReport) => void): void => {
@@ -254,12 +241,11 @@ async function runDaemonWith(
     {
       stop: () => void stopAll(),
       reload,
-      dumpData: () =>
-        writeDump('keepalived.data', config.globalDefs.stateFileLocation, (s) => s.dataText?.()),
-      dumpStats: () =>
-        writeDump('keepalived.stats', config.globalDefs.statsFileLocation, (s) => s.statsText?.()),
-      dumpJson: () => writeDumpText('keepalived.json', null, `${JSON.stringify(subsystems.jsonEntries())}\n`),
-      clearStats: () => subsystems.clearStats(),
+      dumpData: () => void dumpFiles.data(config, subsystems.dumpSources()),
+      dumpStats: () => void dumpFiles.stats(config, subsystems.dumpSources()),
+      dumpJson: () => void dumpFiles.json(config, subsystems.dumpSources()),
+      // keepalived's STATS_CLEAR writes the stats file, then zeroes what it shows.
+      clearStats: () => void dumpFiles.stats(config, subsystems.dumpSources(), true),
       ignored: (signum, name) => {
         // Once a minute per signal at most: a flood of them must not flood the log.
         const now = clock.now();

@@ -9,6 +9,7 @@ import type { DaemonOptions } from './cli.js';
 import type { DaemonStatus } from '../contracts/status.js';
 import type { Result } from '../util/result.js';
 import type { ControlCommand, ControlError } from './control-protocol.js';
+import type { DumpSource } from './dump-files.js';
 
 /** A subsystem's part of the status model (contracts/status.ts). */
 export type SubsystemStatus = Partial<Pick<DaemonStatus, 'vrrp' | 'lvs'>>;
@@ -32,14 +33,11 @@ export interface Subsystem {
   reload?(config: Config): Promise<void>;
   /** Events published by the other subsystems. */
   onEvent?(event: DaemonEvent): void;
-  /** Text for the SIGUSR2 stats file, if the subsystem keeps statistics. */
+  /** Its part of keepalived's dump files (USR1, USR2, SIGRTMIN+2, SIGRTMAX-1): dump-files.ts. */
+  readonly dumps?: DumpSource;
+  /** Legacy form of `dumps` (the VRRP process's files); dumps wins when both are set. */
   statsText?(): string;
-  /** Text for the SIGUSR1 data file. */
   dataText?(): string;
-  /** Entries for the SIGRTMIN+2 JSON file (keepalived's top-level array). */
-  jsonEntries?(): unknown[];
-  /** SIGRTMAX-1: zero the statistics the stats file reports. */
-  clearStats?(): void;
   /** Its part of the status model, for the control socket's `status` (docs/control.md). */
   status?(): Promise<SubsystemStatus>;
   /** A control-socket command (`rs.drain`, `vrrp.standby` ...); null when it is not this subsystem's. */
@@ -161,9 +159,16 @@ export class SubsystemSet {
     }
   }
 
-  /** The JSON dump entries of every built subsystem, in build order. */
-  jsonEntries(): unknown[] {
-    return this.built.flatMap((b) => b.subsystem.jsonEntries?.() ?? []);
+  /** What every built subsystem writes into the dump files, in build order. */
+  dumpSources(): DumpSource[] {
+    return this.built.flatMap(({ subsystem: s }): DumpSource[] => {
+      if (s.dumps !== undefined) return [s.dumps];
+      if (s.dataText === undefined && s.statsText === undefined) return [];
+      const legacy: { -readonly [K in keyof DumpSource]: DumpSource[K] } = { process: 'vrrp' };
+      if (s.dataText !== undefined) legacy.dataText = s.dataText.bind(s);
+      if (s.statsText !== undefined) legacy.statsText = s.statsText.bind(s);
+      return [legacy];
+    });
   }
 
   /** Every started subsystem's part of the status model, merged. */
@@ -182,18 +187,5 @@ export class SubsystemSet {
       if (r !== null) return r;
     }
     return null;
-  }
-
-  /** Zeroes every subsystem's statistics. */
-  clearStats(): void {
-    for (const b of this.built) b.subsystem.clearStats?.();
-  }
-
-  /** The dump text of every built subsystem that has one, in build order. */
-  dumpText(pick: (s: Subsystem) => string | undefined): string {
-    return this.built
-      .map((b) => pick(b.subsystem))
-      .filter((t): t is string => t !== undefined)
-      .join('');
   }
 }

@@ -323,6 +323,7 @@ export interface Daemon {
   readonly child: ChildProcess;
   readonly lines: LineCollector;
   readonly pidFile: string;
+  /** --runtime-dir, and the daemon's $TMPDIR: where its dump files go unless the config moves them. */
   readonly runtimeDir: string;
   readonly configPath: string;
   /** Resolves with the exit code (or signal name) once the process has ended. */
@@ -343,7 +344,10 @@ function startDaemon(
   const pidFile = join(dir, 'daemon.pid');
   const runtimeDir = join(dir, 'run');
   const [cmd, args] = argv({ config: configPath, pid: pidFile, runtime: runtimeDir });
-  const child = bed.spawnIn(ns, cmd, args);
+  // Each daemon's dump files (keepalived.data, .stats, .json: $TMPDIR, else /tmp) in its own
+  // runtime dir, so daemons side by side never share /tmp/keepalived.*.
+  mkdirSync(runtimeDir, { recursive: true });
+  const child = bed.spawnIn(ns, cmd, args, { ...process.env, TMPDIR: runtimeDir });
   const lines = new LineCollector(child);
   const exited = new Promise<number | string>((r) =>
     child.on('exit', (code, signal) => r(code ?? signal ?? -1)),
