@@ -9,6 +9,7 @@ import type { VrrpInstance } from '../config/model.js';
 import type { Logger } from '../util/log.js';
 import { VridDemux } from './demux.js';
 import type { ChannelOptions, LinkMonitor, VrrpIo, VrrpSocket, VrrpSocketOpener } from './ports.js';
+import { VRRP_FIXED_HEADER_LENGTH } from './packet.js';
 import { unknownVridLogLine } from './validate.js';
 
 /**
@@ -101,11 +102,21 @@ export class VrrpChannelHub {
       multicastGroup: o.multicastGroup,
       ttl: o.ttl,
     });
-    const demux = new VridDemux((vrid) => {
-      if (logUnknownVrids) logger.info(unknownVridLogLine(vrid, o.interfaceName ?? ''));
+    const ifname = o.interfaceName ?? '';
+    const demux = new VridDemux((vrid, d) => {
+      // Repeating lines, one rate-limit key per interface and kind (util/rate-limited-log.ts).
+      if (d.payload.length < VRRP_FIXED_HEADER_LENGTH) {
+        // No instance can be told: keepalived's line (vrrp.c vrrp_get_header), nothing counted.
+        logger.info(`IPv4 VRRP packet too short - ${d.datagram.length} bytes`, {
+          error: 'short-packet',
+          limit: `${ifname}:short-packet`,
+        });
+      } else if (logUnknownVrids) {
+        logger.info(unknownVridLogLine(vrid, ifname), { vrid, limit: `${ifname}:unknown-vrid` });
+      }
     });
     socket.onDatagram((d) => demux.dispatch(d));
-    socket.onError((e) => logger.error(`VRRP socket error: ${e.message}`));
+    socket.onError((e) => logger.error(`VRRP socket error: ${e.message}`, { limit: `${key}:socket-error` }));
     const shared = { socket, demux };
     this.sockets.set(key, shared);
     return shared;

@@ -26,6 +26,9 @@ export const VRRP_COUNTER_NAMES = [
   'chk_err',
   'vers_err',
   'vrid_err',
+  // keepalived-ts: immediate answers to adverts not sent, beyond the rate bound (state-machine.ts
+  // ANSWER_BUCKET).
+  'advert_answer_suppressed',
 ] as const;
 
 export type VrrpCounterName = (typeof VRRP_COUNTER_NAMES)[number];

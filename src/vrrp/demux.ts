@@ -18,8 +18,8 @@ export function vridOf(vrrpMessage: Uint8Array): number {
 export class VridDemux {
   private readonly byVrid = new Map<number, (datagram: Buffer) => void>();
 
-  /** `onUnknown` hears the VRIDs no instance listens for (log_unknown_vrids). */
-  constructor(private readonly onUnknown: (vrid: number) => void) {}
+  /** `onUnknown` hears the datagrams of VRIDs no instance listens for (-1: too short for one). */
+  constructor(private readonly onUnknown: (vrid: number, d: ReceivedDatagram) => void) {}
 
   /** The instance of `vrid` receives whole datagrams (IPv4 header first); replaces any previous one. */
   listen(vrid: number, fn: (datagram: Buffer) => void): void {
@@ -38,6 +38,6 @@ export class VridDemux {
     const vrid = vridOf(d.payload);
     const fn = this.byVrid.get(vrid);
     if (fn) fn(d.datagram);
-    else this.onUnknown(vrid);
+    else this.onUnknown(vrid, d);
   }
 }

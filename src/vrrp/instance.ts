@@ -10,7 +10,7 @@
  */
 import type { NotifyScripts, ScriptSpec, VrrpInstance } from '../config/model.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
-import type { Logger } from '../util/log.js';
+import type { LogFields, Logger } from '../util/log.js';
 import { bumpCounter, emptyCounters, type VrrpCounters } from './counters.js';
 import {
   AUTH_TYPE_AH,
@@ -182,7 +182,13 @@ export class VrrpInstanceShell {
     if (this.stopped) return;
     const decoded = decodePacket(datagram);
     if (!decoded.ok) {
-      this.log('debug', `(${this.name}) ignoring datagram: ${decoded.error.reason}`);
+      // It carries our VRID (the demux routed it here) but not a whole VRRP header: a length error.
+      this.dispatch({
+        kind: 'malformed',
+        length: datagram.length,
+        reason: decoded.error.reason,
+        now: this.deps.clock.now(),
+      });
       return;
     }
     if (decoded.value.advert.vrid !== this.params.vrid) return;
@@ -262,7 +268,7 @@ export class VrrpInstanceShell {
     const addedRoutes = config.virtualRoutes.filter((r) => !oldRoutes.has(routeKey(r)));
     if (removed.length > 0 || removedRoutes.length > 0) {
       this.enqueue('removing VIPs', async () => {
-        this.log('detail', `(${this.name}) removing VIPs.`);
+        this.log('detail', `(${this.name}) removing VIPs.`, { vips: removed.map((v) => v.address) });
         const r = await this.deps.vips.removeRoutes(removedRoutes, before.interface);
         const a = await this.deps.vips.removeAddresses(removed);
         for (const e of [...r.errors, ...a.errors]) this.log('error', `(${this.name}) ${e}`);
@@ -270,7 +276,7 @@ export class VrrpInstanceShell {
     }
     if (added.length > 0 || addedRoutes.length > 0) {
       this.enqueue('setting VIPs', async () => {
-        this.log('detail', `(${this.name}) setting VIPs.`);
+        this.log('detail', `(${this.name}) setting VIPs.`, { vips: added.map((v) => v.address) });
         const a = await this.deps.vips.addAddresses(added);
         const r = await this.deps.vips.addRoutes(addedRoutes, config.interface);
         for (const e of [...a.errors, ...r.errors]) this.log('error', `(${this.name}) ${e}`);
@@ -337,9 +343,16 @@ export class VrrpInstanceShell {
     }
   }
 
-  private log(level: 'error' | 'warn' | 'info' | 'detail' | 'debug', message: string): void {
-    if (this.deferredLogs !== null) this.deferredLogs.push(() => this.deps.logger[level](message));
-    else this.deps.logger[level](message);
+  /** Every line of an instance carries its name as the `instance` field (util/log.ts). */
+  private log(
+    level: 'error' | 'warn' | 'info' | 'detail' | 'debug',
+    message: string,
+    fields?: LogFields,
+  ): void {
+    const all: LogFields =
+      fields === undefined ? { instance: this.name } : { instance: this.name, ...fields };
+    if (this.deferredLogs !== null) this.deferredLogs.push(() => this.deps.logger[level](message, all));
+    else this.deps.logger[level](message, all);
   }
 
   /**
@@ -390,7 +403,9 @@ export class VrrpInstanceShell {
           const sent: Promise<void> = this.io
             .send(message)
             .catch((e: unknown) => {
-              this.log('error', `(${this.name}) sending advert failed: ${(e as Error).message}`);
+              this.log('error', `(${this.name}) sending advert failed: ${(e as Error).message}`, {
+                limit: `${this.name}:send-failed`,
+              });
             })
             .finally(() => this.pendingSends.delete(sent));
           this.pendingSends.add(sent);
@@ -399,8 +414,8 @@ export class VrrpInstanceShell {
       }
       case 'add-vips':
         this.enqueue('setting VIPs', async () => {
-          this.log('detail', `(${this.name}) setting VIPs.`);
           const all = [...this.config.vips, ...this.config.excludedVips];
+          this.log('detail', `(${this.name}) setting VIPs.`, { vips: all.map((v) => v.address) });
           const a = await this.deps.vips.addAddresses(all);
           const r = await this.deps.vips.addRoutes(this.config.virtualRoutes, this.config.interface);
           for (const e of [...a.errors, ...r.errors]) this.log('error', `(${this.name}) ${e}`);
@@ -409,9 +424,9 @@ export class VrrpInstanceShell {
       case 'remove-vips':
         if (this.stopping && this.keepVipsOnStop) return;
         this.enqueue('removing VIPs', async () => {
-          this.log('detail', `(${this.name}) removing VIPs.`);
-          const r = await this.deps.vips.removeRoutes(this.config.virtualRoutes, this.config.interface);
           const all = [...this.config.vips, ...this.config.excludedVips];
+          this.log('detail', `(${this.name}) removing VIPs.`, { vips: all.map((v) => v.address) });
+          const r = await this.deps.vips.removeRoutes(this.config.virtualRoutes, this.config.interface);
           const a = await this.deps.vips.removeAddresses(all);
           for (const e of [...r.errors, ...a.errors]) this.log('error', `(${this.name}) ${e}`);
         });
@@ -457,7 +472,7 @@ export class VrrpInstanceShell {
         return;
       }
       case 'log':
-        this.log(action.level, action.message);
+        this.log(action.level, action.message, action.fields);
         return;
       case 'count':
         this.counters = bumpCounter(this.counters, action.counter);
@@ -497,6 +512,7 @@ export class VrrpInstanceShell {
           this.log(
             'error',
             `(${this.name}) gratuitous ARP on ${vip.dev} for ${vip.address} failed: ${(e as Error).message}`,
+            { vip: vip.address, limit: `${this.name}:garp-failed` },
           );
         }
       }

@@ -25,6 +25,7 @@ import { emptyRateLimit, rateLimitDecision, type RateLimitState } from './rate-l
 import { advertIntervalMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 import { validateAdvert, type Verdict } from './validate.js';
 import { addressToBytes } from '../util/ip.js';
+import type { LogFields } from '../util/log.js';
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 /** State names as keepalived prints them. */
@@ -70,7 +71,23 @@ export interface InstanceState {
    * BACKUP and never takes over until resumed, as if its priority were 0 for the election.
    */
   readonly standby: boolean;
+  /**
+   * Tokens for answering adverts at once, beyond the Adver_Timer schedule (ANSWER_BUCKET): a
+   * flood of lower-priority or priority-0 adverts must not make the master an amplifier.
+   */
+  readonly answerTokens: number;
+  /** Clock time the answer tokens were last topped up. */
+  readonly answerRefilledAt: number;
 }
+
+/**
+ * The bound on a master's immediate answers (docs/operations.md "Logs", bounded answers):
+ * keepalived answers every lower-priority advert at once with its own advert, gratuitous ARPs
+ * and notify_master_rx_lower_pri, and every priority-0 advert with an advert. keepalived-ts keeps
+ * that, up to `burst` answers back to back and one more each `refillMs`; the answers it does not
+ * give are counted (`advert_answer_suppressed`), and the Adver_Timer keeps its schedule.
+ */
+export const ANSWER_BUCKET = { burst: 3, refillMs: 1000 } as const;
 
 export type Event =
   | { readonly kind: 'startup'; readonly now: number }
@@ -100,6 +117,16 @@ export type Event =
       readonly now: number;
     }
   | {
+      /**
+       * A datagram with this instance's VRID that does not decode as a VRRP message (shorter than
+       * the fixed header): counted as a length error (packet_len_err) and logged, rate-limited.
+       */
+      readonly kind: 'malformed';
+      readonly length: number;
+      readonly reason: string;
+      readonly now: number;
+    }
+  | {
       /** The operator's standby (true) or resume (false) (docs/control.md). */
       readonly kind: 'admin';
       readonly standby: boolean;
@@ -125,7 +152,13 @@ export type Action =
   | { readonly kind: 'arm-timer'; readonly timer: TimerName; readonly ms: number }
   | { readonly kind: 'cancel-timer'; readonly timer: TimerName }
   | { readonly kind: 'run-notify'; readonly state: NotifyState; readonly priority: number }
-  | { readonly kind: 'log'; readonly level: LogLevel; readonly message: string }
+  | {
+      readonly kind: 'log';
+      readonly level: LogLevel;
+      readonly message: string;
+      /** Structured fields (util/log.ts); `limit` keys a line that may repeat in a flood. */
+      readonly fields?: LogFields;
+    }
   | { readonly kind: 'count'; readonly counter: VrrpCounterName }
   | {
       readonly kind: 'state-changed';
@@ -162,6 +195,8 @@ export function initialState(params: InstanceParams): InstanceState {
     masterDownAt: null,
     rateLimit: emptyRateLimit(),
     standby: false,
+    answerTokens: ANSWER_BUCKET.burst,
+    answerRefilledAt: 0,
   };
 }
 
@@ -173,8 +208,38 @@ interface Ctx {
   readonly actions: Action[];
 }
 
-function log(ctx: Ctx, level: LogLevel, message: string): void {
-  ctx.actions.push({ kind: 'log', level, message });
+function log(ctx: Ctx, level: LogLevel, message: string, fields?: LogFields): void {
+  ctx.actions.push(
+    fields === undefined ? { kind: 'log', level, message } : { kind: 'log', level, message, fields },
+  );
+}
+
+/** The rate-limit key of an instance's repeating line (util/rate-limited-log.ts). */
+function limitKey(ctx: Ctx, what: string): string {
+  return `${ctx.p.name}:${what}`;
+}
+
+/**
+ * Takes one answer token (ANSWER_BUCKET) if there is one. The bucket refills with time, one token
+ * per `refillMs`, up to `burst`.
+ */
+function takeAnswerToken(ctx: Ctx): boolean {
+  const { burst, refillMs } = ANSWER_BUCKET;
+  let tokens = ctx.s.answerTokens;
+  let refilledAt = ctx.s.answerRefilledAt;
+  if (tokens < burst) {
+    const earned = Math.floor((ctx.now - refilledAt) / refillMs);
+    if (earned > 0) {
+      tokens = Math.min(burst, tokens + earned);
+      refilledAt += earned * refillMs;
+    }
+  }
+  if (tokens === burst) refilledAt = ctx.now;
+  const answered = tokens >= 1;
+  if (answered) tokens -= 1;
+  else count(ctx, 'advert_answer_suppressed');
+  ctx.s = { ...ctx.s, answerTokens: tokens, answerRefilledAt: refilledAt };
+  return answered;
 }
 
 function count(ctx: Ctx, counter: VrrpCounterName): void {
@@ -211,8 +276,17 @@ function applyVerdict(ctx: Ctx, verdict: Verdict): void {
   if (verdict.log) {
     const decision = rateLimitDecision(ctx.s.rateLimit, verdict.log.error);
     ctx.s = { ...ctx.s, rateLimit: decision.state };
-    if (decision.log) log(ctx, 'info', verdict.log.message);
+    if (decision.log) {
+      log(ctx, 'info', verdict.log.message, {
+        error: verdict.log.error,
+        limit: limitKey(ctx, verdict.log.error),
+      });
+    }
   }
+}
+
+function stateFields(ctx: Ctx, from: VrrpState, to: VrrpState, reason: string): LogFields {
+  return { state: to, from, reason, priority: ctx.s.effectivePriority };
 }
 
 /**
@@ -231,7 +305,7 @@ function changeState(ctx: Ctx, to: VrrpState, reason: string): void {
       // drops its VIPs before our GARPs), then log, VIPs, GARP burst, notify.
       cancel(ctx, ['master-down']);
       sendAdvert(ctx, ctx.s.effectivePriority);
-      log(ctx, 'info', `(${name}) Entering MASTER STATE`);
+      log(ctx, 'info', `(${name}) Entering MASTER STATE`, stateFields(ctx, from, to, reason));
       count(ctx, 'become_master');
       ctx.actions.push({ kind: 'add-vips' });
       const g = ctx.p.garp;
@@ -249,7 +323,12 @@ function changeState(ctx: Ctx, to: VrrpState, reason: string): void {
       break;
     }
     case 'BACKUP': {
-      log(ctx, 'info', `(${name}) Entering BACKUP STATE${from === 'INIT' ? ' (init)' : ''}`);
+      log(
+        ctx,
+        'info',
+        `(${name}) Entering BACKUP STATE${from === 'INIT' ? ' (init)' : ''}`,
+        stateFields(ctx, from, to, reason),
+      );
       if (from === 'MASTER') {
         ctx.actions.push({ kind: 'remove-vips' });
         cancel(ctx, MASTER_TIMERS);
@@ -261,7 +340,12 @@ function changeState(ctx: Ctx, to: VrrpState, reason: string): void {
       break;
     }
     case 'FAULT': {
-      log(ctx, 'info', `(${name}) Entering FAULT STATE${from === 'INIT' ? ' (init)' : ''}`);
+      log(
+        ctx,
+        'info',
+        `(${name}) Entering FAULT STATE${from === 'INIT' ? ' (init)' : ''}`,
+        stateFields(ctx, from, to, reason),
+      );
       if (from === 'MASTER') {
         // docs/behaviour.md §3.4: a master entering FAULT sends priority 0.
         sendAdvert(ctx, STOP_PRIORITY);
@@ -420,7 +504,11 @@ function onBackupPacket(ctx: Ctx, packet: ReceivedPacket): void {
   }
   // RFC 3768 section 6.4.2: "Otherwise: Discard the ADVERTISEMENT" - we take over when the
   // running down timer fires.
-  log(ctx, 'info', `(${name}) received lower priority (${prio}) advert from ${from} - discarding`);
+  log(ctx, 'info', `(${name}) received lower priority (${prio}) advert from ${from} - discarding`, {
+    source: from,
+    advertPriority: prio,
+    limit: limitKey(ctx, 'lower-priority'),
+  });
   ctx.s = { ...ctx.s, masterAddress: from };
 }
 
@@ -450,11 +538,15 @@ function onMasterPacket(ctx: Ctx, packet: ReceivedPacket): void {
 
   if (prio === 0 || (ctx.p.higherPrioSendAdvert && (prio > ours || (prio === ours && cmp > 0)))) {
     // RFC 3768 section 6.4.3: "If the Priority in the ADVERTISEMENT is zero, then: Send an
-    // ADVERTISEMENT, Reset the Adver_Timer".
-    sendAdvert(ctx, ours);
-    advertTimer();
+    // ADVERTISEMENT, Reset the Adver_Timer" - at a bounded rate (ANSWER_BUCKET).
+    if (takeAnswerToken(ctx)) {
+      sendAdvert(ctx, ours);
+      advertTimer();
+    }
     if (prio === 0) {
-      log(ctx, 'detail', `(${name}) Master received priority 0 message`);
+      log(ctx, 'detail', `(${name}) Master received priority 0 message`, {
+        limit: limitKey(ctx, 'priority-0'),
+      });
       return;
     }
   }
@@ -465,6 +557,7 @@ function onMasterPacket(ctx: Ctx, packet: ReceivedPacket): void {
         ctx,
         'info',
         `(${name}) WARNING - equal priority advert received from remote host with our IP address.`,
+        { limit: limitKey(ctx, 'equal-priority-own-address') },
       );
       return;
     }
@@ -473,6 +566,7 @@ function onMasterPacket(ctx: Ctx, packet: ReceivedPacket): void {
         ctx,
         'info',
         `(${name}) CONFIGURATION ERROR: local instance and ${from} are both configured as address owner, please resolve`,
+        { limit: limitKey(ctx, 'both-owners') },
       );
     }
   }
@@ -485,7 +579,10 @@ function onMasterPacket(ctx: Ctx, packet: ReceivedPacket): void {
       ctx,
       'info',
       `(${name}) Received advert from ${from} with lower priority ${prio}, ours ${ours}${forcing}`,
+      { source: from, advertPriority: prio, priority: ours, limit: limitKey(ctx, 'lower-priority') },
     );
+    // The whole answer (advert, GARPs, notify) is bounded: one flood packet, at most one answer.
+    if (!takeAnswerToken(ctx)) return;
     if (!ctx.p.lowerPrioNoAdvert) {
       sendAdvert(ctx, ours);
       advertTimer();
@@ -531,7 +628,10 @@ function onTracking(ctx: Ctx, event: Extract<Event, { kind: 'tracking' }>): void
     : Math.min(254, Math.max(1, Math.round(event.effectivePriority)));
   const old = ctx.s.effectivePriority;
   if (newPriority !== old) {
-    log(ctx, 'info', `(${ctx.p.name}) Changing effective priority from ${old} to ${newPriority}`);
+    log(ctx, 'info', `(${ctx.p.name}) Changing effective priority from ${old} to ${newPriority}`, {
+      priority: newPriority,
+      previousPriority: old,
+    });
     const oldDown = masterDown(ctx);
     ctx.s = { ...ctx.s, effectivePriority: newPriority };
     // keepalived moves a running down timer by the change of Skew_Time.
@@ -618,6 +718,18 @@ export function reduce(params: InstanceParams, state: InstanceState, event: Even
       break;
     case 'admin':
       if (ctx.s.state !== 'STOP') onAdmin(ctx, event);
+      break;
+    case 'malformed':
+      // As adverts: only BACKUP and MASTER read them.
+      if (ctx.s.state === 'BACKUP' || ctx.s.state === 'MASTER') {
+        count(ctx, 'packet_len_err');
+        // keepalived's line (vrrp.c vrrp_get_header; the length is the whole IPv4 datagram's). keepalived
+        // cannot tell the instance and counts nothing; the VRID is there, so it is this instance's.
+        log(ctx, 'info', `IPv4 VRRP packet too short - ${event.length} bytes`, {
+          error: 'short-packet',
+          limit: limitKey(ctx, 'short-packet'),
+        });
+      }
       break;
     case 'stop':
       if (ctx.s.state !== 'STOP') changeState(ctx, 'STOP', 'stop');

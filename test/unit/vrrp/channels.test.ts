@@ -93,7 +93,12 @@ class FakeSocket implements VrrpSocket {
     this.closed = true;
   }
   receive(vrid: number): void {
-    this.listener?.({ datagram: Buffer.from([0x45, vrid]), payload: Buffer.from([0x21, vrid]) });
+    // A whole fixed VRRP header (version/type, VRID, priority, count, auth, interval, checksum).
+    const payload = Buffer.from([0x21, vrid, 100, 0, 0, 1, 0, 0]);
+    this.listener?.({ datagram: Buffer.concat([Buffer.from([0x45]), payload]), payload });
+  }
+  receiveBytes(datagram: Buffer, payload: Buffer): void {
+    this.listener?.({ datagram, payload });
   }
   fail(message: string): void {
     this.errorListener?.(new Error(message));
@@ -164,6 +169,19 @@ describe('VrrpChannelHub', () => {
     quiet.h.open(options());
     quiet.sockets[0]!.receive(60);
     expect(quiet.logger.messages()).toEqual([]);
+  });
+
+  it('logs a datagram too short for a VRRP header (no instance to count it) with a rate-limit key', () => {
+    const { h, sockets, logger } = hub(false);
+    h.open(options()).onDatagram(() => {});
+    sockets[0]!.receiveBytes(Buffer.alloc(21), Buffer.alloc(1));
+    expect(logger.lines).toEqual([
+      {
+        level: 'info',
+        message: 'IPv4 VRRP packet too short - 21 bytes',
+        fields: { error: 'short-packet', limit: 'eth0:short-packet' },
+      },
+    ]);
   });
 
   it('closes a shared socket with its last listening channel, and reopens it after', () => {
