@@ -6,6 +6,12 @@
  * address, the TTL is 255 (RFC 3768 section 5.2.3) and the TOS is 0xC0 (internetwork control, as
  * keepalived). Received buffers start with the IPv4 header, so the caller can check the TTL
  * (RFC 3768 section 7.1). Multicast mode joins 224.0.0.18 on the interface with `struct ip_mreqn`.
+ *
+ * Two sockets: a protocol-112 socket that only receives, and an IPPROTO_RAW socket (send only,
+ * IP_HDRINCL implied, raw(7)) that only sends. `raw-socket` reports one event per poll wake-up and
+ * prefers readable to writable, so on one socket a receive flood would hold every advert in its
+ * send queue: the master would fall silent and its backup take over (docs/operations.md "Logs",
+ * floods).
  */
 import { createRequire } from 'node:module';
 import { addressToBytes } from '../util/ip.js';
@@ -16,7 +22,6 @@ const SOL_SOCKET = 1;
 const SO_BINDTODEVICE = 25;
 const SO_RCVBUF = 8;
 const IPPROTO_IP = 0;
-const IP_HDRINCL = 3;
 const IP_MULTICAST_IF = 32;
 const IP_MULTICAST_TTL = 33;
 const IP_MULTICAST_LOOP = 34;
@@ -24,6 +29,8 @@ const IP_ADD_MEMBERSHIP = 35;
 const IP_DROP_MEMBERSHIP = 36;
 
 export const IPPROTO_VRRP = 112;
+/** <netinet/in.h>: a send-only raw socket whose datagrams carry their own IPv4 header. */
+const IPPROTO_RAW = 255;
 export const VRRP_MULTICAST_GROUP4 = '224.0.0.18';
 /** RFC 3768 section 5.2.3: the TTL MUST be 255. */
 export const VRRP_TTL = 255;
@@ -135,7 +142,10 @@ export class VrrpSocketError extends Error {
  * our own IPv4 header; delivers every received protocol-112 datagram to the listener.
  */
 export class VrrpRawSocket {
+  /** Receives protocol 112 (and sends nothing). */
   private readonly socket: RawSocket;
+  /** Sends our adverts (and receives nothing). */
+  private readonly sender: RawSocket;
   private readonly source: Buffer;
   private readonly groupBytes: Buffer | null;
   private ipId = 0;
@@ -145,13 +155,16 @@ export class VrrpRawSocket {
 
   private constructor(
     socket: RawSocket,
+    sender: RawSocket,
     private readonly options: VrrpSocketOptions,
   ) {
     this.socket = socket;
+    this.sender = sender;
     this.source = addressToBytes(options.sourceAddress)!;
     this.groupBytes = options.multicastGroup ? addressToBytes(options.multicastGroup) : null;
     socket.on('message', (buffer) => this.onMessage(buffer));
     socket.on('error', (e) => this.errorListener?.(e));
+    sender.on('error', (e) => this.errorListener?.(e));
   }
 
   /** Opens and configures the socket; throws VrrpSocketError on any setsockopt failure. */
@@ -160,37 +173,48 @@ export class VrrpRawSocket {
     if (!source || source.length !== 4) {
       throw new VrrpSocketError(`bad IPv4 source address ${options.sourceAddress}`);
     }
-    const socket = loadRawSocket().createSocket({ protocol: IPPROTO_VRRP, bufferSize: 65535 });
+    const raw = loadRawSocket();
+    const socket = raw.createSocket({ protocol: IPPROTO_VRRP, bufferSize: 65535 });
+    let sender: RawSocket | null = null;
     const step = (what: string, fn: () => void): void => {
       try {
         fn();
       } catch (e) {
         socket.close();
+        sender?.close();
         throw new VrrpSocketError(`${what}: ${(e as Error).message}`);
       }
     };
-    step('IP_HDRINCL', () => socket.setOption(IPPROTO_IP, IP_HDRINCL, 1));
+    step('socket(IPPROTO_RAW)', () => {
+      sender = raw.createSocket({ protocol: IPPROTO_RAW });
+    });
+    const out = sender!;
+    // It never receives; without this its poll would wake for nothing.
+    out.pauseRecv();
     step('SO_RCVBUF', () => socket.setOption(SOL_SOCKET, SO_RCVBUF, 256 * 1024));
     if (options.interfaceName !== null) {
       const name = Buffer.from(options.interfaceName + '\0');
-      step('SO_BINDTODEVICE', () => socket.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length));
+      for (const s of [socket, out]) {
+        step('SO_BINDTODEVICE', () => s.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length));
+      }
     }
     if (options.multicastGroup !== null) {
       const group = addressToBytes(options.multicastGroup);
       if (!group || options.ifindex === null) {
         socket.close();
+        out.close();
         throw new VrrpSocketError('multicast needs a group address and an interface');
       }
       const mreqn = ipMreqn(group, source, options.ifindex);
       step('IP_ADD_MEMBERSHIP', () => socket.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, mreqn, mreqn.length));
       step('IP_MULTICAST_IF', () =>
-        socket.setOption(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(Buffer.alloc(4), source, options.ifindex!), 12),
+        out.setOption(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(Buffer.alloc(4), source, options.ifindex!), 12),
       );
-      step('IP_MULTICAST_TTL', () => socket.setOption(IPPROTO_IP, IP_MULTICAST_TTL, VRRP_TTL));
+      step('IP_MULTICAST_TTL', () => out.setOption(IPPROTO_IP, IP_MULTICAST_TTL, VRRP_TTL));
       // Our own adverts must not come back to us as if a peer sent them.
-      step('IP_MULTICAST_LOOP', () => socket.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0));
+      step('IP_MULTICAST_LOOP', () => out.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0));
     }
-    return new VrrpRawSocket(socket, options);
+    return new VrrpRawSocket(socket, out, options);
   }
 
   get sourceAddress(): string {
@@ -216,7 +240,7 @@ export class VrrpRawSocket {
     const header = buildIpv4Header(this.source, dst, vrrpPacket.length, this.options.ttl, this.ipId);
     const datagram = Buffer.concat([header, vrrpPacket]);
     return new Promise((resolve, reject) => {
-      this.socket.send(datagram, 0, datagram.length, destination, (error) =>
+      this.sender.send(datagram, 0, datagram.length, destination, (error) =>
         error ? reject(new VrrpSocketError(`sendto ${destination}: ${error.message}`)) : resolve(),
       );
     });
@@ -234,6 +258,7 @@ export class VrrpRawSocket {
       }
     }
     this.socket.close();
+    this.sender.close();
   }
 
   private onMessage(buffer: Buffer): void {
