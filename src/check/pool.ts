@@ -284,7 +284,7 @@ export function createCheckerPool(
     if (spec === null) return null;
     const who = deps.resolveScriptUser(spec.user, spec.group);
     if ('error' in who) {
-      logger.error(`Unable to run script ${spec.command}: ${who.error}`);
+      logger.error(`Unable to run script ${spec.command}: ${who.error}`, { limit: `script ${spec.command}` });
       return null;
     }
     const p = deps
@@ -331,6 +331,7 @@ export function createCheckerPool(
           event.inhibit
             ? `Enabling service ${event.rsName} of VS ${event.vsName}`
             : `Adding service ${event.rsName} to VS ${event.vsName}`,
+          { vs: event.vsName, rs: event.rsName, state: 'up' },
         );
         runNotify(findRs(event.vs, event.rs)?.notifyUp ?? null, scriptTimeoutMs);
         break;
@@ -339,17 +340,20 @@ export function createCheckerPool(
           event.inhibit
             ? `Disabling service ${event.rsName} of VS ${event.vsName}`
             : `Removing service ${event.rsName} from VS ${event.vsName}`,
+          { vs: event.vsName, rs: event.rsName, state: 'down' },
         );
         runNotify(findRs(event.vs, event.rs)?.notifyDown ?? null, scriptTimeoutMs);
         break;
       case 'rs-weight':
         logger.info(
           `Changing weight from ${event.from} to ${event.to} for ${event.alive ? 'active' : 'inactive'} service ${event.rsName} of VS ${event.vsName}`,
+          { vs: event.vsName, rs: event.rsName, weight: event.to, previousWeight: event.from },
         );
         break;
       case 'quorum-up':
         logger.info(
           `Gained quorum ${event.quorum}+${event.hysteresis}=${event.threshold} <= ${event.weightSum} for VS ${event.vsName}`,
+          { vs: event.vsName, state: 'quorum-up' },
         );
         runNotify(vs?.quorumUp ?? null, scriptTimeoutMs);
         break;
@@ -357,26 +361,34 @@ export function createCheckerPool(
         if (event.phase !== 'stop')
           logger.info(
             `${event.phase === 'init' ? 'Starting with quorum down' : 'Lost quorum'} ${event.quorum}-${event.hysteresis}=${event.threshold} > ${event.weightSum} for VS ${event.vsName}`,
+            { vs: event.vsName, state: 'quorum-down' },
           );
         runNotify(vs?.quorumDown ?? null, scriptTimeoutMs);
         break;
       case 'sorry-in':
         logger.info(
           `${event.inhibit ? 'Enabling' : 'Adding'} sorry server ${event.sorryName} to VS ${event.vsName}`,
+          { vs: event.vsName, rs: event.sorryName, state: 'sorry-in' },
         );
         break;
       case 'sorry-out':
         logger.info(
           `${event.inhibit ? 'Disabling' : 'Removing'} sorry server ${event.sorryName} from VS ${event.vsName}`,
+          { vs: event.vsName, rs: event.sorryName, state: 'sorry-out' },
         );
         break;
       case 'alive-pool':
         logger.info(
           `${event.add ? 'Adding alive servers to' : 'Removing alive servers from'} the pool for VS ${event.vsName}`,
+          { vs: event.vsName },
         );
         break;
       case 'rs-shutdown':
-        logger.info(`Shutting down service ${event.rsName} from VS ${event.vsName}`);
+        logger.info(`Shutting down service ${event.rsName} from VS ${event.vsName}`, {
+          vs: event.vsName,
+          rs: event.rsName,
+          state: 'shutdown',
+        });
         if (event.notify) runNotify(findRs(event.vs, event.rs)?.notifyDown ?? null, scriptTimeoutMs);
         break;
       case 'table':
@@ -425,7 +437,13 @@ export function createCheckerPool(
       retryIt: step.health.retryIt,
       logAllFailures: logAll,
     }))
-      logger.info(line);
+      // One key per checker: a real server failing every delay_loop is summarised, not repeated.
+      logger.info(line, {
+        vs: entry.vsName,
+        rs: c.target,
+        checker: c.checker.type,
+        limit: `${c.checker.type} ${c.target} ${entry.vsName}`,
+      });
     const after = rsState(entry);
     // alpha: the first failure of a server that starts down still runs notify_down once
     // (ipwrapper.c update_svr_checker_state, !has_run).

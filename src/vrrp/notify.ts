@@ -28,9 +28,11 @@ export class ScriptNotifier implements Notifier {
     const timeout = state === 'STOP' ? NOTIFY_STOP_TIMEOUT_MS : NOTIFY_TIMEOUT_MS;
     const runs: Promise<void>[] = [];
     const report = (spec: ScriptSpec, r: ScriptOutcome): void => {
+      // One key per script: a script that fails on every transition is summarised.
+      const fields = { instance: name, state, limit: `notify ${spec.command}` };
       if (r.kind === 'spawn-error')
-        this.logger.error(`Failed to exec notify script ${spec.command}: ${r.message}`);
-      else if (r.kind === 'timeout') this.logger.info(`Notify script ${spec.command} timed out`);
+        this.logger.error(`Failed to exec notify script ${spec.command}: ${r.message}`, fields);
+      else if (r.kind === 'timeout') this.logger.info(`Notify script ${spec.command} timed out`, fields);
     };
     if (scripts.specific !== null) {
       const spec = scripts.specific;

@@ -132,11 +132,16 @@ export class VrrpScriptTrackers {
     const { logger } = this.deps;
     const name = s.config.name;
     const success = result.kind === 'exited' && result.code === 0;
-    if (result.kind === 'timeout') logger.info(`VRRP_Script(${name}) timed_out`);
-    if (result.kind === 'spawn-error') logger.error(`VRRP_Script(${name}) cannot run: ${result.message}`);
+    // Every run can repeat these: one rate-limit key per script (util/rate-limited-log.ts).
+    const limited = { script: name, limit: `vrrp_script ${name}` };
+    if (result.kind === 'timeout') logger.info(`VRRP_Script(${name}) timed_out`, limited);
+    if (result.kind === 'spawn-error') {
+      logger.error(`VRRP_Script(${name}) cannot run: ${result.message}`, limited);
+    }
     const step = scriptTrackerStep(s.tracker, success, s.config);
     s.tracker = step.tracker;
-    if (step.transition === 'up') logger.info(`VRRP_Script(${name}) succeeded`);
+    if (step.transition === 'up')
+      logger.info(`VRRP_Script(${name}) succeeded`, { script: name, state: 'up' });
     if (step.transition === 'down') {
       const why =
         result.kind === 'exited'
@@ -144,7 +149,7 @@ export class VrrpScriptTrackers {
           : result.kind === 'signaled'
             ? ` (due to signal ${result.signal})`
             : '';
-      logger.info(`VRRP_Script(${name}) failed${why}`);
+      logger.info(`VRRP_Script(${name}) failed${why}`, { script: name, state: 'down' });
     }
     if (step.transition !== null) this.deps.onTransition();
   }
