@@ -47,6 +47,11 @@ export function channelKey(options: ChannelOptions): string {
   return JSON.stringify(options);
 }
 
+/** Instances whose options have the same key share one raw socket. */
+export function socketKeyOf(o: ChannelOptions): string {
+  return `${o.interfaceName ?? '*'}|${o.multicastGroup ?? 'unicast'}|${o.sourceAddress}|${o.ttl}`;
+}
+
 export interface ChannelHubDeps {
   readonly openSocket: VrrpSocketOpener;
   /** For the ifindex of the interface a multicast socket joins the group on. */
@@ -68,7 +73,7 @@ export class VrrpChannelHub {
 
   /** The channel of one instance, on a shared socket. Throws when a new socket cannot be opened. */
   open(o: ChannelOptions): VrrpIo {
-    const key = `${o.interfaceName ?? '*'}|${o.multicastGroup ?? 'unicast'}|${o.sourceAddress}|${o.ttl}`;
+    const key = socketKeyOf(o);
     const shared = this.sockets.get(key) ?? this.openShared(key, o);
     const destinations = o.multicastGroup !== null ? [o.multicastGroup] : [...o.unicastPeers];
     return {

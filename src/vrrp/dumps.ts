@@ -1,12 +1,149 @@
 /**
- * PURE: the text of keepalived's dump files for the VRRP side, from the instances' status:
- * the SIGUSR2 stats file (vrrp_print.c layout, /tmp/keepalived.stats) and the VRRP topology
- * part of the SIGUSR1 data file (/tmp/keepalived.data). The daemon writes them.
+ * PURE: the VRRP process's dump texts, in keepalived 2.2.7's layouts (docs/operations.md "Dump
+ * files"), from a snapshot the engine takes (engine.ts `dumpSnapshot`):
+ * - `vrrpStatsText`: /tmp/keepalived.stats (SIGUSR2; vrrp/vrrp_print.c `vrrp_print_stats`);
+ * - `vrrpDataText`: /tmp/keepalived.data after its Global definitions (SIGUSR1; vrrp_data.c
+ *   `dump_vrrp_data`: VRRP Topology, Sockpool, Sync groups, Scripts, Track files; vrrp_if.c
+ *   `dump_if`: Interfaces);
+ * - `vrrpJsonEntries`: /tmp/keepalived.json (SIGRTMIN+2; vrrp_json.c, JSON v1: one
+ *   `{"data", "stats"}` per instance, keepalived's key names and order).
+ * The exporters read `   State = MASTER`, `   Wantstate`, `   Interface`, `   Virtual Router ID`,
+ * `   Gratuitous ARP delay`, the 5-space VIP lines, ` VRRP Script = NAME` / `   Status`, every
+ * stats line, and the JSON keys: those are exact. Values keepalived-ts has no counterpart for
+ * (file descriptors, kernel buffer sizes) print what keepalived prints in the common case.
  */
-import type { InstanceStatus } from './instance.js';
+import type {
+  TrackRef,
+  VirtualRoute,
+  Vip,
+  VrrpInstance,
+  VrrpScript,
+  VrrpSyncGroup,
+} from '../config/model.js';
+import { ctimeUs, secondsDotMicros } from '../util/ctime.js';
+import type { VrrpCounters } from './counters.js';
+import type { VrrpState } from './state-machine.js';
+import type { ScriptTracker } from './tracking.js';
 
-/** One block per instance, in keepalived's stats layout. */
-export function vrrpStatsText(instances: readonly InstanceStatus[]): string {
+// ---------------------------------------------------------------------------------------------
+// The snapshot
+
+export interface InstanceDump {
+  readonly config: VrrpInstance;
+  readonly state: VrrpState;
+  readonly wantState: VrrpState;
+  /** The master as last seen (BACKUP), else null. */
+  readonly masterAddress: string | null;
+  readonly masterPriority: number;
+  readonly effectivePriority: number;
+  /** Base priority plus every tracker's weight, unclamped (keepalived's total_priority). */
+  readonly totalPriority: number;
+  readonly sourceAddress: string;
+  /** The group adverts go to; null in unicast mode. */
+  readonly multicastGroup: string | null;
+  /** Wall-clock ms of the last state change (of the start before any). */
+  readonly lastTransitionAt: number;
+  /** Wall-clock ms the next timer fires, null when none is armed (FAULT). */
+  readonly readTimeoutAt: number | null;
+  /** Trackers holding the instance in FAULT now (keepalived's num_script_if_fault). */
+  readonly trackerFaults: number;
+  /** Tracked scripts that have not reported yet. */
+  readonly scriptsInit: number;
+  readonly vipsSet: boolean;
+  readonly counters: VrrpCounters;
+  /** Its socket in `sockets`, or null before one is open. */
+  readonly socket: number | null;
+  /** The trackers as keepalived keeps them (own interface and, in a group, weighted ones dropped). */
+  readonly trackScripts: readonly TrackRef[];
+  readonly trackInterfaces: readonly TrackRef[];
+  readonly trackFiles: readonly TrackRef[];
+}
+
+export interface SocketDump {
+  readonly interfaceName: string | null;
+  readonly unicastSource: string | null;
+  readonly multicastGroup: string | null;
+  /** Instances on the socket: name and VRID, by VRID. */
+  readonly instances: readonly { readonly name: string; readonly vrid: number }[];
+}
+
+export interface SyncGroupDump {
+  readonly config: VrrpSyncGroup;
+  readonly state: 'INIT' | 'MASTER' | 'BACKUP' | 'FAULT';
+  readonly memberFaults: number;
+  readonly membersInit: number;
+}
+
+export interface ScriptDump {
+  readonly config: VrrpScript;
+  readonly tracker: ScriptTracker;
+  readonly running: boolean;
+  /** Instances tracking it, with their weight. */
+  readonly trackedBy: readonly {
+    readonly name: string;
+    readonly weight: number;
+    readonly reverse: boolean;
+  }[];
+}
+
+export interface TrackFileDump {
+  readonly name: string;
+  readonly file: string;
+  readonly value: number;
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  readonly trackedBy: readonly {
+    readonly name: string;
+    readonly weight: number;
+    readonly reverse: boolean;
+  }[];
+}
+
+/** One interface of the host as the kernel reports it (net/ adapter), for `------< Interfaces >------`. */
+export interface InterfaceDump {
+  readonly name: string;
+  readonly index: number;
+  readonly ipv4: readonly string[];
+  readonly ipv6: readonly string[];
+  readonly mac: string | null;
+  readonly macBroadcast: string | null;
+  readonly flags: {
+    readonly up: boolean;
+    readonly running: boolean;
+    readonly broadcast: boolean;
+    readonly loopback: boolean;
+    readonly pointToPoint: boolean;
+    readonly noArp: boolean;
+    readonly multicast: boolean;
+  };
+  readonly mtu: number;
+  /** ARPHRD_* (1 ethernet, 772 loopback). */
+  readonly hwType: number;
+}
+
+export interface VrrpDumpSnapshot {
+  readonly instances: readonly InstanceDump[];
+  readonly sockets: readonly SocketDump[];
+  readonly syncGroups: readonly SyncGroupDump[];
+  readonly scripts: readonly ScriptDump[];
+  readonly trackFiles: readonly TrackFileDump[];
+}
+
+/** What the texts need from the host: script users' ids and programs' real paths. */
+export interface DumpHost {
+  /** Numeric ids a script runs as (its own user, else script_user, else keepalived_script/root). */
+  ids(user: string | null, group: string | null): { readonly uid: number; readonly gid: number };
+  /** A script's program as keepalived prints it: resolved to its real path (symlinks followed). */
+  programOf(argv0: string): string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stats (vrrp_print.c vrrp_print_stats)
+
+/** One block per instance, in keepalived's stats layout; empty without instances. */
+export function vrrpStatsText(
+  instances: readonly { readonly name: string; readonly counters: VrrpCounters }[],
+): string {
   const lines: string[] = [];
   for (const s of instances) {
     const c = s.counters;
@@ -32,21 +169,485 @@ export function vrrpStatsText(instances: readonly InstanceStatus[]): string {
       `    Sent: ${c.pri_zero_sent}`,
     );
   }
-  return lines.join('\n') + '\n';
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
-/** The `VRRP Topology` section of the data file. */
-export function vrrpDataText(instances: readonly InstanceStatus[]): string {
-  const lines = ['------< VRRP Topology >------'];
-  for (const s of instances) {
-    lines.push(
-      ` VRRP Instance = ${s.name}`,
-      `   State = ${s.state}`,
-      `   Wanted State = ${s.wantState}`,
-      `   Priority = ${s.basePriority}`,
-      `   Effective priority = ${s.effectivePriority}`,
-      `   Master router = ${s.masterAddress ?? ''}`,
-    );
+// ---------------------------------------------------------------------------------------------
+// Data (vrrp_data.c)
+
+/**
+ * format_ipaddress (vrrp_ipaddress.c): `ADDR[/LEN] [brd B] dev IF scope S [label L] [peer P/LEN]
+ * [no_track] [set]`, the prefix only when it is not the host's (32, 128).
+ */
+export function formatVip(v: Vip, set: boolean): string {
+  const host = v.family === 'inet6' ? 128 : 32;
+  let out = v.prefixLength === host ? v.address : `${v.address}/${v.prefixLength}`;
+  if (v.family === 'inet' && v.broadcast !== null) out += ` brd ${v.broadcast}`;
+  out += ` dev ${v.dev} scope ${v.scope ?? (v.family === 'inet6' && v.address.startsWith('fe80') ? 'link' : 'global')}`;
+  if (v.label !== null) out += ` label ${v.label}`;
+  if (v.peer !== null) out += ` peer ${v.peer}/${v.prefixLength}`;
+  if (v.noTrack) out += ' no_track';
+  if (v.family === 'inet6') out += ' preferred_lft forever';
+  if (set) out += ' set';
+  return out;
+}
+
+/** format_iproute in the common forms: `[blackhole ]TO [via GW] [src S] dev IF [table T] [metric M] [scope S]`. */
+function formatRoute(r: VirtualRoute, defaultDev: string | null): string {
+  let out = r.blackhole ? `blackhole ${r.to}` : r.to;
+  if (r.via !== null) out += ` via ${r.via}`;
+  if (r.src !== null) out += ` src ${r.src}`;
+  const dev = r.dev ?? defaultDev;
+  if (dev !== null && !r.blackhole) out += ` dev ${dev}`;
+  if (r.table !== null) out += ` table ${r.table}`;
+  if (r.metric !== null) out += ` metric ${r.metric}`;
+  if (r.scope !== null) out += ` scope ${r.scope}`;
+  if (r.noTrack) out += ' no_track';
+  return out;
+}
+
+const weightText = (t: { readonly weight: number; readonly reverse: boolean }): string =>
+  `weight ${t.weight}${t.reverse ? ' reverse' : ''}`;
+
+/** cmd_str: every word in single quotes, the program as it runs. */
+function cmdStr(argv: readonly string[], program?: string): string {
+  return argv.map((a, i) => `'${i === 0 && program !== undefined ? program : a}'`).join(' ');
+}
+
+function notifyLines(
+  scripts: VrrpInstance['notify'],
+  host: DumpHost,
+  order: readonly (readonly [keyof VrrpInstance['notify'], string])[],
+): string[] {
+  const out: string[] = [];
+  for (const [key, label] of order) {
+    const spec = scripts[key];
+    if (spec === null) continue;
+    const { uid, gid } = host.ids(spec.user, spec.group);
+    out.push(`   ${label} state transition script = ${cmdStr(spec.argv)}, uid:gid ${uid}:${gid}`);
   }
-  return lines.join('\n') + '\n';
+  return out;
+}
+
+const INSTANCE_NOTIFY = [
+  ['backup', 'Backup'],
+  ['master', 'Master'],
+  ['fault', 'Fault'],
+  ['stop', 'Stop'],
+  ['deleted', 'Deleted'],
+  ['generic', 'Generic'],
+  ['masterRxLowerPri', 'Master rx lower pri'],
+] as const;
+
+const GROUP_NOTIFY = [
+  ['backup', 'Backup'],
+  ['master', 'Master'],
+  ['fault', 'Fault'],
+  ['stop', 'Stop'],
+  ['generic', 'Generic'],
+] as const;
+
+/** keepalived's VRRP_FLAG_* bits an instance carries (`Flags: none` when there is none). */
+function hasFlags(c: VrrpInstance): boolean {
+  return (
+    c.unicastPeers.length > 0 ||
+    c.dontTrackPrimary ||
+    c.skipCheckAdvAddr ||
+    c.mcastSrcIp !== null ||
+    c.unicastSrcIp !== null ||
+    c.checkUnicastSrc ||
+    c.nopreempt
+  );
+}
+
+function instanceLines(d: InstanceDump, host: DumpHost): string[] {
+  const c = d.config;
+  const unicast = c.unicastPeers.length > 0;
+  const advertUs = Math.round(c.advertInt * 1e6);
+  const out: string[] = [` VRRP Instance = ${c.name}`, `   VRRP Version = ${c.version}`];
+  if (c.syncGroup !== null) out.push(`   Sync group = ${c.syncGroup}`);
+  out.push(`   State = ${d.state}`);
+  if (d.state === 'BACKUP') {
+    out.push(
+      `   Master router = ${d.masterAddress ?? '0.0.0.0'}`,
+      `   Master priority = ${d.masterPriority}`,
+    );
+    if (c.version === 3) out.push(`   Master advert int = ${c.advertInt.toFixed(2)} sec`);
+  }
+  if (hasFlags(c)) {
+    out.push('   Flags:');
+    if (unicast) out.push('     Using unicast');
+  } else {
+    out.push('   Flags: none');
+  }
+  out.push(
+    `   Wantstate = ${d.wantState}`,
+    '   Number of config faults = 0',
+    `   Number of interface and track script faults = ${d.trackerFaults}`,
+    `   Number of track scripts init = ${d.scriptsInit}`,
+    `   Last transition = ${secondsDotMicros(d.lastTransitionAt)} (${ctimeUs(d.lastTransitionAt)})`,
+    d.readTimeoutAt === null
+      ? '   Read timeout = DISABLED'
+      : `   Read timeout = ${secondsDotMicros(d.readTimeoutAt)} (${ctimeUs(d.readTimeoutAt)})`,
+    `   Master down timer = ${c.downTimerAdverts * advertUs + Math.floor(((256 - d.effectivePriority) * advertUs) / 256)} usecs`,
+    `   Interface = ${c.interface ?? 'not configured'}`,
+  );
+  if (c.dontTrackPrimary) out.push('   VRRP interface tracking disabled');
+  if (c.skipCheckAdvAddr) out.push('   Skip checking advert IP addresses');
+  if (c.strictMode) out.push('   Enforcing strict VRRP compliance');
+  const fromConfig = (unicast ? c.unicastSrcIp : c.mcastSrcIp) !== null;
+  out.push(`   Using src_ip = ${d.sourceAddress || '(none)'}${fromConfig ? ' (from configuration)' : ''}`);
+  if (d.multicastGroup !== null) out.push(`   Multicast address ${d.multicastGroup}`);
+  const g = c.garp;
+  out.push(
+    `   Gratuitous ARP delay = ${Math.floor(g.masterDelay)}`,
+    `   Gratuitous ARP repeat = ${g.masterRepeat}`,
+    `   Gratuitous ARP refresh = ${Math.floor(g.masterRefresh)}`,
+    `   Gratuitous ARP refresh repeat = ${g.masterRefreshRepeat}`,
+    `   Gratuitous ARP lower priority delay = ${Math.floor(g.lowerPrioDelay)}`,
+    `   Gratuitous ARP lower priority repeat = ${g.lowerPrioRepeat}`,
+    `   Down timer adverts = ${c.downTimerAdverts}`,
+    `   Send advert after receive lower priority advert = ${!c.lowerPrioNoAdvert}`,
+    `   Send advert after receive higher priority advert = ${c.higherPrioSendAdvert}`,
+    `   Virtual Router ID = ${c.virtualRouterId}`,
+    `   Priority = ${c.priority}`,
+    `   Effective priority = ${d.effectivePriority}`,
+    `   Total priority = ${d.totalPriority}`,
+    c.version === 2
+      ? `   Advert interval = ${Math.floor(c.advertInt)} sec`
+      : `   Advert interval = ${Math.round(c.advertInt * 1000)} milli-sec`,
+  );
+  if (d.state === 'BACKUP' && c.version === 3) {
+    out.push(`   Master advert interval = ${Math.round(c.advertInt * 1000)} milli-sec`);
+  }
+  out.push('   Accept = enabled', `   Preempt = ${c.nopreempt ? 'disabled' : 'enabled'}`);
+  if (c.preemptDelay > 0) out.push(`   Preempt delay = ${Number(c.preemptDelay.toPrecision(6))} secs`);
+  out.push('   Promote_secondaries = disabled');
+  const auth = c.authentication;
+  if (auth !== null) {
+    out.push(`   Authentication type = ${auth.type === 'AH' ? 'IPSEC_AH' : 'SIMPLE_PASSWORD'}`);
+    if (auth.type === 'PASS') out.push(`   Password = ${auth.password.slice(0, 8)}`);
+  } else if (c.version === 2) {
+    out.push('   Authentication type = none');
+  }
+  if (c.vips.length > 0) {
+    out.push(`   Virtual IP (${c.vips.length}):`);
+    for (const v of c.vips) out.push(`     ${formatVip(v, d.vipsSet)}`);
+  }
+  if (c.excludedVips.length > 0) {
+    out.push('   Virtual IP Excluded :');
+    for (const v of c.excludedVips) out.push(`     ${formatVip(v, d.vipsSet)}`);
+  }
+  if (unicast) {
+    out.push(`   Unicast TTL = ${c.unicastTtl}`);
+    out.push(`   Check unicast src : ${c.checkUnicastSrc ? 'yes' : 'no'}`, '   Unicast Peer :');
+    for (const p of c.unicastPeers)
+      out.push(`     ${p.address} min_ttl ${p.minTtl ?? 0} max_ttl ${p.maxTtl ?? 255}`);
+    out.push('   Unicast checksum compatibility = no');
+  }
+  // keepalived's socket descriptors; Node keeps them hidden: the socket's number in the Sockpool.
+  out.push(d.socket === null ? '   No sockets allocated' : `   fd_in ${d.socket}, fd_out ${d.socket}`);
+  if (c.virtualRoutes.length > 0) {
+    out.push('   Virtual Routes :');
+    for (const r of c.virtualRoutes) out.push(`     ${formatRoute(r, c.interface)}`);
+  }
+  if (d.trackInterfaces.length > 0) {
+    out.push('   Tracked interfaces :');
+    for (const t of d.trackInterfaces) out.push(`     ${t.name} ${weightText(t)}`);
+  }
+  if (d.trackScripts.length > 0) {
+    out.push('   Tracked scripts :');
+    for (const t of d.trackScripts) out.push(`     ${t.name} ${weightText(t)}`);
+  }
+  if (d.trackFiles.length > 0) {
+    out.push('   Tracked files :');
+    for (const t of d.trackFiles) out.push(`     ${t.name}, ${weightText(t)}`);
+  }
+  out.push(
+    `   Using smtp notification = ${c.smtpAlert ? 'yes' : 'no'}`,
+    `   Notify deleted = ${c.notify.deleted !== null ? 'Deleted' : 'Fault'}`,
+    ...notifyLines(c.notify, host, INSTANCE_NOTIFY),
+    '   Notify priority changes = false',
+  );
+  return out;
+}
+
+function socketLines(sockets: readonly SocketDump[]): string[] {
+  const out: string[] = [];
+  sockets.forEach((s, i) => {
+    const fd = i + 1;
+    out.push(
+      ` fd_in ${fd} fd_out = ${fd}`,
+      `   Interface = ${s.interfaceName ?? '(null)'}`,
+      '   Family = IPv4',
+      '   Protocol = VRRP',
+      `   Type = ${s.unicastSource !== null ? 'Un' : 'Mult'}icast`,
+    );
+    if (s.unicastSource !== null) out.push(`   Address = ${s.unicastSource}`);
+    out.push('   Rx buf size = 0', '   VRRP instances');
+    for (const m of [...s.instances].sort((a, b) => a.vrid - b.vrid))
+      out.push(`     ${m.name} vrid ${m.vrid}`);
+  });
+  return out;
+}
+
+function syncGroupLines(g: SyncGroupDump, host: DumpHost): string[] {
+  const c = g.config;
+  const out = [
+    ` VRRP Sync Group = ${c.name}, ${g.state}`,
+    `   Num member fault ${g.memberFaults}, num member init ${g.membersInit}`,
+  ];
+  if (c.group.length > 0) {
+    out.push('   VRRP member instances :');
+    for (const m of c.group) out.push(`     ${m}`);
+  }
+  if (c.syncGroupTrackingWeight) out.push('   sync group tracking weight set');
+  out.push(`   Using smtp notification = ${c.smtpAlert ? 'yes' : 'no'}`);
+  if (c.trackInterfaces.length > 0) {
+    out.push('   Tracked interfaces :');
+    for (const t of c.trackInterfaces) out.push(`     ${t.name} ${weightText(t)}`);
+  }
+  if (c.trackScripts.length > 0) {
+    out.push('   Tracked scripts :');
+    for (const t of c.trackScripts) out.push(`     ${t.name} ${weightText(t)}`);
+  }
+  if (c.trackFiles.length > 0) {
+    out.push('   Tracked files :');
+    for (const t of c.trackFiles) out.push(`     ${t.name}, ${weightText(t)}`);
+  }
+  out.push(...notifyLines({ ...c.notify, deleted: null, masterRxLowerPri: null }, host, GROUP_NOTIFY));
+  return out;
+}
+
+function scriptLines(s: ScriptDump, host: DumpHost): string[] {
+  const c = s.config;
+  const { uid, gid } = host.ids(c.user, c.group);
+  const out = [
+    ` VRRP Script = ${c.name}`,
+    `   Command = ${cmdStr(c.argv, host.programOf(c.argv[0] ?? c.script))}`,
+    `   Interval = ${Math.floor(c.interval)} sec`,
+    `   Timeout = ${Math.floor(c.timeout)} sec`,
+    `   Weight = ${c.weight}${c.weightReverse ? ' reverse' : ''}`,
+    `   Rise = ${c.rise}`,
+    `   Fall = ${c.fall}`,
+    `   Result = ${s.tracker.result}`,
+    '   Insecure = no',
+    `   Init state = ${s.tracker.status === 'init' ? 'INIT' : 'unknown'}`,
+    `   Status = ${s.tracker.result >= c.rise ? 'GOOD' : 'BAD'}`,
+    `   Script uid:gid = ${uid}:${gid}`,
+    '   VRRP instances :',
+  ];
+  if (s.trackedBy.length > 0) {
+    out.push('   Tracking instances :');
+    for (const t of s.trackedBy) out.push(`     ${t.name}, ${weightText(t)}`);
+  }
+  out.push(`   State = ${s.running ? 'running' : 'idle'}`);
+  return out;
+}
+
+function trackFileLines(f: TrackFileDump): string[] {
+  const out = [
+    ` Track file = ${f.name}`,
+    `   File = ${f.file}`,
+    `   Status = ${f.value}`,
+    `   Weight = ${f.weight}${f.weightReverse ? ' reverse' : ''}`,
+  ];
+  if (f.trackedBy.length > 0) {
+    out.push('   Tracking instances :');
+    for (const t of f.trackedBy) out.push(`     ${t.name}, ${weightText(t)}`);
+  }
+  return out;
+}
+
+const ARPHRD_ETHER = 1;
+const ARPHRD_LOOPBACK = 772;
+
+function interfaceLines(i: InterfaceDump, snapshot: VrrpDumpSnapshot): string[] {
+  const f = i.flags;
+  // keepalived tracks the addresses that are not its own VIPs, and of IPv6 the link-local ones.
+  const vips = new Set(
+    snapshot.instances.flatMap((d) => [...d.config.vips, ...d.config.excludedVips].map((v) => v.address)),
+  );
+  const ipv4 = i.ipv4.filter((a) => !vips.has(a));
+  const ipv6 = i.ipv6.filter((a) => !vips.has(a) && a.startsWith('fe80'));
+  const out = [` Name = ${i.name}`, `   index = ${i.index}`, `   IPv4 address = ${ipv4[0] ?? '(none)'}`];
+  if (ipv4.length > 1) {
+    out.push('   Additional IPv4 addresses :');
+    for (const a of ipv4.slice(1)) out.push(`     ${a}`);
+  }
+  out.push(`   IPv6 address = ${ipv6[0] ?? '(none)'}`);
+  if (ipv6.length > 1) {
+    out.push('   Additional IPv6 addresses :');
+    for (const a of ipv6.slice(1)) out.push(`     ${a}`);
+  }
+  if (i.mac !== null) out.push(`   MAC = ${i.mac}`, `   MAC broadcast = ${i.macBroadcast ?? ''}`);
+  out.push(
+    `   State = ${f.up ? '' : 'not '}UP, ${f.running ? '' : 'not '}RUNNING${f.broadcast ? '' : ', no broadcast'}${
+      f.loopback ? ', loopback' : ''
+    }${f.pointToPoint ? ', point to point' : ''}${f.noArp ? ', no arp' : ''}${f.multicast ? '' : ', no multicast'}`,
+    `   Seen up = ${f.up && f.running ? 1 : 0}`,
+    '   Delayed state change running = false',
+    '   Up debounce timer = 0us',
+    '   Down debounce timer = 0us',
+    `   MTU = ${i.mtu}`,
+    i.hwType === ARPHRD_LOOPBACK
+      ? '   HW Type = LOOPBACK'
+      : i.hwType === ARPHRD_ETHER
+        ? '   HW Type = ETHERNET'
+        : `   HW Type = UNKNOWN (${i.hwType})`,
+    '   NIC netlink status update',
+    '   Reset ARP config counter 0',
+    '   Original arp_ignore 0',
+    '   Original arp_filter 0',
+    '   Original promote_secondaries 0',
+    '   Reset promote_secondaries counter 0',
+  );
+  // The instances on it and those tracking it (vrrp_if.c if_tracking_vrrp_dump_list).
+  const tracking: { name: string; weight: number; reverse: boolean }[] = [];
+  for (const d of snapshot.instances) {
+    if (d.config.interface === i.name && !d.config.dontTrackPrimary) {
+      tracking.push({ name: d.config.name, weight: 0, reverse: false });
+    }
+    for (const t of d.trackInterfaces) {
+      if (t.name === i.name) tracking.push({ name: d.config.name, weight: t.weight, reverse: t.reverse });
+    }
+  }
+  if (tracking.length > 0) {
+    out.push('   Tracking VRRP instances :');
+    for (const t of tracking) out.push(`     ${t.name}, ${weightText(t)}`);
+  }
+  return out;
+}
+
+/** The data file's VRRP part (after the Global definitions). */
+export function vrrpDataText(
+  snapshot: VrrpDumpSnapshot,
+  interfaces: readonly InterfaceDump[],
+  host: DumpHost,
+): string {
+  const out: string[] = [];
+  if (snapshot.instances.length > 0) {
+    out.push('------< VRRP Topology >------');
+    for (const d of snapshot.instances) out.push(...instanceLines(d, host));
+  }
+  if (snapshot.sockets.length > 0)
+    out.push('------< VRRP Sockpool >------', ...socketLines(snapshot.sockets));
+  if (snapshot.syncGroups.length > 0) {
+    out.push('------< VRRP Sync groups >------');
+    for (const g of snapshot.syncGroups) out.push(...syncGroupLines(g, host));
+  }
+  if (snapshot.scripts.length > 0) {
+    out.push('------< VRRP Scripts >------');
+    for (const s of snapshot.scripts) out.push(...scriptLines(s, host));
+  }
+  if (snapshot.trackFiles.length > 0) {
+    out.push('------< VRRP Track files >------');
+    for (const f of snapshot.trackFiles) out.push(...trackFileLines(f));
+  }
+  if (interfaces.length > 0) {
+    out.push('------< Interfaces >------');
+    for (const i of interfaces) out.push(...interfaceLines(i, snapshot));
+  }
+  return out.length === 0 ? '' : out.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON (vrrp_json.c, JSON v1)
+
+/** keepalived's state numbers (vrrp.h VRRP_STATE_*). */
+const STATE_NUMBER: Record<VrrpState, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
+
+function jsonData(d: InstanceDump, scripts: readonly ScriptDump[], host: DumpHost): Record<string, unknown> {
+  const c = d.config;
+  const data: Record<string, unknown> = {
+    iname: c.name,
+    dont_track_primary: c.dontTrackPrimary ? 1 : 0,
+    skip_check_adv_addr: c.skipCheckAdvAddr ? 1 : 0,
+    strict_mode: c.strictMode ? 1 : 0,
+    vmac_ifname: '',
+  };
+  if (c.interface !== null) data['ifp_ifname'] = c.interface;
+  Object.assign(data, {
+    master_priority: d.state === 'BACKUP' ? d.masterPriority : 0,
+    last_transition: Number((d.lastTransitionAt / 1000).toFixed(6)),
+    garp_delay: c.garp.masterDelay,
+    garp_refresh: Math.floor(c.garp.masterRefresh),
+    garp_rep: c.garp.masterRepeat,
+    garp_refresh_rep: c.garp.masterRefreshRepeat,
+    garp_lower_prio_delay: Math.floor(c.garp.lowerPrioDelay),
+    garp_lower_prio_rep: c.garp.lowerPrioRepeat,
+    lower_prio_no_advert: c.lowerPrioNoAdvert ? 1 : 0,
+    higher_prio_send_advert: c.higherPrioSendAdvert ? 1 : 0,
+    vrid: c.virtualRouterId,
+    base_priority: c.priority,
+    effective_priority: d.effectivePriority,
+    vipset: d.vipsSet,
+    promote_secondaries: false,
+    adver_int: c.advertInt,
+    master_adver_int: c.advertInt,
+    accept: 1,
+    nopreempt: c.nopreempt,
+    preempt_delay: Math.floor(c.preemptDelay),
+    state: STATE_NUMBER[d.state],
+    wantstate: STATE_NUMBER[d.wantState],
+    version: c.version,
+    smtp_alert: c.smtpAlert,
+    notify_deleted: c.notify.deleted !== null,
+  });
+  const n = c.notify;
+  for (const [key, spec] of [
+    ['script_backup', n.backup],
+    ['script_master', n.master],
+    ['script_fault', n.fault],
+    ['script_stop', n.stop],
+    ['script_deleted', n.deleted],
+    ['script', n.generic],
+    ['script_master_rx_lower_pri', n.masterRxLowerPri],
+  ] as const) {
+    if (spec !== null) data[key] = cmdStr(spec.argv);
+  }
+  if (c.vips.length > 0) data['vips'] = c.vips.map((v) => formatVip(v, d.vipsSet));
+  if (c.excludedVips.length > 0) data['evips'] = c.excludedVips.map((v) => formatVip(v, d.vipsSet));
+  if (c.virtualRoutes.length > 0) data['vroutes'] = c.virtualRoutes.map((r) => formatRoute(r, c.interface));
+  if (d.trackInterfaces.length > 0) data['track_ifp'] = d.trackInterfaces.map((t) => t.name);
+  if (d.trackScripts.length > 0) {
+    data['track_script'] = d.trackScripts.map((t) => {
+      const s = scripts.find((x) => x.config.name === t.name);
+      return s === undefined
+        ? `'${t.name}'`
+        : cmdStr(s.config.argv, host.programOf(s.config.argv[0] ?? s.config.script));
+    });
+  }
+  const auth = c.authentication;
+  data['auth_type'] = auth === null ? 0 : auth.type === 'PASS' ? 1 : 2;
+  if (auth !== null) data['auth_data'] = auth.type === 'PASS' ? auth.password.slice(0, 8) : '';
+  return data;
+}
+
+function jsonStats(c: VrrpCounters): Record<string, number> {
+  return {
+    advert_rcvd: c.advert_rcvd,
+    advert_sent: c.advert_sent,
+    become_master: c.become_master,
+    release_master: c.release_master,
+    packet_len_err: c.packet_len_err,
+    advert_interval_err: c.advert_interval_err,
+    ip_ttl_err: c.ip_ttl_err,
+    invalid_type_rcvd: c.invalid_type_rcvd,
+    addr_list_err: c.addr_list_err,
+    invalid_authtype: c.invalid_authtype,
+    authtype_mismatch: c.authtype_mismatch,
+    auth_failure: c.auth_failure,
+    pri_zero_rcvd: c.pri_zero_rcvd,
+    pri_zero_sent: c.pri_zero_sent,
+  };
+}
+
+/** The JSON file's array, or null without instances (keepalived then writes no file). */
+export function vrrpJsonEntries(snapshot: VrrpDumpSnapshot, host: DumpHost): unknown[] | null {
+  if (snapshot.instances.length === 0) return null;
+  return snapshot.instances.map((d) => ({
+    data: jsonData(d, snapshot.scripts, host),
+    stats: jsonStats(d.counters),
+  }));
 }

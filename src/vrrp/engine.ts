@@ -7,12 +7,12 @@
  * owns the instance lifecycle and re-evaluates tracking (tracking.ts) when a tracker changes.
  * All host access goes through the VrrpPlatform port.
  */
-import type { Config, VrrpInstance } from '../config/model.js';
+import type { Config, TrackRef, VrrpInstance } from '../config/model.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
-import { channelKey, channelOptionsFor } from './channels.js';
+import { channelKey, channelOptionsFor, socketKeyOf } from './channels.js';
 import { VRRP_COUNTER_NAMES } from './counters.js';
-import { vrrpStatsText } from './dumps.js';
+import { vrrpStatsText, type InstanceDump, type SocketDump, type VrrpDumpSnapshot } from './dumps.js';
 import { VrrpInstanceShell, type InstanceDetail, type InstanceStatus, type StateChange } from './instance.js';
 import { paramsFromConfig } from './params.js';
 import type { ChannelOptions, VrrpIo, VrrpPlatform } from './ports.js';
@@ -34,8 +34,8 @@ interface InstanceEntry {
   group: SyncGroupEntry | null;
   lastPriority: number;
   lastFault: string | null;
-  /** The key of the channel options the shell's channel was opened with. */
-  channel: { key: string };
+  /** The channel options the shell's channel was opened with, and their key. */
+  channel: { key: string; options: ChannelOptions };
 }
 
 /** One instance as the control socket's status shows it (vrrp/status.ts renders it). */
@@ -177,7 +177,7 @@ export class VrrpEngine {
       group,
       lastPriority: params.basePriority,
       lastFault: null,
-      channel: { key: channelKey(options) },
+      channel: { key: channelKey(options), options },
     };
     shell.onStateChange((c) => this.onInstanceStateChange(entry, c));
     if (group !== null) shell.setSyncGate(() => this.groups.canGoToMaster(group, instance.name));
@@ -243,7 +243,7 @@ export class VrrpEngine {
       if (key !== entry.channel.key) {
         try {
           io = platform.openChannel(options);
-          entry.channel = { key };
+          entry.channel = { key, options };
         } catch (e) {
           logger.error(`(${config.name}) cannot open VRRP socket: ${(e as Error).message}`);
         }
@@ -333,6 +333,130 @@ export class VrrpEngine {
   /** keepalived's /tmp/keepalived.stats layout (vrrp_print.c), one block per instance. */
   statsText(): string {
     return vrrpStatsText(this.status());
+  }
+
+  /** SIGRTMAX-1: every instance's statistics back to zero. */
+  clearStats(): void {
+    for (const e of this.instances.values()) e.shell.clearCounters();
+  }
+
+  /**
+   * What the dump files show (vrrp/dumps.ts), clock times turned into wall-clock times through
+   * `now` (the clock's and the wall clock's readings at this moment).
+   */
+  dumpSnapshot(now: { readonly clock: number; readonly wall: number }): VrrpDumpSnapshot {
+    const wall = (clockMs: number): number => now.wall - (now.clock - clockMs);
+    const sockets: SocketDump[] = [];
+    const socketIndex = new Map<string, number>();
+    const instances: InstanceDump[] = [];
+    const trackedBy = {
+      script: new Map<string, { name: string; weight: number; reverse: boolean }[]>(),
+      file: new Map<string, { name: string; weight: number; reverse: boolean }[]>(),
+    };
+    for (const entry of this.instances.values()) {
+      const c = entry.config;
+      const o = entry.channel.options;
+      const skey = socketKeyOf(o);
+      let index = socketIndex.get(skey);
+      if (index === undefined) {
+        index = sockets.length;
+        socketIndex.set(skey, index);
+        sockets.push({
+          interfaceName: o.interfaceName,
+          unicastSource: o.multicastGroup === null ? o.sourceAddress : null,
+          multicastGroup: o.multicastGroup,
+          instances: [],
+        });
+      }
+      (sockets[index]!.instances as { name: string; vrid: number }[]).push({
+        name: c.name,
+        vrid: c.virtualRouterId,
+      });
+      const detail = entry.shell.detail();
+      const extra = entry.shell.dumpDetail();
+      const options = {
+        instance: c.name,
+        ignoreWeights: entry.group !== null && !entry.group.config.syncGroupTrackingWeight,
+      };
+      const effects = this.trackedItems(entry).map((item) => ({
+        item,
+        effect: trackerEffect(item, options),
+      }));
+      // keepalived drops a track_interface on the instance's own interface, and in a sync group
+      // without sync_group_tracking_weight every weighted tracker (vrrp_parser.c, vrrp.c).
+      const kept = (refs: readonly TrackRef[], isOwn: (r: TrackRef) => boolean = () => false): TrackRef[] =>
+        refs.filter((r) => !isOwn(r) && !(options.ignoreWeights && r.weight !== 0));
+      const trackScripts = kept(c.trackScripts);
+      const trackFiles = kept(c.trackFiles);
+      const trackInterfaces = kept(c.trackInterfaces, (r) => r.name === c.interface);
+      for (const [map, refs] of [
+        [trackedBy.script, trackScripts],
+        [trackedBy.file, trackFiles],
+      ] as const) {
+        for (const r of refs)
+          map.set(r.name, [
+            ...(map.get(r.name) ?? []),
+            { name: c.name, weight: r.weight, reverse: r.reverse },
+          ]);
+      }
+      instances.push({
+        config: c,
+        state: detail.state,
+        wantState: detail.wantState,
+        masterAddress: detail.masterAddress,
+        masterPriority: detail.masterPriority ?? 0,
+        effectivePriority: detail.effectivePriority,
+        totalPriority: c.priority + effects.reduce((sum, e) => sum + e.effect.contribution, 0),
+        sourceAddress: entry.shell.params.sourceAddress,
+        multicastGroup: o.multicastGroup,
+        lastTransitionAt: wall(detail.stateSince),
+        readTimeoutAt: extra.nextTimerAt === null ? null : wall(extra.nextTimerAt),
+        trackerFaults: effects.filter((e) => e.effect.fault !== null).length,
+        scriptsInit: effects.filter((e) => e.item.kind === 'script' && e.item.status === 'init').length,
+        vipsSet: extra.vipsSet,
+        counters: detail.counters,
+        socket: index + 1,
+        trackScripts,
+        trackInterfaces,
+        trackFiles,
+      });
+    }
+    const syncGroups = this.config.vrrpSyncGroups.flatMap((g) => {
+      const entry = this.groups.get(g.name);
+      if (entry === null) return [];
+      const members = g.group.map((m) => this.instances.get(m)).filter((m) => m !== undefined);
+      return [
+        {
+          config: g,
+          state: entry.state,
+          memberFaults: members.filter((m) => m.shell.currentState === 'FAULT').length,
+          membersInit: members.filter((m) => m.shell.currentState === 'INIT').length,
+        },
+      ];
+    });
+    for (const g of this.config.vrrpSyncGroups) {
+      for (const r of g.trackScripts) {
+        for (const m of g.group) {
+          trackedBy.script.set(r.name, [
+            ...(trackedBy.script.get(r.name) ?? []),
+            { name: m, weight: r.weight, reverse: r.reverse },
+          ]);
+        }
+      }
+    }
+    const scripts = this.scripts
+      .details()
+      .filter((s) => trackedBy.script.has(s.config.name))
+      .map((s) => ({ ...s, trackedBy: trackedBy.script.get(s.config.name) ?? [] }));
+    const trackFiles = this.config.trackFiles.map((f) => ({
+      name: f.name,
+      file: f.file,
+      value: this.files.value(f.name),
+      weight: f.weight,
+      weightReverse: f.weightReverse,
+      trackedBy: trackedBy.file.get(f.name) ?? [],
+    }));
+    return { instances, sockets, syncGroups, scripts, trackFiles };
   }
 
   /** Every counter by instance, for the JSON dump and tests. */

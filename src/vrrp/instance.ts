@@ -78,6 +78,14 @@ export interface InstanceDetail extends InstanceStatus {
   } | null;
 }
 
+/** The dump files' extra view of an instance. */
+export interface InstanceDumpDetail {
+  /** Clock time (ms) the next timer fires (Adver_Timer or Master_Down_Timer), null when none runs. */
+  readonly nextTimerAt: number | null;
+  /** The VIPs are added (MASTER). */
+  readonly vipsSet: boolean;
+}
+
 /** keepalived's notify_* script per state, for an instance or a sync group. */
 export function notifyScriptFor(notify: NotifyScripts, state: NotifyState | 'INIT'): ScriptSpec | null {
   switch (state) {
@@ -100,6 +108,10 @@ export class VrrpInstanceShell {
   private state: InstanceState;
   private counters: VrrpCounters = emptyCounters();
   private readonly timers = new Map<TimerName, TimerHandle>();
+  /** Clock time each armed timer fires at (the data file's `Read timeout`). */
+  private readonly timerDeadlines = new Map<TimerName, number>();
+  /** The VIPs were last added (not removed): keepalived's `vipset`, the dump's ` set` marks. */
+  private vipsSet = false;
   private readonly garpTimers = new Set<TimerHandle>();
   private chain: Promise<void> = Promise.resolve();
   /** I/O steps started and not yet finished; 0 means the next one may start synchronously. */
@@ -225,6 +237,7 @@ export class VrrpInstanceShell {
     this.stopped = true;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
+    this.timerDeadlines.clear();
     for (const t of this.garpTimers) t.cancel();
     this.garpTimers.clear();
     await this.chain;
@@ -321,7 +334,20 @@ export class VrrpInstanceShell {
     };
   }
 
-  /** Feeds one event to the reducer and runs its actions. */
+  /** What the dump files show beyond `detail()` (vrrp/dumps.ts). */
+  dumpDetail(): InstanceDumpDetail {
+    const deadlines = [...this.timerDeadlines.values()];
+    return {
+      nextTimerAt: deadlines.length === 0 ? null : Math.min(...deadlines),
+      vipsSet: this.vipsSet,
+    };
+  }
+
+  /** SIGRTMAX-1: zeroes the statistics (keepalived's vrrp_print_stats with clear_stats). */
+  clearCounters(): void {
+    this.counters = emptyCounters();
+  }
+
   /**
    * Feeds one event to the reducer and runs its actions. Log lines are written after the
    * actions have started their I/O (in their original order), so a takeover's VIP request is
@@ -413,6 +439,7 @@ export class VrrpInstanceShell {
         return;
       }
       case 'add-vips':
+        this.vipsSet = true;
         this.enqueue('setting VIPs', async () => {
           const all = [...this.config.vips, ...this.config.excludedVips];
           this.log('detail', `(${this.name}) setting VIPs.`, { vips: all.map((v) => v.address) });
@@ -423,6 +450,7 @@ export class VrrpInstanceShell {
         return;
       case 'remove-vips':
         if (this.stopping && this.keepVipsOnStop) return;
+        this.vipsSet = false;
         this.enqueue('removing VIPs', async () => {
           const all = [...this.config.vips, ...this.config.excludedVips];
           this.log('detail', `(${this.name}) removing VIPs.`, { vips: all.map((v) => v.address) });
@@ -437,10 +465,12 @@ export class VrrpInstanceShell {
       case 'arm-timer': {
         this.timers.get(action.timer)?.cancel();
         const timer = action.timer;
+        this.timerDeadlines.set(timer, this.deps.clock.now() + action.ms);
         this.timers.set(
           timer,
           this.deps.clock.setTimer(action.ms, () => {
             this.timers.delete(timer);
+            this.timerDeadlines.delete(timer);
             if (this.stopped) return;
             const now = this.deps.clock.now();
             if (timer === 'master-down' && this.syncGate !== null) {
@@ -455,6 +485,7 @@ export class VrrpInstanceShell {
       case 'cancel-timer':
         this.timers.get(action.timer)?.cancel();
         this.timers.delete(action.timer);
+        this.timerDeadlines.delete(action.timer);
         return;
       case 'run-notify': {
         const specific = notifyScriptFor(this.config.notify, action.state);

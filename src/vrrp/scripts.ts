@@ -100,6 +100,15 @@ export class VrrpScriptTrackers {
     return this.scripts.get(name)?.tracker.status;
   }
 
+  /** Every script in use, in config order, with its tracker (the data file's VRRP Scripts). */
+  details(): { readonly config: VrrpScript; readonly tracker: ScriptTracker; readonly running: boolean }[] {
+    return [...this.scripts.values()].map((s) => ({
+      config: s.config,
+      tracker: s.tracker,
+      running: s.running,
+    }));
+  }
+
   /** Runs every script now (start-up). */
   startAll(): void {
     for (const s of this.scripts.values()) this.run(s);

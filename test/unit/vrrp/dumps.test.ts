@@ -1,68 +1,178 @@
-import { describe, expect, it } from 'vitest';
+/**
+ * The VRRP dump texts against keepalived 2.2.7's own files for the same config
+ * (test/fixtures/dumps: vrrp.conf run by keepalived 2.2.7 in a network namespace here, then
+ * USR1, USR2 and SIGRTMIN+2): the engine runs vrrp.conf over the in-memory platform until the
+ * states are keepalived's (VI_1 MASTER, VI_2 FAULT on its failing weight-0 script), and its
+ * snapshot is formatted. Lines must match keepalived's one for one, the run's values (times,
+ * descriptors, the advert source) aside.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ManualClock } from '../../../src/util/clock.js';
+import { MemoryLogger } from '../../../src/util/log.js';
 import { emptyCounters } from '../../../src/vrrp/counters.js';
-import { vrrpDataText, vrrpStatsText } from '../../../src/vrrp/dumps.js';
-import type { InstanceStatus } from '../../../src/vrrp/instance.js';
+import {
+  formatVip,
+  vrrpDataText,
+  vrrpJsonEntries,
+  vrrpStatsText,
+  type DumpHost,
+  type InterfaceDump,
+} from '../../../src/vrrp/dumps.js';
+import { VrrpEngine } from '../../../src/vrrp/engine.js';
+import { fakeVrrpPlatform } from '../../support/fake-vrrp-platform.js';
+import { jsonShape, maskData } from '../../support/dump-compare.js';
+import { build } from '../config/schema-helpers.js';
 
-const status = (over: Partial<InstanceStatus> = {}): InstanceStatus => ({
-  name: 'VI_1',
-  state: 'MASTER',
-  wantState: 'MASTER',
-  effectivePriority: 110,
-  basePriority: 100,
-  masterAddress: '10.0.0.1',
-  counters: { ...emptyCounters(), advert_rcvd: 3, advert_sent: 7, pri_zero_sent: 1 },
-  ...over,
-});
+const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'dumps');
+const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
 
-describe('vrrpStatsText (keepalived vrrp_print.c layout)', () => {
-  it('writes one block per instance', () => {
-    expect(vrrpStatsText([status()])).toBe(
-      [
-        'VRRP Instance: VI_1',
-        '  Advertisements:',
-        '    Received: 3',
-        '    Sent: 7',
-        '  Became master: 0',
-        '  Released master: 0',
-        '  Packet Errors:',
-        '    Length: 0',
-        '    TTL: 0',
-        '    Invalid Type: 0',
-        '    Advertisement Interval: 0',
-        '    Address List: 0',
-        '  Authentication Errors:',
-        '    Invalid Type: 0',
-        '    Type Mismatch: 0',
-        '    Failure: 0',
-        '  Priority Zero:',
-        '    Received: 0',
-        '    Sent: 1',
-        '',
-      ].join('\n'),
-    );
-    expect(vrrpStatsText([])).toBe('\n');
+const host: DumpHost = {
+  ids: () => ({ uid: 0, gid: 0 }),
+  programOf: (p) => (p.startsWith('/bin/') ? `/usr${p}` : p),
+};
+
+/** The namespace keepalived ran in: lo and the veth end named eth0. */
+const INTERFACES: InterfaceDump[] = [
+  {
+    name: 'lo',
+    index: 1,
+    ipv4: ['127.0.0.1'],
+    ipv6: ['::1'],
+    mac: null,
+    macBroadcast: null,
+    flags: {
+      up: true,
+      running: true,
+      broadcast: false,
+      loopback: true,
+      pointToPoint: false,
+      noArp: false,
+      multicast: false,
+    },
+    mtu: 65536,
+    hwType: 772,
+  },
+  {
+    name: 'eth0',
+    index: 68,
+    ipv4: ['10.239.9.1', '10.239.9.100', '10.239.9.101', '10.239.9.102'],
+    ipv6: ['fe80::cc16:a7ff:fec7:cf7f'],
+    mac: 'ce:16:a7:c7:cf:7f',
+    macBroadcast: 'ff:ff:ff:ff:ff:ff',
+    flags: {
+      up: true,
+      running: true,
+      broadcast: true,
+      loopback: false,
+      pointToPoint: false,
+      noArp: false,
+      multicast: true,
+    },
+    mtu: 1500,
+    hwType: 1,
+  },
+];
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+async function runFixtureConfig() {
+  const { config } = build(fixture('vrrp.conf'));
+  const f = fakeVrrpPlatform();
+  f.scriptResults.set('/bin/false', { kind: 'exited', code: 1 });
+  const clock = new ManualClock();
+  const engine = await VrrpEngine.create(config, { clock, logger: new MemoryLogger(), platform: f.platform });
+  engine.start();
+  await flush();
+  clock.advance(5000);
+  await flush();
+  return { engine, clock };
+}
+
+describe('VRRP dump texts against keepalived 2.2.7', () => {
+  beforeAll(() => {
+    process.env['TZ'] = 'UTC';
   });
-});
 
-describe('vrrpDataText', () => {
-  it('writes the VRRP topology, an unknown master as empty', () => {
-    expect(vrrpDataText([status(), status({ name: 'VI_2', state: 'BACKUP', masterAddress: null })])).toBe(
-      [
-        '------< VRRP Topology >------',
-        ' VRRP Instance = VI_1',
-        '   State = MASTER',
-        '   Wanted State = MASTER',
-        '   Priority = 100',
-        '   Effective priority = 110',
-        '   Master router = 10.0.0.1',
-        ' VRRP Instance = VI_2',
-        '   State = BACKUP',
-        '   Wanted State = MASTER',
-        '   Priority = 100',
-        '   Effective priority = 110',
-        '   Master router = ',
-        '',
-      ].join('\n'),
+  it("the data file's VRRP sections are keepalived's, line for line", async () => {
+    const { engine, clock } = await runFixtureConfig();
+    expect(engine.status().map((s) => s.state)).toEqual(['MASTER', 'FAULT']);
+    const ours = vrrpDataText(
+      engine.dumpSnapshot({ clock: clock.now(), wall: 1796166300000 }),
+      INTERFACES,
+      host,
     );
+    const theirs = fixture('ka227-keepalived.data');
+    // keepalived keeps an unset vrrp_script timeout as 0 (and runs with the interval); the
+    // model holds the timeout in force, which keepalived-ts prints (docs/operations.md).
+    const vrrpPart = theirs
+      .slice(theirs.indexOf('------< VRRP Topology >------'))
+      .replace('   Timeout = 0 sec', '   Timeout = 1 sec');
+    expect(maskData(ours)).toEqual(maskData(vrrpPart));
+    await engine.stop();
+  });
+
+  it('prints the times as keepalived does: seconds.micros and ctime with the micros', async () => {
+    const { engine, clock } = await runFixtureConfig();
+    const snapshot = engine.dumpSnapshot({ clock: clock.now(), wall: Date.UTC(2026, 11, 1, 23, 5, 0, 200) });
+    const lines = vrrpDataText(snapshot, [], host).split('\n');
+    // VI_1 became master when its Master_Down_Timer ran out, 3414.0625 ms after start (5000 ms
+    // before the snapshot); its next advert is due one advert interval after the last.
+    expect(lines).toContain('   Last transition = 1796166298.614063 (Tue Dec  1 23:04:58.614063 2026)');
+    expect(lines.filter((l) => l.startsWith('   Read timeout = '))).toEqual([
+      expect.stringMatching(/^ {3}Read timeout = 1796166300\.\d{6} \(Tue Dec {2}1 23:05:00\.\d{6} 2026\)$/),
+      '   Read timeout = DISABLED',
+    ]);
+    await engine.stop();
+  });
+
+  it("the stats file is keepalived's, and SIGRTMAX-1's clear zeroes every counter", async () => {
+    const { engine } = await runFixtureConfig();
+    const ours = engine.statsText();
+    // keepalived had sent 5 adverts by then; keepalived-ts's count is its own (timing).
+    expect(ours.replace(/Sent: \d+/, 'Sent: 5')).toBe(fixture('ka227-keepalived.stats'));
+    expect(ours).toMatch(/^ {4}Sent: [1-9]\d*$/m);
+    engine.clearStats();
+    expect(engine.statsText()).toBe(
+      vrrpStatsText([
+        { name: 'VI_1', counters: emptyCounters() },
+        { name: 'VI_2', counters: emptyCounters() },
+      ]),
+    );
+    expect(vrrpStatsText([])).toBe('');
+    await engine.stop();
+  });
+
+  it("the JSON is keepalived's array of {data, stats}: same keys, order and types, same config values", async () => {
+    const { engine, clock } = await runFixtureConfig();
+    const ours = vrrpJsonEntries(engine.dumpSnapshot({ clock: clock.now(), wall: 1796166300000 }), host);
+    const theirs = JSON.parse(fixture('ka227-keepalived.json')) as {
+      data: Record<string, unknown>;
+      stats: Record<string, unknown>;
+    }[];
+    expect(jsonShape(ours)).toEqual(jsonShape(theirs));
+    const strip = (e: { data: Record<string, unknown>; stats: Record<string, unknown> }) => ({
+      ...e,
+      data: { ...e.data, last_transition: 0 },
+      stats: { ...e.stats, advert_sent: 0 },
+    });
+    expect((ours as typeof theirs).map(strip)).toEqual(theirs.map(strip));
+    await engine.stop();
+  });
+
+  it('no instances: no JSON file (keepalived writes none) and an empty data part', () => {
+    const empty = { instances: [], sockets: [], syncGroups: [], scripts: [], trackFiles: [] };
+    expect(vrrpJsonEntries(empty, host)).toBeNull();
+    expect(vrrpDataText(empty, [], host)).toBe('');
+  });
+
+  it('formats VIPs as format_ipaddress: the prefix only when not a host route, label, set', () => {
+    const { config } = build(fixture('vrrp.conf'));
+    const [a, b] = config.vrrpInstances[0]!.vips;
+    expect(formatVip(a!, false)).toBe('10.239.9.100 dev eth0 scope global');
+    expect(formatVip(b!, true)).toBe('10.239.9.101/24 dev eth0 scope global label eth0:1 set');
   });
 });
