@@ -16,6 +16,7 @@
  * taken in the default directory, and the checker's and parent's data files are the state file's
  * name with `_check` or `_parent` before its extension.
  */
+import { realpathSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Config } from '../config/model.js';
@@ -64,6 +65,38 @@ export function dumpFilePath(
   return join(dir, `${stem}${SUFFIX[process]}${ext}`);
 }
 
+/** The ids a script runs as: its own user, else script_user, else keepalived_script, else root. */
+export function scriptIdsFor(
+  config: Config,
+): (user: string | null, group: string | null) => { uid: number; gid: number } {
+  const global = config.globalDefs.scriptUser;
+  return (user, group) => {
+    const r =
+      user !== null
+        ? resolveScriptUser(user, group)
+        : resolveScriptUser(global?.user ?? null, global?.group ?? null);
+    return r.ok ? { uid: r.value.identity.uid, gid: r.value.identity.gid } : { uid: 0, gid: 0 };
+  };
+}
+
+/**
+ * A script's program as keepalived prints it (notify.c check_script_secure resolves it): found
+ * on PATH when it has no slash, symlinks followed; as written when it cannot be resolved.
+ */
+export function realProgramPath(argv0: string, env: NodeJS.ProcessEnv = process.env): string {
+  const candidates = argv0.includes('/')
+    ? [argv0]
+    : (env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').map((d) => join(d, argv0));
+  for (const c of candidates) {
+    try {
+      return realpathSync(c);
+    } catch {
+      // not there: the next one
+    }
+  }
+  return argv0;
+}
+
 /**
  * The Global definitions' facts of this host: its name, the daemon's user, and script users
  * resolved as the script runner resolves them (a script's own user, else script_user, else
@@ -73,14 +106,7 @@ export function hostGlobalContext(
   umask: number | null,
 ): (config: Config, who: DumpProcess) => GlobalDumpContext {
   return (config, who) => {
-    const global = config.globalDefs.scriptUser;
-    const idsOf = (user: string | null, group: string | null): { uid: number; gid: number } => {
-      const r =
-        user !== null
-          ? resolveScriptUser(user, group)
-          : resolveScriptUser(global?.user ?? null, global?.group ?? null);
-      return r.ok ? { uid: r.value.identity.uid, gid: r.value.identity.gid } : { uid: 0, gid: 0 };
-    };
+    const idsOf = scriptIdsFor(config);
     let userName = 'root';
     try {
       userName = userInfo().username;

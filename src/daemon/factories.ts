@@ -5,6 +5,7 @@
 import { err, ok } from '../util/result.js';
 import { createLvsSubsystem, type LvsSubsystemDeps } from './lvs-subsystem.js';
 import { FatalStartupError, type SubsystemFactory } from './subsystem.js';
+import { scriptIdsFor } from './dump-files.js';
 import { createVrrpSubsystem } from './vrrp-subsystem.js';
 import { withFields } from '../util/log.js';
 
@@ -24,8 +25,7 @@ export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
     stop: () => vrrp.stop({ keepVips: options.dontReleaseVrrp }),
     reload: (c) => vrrp.reload(c),
     beforeReload: () => vrrp.advertNow(),
-    statsText: () => vrrp.statsText(),
-    dataText: () => vrrp.dataText(),
+    dumps: vrrp.dumps,
     status: () => Promise.resolve({ vrrp: vrrp.status() }),
     control: (command) => {
       if (command.cmd !== 'vrrp.standby' && command.cmd !== 'vrrp.resume') return null;
@@ -64,15 +64,25 @@ export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): Subs
       ...extra,
     });
     if (!lvs.ok) throw new FatalStartupError(lvs.error);
+    let currentConfig = config;
     return {
       name: 'lvs',
       start: () => lvs.value.start(),
       stop: () => lvs.value.stop(),
-      reload: (c) => lvs.value.reload(c),
+      reload: (c) => {
+        currentConfig = c;
+        return lvs.value.reload(c);
+      },
       onEvent: (e) => {
         if (e.kind === 'vrrp-state') lvs.value.vrrpState(e.instance, e.to);
       },
       status: async () => ({ lvs: await lvs.value.status() }),
+      // keepalived_check.data (after its Global definitions); keepalived_check.json beyond keepalived.
+      dumps: {
+        process: 'checker',
+        dataText: () => lvs.value.dumpDataText(scriptIdsFor(currentConfig)),
+        jsonEntries: () => lvs.value.dumpJsonEntries(),
+      },
       control: (command) => {
         if (command.cmd !== 'rs.drain' && command.cmd !== 'rs.enable') return null;
         return lvs.value.setDrained(command.vs, command.rs, command.protocol, command.cmd === 'rs.drain');

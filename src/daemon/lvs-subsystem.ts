@@ -36,6 +36,7 @@ import { createCheckerHost, type CheckerHost } from './checker-host.js';
 import type { ControlError, Protocol } from './control-protocol.js';
 import { findRealServer, findVirtualServer } from './control-targets.js';
 import { lvsStatus } from './lvs-status.js';
+import { checkDataText, checkJsonEntries, type CheckDumpInput } from '../check/dumps.js';
 
 /** What `rs drain` / `rs enable` did. */
 export interface DrainOutcome {
@@ -79,6 +80,10 @@ export interface LvsSubsystem {
   settled(): Promise<void>;
   /** The status model's LVS part. */
   status(): Promise<LvsStatus>;
+  /** keepalived_check.data after its Global definitions (check/dumps.ts). */
+  dumpDataText(idsOf: CheckDumpInput['idsOf']): Promise<string>;
+  /** keepalived_check.json's array (beyond keepalived; check/dumps.ts). */
+  dumpJsonEntries(): Promise<unknown[]>;
   /** `rs drain` (true) / `rs enable` (false): resolves once the table with it has been applied. */
   setDrained(
     vs: string,
@@ -317,6 +322,14 @@ export async function createLvsSubsystem(
         ipvs,
         kernel: dump !== null && dump.ok ? dump.value : null,
       });
+    },
+    async dumpDataText(idsOf) {
+      const status = await this.status();
+      const checkers = await checkerDetails();
+      return checkDataText({ config, status, checkers, idsOf });
+    },
+    async dumpJsonEntries() {
+      return checkJsonEntries(config, await this.status());
     },
     async setDrained(vsText, rsText, protocol, drain) {
       const vs = findVirtualServer(config, vsText, protocol);

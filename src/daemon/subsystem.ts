@@ -35,9 +35,6 @@ export interface Subsystem {
   onEvent?(event: DaemonEvent): void;
   /** Its part of keepalived's dump files (USR1, USR2, SIGRTMIN+2, SIGRTMAX-1): dump-files.ts. */
   readonly dumps?: DumpSource;
-  /** Legacy form of `dumps` (the VRRP process's files); dumps wins when both are set. */
-  statsText?(): string;
-  dataText?(): string;
   /** Its part of the status model, for the control socket's `status` (docs/control.md). */
   status?(): Promise<SubsystemStatus>;
   /** A control-socket command (`rs.drain`, `vrrp.standby` ...); null when it is not this subsystem's. */
@@ -161,14 +158,7 @@ export class SubsystemSet {
 
   /** What every built subsystem writes into the dump files, in build order. */
   dumpSources(): DumpSource[] {
-    return this.built.flatMap(({ subsystem: s }): DumpSource[] => {
-      if (s.dumps !== undefined) return [s.dumps];
-      if (s.dataText === undefined && s.statsText === undefined) return [];
-      const legacy: { -readonly [K in keyof DumpSource]: DumpSource[K] } = { process: 'vrrp' };
-      if (s.dataText !== undefined) legacy.dataText = s.dataText.bind(s);
-      if (s.statsText !== undefined) legacy.statsText = s.statsText.bind(s);
-      return [legacy];
-    });
+    return this.built.flatMap(({ subsystem: s }) => (s.dumps !== undefined ? [s.dumps] : []));
   }
 
   /** Every started subsystem's part of the status model, merged. */

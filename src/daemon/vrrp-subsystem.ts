@@ -10,7 +10,9 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { VrrpStatus } from '../contracts/status.js';
 import { VrrpChannelHub } from '../vrrp/channels.js';
-import { vrrpDataText } from '../vrrp/dumps.js';
+import { vrrpDataText, vrrpJsonEntries, type DumpHost } from '../vrrp/dumps.js';
+import { readHostInterfaces } from '../net/interface-dump.js';
+import { realProgramPath, scriptIdsFor, type DumpSource } from './dump-files.js';
 import { VrrpEngine } from '../vrrp/engine.js';
 import type { StateChange } from '../vrrp/instance.js';
 import { ScriptNotifier } from '../vrrp/notify.js';
@@ -24,8 +26,8 @@ export interface VrrpSubsystem {
   reload(config: Config): Promise<void>;
   /** Every MASTER adverts now (a reload is about to parse the config). */
   advertNow(): void;
-  statsText(): string;
-  dataText(): string;
+  /** keepalived.data (after its Global definitions), .stats and .json; STATS_CLEAR. */
+  readonly dumps: DumpSource;
   counters(): Record<string, Record<string, number>>;
   /** The status model's VRRP part (docs/control.md). */
   status(): VrrpStatus;
@@ -74,6 +76,10 @@ export async function createVrrpSubsystem(
   };
 
   const engine = await VrrpEngine.create(config, { clock, logger, platform });
+  const dumpHost = (): DumpHost => ({
+    ids: scriptIdsFor(currentConfig),
+    programOf: (p) => realProgramPath(p),
+  });
   if (hooks.onStateChange) engine.onStateChange(hooks.onStateChange);
   return {
     start: () => engine.start(),
@@ -87,8 +93,22 @@ export async function createVrrpSubsystem(
       hub.closeAll();
       host.close();
     },
-    statsText: () => engine.statsText(),
-    dataText: () => vrrpDataText(engine.status()),
+    dumps: {
+      process: 'vrrp',
+      dataText: async () => {
+        // The state as the signal found it; the interfaces as the kernel reports them then.
+        const snapshot = engine.dumpSnapshot({ clock: clock.now(), wall: Date.now() });
+        const interfaces = await readHostInterfaces().catch((e: unknown) => {
+          logger.info(`Cannot read the interfaces for the data file: ${(e as Error).message}`);
+          return [];
+        });
+        return vrrpDataText(snapshot, interfaces, dumpHost());
+      },
+      statsText: () => engine.statsText(),
+      jsonEntries: () =>
+        vrrpJsonEntries(engine.dumpSnapshot({ clock: clock.now(), wall: Date.now() }), dumpHost()),
+      clearStats: () => engine.clearStats(),
+    },
     counters: () => engine.counters(),
     status: () => vrrpStatus(engine.reports(), { clock: clock.now(), wall: Date.now() }),
     setStandby: (instance, standby) => engine.setStandby(instance, standby),
