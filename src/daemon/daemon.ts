@@ -21,6 +21,7 @@ import { acquirePidFile, type PidFileLock } from './pidfile.js';
 import { startConfigWatch, type ConfigWatch, type WatchFiles } from './config-watch.js';
 import { watchFileSet } from '../net/file-set-watch.js';
 import { reloadDaemon } from './reload.js';
+import { logConfigDump } from './dump-conf.js';
 import { DumpFiles, hostGlobalContext } from './dump-files.js';
 import { startControl } from './control.js';
 import type { ControlServer } from './control-server.js';
@@ -300,6 +301,10 @@ async function runDaemonWith(
     await starting;
     if (!stopping) {
       logger.info('Startup complete');
+      // -d: keepalived logs its configuration data once running (docs/operations.md "Logs").
+      if (options.dumpConf) {
+        void logConfigDump(config, subsystems.dumpSources(), logger, hostGlobalContext(options.umask));
+      }
       systemd.ready('Startup complete');
       report?.ready();
     }

@@ -17,6 +17,8 @@ import type { Logger } from '../util/log.js';
 import type { DaemonOptions } from './cli.js';
 import type { SubsystemContext, SubsystemSet } from './subsystem.js';
 import type { SystemdNotifier } from './systemd.js';
+import { logConfigDump } from './dump-conf.js';
+import { hostGlobalContext } from './dump-files.js';
 
 export interface ReloadContext {
   readonly options: DaemonOptions;
@@ -40,7 +42,9 @@ export async function loadReloadConfig(
   onDiagnostics?.(loaded.diagnostics);
   logDiagnostics(loaded.diagnostics, options.configFile, logger);
   if (loaded.config === null) {
-    logger.error('Reload failed - configuration errors, keeping the running configuration');
+    logger.error('Reload failed - configuration errors, keeping the running configuration', {
+      reload: 'refused',
+    });
     return null;
   }
   return loaded.config;
@@ -49,7 +53,7 @@ export async function loadReloadConfig(
 /** Runs one reload; returns the config now running (null: unchanged). */
 export async function reloadDaemon(ctx: ReloadContext): Promise<Config | null> {
   const { logger, systemd, options } = ctx;
-  logger.info('Reloading');
+  logger.info('Reloading', { reload: 'start' });
   systemd.reloading();
   // A reading of a big config holds the event loop: a master adverts first (and again after).
   ctx.subsystems.beforeReload();
@@ -64,7 +68,10 @@ export async function reloadDaemon(ctx: ReloadContext): Promise<Config | null> {
     await ctx.subsystems.reloadAll(next);
     // Subsystems the old config did not need (first virtual server, first instance).
     await ctx.subsystems.buildMissing(ctx.contextFor(next), ctx.isStopping);
-    logger.info('Reload complete');
+    logger.info('Reload complete', { reload: 'complete' });
+    if (options.dumpConf) {
+      await logConfigDump(next, ctx.subsystems.dumpSources(), logger, hostGlobalContext(options.umask));
+    }
     return next;
   } finally {
     systemd.ready('Reload complete');
