@@ -336,6 +336,7 @@ function startDaemon(
   name: string,
   configText: string,
   argv: (paths: { config: string; pid: string; runtime: string }) => [string, string[]],
+  env: (runtimeDir: string) => NodeJS.ProcessEnv = (runtimeDir) => ({ ...process.env, TMPDIR: runtimeDir }),
 ): Daemon {
   const dir = join(bed.tempDir, name);
   mkdirSync(dir, { recursive: true });
@@ -347,7 +348,7 @@ function startDaemon(
   // Each daemon's dump files (keepalived.data, .stats, .json: $TMPDIR, else /tmp) in its own
   // runtime dir, so daemons side by side never share /tmp/keepalived.*.
   mkdirSync(runtimeDir, { recursive: true });
-  const child = bed.spawnIn(ns, cmd, args, { ...process.env, TMPDIR: runtimeDir });
+  const child = bed.spawnIn(ns, cmd, args, env(runtimeDir));
   const lines = new LineCollector(child);
   const exited = new Promise<number | string>((r) =>
     child.on('exit', (code, signal) => r(code ?? signal ?? -1)),
@@ -362,21 +363,30 @@ export function startKeepalivedTs(
   name: string,
   configText: string,
   extra: readonly string[] = [],
+  /** The daemon's environment (default: ours with TMPDIR set to its runtime dir). */
+  env?: (runtimeDir: string) => NodeJS.ProcessEnv,
 ): Daemon {
-  return startDaemon(bed, ns, name, configText, (p) => [
-    process.execPath,
-    [
-      DIST_ENTRY,
-      ...daemonArgs({
-        config: p.config,
-        pidFile: p.pid,
-        runtimeDir: p.runtime,
-        only: 'vrrp',
-        logDetail: true,
-        extra,
-      }),
+  return startDaemon(
+    bed,
+    ns,
+    name,
+    configText,
+    (p) => [
+      process.execPath,
+      [
+        DIST_ENTRY,
+        ...daemonArgs({
+          config: p.config,
+          pidFile: p.pid,
+          runtimeDir: p.runtime,
+          only: 'vrrp',
+          logDetail: true,
+          extra,
+        }),
+      ],
     ],
-  ]);
+    env,
+  );
 }
 
 /** The real keepalived (VRRP only) with its own pid files under the test's temp dir. */
