@@ -46,6 +46,8 @@ export interface CheckDumpInput {
     user: string | null,
     group: string | null,
   ) => { readonly uid: number; readonly gid: number };
+  /** A script's program as keepalived prints it (its real path); default as written. */
+  readonly programOf?: (argv0: string) => string;
 }
 
 /** keepalived's `format_decimal(val, TIMER_HZ_DIGITS)`: seconds with six decimals. */
@@ -55,9 +57,9 @@ function decimal(seconds: number): string {
 
 const us = (seconds: number): string => `${Math.round(seconds * 1e6)} us`;
 
-/** cmd_str: every word in single quotes. */
-export function cmdStr(spec: ScriptSpec): string {
-  return spec.argv.map((a) => `'${a}'`).join(' ');
+/** cmd_str: every word in single quotes, the program as `programOf` gives it. */
+export function cmdStr(spec: ScriptSpec, programOf: (argv0: string) => string = (p) => p): string {
+  return spec.argv.map((a, i) => `'${i === 0 ? programOf(a) : a}'`).join(' ');
 }
 
 function forwardingLine(prefix: string, method: ForwardingMethod, tunnel: TunnelSettings | null): string {
@@ -136,7 +138,7 @@ function realServerLines(
   ] as const) {
     if (spec === null) continue;
     const { uid, gid } = input.idsOf(spec.user, spec.group);
-    out.push(`     RS ${label} notify script = ${cmdStr(spec)}, uid:gid ${uid}:${gid}`);
+    out.push(`     RS ${label} notify script = ${cmdStr(spec, input.programOf)}, uid:gid ${uid}:${gid}`);
   }
   if (rs.virtualhost !== null) out.push(`    VirtualHost = '${rs.virtualhost}'`);
   const failed = st === undefined ? 0 : st.checkers.filter((c) => !c.up).length;
@@ -204,7 +206,7 @@ function virtualServerLines(
   ] as const) {
     if (spec === null) continue;
     const { uid, gid } = input.idsOf(spec.user, spec.group);
-    out.push(`   Quorum ${label} notify script = ${cmdStr(spec)}, uid:gid ${uid}:${gid}`);
+    out.push(`   Quorum ${label} notify script = ${cmdStr(spec, input.programOf)}, uid:gid ${uid}:${gid}`);
   }
   if (vs.haSuspend) out.push('   Using HA suspend');
   out.push(`   Using smtp notification = ${vs.smtpAlert ? 'yes' : 'no'}`);
@@ -280,7 +282,7 @@ function checkerTypeLines(c: Checker, state: CheckerStatus | undefined, input: C
       const ran = state?.lastAttemptAt ?? 0;
       return [
         '   Keepalive method = MISC_CHECK',
-        `   script = ${cmdStr(c.miscPath)}`,
+        `   script = ${cmdStr(c.miscPath, input.programOf)}`,
         `   timeout = ${Math.floor(c.miscTimeout)}`,
         `   dynamic = ${c.miscDynamic ? 'YES' : 'NO'}`,
         `   uid:gid = ${uid}:${gid}`,

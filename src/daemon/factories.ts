@@ -5,7 +5,7 @@
 import { err, ok } from '../util/result.js';
 import { createLvsSubsystem, type LvsSubsystemDeps } from './lvs-subsystem.js';
 import { FatalStartupError, type SubsystemFactory } from './subsystem.js';
-import { scriptIdsFor } from './dump-files.js';
+import { realProgramPath, scriptIdsFor } from './dump-files.js';
 import { createVrrpSubsystem } from './vrrp-subsystem.js';
 import { withFields } from '../util/log.js';
 
@@ -80,7 +80,11 @@ export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): Subs
       // keepalived_check.data (after its Global definitions); keepalived_check.json beyond keepalived.
       dumps: {
         process: 'checker',
-        dataText: () => lvs.value.dumpDataText(scriptIdsFor(currentConfig)),
+        dataText: () =>
+          lvs.value.dumpDataText({
+            idsOf: scriptIdsFor(currentConfig),
+            programOf: (p) => realProgramPath(p),
+          }),
         jsonEntries: () => lvs.value.dumpJsonEntries(),
       },
       control: (command) => {

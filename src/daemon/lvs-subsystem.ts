@@ -81,7 +81,7 @@ export interface LvsSubsystem {
   /** The status model's LVS part. */
   status(): Promise<LvsStatus>;
   /** keepalived_check.data after its Global definitions (check/dumps.ts). */
-  dumpDataText(idsOf: CheckDumpInput['idsOf']): Promise<string>;
+  dumpDataText(host: Pick<CheckDumpInput, 'idsOf' | 'programOf'>): Promise<string>;
   /** keepalived_check.json's array (beyond keepalived; check/dumps.ts). */
   dumpJsonEntries(): Promise<unknown[]>;
   /** `rs drain` (true) / `rs enable` (false): resolves once the table with it has been applied. */
@@ -323,10 +323,10 @@ export async function createLvsSubsystem(
         kernel: dump !== null && dump.ok ? dump.value : null,
       });
     },
-    async dumpDataText(idsOf) {
+    async dumpDataText(host) {
       const status = await this.status();
       const checkers = await checkerDetails();
-      return checkDataText({ config, status, checkers, idsOf });
+      return checkDataText({ config, status, checkers, ...host });
     },
     async dumpJsonEntries() {
       return checkJsonEntries(config, await this.status());

@@ -214,6 +214,11 @@ function cmdStr(argv: readonly string[], program?: string): string {
   return argv.map((a, i) => `'${i === 0 && program !== undefined ? program : a}'`).join(' ');
 }
 
+/** A configured script as keepalived prints it: the program by its real path. */
+function scriptText(argv: readonly string[], host: DumpHost): string {
+  return cmdStr(argv, argv[0] === undefined ? undefined : host.programOf(argv[0]));
+}
+
 function notifyLines(
   scripts: VrrpInstance['notify'],
   host: DumpHost,
@@ -224,7 +229,7 @@ function notifyLines(
     const spec = scripts[key];
     if (spec === null) continue;
     const { uid, gid } = host.ids(spec.user, spec.group);
-    out.push(`   ${label} state transition script = ${cmdStr(spec.argv)}, uid:gid ${uid}:${gid}`);
+    out.push(`   ${label} state transition script = ${scriptText(spec.argv, host)}, uid:gid ${uid}:${gid}`);
   }
   return out;
 }
@@ -604,7 +609,7 @@ function jsonData(d: InstanceDump, scripts: readonly ScriptDump[], host: DumpHos
     ['script', n.generic],
     ['script_master_rx_lower_pri', n.masterRxLowerPri],
   ] as const) {
-    if (spec !== null) data[key] = cmdStr(spec.argv);
+    if (spec !== null) data[key] = scriptText(spec.argv, host);
   }
   if (c.vips.length > 0) data['vips'] = c.vips.map((v) => formatVip(v, d.vipsSet));
   if (c.excludedVips.length > 0) data['evips'] = c.excludedVips.map((v) => formatVip(v, d.vipsSet));
