@@ -3,8 +3,9 @@
  * SIGRTMIN+2 and SIGRTMAX-1 write them at keepalived's default paths (/tmp/keepalived.*, or
  * $TMPDIR) and at the paths the config's *_dump_file keywords give, mode 0600; a symlink planted
  * at a path is replaced, never followed (the victim is untouched); a planted file is replaced,
- * not truncated; SIGRTMAX-1 writes the counters, then zeroes them; a burst of 100 signals leaves
- * whole files and a live MASTER.
+ * not truncated; SIGRTMAX-1 writes the counters, then zeroes them; with the checkers running,
+ * keepalived_check.data and keepalived_check.json beside the VRRP files; a burst of 100 signals
+ * leaves whole files and a live MASTER.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
@@ -205,6 +206,54 @@ describeTier('dump files', () => {
     const after = await dump(d, 12, path);
     expect(sent(after)).toBeLessThan(sent(cleared));
     expect(after).toMatch(/^ {2}Became master: 0$/m);
+  });
+
+  it('with the checkers running: keepalived_check.data (LVS Topology, Health checkers) and keepalived_check.json', async () => {
+    const config = vrrpConfig({ state: 'MASTER', priority: 150, vrid: 93, vips: ['10.231.13.100/32'] }, [
+      'virtual_server 10.231.13.100 80 {',
+      '  delay_loop 1',
+      '  lb_algo rr',
+      '  lb_kind DR',
+      '  protocol TCP',
+      '  real_server 10.231.13.2 9 {',
+      '    TCP_CHECK {',
+      '      connect_timeout 1',
+      '    }',
+      '  }',
+      '}',
+    ]);
+    const d = startKeepalivedTs(bed, a.ns, 'checker', config, ['-C', '--no-ipvs']);
+    running.push(d);
+    await d.lines.wait(/\(VI_1\) Entering MASTER STATE/, 15_000);
+    const data = await dump(d, 10, join(d.runtimeDir, 'keepalived_check.data'));
+    expect(data).toMatch(/^------< Global definitions >------\n/);
+    // Only keepalived's VRRP process prints its default interface.
+    expect(data).not.toContain(' Default interface = ');
+    expect(data).toContain(
+      '------< LVS Topology >------\n System is compiled with LVS v1.2.1\n ------< Virtual server >------\n VS VIP = 10.231.13.100, VPORT = 80\n',
+    );
+    expect(data).toContain('   RIP = 10.231.13.2, RPORT = 80, WEIGHT = ');
+    expect(data).toMatch(
+      /------< Health checkers >------\n \[10\.231\.13\.100\]:tcp:80 -> \[10\.231\.13\.2\]:tcp:80\n/,
+    );
+    expect(data).toContain('   Keepalive method = TCP_CHECK');
+    // The VRRP process's file is written beside it, as keepalived's two processes do.
+    await waitFor(() => existsSync(join(d.runtimeDir, 'keepalived.data')), 5000, 'keepalived.data');
+    expect(readFileSync(join(d.runtimeDir, 'keepalived.data'), 'utf8')).toContain(' VRRP Instance = VI_1');
+    const json = JSON.parse(await dump(d, SIGJSON, join(d.runtimeDir, 'keepalived_check.json'))) as {
+      data: Record<string, unknown>;
+      stats: Record<string, unknown>;
+    }[];
+    expect(json.map((e) => [e.data['vs'], e.data['ipvs']])).toEqual([['[10.231.13.100]:tcp:80', 'dry-run']]);
+    expect((json[0]!.data['real_servers'] as { rs: string }[]).map((r) => r.rs)).toEqual([
+      '[10.231.13.2]:tcp:80',
+    ]);
+    // keepalived.json keeps only the VRRP entries, for the exporters.
+    await waitFor(() => existsSync(join(d.runtimeDir, 'keepalived.json')), 5000, 'keepalived.json');
+    const vrrp = JSON.parse(readFileSync(join(d.runtimeDir, 'keepalived.json'), 'utf8')) as {
+      data: { iname: string };
+    }[];
+    expect(vrrp.map((e) => e.data.iname)).toEqual(['VI_1']);
   });
 
   it('100 of each dump signal in a row: whole files, still MASTER with its VIP', async () => {
