@@ -88,7 +88,7 @@ describeTier('dump files', () => {
   });
   afterAll(() => bed?.destroy());
 
-  it("writes /tmp/keepalived.data, .stats and .json by default, mode 0600, in keepalived's layout", async () => {
+  it("writes /tmp/keepalived.data, .stats and .json by default, mode 0600, in keepalived's layout, over a planted symlink", async () => {
     const names = ['keepalived.data', 'keepalived_parent.data', 'keepalived.stats', 'keepalived.json'];
     // Keep whatever a real keepalived on this machine left there, and put it back afterwards.
     const saved = names.filter((n) => existsSync(join('/tmp', n)));
@@ -98,9 +98,15 @@ describeTier('dump files', () => {
       delete e['TMPDIR'];
       return e;
     };
+    // CVE-2018-19044: a symlink planted at /tmp/keepalived.data must not lead the write elsewhere.
+    const victim = join(bed.tempDir, 'victim-default');
+    writeFileSync(victim, 'do not touch\n', { mode: 0o644 });
     try {
+      symlinkSync(victim, '/tmp/keepalived.data');
       const d = await start('default', [], env);
       const data = await dump(d, 10, '/tmp/keepalived.data');
+      expect(readFileSync(victim, 'utf8')).toBe('do not touch\n');
+      expect(lstatSync('/tmp/keepalived.data').isSymbolicLink()).toBe(false);
       expect(data).toMatch(/^------< Global definitions >------\n/);
       expect(data).toContain(
         '------< VRRP Topology >------\n VRRP Instance = VI_1\n   VRRP Version = 2\n   State = MASTER\n',
