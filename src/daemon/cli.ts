@@ -98,7 +98,7 @@ ${CONTROL_USAGE}
   -R, --dont-respawn           Don't respawn child processes
   -e, --all-config             Don't load if any configuration file is missing
   -d, --dump-conf              Dump the configuration data
-      --runtime-dir=DIR        Directory for sockets and dumps (default /run/keepalived-ts)
+      --runtime-dir=DIR        Directory for sockets (default /run/keepalived-ts)
       --no-interface-check     Don't warn about interfaces missing on this host (config test)
       --no-ipvs                Run health checkers without programming the kernel's IPVS table
       --watch-config           Reload when the configuration or an included file changes
