@@ -192,16 +192,32 @@ export function formatVip(v: Vip, set: boolean): string {
   return out;
 }
 
-/** format_iproute in the common forms: `[blackhole ]TO [via GW] [src S] dev IF [table T] [metric M] [scope S]`. */
-function formatRoute(r: VirtualRoute, defaultDev: string | null): string {
-  let out = r.blackhole ? `blackhole ${r.to}` : r.to;
-  if (r.via !== null) out += ` via ${r.via}`;
+/** Route scopes by name, as the number keepalived prints (rt_scopes). */
+const ROUTE_SCOPES: Record<string, number> = {
+  global: 0,
+  universe: 0,
+  site: 200,
+  link: 253,
+  host: 254,
+  nowhere: 255,
+};
+
+/**
+ * format_iproute (vrrp_iproute.c) for what virtual_routes can say here: `prepend [blackhole ]DST
+ * [src S] [via inet GW] [dev IF] [table T] [proto 18] [scope N] [metric M] [no_track]`. A tracked
+ * route carries keepalived's protocol (RTPROT_KEEPALIVED, 18); the default table (254) is not shown.
+ */
+export function formatRoute(r: VirtualRoute, defaultDev: string | null): string {
+  const dst = r.to === '0.0.0.0/0' || r.to === '::/0' ? 'default' : r.to.replace(/\/(32|128)$/, '');
+  let out = `prepend ${r.blackhole ? 'blackhole ' : ''}${dst}`;
   if (r.src !== null) out += ` src ${r.src}`;
+  if (r.via !== null) out += ` via ${r.via.includes(':') ? 'inet6' : 'inet'} ${r.via}`;
   const dev = r.dev ?? defaultDev;
   if (dev !== null && !r.blackhole) out += ` dev ${dev}`;
-  if (r.table !== null) out += ` table ${r.table}`;
+  if (r.table !== null && r.table !== 254) out += ` table ${r.table}`;
+  if (!r.noTrack) out += ' proto 18';
+  if (r.scope !== null) out += ` scope ${ROUTE_SCOPES[r.scope] ?? r.scope}`;
   if (r.metric !== null) out += ` metric ${r.metric}`;
-  if (r.scope !== null) out += ` scope ${r.scope}`;
   if (r.noTrack) out += ' no_track';
   return out;
 }

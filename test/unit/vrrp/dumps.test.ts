@@ -13,6 +13,7 @@ import { ManualClock } from '../../../src/util/clock.js';
 import { MemoryLogger } from '../../../src/util/log.js';
 import { emptyCounters } from '../../../src/vrrp/counters.js';
 import {
+  formatRoute,
   formatVip,
   vrrpDataText,
   vrrpJsonEntries,
@@ -167,6 +168,29 @@ describe('VRRP dump texts against keepalived 2.2.7', () => {
     const empty = { instances: [], sockets: [], syncGroups: [], scripts: [], trackFiles: [] };
     expect(vrrpJsonEntries(empty, host)).toBeNull();
     expect(vrrpDataText(empty, [], host)).toBe('');
+  });
+
+  it('formats virtual routes as format_iproute (keepalived 2.2.7 wrote the first one)', () => {
+    const { config } = build(
+      [
+        'vrrp_instance VU {',
+        '  interface eth0',
+        '  virtual_router_id 71',
+        '  virtual_ipaddress {',
+        '    10.239.9.150/24',
+        '  }',
+        '  virtual_routes {',
+        '    10.250.0.0/16 via 10.239.9.254 dev eth0',
+        '    default via 10.239.9.1 table 100 metric 5 no_track',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    const routes = config.vrrpInstances[0]!.virtualRoutes.map((r) => formatRoute(r, 'eth0'));
+    expect(routes).toEqual([
+      'prepend 10.250.0.0/16 via inet 10.239.9.254 dev eth0 proto 18',
+      'prepend default via inet 10.239.9.1 dev eth0 table 100 metric 5 no_track',
+    ]);
   });
 
   it('formats VIPs as format_ipaddress: the prefix only when not a host route, label, set', () => {
