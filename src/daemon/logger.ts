@@ -18,7 +18,7 @@
  */
 import { constants, openSync } from 'node:fs';
 import pino, { type DestinationStream } from 'pino';
-import { openUnixDatagramSocket, type UnixDatagramSocket } from '../net/unix-dgram.js';
+import { openSyslogSocket, type SyslogSocket } from '../net/syslog-socket.js';
 import { realClock, type Clock } from '../util/clock.js';
 import type { LogFields, Logger, LogLevel } from '../util/log.js';
 import type { DaemonOptions } from './cli.js';
@@ -102,7 +102,7 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
   const facility = options.facility ?? LOG_DAEMON;
   const syslogPath = options.syslogPath ?? DEFAULT_SYSLOG_PATH;
   const pid = process.pid;
-  const drops = { console: 0, file: 0, syslog: 0 };
+  const drops = { console: 0, file: 0 };
 
   const destination = (fd: number, sync: boolean, kind: 'console' | 'file'): SonicBoom => {
     const d = pino.destination({
@@ -146,23 +146,12 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
     return out;
   };
 
-  let syslog: UnixDatagramSocket | null = null;
-  if (options.syslog) {
-    try {
-      // Unconnected: each line is sent to the path, so a syslog daemon that starts (or restarts)
-      // later still gets the lines from then on, as glibc reconnects.
-      syslog = openUnixDatagramSocket(() => void drops.syslog++);
-    } catch {
-      syslog = null;
-    }
-  }
+  // Connected, queued while full, reconnected when the syslog daemon comes (back): syslog-socket.ts.
+  const syslog: SyslogSocket | null = options.syslog ? openSyslogSocket(syslogPath) : null;
   const sendSyslog = (level: string, subsystem: LogSubsystem, text: string): void => {
     if (syslog === null) return;
     const pri = facility | (SYSLOG_SEVERITY[level] ?? 6);
-    const buf = Buffer.from(syslogLine(pri, new Date(), SYSLOG_IDENTS[subsystem], pid, text));
-    syslog.send(buf, 0, buf.length, syslogPath, (err) => {
-      if (err) drops.syslog++;
-    });
+    syslog.send(Buffer.from(syslogLine(pri, new Date(), SYSLOG_IDENTS[subsystem], pid, text)));
   };
 
   /** Renders one record (pino's JSON line) to every output. */
@@ -239,7 +228,7 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
     info: limited.info,
     detail: limited.detail,
     debug: limited.debug,
-    dropped: () => ({ ...drops }),
+    dropped: () => ({ ...drops, syslog: syslog?.dropped ?? 0 }),
     close: async () => {
       if (closing) return;
       limited.close();
@@ -247,11 +236,11 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
       const outputs = [consoleOut, ...files.values()].filter((o): o is SonicBoom => o !== null);
       await Promise.all(outputs.map((o) => drain(o, o !== consoleOut)));
       for (const out of outputs) if (out !== consoleOut) out.end();
-      try {
-        syslog?.close();
-      } catch {
-        // already closed
+      // What the syslog daemon has not taken yet, for as long as the console may take.
+      for (let waited = 0; syslog !== null && syslog.queued > 0 && waited < CLOSE_WAIT_MS; waited += 10) {
+        await new Promise((r) => setTimeout(r, 10));
       }
+      syslog?.close();
     },
   };
 }

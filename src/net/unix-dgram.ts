@@ -4,10 +4,19 @@
  */
 import { createRequire } from 'node:module';
 
-/** A datagram socket that sends to a filesystem path. */
+/** A datagram socket that sends to a filesystem path, or to the one it is connected to. */
 export interface UnixDatagramSocket {
   send(buf: Buffer, offset: number, length: number, path: string, cb?: (err?: Error) => void): void;
+  /**
+   * On a connected socket: a full peer answers `congestion` (the datagram was not sent) and the
+   * socket emits `writable` once the peer can take more.
+   */
+  send(buf: Buffer, cb: (err?: Error) => void): void;
+  /** Connects (`connect` event) or fails (`error` event); may be called again after a failure. */
+  connect(path: string): void;
   on(event: 'error', fn: (err: Error) => void): void;
+  on(event: 'writable' | 'connect', fn: () => void): void;
+  readonly connected?: boolean;
   close(): void;
 }
 
