@@ -143,7 +143,14 @@ describe('checker host (pool in a worker thread)', () => {
       'check',
     );
     await waitFor(() => host.health().virtualServers.size === 1, 'health');
-    const [c] = await host.checkers();
+    // The reload built new checker entries: wait for one completed attempt after it (the
+    // success line above may be the one from before the reload).
+    let [c] = await host.checkers();
+    for (let i = 0; i < 100 && (c?.lastAttemptAt ?? null) === null; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      [c] = await host.checkers();
+    }
+    expect(c?.lastAttemptAt ?? null).not.toBeNull();
     // The worker reports wall-clock completion times.
     expect(Math.abs(c!.lastAttemptAt! - Date.now())).toBeLessThan(5000);
     expect(c!.latencyMs).toBeGreaterThanOrEqual(0);
