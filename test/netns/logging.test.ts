@@ -82,7 +82,11 @@ describeTier('logs', () => {
     try {
       await d.lines.wait(/\(VI_1\) Entering MASTER STATE/, 15_000);
       await d.lines.wait(/------< VRRP Topology >------/, 5000);
-      await waitFor(() => datagrams.some((g) => g.includes('VRRP Topology')), 5000, 'the dump over syslog');
+      // Datagrams a full socket queue held back arrive after the console line (syslog-socket.ts):
+      // wait for each line judged below, not only for the last one the daemon wrote.
+      for (const text of ['VRRP Topology', '(VI_1) Entering MASTER STATE', 'Startup complete']) {
+        await waitFor(() => datagrams.some((g) => g.includes(text)), 5000, `"${text}" over syslog`);
+      }
       const parsed = datagrams.map((g) => SYSLOG.exec(g));
       expect(
         parsed.every((m) => m !== null),
