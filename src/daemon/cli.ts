@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_LOG_FILE, parseLogFacility } from './log-format.js';
 import { CONTROL_USAGE, parseControlCommand, type ControlCli } from './control-cli.js';
+import { parseListenAddress, type ListenAddress } from './listen-address.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
@@ -45,6 +46,10 @@ export interface DaemonOptions {
   readonly umask: number | null;
   /** --watch-config: reload when the config or an included file changes. */
   readonly watchConfig: boolean;
+  /** --metrics-listen: where /metrics and the status page are served (http-server.ts); null: not served. */
+  readonly metricsListen: ListenAddress | null;
+  /** --web-control: the status page may drain and enable real servers. */
+  readonly webControl: boolean;
 }
 
 export type Command =
@@ -102,6 +107,9 @@ ${CONTROL_USAGE}
       --no-interface-check     Don't warn about interfaces missing on this host (config test)
       --no-ipvs                Run health checkers without programming the kernel's IPVS table
       --watch-config           Reload when the configuration or an included file changes
+      --metrics-listen=ADDR:PORT
+                               Serve Prometheus /metrics and the status page on ADDR:PORT
+      --web-control            Let the status page drain and enable real servers
       --signum=SIGFUNC         Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -v, --version                Display the version number
   -h, --help                   Display this help message
@@ -206,6 +214,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
         no_bfd: { type: 'boolean', short: 'B' },
         umask: { type: 'string', short: 'u' },
         'watch-config': { type: 'boolean' },
+        'metrics-listen': { type: 'string' },
+        'web-control': { type: 'boolean' },
         ...UNSUPPORTED_OPTIONS,
         'runtime-dir': { type: 'string' },
         'no-interface-check': { type: 'boolean' },
@@ -248,6 +258,17 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (logFormat !== 'text' && logFormat !== 'json') {
     return { kind: 'usage-error', message: `Invalid --log-format '${logFormat}' (text or json)` };
   }
+  let metricsListen: ListenAddress | null = null;
+  if (v['metrics-listen'] !== undefined) {
+    metricsListen = parseListenAddress(v['metrics-listen']);
+    if (metricsListen === null)
+      return {
+        kind: 'usage-error',
+        message: `Invalid --metrics-listen '${v['metrics-listen']}' (ADDR:PORT, [ADDR]:PORT or :PORT)`,
+      };
+  }
+  if (v['web-control'] === true && metricsListen === null)
+    return { kind: 'usage-error', message: '--web-control needs --metrics-listen' };
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version', long: rest.includes('--version') };
   if (v.signum !== undefined) return { kind: 'signum', name: v.signum };
@@ -288,6 +309,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
     noIpvs: v['no-ipvs'] === true,
     umask,
     watchConfig: v['watch-config'] === true,
+    metricsListen,
+    webControl: v['web-control'] === true,
   };
   if (sub === 'dump-config') return { kind: 'dump-config', options };
   if (sub === 'ipvs') return { kind: 'ipvs', layout: layouts[0] ?? 'plain', options };
@@ -313,6 +336,7 @@ const LONG_WITH_VALUE = new Set([
   '--runtime-dir',
   '--signum',
   '--log-format',
+  '--metrics-listen',
 ]);
 
 /** An option whose value is the next argument (`-p FILE`, `--pid FILE`, `-nlp FILE`). */

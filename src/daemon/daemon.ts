@@ -23,7 +23,10 @@ import { watchFileSet } from '../net/file-set-watch.js';
 import { reloadDaemon } from './reload.js';
 import { logConfigDump } from './dump-conf.js';
 import { DumpFiles, hostGlobalContext } from './dump-files.js';
-import { startControl } from './control.js';
+import { controlHandler, daemonStatus, startControl, type ControlDeps } from './control.js';
+import { EventFeed } from './event-feed.js';
+import type { HttpServer } from './http-server.js';
+import { startObserveListener } from './observe-listener.js';
 import type { ControlServer } from './control-server.js';
 import { reloadChanges, reloadDiagnostics, type ReloadReport } from './reload-report.js';
 import type { Diagnostic } from '../config/diagnostics.js';
@@ -152,7 +155,12 @@ async function runDaemonWith(
   }
 
   const subsystems = new SubsystemSet(factories, logger);
-  const publish = (event: DaemonEvent): void => subsystems.publish(event);
+  // The observers (metrics, status page) see every event the subsystems see, and the reloads.
+  const events = new EventFeed(logger);
+  const publish = (event: DaemonEvent): void => {
+    subsystems.publish(event);
+    events.emit(event);
+  };
   const contextFor = (c: Config): SubsystemContext => ({ config: c, options, logger, clock, publish });
 
   let exitCode = EXIT_OK;
@@ -165,6 +173,7 @@ async function runDaemonWith(
   let configWatch: ConfigWatch | null = null;
   // The control socket (docs/control.md), and what its `status` tells of the last reload.
   let control: ControlServer | null = null;
+  let http: HttpServer | null = null;
   let lastReload: ReloadSummary | null = null;
   const startedAt = Date.now();
   const stopAll = async (): Promise<void> => {
@@ -172,6 +181,7 @@ async function runDaemonWith(
     stopping = true;
     watchdog?.cancel();
     const controlClosed = control?.close().catch(() => {});
+    const httpClosed = http?.close().catch(() => {});
     const watchClosed = configWatch?.close().catch(() => {});
     systemd.stopping();
     logger.info('Stopping');
@@ -181,6 +191,7 @@ async function runDaemonWith(
     if (!(await subsystems.stopAll())) exitCode = EXIT_FATAL;
     await watchClosed;
     await controlClosed;
+    await httpClosed;
     resolveDone();
   };
 
@@ -220,6 +231,7 @@ async function runDaemonWith(
       configWatch?.follow(config.files);
       const durationMs = Math.round(clock.now() - t0);
       lastReload = { at: new Date().toISOString(), applied: next !== null, durationMs };
+      events.emit({ kind: 'reload', applied: next !== null, durationMs });
       answer?.({
         applied: next !== null,
         reason: next !== null ? null : 'configuration errors, keeping the running configuration',
@@ -277,7 +289,7 @@ async function runDaemonWith(
       watchFiles: deps.watchFiles ?? watchFileSet,
     });
   }
-  control = await startControl({
+  const controlDeps: ControlDeps = {
     options,
     logger,
     subsystems,
@@ -289,7 +301,19 @@ async function runDaemonWith(
     },
     lastReload: () => lastReload,
     isStopping: () => stopping,
-  });
+  };
+  control = await startControl(controlDeps);
+  if (options.metricsListen !== null) {
+    const answer = controlHandler(controlDeps);
+    let requestId = 0;
+    http = await startObserveListener(options.metricsListen, {
+      options,
+      logger,
+      status: () => daemonStatus(controlDeps),
+      events,
+      control: (command) => answer({ ...command, id: `http-${++requestId}` }),
+    });
+  }
   // Keeps the event loop alive while the daemon has nothing else scheduled (e.g. no instances).
   const keepAlive = setInterval(() => {}, 1 << 30);
 

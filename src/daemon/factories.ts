@@ -61,6 +61,7 @@ export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): Subs
       noIpvs: options.noIpvs,
       dontRespawn: options.dontRespawn,
       dontReleaseIpvs: options.dontReleaseIpvs,
+      onRealServerHealth: (change) => ctx.publish({ kind: 'rs-health', ...change }),
       ...extra,
     });
     if (!lvs.ok) throw new FatalStartupError(lvs.error);

@@ -68,6 +68,14 @@ export interface LvsSubsystemDeps {
   readonly loadModule?: () => Promise<void>;
   /** Builds the checker host; default the worker-thread host. */
   readonly createHost?: (config: Config, logger: Logger) => CheckerHost;
+  /** A real server went up or down (the daemon publishes it for the observers). */
+  readonly onRealServerHealth?: (change: {
+    vs: string;
+    rs: string;
+    vsName: string;
+    rsName: string;
+    up: boolean;
+  }) => void;
 }
 
 export interface LvsSubsystem {
@@ -229,8 +237,11 @@ export async function createLvsSubsystem(
   const transitions = new Map<string, number>();
   const unsubscribe = host.on((event: PoolEvent) => {
     if (event.kind === 'table') schedule(event.table);
-    else if (event.kind === 'rs-up' || event.kind === 'rs-down')
+    else if (event.kind === 'rs-up' || event.kind === 'rs-down') {
       transitions.set(drainKey(event.vs, event.rs), Date.now());
+      const { vs, rs, vsName, rsName } = event;
+      deps.onRealServerHealth?.({ vs, rs, vsName, rsName, up: event.kind === 'rs-up' });
+    }
   });
   const checkerDetails = async (): Promise<CheckerStatus[] | null> => {
     let timer: ReturnType<Clock['setTimer']> | null = null;

@@ -15,12 +15,23 @@ import type { DumpSource } from './dump-files.js';
 export type SubsystemStatus = Partial<Pick<DaemonStatus, 'vrrp' | 'lvs'>>;
 
 /** Events one subsystem publishes for the others; the daemon routes them. */
-export type DaemonEvent = {
-  readonly kind: 'vrrp-state';
-  readonly instance: string;
-  readonly from: string;
-  readonly to: string;
-};
+export type DaemonEvent =
+  | {
+      readonly kind: 'vrrp-state';
+      readonly instance: string;
+      readonly from: string;
+      readonly to: string;
+    }
+  | {
+      /** A real server's checkers all up (`up`) or one down; names as keepalived prints them. */
+      readonly kind: 'rs-health';
+      /** VirtualServer.key and the real server's key within it (contracts/status.ts). */
+      readonly vs: string;
+      readonly rs: string;
+      readonly vsName: string;
+      readonly rsName: string;
+      readonly up: boolean;
+    };
 
 /** One independently started part of the daemon (VRRP; checkers + IPVS). */
 export interface Subsystem {
