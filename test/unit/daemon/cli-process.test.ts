@@ -57,6 +57,11 @@ const VALUES: Record<string, string> = {
   'log-format': 'json',
   umask: '022',
   signum: 'STOP',
+  'metrics-listen': '127.0.0.1:9650',
+};
+/** Flags that only mean something beside another one. */
+const ALONGSIDE: Record<string, string[]> = {
+  'web-control': ['--metrics-listen=:9650'],
 };
 
 describe('every flag of -h', () => {
@@ -66,8 +71,9 @@ describe('every flag of -h', () => {
   });
   it.each(ours)('--$long parses, short and long', ({ short, long, takesValue }) => {
     const value = takesValue ? (VALUES[long] ?? 'x') : null;
-    const forms = [[`--${long}`, ...(value === null ? [] : [value])]];
-    if (short !== undefined) forms.push([`-${short}`, ...(value === null ? [] : [value])]);
+    const extra = ALONGSIDE[long] ?? [];
+    const forms = [[`--${long}`, ...(value === null ? [] : [value]), ...extra]];
+    if (short !== undefined) forms.push([`-${short}`, ...(value === null ? [] : [value]), ...extra]);
     for (const argv of forms) expect(parseCommandLine(argv).kind, argv.join(' ')).not.toBe('usage-error');
   });
 });
@@ -94,6 +100,31 @@ describe("keepalived 2.2.7's flags", () => {
   it('refuses an unknown option on one line naming it', () => {
     const cmd = parseCommandLine(['-Z']);
     expect(cmd).toEqual({ kind: 'usage-error', message: "Unknown option '-Z'" });
+  });
+});
+
+describe('observation flags', () => {
+  it('--metrics-listen takes ADDR:PORT, [ADDR6]:PORT and :PORT, and refuses the rest', () => {
+    expect(parseCommandLine(['--metrics-listen', '127.0.0.1:9650'])).toMatchObject({
+      options: { metricsListen: { host: '127.0.0.1', port: 9650 }, webControl: false },
+    });
+    expect(parseCommandLine(['--metrics-listen=[::1]:9650'])).toMatchObject({
+      options: { metricsListen: { host: '::1', port: 9650 } },
+    });
+    expect(parseCommandLine(['--metrics-listen=:9650', '--web-control'])).toMatchObject({
+      options: { metricsListen: { host: '::', port: 9650 }, webControl: true },
+    });
+    expect(parseCommandLine([])).toMatchObject({ options: { metricsListen: null, webControl: false } });
+    for (const bad of ['9650', '10.0.0.1', '10.0.0.256:80', '1.2.3.4:65536', 'host:80', '[::1:80']) {
+      const cmd = parseCommandLine([`--metrics-listen=${bad}`]);
+      expect(cmd, bad).toEqual({ kind: 'usage-error', message: expect.stringContaining(`'${bad}'`) });
+    }
+  });
+  it('--web-control without --metrics-listen is an error', () => {
+    expect(parseCommandLine(['--web-control'])).toEqual({
+      kind: 'usage-error',
+      message: '--web-control needs --metrics-listen',
+    });
   });
 });
 
