@@ -9,6 +9,7 @@ import type { DaemonOptions } from './cli.js';
 import type { ControlCommand, ControlReply } from './control-protocol.js';
 import type { EventFeed } from './event-feed.js';
 import type { HttpRoute } from './http-server.js';
+import { webRoutes } from './web-routes.js';
 
 /** What the daemon offers the metrics and the status page. */
 export interface ObserveDeps {
@@ -22,6 +23,6 @@ export interface ObserveDeps {
   control(command: ControlCommand): Promise<ControlReply>;
 }
 
-export function observeRoutes(_deps: ObserveDeps): HttpRoute[] {
-  return [];
+export function observeRoutes(deps: ObserveDeps): HttpRoute[] {
+  return [...webRoutes(deps)];
 }
