@@ -5,7 +5,7 @@
  * Pure cores never reach the system: no node: module but buffer, no adapter, no addon.
  */
 const NATIVE_ADDONS = '^node_modules/(raw-socket|netlink|unix-dgram|fs-ext|@keepalived-ts/af-packet)/';
-const SUBSYSTEMS = ['vrrp', 'check', 'ipvs'];
+const SUBSYSTEMS = ['vrrp', 'check', 'ipvs', 'realserver'];
 
 /**
  * Modules that reach the system only through injected ports: the pure codecs, reducers, schema,
@@ -18,6 +18,7 @@ const NO_IO = [
   '^src/config/(?!(parse|load)\\.ts$)',
   '^src/vrrp/',
   '^src/ipvs/',
+  '^src/realserver/',
   '^src/check/(?!(tcp|udp|http|dns|file)\\.ts$)',
 ];
 

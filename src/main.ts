@@ -38,6 +38,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'control':
       // status, rs drain/enable, reload, vrrp standby/resume over the control socket.
       return (await import('./daemon/control-client.js')).runControlCommand(cmd);
+    case 'realserver':
+      // VIPs and ARP sysctls on a real server behind the director (docs/realserver.md).
+      return (await import('./daemon/realserver-command.js')).runRealServerCommand(cmd);
     case 'ipvs':
       // Loaded on demand: `-t` and `dump-config` never load netlink, pino or native addons.
       return (await import('./daemon/ipvs-command.js')).runIpvsCommand(cmd);

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_LOG_FILE, parseLogFacility } from './log-format.js';
 import { CONTROL_USAGE, parseControlCommand, type ControlCli } from './control-cli.js';
+import { parseRealServerCommand, REALSERVER_USAGE, type RealServerCli } from './realserver-cli.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
@@ -66,6 +67,7 @@ export type Command =
   | { readonly kind: 'help' }
   /** status, rs drain/enable, reload, vrrp standby/resume: talk to a running daemon (control-cli.ts). */
   | ControlCli
+  | RealServerCli
   | { readonly kind: 'usage-error'; readonly message: string };
 
 /** ipvsadm -Ln layouts: plain, --stats, --rate, --thresholds, --persistent-conn, --tun-info. */
@@ -77,7 +79,7 @@ const SUBCOMMANDS = new Set(['dump-config', 'ipvs']);
 export const USAGE = `Usage: keepalived-ts [OPTION...]
        keepalived-ts dump-config [-f FILE]
        keepalived-ts ipvs [--stats | --rate | --thresholds | --persistent-conn | --tun-info]
-${CONTROL_USAGE}
+${CONTROL_USAGE}${REALSERVER_USAGE}
   -f, --use-file=FILE          Use the specified configuration file (default ${DEFAULT_CONFIG_FILE})
   -P, --vrrp                   Only run with VRRP subsystem
   -C, --check                  Only run with Health-checker subsystem
@@ -158,7 +160,7 @@ export function parseUmask(text: string): number | null {
 }
 
 export function parseCommandLine(argv: readonly string[]): Command {
-  const control = parseControlCommand(argv);
+  const control = parseControlCommand(argv) ?? parseRealServerCommand(argv);
   if (control !== null) return control;
   const args = [...argv];
   let sub: string | null = null;

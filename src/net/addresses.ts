@@ -22,6 +22,8 @@ export interface LinkInfo {
   readonly mtu: number;
   /** IFF_UP and IFF_RUNNING, keepalived's IF_ISUP. */
   readonly up: boolean;
+  /** IFF_UP alone: set up by an administrator (`ip link set DEV up`), carrier or not. */
+  readonly adminUp: boolean;
 }
 
 export interface InterfaceAddress {
@@ -122,6 +124,18 @@ export class RtNetlink {
     return (await this.links()).find((l) => l.name === name) ?? null;
   }
 
+  /** Sets IFF_UP on or off (`ip link set DEV up|down`). */
+  async setLinkUp(ifindex: number, up: boolean): Promise<void> {
+    try {
+      await this.socket.setLink({ index: ifindex, flags: up ? { up: true } : {}, change: { up: true } });
+    } catch (e) {
+      throw new NetlinkError(
+        `set link ${ifindex} ${up ? 'up' : 'down'}: ${(e as Error).message}`,
+        errnoOf(e),
+      );
+    }
+  }
+
   async addresses(ifindex?: number): Promise<InterfaceAddress[]> {
     const msgs = await this.socket.getAddresses();
     const out: InterfaceAddress[] = [];
@@ -212,6 +226,7 @@ export function toLinkInfo(m: rt.LinkMessage): LinkInfo {
     mac: m.attrs.address ? Buffer.from(m.attrs.address) : null,
     mtu: m.attrs.mtu ?? 1500,
     up: flags.up === true && flags.running === true,
+    adminUp: flags.up === true,
   };
 }
 
