@@ -1,7 +1,7 @@
 // Bundles src/main.ts into dist/keepalived-ts.js (node20, ESM) with on-demand chunks in dist/chunks.
 // Native addons and pino stay external: they are resolved from node_modules at run time.
 import { build } from 'esbuild';
-import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, rmSync } from 'node:fs';
 
 const entry = 'src/main.ts';
 if (!existsSync(entry)) {
@@ -48,3 +48,20 @@ await build({
   logLevel: 'warning',
 });
 chmodSync('dist/keepalived-ts.js', 0o755);
+
+// The status page (web/, docs/status-page.md): bundled for the browser into dist/web (app.js and
+// app.css with uPlot's styles), served from memory by the daemon (src/daemon/web-assets.ts).
+await build({
+  entryPoints: { app: 'web/main.ts' },
+  outdir: 'dist/web',
+  bundle: true,
+  platform: 'browser',
+  target: ['chrome110', 'firefox115', 'safari16'],
+  format: 'esm',
+  minify: true,
+  legalComments: 'none',
+  banner: { js: '/*! includes uPlot (MIT licence): see uPlot.LICENSE */' },
+  logLevel: 'warning',
+});
+for (const f of ['index.html', 'favicon.svg']) copyFileSync(`web/${f}`, `dist/web/${f}`);
+copyFileSync('node_modules/uplot/LICENSE', 'dist/web/uPlot.LICENSE');
