@@ -276,9 +276,10 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Runs `npm run build` when dist/keepalived-ts.js is missing or older than any file in src/. */
+/** Runs `npm run build` when dist/keepalived-ts.js is missing or older than any file in src/ or web/. */
 export function ensureBuilt(): void {
-  const stale = !existsSync(DIST_ENTRY) || statSync(DIST_ENTRY).mtimeMs < newestMtime(join(REPO_ROOT, 'src'));
+  const newest = Math.max(newestMtime(join(REPO_ROOT, 'src')), newestMtime(join(REPO_ROOT, 'web')));
+  const stale = !existsSync(DIST_ENTRY) || statSync(DIST_ENTRY).mtimeMs < newest;
   if (stale) execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
 }
 
