@@ -2,7 +2,9 @@
  * keepalived.conf line lexing (PURE). docs/behaviour.md §1.0:
  * - `#` and `!` start a comment anywhere outside `"..."`; `\#` and `\!` outside quotes are literal.
  * - Tokens split on whitespace; `"..."` groups words into one token with the quotes removed.
- * - `{` and `}` are structure only as separate tokens (`VI_1{` is one word).
+ * - An unquoted `{` or `}` is a token of its own wherever it stands: `VI_1{` is `VI_1` then `{`,
+ *   `10.0.0.1}` is `10.0.0.1` then `}` (keepalived's read_line cuts the line before the first
+ *   brace outside quotes and reads the rest as the next line, lib/parser.c).
  */
 
 export interface LineToken {
@@ -28,29 +30,43 @@ export function isWhitespace(ch: string | undefined): boolean {
 }
 
 /**
- * Removes the comment part of a line and turns `\#` / `\!` outside quotes into literal characters.
- * Other backslashes are kept for the shell-like parser of script keywords.
+ * Removes the comment part of a line as keepalived's `decomment` does (lib/parser.c):
+ * - an unquoted `#` or `!` starts the comment; quotes no longer count after it;
+ * - a backslash and the character after it go together: outside quotes `\#` and `\!` become the
+ *   literal character, every other pair is kept as written (a quote after a backslash does not
+ *   open or close a string);
+ * - a lone backslash that ends the line, comment or not, is kept at the end of the result: it
+ *   continues a multi-line `$NAME=` definition (a `# note \` line inside one continues it too);
+ * - blanks around the result are removed.
  */
 export function decomment(line: string): string {
   // Fast path: most lines have neither comment characters nor backslashes.
   if (!/[#!\\]/.test(line)) return line;
   let out = '';
   let inQuote = false;
+  let commentAt = -1;
+  let continued = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
     if (ch === '"') {
-      inQuote = !inQuote;
+      if (commentAt < 0) inQuote = !inQuote;
       out += ch;
-    } else if (!inQuote && ch === '\\' && (line[i + 1] === '#' || line[i + 1] === '!')) {
-      out += line[i + 1];
+    } else if (ch === '\\') {
+      const next = line[i + 1];
+      if (next === undefined) {
+        continued = true;
+        break;
+      }
+      out += !inQuote && (next === '#' || next === '!') ? next : ch + next;
       i++;
-    } else if (!inQuote && (ch === '#' || ch === '!')) {
-      break;
     } else {
+      if (!inQuote && commentAt < 0 && (ch === '#' || ch === '!')) commentAt = out.length;
       out += ch;
     }
   }
-  return out;
+  if (commentAt >= 0) out = out.slice(0, commentAt);
+  out = out.trim();
+  return continued ? `${out}\\` : out;
 }
 
 /** Splits a decommented line into tokens. Never throws. */
@@ -70,6 +86,11 @@ export function tokenizeLine(line: string): TokenizedLine {
     while (i < n) {
       const c = line.charCodeAt(i);
       if (isSpaceCode(c)) break;
+      if (c === 123 /* { */ || c === 125 /* } */) {
+        // A brace ends the word before it and is a word of its own.
+        if (i === start) i++;
+        break;
+      }
       if (c === 34 /* " */) {
         quoted = true;
         text += line.slice(segment, i);

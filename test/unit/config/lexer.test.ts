@@ -20,12 +20,21 @@ const shape = (stmts: readonly Statement[]): unknown[] =>
 
 describe('decomment', () => {
   it('cuts # and ! comments outside quotes', () => {
-    expect(decomment('priority 100 # main')).toBe('priority 100 ');
-    expect(decomment('priority 100 ! main')).toBe('priority 100 ');
-    expect(decomment('auth_pass "a#b!c" # x')).toBe('auth_pass "a#b!c" ');
+    expect(decomment('priority 100 # main')).toBe('priority 100');
+    expect(decomment('  priority 100 ! main')).toBe('priority 100');
+    expect(decomment('auth_pass "a#b!c" # x')).toBe('auth_pass "a#b!c"');
   });
   it('keeps escaped \\# and \\! as literal characters', () => {
     expect(decomment('auth_pass a\\#b\\!c')).toBe('auth_pass a#b!c');
+  });
+  it("keeps a line-ending backslash after the comment is cut, as keepalived 2.2.7 does (a router_id 'foo # x \\' is foo\\)", () => {
+    expect(decomment('  interface eth0 # the uplink \\')).toBe('interface eth0\\');
+    expect(decomment('priority 100 \\')).toBe('priority 100\\');
+    // A backslash pair at the end is no continuation; three are a pair and a lone one.
+    expect(decomment('a \\\\')).toBe('a \\\\');
+    expect(decomment('a \\\\\\')).toBe('a \\\\\\');
+    // An escaped quote opens no string, so the # after it starts a comment.
+    expect(decomment('x \\"a # b')).toBe('x \\"a');
   });
 });
 
@@ -35,9 +44,15 @@ describe('tokenizeLine', () => {
     expect(t.tokens.map((x) => x.text)).toEqual(['script', '/usr/bin/check thing', 'other']);
     expect(t.unmatchedQuote).toBe(false);
   });
-  it('treats braces as structure only when they stand alone', () => {
+  it('makes an unquoted brace a word of its own, glued or not, as keepalived 2.2.7 reads it', () => {
+    const words = (line: string) => tokenizeLine(line).tokens.map((x) => x.text);
+    expect(words('vrrp_instance VI_1{')).toEqual(['vrrp_instance', 'VI_1', '{']);
+    expect(words('virtual_ipaddress {10.0.0.1}')).toEqual(['virtual_ipaddress', '{', '10.0.0.1', '}']);
+    expect(words('}}')).toEqual(['}', '}']);
+    expect(words('notify "/bin/echo {x}" a{b')).toEqual(['notify', '/bin/echo {x}', 'a', '{', 'b']);
     const t = tokenizeLine('vrrp_instance VI_1{');
-    expect(t.tokens.map((x) => x.text)).toEqual(['vrrp_instance', 'VI_1{']);
+    expect(t.tokens[1]).toMatchObject({ start: 14, end: 18, quoted: false });
+    expect(t.tokens[2]).toMatchObject({ text: '{', start: 18, end: 19, quoted: false });
   });
   it('flags an unterminated quote and never throws', () => {
     const t = tokenizeLine('script "/bin/true');
@@ -158,7 +173,27 @@ describe('conditional lines, definitions, sequences', () => {
       'interface eth0',
       'label eth0x:1',
       'interface eth1',
-      'undefined ${NOPE} $NOPE',
+      // Left as written, where keepalived 2.2.7 also cuts the line at the braces.
+      ['undefined', '$', ['NOPE']],
+      '$NOPE',
+    ]);
+  });
+  it('continues a multi-line definition through a comment that ends in a backslash', () => {
+    const text = [
+      '$INST=vrrp_instance VI_$N { \\',
+      '  interface eth0 # the uplink \\',
+      '  priority 100 \\',
+      '}',
+      '$N=1',
+      '$INST',
+      '$N=2',
+      '$INST',
+    ].join('\n');
+    const r = main(text);
+    expect(r.diagnostics).toEqual([]);
+    expect(shape(r.statements)).toEqual([
+      ['vrrp_instance', 'VI_1', ['interface eth0', 'priority 100']],
+      ['vrrp_instance', 'VI_2', ['interface eth0', 'priority 100']],
     ]);
   });
   it('expands a multi-line definition into a whole block', () => {
