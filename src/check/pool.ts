@@ -79,6 +79,8 @@ export interface CheckerPoolDeps {
   readonly notifyTimeoutMs?: number;
   /** Lateness of every attempt against its schedule (ms), for metrics and benches. */
   readonly onLaunch?: (latenessMs: number) => void;
+  /** Every completed attempt: its checker kind, how long it took (ms), its result (metrics). */
+  readonly onAttempt?: (type: Checker['type'], latencyMs: number, result: CheckResult) => void;
 }
 
 export interface CheckerStatus {
@@ -417,6 +419,7 @@ export function createCheckerPool(
     const now = clock.now();
     c.latencyMs = now - c.attemptStartedAt;
     c.lastAttemptAt = now;
+    deps.onAttempt?.(c.checker.type, c.latencyMs, result);
     const logAll = logAllGlobal || (c.checker.type !== 'FILE_CHECK' && c.checker.logAllFailures);
     // Steady state (the common case at thousands of checks a second): nothing to log or apply.
     if (

@@ -64,6 +64,10 @@ export interface CheckerHostOptions {
   readonly nice?: number;
   /** Benchmarks: the worker records each attempt's lateness against its schedule. */
   readonly sampleLateness?: boolean;
+  /** --metrics-listen: the worker keeps its metrics (metrics-worker.ts) for `metricsText`. */
+  readonly metrics?: boolean;
+  /** A worker that died is being restarted (the metrics count it). */
+  readonly onRestart?: () => void;
 }
 
 /** What the worker reports about itself (benchmarks, status). */
@@ -91,6 +95,8 @@ export interface CheckerHost {
   snapshot(): Promise<PoolSnapshot>;
   reload(config: Config): Promise<void>;
   stats(): Promise<CheckerWorkerStats>;
+  /** The worker's metrics in the exposition format ('' without `metrics`). */
+  metricsText(): Promise<string>;
   /** Thread id of the running worker, or null. */
   readonly threadId: number | null;
 }
@@ -106,6 +112,7 @@ export interface CheckerWorkerData {
   readonly maxInFlight: number | null;
   readonly notifyTimeoutMs: number | null;
   readonly sampleLateness: boolean;
+  readonly metrics: boolean;
   readonly nice: number | null;
   /** drainKeys of the real servers the operator drained. */
   readonly drained: readonly string[];
@@ -121,7 +128,11 @@ export type HostToWorker =
       readonly drained: readonly string[];
     }
   | { readonly kind: 'drain'; readonly id: number; readonly drained: readonly string[] }
-  | { readonly kind: 'request'; readonly id: number; readonly what: 'checkers' | 'snapshot' | 'stats' };
+  | {
+      readonly kind: 'request';
+      readonly id: number;
+      readonly what: 'checkers' | 'snapshot' | 'stats' | 'metrics';
+    };
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'detail' | 'debug';
 
@@ -310,6 +321,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       maxInFlight: options.maxInFlight ?? null,
       notifyTimeoutMs: options.notifyTimeoutMs ?? null,
       sampleLateness: options.sampleLateness ?? false,
+      metrics: options.metrics ?? false,
       nice: options.nice ?? DEFAULT_WORKER_NICE,
       drained,
     };
@@ -350,6 +362,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
         return;
       }
       logger.error(`Healthcheck child process(${label}) died: Respawning`);
+      options.onRestart?.();
       // keepalived's calc_restart_delay: immediate if it ran for a minute, else 1, 2, 4 ... 60 s.
       let delayS = 0;
       if (clock.now() - startedAt >= RESPAWN_RESET_MS) nextRespawnDelayS = 0;
@@ -434,6 +447,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       await delivered();
     },
     stats: () => request<CheckerWorkerStats>((id) => ({ kind: 'request', id, what: 'stats' })),
+    metricsText: () => request<string>((id) => ({ kind: 'request', id, what: 'metrics' })),
     async reload(newConfig) {
       config = newConfig;
       if (worker === null) return; // a respawn (or start) uses the new config

@@ -24,6 +24,7 @@ import type {
   WorkerItem,
   WorkerToHost,
 } from './checker-host.js';
+import type { CheckerWorkerMetrics } from './metrics-worker.js';
 
 const port = parentPort;
 if (port === null) throw new Error('checker-worker.ts must run in a worker thread');
@@ -159,6 +160,12 @@ function healthItem(health: PoolHealth): WorkerItem {
   return { kind: 'health', changed, removed };
 }
 
+/** Only with --metrics-listen: otherwise attempts cost nothing more. */
+// Loaded only then (prom-client is CommonJS: a bundle without a `require` never evaluates it).
+const metrics: CheckerWorkerMetrics | null = data.metrics
+  ? new (await import('./metrics-worker.js')).CheckerWorkerMetrics()
+  : null;
+
 function buildPool(
   config: Config,
   previous: PoolSnapshot | undefined,
@@ -166,6 +173,8 @@ function buildPool(
 ): CheckerPool {
   const warning = scriptUserWarning(config);
   if (warning !== null) logger.warn(warning);
+  metrics?.reset();
+  metrics?.setDrained(new Set(drained));
   const pool = createCheckerPool(
     config,
     {
@@ -177,6 +186,7 @@ function buildPool(
       ...(data.maxInFlight !== null ? { maxInFlight: data.maxInFlight } : {}),
       ...(data.notifyTimeoutMs !== null ? { notifyTimeoutMs: data.notifyTimeoutMs } : {}),
       ...(data.sampleLateness ? { onLaunch } : {}),
+      ...(metrics !== null ? { onAttempt: metrics.attempt.bind(metrics) } : {}),
     },
     previous,
     new Set(drained),
@@ -188,7 +198,9 @@ function buildPool(
     }
     post(tableItem(event.table));
     // The host's health() view follows every table (the pool emits one per changed loop turn).
-    post(healthItem(pool.health()));
+    const health = pool.health();
+    post(healthItem(health));
+    metrics?.update(config, event.table, health);
   });
   return pool;
 }
@@ -267,12 +279,19 @@ port.on('message', (message: HostToWorker) => {
     }
     case 'drain':
       if (stopped) return;
+      metrics?.setDrained(new Set(message.drained));
       pool.setDrained(new Set(message.drained));
       // The pool sends the new table on a zero timer; the reply follows it, so the host has the
       // table when the reply arrives.
       setTimeout(() => send({ kind: 'reply', id: message.id, value: null }), 0);
       break;
     case 'request': {
+      if (message.what === 'metrics') {
+        // Rendered here, on this thread; the main thread forwards the string.
+        const text = metrics === null ? Promise.resolve('') : metrics.text();
+        void text.then((value) => send({ kind: 'reply', id: message.id, value }));
+        break;
+      }
       let value: unknown;
       switch (message.what) {
         case 'checkers':

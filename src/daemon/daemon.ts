@@ -27,6 +27,7 @@ import { controlHandler, daemonStatus, startControl, type ControlDeps } from './
 import { EventFeed } from './event-feed.js';
 import type { HttpServer } from './http-server.js';
 import { startObserveListener } from './observe-listener.js';
+import { DaemonMetrics } from './metrics.js';
 import type { ControlServer } from './control-server.js';
 import { reloadChanges, reloadDiagnostics, type ReloadReport } from './reload-report.js';
 import type { Diagnostic } from '../config/diagnostics.js';
@@ -161,7 +162,17 @@ async function runDaemonWith(
     subsystems.publish(event);
     events.emit(event);
   };
-  const contextFor = (c: Config): SubsystemContext => ({ config: c, options, logger, clock, publish });
+  // Prometheus metrics (docs/metrics.md), only with the listener that serves them.
+  const metrics = options.metricsListen !== null ? new DaemonMetrics() : null;
+  if (metrics !== null) events.subscribe((e) => metrics.onEvent(e));
+  const contextFor = (c: Config): SubsystemContext => ({
+    config: c,
+    options,
+    logger,
+    clock,
+    publish,
+    ...(metrics !== null ? { metrics } : {}),
+  });
 
   let exitCode = EXIT_OK;
   let resolveDone!: () => void;
@@ -192,6 +203,7 @@ async function runDaemonWith(
     await watchClosed;
     await controlClosed;
     await httpClosed;
+    metrics?.close();
     resolveDone();
   };
 
@@ -312,6 +324,7 @@ async function runDaemonWith(
       status: () => daemonStatus(controlDeps),
       events,
       control: (command) => answer({ ...command, id: `http-${++requestId}` }),
+      ...(metrics !== null ? { metrics } : {}),
     });
   }
   // Keeps the event loop alive while the daemon has nothing else scheduled (e.g. no instances).

@@ -17,6 +17,7 @@ export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
   if (config.vrrpInstances.length === 0) return null;
   const vrrp = await createVrrpSubsystem(config, ctx.clock, logger, {
     onStateChange: (c) => ctx.publish({ kind: 'vrrp-state', instance: c.instance, from: c.from, to: c.to }),
+    ...(ctx.metrics !== undefined ? { metrics: ctx.metrics } : {}),
   });
   return {
     name: 'vrrp',
@@ -62,6 +63,7 @@ export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): Subs
       dontRespawn: options.dontRespawn,
       dontReleaseIpvs: options.dontReleaseIpvs,
       onRealServerHealth: (change) => ctx.publish({ kind: 'rs-health', ...change }),
+      ...(ctx.metrics !== undefined ? { metrics: ctx.metrics } : {}),
       ...extra,
     });
     if (!lvs.ok) throw new FatalStartupError(lvs.error);

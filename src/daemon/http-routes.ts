@@ -9,6 +9,8 @@ import type { DaemonOptions } from './cli.js';
 import type { ControlCommand, ControlReply } from './control-protocol.js';
 import type { EventFeed } from './event-feed.js';
 import type { HttpRoute } from './http-server.js';
+import type { DaemonMetrics } from './metrics.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { webRoutes } from './web-routes.js';
 
 /** What the daemon offers the metrics and the status page. */
@@ -21,8 +23,10 @@ export interface ObserveDeps {
   readonly events: EventFeed;
   /** Runs a control command as the control socket does (the page's drain and enable). */
   control(command: ControlCommand): Promise<ControlReply>;
+  /** The Prometheus metrics (metrics.ts); without them there is no /metrics. */
+  readonly metrics?: DaemonMetrics;
 }
 
 export function observeRoutes(deps: ObserveDeps): HttpRoute[] {
-  return [...webRoutes(deps)];
+  return [...metricsRoutes(deps), ...webRoutes(deps)];
 }

@@ -33,6 +33,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { err, ok, type Result } from '../util/result.js';
 import { createCheckerHost, type CheckerHost } from './checker-host.js';
+import type { MetricsHooks } from './metrics-sources.js';
 import type { ControlError, Protocol } from './control-protocol.js';
 import { findRealServer, findVirtualServer } from './control-targets.js';
 import { lvsStatus } from './lvs-status.js';
@@ -76,6 +77,8 @@ export interface LvsSubsystemDeps {
     rsName: string;
     up: boolean;
   }) => void;
+  /** --metrics-listen: the worker keeps its metrics; the kernel's counters are dumped on an interval. */
+  readonly metrics?: MetricsHooks;
 }
 
 export interface LvsSubsystem {
@@ -173,9 +176,25 @@ export async function createLvsSubsystem(
     writer = opened.value;
   }
   let config = initialConfig;
+  const metrics = deps.metrics;
   const host = (
-    deps.createHost ?? ((c, l) => createCheckerHost(c, { logger: l, respawn: deps.dontRespawn !== true }))
+    deps.createHost ??
+    ((c, l) =>
+      createCheckerHost(c, {
+        logger: l,
+        respawn: deps.dontRespawn !== true,
+        ...(metrics !== undefined ? { metrics: true, onRestart: () => metrics.checkerRestart() } : {}),
+      }))
   )(config, logger);
+  const detachMetrics = metrics?.attachLvs({
+    workerText: () => host.metricsText(),
+    kernelTable: deps.noIpvs
+      ? null
+      : async () => {
+          const dump = await writer.dump();
+          return dump.ok ? dump.value : null;
+        },
+  });
 
   // Coalescing apply loop: one apply at a time, only the newest waiting table is applied next.
   let ready = false;
@@ -273,6 +292,7 @@ export async function createLvsSubsystem(
     async stop() {
       if (stopping) return;
       stopping = true;
+      detachMetrics?.();
       unsubscribe();
       await host.stop({ omega: true });
       await settled();

@@ -10,6 +10,7 @@ import type { DaemonStatus } from '../contracts/status.js';
 import type { Result } from '../util/result.js';
 import type { ControlCommand, ControlError } from './control-protocol.js';
 import type { DumpSource } from './dump-files.js';
+import type { MetricsHooks } from './metrics-sources.js';
 
 /** A subsystem's part of the status model (contracts/status.ts). */
 export type SubsystemStatus = Partial<Pick<DaemonStatus, 'vrrp' | 'lvs'>>;
@@ -63,6 +64,8 @@ export interface SubsystemContext {
   readonly logger: Logger;
   readonly clock: Clock;
   publish(event: DaemonEvent): void;
+  /** --metrics-listen: where the subsystems hand their metrics sources (metrics.ts). */
+  readonly metrics?: MetricsHooks;
 }
 
 /**

@@ -18,6 +18,7 @@ import type { StateChange } from '../vrrp/instance.js';
 import { ScriptNotifier } from '../vrrp/notify.js';
 import type { VrrpPlatform } from '../vrrp/ports.js';
 import { vrrpStatus } from '../vrrp/status.js';
+import type { MetricsHooks } from './metrics-sources.js';
 
 export interface VrrpSubsystem {
   start(): void;
@@ -41,6 +42,8 @@ export interface VrrpSubsystem {
 export interface VrrpSubsystemHooks {
   /** Every instance's state change, for the daemon to route (LVS sync daemon). */
   readonly onStateChange?: (change: StateChange) => void;
+  /** --metrics-listen: the engine's reports and the Adver_Timer lateness go to the metrics. */
+  readonly metrics?: MetricsHooks;
 }
 
 export async function createVrrpSubsystem(
@@ -75,7 +78,20 @@ export async function createVrrpSubsystem(
     watchFile: (path, fn) => host.watchFile(path, fn),
   };
 
-  const engine = await VrrpEngine.create(config, { clock, logger, platform });
+  const metrics = hooks.metrics;
+  const engine = await VrrpEngine.create(config, {
+    clock,
+    logger,
+    platform,
+    ...(metrics !== undefined
+      ? { onAdvertTimer: (i: string, ms: number) => metrics.advertTimer(i, ms) }
+      : {}),
+  });
+  const detachMetrics = metrics?.attachVrrp({
+    reports: () => engine.reports(),
+    scripts: () => engine.scriptReports(),
+    clockNow: () => clock.now(),
+  });
   const dumpHost = (): DumpHost => ({
     ids: scriptIdsFor(currentConfig),
     programOf: (p) => realProgramPath(p),
@@ -89,6 +105,7 @@ export async function createVrrpSubsystem(
     },
     advertNow: () => engine.advertNow(),
     stop: async ({ keepVips }) => {
+      detachMetrics?.();
       await engine.stop({ keepVips });
       hub.closeAll();
       host.close();

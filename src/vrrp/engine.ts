@@ -52,6 +52,16 @@ export interface EngineDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly platform: VrrpPlatform;
+  /** Every Adver_Timer's lateness against its deadline (ms), for the metrics. */
+  readonly onAdvertTimer?: (instance: string, latenessMs: number) => void;
+}
+
+/** A vrrp_script as the metrics show it (keepalived's `Status` and `State` of the data file). */
+export interface ScriptReport {
+  readonly name: string;
+  /** GOOD once the result reached rise (dumps.ts prints the same). */
+  readonly good: boolean;
+  readonly running: boolean;
 }
 
 export class VrrpEngine {
@@ -169,6 +179,7 @@ export class VrrpEngine {
       garp: platform.garp,
       notifier: platform.notifier,
       logger,
+      ...(this.deps.onAdvertTimer ? { onAdvertTimer: this.deps.onAdvertTimer } : {}),
     });
     const group = this.groups.get(instance.syncGroup);
     const entry: InstanceEntry = {
@@ -317,6 +328,15 @@ export class VrrpEngine {
         trackers: this.trackedItems(entry).map((item) => ({ item, effect: trackerEffect(item, options) })),
       };
     });
+  }
+
+  /** Every vrrp_script's status and whether it is running now (metrics). */
+  scriptReports(): ScriptReport[] {
+    return this.scripts.details().map((d) => ({
+      name: d.config.name,
+      good: d.tracker.result >= d.config.rise,
+      running: d.running,
+    }));
   }
 
   /**

@@ -41,6 +41,8 @@ export interface InstanceDeps {
   readonly garp: GarpSender;
   readonly notifier: Notifier;
   readonly logger: Logger;
+  /** How late each Adver_Timer fired against its deadline (ms): metrics (daemon/metrics.ts). */
+  readonly onAdvertTimer?: (instance: string, latenessMs: number) => void;
 }
 
 export interface StateChange {
@@ -469,10 +471,13 @@ export class VrrpInstanceShell {
         this.timers.set(
           timer,
           this.deps.clock.setTimer(action.ms, () => {
+            const deadline = this.timerDeadlines.get(timer);
             this.timers.delete(timer);
             this.timerDeadlines.delete(timer);
             if (this.stopped) return;
             const now = this.deps.clock.now();
+            if (timer === 'advert' && deadline !== undefined)
+              this.deps.onAdvertTimer?.(this.name, Math.max(0, now - deadline));
             if (timer === 'master-down' && this.syncGate !== null) {
               this.dispatch({ kind: 'timer', timer, now, syncAllowsMaster: this.syncGate() });
             } else {

@@ -108,6 +108,9 @@ class ScriptedHost implements CheckerHost {
   stats() {
     return Promise.reject(new Error('not scripted'));
   }
+  metricsText() {
+    return Promise.resolve('');
+  }
   readonly threadId = null;
 }
 
