@@ -125,6 +125,22 @@ export function parseAddressValue(
   return p;
 }
 
+/**
+ * An address as keepalived's `inet_stosockaddr` reads it (lib/utils.c): a `-range` or `/prefix`
+ * after it is dropped without a word, so `unicast_peer { 192.168.0.92/24 }` is 192.168.0.92.
+ */
+export function parseSockAddrValue(
+  text: string | undefined,
+  what: string,
+  sink: DiagnosticSink,
+  loc: SourceLoc,
+): AddressValue | undefined {
+  const cut = text === undefined ? -1 : text.search(/[-/]/);
+  const bare = text !== undefined && cut > 0 ? text.slice(0, cut) : text;
+  const parsed = parseAddressValue(bare, what, sink, loc);
+  return parsed === undefined ? undefined : { ...parsed, prefixLength: null };
+}
+
 /** A port 0..65535 (keepalived accepts service names too; keepalived-ts accepts numbers). */
 export function parsePortValue(
   text: string | undefined,

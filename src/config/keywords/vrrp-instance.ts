@@ -7,7 +7,7 @@ import type { Statement } from '../tree.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec } from './types.js';
 import { block, custom, flag, ignored, int, lines, oneOf, script, str, timer } from './types.js';
 import { trackLine } from './trackers.js';
-import { parseAddressValue, parseIntValue } from './values.js';
+import { parseAddressValue, parseIntValue, parseSockAddrValue } from './values.js';
 
 const MAX_SECONDS = 2147483;
 
@@ -220,7 +220,7 @@ export interface PeerLine {
 
 /** `IP [min_ttl N] [max_ttl N]`. */
 export function peerLine(line: Statement, sink: DiagnosticSink): PeerLine | undefined {
-  const a = parseAddressValue(line.keyword, 'unicast_peer', sink, line.loc);
+  const a = parseSockAddrValue(line.keyword, 'unicast_peer', sink, line.loc);
   if (!a) return undefined;
   let minTtl: number | null = null;
   let maxTtl: number | null = null;
@@ -237,7 +237,7 @@ function addressArg(
   stmt: Statement,
   sink: DiagnosticSink,
 ): { address: string; family: 'inet' | 'inet6' } | undefined {
-  return parseAddressValue(stmt.args[0], stmt.keyword, sink, stmt.loc);
+  return parseSockAddrValue(stmt.args[0], stmt.keyword, sink, stmt.loc);
 }
 
 export const authenticationTable: BlockTable = {

@@ -224,6 +224,21 @@ ${INSTANCE(`  track_script {
     expect(vi.garp).toMatchObject({ masterDelay: 2, masterRepeat: 3, lowerPrioDelay: 5, lowerPrioRepeat: 5 });
     expect(vi.preemptDelay).toBe(30);
   });
+  it("drops a /prefix or -range after unicast_src_ip, mcast_src_ip and a unicast_peer, as keepalived's inet_stosockaddr does", () => {
+    const { config, diagnostics } = build(
+      INSTANCE(`  unicast_src_ip 192.168.0.91/24
+  mcast_src_ip 192.168.0.91/24
+  unicast_peer {
+    192.168.0.92/24
+    192.168.0.93-95 min_ttl 2
+  }`),
+    );
+    const vi = config.vrrpInstances[0]!;
+    expect(vi.unicastSrcIp).toBe('192.168.0.91');
+    expect(vi.mcastSrcIp).toBe('192.168.0.91');
+    expect(vi.unicastPeers.map((p) => p.address)).toEqual(['192.168.0.92', '192.168.0.93']);
+    expect(diagnostics).toEqual([]);
+  });
   it('state MASTER clears nopreempt and preempt_delay, as keepalived', () => {
     const { config, diagnostics } = build(INSTANCE('  state MASTER\n  nopreempt\n  preempt_delay 10'));
     expect(config.vrrpInstances[0]).toMatchObject({ state: 'MASTER', nopreempt: false, preemptDelay: 0 });
