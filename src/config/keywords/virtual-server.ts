@@ -42,7 +42,8 @@ export function forwardingMethod(stmt: Statement, sink: DiagnosticSink): MethodV
     sink.report('error', 'missing-parameter', `${stmt.keyword} requires a forwarding method`, stmt.loc);
     return undefined;
   }
-  const upper = m.toUpperCase();
+  // Upper case only: keepalived compares with strcmp, so `dr` is refused and NAT runs.
+  const upper = m;
   if (upper !== 'NAT' && upper !== 'DR' && upper !== 'TUN') {
     sink.report(
       'error',

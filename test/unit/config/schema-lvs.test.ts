@@ -87,6 +87,18 @@ describe('virtual_server', () => {
     expect(vs.realServers[0]).toMatchObject({ port: 80, weight: 3, alpha: true });
   });
 
+  it('a method in lower case is refused as keepalived refuses it (strcmp), and NAT runs', () => {
+    const { config, diagnostics } = build(
+      VS('10.0.0.1 80', '  lb_kind dr\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    weight 1\n  }'),
+    );
+    expect(config.virtualServers[0]).toMatchObject({ forwardingMethod: 'NAT' });
+    expect(summary(diagnostics)).toContain(
+      '2 error PARSER : unknown [dr] routing method for virtual server.',
+    );
+    expect(diagnostics.map((d) => d.message)).toContain(
+      'Virtual server [10.0.0.1]:tcp:80: no forwarding method set, setting default NAT',
+    );
+  });
   it('fwmark and group services', () => {
     const { config, diagnostics } = build(`virtual_server_group WEB {
   192.0.2.1 80
