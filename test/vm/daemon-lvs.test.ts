@@ -24,6 +24,12 @@
  *   reload     NAT: SIGHUP with a changed scheduler, a changed weight, an added and a removed real
  *              server, while a client's TCP connection through the VIP stays open and carries data
  *              after (its IPVS connection entry and the service's counters survive: no flush);
+ *   drains     (nat, after its reload, beside the kill and restart phases) over the control socket:
+ *              rs.drain -> weight 0 in the kernel, the other real server unchanged, the status
+ *              model drained; rs.enable -> the configured weight; rs drain --wait with a client's
+ *              connection open through the VIP waits until the client closes it, --wait 2 runs out;
+ *              a drained real server stays at 0 across a SIGHUP that keeps it (weight 3 -> 1), and
+ *              enable then gives it the new weight;
  *   kill       SIGKILL leaves the table; ipvsadm then deletes a destination and changes a weight and
  *              a scheduler; a restarted daemon converges back, without duplicates;
  *   reload     (own, after the restart) the group range loses an address, fwmark scheduler and
@@ -40,6 +46,7 @@ import { tierDescribe } from '../support/tier.js';
 import {
   DOWN,
   DRIFTED,
+  drainedIn,
   FOREIGN,
   NAT_SERVERS,
   SCENARIOS,
@@ -47,11 +54,13 @@ import {
   canonicalTable,
   natReloaded,
   OWN_RELOADED,
+  parseDestinations,
   parsePersistentConn,
   serviceStats,
   withForeign,
 } from './guest/daemon-plan.js';
 import { bundleForVm, prepareVm, REPO_ROOT, runInVm, vmPrerequisites, type VmRunResult } from './harness.js';
+import type { DaemonStatus, RealServerStatus } from '../../src/contracts/status.js';
 
 /**
  * KTS_VMD_REFERENCE=1 runs the same scenarios with keepalived 2.2.7 (`keepalived -n -l -D -C`) in
@@ -142,6 +151,11 @@ describeVm('the daemon programs IPVS in the VM', () => {
     console.log(
       `daemon VM run: ${(run.durationMs / 1000).toFixed(1)} s, exit ${run.exitCode}; phases (ms): ${JSON.stringify(results.durationsMs)}`,
     );
+    if (!REFERENCE)
+      console.log(
+        `rs drain --wait returned ${String(results.facts['wait/returned-after-close-ms'])} ms after the client closed; ` +
+          `--wait 2 took ${String((results.facts['wait/timed'] as { ms?: number } | undefined)?.ms)} ms`,
+      );
   }, 960_000);
 
   afterAll(() => {
@@ -277,6 +291,131 @@ describeVm('the daemon programs IPVS in the VM', () => {
       expect(stats('nat/stats-before')?.conns).toBe(1);
       expect(stats('nat/stats-after')?.conns).toBe(1);
       expect(stats('nat/stats-after')!.inPkts).toBeGreaterThan(stats('nat/stats-before')!.inPkts);
+    }),
+  );
+
+  /** A control command's run (`keepalived-ts ...`) as the guest recorded it. */
+  const command = (
+    name: string,
+  ): { code: number | string | null; stdout: string; stderr: string; ms: number } => {
+    const c = results.facts[name] as ReturnType<typeof command> | null | undefined;
+    if (c === undefined || c === null) throw new Error(`the guest recorded no ${name} (or it did not end)`);
+    return c;
+  };
+  /** A reply on the control socket as the guest recorded it (the protocol, docs/control.md). */
+  const reply = (name: string): { ok: boolean; result?: unknown; error?: unknown } => {
+    const r = results.facts[name] as ReturnType<typeof reply> | undefined;
+    if (r === undefined) throw new Error(`the guest recorded no ${name}`);
+    expect(r, name).toMatchObject({ v: 1, id: 1, ok: true });
+    return r;
+  };
+  /** nat's real servers in a status model, by address. */
+  const natServers = (status: DaemonStatus): Map<string, RealServerStatus> => {
+    expect(status.lvs?.ipvs).toBe('kernel');
+    const vs = status.lvs!.virtualServers.find((v) => v.address === '198.51.100.10' && v.port === 80);
+    return new Map(vs!.realServers.map((r) => [r.address, r]));
+  };
+  /** The kernel's destination ADDRESS:8080 of nat's service in a recorded `ipvsadm -Ln`. */
+  const natDest = (name: string, address: string) =>
+    parseDestinations(fact(name)).find(
+      (d) => d.service.startsWith('TCP 198.51.100.10:80 ') && d.address === `${address}:8080`,
+    );
+  const natRs = (address: string) => ({
+    vs: '[198.51.100.10]:tcp:80',
+    rs: `[${address}]:tcp:8080`,
+    vsKey: 'TCP:198.51.100.10:80',
+    rsKey: `${address}|8080`,
+  });
+
+  // keepalived has no control socket: the reference run skips these visibly.
+  it.skipIf(REFERENCE)(
+    'rs.drain on the control socket: weight 0 in the kernel, the other real server keeps its weight, status says drained; rs.enable: the configured weight back',
+    withContext(['nat'], () => {
+      const kept = fact('nat/kept');
+      expect(reply('drain/drain').result).toEqual({ ...natRs(kept), drained: true, changed: true });
+      // Read once the reply had come, without polling.
+      expect(canonicalTable(fact('drain/table-drained'))).toEqual(
+        withForeign(drainedIn(natReloaded(kept), kept)),
+      );
+      const servers = natServers(reply('drain/status').result as DaemonStatus);
+      expect(servers.get(kept)).toMatchObject({
+        drained: true,
+        weight: 0,
+        configuredWeight: 3,
+        healthy: true,
+        inTable: true,
+        drainedAt: expect.any(String),
+      });
+      expect(servers.get('10.0.0.3')).toMatchObject({ drained: false, weight: 1, drainedAt: null });
+      expect(reply('drain/enable').result).toEqual({ ...natRs(kept), drained: false, changed: true });
+      expect(canonicalTable(fact('drain/table-enabled'))).toEqual(withForeign(natReloaded(kept)));
+      expect(log('nat')).toContain(
+        `Draining service [${kept}]:tcp:8080 of VS [198.51.100.10]:tcp:80 (operator request)`,
+      );
+      expect(log('nat')).toContain(
+        `Enabling drained service [${kept}]:tcp:8080 of VS [198.51.100.10]:tcp:80 (operator request)`,
+      );
+    }),
+  );
+
+  it.skipIf(REFERENCE)(
+    'rs drain --wait: waits while the kernel counts a connection through the VIP as active, returns 0 once the client closes it; --wait 2 runs out with exit 1',
+    withContext(['nat'], () => {
+      const kept = fact('nat/kept');
+      const target = fact('wait/target');
+      expect([kept, '10.0.0.3']).toContain(target);
+      const name = `[${target}]:tcp:8080 of [198.51.100.10]:tcp:80`;
+      const waiting = command('wait/waiting');
+      const timed = command('wait/timed');
+      // Both commands drain (started together): one of them made the change.
+      expect([waiting.stdout, timed.stdout].map((o) => o.split('\n')[0]).sort()).toEqual([
+        `${name} already drained`,
+        `${name} drained (weight 0, connections finish)`,
+      ]);
+      expect(step('wait/drained').matched, 'drained in the kernel while --wait runs').toBe(true);
+      expect(timed.code, timed.stdout + timed.stderr).toBe(1);
+      expect(timed.stderr).toContain(`[${target}]:tcp:8080 still has 1 active connections after 2 s`);
+      // Seconds after its reply, the connection still open: active in the kernel, still waiting.
+      expect(results.facts['wait/printed-before-close']).toMatch(/drained/);
+      expect(results.facts['wait/waited-ms']).toBeGreaterThanOrEqual(4000);
+      expect(natDest('wait/conns-open', target)).toMatchObject({ weight: 0, activeConn: 1 });
+      expect(results.facts['wait/still-waiting']).toBe(true);
+      // The connection was never cut: the exchange after the drain went through.
+      expect((results.facts['wait/client-after'] as { reply: string }).reply).toBe(`${target} after`);
+      expect(results.facts['wait/client-exit']).toBe(0);
+      expect(waiting.code, waiting.stdout + waiting.stderr).toBe(0);
+      expect(waiting.stdout).toContain(`[${target}]:tcp:8080 has no active connections`);
+      // It polls once a second; "soon" is well inside TCP's FIN and TIME_WAIT timeouts (60 s and more).
+      expect(results.facts['wait/returned-after-close-ms']).toBeLessThan(15_000);
+      expect(natDest('wait/conns-closed', target)).toMatchObject({ activeConn: 0 });
+    }),
+  );
+
+  it.skipIf(REFERENCE)(
+    'a drained real server stays at weight 0 across a SIGHUP that keeps it (configured weight 3 -> 1); enable then gives it the new weight',
+    withContext(['nat'], () => {
+      const kept = fact('nat/kept');
+      expect(reply('reload-drain/drain').result).toMatchObject({ ...natRs(kept), drained: true });
+      const expected = withForeign(drainedIn(START.nat!, kept));
+      expect(canonicalTable(step('reload-drain/reload').raw)).toEqual(expected);
+      // Every table the kernel showed from the SIGHUP on had the drained server at 0.
+      const seen = results.facts['reload-drain/seen'] as string[][];
+      expect(seen.length).toBeGreaterThan(0);
+      for (const table of seen)
+        expect(
+          table.filter((l) => l.startsWith(`  -> ${kept}:8080 `)),
+          JSON.stringify(table),
+        ).toEqual([`  -> ${kept}:8080 Masq 0`]);
+      expect(canonicalTable(fact('reload-drain/settled'))).toEqual(expected);
+      const status = command('reload-drain/status');
+      expect(status.code, status.stderr).toBe(0);
+      expect(natServers(JSON.parse(status.stdout) as DaemonStatus).get(kept)).toMatchObject({
+        drained: true,
+        weight: 0,
+        configuredWeight: 1,
+      });
+      expect(reply('reload-drain/enable').result).toMatchObject({ drained: false, changed: true });
+      expect(canonicalTable(fact('reload-drain/table-enabled'))).toEqual(withForeign(START.nat!));
     }),
   );
 

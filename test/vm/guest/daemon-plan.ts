@@ -252,6 +252,14 @@ export function natReloaded(kept: string): Table {
 }
 export const NAT_SERVERS = ['10.0.0.1', '10.0.0.2'];
 
+/** The NAT virtual server as the control commands name it (`keepalived-ts rs drain VS RS`). */
+export const NAT_VS = '198.51.100.10:80';
+
+/** TABLE with the destinations at ADDRESS (any port) at weight 0: what an operator's drain leaves. */
+export function drainedIn(table: Table, address: string): Table {
+  return table.map((line) => (line.startsWith(`  -> ${address}:`) ? line.replace(/ \d+$/, ' 0') : line));
+}
+
 /** The expected kernel table: ours plus the foreign services, in canonical order. */
 export function withForeign(ours: Table): Table {
   return canonicalTable([...ours, ...FOREIGN].join('\n'));
@@ -303,6 +311,37 @@ export function parsePersistentConn(text: string): PersistentRow[] {
         inActConn: Number(inact),
       });
     } else out.push({ service: line.split(/\s+/).join(' '), dests: [] });
+  }
+  return out;
+}
+
+export interface DestinationRow {
+  service: string;
+  address: string;
+  forward: string;
+  weight: number;
+  activeConn: number;
+  inActConn: number;
+}
+
+/** `ipvsadm -Ln` -> every destination with its service, weight and connection counters. */
+export function parseDestinations(text: string): DestinationRow[] {
+  const out: DestinationRow[] = [];
+  let service = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || /^(IP Virtual Server|Prot |-> RemoteAddress)/.test(line)) continue;
+    if (line.startsWith('->')) {
+      const [, address, forward, weight, active, inact] = line.split(/\s+/);
+      out.push({
+        service,
+        address: address ?? '',
+        forward: forward ?? '',
+        weight: Number(weight),
+        activeConn: Number(active),
+        inActConn: Number(inact),
+      });
+    } else service = line.split(/\s+/).join(' ');
   }
   return out;
 }

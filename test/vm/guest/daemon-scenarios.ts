@@ -2,7 +2,7 @@
  * Guest program for test/vm/daemon-lvs.test.ts: runs the real daemon (`keepalived-ts -n -l -C`) with
  * the conf/ samples and this test's own configs, one director namespace per scenario
  * (test/vm/guest/daemon-plan.ts), against real listeners, and records what the kernel's IPVS table
- * held after every step. It never asserts: it waits (bounded) for each expected table, then records
+ * held after every step, and what the control socket's drains did to it (natDrains). It never asserts: it waits (bounded) for each expected table, then records
  * the last `ipvsadm` output it saw, and the host compares.
  *
  *   node daemon-scenarios.mjs run RESULTS_DIR   the whole sequence; results in RESULTS_DIR/daemon-results.json
@@ -29,6 +29,8 @@ import {
   SCENARIOS,
   START,
   canonicalTable,
+  drainedIn,
+  NAT_VS,
   natReloaded,
   OWN_RELOADED,
   scenarioByName,
@@ -73,14 +75,24 @@ interface StepRecord {
   raw: string;
 }
 
-/** Polls `ipvsadm -Ln` in `ns` until its canonical form equals `expected`, at most `timeoutMs`. */
-async function waitTable(ns: string, expected: Table, timeoutMs: number): Promise<StepRecord> {
+/**
+ * Polls `ipvsadm -Ln` in `ns` until its canonical form equals `expected`, at most `timeoutMs`;
+ * `seen` (if given) collects every distinct table on the way, so a passing state shows.
+ */
+async function waitTable(
+  ns: string,
+  expected: Table,
+  timeoutMs: number,
+  seen?: Table[],
+): Promise<StepRecord> {
   const start = Date.now();
   const want = JSON.stringify(expected);
   let raw = '';
   for (;;) {
     raw = await ipvsadm(ns);
-    if (JSON.stringify(canonicalTable(raw)) === want)
+    const table = canonicalTable(raw);
+    if (seen && JSON.stringify(seen[seen.length - 1]) !== JSON.stringify(table)) seen.push(table);
+    if (JSON.stringify(table) === want)
       return { ns, expected, matched: true, waitedMs: Date.now() - start, raw };
     if (Date.now() - start > timeoutMs)
       return { ns, expected, matched: false, waitedMs: Date.now() - start, raw };
@@ -318,6 +330,176 @@ async function waitLog(d: Daemon, text: string, timeoutMs: number): Promise<bool
   }
 }
 
+/**
+ * A client of the NAT service (the `client` mode below, in nat's client namespace): `next()` is its
+ * next JSON line (one per reply), or an error after 60 s.
+ */
+function startNatClient(): {
+  child: ChildProcess;
+  next: () => Promise<{ event: string; reply?: string | null; localPort?: number }>;
+} {
+  const nat = scenarioByName('nat');
+  const child = spawn('ip', inNs(nat.client!.ns, ['node', SELF, 'client', '198.51.100.10', '80']).slice(1), {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => {
+    const n = await Promise.race([lines.next(), sleep(60_000).then(() => null)]);
+    if (n === null || n.done) throw new Error('client gave no reply');
+    return JSON.parse(n.value) as { event: string; reply?: string | null; localPort?: number };
+  };
+  return { child, next };
+}
+
+/** `keepalived-ts ARGS --runtime-dir DIR`: a control command (docs/control.md) to scenario S's daemon. */
+function controlArgv(input: DaemonInput, s: Scenario, args: string[]): string[] {
+  return inNs(s.director, ['node', input.daemon, ...args, '--runtime-dir', `${WORK}/run/${s.name}`]);
+}
+
+/**
+ * One request on scenario S's control socket, written in the protocol's own words (docs/control.md,
+ * version 1): the reply line, parsed. Spares a Node start per command (seconds under emulation);
+ * the commands' own behaviour (`--wait`, exit codes) is what controlArgv is for.
+ */
+function controlRequest(s: Scenario, cmd: string, args?: Record<string, string>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection(`${WORK}/run/${s.name}/control.sock`);
+    sock.setEncoding('utf8');
+    let buf = '';
+    const timer = setTimeout(() => sock.destroy(new Error(`${cmd}: no reply within 30 s`)), 30_000);
+    sock.on('connect', () =>
+      sock.write(`${JSON.stringify({ v: 1, id: 1, cmd, ...(args ? { args } : {}) })}\n`),
+    );
+    sock.on('data', (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(JSON.parse(buf.slice(0, nl)));
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+/** A control command run to its end, with how long it took. */
+interface CommandRecord {
+  code: number | string | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+function startControl(
+  input: DaemonInput,
+  s: Scenario,
+  args: string[],
+): Promise<CommandRecord> & {
+  child: ChildProcess;
+  /** What it has printed on stdout so far. */
+  stdout: () => string;
+} {
+  const started = Date.now();
+  const child = spawn('ip', controlArgv(input, s, args).slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CommandRecord>((resolve) =>
+    child.once('close', (code, signal) =>
+      resolve({ code: code ?? signal, stdout, stderr, ms: Date.now() - started }),
+    ),
+  );
+  return Object.assign(done, { child, stdout: () => stdout });
+}
+
+/**
+ * The operator's drains on the NAT daemon over its control socket, from the table its reload left
+ * (rr; KEPT weight 3, 10.0.0.3 weight 1). Records, for the host to judge:
+ *   drain/*         rs.drain KEPT: the kernel's table right after the reply, the status model;
+ *                   rs.enable KEPT: the table right after (weight 3 back);
+ *   wait/*          a client connection held open through the VIP to TARGET (the server it reached):
+ *                   `rs drain TARGET --wait` and `rs drain TARGET --wait 2`, started together; the
+ *                   first runs on while the kernel counts the connection active, the second runs
+ *                   out; the client closes and the first returns;
+ *   reload-drain/*  KEPT drained, then SIGHUP back to the sample's config (KEPT kept, its weight
+ *                   3 -> 1): every table seen on the way, the settled one, `status --json`; then
+ *                   rs.enable KEPT gives it the new configured weight.
+ * Leaves nat on the sample's config with its start table.
+ */
+async function natDrains(results: string, input: DaemonInput, out: Results, kept: string): Promise<void> {
+  const nat = scenarioByName('nat');
+  const rs = (address: string) => ({ vs: NAT_VS, rs: `${address}:8080` });
+  const t0 = Date.now();
+  const mark = (name: string) => (out.durationsMs[`nat-drains/${name}`] = Date.now() - t0);
+  // Started first: Node takes seconds to start in the guest. It may connect before or after the
+  // drain below; either way it reaches a server of weight > 0, which is what --wait needs.
+  const client = startNatClient();
+
+  out.facts['drain/drain'] = await controlRequest(nat, 'rs.drain', rs(kept));
+  // The reply comes once the table is applied: read at once, no polling.
+  out.facts['drain/table-drained'] = await ipvsadm(nat.director);
+  out.facts['drain/status'] = await controlRequest(nat, 'status');
+  out.facts['drain/enable'] = await controlRequest(nat, 'rs.enable', rs(kept));
+  out.facts['drain/table-enabled'] = await ipvsadm(nat.director);
+  mark('drain');
+
+  const hello = await client.next();
+  const target = (hello.reply ?? '').split(' ')[0] ?? '';
+  out.facts['wait/target'] = target;
+  const target8080 = `${target}:8080`;
+  const waiting = startControl(input, nat, ['rs', 'drain', NAT_VS, target8080, '--wait']);
+  const timed = startControl(input, nat, ['rs', 'drain', NAT_VS, target8080, '--wait', '2']);
+  out.steps['wait/drained'] = await waitTable(
+    nat.director,
+    withForeign(drainedIn(natReloaded(kept), target)),
+    60_000,
+  );
+  out.facts['wait/timed'] = await timed;
+  // The waiting command has its reply (its first line) before its wait is judged: a few seconds
+  // after that, the connection still open, it must still be running.
+  const answered = Date.now();
+  while (!waiting.stdout().includes('\n') && Date.now() - answered < 60_000) await sleep(100);
+  const waitingFrom = Date.now();
+  await sleep(4000);
+  out.facts['wait/conns-open'] = await ipvsadm(nat.director);
+  out.facts['wait/still-waiting'] = waiting.child.exitCode === null && waiting.child.signalCode === null;
+  out.facts['wait/printed-before-close'] = waiting.stdout();
+  out.facts['wait/waited-ms'] = Date.now() - waitingFrom;
+  client.child.stdin!.write('go\n');
+  out.facts['wait/client-after'] = await client.next();
+  client.child.stdin!.write('close\n');
+  const closedAt = Date.now();
+  out.facts['wait/client-exit'] = await waitExit(client.child, 20_000);
+  out.facts['wait/waiting'] = await Promise.race([waiting, sleep(60_000).then(() => null)]);
+  out.facts['wait/returned-after-close-ms'] = Date.now() - closedAt;
+  out.facts['wait/conns-closed'] = await ipvsadm(nat.director);
+  mark('wait');
+
+  out.facts['reload-drain/drain'] = await controlRequest(nat, 'rs.drain', rs(kept));
+  const d = daemons.get('nat')!;
+  writeFileSync(d.conf, readFileSync(`${results}/nat.conf`));
+  d.child.kill('SIGHUP');
+  const seen: Table[] = [];
+  out.steps['reload-drain/reload'] = await waitTable(
+    nat.director,
+    withForeign(drainedIn(START.nat!, kept)),
+    60_000,
+    seen,
+  );
+  out.facts['reload-drain/seen'] = seen;
+  mark('reload');
+  // A few check rounds later (delay_loop 1): still drained. The command's Node start fills the wait.
+  const [status] = await Promise.all([startControl(input, nat, ['status', '--json']), sleep(3000)]);
+  out.facts['reload-drain/status'] = status;
+  out.facts['reload-drain/settled'] = await ipvsadm(nat.director);
+  out.facts['reload-drain/enable'] = await controlRequest(nat, 'rs.enable', rs(kept));
+  out.facts['reload-drain/table-enabled'] = await ipvsadm(nat.director);
+  mark('enable');
+}
+
 // -------------------------------------------------------------------------------------------------
 // the sequence
 // -------------------------------------------------------------------------------------------------
@@ -408,19 +590,7 @@ async function runAll(results: string): Promise<void> {
 
     phase('reload');
     const nat = scenarioByName('nat');
-    const client = spawn(
-      'ip',
-      inNs(nat.client!.ns, ['node', SELF, 'client', '198.51.100.10', '80']).slice(1),
-      {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      },
-    );
-    const clientLines = createInterface({ input: client.stdout! })[Symbol.asyncIterator]();
-    const nextClientLine = async () => {
-      const n = await Promise.race([clientLines.next(), sleep(60_000).then(() => null)]);
-      if (n === null || n.done) throw new Error('client gave no reply');
-      return JSON.parse(n.value) as { event: string; reply?: string; localPort?: number };
-    };
+    const { child: client, next: nextClientLine } = startNatClient();
     const before = await nextClientLine();
     out.facts['nat/client-before'] = before;
     const kept = (before.reply ?? '').split(' ')[0] ?? '';
@@ -444,6 +614,16 @@ async function runAll(results: string): Promise<void> {
     );
     client.stdin!.write('close\n');
     out.facts['nat/client-exit'] = await waitExit(client, 20_000);
+
+    // The operator's drains on nat over the control socket, beside the next phases (which touch
+    // other namespaces only): it is mostly waiting, and CI time counts. keepalived has no control socket.
+    const drainsStart = Date.now();
+    const drains = input.reference
+      ? Promise.resolve(null)
+      : natDrains(results, input, out, kept).then(
+          () => ((out.durationsMs['nat-drains'] = Date.now() - drainsStart), null),
+          (e: Error) => e,
+        );
 
     phase('kill');
     // SIGKILL: nothing is cleaned up; a new process must converge on what it finds.
@@ -486,6 +666,9 @@ async function runAll(results: string): Promise<void> {
     writeFileSync(own.conf, readFileSync(`${results}/own-reload.conf`));
     own.child.kill('SIGHUP');
     await record('own/reload', waitTable(scenarioByName('own').director, withForeign(OWN_RELOADED), 60_000));
+
+    const drainsError = await drains;
+    if (drainsError !== null) throw drainsError;
 
     phase('term');
     for (const s of SCENARIOS) daemons.get(s.name)!.child.kill('SIGTERM');
