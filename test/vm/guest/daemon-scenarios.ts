@@ -2,8 +2,9 @@
  * Guest program for test/vm/daemon-lvs.test.ts: runs the real daemon (`keepalived-ts -n -l -C`) with
  * the conf/ samples and this test's own configs, one director namespace per scenario
  * (test/vm/guest/daemon-plan.ts), against real listeners, and records what the kernel's IPVS table
- * held after every step, and what the control socket's drains did to it (natDrains). It never asserts: it waits (bounded) for each expected table, then records
- * the last `ipvsadm` output it saw, and the host compares.
+ * held after every step, and what the control socket's drains did to it (natDrains). It never
+ * asserts: it waits (bounded) for each expected table, then records the last `ipvsadm` output it
+ * saw, and the host compares.
  *
  *   node daemon-scenarios.mjs run RESULTS_DIR   the whole sequence; results in RESULTS_DIR/daemon-results.json
  *                                               (rewritten after every step), daemon logs in
