@@ -103,6 +103,8 @@ export class Chart {
     this.plot = new uPlot(
       {
         ...this.size(),
+        // The legend names the series; the values are on the axes.
+        legend: { live: false },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
         axes: [{}, { values: (_u, ticks) => ticks.map((v) => `${v}${unit}`), size: 60 }],
         series: [

@@ -261,6 +261,9 @@ describeTier('status page in headless Chromium', () => {
     await page.waitForSelector(`${row(RS_PORTS[1])}[data-health="down"]`, { timeout: 3000 });
     const shownDownMs = performance.now() - stoppedAt;
     expect(shownDownMs).toBeLessThan(3000);
+    console.log(
+      `status page: real server shown down ${Math.round(shownDownMs)} ms after its listener stopped`,
+    );
     expect(await dataOf(page, row(RS_PORTS[0]), 'health')).toBe('up');
     expect(await inPage(page, 'window.loadedOnce')).toBe(true);
     await page.waitForFunction(
