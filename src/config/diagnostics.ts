@@ -13,6 +13,7 @@ export type Severity = 'fatal' | 'security' | 'error' | 'warning' | 'info';
  */
 export const DIAGNOSTIC_CODES = [
   'advert-int',
+  'auth-ah-master',
   'auth-pass-truncated',
   'auth-v3',
   'bad-script',
@@ -74,6 +75,7 @@ export const DIAGNOSTIC_CODES = [
   'too-many-vips',
   'track-own-interface',
   'unexpected-block',
+  'unicast-no-peers',
   'unexpected-open-brace',
   'unknown-file',
   'unknown-instance',

@@ -360,20 +360,32 @@ function buildVrrpInstance(
     );
     return null;
   }
-  let priority = 100;
+  const stateText = r.written('state') ? r.str('state') : null;
+  // vrrp.c vrrp_complete_instance: with no priority line a MASTER is the address owner (255),
+  // anything else 100; with no state line the owner starts MASTER and the rest BACKUP.
+  let priority = stateText === 'MASTER' ? 255 : 100;
   const prioText = r.str('priority');
   if (prioText !== null) {
     const p = /^\d+$/.test(prioText) ? Number(prioText) : NaN;
     if (p >= 1 && p <= 255) priority = p;
-    else
+    else {
       sink.report(
         'error',
         'out-of-range',
         `(${name}) Priority not valid! must be between 1 & 255. Using default 100`,
         r.loc('priority'),
       );
+      priority = 100;
+    }
   }
-  const state = r.str('state') === 'MASTER' ? 'MASTER' : 'BACKUP';
+  let state: 'MASTER' | 'BACKUP' =
+    stateText === null
+      ? priority === 255
+        ? 'MASTER'
+        : 'BACKUP'
+      : stateText === 'MASTER'
+        ? 'MASTER'
+        : 'BACKUP';
   const iface = r.str('interface');
   const dev = iface ?? g.defaultInterface;
   const vipLines = r.list<VipLine>('virtual_ipaddress');
@@ -415,6 +427,10 @@ function buildVrrpInstance(
   const strictReset = (field: string, message: string) => {
     sink.report('error', 'strict-mode', `(${name}) ${message}`, r.loc(field));
   };
+  if (strict && stateText !== null && (state === 'MASTER') !== (priority === 255)) {
+    strictReset('state', 'State MASTER must match being address owner');
+    state = priority === 255 ? 'MASTER' : 'BACKUP';
+  }
   let allowNoVips = r.bool('no_virtual_ipaddress');
   if (allowNoVips && strict) {
     sink.report(
@@ -485,6 +501,16 @@ function buildVrrpInstance(
 
   let nopreempt = r.bool('nopreempt');
   let preemptDelay = r.num('preempt_delay', 0);
+  // vrrp.c checks the owner's nopreempt first, then a MASTER's: one line, not two.
+  if (nopreempt && priority === 255) {
+    sink.report(
+      'error',
+      'nopreempt-owner',
+      `(${name}) nopreempt is incompatible with priority 255. resetting nopreempt`,
+      r.loc('nopreempt'),
+    );
+    nopreempt = false;
+  }
   if (state === 'MASTER') {
     if (nopreempt) {
       sink.report(
@@ -543,16 +569,6 @@ function buildVrrpInstance(
     higherPrioSendAdvert = false;
   }
 
-  if (nopreempt && priority === 255) {
-    sink.report(
-      'error',
-      'nopreempt-owner',
-      `(${name}) nopreempt is incompatible with priority 255. resetting nopreempt`,
-      r.loc('nopreempt'),
-    );
-    nopreempt = false;
-  }
-
   const authRaw = r.get<RawBlock>('authentication');
   let authentication: VrrpInstance['authentication'] = null;
   if (authRaw) {
@@ -564,13 +580,6 @@ function buildVrrpInstance(
         'error',
         'missing-parameter',
         `(${name}) authentication has no auth_type - ignoring`,
-        authRaw.loc,
-      );
-    else if (type === 'PASS' && pass === null)
-      sink.report(
-        'error',
-        'missing-parameter',
-        `(${name}) auth_type PASS requires auth_pass - ignoring`,
         authRaw.loc,
       );
     else if (strict)
@@ -587,7 +596,43 @@ function buildVrrpInstance(
         `(${name}) VRRP version 3 does not support authentication. Ignoring.`,
         authRaw.loc,
       );
-    else authentication = { type: type === 'AH' ? 'AH' : 'PASS', password: pass ?? '' };
+    else if (pass === null || pass === '')
+      sink.report(
+        'error',
+        'missing-parameter',
+        `(${name}) Authentication specified but no password given. Ignoring`,
+        authRaw.loc,
+      );
+    else if (type === 'AH' && state === 'MASTER' && priority !== 255) {
+      // Taking over needs the AH sequence number of an advert received first (vrrp.c).
+      sink.report(
+        'error',
+        'auth-ah-master',
+        `(${name}) Initial state master is incompatible with AH authentication - clearing`,
+        r.loc('state'),
+      );
+      state = 'BACKUP';
+      authentication = { type: 'AH', password: pass };
+    } else authentication = { type: type === 'AH' ? 'AH' : 'PASS', password: pass };
+  }
+
+  // vrrp_parser.c vrrp_end_handler and vrrp.c: unicast keywords with no peer fall back to multicast.
+  const unicastConfigured = ['unicast_src_ip', 'unicast_peer', 'check_unicast_src'].some((k) => r.written(k));
+  if (peers.length === 0 && r.written('unicast_ttl')) {
+    sink.report(
+      'error',
+      'unicast-no-peers',
+      `(${name}): Cannot use unicast_ttl without unicast peers - resetting`,
+      r.loc('unicast_ttl'),
+    );
+  }
+  if (unicastConfigured && peers.length === 0) {
+    sink.report(
+      'warning',
+      'unicast-no-peers',
+      `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`,
+      r.raw.loc,
+    );
   }
 
   if (iface === null && !(unicastSrc && peers.length > 0)) {

@@ -157,6 +157,10 @@ export class RawReader {
   has(field: string): boolean {
     return this.raw.values.has(field);
   }
+  /** Written in the block (a default alone does not count). */
+  written(field: string): boolean {
+    return this.raw.locs.has(field);
+  }
   get<T>(field: string): T | undefined {
     return this.raw.values.get(field) as T | undefined;
   }

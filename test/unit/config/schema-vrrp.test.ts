@@ -239,11 +239,75 @@ ${INSTANCE(`  track_script {
     expect(vi.unicastPeers.map((p) => p.address)).toEqual(['192.168.0.92', '192.168.0.93']);
     expect(diagnostics).toEqual([]);
   });
+  it('derives the priority from the state and the state from the priority when either is missing (vrrp.c)', () => {
+    const inst = (body: string) => build(INSTANCE(body)).config.vrrpInstances[0]!;
+    expect(inst('  state MASTER')).toMatchObject({ state: 'MASTER', priority: 255 });
+    expect(inst('  state BACKUP')).toMatchObject({ state: 'BACKUP', priority: 100 });
+    expect(inst('  priority 255')).toMatchObject({ state: 'MASTER', priority: 255 });
+    expect(inst('  priority 254')).toMatchObject({ state: 'BACKUP', priority: 254 });
+    expect(inst('')).toMatchObject({ state: 'BACKUP', priority: 100 });
+    // An invalid priority is the default 100, not derived.
+    expect(inst('  state MASTER\n  priority 300')).toMatchObject({ state: 'MASTER', priority: 100 });
+  });
+  it('strict mode: the state follows the priority when they disagree', () => {
+    const { config, diagnostics } = build(
+      `global_defs {\n  vrrp_strict\n}\n${INSTANCE('  state MASTER\n  priority 100')}`,
+    );
+    expect(config.vrrpInstances[0]).toMatchObject({ state: 'BACKUP', priority: 100 });
+    expect(summary(diagnostics)).toEqual(['10 error (VI_1) State MASTER must match being address owner']);
+  });
+  it('AH with state MASTER below 255 starts BACKUP; authentication with no password is ignored', () => {
+    const ah = build(
+      INSTANCE(
+        '  state MASTER\n  priority 150\n  authentication {\n    auth_type AH\n    auth_pass secret\n  }',
+      ),
+    );
+    expect(ah.config.vrrpInstances[0]).toMatchObject({
+      state: 'BACKUP',
+      authentication: { type: 'AH', password: 'secret' },
+    });
+    expect(summary(ah.diagnostics)).toEqual([
+      '7 error (VI_1) Initial state master is incompatible with AH authentication - clearing',
+    ]);
+    const owner = build(
+      INSTANCE('  state MASTER\n  authentication {\n    auth_type AH\n    auth_pass s\n  }'),
+    );
+    expect(owner.config.vrrpInstances[0]).toMatchObject({ state: 'MASTER', priority: 255 });
+    expect(owner.diagnostics).toEqual([]);
+    const nopass = build(INSTANCE('  authentication {\n    auth_type PASS\n  }'));
+    expect(nopass.config.vrrpInstances[0]!.authentication).toBeNull();
+    expect(summary(nopass.diagnostics)).toEqual([
+      '7 error (VI_1) Authentication specified but no password given. Ignoring',
+    ]);
+  });
+  it('unicast keywords without a peer fall back to multicast, with keepalived 2.2.7 warnings', () => {
+    const src = build(INSTANCE('  unicast_src_ip 192.0.2.2'));
+    expect(src.config.vrrpInstances[0]).toMatchObject({ unicastPeers: [] });
+    expect(summary(src.diagnostics)).toEqual([
+      '1 warning (VI_1) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.',
+    ]);
+    const ttl = build(INSTANCE('  unicast_ttl 4'));
+    expect(summary(ttl.diagnostics)).toEqual([
+      '7 error (VI_1): Cannot use unicast_ttl without unicast peers - resetting',
+    ]);
+    const withPeer = build(
+      INSTANCE('  unicast_ttl 4\n  unicast_src_ip 192.0.2.2\n  unicast_peer {\n    192.0.2.3\n  }'),
+    );
+    expect(withPeer.diagnostics).toEqual([]);
+  });
   it('state MASTER clears nopreempt and preempt_delay, as keepalived', () => {
-    const { config, diagnostics } = build(INSTANCE('  state MASTER\n  nopreempt\n  preempt_delay 10'));
+    const { config, diagnostics } = build(
+      INSTANCE('  state MASTER\n  priority 150\n  nopreempt\n  preempt_delay 10'),
+    );
     expect(config.vrrpInstances[0]).toMatchObject({ state: 'MASTER', nopreempt: false, preemptDelay: 0 });
     expect(summary(diagnostics)).toEqual([
-      '8 error (VI_1) Warning - nopreempt will not work with initial state MASTER - clearing',
+      '9 error (VI_1) Warning - nopreempt will not work with initial state MASTER - clearing',
+      '10 error (VI_1) Warning - preempt delay will not work with initial state MASTER - clearing',
+    ]);
+    // With no priority line a MASTER is the owner (255): keepalived 2.2.7 then names the owner rule.
+    const owner = build(INSTANCE('  state MASTER\n  nopreempt\n  preempt_delay 10'));
+    expect(summary(owner.diagnostics)).toEqual([
+      '8 error (VI_1) nopreempt is incompatible with priority 255. resetting nopreempt',
       '9 error (VI_1) Warning - preempt delay will not work with initial state MASTER - clearing',
     ]);
   });
