@@ -43,6 +43,26 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The status page runs in a browser: no Node module, and nothing of the daemon but types (a
+    // type beyond src/contracts/ would pull Node's in, which web/tsconfig.json does not have).
+    files: ['web/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'web/ runs in the browser.' },
+            {
+              regex: '^(\\.\\./)+src/',
+              allowTypeImports: true,
+              message: 'web/ takes only types from src/contracts/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Only the composition root and entry point may end the process.
     files: ['src/**/*.ts'],
     ignores: ['src/main.ts'],
