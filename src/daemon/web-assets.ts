@@ -40,11 +40,15 @@ export interface WebAsset {
 
 /**
  * Where the bundle's dist/web lives: beside the main bundle (`dist/keepalived-ts.js`) or one level
- * up from a chunk (`dist/chunks/...`), as checker-host.ts finds the checker worker. Null when not
- * built.
+ * up from a chunk (`dist/chunks/...`), as checker-host.ts finds the checker worker; from the
+ * sources (src/daemon/, under vitest), the built one in dist/. Null when not built.
  */
 export function defaultWebDir(): string | null {
-  const candidates = [new URL('./web/', import.meta.url), new URL('../web/', import.meta.url)];
+  const candidates = [
+    new URL('./web/', import.meta.url),
+    new URL('../web/', import.meta.url),
+    new URL('../../dist/web/', import.meta.url),
+  ];
   for (const c of candidates) {
     if (c.protocol !== 'file:') continue;
     const dir = fileURLToPath(c);
