@@ -5,11 +5,13 @@
 // (127.x.y.z:PORT, one listening socket in another process accepts them all), and measures the
 // lateness of a 10 ms interval timer on its main thread. Once every real server is healthy:
 //   idle     BENCH_SECONDS (default 10) with nothing asked;
-//   scrape   BENCH_SCRAPES (default 100) GETs of /metrics, one every BENCH_INTERVAL_MS (200);
+//   scrape   BENCH_SCRAPES (default 60) GETs of /metrics, one every BENCH_INTERVAL_MS (1000);
 //   status   the same number of control-socket `status` requests (the per-request snapshot that
 //            asks the worker for every checker), for comparison.
-// Prints scrape time (request to last byte) p50/p99/max, its size and series count, and the
-// timer lateness p50/p99/max of each phase side by side, with `uptime` (the machine is shared).
+// Prints scrape time (request to last byte) p50/p99/max, its size and series count, the timer
+// lateness p50/p99/max of each phase side by side, and the CPU time of the main thread and of the
+// other threads per phase (/proc/self/task: what a scrape costs beyond idle whatever the
+// machine's load), with the load average (the machine is shared).
 import { build } from 'esbuild';
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,8 +24,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const servers = Number(process.env.BENCH_SERVERS ?? 10_000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const scrapes = Number(process.env.BENCH_SCRAPES ?? 100);
-const intervalMs = Number(process.env.BENCH_INTERVAL_MS ?? 200);
+const scrapes = Number(process.env.BENCH_SCRAPES ?? 60);
+const intervalMs = Number(process.env.BENCH_INTERVAL_MS ?? 1000);
 const delayLoop = Number(process.env.BENCH_DELAY_LOOP ?? 5);
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -59,7 +61,26 @@ if (process.argv[2] === '--listener') {
     '--runtime-dir',
     join(dir, 'run'),
   ]);
-  // Main-thread lateness of a 10 ms interval timer, by phase.
+  // Main-thread lateness of a 10 ms interval timer, and CPU time of the main thread and of the
+  // others (the checker worker, libuv's pool, V8's helpers) from /proc, by phase.
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const threadCpu = (tid) => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ 100
+    } catch {
+      return 0;
+    }
+  };
+  const cpuNow = () => {
+    const main = threadCpu(process.pid);
+    let all = 0;
+    for (const t of readdirSync('/proc/self/task')) all += threadCpu(t);
+    return { main, others: all - main, at: performance.now() };
+  };
+  const cpu = new Map();
+  let phaseCpu = cpuNow();
   let phase = 'startup';
   const samples = new Map();
   let expected = performance.now() + 10;
@@ -71,10 +92,17 @@ if (process.argv[2] === '--listener') {
   }, 10);
   process.on('message', (m) => {
     if (m.kind === 'phase') {
+      const now = cpuNow();
+      cpu.set(phase, {
+        main: now.main - phaseCpu.main,
+        others: now.others - phaseCpu.others,
+        ms: now.at - phaseCpu.at,
+      });
+      phaseCpu = now;
       phase = m.phase;
       expected = performance.now() + 10;
     } else if (m.kind === 'report') {
-      process.send({ kind: 'report', samples: Object.fromEntries(samples) });
+      process.send({ kind: 'report', samples: Object.fromEntries(samples), cpu: Object.fromEntries(cpu) });
     }
   });
   const code = await runDaemon(cmd.options, { startupReport: null });
@@ -234,14 +262,32 @@ if (process.argv[2] === '--listener') {
     console.log(
       `  control status ms (${statusMs.length} requests, for comparison): p50 ${f(pct(statusMs, 50))}, p99 ${f(pct(statusMs, 99))}, max ${f(pct(statusMs, 100))}`,
     );
-    console.log('  main-thread 10 ms timer lateness ms:');
-    console.log('    phase      samples    p50     p99     max');
+    console.log(
+      '  main-thread 10 ms timer lateness ms; CPU ms per second of the main thread and the others:',
+    );
+    console.log('    phase      samples    p50     p99     max    main  others');
     for (const phase of ['idle', 'scrape', 'status']) {
       const s = report.samples[phase] ?? [];
+      const c = report.cpu[phase];
+      const perS = (x) => f((x / c.ms) * 1000).padStart(7);
       console.log(
-        `    ${phase.padEnd(9)} ${String(s.length).padStart(8)} ${f(pct(s, 50)).padStart(6)} ${f(pct(s, 99)).padStart(7)} ${f(pct(s, 100)).padStart(7)}`,
+        `    ${phase.padEnd(9)} ${String(s.length).padStart(8)} ${f(pct(s, 50)).padStart(6)} ${f(pct(s, 99)).padStart(7)} ${f(pct(s, 100)).padStart(7)} ${perS(c.main)} ${perS(c.others)}`,
       );
     }
+    const idle = report.cpu.idle;
+    const beyondIdle = (phase) => {
+      const c = report.cpu[phase];
+      return {
+        main: (c.main - (idle.main / idle.ms) * c.ms) / scrapes,
+        others: (c.others - (idle.others / idle.ms) * c.ms) / scrapes,
+      };
+    };
+    const sc = beyondIdle('scrape');
+    const st = beyondIdle('status');
+    console.log(`  CPU ms per scrape beyond idle: main thread ${f(sc.main)}, other threads ${f(sc.others)}`);
+    console.log(
+      `  CPU ms per control status beyond idle: main thread ${f(st.main)}, other threads ${f(st.others)}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });

@@ -95,8 +95,8 @@ export interface CheckerHost {
   snapshot(): Promise<PoolSnapshot>;
   reload(config: Config): Promise<void>;
   stats(): Promise<CheckerWorkerStats>;
-  /** The worker's metrics in the exposition format ('' without `metrics`). */
-  metricsText(): Promise<string>;
+  /** The worker's metrics in the exposition format, UTF-8 (empty without `metrics`). */
+  metricsText(): Promise<Uint8Array>;
   /** Thread id of the running worker, or null. */
   readonly threadId: number | null;
 }
@@ -447,7 +447,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       await delivered();
     },
     stats: () => request<CheckerWorkerStats>((id) => ({ kind: 'request', id, what: 'stats' })),
-    metricsText: () => request<string>((id) => ({ kind: 'request', id, what: 'metrics' })),
+    metricsText: () => request<Uint8Array>((id) => ({ kind: 'request', id, what: 'metrics' })),
     async reload(newConfig) {
       config = newConfig;
       if (worker === null) return; // a respawn (or start) uses the new config

@@ -287,9 +287,13 @@ port.on('message', (message: HostToWorker) => {
       break;
     case 'request': {
       if (message.what === 'metrics') {
-        // Rendered here, on this thread; the main thread forwards the string.
-        const text = metrics === null ? Promise.resolve('') : metrics.text();
-        void text.then((value) => send({ kind: 'reply', id: message.id, value }));
+        // Rendered and UTF-8 encoded here, on this thread, and handed over without a copy: the
+        // main thread writes the bytes to the socket as they are.
+        const bytes = metrics === null ? Promise.resolve(new Uint8Array(0)) : metrics.bytes();
+        void bytes.then((value) => {
+          flush();
+          port.postMessage({ kind: 'reply', id: message.id, value } satisfies WorkerToHost, [value.buffer]);
+        });
         break;
       }
       let value: unknown;

@@ -14,9 +14,10 @@ export function metricsRoutes(deps: { readonly metrics?: DaemonMetrics }): HttpR
       method: 'GET',
       path: '/metrics',
       async handle(_req, res) {
-        const text = await metrics.text();
+        const parts = await metrics.parts();
         res.writeHead(200, { 'content-type': metrics.contentType });
-        res.end(text);
+        for (const p of parts) res.write(p);
+        res.end();
       },
     },
   ];

@@ -15,8 +15,8 @@ export interface VrrpMetricsSource {
 }
 
 export interface LvsMetricsSource {
-  /** The checker worker's series (metrics-worker.ts), rendered on its thread. */
-  workerText(): Promise<string>;
+  /** The checker worker's series (metrics-worker.ts), rendered and encoded on its thread. */
+  workerText(): Promise<string | Uint8Array>;
   /** The kernel's table with its counters; null without the kernel (--no-ipvs). */
   readonly kernelTable: (() => Promise<FullTable | null>) | null;
 }

@@ -3,8 +3,10 @@
  * each real server's health, weight and drain state and each virtual server's quorum. They live
  * in the worker thread, in its own prom-client Registry, updated as attempts complete and as the
  * pool's tables change; the main thread asks for the exposition text on a scrape
- * (checker-host.ts `metricsText`) and only forwards the string. Rendering 10,000 real servers'
- * series thus costs the worker's time, never the main thread's (which sends the VRRP adverts).
+ * (checker-host.ts `metricsText`) and only forwards the bytes. Rendering 10,000 real servers'
+ * series thus costs the worker's time, never the main thread's (which sends the VRRP adverts);
+ * and since those series change only with a table, their text is rendered once per change and
+ * reused, while the check series (a few per checker kind) are rendered on every scrape.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CheckResult } from '../check/checker.js';
@@ -27,7 +29,12 @@ interface VsSeen {
 }
 
 export class CheckerWorkerMetrics {
+  /** The check series (change with every attempt): rendered per scrape. */
   readonly registry = new Registry();
+  /** The real and virtual servers' series (change with a table): rendered when they changed. */
+  readonly stateRegistry = new Registry();
+  private stateBytes: Uint8Array | null = null;
+  private readonly encoder = new TextEncoder();
   private readonly duration: Histogram<'type'>;
   private readonly failures: Counter<'type' | 'reason'>;
   private readonly attempts: Counter<'type'>;
@@ -45,6 +52,7 @@ export class CheckerWorkerMetrics {
 
   constructor() {
     const registers = [this.registry];
+    const state = [this.stateRegistry];
     this.duration = new Histogram({
       name: 'keepalived_ts_check_duration_seconds',
       help: 'Time a completed health check attempt took, by checker kind',
@@ -68,25 +76,25 @@ export class CheckerWorkerMetrics {
       name: 'keepalived_ts_real_server_healthy',
       help: 'Real server health: 1 when every checker is up, 0 when one is down',
       labelNames: ['virtual_server', 'real_server'],
-      registers,
+      registers: state,
     });
     this.weight = new Gauge({
       name: 'keepalived_ts_real_server_weight',
       help: 'Weight the desired IPVS table gives the real server (0 when drained, inhibited or out)',
       labelNames: ['virtual_server', 'real_server'],
-      registers,
+      registers: state,
     });
     this.drained = new Gauge({
       name: 'keepalived_ts_real_server_drained',
       help: 'Real server drained by the operator (keepalived-ts rs drain): 1, else 0',
       labelNames: ['virtual_server', 'real_server'],
-      registers,
+      registers: state,
     });
     this.quorum = new Gauge({
       name: 'keepalived_ts_virtual_server_quorum_up',
       help: 'Virtual server quorum met: 1, else 0',
       labelNames: ['virtual_server'],
-      registers,
+      registers: state,
     });
   }
 
@@ -110,6 +118,7 @@ export class CheckerWorkerMetrics {
 
   /** A new pool (start, reload): series of real servers the config no longer has go away. */
   reset(): void {
+    this.stateBytes = null;
     this.healthy.reset();
     this.weight.reset();
     this.drained.reset();
@@ -143,6 +152,7 @@ export class CheckerWorkerMetrics {
       )
         continue;
       this.seen.set(vs.key, { services, state, drainedVersion: this.drainedVersion });
+      this.stateBytes = null;
       this.updateVs(vs, services, state);
     }
   }
@@ -162,8 +172,26 @@ export class CheckerWorkerMetrics {
     }
   }
 
-  /** The exposition text of the worker's series. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The worker's series, UTF-8, in a buffer of its own (to be transferred). */
+  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    this.stateBytes ??= this.encoder.encode(await this.stateRegistry.metrics());
+    // Each part ends with a newline (prom-client's text does).
+    const checks = this.encoder.encode(await this.registry.metrics());
+    const out = new Uint8Array(checks.length + this.stateBytes.length);
+    out.set(checks, 0);
+    out.set(this.stateBytes, checks.length);
+    return out;
+  }
+
+  /** The same as text (tests). */
+  async text(): Promise<string> {
+    return new TextDecoder().decode(await this.bytes());
+  }
+
+  /** Every metric name the worker defines. */
+  names(): string[] {
+    return [...this.registry.getMetricsAsArray(), ...this.stateRegistry.getMetricsAsArray()].map(
+      (m) => m.name,
+    );
   }
 }

@@ -312,15 +312,24 @@ export class DaemonMetrics implements MetricsHooks {
     return this.registry.contentType;
   }
 
-  /** The whole exposition: this thread's series, the kernel's (last dump), the worker's. */
-  async text(): Promise<string> {
+  /**
+   * The exposition in parts, to be written one after the other: this thread's series, the
+   * kernel's (last dump), the worker's bytes (never decoded or copied here).
+   */
+  async parts(): Promise<(string | Uint8Array)[]> {
     const worker =
       this.lvs === null ? Promise.resolve('') : withTimeout(this.lvs.workerText(), WORKER_TEXT_TIMEOUT_MS);
-    const [main, workerText] = await Promise.all([this.registry.metrics(), worker]);
-    return [main, this.kernelText, workerText]
-      .filter((t) => t !== '')
-      .map(endLine)
-      .join('');
+    const [main, workerPart] = await Promise.all([this.registry.metrics(), worker]);
+    const parts: (string | Uint8Array)[] = [endLine(main)];
+    if (this.kernelText !== '') parts.push(endLine(this.kernelText));
+    if (workerPart.length > 0) parts.push(workerPart);
+    return parts;
+  }
+
+  /** The whole exposition as one string (tests). */
+  async text(): Promise<string> {
+    const decoder = new TextDecoder();
+    return (await this.parts()).map((p) => (typeof p === 'string' ? p : decoder.decode(p))).join('');
   }
 
   /** Every metric name this thread's registries define (tests, the dashboard check). */
@@ -344,7 +353,7 @@ function instanceOf(r: VrrpReport): Record<IinstanceLabels, string> {
 
 const endLine = (t: string): string => (t.endsWith('\n') ? t : `${t}\n`);
 
-function withTimeout(p: Promise<string>, ms: number): Promise<string> {
+function withTimeout<T extends string | Uint8Array>(p: Promise<T>, ms: number): Promise<T | ''> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(''), ms);
     p.then(

@@ -109,7 +109,7 @@ class ScriptedHost implements CheckerHost {
     return Promise.reject(new Error('not scripted'));
   }
   metricsText() {
-    return Promise.resolve('');
+    return Promise.resolve(new Uint8Array(0));
   }
   readonly threadId = null;
 }

@@ -20,10 +20,7 @@ function panelsOf(list: readonly Panel[]): Panel[] {
 /** Every metric this daemon defines, on the main thread and in the checker worker. */
 function metricNames(): Set<string> {
   const main = new DaemonMetrics();
-  const names = new Set([
-    ...main.names(),
-    ...new CheckerWorkerMetrics().registry.getMetricsAsArray().map((m) => m.name),
-  ]);
+  const names = new Set([...main.names(), ...new CheckerWorkerMetrics().names()]);
   main.close();
   return names;
 }

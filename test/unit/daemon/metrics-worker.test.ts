@@ -86,6 +86,32 @@ describe('CheckerWorkerMetrics', () => {
     expect(await values(m, 'keepalived_ts_real_server_healthy')).toEqual({ '[192.168.0.1]:tcp:80': 1 });
   });
 
+  it("renders the servers' series once per change, the check series on every call", async () => {
+    const m = new CheckerWorkerMetrics();
+    const h = health(true, true);
+    const table = desiredTable(cfg, h);
+    m.update(cfg, table, h);
+    let renders = 0;
+    const render = m.stateRegistry.metrics.bind(m.stateRegistry);
+    m.stateRegistry.metrics = () => {
+      renders++;
+      return render();
+    };
+    await m.bytes();
+    await m.bytes();
+    expect(renders).toBe(1);
+    m.attempt('TCP_CHECK', 1, up());
+    expect(parseExposition(await m.text()).get('keepalived_ts_checks_total')!.samples[0]!.value).toBe(1);
+    expect(renders).toBe(1);
+    m.update(cfg, table, h); // the same objects: nothing changed
+    await m.bytes();
+    expect(renders).toBe(1);
+    const h2 = health(false, true);
+    m.update(cfg, desiredTable(cfg, h2), h2);
+    expect(await values(m, 'keepalived_ts_real_server_healthy')).toMatchObject({ '[192.168.0.1]:tcp:80': 0 });
+    expect(renders).toBe(2);
+  });
+
   it('attempts: a latency histogram per checker kind, failures by kind and reason', async () => {
     const m = new CheckerWorkerMetrics();
     m.attempt('TCP_CHECK', 0.8, up());
@@ -172,17 +198,21 @@ describe('checker host with metrics: the worker renders its part', () => {
     await host.start();
     const rs = `[127.0.0.1]:tcp:${l.port}`;
     const healthy = async (): Promise<number | undefined> =>
-      parseExposition(await host.metricsText())
+      parseExposition(new TextDecoder().decode(await host.metricsText()))
         .get('keepalived_ts_real_server_healthy')
         ?.samples.find((s) => s.labels['real_server'] === rs)?.value;
     await waitFor(async () => {
-      const f = parseExposition(await host.metricsText()).get('keepalived_ts_checks_total');
+      const f = parseExposition(new TextDecoder().decode(await host.metricsText())).get(
+        'keepalived_ts_checks_total',
+      );
       return (f?.samples[0]?.value ?? 0) > 0;
     }, 'a counted attempt');
     expect(await healthy()).toBe(1);
     await l.close();
     await waitFor(async () => (await healthy()) === 0, 'health 0');
-    const failures = parseExposition(await host.metricsText()).get('keepalived_ts_check_failures_total')!;
+    const failures = parseExposition(new TextDecoder().decode(await host.metricsText())).get(
+      'keepalived_ts_check_failures_total',
+    )!;
     expect(failures.samples[0]!.labels['type']).toBe('TCP_CHECK');
   });
 
@@ -192,6 +222,6 @@ describe('checker host with metrics: the worker renders its part', () => {
     const host = createCheckerHost(oneServer(l.port), { logger: new MemoryLogger(), workerUrl });
     hosts.push(host);
     await host.start();
-    expect(await host.metricsText()).toBe('');
+    expect((await host.metricsText()).length).toBe(0);
   });
 });

@@ -409,6 +409,13 @@ describe('DaemonMetrics: values', () => {
     });
     expect(familyOf(await m.text(), 'keepalived_ts_x').samples[0]!.value).toBe(5);
     detach();
+    // The worker's bytes are written as they came, never decoded or copied on this thread.
+    const bytes = new TextEncoder().encode('keepalived_ts_y 1\n');
+    const detachBytes = m.attachLvs({ workerText: () => Promise.resolve(bytes), kernelTable: null });
+    const parts = await m.parts();
+    expect(parts.at(-1)).toBe(bytes);
+    expect(typeof parts[0]).toBe('string');
+    detachBytes();
     m.attachLvs({ workerText: () => new Promise<string>(() => {}), kernelTable: null });
     const t0 = Date.now();
     const text = await m.text();
@@ -439,12 +446,15 @@ describe('metricsRoutes', () => {
     expect(route).toMatchObject({ method: 'GET', path: '/metrics' });
     let head: [number, Record<string, string>] | null = null;
     let body = '';
+    let ended = false;
     const res = {
       writeHead: (status: number, headers: Record<string, string>) => (head = [status, headers]),
-      end: (text: string) => (body = text),
+      write: (p: string | Uint8Array) => (body += typeof p === 'string' ? p : new TextDecoder().decode(p)),
+      end: () => (ended = true),
     };
     await route!.handle({} as never, res as never);
     expect(head).toEqual([200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }]);
     expect(body).toContain('keepalived_up 1');
+    expect(ended).toBe(true);
   });
 });
