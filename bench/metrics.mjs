@@ -4,10 +4,12 @@
 // 10,000) behind virtual servers of 100, each a TCP_CHECK against a real loopback listener
 // (127.x.y.z:PORT, one listening socket in another process accepts them all), and measures the
 // lateness of a 10 ms interval timer on its main thread. Once every real server is healthy:
+//   (warm-up BENCH_WARMUP_SECONDS, default 15, not measured)
 //   idle     BENCH_SECONDS (default 10) with nothing asked;
 //   scrape   BENCH_SCRAPES (default 60) GETs of /metrics, one every BENCH_INTERVAL_MS (1000);
 //   status   the same number of control-socket `status` requests (the per-request snapshot that
-//            asks the worker for every checker), for comparison.
+//            asks the worker for every checker), for comparison;
+//   idle-after  BENCH_SECONDS again.
 // Prints scrape time (request to last byte) p50/p99/max, its size and series count, the timer
 // lateness p50/p99/max of each phase side by side, and the CPU time of the main thread and of the
 // other threads per phase (/proc/self/task: what a scrape costs beyond idle whatever the
@@ -27,6 +29,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const scrapes = Number(process.env.BENCH_SCRAPES ?? 60);
 const intervalMs = Number(process.env.BENCH_INTERVAL_MS ?? 1000);
 const delayLoop = Number(process.env.BENCH_DELAY_LOOP ?? 5);
+const warmupS = Number(process.env.BENCH_WARMUP_SECONDS ?? 15);
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -214,7 +217,8 @@ if (process.argv[2] === '--listener') {
       await sleep(1000);
     }
     const startupS = (performance.now() - t0) / 1000;
-    await sleep(2000);
+    // Warm-up: the start-up's deliveries and garbage settle before anything is measured.
+    await sleep(warmupS * 1000);
 
     subject.send({ kind: 'phase', phase: 'idle' });
     await sleep(seconds * 1000);
@@ -238,7 +242,9 @@ if (process.argv[2] === '--listener') {
       statusMs.push(performance.now() - started);
       await sleep(Math.max(0, intervalMs - (performance.now() - started)));
     }
-    subject.send({ kind: 'phase', phase: 'after' });
+    subject.send({ kind: 'phase', phase: 'idle-after' });
+    await sleep(seconds * 1000);
+    subject.send({ kind: 'phase', phase: 'end' });
 
     subject.send({ kind: 'report' });
     const report = await new Promise((r) => subject.on('message', (m) => m.kind === 'report' && r(m)));
@@ -266,7 +272,7 @@ if (process.argv[2] === '--listener') {
       '  main-thread 10 ms timer lateness ms; CPU ms per second of the main thread and the others:',
     );
     console.log('    phase      samples    p50     p99     max    main  others');
-    for (const phase of ['idle', 'scrape', 'status']) {
+    for (const phase of ['idle', 'scrape', 'status', 'idle-after']) {
       const s = report.samples[phase] ?? [];
       const c = report.cpu[phase];
       const perS = (x) => f((x / c.ms) * 1000).padStart(7);
@@ -274,7 +280,9 @@ if (process.argv[2] === '--listener') {
         `    ${phase.padEnd(9)} ${String(s.length).padStart(8)} ${f(pct(s, 50)).padStart(6)} ${f(pct(s, 99)).padStart(7)} ${f(pct(s, 100)).padStart(7)} ${perS(c.main)} ${perS(c.others)}`,
       );
     }
-    const idle = report.cpu.idle;
+    // The idle rate: both idle phases together (one before, one after the requests).
+    const [i1, i2] = [report.cpu['idle'], report.cpu['idle-after']];
+    const idle = { main: i1.main + i2.main, others: i1.others + i2.others, ms: i1.ms + i2.ms };
     const beyondIdle = (phase) => {
       const c = report.cpu[phase];
       return {
