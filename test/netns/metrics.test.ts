@@ -4,7 +4,8 @@
  * whose two real servers are loopback listeners, serving --metrics-listen; Debian's `prometheus`
  * runs in the same namespace with its own config, a temporary storage dir and a 1 s
  * scrape_interval. Its HTTP API must return `keepalived_vrrp_state{iname="VI_1",...} 2`, the
- * exporter-compatible series, and a real server's health going to 0 once its listener stops.
+ * exporter-compatible series, a real server's health going to 0 once its listener stops, and a
+ * drain and a reload in their series.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import {
   ensureBuilt,
   LineCollector,
   netnsPrerequisites,
+  signalDaemon,
   sleep,
   stopDaemon,
   Testbed,
@@ -227,5 +229,31 @@ describeTier('metrics: a real Prometheus scrapes --metrics-listen', () => {
     expect(failures[0]!.metric['type']).toBe('TCP_CHECK');
     const latency = query('keepalived_ts_check_duration_seconds_count{type="TCP_CHECK"}');
     expect(Number(latency[0]?.value[1])).toBeGreaterThan(0);
+  });
+
+  it('a drain (keepalived-ts rs drain) and a reload (SIGHUP) show in their series', async () => {
+    const rs = `[127.0.0.1]:tcp:${RS_UP}`;
+    expect(query(`keepalived_ts_real_server_drained{real_server="${rs}"}`).map((s) => s.value[1])).toEqual([
+      '0',
+    ]);
+    const drain = spawnSync(
+      process.execPath,
+      [DIST_ENTRY, 'rs', 'drain', `${VS}:80`, `127.0.0.1:${RS_UP}`, '--runtime-dir', daemon!.runtimeDir],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(drain.status, drain.stderr).toBe(0);
+    await until(`keepalived_ts_real_server_drained{real_server="${rs}"}`, (s) => s[0]?.value[1] === '1');
+    expect(query(`keepalived_ts_real_server_weight{real_server="${rs}"}`)[0]!.value[1]).toBe('0');
+    expect(query(`keepalived_ts_real_server_healthy{real_server="${rs}"}`)[0]!.value[1]).toBe('1');
+
+    signalDaemon(daemon!, 'SIGHUP');
+    const reloads = await until(
+      'keepalived_ts_reloads_total{result="applied"}',
+      (s) => s[0]?.value[1] === '1',
+    );
+    expect(reloads[0]!.metric['result']).toBe('applied');
+    expect(query('keepalived_ts_reload_duration_seconds_count').map((s) => s.value[1])).toEqual(['1']);
+    // The instance kept its state across the reload.
+    expect(query('keepalived_vrrp_state{iname="VI_1"}').map((s) => s.value[1])).toEqual(['2']);
   });
 });
