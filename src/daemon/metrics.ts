@@ -58,7 +58,7 @@ function vipAddress(v: { address: string; family: string; prefixLength: number }
   return v.prefixLength === (v.family === 'inet6' ? 128 : 32) ? v.address : `${v.address}/${v.prefixLength}`;
 }
 
-type IinstanceLabels = 'iname' | 'intf' | 'vrid';
+type InstanceLabels = 'iname' | 'intf' | 'vrid';
 
 export interface DaemonMetricsOptions {
   /** prom-client's process and Node.js metrics (event-loop lag); default true. */
@@ -134,7 +134,7 @@ export class DaemonMetrics implements MetricsHooks {
     // collect() runs with `this` the metric; the sources are read through this getter.
     const source = (): VrrpMetricsSource | null => this.vrrp;
     const wallNow = (): number => this.now();
-    const instanceLabels: IinstanceLabels[] = ['iname', 'intf', 'vrid'];
+    const instanceLabels: InstanceLabels[] = ['iname', 'intf', 'vrid'];
     const vipGauge = (name: string, help: string, excluded: boolean) =>
       new Gauge({
         name,
@@ -347,7 +347,7 @@ export class DaemonMetrics implements MetricsHooks {
 
 type VrrpReport = ReturnType<VrrpMetricsSource['reports']>[number];
 
-function instanceOf(r: VrrpReport): Record<IinstanceLabels, string> {
+function instanceOf(r: VrrpReport): Record<InstanceLabels, string> {
   return { iname: r.config.name, intf: r.config.interface ?? '', vrid: String(r.config.virtualRouterId) };
 }
 
