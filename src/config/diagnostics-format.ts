@@ -23,12 +23,19 @@ function printable(text: string): string {
   );
 }
 
-/** The config-test exit code for a set of diagnostics (keepalived lib/scheduler.h chk_exit_code). */
+/**
+ * The config-test exit code for a set of diagnostics (keepalived lib/scheduler.h chk_exit_code,
+ * keepalived/core/main.c config_test_exit). Every problem keepalived reports with
+ * report_config_error counts, its warnings and deprecations too (5, `no scheduler set` and
+ * `nb_get_retry is deprecated` among them); what it only logs (`info` here) does not, nor
+ * keepalived-ts's own notice that it accepts a keyword without acting on it (`unsupported`),
+ * which keepalived has no line for.
+ */
 export function exitCodeFor(diagnostics: readonly Diagnostic[]): 0 | 4 | 5 | 6 {
-  const has = (s: Severity) => diagnostics.some((d) => d.severity === s);
+  const has = (s: Severity) => diagnostics.some((d) => d.severity === s && d.code !== 'unsupported');
   if (has('fatal')) return 4;
   if (has('security')) return 6;
-  if (has('error')) return 5;
+  if (has('error') || has('warning')) return 5;
   return 0;
 }
 

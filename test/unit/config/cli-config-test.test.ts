@@ -90,13 +90,13 @@ describe('keepalived-ts -t', () => {
     expect(r.err).toBe('SECURITY VIOLATION - scripts are being executed but script_security not enabled.\n');
   });
 
-  it('warnings alone exit 0', async () => {
+  it("warnings exit 5, as keepalived 2.2.7's report_config_error warnings do", async () => {
     const p = file(
       'warn.conf',
       'virtual_server 192.0.2.1 80 {\n  lb_algo rr\n  lb_kind DR\n  real_server 10.0.0.1 80 {\n  }\n}\n',
     );
     const r = await run(['-t', '-f', p]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(5);
     expect(r.err).toBe('(Line 1) Virtual server [192.0.2.1]:none:80: no protocol set - defaulting to UDP\n');
   });
 

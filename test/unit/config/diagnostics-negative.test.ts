@@ -370,14 +370,17 @@ describe('formatDiagnostic', () => {
     ).toBe("(/etc/keepalived/conf.d/a.conf: Line 3) Unknown keyword 'foo'");
     expect(formatDiagnostic({ ...d, loc: null }, 'x')).toBe("Unknown keyword 'foo'");
   });
-  it('exit codes: fatal 4, security 6, error 5, warnings 0', () => {
+  it('exit codes: fatal 4, security 6, error or warning 5 (keepalived counts every report_config_error), info 0', () => {
     const mk = (severity: 'fatal' | 'security' | 'error' | 'warning' | 'info') => ({
       ...d,
       severity,
       loc: null,
     });
     expect(exitCodeFor([])).toBe(0);
-    expect(exitCodeFor([mk('warning'), mk('info')])).toBe(0);
+    expect(exitCodeFor([mk('info')])).toBe(0);
+    expect(exitCodeFor([mk('warning'), mk('info')])).toBe(5);
+    // keepalived-ts's own note that it does not act on a keyword is no keepalived error.
+    expect(exitCodeFor([{ ...mk('warning'), code: 'unsupported' }])).toBe(0);
     expect(exitCodeFor([mk('warning'), mk('error')])).toBe(5);
     expect(exitCodeFor([mk('error'), mk('security')])).toBe(6);
     expect(exitCodeFor([mk('security'), mk('fatal')])).toBe(4);

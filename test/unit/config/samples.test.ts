@@ -41,7 +41,7 @@ describe('conf/ samples', () => {
     ]);
   });
 
-  it('LVS-DR with rr and TCP_CHECK (nb_get_retry accepted)', async () => {
+  it('LVS-DR with rr and TCP_CHECK', async () => {
     const c = await sample('lvs-dr-rr-tcp.conf');
     expect(c.globalDefs.routerId).toBe('LVS_DR_1');
     const vi = c.vrrpInstances[0]!;
