@@ -116,12 +116,19 @@ export function buildConfig(statements: readonly Statement[], files: readonly st
     sink,
     (name, raw) => buildTrackFile(name, raw, sink),
   );
+  // Instances dropped when completed (a bad VRID, no VIP where one is required) still stand in
+  // their sync group for keepalived's group checks, which run before instances are completed.
+  const droppedInstances = new Set<string>();
   const vrrpInstances = named(
     root.list<Statement>('vrrp_instance'),
     'vrrp_instance',
     vrrpInstanceTable,
     sink,
-    (name, raw) => buildVrrpInstance(name, raw, globalDefs, sink),
+    (name, raw) => {
+      const built = buildVrrpInstance(name, raw, globalDefs, sink);
+      if (built === null) droppedInstances.add(name);
+      return built;
+    },
   );
   const vrrpSyncGroups = named(
     root.list<Statement>('vrrp_sync_group'),
@@ -154,7 +161,7 @@ export function buildConfig(statements: readonly Statement[], files: readonly st
     virtualServerGroups,
     virtualServers,
   };
-  resolveReferences(draft, sink);
+  resolveReferences(draft, sink, droppedInstances);
   return { config: draft, diagnostics: sink.items };
 }
 
@@ -358,6 +365,8 @@ function buildVrrpInstance(
       `(${name}): VRID '${vridText}' not valid - must be between 1 & 255`,
       r.loc('virtual_router_id'),
     );
+    // vrrp.c then finds no VRID when it completes the instance, and drops it saying so.
+    sink.report('error', 'missing-vrid', `(${name}) the virtual router id must be set`, r.raw.loc);
     return null;
   }
   const stateText = r.written('state') ? r.str('state') : null;
@@ -575,12 +584,14 @@ function buildVrrpInstance(
     const a = new RawReader(authRaw);
     const type = a.str('auth_type');
     const pass = a.str('auth_pass');
-    if (type === null)
+    // No auth_type (or an unknown one, reported below) is no authentication, as in keepalived.
+    if (type === null) authentication = null;
+    else if (type !== 'PASS' && type !== 'AH')
       sink.report(
         'error',
-        'missing-parameter',
-        `(${name}) authentication has no auth_type - ignoring`,
-        authRaw.loc,
+        'invalid-value',
+        `(${name}) unknown authentication type '${type}'`,
+        a.loc('auth_type'),
       );
     else if (strict)
       sink.report(

@@ -29,7 +29,11 @@ export interface PendingTracks {
 export const pendingTracks = new WeakMap<object, PendingTracks>();
 
 /** Resolves names between blocks and drops what cannot be resolved, as keepalived does. */
-export function resolveReferences(draft: Mutable<Config>, sink: DiagnosticSink): void {
+export function resolveReferences(
+  draft: Mutable<Config>,
+  sink: DiagnosticSink,
+  droppedInstances: ReadonlySet<string> = new Set(),
+): void {
   const scripts = new Map(draft.vrrpScripts.map((s) => [s.name, s]));
   const files = new Map(draft.trackFiles.map((f) => [f.name, f]));
 
@@ -84,8 +88,13 @@ export function resolveReferences(draft: Mutable<Config>, sink: DiagnosticSink):
   for (const g of draft.vrrpSyncGroups) {
     const p = pendingTracks.get(g);
     const members: string[] = [];
+    let dropped = 0;
     for (const name of g.group) {
       const inst = byName.get(name);
+      if (!inst && droppedInstances.has(name)) {
+        dropped++;
+        continue;
+      }
       if (!inst) {
         sink.report(
           'error',
@@ -108,6 +117,7 @@ export function resolveReferences(draft: Mutable<Config>, sink: DiagnosticSink):
       inst.syncGroup = g.name;
       members.push(name);
     }
+    if (members.length === 0 && dropped > 0) continue;
     if (members.length === 0) {
       sink.report(
         'error',
@@ -117,7 +127,7 @@ export function resolveReferences(draft: Mutable<Config>, sink: DiagnosticSink):
       );
       continue;
     }
-    if (members.length === 1) {
+    if (members.length + dropped === 1) {
       sink.report(
         'warning',
         'single-sync-group',

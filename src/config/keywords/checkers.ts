@@ -9,7 +9,7 @@ import { readBlock } from './read.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec, RawBlock } from './types.js';
 import { block, custom, flag, ignored, int, oneOf, script, str, timer } from './types.js';
 import { userGroup } from './global-defs.js';
-import { parseAddressValue, parseIntValue, parsePortValue } from './values.js';
+import { firstArg, parseAddressValue, parseIntValue, parsePortValue, parseTimerValue } from './values.js';
 
 const MAX_SECONDS = 2147483;
 
@@ -34,7 +34,15 @@ function common(connecting: boolean): KeywordSpec[] {
     custom('bindto', (s, sink) => parseAddressValue(s.args[0], 'bindto', sink, s.loc)?.address),
     custom('bind_port', (s, sink) => parsePortValue(s.args[0], sink, s.loc)),
     str('bind_if'),
-    timer('connect_timeout', 0, MAX_SECONDS),
+    // check_api.c: read_timer from 1 us to UINT_MAX us, then its own line when that fails.
+    custom('connect_timeout', (s, sink) => {
+      const a = firstArg(s, sink);
+      if (a === undefined) return undefined;
+      const v = parseTimerValue(a, 0.000001, 4294.967295, sink, s.loc);
+      if (v === undefined)
+        sink.report('error', 'invalid-value', `connect_timeout ${a} invalid - ignoring`, s.loc);
+      return v;
+    }),
     int('fwmark', 0, 4294967295),
   ];
 }

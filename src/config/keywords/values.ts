@@ -161,7 +161,7 @@ export function firstArg(stmt: Statement, sink: DiagnosticSink): string | undefi
     sink.report(
       'error',
       'missing-parameter',
-      `*** Configuration line starting \`${stmt.keyword}\` is missing a parameter after keyword \`${stmt.keyword}\` at word position 1`,
+      `*** Configuration line starting \`${stmt.keyword}\` is missing a parameter after keyword \`${stmt.keyword}\` at word position 2`,
       stmt.loc,
     );
   }

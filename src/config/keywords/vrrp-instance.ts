@@ -243,7 +243,8 @@ function addressArg(
 export const authenticationTable: BlockTable = {
   name: 'authentication',
   keywords: [
-    oneOf('auth_type', ['PASS', 'AH']),
+    // Checked against PASS and AH by the instance, which names itself in the message.
+    str('auth_type'),
     custom('auth_pass', (s, sink) => {
       const p = s.args[0];
       if (p === undefined) {

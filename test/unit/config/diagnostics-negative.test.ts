@@ -14,6 +14,19 @@ const VS = (body: string) =>
   `virtual_server 192.0.2.1 80 {\n  protocol TCP\n  lb_algo rr\n  lb_kind NAT\n${body}\n}\n`;
 
 const CASES: [string, string, string[]][] = [
+  [
+    'auth_type in lower case (keepalived compares with strcmp)',
+    VI('  authentication {\n    auth_type pass\n    auth_pass x\n  }'),
+    ["8 error (VI_1) unknown authentication type 'pass'"],
+  ],
+  [
+    'connect_timeout 0 (keepalived reads 1 us .. UINT_MAX us)',
+    VS('  real_server 10.0.0.1 80 {\n    TCP_CHECK {\n      connect_timeout 0\n    }\n  }'),
+    [
+      "7 error number '0' outside range [0.000001, 4294.967295]",
+      '7 error connect_timeout 0 invalid - ignoring',
+    ],
+  ],
   ['unknown keyword', VI('  foo bar'), ["7 error Unknown keyword 'foo'"]],
   [
     'unknown keyword opening a block: one diagnostic, block skipped',
@@ -24,12 +37,18 @@ const CASES: [string, string, string[]][] = [
   [
     'VRID out of range',
     VI('', 'VI_1', '300'),
-    ["3 error (VI_1): VRID '300' not valid - must be between 1 & 255"],
+    [
+      "3 error (VI_1): VRID '300' not valid - must be between 1 & 255",
+      '1 error (VI_1) the virtual router id must be set',
+    ],
   ],
   [
     'VRID not a number',
     VI('', 'VI_1', 'abc'),
-    ["3 error (VI_1): VRID 'abc' not valid - must be between 1 & 255"],
+    [
+      "3 error (VI_1): VRID 'abc' not valid - must be between 1 & 255",
+      '1 error (VI_1) the virtual router id must be set',
+    ],
   ],
   [
     'VRID missing',

@@ -366,3 +366,34 @@ vrrp_instance B {
     ]);
   });
 });
+
+describe('instances dropped when completed', () => {
+  it('still stand in their sync group for its checks, as keepalived completes instances after the groups', () => {
+    const { config, diagnostics } = build(`vrrp_sync_group G {
+  group {
+    VI_1
+    VI_2
+  }
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 0
+  virtual_ipaddress {
+    192.0.2.1
+  }
+}
+vrrp_instance VI_2 {
+  interface eth0
+  virtual_router_id 52
+  virtual_ipaddress {
+    192.0.2.2
+  }
+}
+`);
+    expect(summary(diagnostics)).toEqual([
+      "9 error (VI_1): VRID '0' not valid - must be between 1 & 255",
+      '7 error (VI_1) the virtual router id must be set',
+    ]);
+    expect(config.vrrpSyncGroups).toMatchObject([{ name: 'G', group: ['VI_2'] }]);
+  });
+});
