@@ -279,6 +279,16 @@ function buildVrrpScript(name: string, r: RawReader, sink: DiagnosticSink): Vrrp
     );
     interval = 1;
   }
+  let timeout = r.optNum('timeout');
+  if (timeout === 0) {
+    sink.report(
+      'error',
+      'out-of-range',
+      `(${name}): vrrp script timeout must be greater than 0, setting to 1`,
+      r.loc('timeout'),
+    );
+    timeout = 1;
+  }
   const weight = r.get<{ weight: number; reverse: boolean }>('weight');
   const user = r.get<{ user: string; group: string | null }>('user');
   return {
@@ -286,7 +296,7 @@ function buildVrrpScript(name: string, r: RawReader, sink: DiagnosticSink): Vrrp
     script: spec.command,
     argv: spec.argv,
     interval,
-    timeout: r.optNum('timeout') ?? interval,
+    timeout: timeout ?? interval,
     weight: weight?.weight ?? 0,
     weightReverse: weight?.reverse ?? false,
     rise: r.num('rise', 1),

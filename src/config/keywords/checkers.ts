@@ -9,7 +9,14 @@ import { readBlock } from './read.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec, RawBlock } from './types.js';
 import { block, custom, flag, ignored, int, oneOf, script, str, timer } from './types.js';
 import { userGroup } from './global-defs.js';
-import { firstArg, parseAddressValue, parseIntValue, parsePortValue, parseTimerValue } from './values.js';
+import {
+  delayLoopValue,
+  firstArg,
+  parseAddressValue,
+  parseIntValue,
+  parsePortValue,
+  parseTimerValue,
+} from './values.js';
 
 const MAX_SECONDS = 2147483;
 
@@ -19,7 +26,10 @@ function common(connecting: boolean): KeywordSpec[] {
     int('retry', 0, 2147483647),
     timer('delay_before_retry', 0, MAX_SECONDS),
     timer('warmup', 0, MAX_SECONDS),
-    timer('delay_loop', 0, MAX_SECONDS),
+    custom(
+      'delay_loop',
+      delayLoopValue((v) => `delay_loop '${v}' is invalid - ignoring`),
+    ),
     custom(
       'alpha',
       (s) => s.args[0] === undefined || ['on', 'true', 'yes'].includes(s.args[0].toLowerCase()),
@@ -93,7 +103,8 @@ export const urlTable: BlockTable = {
   name: 'url',
   keywords: [
     str('path'),
-    custom('digest', digest),
+    // check_http.c keeps the first digest of a url.
+    custom('digest', digest, { duplicate: (s) => `Digest '${s.args[0] ?? ''}' is a duplicate` }),
     custom('status_code', statusCodes),
     str('virtualhost'),
     custom('regex', (s, sink) => {

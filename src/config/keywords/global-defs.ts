@@ -26,7 +26,10 @@ export function userGroup(
 ): { user: string; group: string | null } | undefined {
   const u = stmt.args[0];
   if (u === undefined || u === '' || u === ':') {
-    sink.report('error', 'missing-parameter', `${stmt.keyword} requires a user`, stmt.loc);
+    // keepalived's words for script_user (global_parser.c); the others have none of their own.
+    const message =
+      stmt.keyword === 'script_user' ? 'No script username specified' : `${stmt.keyword} requires a user`;
+    sink.report('error', 'missing-parameter', message, stmt.loc);
     return undefined;
   }
   const colon = u.indexOf(':');

@@ -54,6 +54,10 @@ export function readBlock(
       continue;
     }
     if (stmt.unmatchedQuote && spec.value.kind !== 'script') reportUnmatchedQuote(stmt, sink);
+    if (spec.duplicate !== undefined && !spec.repeatable && raw.locs.has(fieldOf(spec))) {
+      sink.report('error', 'duplicate', spec.duplicate(stmt), stmt.loc);
+      continue;
+    }
     const value = readValue(spec, stmt, sink);
     if (value === undefined) continue;
     const field = fieldOf(spec);

@@ -66,6 +66,11 @@ export interface KeywordSpec {
   readonly value: ValueSyntax;
   /** Repeated statements append to a list instead of replacing the value. */
   readonly repeatable?: boolean;
+  /**
+   * Where keepalived refuses a second occurrence (the first one stays): its message for it.
+   * Without it a later line replaces an earlier one, as most keepalived handlers do.
+   */
+  readonly duplicate?: (stmt: Statement) => string;
   /** Applied once when the block did not set the field. */
   readonly default?: unknown;
   /**

@@ -41,6 +41,8 @@ export function parseTimerValue(
   max: number,
   sink: DiagnosticSink,
   loc: SourceLoc,
+  /** The range as keepalived prints it, where the bound is not a double (ULONG_MAX us). */
+  rangeText = `[${min}, ${max}]`,
 ): number | undefined {
   if (text === undefined) {
     sink.report('error', 'missing-parameter', 'Configuration line is missing a parameter', loc);
@@ -62,7 +64,7 @@ export function parseTimerValue(
   }
   const v = Number(text.startsWith('+') ? text.slice(1) : text);
   if (!Number.isFinite(v) || v < min || v > max) {
-    sink.report('error', 'out-of-range', `number '${text}' outside range [${min}, ${max}]`, loc);
+    sink.report('error', 'out-of-range', `number '${text}' outside range ${rangeText}`, loc);
     return undefined;
   }
   return v;
@@ -166,4 +168,27 @@ export function firstArg(stmt: Statement, sink: DiagnosticSink): string | undefi
     );
   }
   return a;
+}
+
+/**
+ * `delay_loop`: keepalived's read_timer from 1 us up, then a line of its own naming where it
+ * was (check_parser.c, check_api.c): `virtual server delay loop '0' invalid - ignoring`.
+ */
+export function delayLoopValue(
+  invalid: (text: string) => string,
+): (stmt: Statement, sink: DiagnosticSink) => number | undefined {
+  return (stmt, sink) => {
+    const a = firstArg(stmt, sink);
+    if (a === undefined) return undefined;
+    const v = parseTimerValue(
+      a,
+      0.000001,
+      2 ** 64 / 1e6,
+      sink,
+      stmt.loc,
+      '[0.000001, 18446744073709.551614]',
+    );
+    if (v === undefined) sink.report('error', 'invalid-value', invalid(a), stmt.loc);
+    return v;
+  };
 }

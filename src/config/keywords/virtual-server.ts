@@ -7,7 +7,7 @@ import type { Statement } from '../tree.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec } from './types.js';
 import { custom, flag, ignored, int, script, str, timer } from './types.js';
 import { checkerSpecs } from './checkers.js';
-import { parseAddressValue, parseIntValue, parsePortValue } from './values.js';
+import { delayLoopValue, parseAddressValue, parseIntValue, parsePortValue } from './values.js';
 
 const MAX_SECONDS = 2147483;
 /** IPVS_WEIGHT_LIMIT in keepalived. */
@@ -184,8 +184,7 @@ function optionalBool(stmt: Statement, sink: DiagnosticSink): boolean | undefine
 }
 
 /** Checker timing keywords valid in virtual_server, real_server and every checker. */
-export const TIMING: KeywordSpec[] = [
-  timer('delay_loop', 0, MAX_SECONDS),
+const TIMING_REST: KeywordSpec[] = [
   timer('connect_timeout', 0, MAX_SECONDS),
   int('retry', 0, 2147483647),
   timer('delay_before_retry', 0, MAX_SECONDS),
@@ -213,7 +212,11 @@ export const realServerTable: BlockTable = {
     script('notify_up'),
     script('notify_down'),
     custom('alpha', optionalBool),
-    ...TIMING,
+    custom(
+      'delay_loop',
+      delayLoopValue((v) => `real server delay_loop '${v}' invalid - ignoring`),
+    ),
+    ...TIMING_REST,
     custom('smtp_alert', optionalBool),
     str('virtualhost'),
     ...checkerSpecs(),
@@ -239,7 +242,11 @@ export const virtualServerTable: BlockTable = {
     flag('sh-fallback'),
     flag('mh-port'),
     flag('mh-fallback'),
-    ...TIMING,
+    custom(
+      'delay_loop',
+      delayLoopValue((v) => `virtual server delay loop '${v}' invalid - ignoring`),
+    ),
+    ...TIMING_REST,
     custom('inhibit_on_failure', optionalBool),
     custom('alpha', optionalBool),
     custom('omega', optionalBool),

@@ -15,6 +15,32 @@ const VS = (body: string) =>
 
 const CASES: [string, string, string[]][] = [
   [
+    'vrrp_script timeout 0',
+    'vrrp_script chk {\n  script "/bin/true"\n  timeout 0\n}\n',
+    ['3 error (chk): vrrp script timeout must be greater than 0, setting to 1'],
+  ],
+  [
+    'a second digest in one url (the first stays)',
+    VS(
+      '  real_server 10.0.0.1 80 {\n    HTTP_GET {\n      url {\n        path /\n        digest 9b3a0c85a887a256d6939da88aabd8cd\n        digest 9b3a0c85a887a256d6939da88aabd8cd\n      }\n    }\n  }',
+    ),
+    ["10 error Digest '9b3a0c85a887a256d6939da88aabd8cd' is a duplicate"],
+  ],
+  [
+    'delay_loop 0 in a virtual server, a real server and a checker',
+    VS(
+      '  delay_loop 0\n  real_server 10.0.0.1 80 {\n    delay_loop 0\n    TCP_CHECK {\n      delay_loop 0\n    }\n  }',
+    ),
+    [
+      "5 error number '0' outside range [0.000001, 18446744073709.551614]",
+      "5 error virtual server delay loop '0' invalid - ignoring",
+      "7 error number '0' outside range [0.000001, 18446744073709.551614]",
+      "7 error real server delay_loop '0' invalid - ignoring",
+      "9 error number '0' outside range [0.000001, 18446744073709.551614]",
+      "9 error delay_loop '0' is invalid - ignoring",
+    ],
+  ],
+  [
     'auth_type in lower case (keepalived compares with strcmp)',
     VI('  authentication {\n    auth_type pass\n    auth_pass x\n  }'),
     ["8 error (VI_1) unknown authentication type 'pass'"],
