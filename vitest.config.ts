@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Test tiers. `unit` needs nothing; `netns` and `interop` need root and network namespaces
 // (interop also the keepalived Debian package); `vm` boots a Debian kernel with IPVS under qemu.
+// `differential` runs keepalived -t and keepalived-ts -t on the same configs (root, netns, keepalived).
 // Under CI=true a tier whose prerequisites are missing fails instead of skipping (test/support/tier.ts).
 export default defineConfig({
   test: {
@@ -21,6 +22,15 @@ export default defineConfig({
           name: 'interop',
           include: ['test/interop/**/*.test.ts'],
           testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'differential',
+          include: ['test/differential/**/*.test.ts'],
+          testTimeout: 600_000,
           hookTimeout: 60_000,
           fileParallelism: false,
         },

@@ -4,7 +4,7 @@
 # vm: a Debian kernel with IPVS under qemu. Tiers with no test files yet are reported, not skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-projects=(unit netns interop vm)
+projects=(unit netns interop differential vm)
 for p in "${projects[@]}"; do
   if compgen -G "test/$p/**/*.test.ts" >/dev/null || find "test/$p" -name '*.test.ts' 2>/dev/null | grep -q .; then
     echo "=== tier: $p"
