@@ -4,7 +4,10 @@
  * every feed entry as it happens (`feed`) and the whole status every STATUS_PUSH_MS (`status`).
  *
  * The cost does not grow with the clients: the status is computed and serialised once per tick
- * and the same bytes are written to every stream; nothing runs while no stream is open. At most
+ * and the same bytes are written to every stream; nothing runs while no stream is open. Nor may
+ * it crowd out the adverts where the status is large (thousands of real servers): the next push
+ * waits at least 1/MAX_STATUS_DUTY times as long as the last status took, so the page's share of
+ * the time stays under MAX_STATUS_DUTY (the feed's events still go out as they happen). At most
  * MAX_EVENT_CLIENTS streams are open (the next gets 503); a client that stops reading is closed
  * once more than MAX_BUFFERED_BYTES wait in its socket's buffer, so it holds at most that plus one
  * message in memory (its EventSource reconnects and picks up what it missed from the recent list).
@@ -16,6 +19,8 @@ import type { EventFeed } from './event-feed.js';
 import { parseLastEventId, sseComment, sseFrame } from './web-sse.js';
 
 export const STATUS_PUSH_MS = 1000;
+/** The largest share of the time the pushes' status computations may take. */
+export const MAX_STATUS_DUTY = 0.05;
 export const MAX_EVENT_CLIENTS = 16;
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** The EventSource's reconnection delay after a dropped stream. */
@@ -35,7 +40,9 @@ export interface EventStreamOptions {
 export class EventStream {
   private readonly clients = new Set<ServerResponse>();
   private unsubscribe: (() => void) | null = null;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** How long the last status took (ms). */
+  lastStatusMs = 0;
   private ticking = false;
   /** The last status message, for a client that connects between ticks. */
   private lastStatus: string | null = null;
@@ -94,17 +101,27 @@ export class EventStream {
   }
 
   private start(): void {
-    if (this.timer !== null) return;
+    // Started: subscribed, with a push scheduled or a status being computed.
+    if (this.unsubscribe !== null) return;
     this.unsubscribe = this.options.events.subscribe((entry) =>
       this.broadcast(sseFrame({ event: 'feed', id: entry.seq, data: JSON.stringify(entry) })),
     );
-    this.timer = setInterval(() => void this.tick(), this.options.pushMs ?? STATUS_PUSH_MS);
-    this.timer.unref();
     void this.tick();
   }
 
+  /** The next push: the period, or longer while a status costs more than MAX_STATUS_DUTY of it. */
+  private schedule(): void {
+    if (this.clients.size === 0 || this.unsubscribe === null) return;
+    const delay = Math.max(this.options.pushMs ?? STATUS_PUSH_MS, this.lastStatusMs / MAX_STATUS_DUTY);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.tick();
+    }, delay);
+    this.timer.unref();
+  }
+
   private stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.unsubscribe?.();
     this.unsubscribe = null;
@@ -117,11 +134,13 @@ export class EventStream {
   }
 
   private async tick(): Promise<void> {
-    // A status slower than a tick (the checker worker busy) skips ticks rather than piling up.
+    // One at a time: the next is scheduled when this one ends.
     if (this.ticking) return;
     this.ticking = true;
     try {
+      const t0 = performance.now();
       const status = await this.options.status();
+      this.lastStatusMs = performance.now() - t0;
       this.statusTicks++;
       if (this.clients.size === 0) return;
       this.lastStatus = sseFrame({ event: 'status', data: JSON.stringify(status) });
@@ -132,6 +151,7 @@ export class EventStream {
       });
     } finally {
       this.ticking = false;
+      this.schedule();
     }
   }
 

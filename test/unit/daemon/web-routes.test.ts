@@ -15,7 +15,7 @@ import type { ControlCommand, ControlReply } from '../../../src/daemon/control-p
 import { EventFeed } from '../../../src/daemon/event-feed.js';
 import { startHttpServer, type HttpServer } from '../../../src/daemon/http-server.js';
 import { CONTENT_SECURITY_POLICY } from '../../../src/daemon/web-assets.js';
-import type { EventStream } from '../../../src/daemon/web-events.js';
+import { MAX_STATUS_DUTY, type EventStream } from '../../../src/daemon/web-events.js';
 import { webRoutes, type WebRoutesOptions } from '../../../src/daemon/web-routes.js';
 import { MemoryLogger } from '../../../src/util/log.js';
 
@@ -270,6 +270,31 @@ describe('the event stream', () => {
       kind: 'rs-health',
       up: false,
     });
+  });
+
+  it('waits 1/MAX_STATUS_DUTY times as long as a status took before the next push (a large status never crowds out the adverts)', async () => {
+    const busyMs = 60;
+    const s = await setup({
+      routes: { stream: { pushMs: 20 } },
+      status: () => {
+        // A status that costs the main thread 60 ms, as thousands of real servers would.
+        const until = performance.now() + busyMs;
+        while (performance.now() < until);
+        return fakeStatus();
+      },
+    });
+    const c = await sse(`${s.base}/api/events`);
+    const at: number[] = [];
+    const seen = () => c.messages.filter((m) => m.event === 'status').length;
+    for (let n = 1; n <= 3; n++) {
+      await c.waitFor(() => seen() >= n, `status ${n}`);
+      at.push(performance.now());
+    }
+    c.close();
+    // Timers never fire early: each gap is at least the status time over the duty.
+    for (let i = 1; i < at.length; i++)
+      expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(busyMs / MAX_STATUS_DUTY - 5);
+    expect(s.stream.lastStatusMs).toBeGreaterThanOrEqual(busyMs);
   });
 
   it('computes the status once per tick for every client, and not at all without clients', async () => {
