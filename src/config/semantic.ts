@@ -310,9 +310,13 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Con
       sink.report('error', 'missing-interface', 'Non-existent interface specified in configuration', null);
   }
 
+  const g = c.globalDefs;
+  // global_parser.c: a script_user that does not exist is reported and not used, so the scripts
+  // without a user of their own fall back to keepalived_script.
+  const globalUserBad = g.scriptUser !== null && !host.userExists(g.scriptUser.user);
+  if (globalUserBad) sink.report('error', 'script-user', 'Error setting global script uid/gid', null);
   const scripts = allScripts(c);
   if (scripts.length === 0) return c;
-  const g = c.globalDefs;
   const insecure = scripts.filter(
     (s) => s.spec.argv[0] !== undefined && host.scriptStatus(s.spec.argv[0]) === 'insecure',
   );
@@ -326,11 +330,14 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Con
     return c;
   }
   const disabled = new Set<object>();
-  const defaultUserMissing = g.scriptUser === null && !host.userExists('keepalived_script');
+  const defaultUserMissing =
+    (g.scriptUser === null || globalUserBad) && !host.userExists('keepalived_script');
   for (const s of scripts) {
     const path = s.spec.argv[0] ?? '';
     if (s.spec.user === null && defaultUserMissing) {
-      sink.report('error', 'script-user', `Unable to set default user for ${s.what} - removing`, s.loc);
+      // keepalived names a vrrp_script a `vrrp script` here (vrrp_parser.c).
+      const what = s.what.replace(/^track script /, 'vrrp script ');
+      sink.report('error', 'script-user', `Unable to set default user for ${what} - removing`, s.loc);
       disabled.add(s.key);
       continue;
     }

@@ -98,14 +98,13 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     status: 'to-fix',
     // A script with no usable user (a global script_user that does not exist or has no name,
     // no keepalived_script user): keepalived reports it at the end of the vrrp_script block and
-    // again at each track_script naming it; keepalived-ts reports it once, at the script, and
-    // does not check a global script_user that does not exist. Same exit code.
+    // again at each track_script naming it; keepalived-ts reports it once, at the script, and a
+    // global script_user that does not exist with no line. Same exit code.
     matches: (_e, c) =>
       kaSays(
         c,
         /^(Error setting global script uid\/gid|Unable to set default user .*|No script username specified)$/,
-      ) &&
-      (c.keepalived.code === c.ours.code || c.ours.diagnostics.length === 0),
+      ) && c.keepalived.code === c.ours.code,
   },
 ];
 
