@@ -143,3 +143,102 @@ export function mutations(seed: number, count: number): CorpusEntry[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Configs written from the keyword tables: each keyword of a block, alone in a config that is
+// otherwise valid, with the values its syntax allows at the edges and just beyond them.
+// ---------------------------------------------------------------------------------------------
+
+/** A valid config with one slot per block where a keyword line goes. */
+const HOST_CONFIG = (slot: Record<string, string>) => `global_defs {
+  router_id diff
+${slot['global_defs'] ?? ''}
+}
+vrrp_script chk {
+  script "/bin/true"
+${slot['vrrp_script'] ?? ''}
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    192.0.2.1/24
+  }
+${slot['vrrp_instance'] ?? ''}
+}
+virtual_server 192.0.2.1 80 {
+  protocol TCP
+  lb_algo rr
+  lb_kind NAT
+${slot['virtual_server'] ?? ''}
+  real_server 192.0.2.2 80 {
+    weight 1
+${slot['real_server'] ?? ''}
+    TCP_CHECK {
+      connect_timeout 3
+${slot['TCP_CHECK'] ?? ''}
+    }
+  }
+}
+`;
+
+export interface TableKeyword {
+  readonly block: string;
+  readonly keyword: string;
+  readonly value:
+    | { readonly kind: 'int' | 'timer'; readonly min: number; readonly max: number }
+    | { readonly kind: 'enum'; readonly values: readonly string[] }
+    | { readonly kind: 'flag' | 'string' };
+}
+
+/** The lines to try for one keyword: edges, beyond the edges, other case, no value. */
+function keywordLines(k: TableKeyword): { what: string; line: string }[] {
+  const v = k.value;
+  const at = (what: string, value: string) => ({ what, line: `  ${k.keyword} ${value}`.trimEnd() });
+  switch (v.kind) {
+    case 'int':
+    case 'timer': {
+      const out = [at('min', String(v.min)), at('max', String(v.max)), at('above-max', String(v.max + 1))];
+      if (v.min > 0) out.push(at('below-min', String(v.min - 1)));
+      out.push(at('negative', '-1'), at('garbage', 'x1'));
+      return out;
+    }
+    case 'enum':
+      return [
+        ...v.values.map((w) => at(`value-${w}`, w)),
+        at(
+          'other-case',
+          v.values[0]!.toLowerCase() === v.values[0]
+            ? v.values[0]!.toUpperCase()
+            : v.values[0]!.toLowerCase(),
+        ),
+        at('unknown', 'nosuchvalue'),
+      ];
+    case 'flag':
+      return [at('bare', ''), at('on', 'on'), at('off', 'off'), at('garbage', 'maybe')];
+    case 'string':
+      return [at('word', 'word1')];
+  }
+}
+
+/** Configs for the given keywords, `count` of them chosen by the seed (all when count is larger). */
+export function keywordConfigs(
+  keywords: readonly TableKeyword[],
+  seed: number,
+  count: number,
+): CorpusEntry[] {
+  const all = keywords.flatMap((k) =>
+    keywordLines(k).map((l) => ({
+      id: `keyword:${k.block}:${k.keyword}:${l.what}`,
+      text: HOST_CONFIG({ [k.block]: l.line }),
+    })),
+  );
+  if (count >= all.length) return all;
+  const picks = fc.sample(fc.shuffledSubarray(all, { minLength: count, maxLength: count }), {
+    seed,
+    numRuns: 1,
+  })[0]!;
+  return picks;
+}

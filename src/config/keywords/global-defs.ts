@@ -170,7 +170,8 @@ const SUPPORTED: KeywordSpec[] = [
   custom('smtp_server', smtpServer),
   str('smtp_helo_name'),
   timer('smtp_connect_timeout', 0, MAX_SECONDS, { default: 30 }),
-  flag('enable_script_security'),
+  // global_parser.c ignores any word after it: `enable_script_security off` still enables it.
+  custom('enable_script_security', () => true),
   custom('script_user', userGroup),
   flag('checker_log_all_failures'),
   flag('log_unknown_vrids'),

@@ -397,3 +397,13 @@ vrrp_instance VI_2 {
     expect(config.vrrpSyncGroups).toMatchObject([{ name: 'G', group: ['VI_2'] }]);
   });
 });
+
+describe('enable_script_security', () => {
+  it('is on whatever word follows it, as keepalived 2.2.7 reads it', () => {
+    for (const word of ['', ' off', ' no', ' maybe']) {
+      const { config, diagnostics } = build(`global_defs {\n  enable_script_security${word}\n}\n`);
+      expect(config.globalDefs.enableScriptSecurity, word).toBe(true);
+      expect(diagnostics).toEqual([]);
+    }
+  });
+});
