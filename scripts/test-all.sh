@@ -5,6 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 projects=(unit netns interop differential vm)
+if [ "$(id -u)" -eq 0 ]; then
+  # Root: every tier, with the Debian packages they need (the VM tier fetches its kernel itself).
+  bash scripts/test-deps.sh
+elif [ "${CI:-}" != "true" ]; then
+  echo "=== not root: the unit tier only; netns, interop, differential and vm need root"
+  echo "    (network namespaces, raw sockets, the keepalived package, qemu): run 'sudo npm test'"
+  projects=(unit)
+fi
 for p in "${projects[@]}"; do
   if compgen -G "test/$p/**/*.test.ts" >/dev/null || find "test/$p" -name '*.test.ts' 2>/dev/null | grep -q .; then
     echo "=== tier: $p"
