@@ -262,6 +262,8 @@ async function runDaemonWith(
       });
   };
 
+  // Before the handlers: a signal held since start-up is delivered as they are installed.
+  const lastIgnoredLog = new Map<number, number>();
   const removeSignals = installSignalHandlers(
     {
       stop: () => void stopAll(),
@@ -282,7 +284,6 @@ async function runDaemonWith(
     },
     signals,
   );
-  const lastIgnoredLog = new Map<number, number>();
   // --watch-config: a change during a reload is reloaded once that reload is over.
   let reloadQueued = false;
   const reloadOnChange = (): void => {

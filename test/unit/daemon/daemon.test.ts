@@ -142,6 +142,30 @@ describe('daemon composition', () => {
     expect(systemd.sent[systemd.sent.length - 1]).toBe('STOPPING');
   });
 
+  it('signals held since start-up are handled as the handlers are installed: an ignored one is logged, a SIGTERM stops', async () => {
+    const record: string[] = [];
+    const logger = new TestLogger();
+    const systemd = fakeSystemd();
+    // SIGPROF (27, a profiler's) and SIGRTMIN+5 arrive before the daemon listens, then SIGTERM.
+    signals.send(27);
+    signals.send(39);
+    signals.send(15);
+    const code = await runDaemon(options, {
+      factories: [async () => recorder('vrrp', record)],
+      logger,
+      systemd,
+      clock: new ManualClock(),
+      signals,
+    });
+    expect(code).toBe(0);
+    expect(logger.messages()).toEqual(
+      expect.arrayContaining([
+        'Received signal 27 (SIGPROF) - ignoring',
+        'Received signal 39 (SIGRTMIN+5) - ignoring',
+      ]),
+    );
+  });
+
   it('a FATAL start-up error exits 1 with its line; nothing after it is built, nothing unstarted is stopped', async () => {
     const record: string[] = [];
     const logger = new TestLogger();
