@@ -33,13 +33,16 @@ export function realtimeSignalRange(): { readonly min: number; readonly max: num
 
 /** Standard signals whose default action ends the process and that are not program faults. */
 const TERMINATING_STANDARD = [1, 2, 3, 10, 12, 14, 15, 16, 24, 25, 26, 27, 29, 30];
+const SIGPROF = 27;
 
 /** Every signal the daemon catches: the terminating standard ones and the real-time range. */
-export function catchableTerminatingSignals(): number[] {
+export function catchableTerminatingSignals(execArgv: readonly string[] = process.execArgv): number[] {
   const { min, max } = realtimeSignalRange();
   const rt: number[] = [];
   for (let s = min; s <= max; s++) rt.push(s);
-  return [...TERMINATING_STANDARD, ...rt];
+  // V8's sampling profiler (node --cpu-prof, --prof) ticks on SIGPROF: leave it to V8 then.
+  const profiling = execArgv.some((a) => /^--(cpu-prof|prof)(=|$)/.test(a));
+  return [...TERMINATING_STANDARD.filter((s) => !(profiling && s === SIGPROF)), ...rt];
 }
 
 let listener: ((signum: number) => void) | null = null;
