@@ -400,3 +400,17 @@ export async function bundleForVm(entry: string): Promise<string> {
   });
   return outfile;
 }
+
+/** Splits a guest script's stdout into its `### name` sections (the text after each header). */
+export function guestSections(stdout: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let name = '';
+  for (const line of stdout.split('\n')) {
+    const header = /^### (\S+)$/.exec(line);
+    if (header) {
+      name = header[1]!;
+      out.set(name, '');
+    } else if (name) out.set(name, out.get(name)! + line + '\n');
+  }
+  return out;
+}

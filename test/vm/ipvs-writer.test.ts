@@ -15,7 +15,15 @@
 import { execFileSync } from 'node:child_process';
 import { beforeAll, expect, it } from 'vitest';
 import { tierDescribe } from '../support/tier.js';
-import { bundleForVm, prepareVm, REPO_ROOT, runInVm, vmPrerequisites, type VmRunResult } from './harness.js';
+import {
+  bundleForVm,
+  prepareVm,
+  REPO_ROOT,
+  runInVm,
+  vmPrerequisites,
+  type VmRunResult,
+  guestSections,
+} from './harness.js';
 
 function existsOnHost(command: string): boolean {
   try {
@@ -30,19 +38,6 @@ const describeVm = tierDescribe('vm', [
   ...vmPrerequisites(),
   ...(existsOnHost('ipvsadm') ? [] : ['ipvsadm (apt ipvsadm)']),
 ]);
-
-function sections(stdout: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let name = '';
-  for (const line of stdout.split('\n')) {
-    const h = /^### (\S+)$/.exec(line);
-    if (h) {
-      name = h[1]!;
-      out.set(name, '');
-    } else if (name) out.set(name, out.get(name)! + line + '\n');
-  }
-  return out;
-}
 
 const ALL_SCHEDULERS = 'rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos';
 const FORMATS = ['plain', 'thresholds', 'persistent-conn', 'tun-info'];
@@ -111,7 +106,7 @@ echo '### foreign-added'; ipvsadm -Ln
 node ${guest} second
 `;
     run = await runInVm({ script, timeoutMs: 400_000 });
-    out = sections(run.stdout);
+    out = guestSections(run.stdout);
     available = (out.get('schedulers') ?? '').trim().split(/\s+/).filter(Boolean);
     missing = (out.get('schedulers-missing') ?? '').trim().split(/\s+/).filter(Boolean);
   }, 600_000);

@@ -8,23 +8,9 @@
 import { beforeAll, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/netns.js';
 import { tierDescribe } from '../support/tier.js';
-import { prepareVm, runInVmOk, vmPrerequisites } from './harness.js';
+import { prepareVm, runInVmOk, vmPrerequisites, guestSections } from './harness.js';
 
 const describeVm = tierDescribe('vm', vmPrerequisites());
-
-/** Splits `### name` sections of the guest's stdout. */
-function sections(stdout: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let name = '';
-  for (const line of stdout.split('\n')) {
-    const header = /^### (\S+)$/.exec(line);
-    if (header) {
-      name = header[1]!;
-      out.set(name, '');
-    } else if (name) out.set(name, out.get(name)! + line + '\n');
-  }
-  return out;
-}
 
 const STATE = `for k in all.arp_ignore all.arp_announce eth0.arp_ignore eth0.arp_announce all.rp_filter tunl0.rp_filter; do
   printf '%s=%s\\n' "$k" "$(ip netns exec kts-vm-rs sysctl -n net.ipv4.conf.$k 2>/dev/null || echo none)"
@@ -61,7 +47,7 @@ ${STATE}
 echo "### end"
 `;
     const run = await runInVmOk({ script, timeoutMs: 300_000 });
-    const s = sections(run.stdout);
+    const s = guestSections(run.stdout);
     const at = (name: string): string => s.get(name) ?? `<section ${name} missing>`;
 
     // ipip is not loaded before: the plan loads it (a new namespace has tunl0 once it is).

@@ -16,6 +16,7 @@ import {
   VmError,
   vmPrerequisites,
   type VmKernel,
+  guestSections,
 } from './harness.js';
 
 const describeVm = tierDescribe('vm', [
@@ -30,20 +31,6 @@ function existsOnHost(command: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Splits `### name` sections of the guest's stdout. */
-function sections(stdout: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let name = '';
-  for (const line of stdout.split('\n')) {
-    const header = /^### (\S+)$/.exec(line);
-    if (header) {
-      name = header[1]!;
-      out.set(name, '');
-    } else if (name) out.set(name, out.get(name)! + line + '\n');
-  }
-  return out;
 }
 
 describeVm('vm tier smoke', () => {
@@ -82,7 +69,7 @@ echo "### genl-node-unknown"; node ${genlProgram} KTS_NO_SUCH_FAMILY 2>&1; echo 
 echo "### end"
 `;
     const run = await runInVmOk({ script, timeoutMs: 240_000 });
-    const s = sections(run.stdout);
+    const s = guestSections(run.stdout);
     const at = (name: string): string => s.get(name) ?? `<section ${name} missing>`;
 
     expect(at('kernel').trim()).toBe(kernel.version);
