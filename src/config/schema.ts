@@ -198,7 +198,7 @@ function named<T>(
       continue;
     }
     seen.add(name);
-    const built = build(name, new RawReader(readBlock(s.block, table, sink, s.loc)));
+    const built = build(name, new RawReader(readBlock(s.block, table, sink, s.loc, name)));
     if (built !== null) out.push(built);
   }
   return out;
@@ -240,7 +240,7 @@ function buildGlobalDefs(raw: RawBlock, loc: SourceLoc | null): GlobalDefs {
     vrrpGarpMasterRepeat: masterRepeat,
     vrrpGarpLowerPrioDelay: r.num('vrrp_garp_lower_prio_delay', masterDelay),
     vrrpGarpLowerPrioRepeat: r.num('vrrp_garp_lower_prio_repeat', masterRepeat),
-    vrrpGarpMasterRefresh: r.num('vrrp_garp_master_refresh', 0),
+    vrrpGarpMasterRefresh: capTimer(r.num('vrrp_garp_master_refresh', 0)),
     vrrpGarpMasterRefreshRepeat: r.num('vrrp_garp_master_refresh_repeat', 1),
     vrrpGarpInterval: r.num('vrrp_garp_interval', 0),
     vrrpMinGarp: r.bool('vrrp_min_garp'),
@@ -260,6 +260,15 @@ function buildGlobalDefs(raw: RawBlock, loc: SourceLoc | null): GlobalDefs {
   };
 }
 
+/**
+ * keepalived reads some timers to UINT_MAX seconds or ULONG_MAX microseconds; Node's timers
+ * fire at once beyond 2^31 - 1 ms, so keepalived-ts waits at most 2147483 s (24.8 days).
+ */
+const NODE_TIMER_MAX_S = 2147483;
+function capTimer<T extends number | null>(v: T): T {
+  return (v === null ? v : Math.min(v, NODE_TIMER_MAX_S)) as T;
+}
+
 // ---------------------------------------------------------------------------------------------
 // trackers
 
@@ -269,26 +278,9 @@ function buildVrrpScript(name: string, r: RawReader, sink: DiagnosticSink): Vrrp
     sink.report('error', 'missing-script', `No script set for vrrp_script ${name} - removing`, r.raw.loc);
     return null;
   }
-  let interval = r.num('interval', 1);
-  if (interval === 0) {
-    sink.report(
-      'error',
-      'out-of-range',
-      `(${name}): vrrp script interval must be greater than 0, setting to 1`,
-      r.loc('interval'),
-    );
-    interval = 1;
-  }
-  let timeout = r.optNum('timeout');
-  if (timeout === 0) {
-    sink.report(
-      'error',
-      'out-of-range',
-      `(${name}): vrrp script timeout must be greater than 0, setting to 1`,
-      r.loc('timeout'),
-    );
-    timeout = 1;
-  }
+  // A 0 interval or timeout was raised to 1 as it was read (keywords/trackers.ts).
+  const interval = r.num('interval', 1);
+  const timeout = r.optNum('timeout');
   const weight = r.get<{ weight: number; reverse: boolean }>('weight');
   const user = r.get<{ user: string; group: string | null }>('user');
   return {
@@ -704,7 +696,7 @@ function buildVrrpInstance(
       masterRepeat: r.optNum('garp_master_repeat') ?? g.vrrpGarpMasterRepeat,
       lowerPrioDelay,
       lowerPrioRepeat,
-      masterRefresh: r.optNum('garp_master_refresh') ?? g.vrrpGarpMasterRefresh,
+      masterRefresh: capTimer(r.optNum('garp_master_refresh')) ?? g.vrrpGarpMasterRefresh,
       masterRefreshRepeat: r.optNum('garp_master_refresh_repeat') ?? g.vrrpGarpMasterRefreshRepeat,
       interval: g.vrrpGarpInterval,
     },
@@ -918,13 +910,13 @@ function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): VirtualServe
     );
     onePacket = false;
   }
-  for (const f of ['sh-port', 'sh-fallback'] as const) {
-    if (r.bool(f) && scheduler !== 'sh')
-      sink.report('error', 'sched-flag', `${f} only applies to sh scheduler - ignoring`, r.loc(f));
-  }
-  for (const f of ['mh-port', 'mh-fallback'] as const) {
-    if (r.bool(f) && scheduler !== 'mh')
-      sink.report('error', 'sched-flag', `${f} only applies to mh scheduler - ignoring`, r.loc(f));
+  // check_parser.c lbflags_handler: under sh or mh a flag of the other scheduler (and `hashed`)
+  // is dropped silently; under any other scheduler each says it needs sh, mh-port too.
+  if (scheduler !== 'sh' && scheduler !== 'mh') {
+    for (const f of ['hashed', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'] as const) {
+      if (r.bool(f))
+        sink.report('error', 'sched-flag', `${f} only applies to sh scheduler - ignoring`, r.loc(f));
+    }
   }
 
   const delayLoop = r.num('delay_loop', DEFAULT_DELAY_LOOP);
@@ -932,8 +924,8 @@ function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): VirtualServe
     delayLoop: r.optNum('delay_loop'),
     connectTimeout: r.optNum('connect_timeout'),
     retry: r.optNum('retry'),
-    delayBeforeRetry: r.optNum('delay_before_retry'),
-    warmup: r.optNum('warmup'),
+    delayBeforeRetry: capTimer(r.optNum('delay_before_retry')),
+    warmup: capTimer(r.optNum('warmup')),
     alpha: r.bool('alpha'),
     virtualhost: r.str('virtualhost'),
   };
@@ -1165,8 +1157,8 @@ function buildRealServer(stmt: Statement, vs: VsContext, sink: DiagnosticSink): 
     delayLoop: r.optNum('delay_loop') ?? vs.inherit.delayLoop,
     connectTimeout: r.optNum('connect_timeout') ?? vs.inherit.connectTimeout,
     retry: r.optNum('retry') ?? vs.inherit.retry,
-    delayBeforeRetry: r.optNum('delay_before_retry') ?? vs.inherit.delayBeforeRetry,
-    warmup: r.optNum('warmup') ?? vs.inherit.warmup,
+    delayBeforeRetry: capTimer(r.optNum('delay_before_retry')) ?? vs.inherit.delayBeforeRetry,
+    warmup: capTimer(r.optNum('warmup')) ?? vs.inherit.warmup,
     alpha: r.get<boolean>('alpha') ?? vs.inherit.alpha,
     virtualhost: r.str('virtualhost') ?? vs.inherit.virtualhost,
   };

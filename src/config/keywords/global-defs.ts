@@ -4,8 +4,16 @@
 import type { LvsSyncDaemon, LvsTimeouts, ScriptSpec } from '../model.js';
 import type { Statement } from '../tree.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec } from './types.js';
-import { custom, flag, ignored, int, lines, str, timer } from './types.js';
-import { parseAddressValue, parseIntValue, parsePortValue, parseTimerValue } from './values.js';
+import { custom, flag, ignored, int, lines, presence, str, timer, uint } from './types.js';
+import {
+  parseAddressValue,
+  parseIntValue,
+  parsePortValue,
+  parseTimerValue,
+  TIMER_SECONDS,
+  UINT_MAX,
+  UINT_MAX_US,
+} from './values.js';
 
 const MAX_SECONDS = 2147483;
 
@@ -169,35 +177,80 @@ const SUPPORTED: KeywordSpec[] = [
   str('notification_email_from'),
   custom('smtp_server', smtpServer),
   str('smtp_helo_name'),
-  timer('smtp_connect_timeout', 0, MAX_SECONDS, { default: 30 }),
+  uint('smtp_connect_timeout', 0, TIMER_SECONDS, {
+    default: 30,
+    invalid: (v) => `smtp_connect_timeout '${v}' must be in [0, ${TIMER_SECONDS}] - ignoring`,
+    // keepalived's own spelling.
+    zeroToOne: () => 'smtp_conect_timeout must be greater than 0, setting to 1',
+  }),
   // global_parser.c ignores any word after it: `enable_script_security off` still enables it.
   custom('enable_script_security', () => true),
   custom('script_user', userGroup),
   flag('checker_log_all_failures'),
-  flag('log_unknown_vrids'),
+  presence('log_unknown_vrids'),
   str('default_interface', { default: 'eth0' }),
   custom('vrrp_mcast_group4', mcastGroup('inet'), { default: '224.0.0.18' }),
   custom('vrrp_mcast_group6', mcastGroup('inet6'), { default: 'ff02::12' }),
   int('vrrp_version', 2, 3, { default: 2 }),
-  flag('vrrp_strict'),
-  flag('vrrp_skip_check_adv_addr'),
-  flag('vrrp_check_unicast_src'),
+  presence('vrrp_strict'),
+  presence('vrrp_skip_check_adv_addr'),
+  presence('vrrp_check_unicast_src'),
   flag('vrrp_lower_prio_no_advert'),
   flag('vrrp_higher_prio_send_advert'),
-  int('vrrp_down_timer_adverts', 1, 100, { default: 3 }),
-  timer('vrrp_startup_delay', 0, MAX_SECONDS, { default: 0, aliases: ['vrrp_delay_after_boot'] }),
-  timer('vrrp_garp_master_delay', 0, MAX_SECONDS, { default: 5 }),
-  int('vrrp_garp_master_repeat', 0, 2147483647, { default: 5 }),
+  uint('vrrp_down_timer_adverts', 1, 100, {
+    default: 3,
+    invalid: (v) => `Invalid vrrp_down_timer_adverts [1:100] '${v}'`,
+  }),
+  // read_decimal_unsigned from 1 ms to UINT_MAX us.
+  timer(
+    'vrrp_startup_delay',
+    0.001,
+    UINT_MAX_US,
+    {
+      default: 0,
+      aliases: ['vrrp_delay_after_boot'],
+      invalid: (v) => `vrrp_startup_delay '${v}' is invalid`,
+    },
+    '[0.001000, 4294.967295]',
+  ),
+  uint('vrrp_garp_master_delay', 0, TIMER_SECONDS, {
+    default: 5,
+    invalid: (v) => `vrrp_garp_master_delay '${v}' invalid - ignoring`,
+  }),
+  uint('vrrp_garp_master_repeat', 0, UINT_MAX, {
+    default: 5,
+    invalid: (v) => `vrrp_garp_master_repeat '${v}' invalid - ignoring`,
+    zeroToOne: () => 'vrrp_garp_master_repeat must be greater than 0, setting to 1',
+  }),
   // lower_prio defaults follow the master values; resolved by the builder.
-  timer('vrrp_garp_lower_prio_delay', 0, MAX_SECONDS),
-  int('vrrp_garp_lower_prio_repeat', 0, 2147483647),
-  timer('vrrp_garp_master_refresh', 0, MAX_SECONDS, { default: 0 }),
-  int('vrrp_garp_master_refresh_repeat', 0, 2147483647, { default: 1 }),
-  timer('vrrp_garp_interval', 0, MAX_SECONDS, { default: 0 }),
+  uint('vrrp_garp_lower_prio_delay', 0, TIMER_SECONDS, {
+    invalid: (v) => `vrrp_garp_lower_prio_delay '${v}' invalid - ignoring`,
+  }),
+  uint('vrrp_garp_lower_prio_repeat', 0, 2147483647, {
+    invalid: (v) => `Invalid vrrp_garp_lower_prio_repeat '${v}'`,
+  }),
+  // Whole seconds to UINT_MAX; a rejected value sets it to 0 rather than keeping the last one.
+  uint('vrrp_garp_master_refresh', 0, UINT_MAX, {
+    default: 0,
+    invalid: (v) => `Invalid vrrp_garp_master_refresh '${v}' - ignoring`,
+    onInvalid: 0,
+  }),
+  uint('vrrp_garp_master_refresh_repeat', 0, UINT_MAX, {
+    default: 1,
+    invalid: (v) => `vrrp_garp_master_refresh_repeat '${v}' invalid - ignoring`,
+    zeroToOne: () => 'vrrp_garp_master_refresh_repeat must be greater than 0, setting to 1',
+  }),
+  timer(
+    'vrrp_garp_interval',
+    0.000001,
+    UINT_MAX_US,
+    { default: 0, invalid: (v) => `vrrp_garp_interval '${v}' is invalid` },
+    '[0.000001, 4294.967295]',
+  ),
   flag('vrrp_min_garp'),
   custom('lvs_sync_daemon', lvsSyncDaemon),
   custom('lvs_timeouts', lvsTimeouts),
-  flag('lvs_flush'),
+  presence('lvs_flush'),
   custom('lvs_flush_on_stop', flushOnStop, {
     deprecated: ['lvs_flush_onstop'],
     deprecationMessage: "lvs_flush_onstop is deprecated - please use 'lvs_flush_on_stop'",

@@ -12,7 +12,7 @@ import type { Statement } from '../tree.js';
 import type { SourceLoc } from '../model.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec, RawBlock } from './types.js';
 import { fieldOf, lookupTable, tableDefaults } from './types.js';
-import { firstArg, parseBoolValue, parseIntValue, parseTimerValue } from './values.js';
+import { firstArg, parseBoolValue, parseIntValue, parseTimerValue, parseUnsignedValue } from './values.js';
 
 const MAX_SHOWN = 100;
 
@@ -26,6 +26,8 @@ export function readBlock(
   table: BlockTable,
   sink: DiagnosticSink,
   loc: SourceLoc,
+  /** The block's own name (instance, script) for the handlers' messages that carry it. */
+  name = '',
 ): RawBlock {
   const raw: RawBlock = { loc, values: new Map(), locs: new Map() };
   const lookup = lookupTable(table);
@@ -58,7 +60,15 @@ export function readBlock(
       sink.report('error', 'duplicate', spec.duplicate(stmt), stmt.loc);
       continue;
     }
-    const value = readValue(spec, stmt, sink);
+    let value = readValue(spec, stmt, sink, name);
+    if (value === undefined && spec.invalid !== undefined && !isMissing(spec, stmt)) {
+      sink.report('error', 'invalid-value', spec.invalid(stmt.args[0] ?? '', name), stmt.loc);
+      value = spec.onInvalid;
+    }
+    if (value === 0 && spec.zeroToOne !== undefined) {
+      sink.report('error', 'out-of-range', spec.zeroToOne(name), stmt.loc);
+      value = 1;
+    }
     if (value === undefined) continue;
     const field = fieldOf(spec);
     if (spec.repeatable) {
@@ -85,11 +95,16 @@ export function reportUnmatchedQuote(stmt: Statement, sink: DiagnosticSink): voi
   sink.report('error', 'unmatched-quote', `Unmatched quote: '${text}'`, stmt.loc);
 }
 
+/** No word where one is needed: reported as such, and the handler's own line does not follow. */
+function isMissing(spec: KeywordSpec, stmt: Statement): boolean {
+  return (spec.value.kind === 'int' || spec.value.kind === 'timer') && stmt.args[0] === undefined;
+}
+
 function needsBlock(spec: KeywordSpec): boolean {
   return spec.value.kind === 'block' || spec.value.kind === 'lines';
 }
 
-function readValue(spec: KeywordSpec, stmt: Statement, sink: DiagnosticSink): unknown {
+function readValue(spec: KeywordSpec, stmt: Statement, sink: DiagnosticSink, name: string): unknown {
   const v = spec.value;
   if (needsBlock(spec)) {
     if (stmt.block === null) {
@@ -105,14 +120,17 @@ function readValue(spec: KeywordSpec, stmt: Statement, sink: DiagnosticSink): un
   }
   switch (v.kind) {
     case 'flag':
-      return parseBoolValue(stmt.args[0], sink, stmt.loc);
+      return spec.ignoresWord === true ? true : parseBoolValue(stmt.args[0], sink, stmt.loc);
     case 'int': {
       const a = firstArg(stmt, sink);
-      return a === undefined ? undefined : parseIntValue(a, v.min, v.max, sink, stmt.loc);
+      if (a === undefined) return undefined;
+      return v.unsigned === true
+        ? parseUnsignedValue(a, v.min, v.max, sink, stmt.loc)
+        : parseIntValue(a, v.min, v.max, sink, stmt.loc);
     }
     case 'timer': {
       const a = firstArg(stmt, sink);
-      return a === undefined ? undefined : parseTimerValue(a, v.min, v.max, sink, stmt.loc);
+      return a === undefined ? undefined : parseTimerValue(a, v.min, v.max, sink, stmt.loc, v.rangeText);
     }
     case 'string':
       return firstArg(stmt, sink);
@@ -134,7 +152,7 @@ function readValue(spec: KeywordSpec, stmt: Statement, sink: DiagnosticSink): un
       return r.value;
     }
     case 'block':
-      return readBlock(stmt.block ?? [], v.table(), sink, stmt.loc);
+      return readBlock(stmt.block ?? [], v.table(), sink, stmt.loc, name);
     case 'lines': {
       const items: unknown[] = [];
       for (const line of stmt.block ?? []) {

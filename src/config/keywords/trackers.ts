@@ -6,11 +6,9 @@
 import type { SourceLoc } from '../model.js';
 import type { Statement } from '../tree.js';
 import type { BlockTable, DiagnosticSink } from './types.js';
-import { custom, flag, int, str, timer } from './types.js';
+import { custom, int, presence, str, uint } from './types.js';
 import { userGroup } from './global-defs.js';
-import { parseIntValue } from './values.js';
-
-const MAX_SECONDS = 2147483;
+import { parseIntValue, TIMER_SECONDS } from './values.js';
 
 /** `weight N [reverse]` on a vrrp_script or track_file definition. */
 function weightReverse(min: number, max: number) {
@@ -29,13 +27,22 @@ export const vrrpScriptTable: BlockTable = {
   name: 'vrrp_script',
   keywords: [
     { keyword: 'script', value: { kind: 'script', allowUser: false } },
-    timer('interval', 0, MAX_SECONDS, { default: 1 }),
-    timer('timeout', 0, MAX_SECONDS),
+    // vrrp_parser.c: whole seconds, 0 raised to 1.
+    uint('interval', 0, TIMER_SECONDS, {
+      default: 1,
+      invalid: (v, n) =>
+        `(${n}): vrrp script interval '${v}' must be between 1 and ${TIMER_SECONDS} - ignoring`,
+      zeroToOne: (n) => `(${n}): vrrp script interval must be greater than 0, setting to 1`,
+    }),
+    uint('timeout', 0, TIMER_SECONDS, {
+      invalid: (v, n) => `(${n}): vrrp script timeout '${v}' invalid - ignoring`,
+      zeroToOne: (n) => `(${n}): vrrp script timeout must be greater than 0, setting to 1`,
+    }),
     custom('weight', weightReverse(-253, 253)),
     int('rise', 1, 2147483647, { default: 1 }),
     int('fall', 1, 2147483647, { default: 1 }),
     custom('user', userGroup),
-    flag('init_fail'),
+    presence('init_fail'),
   ],
 };
 

@@ -32,9 +32,15 @@ export class DiagnosticList implements DiagnosticSink {
 export type ValueSyntax =
   /** Bare keyword = true; an optional `<BOOL>` (on|off|true|false|yes|no). */
   | { readonly kind: 'flag' }
-  | { readonly kind: 'int'; readonly min: number; readonly max: number }
-  /** `<TIMER>`: decimal seconds (keepalived keeps microseconds). */
-  | { readonly kind: 'timer'; readonly min: number; readonly max: number }
+  /** `unsigned`: keepalived's read_unsigned (its words for negative and over-UINT_MAX numbers). */
+  | { readonly kind: 'int'; readonly min: number; readonly max: number; readonly unsigned?: boolean }
+  /** `<TIMER>`: decimal seconds (keepalived keeps microseconds); `rangeText` as keepalived prints it. */
+  | {
+      readonly kind: 'timer';
+      readonly min: number;
+      readonly max: number;
+      readonly rangeText?: string;
+    }
   /** One word (the first argument). */
   | { readonly kind: 'string' }
   /** One of a fixed list of words. */
@@ -80,6 +86,17 @@ export interface KeywordSpec {
   readonly unsupported?: 'info' | 'warning';
   /** Extra text for the deprecation warning, in keepalived's wording when it has one. */
   readonly deprecationMessage?: string;
+  /**
+   * The handler's own line after its reader rejected the value (`vrrp_garp_master_delay '9999'
+   * invalid - ignoring`); `name` is the enclosing block's name (instance, script), or ''.
+   */
+  readonly invalid?: (text: string, name: string) => string;
+  /** What the handler stores when it rejects the value (by default the line is ignored). */
+  readonly onInvalid?: unknown;
+  /** keepalived raises 0 to 1 with this line (`vrrp_garp_master_repeat must be greater than 0`). */
+  readonly zeroToOne?: (name: string) => string;
+  /** A flag whose handler never reads a word after it (`nopreempt maybe` is nopreempt). */
+  readonly ignoresWord?: boolean;
 }
 
 export interface BlockTable {
@@ -151,14 +168,29 @@ export const int = (
   value: { kind: 'int', min, max },
   ...extra,
 });
-export const timer = (
+/** keepalived's read_unsigned_strvec(min, max): whole numbers, no sign. */
+export const uint = (
   keyword: string,
   min: number,
   max: number,
   extra: Partial<KeywordSpec> = {},
 ): KeywordSpec => ({
   keyword,
-  value: { kind: 'timer', min, max },
+  value: { kind: 'int', min, max, unsigned: true },
+  ...extra,
+});
+/** A flag whose handler ignores any word after it (`__attribute__((unused)) strvec`). */
+export const presence = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec =>
+  flag(keyword, { ignoresWord: true, ...extra });
+export const timer = (
+  keyword: string,
+  min: number,
+  max: number,
+  extra: Partial<KeywordSpec> = {},
+  rangeText?: string,
+): KeywordSpec => ({
+  keyword,
+  value: rangeText === undefined ? { kind: 'timer', min, max } : { kind: 'timer', min, max, rangeText },
   ...extra,
 });
 export const str = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({

@@ -34,6 +34,44 @@ export function parseIntValue(
   return v;
 }
 
+export const UINT_MAX = 4294967295;
+/** keepalived's UINT_MAX / TIMER_HZ: whole seconds that still fit its microsecond unsigned. */
+export const TIMER_SECONDS = 4294;
+/** UINT_MAX microseconds, in seconds (read_decimal_unsigned_strvec's bound). */
+export const UINT_MAX_US = 4294.967295;
+
+/**
+ * keepalived's read_unsigned (lib/parser.c, strtoul): leading blanks skipped, `-` refused as
+ * negative, more than UINT_MAX refused as outside the unsigned range, then [min, max].
+ */
+export function parseUnsignedValue(
+  text: string,
+  min: number,
+  max: number,
+  sink: DiagnosticSink,
+  loc: SourceLoc,
+): number | undefined {
+  const t = text.replace(/^[ \t\n\v\f\r]+/, '');
+  if (t.startsWith('-')) {
+    sink.report('error', 'invalid-number', `negative number '${text}'`, loc);
+    return undefined;
+  }
+  if (!/^\+?\d+$/.test(t)) {
+    sink.report('error', 'invalid-number', `invalid number '${text}'`, loc);
+    return undefined;
+  }
+  const v = Number(t);
+  if (v > UINT_MAX) {
+    sink.report('error', 'out-of-range', `number '${text}' outside unsigned integer range`, loc);
+    return undefined;
+  }
+  if (v < min || v > max) {
+    sink.report('error', 'out-of-range', `number '${text}' outside range [${min}, ${max}]`, loc);
+    return undefined;
+  }
+  return v;
+}
+
 /** A `<TIMER>`: decimal seconds, at most 6 decimal places (keepalived keeps microseconds). */
 export function parseTimerValue(
   text: string | undefined,

@@ -5,7 +5,7 @@
 import type { ForwardingMethod, Scheduler, SourceLoc, TunnelSettings } from '../model.js';
 import type { Statement } from '../tree.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec } from './types.js';
-import { custom, flag, ignored, int, script, str, timer } from './types.js';
+import { custom, ignored, int, presence, script, str, timer, uint } from './types.js';
 import { checkerSpecs } from './checkers.js';
 import { delayLoopValue, parseAddressValue, parseIntValue, parsePortValue } from './values.js';
 
@@ -183,13 +183,38 @@ function optionalBool(stmt: Statement, sink: DiagnosticSink): boolean | undefine
   return undefined;
 }
 
-/** Checker timing keywords valid in virtual_server, real_server and every checker. */
-const TIMING_REST: KeywordSpec[] = [
-  timer('connect_timeout', 0, MAX_SECONDS),
-  int('retry', 0, 2147483647),
-  timer('delay_before_retry', 0, MAX_SECONDS),
-  timer('warmup', 0, MAX_SECONDS),
-];
+/** read_timer with no maximum: TIMER_MAXIMUM (ULONG_MAX - 1) microseconds. */
+const TIMER_MAXIMUM_S = 2 ** 64 / 1e6;
+const TIMER_MAXIMUM_RANGE = '[0.000000, 18446744073709.551614]';
+
+/**
+ * Checker timing keywords of a virtual_server or real_server (check_parser.c vs_ and rs_
+ * handlers): retry from 1, the timers with no maximum, each with the handler's own line.
+ */
+function timingRest(where: 'virtual server' | 'real server'): KeywordSpec[] {
+  const rs = where === 'real server';
+  return [
+    timer('connect_timeout', 0, MAX_SECONDS),
+    uint('retry', 1, 4294967295, { invalid: (v) => `retry value invalid - ${v}` }),
+    timer(
+      'delay_before_retry',
+      0,
+      TIMER_MAXIMUM_S,
+      {
+        invalid: (v) =>
+          `${where} ${rs ? 'delay_before_retry' : 'delay before retry'} '${v}' invalid - ignoring`,
+      },
+      TIMER_MAXIMUM_RANGE,
+    ),
+    timer(
+      'warmup',
+      0,
+      TIMER_MAXIMUM_S,
+      { invalid: (v) => `${where} warmup '${v}' invalid - ignoring` },
+      TIMER_MAXIMUM_RANGE,
+    ),
+  ];
+}
 
 export const realServerTable: BlockTable = {
   name: 'real_server',
@@ -206,8 +231,12 @@ export const realServerTable: BlockTable = {
       return v;
     }),
     custom('lvs_method', forwardingMethod, { aliases: ['lb_kind'] }),
-    int('uthreshold', 0, 2147483647),
-    int('lthreshold', 0, 2147483647),
+    uint('uthreshold', 0, 4294967295, {
+      invalid: (v) => `Invalid real_server uthreshold '${v}' - ignoring`,
+    }),
+    uint('lthreshold', 0, 4294967295, {
+      invalid: (v) => `Invalid real_server lthreshold '${v}' - ignoring`,
+    }),
     custom('inhibit_on_failure', optionalBool),
     script('notify_up'),
     script('notify_down'),
@@ -216,7 +245,7 @@ export const realServerTable: BlockTable = {
       'delay_loop',
       delayLoopValue((v) => `real server delay_loop '${v}' invalid - ignoring`),
     ),
-    ...TIMING_REST,
+    ...timingRest('real server'),
     custom('smtp_alert', optionalBool),
     str('virtualhost'),
     ...checkerSpecs(),
@@ -233,20 +262,21 @@ export const virtualServerTable: BlockTable = {
     custom('persistence_timeout', persistenceTimeout),
     custom('persistence_granularity', granularity),
     str('persistence_engine'),
-    flag('ops'),
-    flag('hashed'),
-    flag('flag-1'),
-    flag('flag-2'),
-    flag('flag-3'),
-    flag('sh-port'),
-    flag('sh-fallback'),
-    flag('mh-port'),
-    flag('mh-fallback'),
+    // check_parser.c lbflags_handler reads only the keyword itself.
+    presence('ops'),
+    presence('hashed'),
+    presence('flag-1'),
+    presence('flag-2'),
+    presence('flag-3'),
+    presence('sh-port'),
+    presence('sh-fallback'),
+    presence('mh-port'),
+    presence('mh-fallback'),
     custom(
       'delay_loop',
       delayLoopValue((v) => `virtual server delay loop '${v}' invalid - ignoring`),
     ),
-    ...TIMING_REST,
+    ...timingRest('virtual server'),
     custom('inhibit_on_failure', optionalBool),
     custom('alpha', optionalBool),
     custom('omega', optionalBool),
@@ -265,9 +295,9 @@ export const virtualServerTable: BlockTable = {
     script('quorum_up'),
     script('quorum_down'),
     custom('sorry_server', (s, sink) => serverAddress(s, 'sorry_server', sink)),
-    flag('sorry_server_inhibit'),
+    presence('sorry_server_inhibit'),
     custom('sorry_server_lvs_method', forwardingMethod),
-    flag('ha_suspend'),
+    presence('ha_suspend'),
     str('virtualhost'),
     custom('weight', (s, sink) => {
       const v = parseIntValue(s.args[0], 1, IPVS_WEIGHT_LIMIT, sink, s.loc);

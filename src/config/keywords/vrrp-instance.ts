@@ -5,11 +5,22 @@
 import type { SourceLoc } from '../model.js';
 import type { Statement } from '../tree.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec } from './types.js';
-import { block, custom, flag, ignored, int, lines, oneOf, script, str, timer } from './types.js';
+import {
+  block,
+  custom,
+  flag,
+  ignored,
+  int,
+  lines,
+  oneOf,
+  presence,
+  script,
+  str,
+  timer,
+  uint,
+} from './types.js';
 import { trackLine } from './trackers.js';
-import { parseAddressValue, parseIntValue, parseSockAddrValue } from './values.js';
-
-const MAX_SECONDS = 2147483;
+import { parseAddressValue, parseIntValue, parseSockAddrValue, TIMER_SECONDS, UINT_MAX } from './values.js';
 
 /** A `virtual_ipaddress` line before the device default is applied. */
 export interface VipLine {
@@ -298,8 +309,8 @@ export const vrrpInstanceTable: BlockTable = {
     ),
     timer('advert_int', 0, 255, { default: 1 }),
     int('version', 2, 3),
-    flag('nopreempt'),
-    flag('preempt'),
+    presence('nopreempt'),
+    presence('preempt'),
     timer('preempt_delay', 0, 1000, { default: 0 }),
     block('authentication', () => authenticationTable),
     lines('virtual_ipaddress', vipLine),
@@ -309,21 +320,39 @@ export const vrrpInstanceTable: BlockTable = {
     lines('track_interface', trackLine(-253, 253)),
     lines('track_script', trackLine(-253, 253)),
     lines('track_file', trackLine(-254, 254)),
-    flag('dont_track_primary'),
+    presence('dont_track_primary'),
     custom('mcast_src_ip', addressArg),
     custom('unicast_src_ip', addressArg),
     lines('unicast_peer', peerLine),
     int('unicast_ttl', 0, 255, { default: 255 }),
-    flag('check_unicast_src'),
-    timer('garp_master_delay', 0, MAX_SECONDS),
-    int('garp_master_repeat', 0, 2147483647),
-    timer('garp_lower_prio_delay', 0, MAX_SECONDS),
-    int('garp_lower_prio_repeat', 0, 2147483647),
-    timer('garp_master_refresh', 0, MAX_SECONDS),
-    int('garp_master_refresh_repeat', 0, 2147483647),
+    presence('check_unicast_src'),
+    // vrrp_parser.c reads these as global_parser.c does, naming the instance.
+    uint('garp_master_delay', 0, TIMER_SECONDS, {
+      invalid: (v, n) => `(${n}): garp_master_delay '${v}' invalid - ignoring`,
+    }),
+    uint('garp_master_repeat', 0, UINT_MAX, {
+      invalid: (v, n) => `(${n}): garp_master_repeat '${v}' invalid - ignoring`,
+      zeroToOne: (n) => `(${n}): garp_master_repeat must be greater than 0, setting to 1`,
+    }),
+    uint('garp_lower_prio_delay', 0, TIMER_SECONDS, {
+      invalid: (v, n) => `(${n}): garp_lower_prio_delay '${v}' invalid - ignoring`,
+    }),
+    uint('garp_lower_prio_repeat', 0, 2147483647, {
+      invalid: (v, n) => `(${n}): Invalid garp_lower_prio_repeat '${v}'`,
+    }),
+    uint('garp_master_refresh', 0, UINT_MAX, {
+      invalid: (v, n) => `(${n}): Invalid garp_master_refresh '${v}' - ignoring`,
+      onInvalid: 0,
+    }),
+    uint('garp_master_refresh_repeat', 0, UINT_MAX, {
+      invalid: (v, n) => `(${n}): garp_master_refresh_repeat '${v}' invalid - ignoring`,
+      zeroToOne: (n) => `(${n}): garp_master_refresh_repeat must be greater than 0, setting to 1`,
+    }),
     optionalFlag('lower_prio_no_advert'),
     optionalFlag('higher_prio_send_advert'),
-    int('down_timer_adverts', 1, 100),
+    uint('down_timer_adverts', 1, 100, {
+      invalid: (v, n) => `(${n}): Invalid down_timer_adverts [1:100] '${v}'`,
+    }),
     optionalFlag('skip_check_adv_addr'),
     optionalFlag('strict_mode'),
     ...NOTIFY,

@@ -13,7 +13,78 @@ const VI = (body: string, name = 'VI_1', vrid = '51') =>
 const VS = (body: string) =>
   `virtual_server 192.0.2.1 80 {\n  protocol TCP\n  lb_algo rr\n  lb_kind NAT\n${body}\n}\n`;
 
+const GD = (body: string) => `global_defs {\n${body}\n}\n`;
+
 const CASES: [string, string, string[]][] = [
+  [
+    'global timers read as whole seconds to UINT_MAX / TIMER_HZ, each with its own line',
+    GD('  vrrp_garp_master_delay 4295\n  smtp_connect_timeout 4295\n  vrrp_garp_lower_prio_delay 1.5'),
+    [
+      "2 error number '4295' outside range [0, 4294]",
+      "2 error vrrp_garp_master_delay '4295' invalid - ignoring",
+      "3 error number '4295' outside range [0, 4294]",
+      "3 error smtp_connect_timeout '4295' must be in [0, 4294] - ignoring",
+      "4 error invalid number '1.5'",
+      "4 error vrrp_garp_lower_prio_delay '1.5' invalid - ignoring",
+    ],
+  ],
+  [
+    'counts and timeouts of 0 raised to 1 (keepalived spells smtp_conect_timeout)',
+    GD('  vrrp_garp_master_repeat 0\n  smtp_connect_timeout 0') + VI('  garp_master_refresh_repeat 0'),
+    [
+      '2 error vrrp_garp_master_repeat must be greater than 0, setting to 1',
+      '3 error smtp_conect_timeout must be greater than 0, setting to 1',
+      '11 error (VI_1): garp_master_refresh_repeat must be greater than 0, setting to 1',
+    ],
+  ],
+  [
+    'read_unsigned words: negative, beyond UINT_MAX',
+    VI('  garp_master_repeat -1\n  garp_master_refresh 4294967296'),
+    [
+      "7 error negative number '-1'",
+      "7 error (VI_1): garp_master_repeat '-1' invalid - ignoring",
+      "8 error number '4294967296' outside unsigned integer range",
+      "8 error (VI_1): Invalid garp_master_refresh '4294967296' - ignoring",
+    ],
+  ],
+  [
+    'decimal timers from 1 ms and 1 us to UINT_MAX us',
+    GD('  vrrp_startup_delay 0\n  vrrp_garp_interval 0'),
+    [
+      "2 error number '0' outside range [0.001000, 4294.967295]",
+      "2 error vrrp_startup_delay '0' is invalid",
+      "3 error number '0' outside range [0.000001, 4294.967295]",
+      "3 error vrrp_garp_interval '0' is invalid",
+    ],
+  ],
+  [
+    'flags whose handler ignores the word after them',
+    GD('  log_unknown_vrids maybe\n  lvs_flush maybe') + VI('  nopreempt maybe\n  dont_track_primary no'),
+    [],
+  ],
+  [
+    'scheduler flags under rr: each says sh (mh-port too), ops off is still ops',
+    VS('  hashed\n  mh-port\n  ops off\n  real_server 10.0.0.1 80 {\n  }'),
+    [
+      '5 error hashed only applies to sh scheduler - ignoring',
+      '6 error mh-port only applies to sh scheduler - ignoring',
+      '7 error Virtual server [192.0.2.1]:tcp:80: one packet scheduling requires UDP - resetting',
+    ],
+  ],
+  [
+    'virtual and real server retry from 1, thresholds to UINT_MAX, timers with no maximum',
+    VS(
+      '  retry 0\n  warmup 4294967296\n  real_server 10.0.0.1 80 {\n    retry 0\n    uthreshold 4294967295\n    delay_before_retry x\n  }',
+    ),
+    [
+      "5 error number '0' outside range [1, 4294967295]",
+      '5 error retry value invalid - 0',
+      "8 error number '0' outside range [1, 4294967295]",
+      '8 error retry value invalid - 0',
+      "10 error invalid number 'x'",
+      "10 error real server delay_before_retry 'x' invalid - ignoring",
+    ],
+  ],
   [
     'vrrp_script timeout 0',
     'vrrp_script chk {\n  script "/bin/true"\n  timeout 0\n}\n',
@@ -92,7 +163,14 @@ const CASES: [string, string, string[]][] = [
     ['7 error (VI_1) VRRPv2 advertisement interval 1.5s must be an integer. rounding'],
   ],
   ['bad number', VI('  unicast_ttl 3x'), ["7 error invalid number '3x'"]],
-  ['number outside range', VI('  down_timer_adverts 500'), ["7 error number '500' outside range [1, 100]"]],
+  [
+    'number outside range (and vrrp_parser.c own line)',
+    VI('  down_timer_adverts 500'),
+    [
+      "7 error number '500' outside range [1, 100]",
+      "7 error (VI_1): Invalid down_timer_adverts [1:100] '500'",
+    ],
+  ],
   [
     'huge number',
     VI('  unicast_ttl 99999999999999999999999'),

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DiagnosticList } from '../../../src/config/keywords/types.js';
-import { parseAddressValue, parseIntValue, parseTimerValue } from '../../../src/config/keywords/values.js';
+import {
+  parseAddressValue,
+  parseIntValue,
+  parseTimerValue,
+  parseUnsignedValue,
+} from '../../../src/config/keywords/values.js';
 
 const loc = { file: 'f', line: 1 };
 
@@ -16,6 +21,22 @@ describe('value parsers', () => {
       expect(a(bad)).toBeUndefined();
     expect(a('192.0.2.1/24', false)).toBeUndefined();
     expect(sink.items.every((d) => d.severity === 'error' && d.loc === loc)).toBe(true);
+  });
+  it("unsigned numbers in read_unsigned's words (lib/parser.c)", () => {
+    const sink = new DiagnosticList();
+    const u = (t: string) => parseUnsignedValue(t, 0, 4294, sink, loc);
+    expect(u('4294')).toBe(4294);
+    expect(u('+7')).toBe(7);
+    expect(u('4295')).toBeUndefined();
+    expect(u('-1')).toBeUndefined();
+    expect(u('4294967296')).toBeUndefined();
+    expect(u('1.5')).toBeUndefined();
+    expect(sink.items.map((d) => d.message)).toEqual([
+      "number '4295' outside range [0, 4294]",
+      "negative number '-1'",
+      "number '4294967296' outside unsigned integer range",
+      "invalid number '1.5'",
+    ]);
   });
   it('integers and timers with keepalived wording', () => {
     const sink = new DiagnosticList();

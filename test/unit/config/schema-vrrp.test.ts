@@ -407,3 +407,24 @@ describe('enable_script_security', () => {
     }
   });
 });
+
+describe("values as keepalived 2.2.7's handlers leave them", () => {
+  const inst = (body: string) =>
+    `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1\n  }\n${body}\n}\n`;
+  it('0 becomes 1, a rejected garp_master_refresh becomes 0, a word after nopreempt is ignored', () => {
+    const { config } = build(
+      'global_defs {\n  vrrp_garp_master_repeat 0\n  vrrp_garp_master_delay 4295\n}\n' +
+        inst(
+          '  nopreempt off\n  garp_master_refresh 10\n  garp_master_refresh x\n  garp_master_refresh_repeat 0',
+        ),
+    );
+    expect(config.globalDefs).toMatchObject({ vrrpGarpMasterRepeat: 1, vrrpGarpMasterDelay: 5 });
+    const vi = config.vrrpInstances[0]!;
+    expect(vi.nopreempt).toBe(true);
+    expect(vi.garp).toMatchObject({ masterRefresh: 0, masterRefreshRepeat: 1, masterRepeat: 1 });
+  });
+  it('timers keepalived reads to UINT_MAX seconds wait at most 2147483 s (Node timers)', () => {
+    const { config } = build(inst('  garp_master_refresh 4294967295'));
+    expect(config.vrrpInstances[0]!.garp.masterRefresh).toBe(2147483);
+  });
+});
