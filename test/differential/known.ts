@@ -5,7 +5,7 @@
  * rest of the verdict must agree). A config the tier finds outside these classes fails it.
  */
 import type { CorpusEntry } from './corpus.js';
-import type { Comparison } from './compare.js';
+import { compareVerdicts, type Comparison, type Verdict } from './compare.js';
 
 export interface KnownDifference {
   /** The heading in docs/compatibility.md. */
@@ -25,6 +25,19 @@ const linesOf = (v: Comparison['ours']) =>
 
 const STRUCTURE =
   /^(Extra '\}' found|Unexpected '\{' - ignoring|Unknown keyword '\}'|There are \d+ missing '\}'s or extra '\{'s|Missing '\{' at beginning of configuration block|Missing '\}' for block '.*' opened here)$/;
+
+/** Keywords keepalived added after 2.2.7 that keepalived-ts reads (configs for newer keepalived). */
+const NEWER_KEYWORDS = new Set(['no_virtual_ipaddress', 'child_wait_time']);
+
+/** Everything but the dropped diagnostics compares equal (the tier's own rule, exit code aside). */
+const restAgrees = (c: Comparison, kaDrop: Verdict['diagnostics'], oursDrop: Verdict['diagnostics']) =>
+  compareVerdicts(
+    { ...c.keepalived, code: null, diagnostics: c.keepalived.diagnostics.filter((d) => !kaDrop.includes(d)) },
+    { ...c.ours, code: null, diagnostics: c.ours.diagnostics.filter((d) => !oursDrop.includes(d)) },
+  ).length === 0;
+
+/** Checks keepalived makes when a block closes, reported at its `}`. */
+const AT_BLOCK_END = /^\(.*\): Cannot use unicast_ttl without unicast peers - resetting$/;
 
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
@@ -65,24 +78,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     },
   },
   {
-    id: 'number-width',
-    witness: VS('  delay_before_retry 4294967296'),
-    status: 'deliberate',
-    // keepalived takes some timers of 2^32 and more without a word (they wrap); keepalived-ts
-    // refuses a value outside the keyword's range.
-    matches: (e, c) => {
-      const big = c.ours.diagnostics.filter((d) => /^number '\d{10,}' outside range/.test(d.text));
-      const lines = linesOf(c.keepalived);
-      return (
-        big.length > 0 &&
-        big.length === c.ours.diagnostics.length &&
-        big.every(
-          (d) => d.line !== null && !lines.has(d.line) && e.text.split('\n')[d.line - 1]?.match(/\d{10,}/),
-        )
-      );
-    },
-  },
-  {
     id: 'empty-status-code',
     witness: `virtual_server 192.0.2.1 80 {\n  protocol TCP\n  lb_algo rr\n  lb_kind NAT\n  real_server 192.0.2.2 80 {\n    HTTP_GET {\n      url {\n        path /\n        status_code\n      }\n    }\n  }\n}\n`,
     status: 'deliberate',
@@ -105,6 +100,43 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
         c,
         /^(Error setting global script uid\/gid|Unable to set default user .*|No script username specified)$/,
       ) && c.keepalived.code === c.ours.code,
+  },
+  {
+    id: 'newer-keywords',
+    witness: `global_defs {\n  child_wait_time 5\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1\n  }\n  no_virtual_ipaddress off\n}\n`,
+    status: 'deliberate',
+    // keepalived 2.2.7 calls these unknown; keepalived-ts reads them, so a config written for a
+    // newer keepalived passes. Everything else keepalived says, keepalived-ts says too.
+    matches: (_e, c) => {
+      const newer = c.keepalived.diagnostics.filter((d) => {
+        const m = /^Unknown keyword '(.*)'$/.exec(d.text);
+        return m !== null && NEWER_KEYWORDS.has(m[1]!);
+      });
+      return (
+        newer.length > 0 &&
+        // The unknown keyword alone makes keepalived exit 5 where keepalived-ts finds nothing.
+        (c.keepalived.code === c.ours.code || (c.keepalived.code === 5 && c.ours.code === 0)) &&
+        restAgrees(c, newer, [])
+      );
+    },
+  },
+  {
+    id: 'block-end-line',
+    witness: `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  unicast_ttl 10\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n`,
+    status: 'deliberate',
+    // keepalived checks some keywords when their block closes and reports at its `}`;
+    // keepalived-ts reports at the keyword's own line, where the fix is. Same words, same exit.
+    matches: (_e, c) => {
+      const ka = c.keepalived.diagnostics.filter((d) => AT_BLOCK_END.test(d.text));
+      const ours = c.ours.diagnostics.filter((d) => AT_BLOCK_END.test(d.text));
+      return (
+        ka.length > 0 &&
+        c.keepalived.code === c.ours.code &&
+        ka.map((d) => d.text).join('\n') === ours.map((d) => d.text).join('\n') &&
+        ka.every((d, i) => d.line !== null && (ours[i]?.line ?? Infinity) < d.line) &&
+        restAgrees(c, ka, ours)
+      );
+    },
   },
 ];
 
