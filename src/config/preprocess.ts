@@ -36,11 +36,20 @@ const MAX_SUBSTITUTION_DEPTH = 32;
 const MAX_EXPANDED_LINE = 1 << 20;
 /** Lines a single source line may expand into (sequences included). */
 const MAX_LINES_PER_SOURCE_LINE = 2_000_000;
+/**
+ * Lines and characters all expansions of one configuration may produce together: a per-line
+ * budget alone lets N short lines make N x 2,000,000 lines, or one `~SEQ` of a 1 MiB `$NAME`
+ * make terabytes (found by the fuzz tier, test/fuzz/config.test.ts).
+ */
+const MAX_EXPANDED_LINES_TOTAL = 2_000_000;
+const MAX_EXPANDED_CHARS_TOTAL = 64 * 1024 * 1024;
 
 export class Preprocessor {
   private readonly defs = new Map<string, string>();
   /** A multi-line definition being collected. */
   private pending: { name: string; lines: string[] } | null = null;
+  /** What expansions may still produce in this configuration (MAX_EXPANDED_*_TOTAL). */
+  private readonly total = { lines: MAX_EXPANDED_LINES_TOTAL, chars: MAX_EXPANDED_CHARS_TOTAL };
   readonly diagnostics: Diagnostic[] = [];
 
   constructor(private readonly opts: PreprocessOptions) {}
@@ -92,8 +101,14 @@ export class Preprocessor {
     }
 
     const out: OutputLine[] = [];
-    const budget = { lines: MAX_LINES_PER_SOURCE_LINE, exhausted: false };
+    const budget = {
+      lines: Math.min(MAX_LINES_PER_SOURCE_LINE, this.total.lines),
+      chars: this.total.chars,
+      exhausted: false,
+    };
     this.expandSequences(text, loc, out, budget, 0);
+    this.total.lines -= out.length;
+    this.total.chars = budget.chars;
     if (budget.exhausted) {
       this.diag(
         'error',
@@ -118,14 +133,15 @@ export class Preprocessor {
     text: string,
     loc: SourceLoc,
     out: OutputLine[],
-    budget: { lines: number; exhausted: boolean },
+    budget: { lines: number; chars: number; exhausted: boolean },
     depth: number,
   ): void {
     if (budget.exhausted) return;
     const m = text.includes('~') ? /^\s*~(SEQx?|LST)\(([^)]*)\)(.*)$/.exec(text) : null;
     if (!m || depth > 8) {
       for (const l of this.substitute(text, loc).split('\n')) {
-        if (budget.lines-- <= 0) {
+        budget.chars -= l.length;
+        if (budget.lines-- <= 0 || budget.chars < 0) {
           budget.exhausted = true;
           return;
         }
