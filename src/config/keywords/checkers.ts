@@ -34,7 +34,7 @@ function common(connecting: boolean): KeywordSpec[] {
       'alpha',
       (s) => s.args[0] === undefined || ['on', 'true', 'yes'].includes(s.args[0].toLowerCase()),
     ),
-    flag('log_all_failures'),
+    flag('log_all_failures', { invalid: (v) => `Invalid log_all_failures parameter ${v}` }),
   ];
   if (!connecting) return timing;
   return [
@@ -140,9 +140,9 @@ const httpTable: BlockTable = {
     block('url', () => urlTable, { repeatable: true }),
     str('virtualhost'),
     oneOf('http_protocol', ['1.0', '1.0C', '1.1']),
-    flag('enable_sni'),
+    flag('enable_sni', { invalid: (v) => `Invalid enable_sni parameter ${v}` }),
     str('sni_name'),
-    flag('fast_recovery'),
+    flag('fast_recovery', { invalid: (v) => `Invalid fast_recovery parameter ${v}` }),
     flag('tls_compliant'),
   ],
 };

@@ -186,7 +186,9 @@ const SUPPORTED: KeywordSpec[] = [
   // global_parser.c ignores any word after it: `enable_script_security off` still enables it.
   custom('enable_script_security', () => true),
   custom('script_user', userGroup),
-  flag('checker_log_all_failures'),
+  flag('checker_log_all_failures', {
+    invalid: () => 'Invalid value for checker_log_all_failures specified',
+  }),
   presence('log_unknown_vrids'),
   str('default_interface', { default: 'eth0' }),
   custom('vrrp_mcast_group4', mcastGroup('inet'), { default: '224.0.0.18' }),
@@ -195,8 +197,12 @@ const SUPPORTED: KeywordSpec[] = [
   presence('vrrp_strict'),
   presence('vrrp_skip_check_adv_addr'),
   presence('vrrp_check_unicast_src'),
-  flag('vrrp_lower_prio_no_advert'),
-  flag('vrrp_higher_prio_send_advert'),
+  flag('vrrp_lower_prio_no_advert', {
+    invalid: () => 'Invalid value for vrrp_lower_prio_no_advert specified',
+  }),
+  flag('vrrp_higher_prio_send_advert', {
+    invalid: () => 'Invalid value for vrrp_higher_prio_send_advert specified',
+  }),
   uint('vrrp_down_timer_adverts', 1, 100, {
     default: 3,
     invalid: (v) => `Invalid vrrp_down_timer_adverts [1:100] '${v}'`,
@@ -247,7 +253,7 @@ const SUPPORTED: KeywordSpec[] = [
     { default: 0, invalid: (v) => `vrrp_garp_interval '${v}' is invalid` },
     '[0.000001, 4294.967295]',
   ),
-  flag('vrrp_min_garp'),
+  flag('vrrp_min_garp', { invalid: () => 'Invalid value for vrrp_min_garp specified' }),
   custom('lvs_sync_daemon', lvsSyncDaemon),
   custom('lvs_timeouts', lvsTimeouts),
   presence('lvs_flush'),

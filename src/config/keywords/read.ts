@@ -61,7 +61,13 @@ export function readBlock(
       continue;
     }
     let value = readValue(spec, stmt, sink, name);
-    if (value === undefined && spec.invalid !== undefined && !isMissing(spec, stmt)) {
+    // A flag's handler says one line of its own instead of the reader's (readValue).
+    if (
+      value === undefined &&
+      spec.invalid !== undefined &&
+      spec.value.kind !== 'flag' &&
+      !isMissing(spec, stmt)
+    ) {
       sink.report('error', 'invalid-value', spec.invalid(stmt.args[0] ?? '', name), stmt.loc);
       value = spec.onInvalid;
     }
@@ -120,7 +126,8 @@ function readValue(spec: KeywordSpec, stmt: Statement, sink: DiagnosticSink, nam
   }
   switch (v.kind) {
     case 'flag':
-      return spec.ignoresWord === true ? true : parseBoolValue(stmt.args[0], sink, stmt.loc);
+      if (spec.ignoresWord === true) return true;
+      return parseBoolValue(stmt.args[0], sink, stmt.loc, spec.invalid?.(stmt.args[0] ?? '', name));
     case 'int': {
       const a = firstArg(stmt, sink);
       if (a === undefined) return undefined;

@@ -88,7 +88,8 @@ export interface KeywordSpec {
   readonly deprecationMessage?: string;
   /**
    * The handler's own line after its reader rejected the value (`vrrp_garp_master_delay '9999'
-   * invalid - ignoring`); `name` is the enclosing block's name (instance, script), or ''.
+   * invalid - ignoring`); for a flag, its only line. `name` is the enclosing block's name
+   * (instance, script), or ''.
    */
   readonly invalid?: (text: string, name: string) => string;
   /** What the handler stores when it rejects the value (by default the line is ignored). */

@@ -111,17 +111,20 @@ export function parseTimerValue(
 const TRUE_WORDS = new Set(['on', 'true', 'yes']);
 const FALSE_WORDS = new Set(['off', 'false', 'no']);
 
-/** `<BOOL>`; a bare keyword (no word) means true. */
+/**
+ * `<BOOL>`; a bare keyword (no word) means true. Lower case only: keepalived's check_true_false
+ * (lib/parser.c) compares with strcmp, so `ON` is no boolean. `message` is the handler's words.
+ */
 export function parseBoolValue(
   text: string | undefined,
   sink: DiagnosticSink,
   loc: SourceLoc,
+  message = `Invalid boolean value '${text}'`,
 ): boolean | undefined {
   if (text === undefined) return true;
-  const t = text.toLowerCase();
-  if (TRUE_WORDS.has(t)) return true;
-  if (FALSE_WORDS.has(t)) return false;
-  sink.report('error', 'invalid-bool', `Invalid boolean value '${text}'`, loc);
+  if (TRUE_WORDS.has(text)) return true;
+  if (FALSE_WORDS.has(text)) return false;
+  sink.report('error', 'invalid-bool', message, loc);
   return undefined;
 }
 

@@ -173,13 +173,13 @@ export function serverAddress(
   return { address: a.address, family: a.family, port, loc: stmt.loc };
 }
 
-function optionalBool(stmt: Statement, sink: DiagnosticSink): boolean | undefined {
+function optionalBool(stmt: Statement, sink: DiagnosticSink, what = stmt.keyword): boolean | undefined {
   const a = stmt.args[0];
   if (a === undefined) return true;
-  const t = a.toLowerCase();
-  if (['on', 'true', 'yes'].includes(t)) return true;
-  if (['off', 'false', 'no'].includes(t)) return false;
-  sink.report('error', 'invalid-bool', `Invalid ${stmt.keyword} parameter ${a}`, stmt.loc);
+  // check_true_false compares with strcmp: lower case only.
+  if (['on', 'true', 'yes'].includes(a)) return true;
+  if (['off', 'false', 'no'].includes(a)) return false;
+  sink.report('error', 'invalid-bool', `Invalid ${what} parameter ${a}`, stmt.loc);
   return undefined;
 }
 
@@ -246,7 +246,7 @@ export const realServerTable: BlockTable = {
       delayLoopValue((v) => `real server delay_loop '${v}' invalid - ignoring`),
     ),
     ...timingRest('real server'),
-    custom('smtp_alert', optionalBool),
+    custom('smtp_alert', (st, sink) => optionalBool(st, sink, 'real_server smtp_alert')),
     str('virtualhost'),
     ...checkerSpecs(),
     ...ignored(['snmp_name']),
@@ -277,9 +277,10 @@ export const virtualServerTable: BlockTable = {
       delayLoopValue((v) => `virtual server delay loop '${v}' invalid - ignoring`),
     ),
     ...timingRest('virtual server'),
-    custom('inhibit_on_failure', optionalBool),
-    custom('alpha', optionalBool),
-    custom('omega', optionalBool),
+    // check_parser.c's virtual-server handlers for these read no word (the real server's do).
+    presence('inhibit_on_failure', { default: undefined }),
+    presence('alpha', { default: undefined }),
+    presence('omega', { default: undefined }),
     custom('quorum', (s, sink) => {
       const v = parseIntValue(s.args[0], 1, 4294967295, sink, s.loc);
       if (v === undefined)
@@ -316,7 +317,7 @@ export const virtualServerTable: BlockTable = {
       sink.report('error', 'invalid-value', `unknown address family ${f ?? ''}`, s.loc);
       return undefined;
     }),
-    custom('smtp_alert', optionalBool),
+    custom('smtp_alert', (st, sink) => optionalBool(st, sink, 'virtual_server smtp_alert')),
     {
       keyword: 'real_server',
       value: { kind: 'custom', parse: (s) => s, acceptsBlock: true },

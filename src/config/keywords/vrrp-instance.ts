@@ -279,7 +279,11 @@ const NOTIFY: KeywordSpec[] = [
 ];
 
 /** A `<BOOL>` keyword with no default here: unset means the global_defs value applies. */
-const optionalFlag = (keyword: string): KeywordSpec => ({ keyword, value: { kind: 'flag' } });
+const optionalFlag = (keyword: string): KeywordSpec => ({
+  keyword,
+  value: { kind: 'flag' },
+  invalid: (v, n) => `(${n}) invalid ${keyword} ${v} specified`,
+});
 
 export const vrrpInstanceTable: BlockTable = {
   name: 'vrrp_instance',
@@ -358,7 +362,7 @@ export const vrrpInstanceTable: BlockTable = {
     ...NOTIFY,
     script('notify_deleted'),
     script('notify_master_rx_lower_pri'),
-    flag('smtp_alert'),
+    flag('smtp_alert', { invalid: (v) => `Invalid vrrp_instance smtp_alert parameter ${v}` }),
     ...ignored(
       [
         'use_vmac',
@@ -404,7 +408,7 @@ export const vrrpSyncGroupTable: BlockTable = {
     lines('track_script', trackLine(-253, 253)),
     lines('track_file', trackLine(-254, 254)),
     ...NOTIFY,
-    flag('smtp_alert'),
+    flag('smtp_alert', { invalid: (v) => `Invalid vrrp_group smtp_alert parameter ${v}` }),
     flag('sync_group_tracking_weight'),
     { keyword: 'global_tracking', value: { kind: 'ignored' }, unsupported: 'warning' },
     ...ignored(['track_process', 'track_bfd'], 'warning'),

@@ -58,6 +58,23 @@ const CASES: [string, string, string[]][] = [
     ],
   ],
   [
+    "booleans in check_true_false's lower case, with each handler's words",
+    GD('  checker_log_all_failures ON\n  vrrp_min_garp maybe') + VI('  strict_mode YES\n  smtp_alert x'),
+    [
+      '2 error Invalid value for checker_log_all_failures specified',
+      '3 error Invalid value for vrrp_min_garp specified',
+      '11 error (VI_1) invalid strict_mode YES specified',
+      '12 error Invalid vrrp_instance smtp_alert parameter x',
+    ],
+  ],
+  [
+    "a virtual server's alpha, omega and inhibit_on_failure read no word; a real server's do",
+    VS(
+      '  alpha ON\n  omega x\n  inhibit_on_failure no\n  real_server 10.0.0.1 80 {\n    alpha On\n    smtp_alert x\n  }',
+    ),
+    ['9 error Invalid alpha parameter On', '10 error Invalid real_server smtp_alert parameter x'],
+  ],
+  [
     'flags whose handler ignores the word after them',
     GD('  log_unknown_vrids maybe\n  lvs_flush maybe') + VI('  nopreempt maybe\n  dont_track_primary no'),
     [],
@@ -630,7 +647,11 @@ describe('more schema diagnostics', () => {
       VI('  version 3\n  authentication {\n    auth_type PASS\n    auth_pass x\n  }'),
       ['8 error (VI_1) VRRP version 3 does not support authentication. Ignoring.'],
     ],
-    ['bad boolean', VI('  smtp_alert maybe'), ["7 error Invalid boolean value 'maybe'"]],
+    [
+      'bad boolean (vrrp_parser.c words)',
+      VI('  smtp_alert maybe'),
+      ['7 error Invalid vrrp_instance smtp_alert parameter maybe'],
+    ],
     [
       'zero-port service without persistence',
       'virtual_server 192.0.2.1 {\n  protocol TCP\n  lb_algo rr\n  lb_kind DR\n  real_server 10.0.0.1 {\n  }\n}\n',
