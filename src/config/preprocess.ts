@@ -32,6 +32,9 @@ export interface OutputLine {
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]*';
 const DEFINITION = new RegExp(`^\\s*\\$(${NAME})=(.*)$`);
+const VARIABLE = new RegExp(`^${NAME}$`);
+/** `${NAME}`, `${NAME arg}` or `$NAME` before whitespace; compiled once (once per line was slow). */
+const REFERENCE = new RegExp(`\\$\\{(${NAME})(?:\\s+([^}]*))?\\}|\\$(${NAME})(?=\\s|$)`, 'g');
 const MAX_SUBSTITUTION_DEPTH = 32;
 const MAX_EXPANDED_LINE = 1 << 20;
 /** Lines a single source line may expand into (sequences included). */
@@ -153,7 +156,7 @@ export class Preprocessor {
     const params = m[2]!.split(',').map((s) => this.substitute(s.trim(), loc));
     const body = m[3]!;
     const variable = params[0] ?? '';
-    if (!new RegExp(`^${NAME}$`).test(variable)) {
+    if (!VARIABLE.test(variable)) {
       this.diag('error', 'bad-sequence', `Invalid ~${kind} variable '${variable}'`, loc);
       return;
     }
@@ -210,7 +213,7 @@ export class Preprocessor {
     }
     let changed = false;
     const out = text.replace(
-      new RegExp(`\\$\\{(${NAME})(?:\\s+([^}]*))?\\}|\\$(${NAME})(?=\\s|$)`, 'g'),
+      REFERENCE,
       (whole, braced: string | undefined, arg: string | undefined, bare: string | undefined) => {
         const name = (braced ?? bare)!;
         const value = this.lookup(name, arg?.trim() ?? null, loc);
