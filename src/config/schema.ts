@@ -919,9 +919,9 @@ function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): VirtualServe
     }
   }
 
-  const delayLoop = r.num('delay_loop', DEFAULT_DELAY_LOOP);
+  const delayLoop = capTimer(r.num('delay_loop', DEFAULT_DELAY_LOOP));
   const inherit: Inherit = {
-    delayLoop: r.optNum('delay_loop'),
+    delayLoop: capTimer(r.optNum('delay_loop')),
     connectTimeout: r.optNum('connect_timeout'),
     retry: r.optNum('retry'),
     delayBeforeRetry: capTimer(r.optNum('delay_before_retry')),
@@ -1154,7 +1154,7 @@ function buildRealServer(stmt: Statement, vs: VsContext, sink: DiagnosticSink): 
   } else port = addr.port;
 
   const inherit: Inherit = {
-    delayLoop: r.optNum('delay_loop') ?? vs.inherit.delayLoop,
+    delayLoop: capTimer(r.optNum('delay_loop')) ?? vs.inherit.delayLoop,
     connectTimeout: r.optNum('connect_timeout') ?? vs.inherit.connectTimeout,
     retry: r.optNum('retry') ?? vs.inherit.retry,
     delayBeforeRetry: capTimer(r.optNum('delay_before_retry')) ?? vs.inherit.delayBeforeRetry,
@@ -1230,13 +1230,16 @@ function buildChecker(
       loc,
     };
   }
-  const delayLoop = r.optNum('delay_loop') ?? inh.delayLoop ?? DEFAULT_DELAY_LOOP;
+  const delayLoop = capTimer(r.optNum('delay_loop')) ?? inh.delayLoop ?? DEFAULT_DELAY_LOOP;
   // Plain values then object literals (no spreads): this runs once per checker, 40,000 times on
   // the 2,000 x 20 benchmark config.
-  const warmup = r.optNum('warmup') ?? inh.warmup ?? delayLoop;
+  const warmup = capTimer(r.optNum('warmup')) ?? inh.warmup ?? delayLoop;
   const retry = r.optNum('retry') ?? inh.retry ?? CHECKER_RETRY[c.type];
   const delayBeforeRetry =
-    r.optNum('delay_before_retry') ?? inh.delayBeforeRetry ?? CHECKER_DELAY_BEFORE_RETRY[c.type] ?? delayLoop;
+    capTimer(r.optNum('delay_before_retry')) ??
+    inh.delayBeforeRetry ??
+    CHECKER_DELAY_BEFORE_RETRY[c.type] ??
+    delayLoop;
   const alpha = r.get<boolean>('alpha') ?? inh.alpha;
   const logAllFailures = r.bool('log_all_failures');
   if (c.type === 'MISC_CHECK') {

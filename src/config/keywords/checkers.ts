@@ -7,7 +7,7 @@ import type { CheckerType } from '../model.js';
 import type { Statement } from '../tree.js';
 import { readBlock } from './read.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec, RawBlock } from './types.js';
-import { block, custom, flag, ignored, int, oneOf, script, str, timer } from './types.js';
+import { block, custom, flag, ignored, int, oneOf, script, str, timer, uint } from './types.js';
 import { userGroup } from './global-defs.js';
 import {
   delayLoopValue,
@@ -16,6 +16,9 @@ import {
   parseIntValue,
   parsePortValue,
   parseTimerValue,
+  TIMER_MAXIMUM_RANGE,
+  TIMER_MAXIMUM_S,
+  UINT_MAX,
 } from './values.js';
 
 const MAX_SECONDS = 2147483;
@@ -23,9 +26,22 @@ const MAX_SECONDS = 2147483;
 /** Common to every checker but FILE_CHECK (check_api.c install_checker_common_keywords). */
 function common(connecting: boolean): KeywordSpec[] {
   const timing: KeywordSpec[] = [
-    int('retry', 0, 2147483647),
-    timer('delay_before_retry', 0, MAX_SECONDS),
-    timer('warmup', 0, MAX_SECONDS),
+    // check_api.c: retry to UINT_MAX, the timers with no maximum, each with its own line.
+    uint('retry', 0, UINT_MAX, { invalid: (v) => `Invalid retry connection value '${v}'` }),
+    timer(
+      'delay_before_retry',
+      0,
+      TIMER_MAXIMUM_S,
+      { invalid: (v) => `Invalid delay_before_retry connection value '${v}'` },
+      TIMER_MAXIMUM_RANGE,
+    ),
+    timer(
+      'warmup',
+      0,
+      TIMER_MAXIMUM_S,
+      { invalid: (v) => `Invalid warmup connection value '${v}'` },
+      TIMER_MAXIMUM_RANGE,
+    ),
     custom(
       'delay_loop',
       delayLoopValue((v) => `delay_loop '${v}' is invalid - ignoring`),

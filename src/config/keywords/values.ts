@@ -39,6 +39,9 @@ export const UINT_MAX = 4294967295;
 export const TIMER_SECONDS = 4294;
 /** UINT_MAX microseconds, in seconds (read_decimal_unsigned_strvec's bound). */
 export const UINT_MAX_US = 4294.967295;
+/** read_timer with no maximum: TIMER_MAXIMUM (ULONG_MAX - 1) microseconds, as it prints it. */
+export const TIMER_MAXIMUM_S = 2 ** 64 / 1e6;
+export const TIMER_MAXIMUM_RANGE = '[0.000000, 18446744073709.551614]';
 
 /**
  * keepalived's read_unsigned (lib/parser.c, strtoul): leading blanks skipped, `-` refused as

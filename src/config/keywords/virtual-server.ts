@@ -7,7 +7,14 @@ import type { Statement } from '../tree.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec } from './types.js';
 import { custom, ignored, int, presence, script, str, timer, uint } from './types.js';
 import { checkerSpecs } from './checkers.js';
-import { delayLoopValue, parseAddressValue, parseIntValue, parsePortValue } from './values.js';
+import {
+  delayLoopValue,
+  parseAddressValue,
+  parseIntValue,
+  parsePortValue,
+  TIMER_MAXIMUM_RANGE,
+  TIMER_MAXIMUM_S,
+} from './values.js';
 
 const MAX_SECONDS = 2147483;
 /** IPVS_WEIGHT_LIMIT in keepalived. */
@@ -182,10 +189,6 @@ function optionalBool(stmt: Statement, sink: DiagnosticSink, what = stmt.keyword
   sink.report('error', 'invalid-bool', `Invalid ${what} parameter ${a}`, stmt.loc);
   return undefined;
 }
-
-/** read_timer with no maximum: TIMER_MAXIMUM (ULONG_MAX - 1) microseconds. */
-const TIMER_MAXIMUM_S = 2 ** 64 / 1e6;
-const TIMER_MAXIMUM_RANGE = '[0.000000, 18446744073709.551614]';
 
 /**
  * Checker timing keywords of a virtual_server or real_server (check_parser.c vs_ and rs_

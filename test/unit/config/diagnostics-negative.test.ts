@@ -58,6 +58,16 @@ const CASES: [string, string, string[]][] = [
     ],
   ],
   [
+    'checker retry to UINT_MAX and timers with no maximum, in check_api.c words',
+    VS('  real_server 10.0.0.1 80 {\n    TCP_CHECK {\n      retry -1\n      warmup -2\n    }\n  }'),
+    [
+      "7 error negative number '-1'",
+      "7 error Invalid retry connection value '-1'",
+      "8 error negative number '-2'",
+      "8 error Invalid warmup connection value '-2'",
+    ],
+  ],
+  [
     "booleans in check_true_false's lower case, with each handler's words",
     GD('  checker_log_all_failures ON\n  vrrp_min_garp maybe') + VI('  strict_mode YES\n  smtp_alert x'),
     [
@@ -91,15 +101,15 @@ const CASES: [string, string, string[]][] = [
   [
     'virtual and real server retry from 1, thresholds to UINT_MAX, timers with no maximum',
     VS(
-      '  retry 0\n  warmup 4294967296\n  real_server 10.0.0.1 80 {\n    retry 0\n    uthreshold 4294967295\n    delay_before_retry x\n  }',
+      '  retry 0\n  warmup 4294967296\n  real_server 10.0.0.1 80 {\n    retry 0\n    uthreshold 4294967295\n    delay_before_retry -1\n  }',
     ),
     [
       "5 error number '0' outside range [1, 4294967295]",
       '5 error retry value invalid - 0',
       "8 error number '0' outside range [1, 4294967295]",
       '8 error retry value invalid - 0',
-      "10 error invalid number 'x'",
-      "10 error real server delay_before_retry 'x' invalid - ignoring",
+      "10 error negative number '-1'",
+      "10 error real server delay_before_retry '-1' invalid - ignoring",
     ],
   ],
   [

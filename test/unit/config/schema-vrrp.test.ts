@@ -423,8 +423,17 @@ describe("values as keepalived 2.2.7's handlers leave them", () => {
     expect(vi.nopreempt).toBe(true);
     expect(vi.garp).toMatchObject({ masterRefresh: 0, masterRefreshRepeat: 1, masterRepeat: 1 });
   });
-  it('timers keepalived reads to UINT_MAX seconds wait at most 2147483 s (Node timers)', () => {
+  it('timers keepalived reads to UINT_MAX seconds or further wait at most 2147483 s (Node timers)', () => {
     const { config } = build(inst('  garp_master_refresh 4294967295'));
     expect(config.vrrpInstances[0]!.garp.masterRefresh).toBe(2147483);
+    const lvs = build(
+      'virtual_server 192.0.2.1 80 {\n  protocol TCP\n  lb_algo rr\n  lb_kind NAT\n  delay_loop 9999999\n' +
+        '  real_server 10.0.0.1 80 {\n    TCP_CHECK {\n      warmup 9999999\n    }\n  }\n}\n',
+    );
+    expect(lvs.diagnostics).toEqual([]);
+    expect(lvs.config.virtualServers[0]!.realServers[0]!.checkers[0]).toMatchObject({
+      delayLoop: 2147483,
+      warmup: 2147483,
+    });
   });
 });
