@@ -8,6 +8,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
+      // fast-check harnesses over every decoder of outside bytes (test/fuzz/support.ts: FUZZ_RUNS, FUZZ_SECONDS).
+      { test: { name: 'fuzz', include: ['test/fuzz/**/*.test.ts'], testTimeout: 0 } },
       {
         test: {
           name: 'netns',
