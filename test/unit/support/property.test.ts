@@ -148,12 +148,13 @@ describe('the property tests of the repository', () => {
     .map((f) => join(testRoot, f))
     .filter((f) => !helperFiles.has(f));
 
-  it('all go through checkProperty, each under its own name, each with a committed corpus', () => {
+  it('all go through checkProperty (or the fuzz tier wrappers), each under its own name, each with a committed corpus', () => {
     const names = ['property-corpus-codec'];
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
       expect(text.includes('fc.assert('), `${relative(testRoot, file)} calls fc.assert`).toBe(false);
-      for (const m of text.matchAll(/checkProperty\(\s*'([^']+)'/g)) names.push(m[1]!);
+      // The fuzz tier's wrappers (test/fuzz/support.ts) take the corpus name as checkProperty does.
+      for (const m of text.matchAll(/\b(?:checkProperty|fuzz|fuzzAsync)\(\s*'([^']+)'/g)) names.push(m[1]!);
     }
     expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
     const corpora = readdirSync(PROPERTY_CORPUS_DIR).map((f) => f.replace(/\.json$/, ''));
