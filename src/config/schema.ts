@@ -56,7 +56,7 @@ export interface SchemaResult {
 }
 
 /** keepalived's checker defaults (check_*.c): retry and delay_before_retry per checker type. */
-const CHECKER_RETRY: Record<CheckerType, number> = {
+export const CHECKER_RETRY: Record<CheckerType, number> = {
   TCP_CHECK: 1,
   HTTP_GET: 1,
   SSL_GET: 1,
@@ -68,7 +68,7 @@ const CHECKER_RETRY: Record<CheckerType, number> = {
   FILE_CHECK: 0,
 };
 /** null = the checker's delay_loop. */
-const CHECKER_DELAY_BEFORE_RETRY: Record<CheckerType, number | null> = {
+export const CHECKER_DELAY_BEFORE_RETRY: Record<CheckerType, number | null> = {
   TCP_CHECK: 1,
   HTTP_GET: 3,
   SSL_GET: 3,

@@ -22,54 +22,104 @@ import {
 } from './values.js';
 
 const MAX_SECONDS = 2147483;
+/** Checker timing default: own value, else the real server's, else the virtual server's, else the type's. */
+const INHERITED = "the real server's (or the virtual server's), else the type's (table above)";
 
 /** Common to every checker but FILE_CHECK (check_api.c install_checker_common_keywords). */
 function common(connecting: boolean): KeywordSpec[] {
   const timing: KeywordSpec[] = [
     // check_api.c: retry to UINT_MAX, the timers with no maximum, each with its own line.
-    uint('retry', 0, UINT_MAX, { invalid: (v) => `Invalid retry connection value '${v}'` }),
+    uint('retry', 0, UINT_MAX, {
+      invalid: (v) => `Invalid retry connection value '${v}'`,
+      doc: {
+        text: 'Failed attempts in a row before the real server is down (each retried after `delay_before_retry`).',
+        default: INHERITED,
+      },
+    }),
     timer(
       'delay_before_retry',
       0,
       TIMER_MAXIMUM_S,
-      { invalid: (v) => `Invalid delay_before_retry connection value '${v}'` },
+      {
+        invalid: (v) => `Invalid delay_before_retry connection value '${v}'`,
+        doc: { text: 'Seconds between a failed attempt and its retry.', default: INHERITED },
+      },
       TIMER_MAXIMUM_RANGE,
     ),
     timer(
       'warmup',
       0,
       TIMER_MAXIMUM_S,
-      { invalid: (v) => `Invalid warmup connection value '${v}'` },
+      {
+        invalid: (v) => `Invalid warmup connection value '${v}'`,
+        doc: { text: 'Longest random delay before the first check.', default: INHERITED },
+      },
       TIMER_MAXIMUM_RANGE,
     ),
     custom(
       'delay_loop',
       delayLoopValue((v) => `delay_loop '${v}' is invalid - ignoring`),
+      { doc: { text: 'Seconds between checks.', value: 'seconds from 0.000001', default: INHERITED } },
     ),
     custom(
       'alpha',
       (s) => s.args[0] === undefined || ['on', 'true', 'yes'].includes(s.args[0].toLowerCase()),
+      {
+        doc: {
+          text: 'Start this checker failed until its first success.',
+          value: 'flag, or on/off words (any case)',
+          default: "the real server's",
+        },
+      },
     ),
-    flag('log_all_failures', { invalid: (v) => `Invalid log_all_failures parameter ${v}` }),
+    flag('log_all_failures', {
+      invalid: (v) => `Invalid log_all_failures parameter ${v}`,
+      doc: {
+        text: 'Log every failed attempt of this checker.',
+        default: 'global `checker_log_all_failures`',
+      },
+    }),
   ];
   if (!connecting) return timing;
   return [
     ...timing,
-    custom('connect_ip', (s, sink) => parseAddressValue(s.args[0], 'connect_ip', sink, s.loc)?.address),
-    custom('connect_port', (s, sink) => parsePortValue(s.args[0], sink, s.loc)),
-    custom('bindto', (s, sink) => parseAddressValue(s.args[0], 'bindto', sink, s.loc)?.address),
-    custom('bind_port', (s, sink) => parsePortValue(s.args[0], sink, s.loc)),
-    str('bind_if'),
-    // check_api.c: read_timer from 1 us to UINT_MAX us, then its own line when that fails.
-    custom('connect_timeout', (s, sink) => {
-      const a = firstArg(s, sink);
-      if (a === undefined) return undefined;
-      const v = parseTimerValue(a, 0.000001, 4294.967295, sink, s.loc);
-      if (v === undefined)
-        sink.report('error', 'invalid-value', `connect_timeout ${a} invalid - ignoring`, s.loc);
-      return v;
+    custom('connect_ip', (s, sink) => parseAddressValue(s.args[0], 'connect_ip', sink, s.loc)?.address, {
+      doc: {
+        text: "Address to check instead of the real server's.",
+        value: 'address',
+        default: "the real server's address",
+      },
     }),
-    int('fwmark', 0, 4294967295),
+    custom('connect_port', (s, sink) => parsePortValue(s.args[0], sink, s.loc), {
+      doc: { text: 'Port to check.', value: '0..65535', default: "the real server's port" },
+    }),
+    custom('bindto', (s, sink) => parseAddressValue(s.args[0], 'bindto', sink, s.loc)?.address, {
+      doc: { text: 'Source address of the check.', value: 'address' },
+    }),
+    custom('bind_port', (s, sink) => parsePortValue(s.args[0], sink, s.loc), {
+      doc: { text: 'Source port of the check.', value: '0..65535' },
+    }),
+    str('bind_if', { doc: { text: 'Interface of an IPv6 link-local `bindto`.' } }),
+    // check_api.c: read_timer from 1 us to UINT_MAX us, then its own line when that fails.
+    custom(
+      'connect_timeout',
+      (s, sink) => {
+        const a = firstArg(s, sink);
+        if (a === undefined) return undefined;
+        const v = parseTimerValue(a, 0.000001, 4294.967295, sink, s.loc);
+        if (v === undefined)
+          sink.report('error', 'invalid-value', `connect_timeout ${a} invalid - ignoring`, s.loc);
+        return v;
+      },
+      {
+        doc: {
+          text: 'Seconds an attempt may take to connect and answer.',
+          value: 'seconds [0.000001, 4294.967295]',
+          default: INHERITED,
+        },
+      },
+    ),
+    int('fwmark', 0, 4294967295, { doc: { text: "Firewall mark set on the check's socket." } }),
   ];
 }
 
@@ -117,21 +167,44 @@ function digest(stmt: Statement, sink: DiagnosticSink): string | undefined {
 
 export const urlTable: BlockTable = {
   name: 'url',
+  doc: {
+    title: 'url (in HTTP_GET, SSL_GET)',
+    source: '`keepalived/check/check_http.c`',
+    text: 'One request of an HTTP checker; all urls of a checker must pass. A url without `path` is dropped.',
+  },
   keywords: [
-    str('path'),
+    str('path', { doc: { text: 'Request path. Required.' } }),
     // check_http.c keeps the first digest of a url.
-    custom('digest', digest, { duplicate: (s) => `Digest '${s.args[0] ?? ''}' is a duplicate` }),
-    custom('status_code', statusCodes),
-    str('virtualhost'),
-    custom('regex', (s, sink) => {
-      const r = s.rest.trim().replace(/^"(.*)"$/, '$1');
-      if (r === '') {
-        sink.report('error', 'missing-parameter', 'regex requires a pattern', s.loc);
-        return undefined;
-      }
-      return r;
+    custom('digest', digest, {
+      duplicate: (s) => `Digest '${s.args[0] ?? ''}' is a duplicate`,
+      doc: { text: 'MD5 of the body the page must have (as `genhash` prints it).', value: '32 hex digits' },
     }),
-    flag('regex_no_match'),
+    custom('status_code', statusCodes, {
+      doc: {
+        text: 'Status codes that pass.',
+        value: 'codes and ranges `N` or `N-M`, 100..599',
+        default: '200-299',
+      },
+    }),
+    str('virtualhost', { doc: { text: 'Host header of this url.', default: "the checker's `virtualhost`" } }),
+    custom(
+      'regex',
+      (s, sink) => {
+        const r = s.rest.trim().replace(/^"(.*)"$/, '$1');
+        if (r === '') {
+          sink.report('error', 'missing-parameter', 'regex requires a pattern', s.loc);
+          return undefined;
+        }
+        return r;
+      },
+      {
+        doc: {
+          text: 'Regular expression the body must match.',
+          value: 'the rest of the line, quotes removed',
+        },
+      },
+    ),
+    flag('regex_no_match', { doc: { text: 'The body must not match `regex`.' } }),
     ...ignored(
       ['regex_options', 'regex_min_offset', 'regex_max_offset', 'regex_stack', 'tls_compliant'],
       'warning',
@@ -151,39 +224,102 @@ function withNbGetRetry(specs: KeywordSpec[]): KeywordSpec[] {
 
 const httpTable: BlockTable = {
   name: 'HTTP_GET',
+  doc: {
+    title: 'HTTP_GET',
+    source: '`keepalived/check/check_http.c`',
+    text: 'GET each `url` and compare the status code, digest or regex. At least one url is required.',
+  },
   keywords: [
     ...withNbGetRetry(common(true)),
-    block('url', () => urlTable, { repeatable: true }),
-    str('virtualhost'),
-    oneOf('http_protocol', ['1.0', '1.0C', '1.1']),
-    flag('enable_sni', { invalid: (v) => `Invalid enable_sni parameter ${v}` }),
-    str('sni_name'),
-    flag('fast_recovery', { invalid: (v) => `Invalid fast_recovery parameter ${v}` }),
-    flag('tls_compliant'),
+    block('url', () => urlTable, {
+      repeatable: true,
+      doc: { text: 'A request to make (subsection below).' },
+    }),
+    str('virtualhost', {
+      doc: { text: 'Host header.', default: "the real server's `virtualhost`, else the address" },
+    }),
+    oneOf('http_protocol', ['1.0', '1.0C', '1.1'], {
+      doc: { text: 'HTTP version of the request (`1.0C`: 1.0 with `Connection: close`).', default: '`1.0`' },
+    }),
+    flag('enable_sni', {
+      invalid: (v) => `Invalid enable_sni parameter ${v}`,
+      doc: { text: 'SSL_GET: send SNI.' },
+    }),
+    str('sni_name', { doc: { text: 'SSL_GET: the SNI name.', default: 'the virtualhost' } }),
+    flag('fast_recovery', {
+      invalid: (v) => `Invalid fast_recovery parameter ${v}`,
+      doc: {
+        text: 'Retry a failed real server at once instead of after `delay_loop`.',
+        inert: 'the normal timing applies.',
+      },
+    }),
+    flag('tls_compliant', {
+      doc: {
+        text: 'SSL_GET: close the TLS session cleanly.',
+        inert: 'the session ends as Node.js ends it.',
+      },
+    }),
   ],
 };
 
 const tables: Record<CheckerType, BlockTable> = {
   // keepalived 2.x rejects nb_get_retry outside HTTP_GET/SSL_GET; keepalived-ts accepts it in
   // every checker (classic LVS guides put it in TCP_CHECK) with the same deprecation warning.
-  TCP_CHECK: { name: 'TCP_CHECK', keywords: withNbGetRetry(common(true)) },
+  TCP_CHECK: {
+    name: 'TCP_CHECK',
+    doc: {
+      title: 'TCP_CHECK',
+      source: '`keepalived/check/check_tcp.c`',
+      text: 'Up when a TCP connection to the real server (or `connect_ip`:`connect_port`) opens in time.',
+    },
+    keywords: withNbGetRetry(common(true)),
+  },
   HTTP_GET: httpTable,
-  SSL_GET: { ...httpTable, name: 'SSL_GET' },
+  SSL_GET: {
+    ...httpTable,
+    name: 'SSL_GET',
+    doc: {
+      title: 'SSL_GET',
+      source: '`keepalived/check/check_ssl.c`, `check_http.c`',
+      text: 'HTTP_GET over TLS; the same keywords. The certificate is not verified (the top-level `SSL` block is ignored).',
+    },
+  },
   MISC_CHECK: {
     name: 'MISC_CHECK',
+    doc: {
+      title: 'MISC_CHECK',
+      source: '`keepalived/check/check_misc.c`',
+      text: 'Up while a script exits 0; with `misc_dynamic`, exit 2..255 sets the weight to the code minus 2.',
+    },
     keywords: [
       ...withNbGetRetry(common(false)),
-      script('misc_path', { value: { kind: 'script', allowUser: false } }),
-      timer('misc_timeout', 0, MAX_SECONDS),
-      flag('misc_dynamic'),
-      custom('user', userGroup),
+      script('misc_path', {
+        value: { kind: 'script', allowUser: false },
+        doc: { text: 'The command. Required: a checker without it is skipped.' },
+      }),
+      timer('misc_timeout', 0, MAX_SECONDS, {
+        doc: { text: 'Seconds the script may run.', default: '`delay_loop`' },
+      }),
+      flag('misc_dynamic', { doc: { text: 'The exit code sets the weight (see above).' } }),
+      custom('user', userGroup, {
+        doc: {
+          text: 'User and group the script runs as.',
+          value: 'user [group]',
+          default: 'global `script_user`',
+        },
+      }),
     ],
   },
   SMTP_CHECK: {
     name: 'SMTP_CHECK',
+    doc: {
+      title: 'SMTP_CHECK',
+      source: '`keepalived/check/check_smtp.c`',
+      text: 'Up when the server greets with 220 and answers HELO with 250.',
+    },
     keywords: [
       ...withNbGetRetry(common(true)),
-      str('helo_name', { default: 'smtpchecker.keepalived.org' }),
+      str('helo_name', { default: 'smtpchecker.keepalived.org', doc: { text: 'Name sent with HELO.' } }),
       {
         keyword: 'host',
         value: { kind: 'ignored' },
@@ -193,32 +329,75 @@ const tables: Record<CheckerType, BlockTable> = {
   },
   DNS_CHECK: {
     name: 'DNS_CHECK',
+    doc: {
+      title: 'DNS_CHECK',
+      source: '`keepalived/check/check_dns.c`',
+      text: 'Up when a UDP query for `name` gets an answer with our id and no error.',
+    },
     keywords: [
       ...withNbGetRetry(common(true)),
-      oneOf('type', ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'], { default: 'SOA' }),
-      str('name', { default: '.' }),
+      oneOf('type', ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'], {
+        default: 'SOA',
+        doc: { text: 'Query type.' },
+      }),
+      str('name', { default: '.', doc: { text: 'Name queried.' } }),
     ],
   },
   UDP_CHECK: {
     name: 'UDP_CHECK',
+    doc: {
+      title: 'UDP_CHECK',
+      source: '`keepalived/check/check_udp.c`',
+      text: 'Send a datagram; down on an ICMP unreachable, or without the reply `require_reply` asks for.',
+    },
     keywords: [
       ...withNbGetRetry(common(true)),
-      custom('payload', (s, sink) => hexArg(s, sink, false)),
-      custom('require_reply', (s, sink) => (s.args[0] === undefined ? '' : hexArg(s, sink, true))),
-      int('min_reply_length', 0, 65535, { default: 0 }),
-      int('max_reply_length', 0, 65535, { default: 255 }),
+      custom('payload', (s, sink) => hexArg(s, sink, false), {
+        doc: { text: 'Bytes to send.', value: 'hex digits (optional `0x`)', default: 'empty' },
+      }),
+      custom('require_reply', (s, sink) => (s.args[0] === undefined ? '' : hexArg(s, sink, true)), {
+        doc: {
+          text: 'A reply is required; with a pattern it must match (`x` is any digit).',
+          value: '[hex pattern]',
+        },
+      }),
+      int('min_reply_length', 0, 65535, { default: 0, doc: { text: 'Shortest reply accepted.' } }),
+      int('max_reply_length', 0, 65535, { default: 255, doc: { text: 'Longest reply compared.' } }),
     ],
   },
-  PING_CHECK: { name: 'PING_CHECK', keywords: withNbGetRetry(common(true)) },
+  PING_CHECK: {
+    name: 'PING_CHECK',
+    doc: {
+      title: 'PING_CHECK',
+      source: '`keepalived/check/check_ping.c`',
+      text: 'Up when an ICMP echo gets its reply in time.',
+    },
+    keywords: withNbGetRetry(common(true)),
+  },
   FILE_CHECK: {
     name: 'FILE_CHECK',
+    doc: {
+      title: 'FILE_CHECK',
+      source: '`keepalived/check/check_file.c`',
+      text: 'Health and weight from a `track_file`: none of the common keywords, no timing.',
+    },
     keywords: [
-      str('track_file'),
-      custom('weight', (s, sink) => {
-        const w = parseIntValue(s.args[0], -254, 254, sink, s.loc);
-        return w === undefined ? undefined : { weight: w, reverse: s.args[1] === 'reverse' };
-      }),
-      flag('dynamic'),
+      str('track_file', { doc: { text: 'Name of a track_file block. Required.' } }),
+      custom(
+        'weight',
+        (s, sink) => {
+          const w = parseIntValue(s.args[0], -254, 254, sink, s.loc);
+          return w === undefined ? undefined : { weight: w, reverse: s.args[1] === 'reverse' };
+        },
+        {
+          doc: {
+            text: "Multiplier of the file's number (0: down on any non-zero number).",
+            value: '-254..254 [`reverse`]',
+            default: '0',
+          },
+        },
+      ),
+      flag('dynamic', { doc: { text: "The file's number changes the real server's weight." } }),
     ],
   },
 };
@@ -257,7 +436,11 @@ export function checkerSpecs(): KeywordSpec[] {
         }
         return { type, raw: readBlock(stmt.block, tables[type], sink, stmt.loc) };
       },
-      { field: 'checkers', repeatable: true },
+      {
+        field: 'checkers',
+        repeatable: true,
+        doc: { text: `A ${type} health checker (section below).`, value: '`{ }` block' },
+      },
     ),
   ).map((spec) => ({ ...spec, value: { ...spec.value, acceptsBlock: true } as KeywordSpec['value'] }));
   return [...specs, ...ignored(['BFD_CHECK'], 'warning')];

@@ -172,40 +172,114 @@ function mcastGroup(family: 'inet' | 'inet6') {
 }
 
 const SUPPORTED: KeywordSpec[] = [
-  str('router_id'),
-  lines('notification_email', (line) => [line.keyword, ...line.args].join(' ')),
-  str('notification_email_from'),
-  custom('smtp_server', smtpServer),
-  str('smtp_helo_name'),
+  str('router_id', {
+    doc: {
+      text: 'Name of this director in the dumps (keepalived also puts it in email subjects).',
+      default: 'the host name',
+    },
+  }),
+  lines('notification_email', (line) => [line.keyword, ...line.args].join(' '), {
+    doc: {
+      text: 'Addresses alert emails go to.',
+      inert: 'keepalived-ts sends no email; use notify scripts.',
+    },
+  }),
+  str('notification_email_from', {
+    doc: { text: 'Sender of alert emails.', inert: 'keepalived-ts sends no email.' },
+  }),
+  custom('smtp_server', smtpServer, {
+    doc: {
+      text: 'SMTP relay for alert emails.',
+      value: 'address [port]',
+      default: 'unset (port 25)',
+      inert: 'keepalived-ts sends no email.',
+    },
+  }),
+  str('smtp_helo_name', {
+    doc: { text: 'HELO name of alert emails.', inert: 'keepalived-ts sends no email.' },
+  }),
   uint('smtp_connect_timeout', 0, TIMER_SECONDS, {
     default: 30,
     invalid: (v) => `smtp_connect_timeout '${v}' must be in [0, ${TIMER_SECONDS}] - ignoring`,
     // keepalived's own spelling.
     zeroToOne: () => 'smtp_conect_timeout must be greater than 0, setting to 1',
+    doc: { text: 'Timeout of the SMTP connection, seconds.', inert: 'keepalived-ts sends no email.' },
   }),
   // global_parser.c ignores any word after it: `enable_script_security off` still enables it.
-  custom('enable_script_security', () => true),
-  custom('script_user', userGroup),
+  custom('enable_script_security', () => true, {
+    doc: {
+      text: 'Refuse scripts a non-root user could change (`-t` exits 6 for them, as keepalived does).',
+      value: 'flag (a word after it is ignored: `off` also enables it, as in global_parser.c)',
+      default: 'off',
+    },
+  }),
+  custom('script_user', userGroup, {
+    doc: {
+      text: 'User (and group) scripts run as when they name none; a user that does not exist is reported and not used.',
+      value: 'user [group] or user:group',
+      default: '`keepalived_script` if that account exists, else root with a warning',
+    },
+  }),
   flag('checker_log_all_failures', {
     invalid: () => 'Invalid value for checker_log_all_failures specified',
+    doc: { text: 'Log every failed check attempt, not only changes of state.' },
   }),
-  presence('log_unknown_vrids'),
-  str('default_interface', { default: 'eth0' }),
-  custom('vrrp_mcast_group4', mcastGroup('inet'), { default: '224.0.0.18' }),
-  custom('vrrp_mcast_group6', mcastGroup('inet6'), { default: 'ff02::12' }),
-  int('vrrp_version', 2, 3, { default: 2 }),
-  presence('vrrp_strict'),
-  presence('vrrp_skip_check_adv_addr'),
-  presence('vrrp_check_unicast_src'),
+  presence('log_unknown_vrids', {
+    doc: { text: 'Log adverts for a VRID no instance on the interface has.' },
+  }),
+  str('default_interface', {
+    default: 'eth0',
+    doc: { text: 'Interface of instances and VIPs that name none.' },
+  }),
+  custom('vrrp_mcast_group4', mcastGroup('inet'), {
+    default: '224.0.0.18',
+    doc: { text: 'Multicast group of IPv4 adverts.', value: 'IPv4 address' },
+  }),
+  custom('vrrp_mcast_group6', mcastGroup('inet6'), {
+    default: 'ff02::12',
+    doc: {
+      text: 'Multicast group of IPv6 adverts.',
+      value: 'IPv6 address',
+      inert: 'keepalived-ts sends VRRP over IPv4 only.',
+    },
+  }),
+  int('vrrp_version', 2, 3, {
+    default: 2,
+    doc: {
+      text: 'VRRP version of instances that set none; checked as keepalived checks it (VRRPv3 refuses authentication, needs a VIP).',
+      differs: 'adverts are always VRRPv2 (docs/behaviour.md).',
+    },
+  }),
+  presence('vrrp_strict', {
+    doc: {
+      text: 'Strict RFC mode for every instance: the checks and resets of vrrp.c `vrrp_complete_instance` (no authentication, no unicast, no preempt_delay, ...).',
+    },
+  }),
+  presence('vrrp_skip_check_adv_addr', {
+    doc: {
+      text: 'Do not compare the addresses in adverts from the current master with the configured VIPs.',
+    },
+  }),
+  presence('vrrp_check_unicast_src', {
+    doc: { text: 'Drop unicast adverts whose source is not a configured peer (every instance).' },
+  }),
   flag('vrrp_lower_prio_no_advert', {
     invalid: () => 'Invalid value for vrrp_lower_prio_no_advert specified',
+    doc: {
+      text: 'A master receiving a lower-priority advert does not answer it.',
+      default: 'on with `vrrp_strict`, else off',
+    },
   }),
   flag('vrrp_higher_prio_send_advert', {
     invalid: () => 'Invalid value for vrrp_higher_prio_send_advert specified',
+    doc: {
+      text: 'A master that sees a higher-priority advert sends one of its own before it becomes backup.',
+    },
   }),
   uint('vrrp_down_timer_adverts', 1, 100, {
     default: 3,
     invalid: (v) => `Invalid vrrp_down_timer_adverts [1:100] '${v}'`,
+    doc: { text: 'Adverts a backup misses before it declares the master down (RFC 3768: 3).' },
   }),
   // read_decimal_unsigned from 1 ms to UINT_MAX us.
   timer(
@@ -216,59 +290,140 @@ const SUPPORTED: KeywordSpec[] = [
       default: 0,
       aliases: ['vrrp_delay_after_boot'],
       invalid: (v) => `vrrp_startup_delay '${v}' is invalid`,
+      doc: { text: 'Delay before the VRRP instances start after boot.', inert: 'instances start at once.' },
     },
     '[0.001000, 4294.967295]',
   ),
   uint('vrrp_garp_master_delay', 0, TIMER_SECONDS, {
     default: 5,
     invalid: (v) => `vrrp_garp_master_delay '${v}' invalid - ignoring`,
+    doc: { text: 'Seconds after becoming master before the second burst of gratuitous ARPs (0: none).' },
   }),
   uint('vrrp_garp_master_repeat', 0, UINT_MAX, {
     default: 5,
     invalid: (v) => `vrrp_garp_master_repeat '${v}' invalid - ignoring`,
     zeroToOne: () => 'vrrp_garp_master_repeat must be greater than 0, setting to 1',
+    doc: { text: 'Gratuitous ARPs per VIP in each burst.' },
   }),
   // lower_prio defaults follow the master values; resolved by the builder.
   uint('vrrp_garp_lower_prio_delay', 0, TIMER_SECONDS, {
     invalid: (v) => `vrrp_garp_lower_prio_delay '${v}' invalid - ignoring`,
+    doc: {
+      text: 'Delay of the second burst after a lower-priority advert reaches the master.',
+      default: '`vrrp_garp_master_delay`',
+    },
   }),
   uint('vrrp_garp_lower_prio_repeat', 0, 2147483647, {
     invalid: (v) => `Invalid vrrp_garp_lower_prio_repeat '${v}'`,
+    doc: {
+      text: 'Gratuitous ARPs per VIP after a lower-priority advert reaches the master.',
+      default: '`vrrp_garp_master_repeat`',
+    },
   }),
   // Whole seconds to UINT_MAX; a rejected value sets it to 0 rather than keeping the last one.
   uint('vrrp_garp_master_refresh', 0, UINT_MAX, {
     default: 0,
     invalid: (v) => `Invalid vrrp_garp_master_refresh '${v}' - ignoring`,
     onInvalid: 0,
+    doc: { text: 'Seconds between refresh bursts while master (0: no refresh); a rejected value sets 0.' },
   }),
   uint('vrrp_garp_master_refresh_repeat', 0, UINT_MAX, {
     default: 1,
     invalid: (v) => `vrrp_garp_master_refresh_repeat '${v}' invalid - ignoring`,
     zeroToOne: () => 'vrrp_garp_master_refresh_repeat must be greater than 0, setting to 1',
+    doc: { text: 'Gratuitous ARPs per VIP in each refresh burst.' },
   }),
   timer(
     'vrrp_garp_interval',
     0.000001,
     UINT_MAX_US,
-    { default: 0, invalid: (v) => `vrrp_garp_interval '${v}' is invalid` },
+    {
+      default: 0,
+      invalid: (v) => `vrrp_garp_interval '${v}' is invalid`,
+      doc: {
+        text: 'Gap between gratuitous ARPs on one interface.',
+        differs: 'spaces whole rounds of the burst, not each frame (docs/behaviour.md §3.7).',
+      },
+    },
     '[0.000001, 4294.967295]',
   ),
-  flag('vrrp_min_garp', { invalid: () => 'Invalid value for vrrp_min_garp specified' }),
-  custom('lvs_sync_daemon', lvsSyncDaemon),
-  custom('lvs_timeouts', lvsTimeouts),
-  presence('lvs_flush'),
+  flag('vrrp_min_garp', {
+    invalid: () => 'Invalid value for vrrp_min_garp specified',
+    doc: {
+      text: 'One gratuitous ARP, no second burst, no refresh, where the values are unset.',
+      inert: 'the GARP values apply as set (docs/behaviour.md §3.7).',
+    },
+  }),
+  custom('lvs_sync_daemon', lvsSyncDaemon, {
+    doc: {
+      text: 'Run the kernel IPVS connection synchronisation daemon on the interface, master or backup as the named VRRP instance is.',
+      value: 'interface [inst] instance [id 0..255] [maxlen 1..65507] [port N] [ttl 1..255] [group address]',
+    },
+  }),
+  custom('lvs_timeouts', lvsTimeouts, {
+    doc: {
+      text: 'IPVS connection timeouts set in the kernel at start.',
+      value: '[tcp S] [tcpfin S] [udp S], seconds to 31 days',
+    },
+  }),
+  presence('lvs_flush', { doc: { text: 'Flush the whole IPVS table at start.' } }),
   custom('lvs_flush_on_stop', flushOnStop, {
     deprecated: ['lvs_flush_onstop'],
     deprecationMessage: "lvs_flush_onstop is deprecated - please use 'lvs_flush_on_stop'",
+    doc: {
+      text: 'At stop, flush the whole IPVS table (no word) or only the virtual servers of the config (`VS`).',
+      value: 'nothing or `VS`',
+      default: 'off: the entries the daemon owns are removed',
+    },
   }),
-  timer('child_wait_time', 0, MAX_SECONDS, { default: 5 }),
-  custom('dynamic_interfaces', () => true, { default: false }),
-  str('state_dump_file', { aliases: ['state_file_location'] }),
-  str('stats_dump_file', { aliases: ['stats_file_location'] }),
-  str('json_dump_file', { aliases: ['json_file_location'] }),
-  custom('notify_fifo', fifo),
-  custom('vrrp_notify_fifo', fifo),
-  custom('lvs_notify_fifo', fifo),
+  timer('child_wait_time', 0, MAX_SECONDS, {
+    default: 5,
+    doc: {
+      text: 'Seconds to wait for scripts and children at stop.',
+      differs:
+        'a keyword added after keepalived 2.2.7 (its main.c fixes 5 s), read on purpose (compatibility.md `newer-keywords`).',
+    },
+  }),
+  custom('dynamic_interfaces', () => true, {
+    default: false,
+    doc: {
+      text: 'Interfaces may appear later: `-t` does not refuse instances and VIPs on interfaces that do not exist.',
+      value: 'flag (a word after it is ignored)',
+    },
+  }),
+  str('state_dump_file', {
+    aliases: ['state_file_location'],
+    doc: { text: 'Path of the SIGUSR1 data dump.', default: '`/tmp/keepalived.data`' },
+  }),
+  str('stats_dump_file', {
+    aliases: ['stats_file_location'],
+    doc: { text: 'Path of the SIGUSR2 stats dump.', default: '`/tmp/keepalived.stats`' },
+  }),
+  str('json_dump_file', {
+    aliases: ['json_file_location'],
+    doc: { text: 'Path of the JSON dump (SIGRTMIN+2).', default: '`/tmp/keepalived.json`' },
+  }),
+  custom('notify_fifo', fifo, {
+    doc: {
+      text: 'FIFO that receives every state change line.',
+      value: 'path [user [group]]',
+      inert: 'notify scripts are run; FIFOs are not written.',
+    },
+  }),
+  custom('vrrp_notify_fifo', fifo, {
+    doc: {
+      text: 'FIFO for VRRP state changes.',
+      value: 'path [user [group]]',
+      inert: 'FIFOs are not written.',
+    },
+  }),
+  custom('lvs_notify_fifo', fifo, {
+    doc: {
+      text: 'FIFO for real and virtual server changes.',
+      value: 'path [user [group]]',
+      inert: 'FIFOs are not written.',
+    },
+  }),
 ];
 
 /** keepalived global keywords keepalived-ts accepts and does not act on. */
@@ -384,6 +539,14 @@ export const GLOBAL_DEFS_IGNORED_INFO = [
 
 export const globalDefsTable: BlockTable = {
   name: 'global_defs',
+  doc: {
+    title: 'global_defs',
+    source: '`keepalived/core/global_parser.c`, defaults in `core/global_data.c` and `include/vrrp.h`',
+    text:
+      'Settings of the whole daemon. Several `global_defs` blocks are read as one. The instance-level ' +
+      '`garp_*`, `lower_prio_no_advert`, `higher_prio_send_advert`, `down_timer_adverts`, ' +
+      '`skip_check_adv_addr` and `strict_mode` keywords override the global ones for one instance.',
+  },
   keywords: [
     ...SUPPORTED,
     ...ignored(GLOBAL_DEFS_IGNORED_WARNING, 'warning'),

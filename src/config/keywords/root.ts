@@ -16,19 +16,44 @@ const keep = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec =>
 
 export const rootTable: BlockTable = {
   name: 'root',
+  doc: {
+    title: 'Top level',
+    source:
+      '`keepalived/core/global_parser.c`, `vrrp/vrrp_parser.c`, `check/check_parser.c`, `trackers/track_file.c`',
+    text:
+      'The blocks keepalived.conf is made of. Every block may appear more than once; two named blocks ' +
+      'with one name keep the first. `include` lines are read before any block (docs/behaviour.md §1.0).',
+  },
   keywords: [
-    keep('global_defs'),
-    keep('vrrp_script'),
+    keep('global_defs', {
+      doc: { text: 'Daemon-wide settings (section below); several blocks are merged.', value: '`{ }` block' },
+    }),
+    keep('vrrp_script', { doc: { text: 'A tracking script (section below).', value: 'NAME `{ }`' } }),
     keep('track_file', {
       deprecated: ['vrrp_track_file'],
       deprecationMessage: "vrrp_track_file is deprecated - please use 'track_file'",
+      doc: { text: 'A tracked file (section below).', value: 'NAME `{ }`' },
     }),
-    keep('vrrp_instance'),
-    keep('vrrp_sync_group'),
-    keep('virtual_server_group'),
-    keep('virtual_server'),
+    keep('vrrp_instance', { doc: { text: 'A VRRP instance (section below).', value: 'NAME `{ }`' } }),
+    keep('vrrp_sync_group', {
+      doc: { text: 'Instances that change state together (section below).', value: 'NAME `{ }`' },
+    }),
+    keep('virtual_server_group', {
+      doc: {
+        text: 'Addresses that share one virtual_server definition (`virtual_server group NAME`). One entry a line: `IP [PORT]`, a range `a.b.c.d-e [PORT]` (IPv6: the last group, hex), `a.b.c.d/nn [PORT]`, or `fwmark N [inet|inet6]`. A group with no valid entry is removed.',
+        value: 'NAME `{ }`, one entry a line',
+      },
+    }),
+    keep('virtual_server', {
+      doc: {
+        text: 'An IPVS virtual service (section below).',
+        value: '`IP PORT`, `fwmark N` or `group NAME`, then `{ }`',
+      },
+    }),
     // keepalived accepts these global keywords outside global_defs too.
-    keep('child_wait_time'),
+    keep('child_wait_time', {
+      doc: { text: 'As in global_defs; keepalived accepts it at the top level too.', value: 'seconds' },
+    }),
     ...ignored(
       [
         'vrrp_track_process',

@@ -25,24 +25,60 @@ function weightReverse(min: number, max: number) {
 
 export const vrrpScriptTable: BlockTable = {
   name: 'vrrp_script',
+  doc: {
+    title: 'vrrp_script NAME',
+    source: '`keepalived/vrrp/vrrp_parser.c`, weights in `vrrp/vrrp_track.c`',
+    text:
+      'A command run every `interval` seconds; instances and sync groups follow it with `track_script`. ' +
+      'Exit 0 is success. The weight rules are in docs/behaviour.md §3.9.',
+  },
   keywords: [
-    { keyword: 'script', value: { kind: 'script', allowUser: false } },
+    {
+      keyword: 'script',
+      value: { kind: 'script', allowUser: false },
+      doc: {
+        text: 'The command, split as a shell would (no shell runs it). Required: a script without it is removed.',
+      },
+    },
     // vrrp_parser.c: whole seconds, 0 raised to 1.
     uint('interval', 0, TIMER_SECONDS, {
       default: 1,
       invalid: (v, n) =>
         `(${n}): vrrp script interval '${v}' must be between 1 and ${TIMER_SECONDS} - ignoring`,
       zeroToOne: (n) => `(${n}): vrrp script interval must be greater than 0, setting to 1`,
+      doc: { text: 'Seconds between runs.' },
     }),
     uint('timeout', 0, TIMER_SECONDS, {
       invalid: (v, n) => `(${n}): vrrp script timeout '${v}' invalid - ignoring`,
       zeroToOne: (n) => `(${n}): vrrp script timeout must be greater than 0, setting to 1`,
+      doc: {
+        text: 'Seconds a run may take before it is killed and counts as a failure.',
+        default: '`interval`',
+      },
     }),
-    custom('weight', weightReverse(-253, 253)),
-    int('rise', 1, 2147483647, { default: 1 }),
-    int('fall', 1, 2147483647, { default: 1 }),
-    custom('user', userGroup),
-    presence('init_fail'),
+    custom('weight', weightReverse(-253, 253), {
+      doc: {
+        text: 'Priority change: W > 0 added while it succeeds, W < 0 added while it fails, 0 puts the instance in FAULT while it fails; `reverse` inverts.',
+        value: '-253..253 [`reverse`]',
+        default: '0',
+      },
+    }),
+    int('rise', 1, 2147483647, {
+      default: 1,
+      doc: { text: 'Successes in a row that make a failed script good.' },
+    }),
+    int('fall', 1, 2147483647, {
+      default: 1,
+      doc: { text: 'Failures in a row that make a good script failed.' },
+    }),
+    custom('user', userGroup, {
+      doc: {
+        text: 'User and group the script runs as.',
+        value: 'user [group]',
+        default: 'global `script_user`',
+      },
+    }),
+    presence('init_fail', { doc: { text: 'Start in the failed state until the first success.' } }),
   ],
 };
 
@@ -62,7 +98,29 @@ function initFile(stmt: Statement, sink: DiagnosticSink): { value: number; overw
 
 export const trackFileTable: BlockTable = {
   name: 'track_file',
-  keywords: [str('file'), custom('weight', weightReverse(-254, 254)), custom('init_file', initFile)],
+  doc: {
+    title: 'track_file NAME',
+    source: '`keepalived/trackers/track_file.c`',
+    text:
+      'A file holding a number, watched for changes; the number times the weight is added to the ' +
+      'priority of each instance that tracks it (-254: FAULT). docs/behaviour.md §3.9.',
+  },
+  keywords: [
+    str('file', { doc: { text: 'Path of the file. Required.' } }),
+    custom('weight', weightReverse(-254, 254), {
+      doc: {
+        text: 'Multiplier of the number; 0 means any non-zero number is FAULT.',
+        value: '-254..254 [`reverse`]',
+        default: '1',
+      },
+    }),
+    custom('init_file', initFile, {
+      doc: {
+        text: 'Create the file at start with this number (default 0) if it does not exist; `overwrite` writes it even if it does.',
+        value: '[number] [`overwrite`]',
+      },
+    }),
+  ],
 };
 
 /** One line of a `track_script`/`track_file`/`track_interface` block, weight unresolved. */

@@ -61,6 +61,32 @@ export type ValueSyntax =
   /** Accepted in any form (arguments, block) and dropped. */
   | { readonly kind: 'ignored' };
 
+/**
+ * What docs/configuration.md says about a keyword. The page is generated from the tables
+ * (`npm run docs:config`, scripts/config-doc.ts), and test/unit/config/configuration-doc.test.ts
+ * fails when it is out of date or a keyword keepalived-ts reads has no `doc`.
+ */
+export interface KeywordDoc {
+  /** What the keyword does, one or two sentences. */
+  readonly text: string;
+  /** The value's syntax where the spec's `value` cannot say it (a `custom` parser). */
+  readonly value?: string;
+  /** The default where the spec's `default` does not say it (inherited, resolved in schema.ts). */
+  readonly default?: string;
+  /** How keepalived-ts differs from keepalived 2.2.7, with keepalived's source file. */
+  readonly differs?: string;
+  /** Read, checked and shown in the dumps, but not acted on at run time: why. */
+  readonly inert?: string;
+}
+
+/** The introduction of a block's section in docs/configuration.md. */
+export interface BlockDoc {
+  readonly title: string;
+  /** keepalived 2.2.7 source files whose handlers read the block. */
+  readonly source: string;
+  readonly text: string;
+}
+
 export interface KeywordSpec {
   readonly keyword: string;
   /** Equivalent names, accepted silently (`lb_algo` for `lvs_sched`). */
@@ -98,12 +124,15 @@ export interface KeywordSpec {
   readonly zeroToOne?: (name: string) => string;
   /** A flag whose handler never reads a word after it (`nopreempt maybe` is nopreempt). */
   readonly ignoresWord?: boolean;
+  /** docs/configuration.md's entry (required for every keyword that is not `unsupported`). */
+  readonly doc?: KeywordDoc;
 }
 
 export interface BlockTable {
   /** Block name as written in the config, for messages. */
   readonly name: string;
   readonly keywords: readonly KeywordSpec[];
+  readonly doc?: BlockDoc;
 }
 
 /** What reading a block yields: values by field, where each was set, and the block's location. */

@@ -196,9 +196,19 @@ function optionalBool(stmt: Statement, sink: DiagnosticSink, what = stmt.keyword
  */
 function timingRest(where: 'virtual server' | 'real server'): KeywordSpec[] {
   const rs = where === 'real server';
+  const below = rs ? 'its checkers' : 'its real servers and their checkers';
+  const above = rs ? "the virtual server's" : "the checker type's";
   return [
-    timer('connect_timeout', 0, MAX_SECONDS),
-    uint('retry', 1, 4294967295, { invalid: (v) => `retry value invalid - ${v}` }),
+    timer('connect_timeout', 0, MAX_SECONDS, {
+      doc: {
+        text: `Connect timeout for ${below}.`,
+        default: rs ? "the virtual server's" : "the checker's (5)",
+      },
+    }),
+    uint('retry', 1, 4294967295, {
+      invalid: (v) => `retry value invalid - ${v}`,
+      doc: { text: `Retries before a failure counts, for ${below}.`, default: above },
+    }),
     timer(
       'delay_before_retry',
       0,
@@ -206,6 +216,7 @@ function timingRest(where: 'virtual server' | 'real server'): KeywordSpec[] {
       {
         invalid: (v) =>
           `${where} ${rs ? 'delay_before_retry' : 'delay before retry'} '${v}' invalid - ignoring`,
+        doc: { text: `Seconds between retries, for ${below}.`, default: above },
       },
       TIMER_MAXIMUM_RANGE,
     ),
@@ -213,7 +224,13 @@ function timingRest(where: 'virtual server' | 'real server'): KeywordSpec[] {
       'warmup',
       0,
       TIMER_MAXIMUM_S,
-      { invalid: (v) => `${where} warmup '${v}' invalid - ignoring` },
+      {
+        invalid: (v) => `${where} warmup '${v}' invalid - ignoring`,
+        doc: {
+          text: `Longest random delay before the first check, for ${below}.`,
+          default: rs ? "the virtual server's, else `delay_loop`" : '`delay_loop`',
+        },
+      },
       TIMER_MAXIMUM_RANGE,
     ),
   ];
@@ -221,36 +238,91 @@ function timingRest(where: 'virtual server' | 'real server'): KeywordSpec[] {
 
 export const realServerTable: BlockTable = {
   name: 'real_server',
+  doc: {
+    title: 'real_server IP [PORT] (in virtual_server)',
+    source: '`keepalived/check/check_parser.c`, completed in `check/check_data.c`',
+    text:
+      "A backend of the virtual server. Without PORT it takes the virtual server's; a DR or TUN real " +
+      "server with another port is reset with a line, a fwmark service's real servers have none. Two " +
+      'real servers with one address and port keep the first.',
+  },
   keywords: [
-    custom('weight', (s, sink) => {
-      const v = parseIntValue(s.args[0], 0, IPVS_WEIGHT_LIMIT, sink, s.loc);
-      if (v === undefined)
-        sink.report(
-          'error',
-          'out-of-range',
-          `Real server weight ${s.args[0] ?? ''} is outside range 0-${IPVS_WEIGHT_LIMIT}`,
-          s.loc,
-        );
-      return v;
+    custom(
+      'weight',
+      (s, sink) => {
+        const v = parseIntValue(s.args[0], 0, IPVS_WEIGHT_LIMIT, sink, s.loc);
+        if (v === undefined)
+          sink.report(
+            'error',
+            'out-of-range',
+            `Real server weight ${s.args[0] ?? ''} is outside range 0-${IPVS_WEIGHT_LIMIT}`,
+            s.loc,
+          );
+        return v;
+      },
+      {
+        doc: {
+          text: 'IPVS weight; 0 takes no new connections.',
+          value: `0..${IPVS_WEIGHT_LIMIT}`,
+          default: "the virtual server's `weight`, else 1",
+        },
+      },
+    ),
+    custom('lvs_method', forwardingMethod, {
+      aliases: ['lb_kind'],
+      doc: {
+        text: 'Forwarding method of this real server.',
+        value: '`NAT`, `DR` or `TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`',
+        default: "the virtual server's",
+      },
     }),
-    custom('lvs_method', forwardingMethod, { aliases: ['lb_kind'] }),
     uint('uthreshold', 0, 4294967295, {
       invalid: (v) => `Invalid real_server uthreshold '${v}' - ignoring`,
+      doc: { text: 'IPVS upper connection threshold (0: none).' },
     }),
     uint('lthreshold', 0, 4294967295, {
       invalid: (v) => `Invalid real_server lthreshold '${v}' - ignoring`,
+      doc: { text: 'IPVS lower connection threshold (0: none).' },
     }),
-    custom('inhibit_on_failure', optionalBool),
-    script('notify_up'),
-    script('notify_down'),
-    custom('alpha', optionalBool),
+    custom('inhibit_on_failure', optionalBool, {
+      doc: {
+        text: 'A failed real server stays in the table with weight 0 instead of being removed.',
+        value: 'flag, or on/off words',
+        default: "the virtual server's",
+      },
+    }),
+    script('notify_up', { doc: { text: 'Run when the real server comes up.' } }),
+    script('notify_down', { doc: { text: 'Run when the real server goes down.' } }),
+    custom('alpha', optionalBool, {
+      doc: {
+        text: 'Start the real server down until its checkers succeed once.',
+        value: 'flag, or on/off words',
+        default: "the virtual server's",
+      },
+    }),
     custom(
       'delay_loop',
       delayLoopValue((v) => `real server delay_loop '${v}' invalid - ignoring`),
+      {
+        doc: {
+          text: 'Seconds between checks, for its checkers.',
+          value: 'seconds from 0.000001',
+          default: "the virtual server's",
+        },
+      },
     ),
     ...timingRest('real server'),
-    custom('smtp_alert', (st, sink) => optionalBool(st, sink, 'real_server smtp_alert')),
-    str('virtualhost'),
+    custom('smtp_alert', (st, sink) => optionalBool(st, sink, 'real_server smtp_alert'), {
+      doc: {
+        text: 'Email on health changes.',
+        value: 'flag, or on/off words',
+        default: "the virtual server's, else on",
+        inert: 'keepalived-ts sends no email.',
+      },
+    }),
+    str('virtualhost', {
+      doc: { text: 'Host header of its HTTP checkers.', default: "the virtual server's" },
+    }),
     ...checkerSpecs(),
     ...ignored(['snmp_name']),
   ],
@@ -258,73 +330,203 @@ export const realServerTable: BlockTable = {
 
 export const virtualServerTable: BlockTable = {
   name: 'virtual_server',
+  doc: {
+    title: 'virtual_server',
+    source:
+      '`keepalived/check/check_parser.c`, completed in `check/check_data.c`, defaults in `include/check_data.h`',
+    text:
+      '`virtual_server IP PORT { }`, `virtual_server fwmark N { }` or `virtual_server group NAME { }`: one ' +
+      'IPVS service and its real servers, programmed over generic netlink (docs/ipvs.md). A virtual server ' +
+      'with no real server is dropped, as keepalived drops it. A zero port needs persistence (set to 360 s ' +
+      'with a line).',
+  },
   keywords: [
-    custom('lvs_sched', scheduler, { aliases: ['lb_algo'] }),
-    custom('lvs_method', forwardingMethod, { aliases: ['lb_kind'] }),
-    custom('protocol', protocol),
-    custom('persistence_timeout', persistenceTimeout),
-    custom('persistence_granularity', granularity),
-    str('persistence_engine'),
+    custom('lvs_sched', scheduler, {
+      aliases: ['lb_algo'],
+      doc: {
+        text: 'IPVS scheduler.',
+        value: `one of ${SCHEDULERS.map((x) => `\`${x}\``).join(', ')}`,
+        default: '`wlc` (with a line)',
+      },
+    }),
+    custom('lvs_method', forwardingMethod, {
+      aliases: ['lb_kind'],
+      doc: {
+        text: 'Forwarding method of its real servers. Upper case only (`dr` is refused and NAT runs, as in keepalived).',
+        value: '`NAT`, `DR` or `TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`',
+        default: '`NAT` (with a line)',
+      },
+    }),
+    custom('protocol', protocol, {
+      doc: {
+        text: 'Transport protocol.',
+        value: '`TCP`, `UDP` or `SCTP`',
+        default: '`UDP` with a line (fwmark services: TCP)',
+      },
+    }),
+    custom('persistence_timeout', persistenceTimeout, {
+      doc: {
+        text: 'Seconds a client stays on its real server; 0 is no persistence.',
+        value: '[1..2678400]; alone: 360',
+        default: '0',
+      },
+    }),
+    custom('persistence_granularity', granularity, {
+      doc: {
+        text: 'Netmask (IPv4) or prefix length (IPv6) of clients that share persistence.',
+        value: 'solid IPv4 netmask or 0..128',
+      },
+    }),
+    str('persistence_engine', {
+      doc: { text: 'IPVS persistence engine (`sip`).', inert: 'the engine is not passed to the kernel.' },
+    }),
     // check_parser.c lbflags_handler reads only the keyword itself.
-    presence('ops'),
-    presence('hashed'),
-    presence('flag-1'),
-    presence('flag-2'),
-    presence('flag-3'),
-    presence('sh-port'),
-    presence('sh-fallback'),
-    presence('mh-port'),
-    presence('mh-fallback'),
+    presence('ops', { doc: { text: 'One-packet scheduling (UDP only; reset with a line otherwise).' } }),
+    presence('hashed', {
+      doc: {
+        text: 'Accepted; sets no flag (check_parser.c `lbflags_handler` knows no `hashed`): dropped under `sh`/`mh`, refused with a line otherwise.',
+      },
+    }),
+    presence('flag-1', { doc: { text: 'Scheduler flag IP_VS_SVC_F_SCHED1.' } }),
+    presence('flag-2', { doc: { text: 'Scheduler flag IP_VS_SVC_F_SCHED2.' } }),
+    presence('flag-3', { doc: { text: 'Scheduler flag IP_VS_SVC_F_SCHED3.' } }),
+    presence('sh-port', {
+      doc: { text: '`sh`: hash the port too (other schedulers: refused with a line).' },
+    }),
+    presence('sh-fallback', {
+      doc: { text: '`sh`: fall back to another real server when the chosen one is unavailable.' },
+    }),
+    presence('mh-port', { doc: { text: '`mh`: hash the port too.' } }),
+    presence('mh-fallback', { doc: { text: '`mh`: fall back when the chosen real server is unavailable.' } }),
     custom(
       'delay_loop',
       delayLoopValue((v) => `virtual server delay loop '${v}' invalid - ignoring`),
+      {
+        doc: {
+          text: 'Seconds between checks, for its checkers.',
+          value: 'seconds from 0.000001',
+          default: '60',
+        },
+      },
     ),
     ...timingRest('virtual server'),
     // check_parser.c's virtual-server handlers for these read no word (the real server's do).
-    presence('inhibit_on_failure', { default: undefined }),
-    presence('alpha', { default: undefined }),
-    presence('omega', { default: undefined }),
-    custom('quorum', (s, sink) => {
-      const v = parseIntValue(s.args[0], 1, 4294967295, sink, s.loc);
-      if (v === undefined)
-        sink.report(
-          'error',
-          'out-of-range',
-          `Quorum ${s.args[0] ?? ''} must be in [1, 4294967295]. Setting to 1.`,
-          s.loc,
-        );
-      return v;
+    presence('inhibit_on_failure', {
+      default: undefined,
+      doc: {
+        text: 'Failed real servers stay in the table with weight 0 (each real server can override it).',
+        default: 'off',
+      },
     }),
-    int('hysteresis', 0, 4294967295),
-    script('quorum_up'),
-    script('quorum_down'),
-    custom('sorry_server', (s, sink) => serverAddress(s, 'sorry_server', sink)),
-    presence('sorry_server_inhibit'),
-    custom('sorry_server_lvs_method', forwardingMethod),
-    presence('ha_suspend'),
-    str('virtualhost'),
-    custom('weight', (s, sink) => {
-      const v = parseIntValue(s.args[0], 1, IPVS_WEIGHT_LIMIT, sink, s.loc);
-      if (v === undefined)
-        sink.report(
-          'error',
-          'out-of-range',
-          `Virtual server weight ${s.args[0] ?? ''} is outside range 1-${IPVS_WEIGHT_LIMIT}`,
-          s.loc,
-        );
-      return v;
+    presence('alpha', {
+      default: undefined,
+      doc: { text: 'Real servers start down until their checkers succeed once.', default: 'off' },
     }),
-    custom('ip_family', (s, sink) => {
-      const f = s.args[0];
-      if (f === 'inet' || f === 'inet6') return f;
-      sink.report('error', 'invalid-value', `unknown address family ${f ?? ''}`, s.loc);
-      return undefined;
+    presence('omega', {
+      default: undefined,
+      doc: {
+        text: "At stop, run the `quorum_down` and real servers' `notify_down` scripts that apply.",
+        default: 'off',
+      },
     }),
-    custom('smtp_alert', (st, sink) => optionalBool(st, sink, 'virtual_server smtp_alert')),
+    custom(
+      'quorum',
+      (s, sink) => {
+        const v = parseIntValue(s.args[0], 1, 4294967295, sink, s.loc);
+        if (v === undefined)
+          sink.report(
+            'error',
+            'out-of-range',
+            `Quorum ${s.args[0] ?? ''} must be in [1, 4294967295]. Setting to 1.`,
+            s.loc,
+          );
+        return v;
+      },
+      {
+        doc: {
+          text: 'Least total weight of healthy real servers for the service to be up; above the total weight it is reduced with a line.',
+          value: '1..4294967295',
+          default: '1',
+        },
+      },
+    ),
+    int('hysteresis', 0, 4294967295, {
+      doc: { text: 'Margin around the quorum before it changes state; kept below the quorum.', default: '0' },
+    }),
+    script('quorum_up', { doc: { text: 'Run when the quorum is gained.' } }),
+    script('quorum_down', { doc: { text: 'Run when the quorum is lost.' } }),
+    custom('sorry_server', (s, sink) => serverAddress(s, 'sorry_server', sink), {
+      doc: { text: 'Real server put in the table while the quorum is lost.', value: 'IP [PORT]' },
+    }),
+    presence('sorry_server_inhibit', {
+      doc: {
+        text: '`inhibit_on_failure` for the sorry server: it stays in the table with weight 0 while not in use.',
+      },
+    }),
+    custom('sorry_server_lvs_method', forwardingMethod, {
+      doc: {
+        text: 'Forwarding method of the sorry server.',
+        value: 'as `lvs_method`',
+        default: "the virtual server's",
+      },
+    }),
+    presence('ha_suspend', {
+      doc: {
+        text: 'Suspend the checkers while the VIP is not on this director.',
+        inert: 'the checkers always run.',
+      },
+    }),
+    str('virtualhost', { doc: { text: 'Host header of the HTTP checkers of its real servers.' } }),
+    custom(
+      'weight',
+      (s, sink) => {
+        const v = parseIntValue(s.args[0], 1, IPVS_WEIGHT_LIMIT, sink, s.loc);
+        if (v === undefined)
+          sink.report(
+            'error',
+            'out-of-range',
+            `Virtual server weight ${s.args[0] ?? ''} is outside range 1-${IPVS_WEIGHT_LIMIT}`,
+            s.loc,
+          );
+        return v;
+      },
+      {
+        doc: {
+          text: 'Weight of real servers that set none.',
+          value: `1..${IPVS_WEIGHT_LIMIT}`,
+          default: '1',
+        },
+      },
+    ),
+    custom(
+      'ip_family',
+      (s, sink) => {
+        const f = s.args[0];
+        if (f === 'inet' || f === 'inet6') return f;
+        sink.report('error', 'invalid-value', `unknown address family ${f ?? ''}`, s.loc);
+        return undefined;
+      },
+      {
+        doc: {
+          text: 'Address family of a fwmark or group service.',
+          value: '`inet` or `inet6`',
+          default: '`inet`',
+        },
+      },
+    ),
+    custom('smtp_alert', (st, sink) => optionalBool(st, sink, 'virtual_server smtp_alert'), {
+      doc: {
+        text: 'Email on health changes of its real servers.',
+        value: 'flag, or on/off words',
+        default: 'off',
+        inert: 'keepalived-ts sends no email.',
+      },
+    }),
     {
       keyword: 'real_server',
       value: { kind: 'custom', parse: (s) => s, acceptsBlock: true },
       repeatable: true,
+      doc: { text: 'A backend (section below). At least one is required.', value: 'IP [PORT] `{ }`' },
     },
     ...ignored(['snmp_name']),
   ],

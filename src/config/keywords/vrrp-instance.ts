@@ -253,116 +253,291 @@ function addressArg(
 
 export const authenticationTable: BlockTable = {
   name: 'authentication',
+  doc: {
+    title: 'authentication (in vrrp_instance)',
+    source: '`keepalived/vrrp/vrrp_parser.c`, checks in `vrrp/vrrp.c`',
+    text:
+      'RFC 2338 authentication of adverts. Refused with VRRPv3 and in strict mode; with no `auth_type` ' +
+      'there is none.',
+  },
   keywords: [
     // Checked against PASS and AH by the instance, which names itself in the message.
-    str('auth_type'),
-    custom('auth_pass', (s, sink) => {
-      const p = s.args[0];
-      if (p === undefined) {
-        sink.report('error', 'missing-parameter', 'auth_pass requires a password', s.loc);
-        return undefined;
-      }
-      if (p.length > 8)
-        sink.report('error', 'auth-pass-truncated', 'Truncating auth_pass to 8 characters', s.loc);
-      return p.slice(0, 8);
+    str('auth_type', {
+      doc: {
+        text: '`PASS` (a clear-text password in each advert) or `AH` (IPsec AH with the password as key).',
+        value: '`PASS` or `AH`',
+      },
     }),
+    custom(
+      'auth_pass',
+      (s, sink) => {
+        const p = s.args[0];
+        if (p === undefined) {
+          sink.report('error', 'missing-parameter', 'auth_pass requires a password', s.loc);
+          return undefined;
+        }
+        if (p.length > 8)
+          sink.report('error', 'auth-pass-truncated', 'Truncating auth_pass to 8 characters', s.loc);
+        return p.slice(0, 8);
+      },
+      {
+        doc: { text: 'The password; longer than 8 characters is cut to 8 with a line.', value: 'word' },
+      },
+    ),
   ],
 };
 
 /** Notify scripts shared by instances and sync groups. */
 const NOTIFY: KeywordSpec[] = [
-  script('notify_master'),
-  script('notify_backup'),
-  script('notify_fault'),
-  script('notify_stop'),
-  script('notify'),
+  script('notify_master', { doc: { text: 'Run on becoming MASTER.' } }),
+  script('notify_backup', { doc: { text: 'Run on becoming BACKUP.' } }),
+  script('notify_fault', { doc: { text: 'Run on entering FAULT.' } }),
+  script('notify_stop', {
+    doc: { text: 'Run when the instance stops (daemon stop or reload removing it).' },
+  }),
+  script('notify', {
+    doc: { text: 'Run on every change with `GROUP|INSTANCE NAME STATE PRIORITY` appended.' },
+  }),
 ];
 
 /** A `<BOOL>` keyword with no default here: unset means the global_defs value applies. */
-const optionalFlag = (keyword: string): KeywordSpec => ({
+const optionalFlag = (keyword: string, text: string): KeywordSpec => ({
   keyword,
   value: { kind: 'flag' },
   invalid: (v, n) => `(${n}) invalid ${keyword} ${v} specified`,
+  doc: { text, default: `global \`vrrp_${keyword === 'strict_mode' ? 'strict' : keyword}\`` },
 });
 
 export const vrrpInstanceTable: BlockTable = {
   name: 'vrrp_instance',
+  doc: {
+    title: 'vrrp_instance NAME',
+    source:
+      '`keepalived/vrrp/vrrp_parser.c`, completed and checked in `vrrp/vrrp.c` `vrrp_complete_instance`, defaults in `include/vrrp.h`',
+    text:
+      'One VRRP virtual router on one interface. `virtual_router_id` is required; everything else has ' +
+      'a default. The state machine and timers are RFC 3768 (docs/behaviour.md §3).',
+  },
   keywords: [
-    custom('lvs_sync_daemon_interface', (s, sink) => {
-      sink.report(
-        'warning',
-        'deprecated',
-        'Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon',
-        s.loc,
-      );
-      return undefined;
+    custom(
+      'lvs_sync_daemon_interface',
+      (s, sink) => {
+        sink.report(
+          'warning',
+          'deprecated',
+          'Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon',
+          s.loc,
+        );
+        return undefined;
+      },
+      {
+        doc: {
+          text: 'Old form of the sync daemon interface: a deprecation warning.',
+          inert: 'the value is not used; use global `lvs_sync_daemon`.',
+          value: 'interface',
+        },
+      },
+    ),
+    oneOf('state', ['MASTER', 'BACKUP'], {
+      default: 'BACKUP',
+      doc: {
+        text: 'Initial state. Upper case only. Strict mode makes it follow the priority (255: MASTER).',
+        default: 'MASTER at priority 255, else BACKUP',
+      },
     }),
-    oneOf('state', ['MASTER', 'BACKUP'], { default: 'BACKUP' }),
-    str('interface'),
+    str('interface', {
+      doc: {
+        text: 'Interface the adverts go out on and VIPs without `dev` go to. Required (`Unknown interface!`) unless the instance is unicast with `unicast_src_ip` and peers; VIPs without `dev` then go to `default_interface`.',
+      },
+    }),
     custom(
       'virtual_router_id',
       (s, sink) =>
         s.args[0] ??
         (sink.report('error', 'missing-parameter', 'virtual_router_id requires a value', s.loc), undefined),
+      {
+        doc: {
+          text: 'The VRID, the same on every router of the group. Required: an instance without a valid one is dropped.',
+          value: '1..255',
+        },
+      },
     ),
     custom(
       'priority',
       (s, sink) =>
         s.args[0] ??
         (sink.report('error', 'missing-parameter', 'priority requires a value', s.loc), undefined),
+      {
+        doc: {
+          text: 'Election priority; the highest becomes master, 255 is the address owner. Out of range: 100 with a line.',
+          value: '1..255',
+          default: '255 with `state MASTER`, else 100',
+        },
+      },
     ),
-    timer('advert_int', 0, 255, { default: 1 }),
-    int('version', 2, 3),
-    presence('nopreempt'),
-    presence('preempt'),
-    timer('preempt_delay', 0, 1000, { default: 0 }),
-    block('authentication', () => authenticationTable),
-    lines('virtual_ipaddress', vipLine),
-    lines('virtual_ipaddress_excluded', vipLine),
-    flag('no_virtual_ipaddress'),
-    lines('virtual_routes', routeLine),
-    lines('track_interface', trackLine(-253, 253)),
-    lines('track_script', trackLine(-253, 253)),
-    lines('track_file', trackLine(-254, 254)),
-    presence('dont_track_primary'),
-    custom('mcast_src_ip', addressArg),
-    custom('unicast_src_ip', addressArg),
-    lines('unicast_peer', peerLine),
-    int('unicast_ttl', 0, 255, { default: 255 }),
-    presence('check_unicast_src'),
+    timer('advert_int', 0, 255, {
+      default: 1,
+      doc: { text: 'Seconds between adverts; VRRPv2 rounds it to whole seconds with a line, 0 becomes 1.' },
+    }),
+    int('version', 2, 3, {
+      doc: {
+        text: 'VRRP version of this instance; IPv6 VIPs make it 3.',
+        default: 'global `vrrp_version`',
+        differs: 'adverts are always VRRPv2 (docs/behaviour.md).',
+      },
+    }),
+    presence('nopreempt', {
+      doc: {
+        text: 'A higher-priority backup does not take over from a working master. Cleared (with a line) at priority 255 or state MASTER.',
+      },
+    }),
+    presence('preempt', { doc: { text: 'The default; accepted for clarity.' } }),
+    timer('preempt_delay', 0, 1000, {
+      default: 0,
+      doc: {
+        text: 'Seconds after start before a higher-priority backup preempts. Cleared with state MASTER, nopreempt or strict mode.',
+      },
+    }),
+    block('authentication', () => authenticationTable, {
+      doc: { text: 'Advert authentication (subsection below).' },
+    }),
+    lines('virtual_ipaddress', vipLine, {
+      doc: {
+        text: 'The VIPs added while master and removed otherwise: `IP[/LEN] [brd IP] [dev IF] [scope S] [label L] [peer IP] [no_track]`. More than fit one advert move to the excluded list with a line.',
+      },
+    }),
+    lines('virtual_ipaddress_excluded', vipLine, {
+      doc: { text: 'VIPs managed like `virtual_ipaddress` but not carried in adverts; same syntax.' },
+    }),
+    flag('no_virtual_ipaddress', {
+      doc: {
+        text: 'Allow an instance with no VIP without the warning (refused in strict mode).',
+        differs:
+          'a keyword added after keepalived 2.2.7, read on purpose (compatibility.md `newer-keywords`).',
+      },
+    }),
+    lines('virtual_routes', routeLine, {
+      doc: {
+        text: 'Routes added while master: `[src IP] [to] NET [via|gw IP] [dev IF] [scope S] [table N] [metric N] [blackhole] [no_track]`; other iproute2 options are accepted and dropped.',
+      },
+    }),
+    lines('track_interface', trackLine(-253, 253), {
+      doc: {
+        text: '`IF [weight -253..253]`: FAULT while the interface is down (weight 0), else the weight applies.',
+      },
+    }),
+    lines('track_script', trackLine(-253, 253), {
+      doc: {
+        text: "`NAME [weight -253..253 [reverse]]`: follow a vrrp_script; without a weight the script's own applies.",
+      },
+    }),
+    lines('track_file', trackLine(-254, 254), {
+      doc: { text: '`NAME [weight -254..254 [reverse]]`: follow a track_file.' },
+    }),
+    presence('dont_track_primary', {
+      doc: { text: "Do not go to FAULT when the instance's own interface goes down." },
+    }),
+    custom('mcast_src_ip', addressArg, {
+      doc: {
+        text: 'Source address of multicast adverts.',
+        value: 'address',
+        default: "the interface's primary address",
+      },
+    }),
+    custom('unicast_src_ip', addressArg, {
+      doc: {
+        text: 'Source address of unicast adverts.',
+        value: 'address',
+        default: "the interface's primary address",
+      },
+    }),
+    lines('unicast_peer', peerLine, {
+      doc: {
+        text: 'Send adverts to these addresses instead of the multicast group: `IP [min_ttl N] [max_ttl N]`. Refused in strict mode.',
+      },
+    }),
+    int('unicast_ttl', 0, 255, {
+      default: 255,
+      doc: { text: 'TTL of unicast adverts; without peers it is reset with a line.' },
+    }),
+    presence('check_unicast_src', {
+      doc: {
+        text: 'Drop unicast adverts from addresses that are not peers.',
+        default: 'global `vrrp_check_unicast_src`',
+      },
+    }),
     // vrrp_parser.c reads these as global_parser.c does, naming the instance.
     uint('garp_master_delay', 0, TIMER_SECONDS, {
       invalid: (v, n) => `(${n}): garp_master_delay '${v}' invalid - ignoring`,
+      doc: {
+        text: 'As `vrrp_garp_master_delay`, for this instance.',
+        default: 'global `vrrp_garp_master_delay`',
+      },
     }),
     uint('garp_master_repeat', 0, UINT_MAX, {
       invalid: (v, n) => `(${n}): garp_master_repeat '${v}' invalid - ignoring`,
       zeroToOne: (n) => `(${n}): garp_master_repeat must be greater than 0, setting to 1`,
+      doc: {
+        text: 'As `vrrp_garp_master_repeat`, for this instance.',
+        default: 'global `vrrp_garp_master_repeat`',
+      },
     }),
     uint('garp_lower_prio_delay', 0, TIMER_SECONDS, {
       invalid: (v, n) => `(${n}): garp_lower_prio_delay '${v}' invalid - ignoring`,
+      doc: {
+        text: 'As `vrrp_garp_lower_prio_delay`, for this instance (0 in strict mode).',
+        default: 'global `vrrp_garp_lower_prio_delay`',
+      },
     }),
     uint('garp_lower_prio_repeat', 0, 2147483647, {
       invalid: (v, n) => `(${n}): Invalid garp_lower_prio_repeat '${v}'`,
+      doc: {
+        text: 'As `vrrp_garp_lower_prio_repeat`, for this instance (0 in strict mode).',
+        default: 'global `vrrp_garp_lower_prio_repeat`',
+      },
     }),
     uint('garp_master_refresh', 0, UINT_MAX, {
       invalid: (v, n) => `(${n}): Invalid garp_master_refresh '${v}' - ignoring`,
       onInvalid: 0,
+      doc: {
+        text: 'As `vrrp_garp_master_refresh`, for this instance.',
+        default: 'global `vrrp_garp_master_refresh`',
+      },
     }),
     uint('garp_master_refresh_repeat', 0, UINT_MAX, {
       invalid: (v, n) => `(${n}): garp_master_refresh_repeat '${v}' invalid - ignoring`,
       zeroToOne: (n) => `(${n}): garp_master_refresh_repeat must be greater than 0, setting to 1`,
+      doc: {
+        text: 'As `vrrp_garp_master_refresh_repeat`, for this instance.',
+        default: 'global `vrrp_garp_master_refresh_repeat`',
+      },
     }),
-    optionalFlag('lower_prio_no_advert'),
-    optionalFlag('higher_prio_send_advert'),
+    optionalFlag(
+      'lower_prio_no_advert',
+      'As `vrrp_lower_prio_no_advert`, for this instance (on in strict mode).',
+    ),
+    optionalFlag(
+      'higher_prio_send_advert',
+      'As `vrrp_higher_prio_send_advert`, for this instance (off in strict mode).',
+    ),
     uint('down_timer_adverts', 1, 100, {
       invalid: (v, n) => `(${n}): Invalid down_timer_adverts [1:100] '${v}'`,
+      doc: {
+        text: 'As `vrrp_down_timer_adverts`, for this instance (3 in strict mode).',
+        default: 'global `vrrp_down_timer_adverts`',
+      },
     }),
-    optionalFlag('skip_check_adv_addr'),
-    optionalFlag('strict_mode'),
+    optionalFlag('skip_check_adv_addr', 'As `vrrp_skip_check_adv_addr`, for this instance.'),
+    optionalFlag('strict_mode', 'As `vrrp_strict`, for this instance.'),
     ...NOTIFY,
-    script('notify_deleted'),
-    script('notify_master_rx_lower_pri'),
-    flag('smtp_alert', { invalid: (v) => `Invalid vrrp_instance smtp_alert parameter ${v}` }),
+    script('notify_deleted', { doc: { text: 'Run when a reload removes the instance.' } }),
+    script('notify_master_rx_lower_pri', {
+      doc: { text: 'Run when the master receives an advert of lower priority.' },
+    }),
+    flag('smtp_alert', {
+      invalid: (v) => `Invalid vrrp_instance smtp_alert parameter ${v}`,
+      doc: { text: 'Email on state changes.', inert: 'keepalived-ts sends no email.' },
+    }),
     ...ignored(
       [
         'use_vmac',
@@ -402,14 +577,40 @@ export const vrrpInstanceTable: BlockTable = {
 
 export const vrrpSyncGroupTable: BlockTable = {
   name: 'vrrp_sync_group',
+  doc: {
+    title: 'vrrp_sync_group NAME',
+    source: '`keepalived/vrrp/vrrp_parser.c`, `vrrp/vrrp_sync.c`',
+    text:
+      'Instances that move together: when one goes to FAULT or MASTER the others follow ' +
+      '(docs/behaviour.md §3.10). The notify scripts run for the group instead of per instance.',
+  },
   keywords: [
-    lines('group', (line) => ({ names: [line.keyword, ...line.args], loc: line.loc })),
-    lines('track_interface', trackLine(-253, 253)),
-    lines('track_script', trackLine(-253, 253)),
-    lines('track_file', trackLine(-254, 254)),
+    lines('group', (line) => ({ names: [line.keyword, ...line.args], loc: line.loc }), {
+      doc: {
+        text: 'The member instances, names on one or more lines. Required: a group without it is removed.',
+      },
+    }),
+    lines('track_interface', trackLine(-253, 253), {
+      doc: { text: 'As in vrrp_instance, applied to every member.' },
+    }),
+    lines('track_script', trackLine(-253, 253), {
+      doc: { text: 'As in vrrp_instance, applied to every member.' },
+    }),
+    lines('track_file', trackLine(-254, 254), {
+      doc: { text: 'As in vrrp_instance, applied to every member.' },
+    }),
     ...NOTIFY,
-    flag('smtp_alert', { invalid: (v) => `Invalid vrrp_group smtp_alert parameter ${v}` }),
-    flag('sync_group_tracking_weight'),
+    flag('smtp_alert', {
+      invalid: (v) => `Invalid vrrp_group smtp_alert parameter ${v}`,
+      doc: { text: 'Email on group state changes.', inert: 'keepalived-ts sends no email.' },
+    }),
+    flag('sync_group_tracking_weight', {
+      doc: {
+        text: 'Let members keep weighted trackers.',
+        differs:
+          'without it keepalived zeroes or drops weighted member trackers with config errors; keepalived-ts ignores every non-zero member weight (docs/behaviour.md §3.9).',
+      },
+    }),
     { keyword: 'global_tracking', value: { kind: 'ignored' }, unsupported: 'warning' },
     ...ignored(['track_process', 'track_bfd'], 'warning'),
     ...ignored(['notify_priority_changes']),
