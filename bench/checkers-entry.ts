@@ -36,7 +36,7 @@ export function startBenchHost(config: Config, workerUrl: URL, nice?: number) {
     ...(nice !== undefined ? { nice } : {}),
   });
   host.on((e) => {
-    if (e.kind === 'table') tables++;
+    if (e.kind === 'table' || e.kind === 'changes') tables++;
   });
   return { host, started: host.start(), lines: () => lines, tables: () => tables };
 }

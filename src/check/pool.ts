@@ -2,12 +2,12 @@
  * SHELL: the health-checker pool. Builds one runner job per checker from the config, feeds
  * results through the pure health and table reducers, logs in keepalived's words, runs
  * notify_up/notify_down and quorum_up/quorum_down (fire and forget, bounded), and publishes
- * every change as a `PoolEvent` plus the new desired IPVS table.
+ * every change as a `PoolEvent`: the whole desired IPVS table at start, then what changed in it.
  *
  * The daemon runs it in a worker thread (src/daemon/checker-worker.ts, driven from the main
  * thread by src/daemon/checker-host.ts with the same shape): `createCheckerPool(config, deps)`,
- * subscribe with `on(...)`, then `start()`; `desiredTable()` (or each `table` event) feeds the
- * IPVS writer; `stop({omega})` on exit.
+ * subscribe with `on(...)`, then `start()`; the `table` event (or `desiredTable()`) and then each
+ * `changes` event feed the IPVS writer; `stop({omega})` on exit.
  */
 import type { Checker, Config, RealServer, ScriptSpec, VirtualServer } from '../config/model.js';
 import type { Clock } from '../util/clock.js';
@@ -42,8 +42,11 @@ import { pingAttempt } from './ping.js';
 import { createRunner, type Runner } from './runner.js';
 import { smtpAttempt } from './smtp.js';
 import {
-  desiredServices,
+  desiredDestinations,
+  destinationChanges,
   drainKey,
+  serviceIdentities,
+  servicesWith,
   vsApply,
   vsInit,
   vsResume,
@@ -52,10 +55,16 @@ import {
   type PoolEvent,
   type PoolHealth,
   type RsState,
+  type ServiceIdentity,
   type VsState,
 } from './table.js';
 import { tcpAttempt } from './tcp.js';
-import type { DesiredService, DesiredTable } from '../contracts/ipvs-table.js';
+import type {
+  DesiredDestination,
+  DesiredDestinationChange,
+  DesiredService,
+  DesiredTable,
+} from '../contracts/ipvs-table.js';
 import { udpAttempt } from './udp.js';
 
 const noIcmpSocket: IcmpSocketOpener = () => {
@@ -223,14 +232,29 @@ export function createCheckerPool(
   let runner: Runner | null = null;
   let started = false;
   let stopped = false;
-  // The table is kept per virtual server, so a change re-derives only its own VS; the whole
-  // table is reassembled (and one `table` event emitted) at most once per loop turn.
+  // The table is kept per virtual server (its destinations), so a change re-derives only its
+  // own VS; what changed is published as one `changes` event per loop turn at most, and the whole
+  // table is assembled only when asked for.
   const vsByKey = new Map(config.virtualServers.map((vs) => [vs.key, vs]));
   const rsByKey = new Map<string, RealServer>();
-  const servicesByVs = new Map<string, DesiredService[]>();
-  let table: DesiredTable = { services: [] };
-  let tableDirty = false;
-  let tableTimer: { cancel(): void } | null = null;
+  const identitiesByVs = new Map<string, ServiceIdentity[]>();
+  const serviceKeysByVs = new Map<string, string[]>();
+  for (const vs of config.virtualServers) {
+    const ids = serviceIdentities(vs, config.virtualServerGroups);
+    identitiesByVs.set(vs.key, ids);
+    serviceKeysByVs.set(
+      vs.key,
+      ids.map((id) => id.key),
+    );
+  }
+  // Changes are keyed by service: with a service key twice in the table, whole tables are sent.
+  const allServiceKeys = [...serviceKeysByVs.values()].flat();
+  const wholeTables = new Set(allServiceKeys).size !== allServiceKeys.length;
+  const destinationsByVs = new Map<string, readonly DesiredDestination[]>();
+  let table: DesiredTable | null = null;
+  let pendingChanges: DesiredDestinationChange[] = [];
+  let pendingHealth = new Map<string, VsState>();
+  let changesTimer: { cancel(): void } | null = null;
   let drained: DrainedSet = new Set(initiallyDrained ?? []);
 
   for (const vs of config.virtualServers)
@@ -301,26 +325,44 @@ export function createCheckerPool(
     return rsByKey.get(`${vsKey} ${rsKey}`);
   }
 
-  function refreshVs(vs: VirtualServer): void {
-    servicesByVs.set(vs.key, desiredServices(vs, vsStates.get(vs.key), config.virtualServerGroups, drained));
-    tableDirty = true;
+  /** Re-derives a virtual server's destinations; what changed goes out with the next `changes`. */
+  function refreshVs(vs: VirtualServer, healthChanged: boolean): void {
+    const before = destinationsByVs.get(vs.key) ?? [];
+    const state = vsStates.get(vs.key);
+    const after = desiredDestinations(vs, state, drained);
+    destinationsByVs.set(vs.key, after);
+    table = null;
+    for (const c of destinationChanges(serviceKeysByVs.get(vs.key) ?? [], before, after))
+      pendingChanges.push(c);
+    if (healthChanged && state !== undefined) pendingHealth.set(vs.key, state);
+    if (pendingChanges.length > 0 || pendingHealth.size > 0) scheduleChangesEvent();
   }
 
   function assembleTable(): DesiredTable {
-    if (tableDirty) {
-      tableDirty = false;
+    if (table === null) {
       const services: DesiredService[] = [];
-      for (const vs of config.virtualServers) services.push(...(servicesByVs.get(vs.key) ?? []));
+      for (const vs of config.virtualServers)
+        for (const s of servicesWith(
+          vs,
+          identitiesByVs.get(vs.key) ?? [],
+          destinationsByVs.get(vs.key) ?? [],
+        ))
+          services.push(s);
       table = { services };
     }
     return table;
   }
 
-  function scheduleTableEvent(): void {
-    if (tableTimer !== null || stopped) return;
-    tableTimer = clock.setTimer(0, () => {
-      tableTimer = null;
-      emit({ kind: 'table', table: assembleTable() });
+  function scheduleChangesEvent(): void {
+    if (changesTimer !== null || stopped) return;
+    changesTimer = clock.setTimer(0, () => {
+      changesTimer = null;
+      const destinations = pendingChanges;
+      const health = pendingHealth;
+      pendingChanges = [];
+      pendingHealth = new Map();
+      if (wholeTables) emit({ kind: 'table', table: assembleTable() });
+      else emit({ kind: 'changes', destinations, health });
     });
   }
 
@@ -394,6 +436,7 @@ export function createCheckerPool(
         if (event.notify) runNotify(findRs(event.vs, event.rs)?.notifyDown ?? null, scriptTimeoutMs);
         break;
       case 'table':
+      case 'changes':
         break;
     }
     emit(event);
@@ -401,10 +444,7 @@ export function createCheckerPool(
 
   function publish(vs: VirtualServer, events: PoolEvent[]): void {
     for (const e of events) act(e, notifyTimeoutMs);
-    if (events.length > 0) {
-      refreshVs(vs);
-      scheduleTableEvent();
-    }
+    if (events.length > 0) refreshVs(vs, true);
   }
 
   function onResult(
@@ -499,7 +539,8 @@ export function createCheckerPool(
         events.push(...r.events);
       }
       for (const e of events) act(e, notifyTimeoutMs);
-      for (const vs of config.virtualServers) refreshVs(vs);
+      for (const vs of config.virtualServers)
+        destinationsByVs.set(vs.key, desiredDestinations(vs, vsStates.get(vs.key), drained));
       emit({ kind: 'table', table: assembleTable() });
       runner = createRunner({
         clock,
@@ -514,8 +555,8 @@ export function createCheckerPool(
       stopped = true;
       runner?.stop();
       runner = null;
-      tableTimer?.cancel();
-      tableTimer = null;
+      changesTimer?.cancel();
+      changesTimer = null;
       if (started && options.omega !== false) {
         for (const vs of config.virtualServers) {
           const state = vsStates.get(vs.key);
@@ -547,13 +588,8 @@ export function createCheckerPool(
       for (const k of drained) if (!next.has(k)) changed.add(k);
       drained = new Set(next);
       if (!started || stopped) return;
-      let dirty = false;
-      for (const vs of config.virtualServers) {
-        if (!vs.realServers.some((rs) => changed.has(drainKey(vs.key, rs.key)))) continue;
-        refreshVs(vs);
-        dirty = true;
-      }
-      if (dirty) scheduleTableEvent();
+      for (const vs of config.virtualServers)
+        if (vs.realServers.some((rs) => changed.has(drainKey(vs.key, rs.key)))) refreshVs(vs, false);
     },
     snapshot() {
       const realServers = new Map<string, { alive: boolean; checkers: Map<string, CheckerHealth> }>();

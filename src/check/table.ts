@@ -26,7 +26,12 @@ import type {
 } from '../config/model.js';
 import { addressToBytes, bytesToAddress } from '../util/ip.js';
 import { formatRs, formatVs } from '../config/virtual-server-format.js';
-import type { DesiredDestination, DesiredService, DesiredTable } from '../contracts/ipvs-table.js';
+import type {
+  DesiredDestination,
+  DesiredDestinationChange,
+  DesiredService,
+  DesiredTable,
+} from '../contracts/ipvs-table.js';
 
 // ---------------------------------------------------------------------------------------------
 // Health
@@ -95,7 +100,17 @@ export type PoolEvent =
       readonly rsName: string;
       readonly notify: boolean;
     }
-  | { readonly kind: 'table'; readonly table: DesiredTable };
+  /** The whole table: at start (and from a reloaded pool's start). */
+  | { readonly kind: 'table'; readonly table: DesiredTable }
+  /**
+   * What changed since the last `table` or `changes` (one per loop turn at most): the
+   * destinations set or taken out, and the new state of each virtual server whose health changed.
+   */
+  | {
+      readonly kind: 'changes';
+      readonly destinations: readonly DesiredDestinationChange[];
+      readonly health: ReadonlyMap<string, VsState>;
+    };
 
 export function weightSum(state: VsState): number {
   let sum = 0;
@@ -266,7 +281,7 @@ export function expandRange(first: string, last: string | null): string[] {
   return out;
 }
 
-interface ServiceIdentity {
+export interface ServiceIdentity {
   key: string;
   family: AddressFamily;
   protocol: 'TCP' | 'UDP' | 'SCTP' | null;
@@ -394,14 +409,22 @@ export function desiredServices(
   groups: readonly VirtualServerGroup[],
   drained: DrainedSet = NONE_DRAINED,
 ): DesiredService[] {
-  const destinations = desiredDestinations(vs, state, drained);
-  return serviceIdentities(vs, groups).map((id) => ({
+  return servicesWith(vs, serviceIdentities(vs, groups), desiredDestinations(vs, state, drained));
+}
+
+/** The IPVS services `identities` of one virtual server, each holding `destinations` (shared). */
+export function servicesWith(
+  vs: VirtualServer,
+  identities: readonly ServiceIdentity[],
+  destinations: readonly DesiredDestination[],
+): DesiredService[] {
+  return identities.map((id) => ({
     ...id,
     scheduler: vs.scheduler,
     persistenceTimeout: vs.persistenceTimeout,
     persistenceGranularity: vs.persistenceGranularity,
-    flags: { ...vs.flags },
-    destinations: destinations.map((d) => ({ ...d, tunnel: d.tunnel === null ? null : { ...d.tunnel } })),
+    flags: vs.flags,
+    destinations,
   }));
 }
 
@@ -416,5 +439,106 @@ export function desiredTable(
     services.push(
       ...desiredServices(vs, health.virtualServers.get(vs.key), config.virtualServerGroups, drained),
     );
+  return { services };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changes
+// ---------------------------------------------------------------------------------------------
+
+function sameDestination(a: DesiredDestination, b: DesiredDestination): boolean {
+  return (
+    a.address === b.address &&
+    a.family === b.family &&
+    a.port === b.port &&
+    a.weight === b.weight &&
+    a.forwardingMethod === b.forwardingMethod &&
+    a.uthreshold === b.uthreshold &&
+    a.lthreshold === b.lthreshold &&
+    (a.tunnel === null || b.tunnel === null
+      ? a.tunnel === b.tunnel
+      : a.tunnel.type === b.tunnel.type &&
+        a.tunnel.port === b.tunnel.port &&
+        a.tunnel.checksum === b.tunnel.checksum)
+  );
+}
+
+/**
+ * The changes that turn a virtual server's destinations `before` into `after`, for each of its
+ * services (`serviceKeys`: one per group entry). Destinations are keyed by DesiredDestination.key;
+ * those taken out come first, then those set, in `after`'s order.
+ */
+export function destinationChanges(
+  serviceKeys: readonly string[],
+  before: readonly DesiredDestination[],
+  after: readonly DesiredDestination[],
+): DesiredDestinationChange[] {
+  const out: DesiredDestinationChange[] = [];
+  const next = new Map(after.map((d) => [d.key, d]));
+  const prev = new Map(before.map((d) => [d.key, d]));
+  for (const d of before)
+    if (!next.has(d.key))
+      for (const service of serviceKeys) out.push({ service, key: d.key, destination: null });
+  for (const d of after) {
+    const p = prev.get(d.key);
+    if (p === undefined || !sameDestination(p, d))
+      for (const service of serviceKeys) out.push({ service, key: d.key, destination: d });
+  }
+  return out;
+}
+
+/**
+ * The desired table keyed for changes: services in table order by DesiredService.key, each with
+ * its destinations by DesiredDestination.key. A destination set again keeps its place; one taken
+ * out and set later comes last (order within a service carries no meaning but for two
+ * destinations IPVS sees as one, where the first is kept: ipvs/desired.ts).
+ */
+export type KeyedTable = Map<string, KeyedService>;
+
+export interface KeyedService {
+  /** The service as last received (its destinations are those of `destinations` until a change). */
+  readonly service: DesiredService;
+  readonly destinations: Map<string, DesiredDestination>;
+  /** The service with its current destinations; null after a change, until asked for again. */
+  view: DesiredService | null;
+}
+
+export function keyedTable(table: DesiredTable): KeyedTable {
+  const out: KeyedTable = new Map();
+  for (const service of table.services)
+    if (!out.has(service.key))
+      out.set(service.key, {
+        service,
+        destinations: new Map(service.destinations.map((d) => [d.key, d])),
+        view: service,
+      });
+  return out;
+}
+
+/**
+ * Applies changes to a keyed table in place, in time proportional to their number. A change
+ * for a service the table does not hold is ignored (services come only with a whole table).
+ */
+export function applyDestinationChanges(
+  table: KeyedTable,
+  changes: readonly DesiredDestinationChange[],
+): void {
+  for (const c of changes) {
+    const entry = table.get(c.service);
+    if (entry === undefined) continue;
+    if (c.destination === null) entry.destinations.delete(c.key);
+    else entry.destinations.set(c.key, c.destination);
+    entry.view = null;
+  }
+}
+
+/**
+ * The keyed table as a DesiredTable, services in order; a service no change touched since the
+ * last call is the same object as then.
+ */
+export function tableOfKeyed(table: KeyedTable): DesiredTable {
+  const services: DesiredService[] = [];
+  for (const entry of table.values())
+    services.push((entry.view ??= { ...entry.service, destinations: [...entry.destinations.values()] }));
   return { services };
 }

@@ -58,3 +58,16 @@ export interface DesiredTunnel {
   readonly port: number | null;
   readonly checksum: 'nocsum' | 'csum' | 'remcsum' | null;
 }
+
+/**
+ * One destination of a service set or taken out, between two tables of the same services (a
+ * health or drain change: services themselves change only on start and reload, which send the
+ * whole table). `destination` null: the destination is no longer in the service.
+ */
+export interface DesiredDestinationChange {
+  /** DesiredService.key */
+  readonly service: string;
+  /** DesiredDestination.key */
+  readonly key: string;
+  readonly destination: DesiredDestination | null;
+}

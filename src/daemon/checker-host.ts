@@ -8,11 +8,11 @@
  *   const host = createCheckerHost(config, { logger, respawn: !options.dontRespawn });
  *                                   // spawns nothing yet (-R/--dont-respawn: respawn false)
  *   host.on((event) => ...);        // PoolEvent: rs-up/rs-down/rs-weight/quorum-up/quorum-down/
- *                                   // sorry-in/sorry-out/alive-pool/rs-shutdown/table
+ *                                   // sorry-in/sorry-out/alive-pool/rs-shutdown/table/changes
  *   await host.start();             // worker running; the start-up events and the first `table`
  *                                   // have been delivered to the listeners when it resolves
- *   host.desiredTable();            // last table received (empty before start)
- *   host.health();                  // PoolHealth as last received (updated with every table)
+ *   host.desiredTable();            // last table received with the changes since (empty before start)
+ *   host.health();                  // PoolHealth as last received (updated with every change)
  *   await host.checkers();          // CheckerStatus[] from the worker (lastAttemptAt in epoch ms)
  *   await host.setDrained(keys);    // the operator's drained real servers (table.ts drainKey);
  *                                   // resolves once the table with them has been delivered
@@ -37,8 +37,16 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CheckerStatus, PoolSnapshot } from '../check/pool.js';
-import type { PoolEvent, PoolHealth, VsState } from '../check/table.js';
-import type { DesiredService, DesiredTable } from '../contracts/ipvs-table.js';
+import {
+  applyDestinationChanges,
+  keyedTable,
+  tableOfKeyed,
+  type KeyedTable,
+  type PoolEvent,
+  type PoolHealth,
+  type VsState,
+} from '../check/table.js';
+import type { DesiredTable } from '../contracts/ipvs-table.js';
 import type { Config } from '../config/model.js';
 import { realClock, type Clock, type TimerHandle } from '../util/clock.js';
 import type { LogFields, Logger } from '../util/log.js';
@@ -140,19 +148,8 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'detail' | 'debug';
 export type WorkerItem =
   | { readonly kind: 'log'; readonly level: LogLevel; readonly message: string; readonly fields?: LogFields }
   | { readonly kind: 'event'; readonly event: PoolEvent }
-  /**
-   * A `table` event as a delta: the order of service keys and the services whose object
-   * changed since the last table sent (the pool rebuilds only the services of a virtual server
-   * that changed). A full table at 10,000 real servers costs the receiving thread about 20 ms
-   * to deserialise; a delta of one virtual server costs microseconds.
-   */
-  | { readonly kind: 'table'; readonly order: readonly string[]; readonly changed: readonly DesiredService[] }
-  /** Health of the virtual servers whose state changed since the last one sent. */
-  | {
-      readonly kind: 'health';
-      readonly changed: readonly (readonly [string, VsState])[];
-      readonly removed: readonly string[];
-    };
+  /** The whole table and every virtual server's health (start; later only `changes` events). */
+  | { readonly kind: 'table'; readonly table: DesiredTable; readonly health: ReadonlyMap<string, VsState> };
 
 export type WorkerToHost =
   | { readonly kind: 'batch'; readonly items: readonly WorkerItem[] }
@@ -187,10 +184,12 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
   const listeners = new Set<(event: PoolEvent) => void>();
   let config = initialConfig;
   let drained: readonly string[] = [];
-  let table: DesiredTable = { services: [] };
+  // The desired table as last received, kept by key so changes apply in proportion to their size;
+  // tableView is the same as a DesiredTable, built when asked for after a change.
+  let table: KeyedTable = new Map();
+  let tableView: DesiredTable | null = { services: [] };
   const vsHealth = new Map<string, VsState>();
   const health: PoolHealth = { virtualServers: vsHealth };
-  const servicesByKey = new Map<string, DesiredService>();
   let worker: Worker | null = null;
   let startedAt = 0;
   let workerLabel = 0;
@@ -217,26 +216,21 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       case 'log':
         logger[item.level](item.message, item.fields);
         break;
-      case 'health':
-        for (const [key, state] of item.changed) vsHealth.set(key, state);
-        for (const key of item.removed) vsHealth.delete(key);
+      case 'table':
+        table = keyedTable(item.table);
+        tableView = item.table;
+        vsHealth.clear();
+        for (const [key, state] of item.health) vsHealth.set(key, state);
+        emit({ kind: 'table', table: item.table });
         break;
-      case 'table': {
-        for (const service of item.changed) servicesByKey.set(service.key, service);
-        table = { services: item.order.map((key) => servicesByKey.get(key)!) };
-        if (servicesByKey.size > item.order.length) {
-          const keep = new Set(item.order);
-          for (const key of servicesByKey.keys()) if (!keep.has(key)) servicesByKey.delete(key);
-        }
-        emit({ kind: 'table', table });
-        break;
-      }
       case 'event':
-        if (item.event.kind === 'table') {
-          // A full table (the worker sends one when service keys repeat).
-          table = item.event.table;
-          servicesByKey.clear();
-          for (const service of table.services) servicesByKey.set(service.key, service);
+        if (item.event.kind === 'changes') {
+          applyDestinationChanges(table, item.event.destinations);
+          if (item.event.destinations.length > 0) tableView = null;
+          for (const [key, state] of item.event.health) vsHealth.set(key, state);
+        } else if (item.event.kind === 'table') {
+          table = keyedTable(item.event.table);
+          tableView = item.event.table;
         }
         emit(item.event);
         break;
@@ -436,7 +430,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    desiredTable: () => table,
+    desiredTable: () => (tableView ??= tableOfKeyed(table)),
     health: () => health,
     checkers: () => request<CheckerStatus[]>((id) => ({ kind: 'request', id, what: 'checkers' })),
     snapshot: () => request<PoolSnapshot>((id) => ({ kind: 'request', id, what: 'snapshot' })),

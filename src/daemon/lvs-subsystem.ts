@@ -1,7 +1,8 @@
 /**
  * The checker/IPVS half of the daemon (keepalived's Healthcheck child): the checker pool in its
- * worker thread (checker-host.ts) and the IPVS writer it feeds. Every `table` event of the pool is
- * applied to the kernel (coalesced: while one apply runs, only the newest table waits). With
+ * worker thread (checker-host.ts) and the IPVS writer it feeds. The pool's whole `table` (start,
+ * reload) is reconciled against the kernel's; each `changes` event after it writes only the
+ * destinations it touches (while one apply runs, the changes that arrive wait and go together). With
  * `--no-ipvs` the writer runs the same loop over its dry-run sink: an in-memory table, and the
  * operations logged at detail level instead of being sent.
  *
@@ -23,7 +24,7 @@ import type { CheckerStatus } from '../check/pool.js';
 import { drainKey, type PoolEvent } from '../check/table.js';
 import { formatRs, formatVs } from '../config/virtual-server-format.js';
 import type { LvsStatus } from '../contracts/status.js';
-import type { DesiredTable } from '../contracts/ipvs-table.js';
+import type { DesiredDestinationChange, DesiredTable } from '../contracts/ipvs-table.js';
 import type { Config, LvsSyncDaemon, LvsTimeouts } from '../config/model.js';
 import { GenlConnection, type NetlinkTransport, type TransportError } from '../ipvs/genl-conn.js';
 import type { IpvsTimeouts, SyncDaemonSpec, SyncDaemonState } from '../ipvs/types.js';
@@ -196,26 +197,43 @@ export async function createLvsSubsystem(
         },
   });
 
-  // Coalescing apply loop: one apply at a time, only the newest waiting table is applied next.
+  // Apply loop, one apply at a time: a whole table (start, reload) replaces whatever waited;
+  // the destination changes that arrive after it are applied together, in order.
   let ready = false;
   let stopping = false;
-  let waiting: DesiredTable | null = null;
+  let waitingTable: DesiredTable | null = null;
+  let waitingChanges: DesiredDestinationChange[] = [];
   let running: Promise<void> | null = null;
   const drain = async (): Promise<void> => {
-    while (waiting !== null) {
-      const table = waiting;
-      waiting = null;
+    while (waitingTable !== null || waitingChanges.length > 0) {
       try {
-        await writer.apply(table);
+        if (waitingTable !== null) {
+          const table = waitingTable;
+          waitingTable = null;
+          await writer.apply(table);
+        } else {
+          const changes = waitingChanges;
+          waitingChanges = [];
+          await writer.applyChanges(changes);
+        }
       } catch (e) {
         logger.error(`IPVS: applying the table failed: ${(e as Error).message}`);
       }
     }
     running = null;
   };
+  const kick = (): void => {
+    if (!ready || stopping || running !== null) return;
+    if (waitingTable !== null || waitingChanges.length > 0) running = drain();
+  };
   const schedule = (table: DesiredTable): void => {
-    waiting = table;
-    if (ready && !stopping && running === null) running = drain();
+    waitingTable = table;
+    waitingChanges = [];
+    kick();
+  };
+  const scheduleChanges = (changes: readonly DesiredDestinationChange[]): void => {
+    for (const c of changes) waitingChanges.push(c);
+    kick();
   };
   const settled = async (): Promise<void> => {
     while (running !== null) await running;
@@ -256,6 +274,7 @@ export async function createLvsSubsystem(
   const transitions = new Map<string, number>();
   const unsubscribe = host.on((event: PoolEvent) => {
     if (event.kind === 'table') schedule(event.table);
+    else if (event.kind === 'changes') scheduleChanges(event.destinations);
     else if (event.kind === 'rs-up' || event.kind === 'rs-down') {
       transitions.set(drainKey(event.vs, event.rs), Date.now());
       const { vs, rs, vsName, rsName } = event;
@@ -278,15 +297,17 @@ export async function createLvsSubsystem(
     async start() {
       await host.start();
       const g = config.globalDefs;
-      waiting = null;
+      // The table the host holds now includes every change received so far.
+      waitingTable = null;
+      waitingChanges = [];
       await writer.start({
         flush: g.lvsFlush,
         timeouts: timeoutsOf(g.lvsTimeouts),
         desired: host.desiredTable(),
       });
       ready = true;
-      // Tables that arrived while the start-up table was being written.
-      if (waiting !== null && running === null) running = drain();
+      // What arrived while the start-up table was being written.
+      kick();
       await syncTo(syncRolesFor());
     },
     async stop() {

@@ -8,7 +8,12 @@
  *   - a destination that is not NAT gets the service's port (0 for fwmark services), since only
  *     masquerading can translate ports.
  */
-import type { DesiredDestination, DesiredService, DesiredTable } from '../contracts/ipvs-table.js';
+import type {
+  DesiredDestination,
+  DesiredDestinationChange,
+  DesiredService,
+  DesiredTable,
+} from '../contracts/ipvs-table.js';
 import { parseAddress } from '../util/ip.js';
 import {
   IP_VS_SVC_F_ONEPACKET,
@@ -129,34 +134,140 @@ export function destinationSpecOf(d: DesiredDestination, service: ServiceIdentit
 
 /** The desired table in kernel terms, keyed by identity (serviceKey / destinationKey). */
 export function toKernelTable(desired: DesiredTable): KernelTableResult {
-  const services = new Map<string, { service: ServiceSpec; destinations: Map<string, DestinationSpec> }>();
-  const problems: string[] = [];
-  for (const s of desired.services) {
-    const spec = serviceSpecOf(s);
-    if (typeof spec === 'string') {
-      problems.push(spec);
-      continue;
-    }
-    const key = serviceKey(spec.id);
-    if (services.has(key)) {
-      problems.push(`virtual server ${s.key}: same IPVS service as an earlier one - ignoring`);
-      continue;
-    }
-    const destinations = new Map<string, DestinationSpec>();
-    for (const d of s.destinations) {
-      const ds = destinationSpecOf(d, spec.id);
-      if (typeof ds === 'string') {
-        problems.push(ds);
-        continue;
-      }
-      const dk = destinationKey(ds);
-      if (destinations.has(dk)) {
-        problems.push(`real server ${d.key}: same IPVS destination as an earlier one - ignoring`);
-        continue;
-      }
-      destinations.set(dk, ds);
-    }
-    services.set(key, { service: spec, destinations });
+  const { kernel, problems } = DesiredKernelTable.build(desired);
+  return { table: kernel.table, problems };
+}
+
+/** A kernel destination a change may have made differ: service and destination identity keys. */
+export interface TouchedDestination {
+  readonly service: string;
+  readonly dest: string;
+}
+
+interface DesiredEntry {
+  /** serviceKey of the kernel service, or null: left out (a problem, or a duplicate identity). */
+  readonly kernelKey: string | null;
+  readonly id: ServiceIdentity | null;
+  /** Each desired destination's kernel spec (null: a problem), by DesiredDestination.key, in order. */
+  readonly specs: Map<string, DestinationSpec | null>;
+  /** How many desired destinations map to each kernel destination key. */
+  readonly holders: Map<string, number>;
+}
+
+type KernelServices = Map<string, { service: ServiceSpec; destinations: Map<string, DestinationSpec> }>;
+
+/**
+ * The desired table in kernel terms, kept per desired service so that destination changes
+ * (contracts/ipvs-table.ts `DesiredDestinationChange`) reach the kernel destinations they touch
+ * in time proportional to their number. Two desired destinations IPVS sees as one (a DR server on
+ * two ports, the sorry server's address) are one kernel destination: the first in the service's
+ * order is kept, as `toKernelTable` does.
+ */
+export class DesiredKernelTable {
+  private readonly services: KernelServices = new Map();
+  private readonly entries = new Map<string, DesiredEntry>();
+
+  private constructor() {}
+
+  /** The kernel table; its maps change with `applyChanges`. */
+  get table(): IpvsTable {
+    return { services: this.services };
   }
-  return { table: { services }, problems };
+
+  static build(desired: DesiredTable): { kernel: DesiredKernelTable; problems: string[] } {
+    const k = new DesiredKernelTable();
+    const problems: string[] = [];
+    for (const s of desired.services) {
+      const spec = serviceSpecOf(s);
+      if (typeof spec === 'string') {
+        problems.push(spec);
+        k.entries.set(s.key, { kernelKey: null, id: null, specs: new Map(), holders: new Map() });
+        continue;
+      }
+      const key = serviceKey(spec.id);
+      if (k.services.has(key)) {
+        problems.push(`virtual server ${s.key}: same IPVS service as an earlier one - ignoring`);
+        if (!k.entries.has(s.key))
+          k.entries.set(s.key, { kernelKey: null, id: null, specs: new Map(), holders: new Map() });
+        continue;
+      }
+      const destinations = new Map<string, DestinationSpec>();
+      const entry: DesiredEntry = { kernelKey: key, id: spec.id, specs: new Map(), holders: new Map() };
+      for (const d of s.destinations) {
+        if (entry.specs.has(d.key)) {
+          problems.push(`real server ${d.key}: same IPVS destination as an earlier one - ignoring`);
+          continue;
+        }
+        const ds = destinationSpecOf(d, spec.id);
+        if (typeof ds === 'string') {
+          problems.push(ds);
+          entry.specs.set(d.key, null);
+          continue;
+        }
+        const dk = destinationKey(ds);
+        entry.specs.set(d.key, ds);
+        entry.holders.set(dk, (entry.holders.get(dk) ?? 0) + 1);
+        if (destinations.has(dk)) {
+          problems.push(`real server ${d.key}: same IPVS destination as an earlier one - ignoring`);
+          continue;
+        }
+        destinations.set(dk, ds);
+      }
+      k.entries.set(s.key, entry);
+      k.services.set(key, { service: spec, destinations });
+    }
+    return { kernel: k, problems };
+  }
+
+  /**
+   * Applies destination changes; returns the kernel destinations whose desired state they may
+   * have changed, and the problems of the destinations set. A change for a service the table does
+   * not hold (or left out) is ignored: services come only with a whole table.
+   */
+  applyChanges(changes: readonly DesiredDestinationChange[]): {
+    touched: TouchedDestination[];
+    problems: string[];
+  } {
+    const touched: TouchedDestination[] = [];
+    const problems: string[] = [];
+    for (const c of changes) {
+      const entry = this.entries.get(c.service);
+      if (entry === undefined || entry.kernelKey === null || entry.id === null) continue;
+      const kernel = this.services.get(entry.kernelKey)!;
+      const old = entry.specs.get(c.key);
+      const oldKey = old === undefined || old === null ? null : destinationKey(old);
+      let spec: DestinationSpec | null = null;
+      if (c.destination !== null) {
+        const ds = destinationSpecOf(c.destination, entry.id);
+        if (typeof ds === 'string') problems.push(ds);
+        else spec = ds;
+        entry.specs.set(c.key, spec);
+      } else entry.specs.delete(c.key);
+      const newKey = spec === null ? null : destinationKey(spec);
+      if (oldKey !== null) entry.holders.set(oldKey, entry.holders.get(oldKey)! - 1);
+      if (newKey !== null) entry.holders.set(newKey, (entry.holders.get(newKey) ?? 0) + 1);
+      for (const dk of oldKey === newKey ? [newKey] : [oldKey, newKey]) {
+        if (dk === null) continue;
+        const holders = entry.holders.get(dk)!;
+        if (holders === 0) {
+          entry.holders.delete(dk);
+          kernel.destinations.delete(dk);
+        } else if (holders === 1 && dk === newKey) kernel.destinations.set(dk, spec!);
+        else {
+          // Several desired destinations are this one kernel destination: the first is kept.
+          const first = firstHolder(entry.specs, dk);
+          kernel.destinations.set(dk, first);
+          if (dk === newKey && first !== spec)
+            problems.push(`real server ${c.key}: same IPVS destination as an earlier one - ignoring`);
+        }
+        touched.push({ service: entry.kernelKey, dest: dk });
+      }
+    }
+    return { touched, problems };
+  }
+}
+
+function firstHolder(specs: ReadonlyMap<string, DestinationSpec | null>, dk: string): DestinationSpec {
+  for (const s of specs.values()) if (s !== null && destinationKey(s) === dk) return s;
+  throw new Error(`no destination ${dk} among its holders: this is a bug`);
 }

@@ -58,6 +58,50 @@ export function sameDest(desired: DestinationSpec, actual: DestinationSpec): boo
   );
 }
 
+/** The op that makes one kernel destination match (`desired` undefined: not wanted), or null. */
+export function reconcileDestination(
+  service: ServiceIdentity,
+  desired: DestinationSpec | undefined,
+  actual: DestinationSpec | undefined,
+): Op | null {
+  if (desired === undefined) return actual === undefined ? null : { kind: 'del-dest', service, dest: actual };
+  if (actual === undefined) return { kind: 'add-dest', service, dest: desired };
+  return sameDest(desired, actual) ? null : { kind: 'edit-dest', service, dest: desired };
+}
+
+/**
+ * Reconcile restricted to the destinations `touched` (service and destination keys) after a
+ * change of destinations only: the same ops `reconcile` would give when the kernel matched the
+ * desired table before the change. A touched service the kernel does not hold (an earlier add
+ * failed) is added whole, as `reconcile` would.
+ */
+export function reconcileTouched(
+  desired: IpvsTable,
+  actual: IpvsTable,
+  touched: readonly { readonly service: string; readonly dest: string }[],
+): Op[] {
+  const ops: Op[] = [];
+  const seen = new Set<string>();
+  for (const t of touched) {
+    const d = desired.services.get(t.service);
+    if (d === undefined) continue;
+    const a = actual.services.get(t.service);
+    if (a === undefined) {
+      if (seen.has(t.service)) continue;
+      seen.add(t.service);
+      ops.push({ kind: 'add-service', service: d.service });
+      for (const dest of d.destinations.values()) ops.push({ kind: 'add-dest', service: d.service.id, dest });
+      continue;
+    }
+    const k = `${t.service} ${t.dest}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const op = reconcileDestination(d.service.id, d.destinations.get(t.dest), a.destinations.get(t.dest));
+    if (op !== null) ops.push(op);
+  }
+  return ops;
+}
+
 export function reconcile(desired: IpvsTable, actual: IpvsTable, owned: ReadonlySet<string>): Op[] {
   const ops: Op[] = [];
   // Services that left the desired table but are ours: delete (their destinations go with them).
@@ -78,9 +122,8 @@ export function reconcile(desired: IpvsTable, actual: IpvsTable, owned: Readonly
       if (!d.destinations.has(dk)) ops.push({ kind: 'del-dest', service: id, dest: ad });
     }
     for (const [dk, dd] of d.destinations) {
-      const ad = a.destinations.get(dk);
-      if (!ad) ops.push({ kind: 'add-dest', service: id, dest: dd });
-      else if (!sameDest(dd, ad)) ops.push({ kind: 'edit-dest', service: id, dest: dd });
+      const op = reconcileDestination(id, dd, a.destinations.get(dk));
+      if (op !== null) ops.push(op);
     }
   }
   return ops;

@@ -10,16 +10,16 @@
  * the attributes match), ENOENT/ESRCH on delete. An edit of a destination that is missing
  * (ENOENT) becomes an add, as keepalived does.
  */
-import type { DesiredTable } from '../contracts/ipvs-table.js';
+import type { DesiredDestinationChange, DesiredTable } from '../contracts/ipvs-table.js';
 import type { Logger } from '../util/log.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ERRNO, IPVS_GENL_NAME, IP_VS_SO_SET, STRERROR } from './constants.js';
-import { toKernelTable } from './desired.js';
+import { DesiredKernelTable } from './desired.js';
 import { DryRunSink } from './dry-run-sink.js';
 import type { GenlConnection } from './genl-conn.js';
 import { KernelSink } from './kernel-sink.js';
 import { destinationKey, formatServiceForLog, serviceKey } from './messages.js';
-import { applyOp, cloneTable, reconcile, type Op } from './reconcile.js';
+import { applyOp, cloneTable, reconcile, reconcileTouched, type Op } from './reconcile.js';
 import type { FullTable, IpvsError, IpvsSink } from './sink.js';
 import type {
   DestinationSpec,
@@ -113,6 +113,8 @@ type Tracked = ReturnType<typeof cloneTable>;
 export class IpvsWriter {
   private actual: Tracked = new Map();
   private readonly ownedKeys = new Set<string>();
+  /** The last whole desired table in kernel terms, with the changes since. */
+  private desired: DesiredKernelTable | null = null;
   private savedTimeouts: IpvsTimeouts | null = null;
 
   private constructor(
@@ -171,9 +173,11 @@ export class IpvsWriter {
     return this.apply(opts.desired);
   }
 
-  /** Health change or reload: reconcile the tracked table against `desired`, no flush. */
+  /** Reload (or start): reconcile the tracked table against the whole of `desired`, no flush. */
   async apply(desired: DesiredTable): Promise<ApplySummary> {
-    const { table, problems } = toKernelTable(desired);
+    const { kernel, problems } = DesiredKernelTable.build(desired);
+    this.desired = kernel;
+    const table = kernel.table;
     for (const p of problems) this.log.error(p);
     for (const k of table.services.keys()) this.ownedKeys.add(k);
     const ops = reconcile(table, { services: this.actual }, this.ownedKeys);
@@ -182,6 +186,19 @@ export class IpvsWriter {
     for (const k of [...this.ownedKeys])
       if (!table.services.has(k) && !this.actual.has(k)) this.ownedKeys.delete(k);
     return { ops: ops.length, failed };
+  }
+
+  /**
+   * Health or drain change: destinations of the last whole table set or taken out. Only the
+   * kernel destinations they touch are compared and written (ipvs/desired.ts, reconcileTouched);
+   * before a whole table has been applied there is nothing to change.
+   */
+  async applyChanges(changes: readonly DesiredDestinationChange[]): Promise<ApplySummary> {
+    if (this.desired === null) return { ops: 0, failed: 0 };
+    const { touched, problems } = this.desired.applyChanges(changes);
+    for (const p of problems) this.log.error(p);
+    const ops = reconcileTouched(this.desired.table, { services: this.actual }, touched);
+    return { ops: ops.length, failed: await this.runOps(ops) };
   }
 
   /** Same as apply: reload is a keyed diff, never a flush, so connections survive. */

@@ -127,17 +127,20 @@ describe('checker pool', () => {
     expect(weights()).toEqual({ [`127.0.0.1|${l.port}`]: 1 });
     await waitFor(() => up.lines().length === 1, 'notify_up');
     expect(up.lines()).toEqual(['up1 arg two']);
-    // `table` events (coalesced per loop turn) carried the removal and the re-adding.
-    const tableSizes = () =>
-      events.flatMap((e) => (e.kind === 'table' ? [e.table.services[0]!.destinations.length] : []));
-    await waitFor(() => tableSizes().at(-1) === 1, 'table event after re-adding');
-    expect(tableSizes()).toContain(0);
-    expect(tableSizes()[0]).toBe(1);
+    // The start-up `table`, then `changes` events (coalesced per loop turn) carried the removal
+    // and the re-adding of the destination.
+    expect(events.filter((e) => e.kind === 'table')).toHaveLength(1);
+    const changes = () =>
+      events.flatMap((e) =>
+        e.kind === 'changes' ? e.destinations.map((c) => (c.destination === null ? 'out' : 'set')) : [],
+      );
+    await waitFor(() => changes().at(-1) === 'set', 'changes event after re-adding');
+    expect(changes()).toEqual(['out', 'set']);
     // No per-attempt lines without log_all_failures.
     expect(has(`TCP connection to ${rs} failed.`)).toBe(false);
   });
 
-  it('setDrained: a drained server goes to weight 0 in the table (and a table event), then back; checks keep running', async () => {
+  it('setDrained: a drained server goes to weight 0 in the table (and a changes event), then back; checks keep running', async () => {
     const l = await listener();
     const vs = virtualServer('10.0.0.1', 80, [rsFor(l.port, { weight: 4 })]);
     const { pool, weights, events } = startPool([vs]);
@@ -150,9 +153,9 @@ describe('checker pool', () => {
     expect(first.lastAttemptAt).not.toBeNull();
     pool.setDrained(new Set([drainKey(vs.key, key)]));
     expect(weights()).toEqual({ [key]: 0 });
-    const tables = () => events.filter((e) => e.kind === 'table').length;
-    const before = tables();
-    await waitFor(() => tables() > before, 'table event after drain');
+    const weightChanges = () =>
+      events.flatMap((e) => (e.kind === 'changes' ? e.destinations.map((c) => c.destination?.weight) : []));
+    await waitFor(() => weightChanges().includes(0), 'changes event after drain');
     await waitFor(
       () => pool.checkers()[0]!.lastAttemptAt! > first.lastAttemptAt!,
       'checks go on while drained',

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
+  applyDestinationChanges,
   desiredTable,
+  destinationChanges,
   drainKey,
   expandRange,
+  keyedTable,
+  tableOfKeyed,
   vsApply,
   vsInit,
   vsShutdown,
@@ -11,6 +16,8 @@ import {
   type VsState,
 } from '../../../src/check/table.js';
 import type { VirtualServer } from '../../../src/config/model.js';
+import type { DesiredDestination, DesiredService } from '../../../src/contracts/ipvs-table.js';
+import { checkProperty } from '../../support/property.js';
 import { config, realServer, script, virtualServer } from './support/config.js';
 
 const alive = (w = 1): RsState => ({ alive: true, effectiveWeight: w });
@@ -288,3 +295,57 @@ describe('shutdown (omega)', () => {
     expect(vsShutdown(omega, st)[0]).toMatchObject({ notify: true });
   });
 });
+
+describe('destination changes', () => {
+  const d = (key: string, weight: number): DesiredDestination => ({
+    key,
+    address: `192.168.0.${key.charCodeAt(0) - 96}`,
+    family: 'inet',
+    port: 80,
+    weight,
+    forwardingMethod: 'NAT',
+    tunnel: null,
+    uthreshold: 0,
+    lthreshold: 0,
+  });
+
+  it('lists what was taken out, then what was set, for each service of the virtual server', () => {
+    expect(destinationChanges(['vs', 'vs#1'], [d('a', 1), d('b', 1)], [d('b', 0), d('c', 1)])).toEqual([
+      { service: 'vs', key: 'a', destination: null },
+      { service: 'vs#1', key: 'a', destination: null },
+      { service: 'vs', key: 'b', destination: d('b', 0) },
+      { service: 'vs#1', key: 'b', destination: d('b', 0) },
+      { service: 'vs', key: 'c', destination: d('c', 1) },
+      { service: 'vs#1', key: 'c', destination: d('c', 1) },
+    ]);
+    expect(destinationChanges(['vs'], [d('a', 1)], [d('a', 1)])).toEqual([]);
+  });
+
+  it('applied to a keyed table give the destinations after, and keep untouched services', () => {
+    const arbList = fc
+      .subarray(['a', 'b', 'c', 'd', 'e'])
+      .chain((keys) => fc.tuple(...keys.map((k) => fc.nat(3).map((w) => d(k, w)))));
+    checkProperty(
+      'table-destination-changes',
+      [arbList, arbList],
+      (before, after) => {
+        const other = { ...desiredService('other'), destinations: [d('z', 1)] };
+        const keyed = keyedTable({ services: [{ ...desiredService('vs'), destinations: before }, other] });
+        applyDestinationChanges(keyed, destinationChanges(['vs'], before, after));
+        const [vs, untouched] = tableOfKeyed(keyed).services;
+        const byKey = (list: readonly DesiredDestination[]) =>
+          [...list].sort((x, y) => x.key.localeCompare(y.key));
+        expect(byKey(vs!.destinations)).toEqual(byKey(after));
+        expect(untouched).toBe(other);
+      },
+      { numRuns: 200 },
+    );
+  });
+});
+
+function desiredService(key: string): DesiredService {
+  const [service] = desiredTable(config([virtualServer('10.0.0.1', 80, [])]), {
+    virtualServers: new Map(),
+  }).services;
+  return { ...service!, key };
+}

@@ -167,7 +167,7 @@ describe('checker host (pool in a worker thread)', () => {
     expect(host.threadId).toBeNull();
   });
 
-  it('sends tables as deltas: services of unchanged virtual servers keep their identity', async () => {
+  it('sends only what changed: services of unchanged virtual servers keep their identity', async () => {
     const a = await listen();
     const b = await listen();
     const logger = new MemoryLogger();

@@ -75,9 +75,10 @@ describe('desired table -> kernel terms', () => {
         vs({
           destinations: [
             { ...d, forwardingMethod: 'DR' },
-            { ...d, address: '192.168.0.2', forwardingMethod: 'NAT' },
+            { ...d, key: '192.168.0.2|8080', address: '192.168.0.2', forwardingMethod: 'NAT' },
             {
               ...d,
+              key: '192.168.0.3|8080',
               address: '192.168.0.3',
               forwardingMethod: 'TUN',
               tunnel: { type: 'gue', port: 6080, checksum: 'remcsum' },
