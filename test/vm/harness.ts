@@ -10,7 +10,7 @@
  *   prepareVm(): Promise<VmKernel>
  *     Downloads/unpacks the kernel (apt) and builds the initramfs on first use; cached in .vm-cache/
  *     per kernel version. runInVm calls it; call it in beforeAll to keep the first-time cost out of a test.
- *   runInVm({ script, timeoutMs?, cwd?, env?, files?, collect?, keepResults? }): Promise<VmRunResult>
+ *   runInVm({ script, timeoutMs?, cwd?, env?, files?, collect?, keepResults?, onStdout? }): Promise<VmRunResult>
  *     Boots, runs `script` with bash (cwd = repo root unless `cwd`), powers off. Resolves with
  *     { exitCode, stdout, stderr, log, resultsDir, files } whatever the script's exit code; rejects with a
  *     VmError (message carries the console log tail) when the guest hangs past timeoutMs or dies before
@@ -76,6 +76,8 @@ export interface VmRunOptions {
   collect?: string[];
   /** Keep the results dir even on success (it is always kept on failure). */
   keepResults?: boolean;
+  /** Called with the guest's stdout as it grows (polled every 250 ms), e.g. to show progress live. */
+  onStdout?: (chunk: string) => void;
 }
 
 export interface VmRunResult {
@@ -249,6 +251,18 @@ export async function runInVm(options: VmRunOptions): Promise<VmRunResult> {
   let hostStderr = '';
   child.stderr.on('data', (d: Buffer) => (hostStderr += d.toString()));
 
+  // The guest writes its stdout to the shared results dir as it runs.
+  let shown = 0;
+  const showStdout = (): void => {
+    if (!options.onStdout) return;
+    const text = readIfExists(join(resultsDir, 'stdout'));
+    if (text !== undefined && text.length > shown) {
+      options.onStdout(text.slice(shown));
+      shown = text.length;
+    }
+  };
+  const follower = options.onStdout ? setInterval(showStdout, 250) : undefined;
+
   let timedOut = false;
   const runnerStatus = await new Promise<number | null>((resolvePromise, reject) => {
     const timer = setTimeout(() => {
@@ -270,6 +284,8 @@ export async function runInVm(options: VmRunOptions): Promise<VmRunResult> {
       resolvePromise(code);
     });
   });
+  if (follower) clearInterval(follower);
+  showStdout();
   if (pgid !== undefined) {
     // Kill anything left in the group (after a normal power-off nothing is), then wait until the group
     // is really gone: a killed qemu takes a moment to release its threads and memory.
