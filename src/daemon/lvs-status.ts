@@ -132,8 +132,9 @@ function virtualServerStatus(
   vs: VirtualServer,
   input: LvsStatusInput,
   checkersByRs: ReadonlyMap<string, CheckerStatus[]>,
+  servicesByVs: ReadonlyMap<string, DesiredService[]>,
 ): VirtualServerStatus {
-  const services = input.table.services.filter((s) => s.key === vs.key || s.key.startsWith(`${vs.key}#`));
+  const services = servicesByVs.get(vs.key) ?? [];
   const state = input.health.virtualServers.get(vs.key);
   let weightSum = 0;
   for (const rs of state?.realServers.values() ?? []) if (rs.alive) weightSum += rs.effectiveWeight;
@@ -187,8 +188,19 @@ export function lvsStatus(input: LvsStatusInput): LvsStatus {
     if (list === undefined) checkersByRs.set(k, [c]);
     else list.push(c);
   }
+  // A virtual server's services: its key, or `${key}#N` (`#N.M`) for a group's entries (table.ts).
+  const vsKeys = new Set(input.config.virtualServers.map((vs) => vs.key));
+  const servicesByVs = new Map<string, DesiredService[]>();
+  for (const s of input.table.services) {
+    const vsKey = vsKeys.has(s.key) ? s.key : s.key.slice(0, s.key.lastIndexOf('#'));
+    const list = servicesByVs.get(vsKey);
+    if (list === undefined) servicesByVs.set(vsKey, [s]);
+    else list.push(s);
+  }
   return {
     ipvs: input.ipvs,
-    virtualServers: input.config.virtualServers.map((vs) => virtualServerStatus(vs, input, checkersByRs)),
+    virtualServers: input.config.virtualServers.map((vs) =>
+      virtualServerStatus(vs, input, checkersByRs, servicesByVs),
+    ),
   };
 }
