@@ -5,6 +5,12 @@ import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+if (process.getuid?.() !== 0) {
+  console.error(
+    'demo: needs root (network namespaces, IPVS, and qemu where this kernel has no IPVS): run it as root, e.g. `sudo npm run demo`',
+  );
+  process.exit(1);
+}
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, '.vm-cache', 'demo', 'demo.mjs');
 await build({
