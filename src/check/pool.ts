@@ -116,6 +116,8 @@ export interface CheckerPool {
    */
   stop(options?: { readonly omega?: boolean }): Promise<void>;
   desiredTable(): DesiredTable;
+  /** The IPVS services of one virtual server as they stand (empty for an unknown key). */
+  servicesOf(vsKey: string): DesiredService[];
   health(): PoolHealth;
   checkers(): CheckerStatus[];
   /**
@@ -567,6 +569,11 @@ export function createCheckerPool(
       await Promise.all([...pendingScripts]);
     },
     desiredTable: assembleTable,
+    servicesOf(vsKey) {
+      const vs = vsByKey.get(vsKey);
+      if (vs === undefined) return [];
+      return servicesWith(vs, identitiesByVs.get(vsKey) ?? [], destinationsByVs.get(vsKey) ?? []);
+    },
     health: healthView,
     checkers: () =>
       rsEntries.flatMap((entry) =>

@@ -9,6 +9,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScriptUserResolver } from '../check/checker.js';
 import { createCheckerPool, type CheckerPool, type PoolSnapshot } from '../check/pool.js';
+import { serviceIdentities } from '../check/table.js';
 import type { Config } from '../config/model.js';
 import { resolveScriptUser, runScript } from '../net/exec.js';
 import { openIcmpSocket } from '../net/icmp-socket.js';
@@ -147,6 +148,11 @@ function buildPool(
   const warning = scriptUserWarning(config);
   if (warning !== null) logger.warn(warning);
   metrics?.reset();
+  const vsByKey = new Map(config.virtualServers.map((vs) => [vs.key, vs]));
+  const vsOfService = new Map<string, string>();
+  if (metrics !== null)
+    for (const vs of config.virtualServers)
+      for (const id of serviceIdentities(vs, config.virtualServerGroups)) vsOfService.set(id.key, vs.key);
   metrics?.setDrained(new Set(drained));
   const pool = createCheckerPool(
     config,
@@ -173,8 +179,20 @@ function buildPool(
       return;
     }
     post({ kind: 'event', event });
-    if (event.kind === 'changes' && metrics !== null)
-      metrics.update(config, pool.desiredTable(), pool.health());
+    if (event.kind === 'changes' && metrics !== null) {
+      // Only the virtual servers the change names: their health, or the services of a destination.
+      const changed = new Set(event.health.keys());
+      for (const c of event.destinations) {
+        const vs = vsOfService.get(c.service);
+        if (vs !== undefined) changed.add(vs);
+      }
+      const health = pool.health();
+      for (const key of changed) {
+        const vs = vsByKey.get(key);
+        if (vs !== undefined)
+          metrics.updateVirtualServer(vs, pool.servicesOf(key), health.virtualServers.get(key));
+      }
+    }
   });
   return pool;
 }

@@ -157,6 +157,20 @@ export class CheckerWorkerMetrics {
     }
   }
 
+  /**
+   * One virtual server after a change (its services and state as they stand now), in time
+   * proportional to its real servers: the pool's `changes` events name the virtual servers.
+   */
+  updateVirtualServer(
+    vs: VirtualServer,
+    services: readonly DesiredService[],
+    state: VsState | undefined,
+  ): void {
+    this.seen.set(vs.key, { services, state, drainedVersion: this.drainedVersion });
+    this.stateBytes = null;
+    this.updateVs(vs, services, state);
+  }
+
   private updateVs(vs: VirtualServer, services: readonly DesiredService[], state: VsState | undefined): void {
     const vsName = formatVs(vs);
     this.quorum.set({ virtual_server: vsName }, state?.quorumUp === true ? 1 : 0);

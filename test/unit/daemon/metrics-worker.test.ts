@@ -35,6 +35,27 @@ async function values(m: CheckerWorkerMetrics, name: string): Promise<Record<str
 }
 
 describe('CheckerWorkerMetrics', () => {
+  it('updateVirtualServer changes the series of that virtual server only', async () => {
+    const other = virtualServer('10.0.0.2', 80, [realServer('192.168.0.9', 80, [tcpCheck(80)])]);
+    const both = config([vs, other]);
+    const m = new CheckerWorkerMetrics();
+    const h = health(true, true);
+    m.update(both, desiredTable(both, h), h);
+    const lost = health(false, true);
+    const services = desiredTable(config([vs]), lost).services;
+    m.updateVirtualServer(vs, services, lost.virtualServers.get(vs.key));
+    expect(await values(m, 'keepalived_ts_real_server_healthy')).toEqual({
+      '[192.168.0.1]:tcp:80': 0,
+      '[192.168.0.2]:tcp:80': 1,
+      '[192.168.0.9]:tcp:80': 0,
+    });
+    expect(await values(m, 'keepalived_ts_real_server_weight')).toEqual({
+      '[192.168.0.1]:tcp:80': 0,
+      '[192.168.0.2]:tcp:80': 2,
+      '[192.168.0.9]:tcp:80': 0,
+    });
+  });
+
   it("real servers' health, weight and drain state and the quorum follow the pool's tables", async () => {
     const m = new CheckerWorkerMetrics();
     const h = health(true, false);
