@@ -54,8 +54,15 @@ interface Bucket<T> {
 }
 
 /** PURE token buckets by key. `T` is whatever the caller wants back in summaries (the line). */
+/**
+ * How often a full table of keys is swept at most: a sweep reads every key, and with thousands of
+ * keys in use (a checker each) sweeping for every new key made each line cost all of them.
+ */
+export const SWEEP_INTERVAL_MS = 1000;
+
 export class LogRateLimiter<T> {
   private readonly buckets = new Map<string, Bucket<T>>();
+  private sweptAt = -Infinity;
 
   constructor(readonly options: LogRateLimitOptions = DEFAULT_LOG_RATE_LIMIT) {}
 
@@ -129,7 +136,7 @@ export class LogRateLimiter<T> {
     const found = this.buckets.get(key);
     if (found !== undefined) return found;
     if (this.buckets.size >= this.options.maxKeys) {
-      this.sweep(now);
+      if (now - this.sweptAt >= SWEEP_INTERVAL_MS) this.sweep(now);
       if (this.buckets.size >= this.options.maxKeys) return this.getOrCreate(OVERFLOW_KEY, now);
     }
     return this.getOrCreate(key, now);
@@ -152,6 +159,7 @@ export class LogRateLimiter<T> {
 
   /** Drops the keys that would start afresh anyway: full again and nothing pending. */
   private sweep(now: number): void {
+    this.sweptAt = now;
     const { burst, refillMs } = this.options;
     for (const [key, b] of this.buckets) {
       if (b.suppressed > 0) continue;
@@ -218,7 +226,9 @@ export function rateLimitedLogger(
       }
       const decision = limiter.decide(key, clock.now(), { level, message, fields: fields! });
       if (!decision.write) {
-        arm();
+        // A line suppressed now is due no earlier than an armed timer (it fires at the earliest
+        // due), so only an idle limiter needs to look for the next one (all keys).
+        if (timer === null) arm();
         return;
       }
       if (decision.summary !== null) writeSummary(decision.summary);

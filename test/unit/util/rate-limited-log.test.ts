@@ -5,6 +5,7 @@ import {
   LogRateLimiter,
   OVERFLOW_KEY,
   rateLimitedLogger,
+  SWEEP_INTERVAL_MS,
   suppressedLine,
   type LogRateLimitOptions,
 } from '../../../src/util/rate-limited-log.js';
@@ -76,6 +77,22 @@ describe('LogRateLimiter', () => {
     expect(limiter.flushAll().map((r) => r.key)).toEqual(['a', OVERFLOW_KEY]);
     // Later 'b' is full again and has nothing pending: swept for a new key.
     expect(limiter.decide('c', 10_000, 'c')).toEqual({ write: true, summary: null });
+  });
+});
+
+describe('sweeping', () => {
+  it('sweeps the keys at most once per SWEEP_INTERVAL_MS; new keys share the overflow bucket meanwhile', () => {
+    const limiter = new LogRateLimiter<string>({ burst: 3, refillMs: 100, quietMs: 500, maxKeys: 2 });
+    limiter.decide('a', 0, 'a');
+    limiter.decide('b', 0, 'b');
+    limiter.decide('c', 5000, 'c'); // full: 'a' and 'b' are full again and swept
+    limiter.decide('d', 5000, 'd');
+    expect(limiter.size).toBe(2);
+    // 'c' and 'd' are full again by 5500, but the last sweep was 500 ms ago.
+    limiter.decide('e', 5000 + SWEEP_INTERVAL_MS / 2, 'e');
+    expect(limiter.size).toBe(3); // c, d and the overflow key
+    limiter.decide('f', 5000 + SWEEP_INTERVAL_MS, 'f');
+    expect(limiter.size).toBe(1);
   });
 });
 
