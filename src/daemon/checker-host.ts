@@ -49,7 +49,7 @@ import {
 import type { DesiredTable } from '../contracts/ipvs-table.js';
 import type { Config } from '../config/model.js';
 import { realClock, type Clock, type TimerHandle } from '../util/clock.js';
-import type { LogFields, Logger } from '../util/log.js';
+import { EVENT_TIME_FIELD, type LogFields, type Logger } from '../util/log.js';
 
 export interface CheckerHostOptions {
   readonly logger: Logger;
@@ -146,7 +146,14 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'detail' | 'debug';
 
 /** One item of a batch; the worker sends what happened in one loop turn as one message. */
 export type WorkerItem =
-  | { readonly kind: 'log'; readonly level: LogLevel; readonly message: string; readonly fields?: LogFields }
+  | {
+      readonly kind: 'log';
+      readonly level: LogLevel;
+      readonly message: string;
+      readonly fields?: LogFields;
+      /** When the worker logged it (epoch ms). */
+      readonly at?: number;
+    }
   | { readonly kind: 'event'; readonly event: PoolEvent }
   /** The whole table and every virtual server's health (start; later only `changes` events). */
   | { readonly kind: 'table'; readonly table: DesiredTable; readonly health: ReadonlyMap<string, VsState> };
@@ -214,7 +221,10 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
   function onItem(item: WorkerItem): void {
     switch (item.kind) {
       case 'log':
-        logger[item.level](item.message, item.fields);
+        logger[item.level](
+          item.message,
+          item.at === undefined ? item.fields : { ...item.fields, [EVENT_TIME_FIELD]: item.at },
+        );
         break;
       case 'table':
         table = keyedTable(item.table);

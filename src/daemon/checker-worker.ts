@@ -60,8 +60,13 @@ function send(message: WorkerToHost): void {
   port!.postMessage(message);
 }
 
+// Each line carries the time it was logged here: the main thread may write it later.
 const log = (level: LogLevel) => (message: string, fields?: LogFields) =>
-  post(fields === undefined ? { kind: 'log', level, message } : { kind: 'log', level, message, fields });
+  post(
+    fields === undefined
+      ? { kind: 'log', level, message, at: Date.now() }
+      : { kind: 'log', level, message, fields, at: Date.now() },
+  );
 const logger: Logger = {
   error: log('error'),
   warn: log('warn'),

@@ -20,7 +20,7 @@ import { constants, openSync } from 'node:fs';
 import pino, { type DestinationStream } from 'pino';
 import { openSyslogSocket, type SyslogSocket } from '../net/syslog-socket.js';
 import { realClock, type Clock } from '../util/clock.js';
-import type { LogFields, Logger, LogLevel } from '../util/log.js';
+import { EVENT_TIME_FIELD, type LogFields, type Logger, type LogLevel } from '../util/log.js';
 import type { DaemonOptions } from './cli.js';
 import {
   DEFAULT_LOG_RATE_LIMIT,
@@ -93,6 +93,8 @@ type SonicBoom = ReturnType<typeof pino.destination>;
 
 interface ParsedRecord {
   readonly level?: string;
+  /** ISO time of the event (pino's timestamp, or the `eventTime` of a line logged elsewhere). */
+  readonly time?: string;
   readonly msg?: string;
   readonly subsystem?: string;
 }
@@ -148,11 +150,13 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
 
   // Connected, queued while full, reconnected when the syslog daemon comes (back): syslog-socket.ts.
   const syslog: SyslogSocket | null = options.syslog ? openSyslogSocket(syslogPath) : null;
-  const sendSyslog = (level: string, subsystem: LogSubsystem, text: string): void => {
+  const sendSyslog = (level: string, subsystem: LogSubsystem, text: string, at: Date): void => {
     if (syslog === null) return;
     const pri = facility | (SYSLOG_SEVERITY[level] ?? 6);
-    syslog.send(Buffer.from(syslogLine(pri, new Date(), SYSLOG_IDENTS[subsystem], pid, text)));
+    syslog.send(Buffer.from(syslogLine(pri, at, SYSLOG_IDENTS[subsystem], pid, text)));
   };
+
+  let eventTime: number | undefined;
 
   /** Renders one record (pino's JSON line) to every output. */
   const fanOut: DestinationStream = {
@@ -165,17 +169,18 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
       }
       const level = record.level ?? 'info';
       const subsystem = subsystemOf(record.subsystem);
+      const parsed = record.time === undefined ? NaN : Date.parse(record.time);
+      const at = Number.isNaN(parsed) ? new Date() : new Date(parsed);
       if (format === 'json') {
         consoleOut?.write(line);
         fileFor(subsystem)?.write(line);
-        sendSyslog(level, subsystem, line.endsWith('\n') ? line.slice(0, -1) : line);
+        sendSyslog(level, subsystem, line.endsWith('\n') ? line.slice(0, -1) : line, at);
         return;
       }
       const message = record.msg ?? '';
-      const now = new Date();
-      consoleOut?.write(`${consoleTimestamp(now)}: ${message}\n`);
-      fileFor(subsystem)?.write(`${fileTimestamp(now)}: ${message}\n`);
-      sendSyslog(level, subsystem, message);
+      consoleOut?.write(`${consoleTimestamp(at)}: ${message}\n`);
+      fileFor(subsystem)?.write(`${fileTimestamp(at)}: ${message}\n`);
+      sendSyslog(level, subsystem, message, at);
     },
   };
 
@@ -184,7 +189,8 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
       level: 'debug',
       customLevels: { detail: 25 },
       base: { pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      // The event's time: now, or the eventTime of the line being written (set just around the call).
+      timestamp: () => `,"time":"${new Date(eventTime ?? Date.now()).toISOString()}"`,
       formatters: { level: (label) => ({ level: label }) },
     },
     fanOut,
@@ -196,9 +202,14 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
     subsystem: LogSubsystem,
     fields?: LogFields,
   ): void {
-    const { limit: _limit, subsystem: _subsystem, ...rest } = fields ?? {};
+    const { limit: _limit, subsystem: _subsystem, [EVENT_TIME_FIELD]: at, ...rest } = fields ?? {};
     const record = subsystem === 'core' ? rest : { subsystem, ...rest };
-    p[level](record, message);
+    eventTime = typeof at === 'number' ? at : undefined;
+    try {
+      p[level](record, message);
+    } finally {
+      eventTime = undefined;
+    }
   }
 
   const debugEnabled = process.env['KEEPALIVED_TS_DEBUG'] === '1';

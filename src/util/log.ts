@@ -24,6 +24,13 @@ export type LogFields = Readonly<Record<string, LogFieldValue | undefined>>;
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'detail' | 'debug';
 
+/**
+ * A line logged in another thread (the checker worker) carries the time it was logged there in
+ * this field (epoch ms): the daemon's logger stamps its record and text lines with that time, not
+ * the time the main thread got round to writing it (keepalived's checker process stamps its own).
+ */
+export const EVENT_TIME_FIELD = 'eventTime';
+
 export interface Logger {
   error(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;

@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDaemonLogger, daemonLoggerOptions } from '../../../src/daemon/logger.js';
 import { parseCommandLine } from '../../../src/daemon/cli.js';
 import { ManualClock, realClock } from '../../../src/util/clock.js';
-import { withFields } from '../../../src/util/log.js';
+import { EVENT_TIME_FIELD, withFields } from '../../../src/util/log.js';
+import { fileTimestamp } from '../../../src/daemon/log-format.js';
 
 interface BoundSocket {
   bind(path: string): void;
@@ -261,5 +262,44 @@ describe('rate limiting', () => {
       '(VI_1) invalid TTL 1',
       '8 similar messages suppressed, last: (VI_1) invalid TTL 9',
     ]);
+  });
+});
+
+describe('a line logged in another thread', () => {
+  // The checker worker's lines reach the main thread later; they keep the time they were logged.
+  const loggedAt = Date.parse('2026-03-04T05:06:07.089Z');
+
+  it('text: the file line shows the eventTime, other lines the time of writing', async () => {
+    const logger = createDaemonLogger({
+      console: false,
+      detail: false,
+      logFile: join(dir, 'e.log'),
+      syslog: false,
+    });
+    logger.info('from the worker', { [EVENT_TIME_FIELD]: loggedAt });
+    logger.info('from the main thread');
+    await logger.close();
+    const [worker, main] = readFileSync(join(dir, 'e.log'), 'utf8').trimEnd().split('\n');
+    expect(worker).toBe(`${fileTimestamp(new Date(loggedAt))}: from the worker`);
+    expect(main).not.toContain(fileTimestamp(new Date(loggedAt)).slice(0, 10));
+    expect(main).toMatch(/: from the main thread$/);
+  });
+
+  it('json: the record time is the eventTime and the field itself is not written', async () => {
+    const logger = createDaemonLogger({
+      console: false,
+      detail: false,
+      logFile: join(dir, 'f.log'),
+      syslog: false,
+      format: 'json',
+    });
+    logger.warn('late line', { [EVENT_TIME_FIELD]: loggedAt, rs: '10.0.0.1:80' });
+    await logger.close();
+    const text = readFileSync(join(dir, 'f.log'), 'utf8');
+    expect(text.match(/"time"/g)).toHaveLength(1);
+    const record = JSON.parse(text) as Record<string, unknown>;
+    expect(record.time).toBe('2026-03-04T05:06:07.089Z');
+    expect(record.rs).toBe('10.0.0.1:80');
+    expect(record[EVENT_TIME_FIELD]).toBeUndefined();
   });
 });
