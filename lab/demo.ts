@@ -18,7 +18,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { bundleForVm, prepareVm, REPO_ROOT, runInVm, vmPrerequisites } from '../test/vm/harness.js';
+import { bundleForVm, onPath, prepareVm, REPO_ROOT, runInVm, vmPrerequisites } from '../test/vm/harness.js';
+import { LAB_MODES, type LabMode } from './plan.js';
 
 const args = process.argv.slice(2);
 const yes = args.includes('--yes') || args.includes('-y') || process.env.CI === 'true';
@@ -31,8 +32,26 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function onPath(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+/** The lab's own options, checked here so that a typo does not cost a VM boot. */
+function checkOptions(): void {
+  const value = (name: string): string | undefined => {
+    const i = passThrough.indexOf(name);
+    return i === -1 ? undefined : passThrough[i + 1];
+  };
+  const modes = value('--modes');
+  const bad = modes?.split(',').filter((m) => !LAB_MODES.includes(m as LabMode));
+  if (bad !== undefined && bad.length > 0)
+    usage(`unknown mode ${bad.join(', ')} (--modes takes ${LAB_MODES.join(',')})`);
+  const storyName = value('--story');
+  if (storyName !== undefined && storyName !== 'demo' && storyName !== 'full')
+    usage(`unknown story ${storyName} (--story takes demo or full)`);
+}
+
+function usage(message: string): never {
+  process.stderr.write(
+    `demo: ${message}\nusage: npm run demo [-- --yes] [-- --story full --modes dr,nat,tun]\n`,
+  );
+  process.exit(2);
 }
 
 /** IPVS in this kernel: loaded, or loadable now. */
@@ -58,6 +77,13 @@ async function confirm(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  checkOptions();
+  // Ctrl-C: exit through the exit hooks, which stop the VM and remove the dist/ copy.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      console.log(`\ndemo: ${signal}: stopping the VM and removing what the demo made`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
   if (process.getuid?.() !== 0)
     fail(
       'needs root (network namespaces, IPVS, and qemu where this kernel has no IPVS): run `sudo npm run demo`',

@@ -637,6 +637,26 @@ const died = (lab: Lab, story: Story) =>
     MDI_B + 20_000,
   );
 
+/** SIGTERM of director a under the request loop, until b holds the VIPs; whether a exited. */
+async function stopped(
+  lab: Lab,
+  story: Story,
+): Promise<{ run: Awaited<ReturnType<typeof throughEvent>>; exited: boolean }> {
+  let exited = false;
+  const run = await throughEvent(
+    lab,
+    story,
+    async () => {
+      const r = await lab.stop('a');
+      exited = r.exited;
+      return r.at;
+    },
+    () => lab.holdsVips('b'),
+    20_000,
+  );
+  return { run, exited };
+}
+
 const comeBack = (lab: Lab, story: Story, impl: Implementation) =>
   throughEvent(
     lab,
@@ -680,18 +700,7 @@ async function failoverStory(lab: Lab, story: Story, m: LabMode): Promise<void> 
   await waitFor(() => lab.tableMatches('a', expectedTable(m)), 60_000, 500);
 
   // SIGTERM: a clean stop hands over at once (priority 0 advert) and leaves nothing behind.
-  let exited = false;
-  const termed = await throughEvent(
-    lab,
-    story,
-    async () => {
-      const r = await lab.stop('a');
-      exited = r.exited;
-      return r.at;
-    },
-    () => lab.holdsVips('b'),
-    20_000,
-  );
+  const { run: termed, exited } = await stopped(lab, story);
   const aTable = canonicalTable(await lab.ipvs('a'));
   const aVip = await lab.holdsAnyVip('a');
   story.record(`${m}/term`, {
@@ -734,6 +743,10 @@ async function syncOff(lab: Lab, story: Story, m: LabMode): Promise<void> {
   });
 }
 
+/** "; keepalived-ts in this run: ..." after a keepalived figure, when ours was measured. */
+const beside = (ours: Outage | undefined): string =>
+  ours ? `; keepalived-ts in this run: ${ours.failed} failed, resumed after ${ours.resumedAfterMs} ms` : '';
+
 async function referencePair(lab: Lab, story: Story, m: LabMode, ours: Outage | undefined): Promise<void> {
   await lab.resetDirectors();
   if (!(await startPair(lab, story, `${m}/keepalived-start`, { a: 'keepalived', b: 'keepalived' }, true)))
@@ -743,28 +756,17 @@ async function referencePair(lab: Lab, story: Story, m: LabMode, ours: Outage | 
     ok: killed.settledAfterMs !== undefined,
     detail:
       `keepalived 2.2.7 pair, director a died: b took the VIP after ${killed.settledAfterMs ?? 'never'} ms; ${fmtOutage(killed.outage)}` +
-      (ours
-        ? `; keepalived-ts in this run: ${ours.failed} failed, resumed after ${ours.resumedAfterMs} ms`
-        : ''),
+      beside(ours),
     figures: { ...killed.outage, takeoverMs: killed.settledAfterMs },
   });
   const back = await comeBack(lab, story, 'keepalived');
   if (back.settledAfterMs === undefined) return;
-  const termed = await throughEvent(
-    lab,
-    story,
-    async () => (await lab.stop('a')).at,
-    () => lab.holdsVips('b'),
-    20_000,
-  );
-  const oursTerm = story.steps[`${m}/term`]?.figures as Outage | undefined;
+  const { run: termed } = await stopped(lab, story);
   story.record(`${m}/keepalived-term`, {
     ok: termed.settledAfterMs !== undefined,
     detail:
       `keepalived 2.2.7 pair, SIGTERM of a: b took the VIP after ${termed.settledAfterMs ?? 'never'} ms; ${fmtOutage(termed.outage)}` +
-      (oursTerm
-        ? `; keepalived-ts in this run: ${oursTerm.failed} failed, resumed after ${oursTerm.resumedAfterMs} ms`
-        : ''),
+      beside(story.steps[`${m}/term`]?.figures as Outage | undefined),
     figures: { ...termed.outage, takeoverMs: termed.settledAfterMs },
   });
 }
@@ -908,16 +910,16 @@ async function main(): Promise<void> {
   const [command, ...args] = process.argv.slice(2);
   if (command === 'server') return runServer(args[0] ?? 'rs');
   if (command === 'client') return runClient();
-  if (command !== 'run') {
+  const usage = (problem: string): never => {
     process.stderr.write(
-      'usage: lab run [--modes dr,nat,tun] [--story full|demo] --daemon FILE [--results FILE]\n',
+      `lab: ${problem}\nusage: lab run [--modes dr,nat,tun] [--story full|demo] --daemon FILE [--results FILE] [--logs DIR]\n`,
     );
     process.exit(2);
-  }
-  const daemon = option(args, '--daemon');
-  if (daemon === undefined) throw new Error('lab run: --daemon DIST/keepalived-ts.js is required');
+  };
+  if (command !== 'run') usage(command === undefined ? 'no command' : `unknown command ${command}`);
+  const daemon = option(args, '--daemon') ?? usage('--daemon DIST/keepalived-ts.js is required');
   const modes = (option(args, '--modes') ?? LAB_MODES.join(',')).split(',') as LabMode[];
-  for (const m of modes) if (!LAB_MODES.includes(m)) throw new Error(`lab run: unknown mode ${m}`);
+  for (const m of modes) if (!LAB_MODES.includes(m)) usage(`unknown mode ${m}`);
   const story = option(args, '--story') === 'demo' ? 'demo' : 'full';
   const keepalived = option(args, '--keepalived') !== 'no';
   const results = option(args, '--results');

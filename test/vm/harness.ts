@@ -103,7 +103,7 @@ export class VmError extends Error {
   }
 }
 
-function onPath(command: string): boolean {
+export function onPath(command: string): boolean {
   for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
     try {
       accessSync(join(dir, command), constants.X_OK);
