@@ -85,6 +85,7 @@ export const DIAGNOSTIC_CODES = [
   'unmatched-quote',
   'unsupported',
   'unterminated-definition',
+  'vmac',
   'zero-port',
 ] as const;
 

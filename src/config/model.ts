@@ -188,6 +188,16 @@ export interface GarpSettings {
   readonly interval: Seconds;
 }
 
+/** `use_vmac`: the instance's macvlan interface (vrrp/vrrp_vmac.c). */
+export interface VmacSettings {
+  /** The interface name: as configured, else `vrrp.VRID` (vrrp1.VRID, ... when taken). */
+  readonly ifname: string;
+  /** Its MAC, `00:00:5e:00:01:VRID` (`02` for IPv6) unless configured. */
+  readonly mac: string;
+  /** `vmac_xmit_base`: adverts go out on (and come in on) the base interface. */
+  readonly xmitBase: boolean;
+}
+
 export interface NotifyScripts {
   readonly master: ScriptSpec | null;
   readonly backup: ScriptSpec | null;
@@ -237,6 +247,8 @@ export interface VrrpInstance {
   readonly strictMode: boolean;
   readonly notify: NotifyScripts;
   readonly smtpAlert: boolean;
+  /** `use_vmac`; VIPs of the instance's family without another `dev` go on it. */
+  readonly vmac: VmacSettings | null;
   /** Name of the vrrp_sync_group this instance belongs to, or null. */
   readonly syncGroup: string | null;
   readonly loc: SourceLoc;

@@ -48,6 +48,7 @@ import type { GroupLine, MethodValue, ServerAddress } from './keywords/virtual-s
 import type { RawChecker } from './keywords/checkers.js';
 import { parseAddressValue, parseIntValue, parsePortValue } from './keywords/values.js';
 import { pendingTracks, resolveReferences } from './semantic.js';
+import { completeVmac, type UseVmacLine } from './vmac.js';
 import type { Mutable } from './semantic.js';
 
 export interface SchemaResult {
@@ -119,13 +120,14 @@ export function buildConfig(statements: readonly Statement[], files: readonly st
   // Instances dropped when completed (a bad VRID, no VIP where one is required) still stand in
   // their sync group for keepalived's group checks, which run before instances are completed.
   const droppedInstances = new Set<string>();
+  const vmacNames = new Map<string, string>();
   const vrrpInstances = named(
     root.list<Statement>('vrrp_instance'),
     'vrrp_instance',
     vrrpInstanceTable,
     sink,
     (name, raw) => {
-      const built = buildVrrpInstance(name, raw, globalDefs, sink);
+      const built = buildVrrpInstance(name, raw, globalDefs, sink, vmacNames);
       if (built === null) droppedInstances.add(name);
       return built;
     },
@@ -333,12 +335,13 @@ function notifyScripts(r: RawReader): NotifyScripts {
   };
 }
 
+/** `dev` is where the VIP goes: its own `dev`, the VMAC or the instance's interface. */
 function toVip(v: VipLine, dev: string): Vip {
   return {
     address: v.address,
     family: v.family,
     prefixLength: v.prefixLength,
-    dev: v.dev ?? dev,
+    dev,
     label: v.label,
     scope: v.scope,
     broadcast: v.broadcast,
@@ -353,6 +356,7 @@ function buildVrrpInstance(
   r: RawReader,
   g: GlobalDefs,
   sink: DiagnosticSink,
+  vmacNames: Map<string, string>,
 ): VrrpInstance | null {
   const vridText = r.str('virtual_router_id');
   if (vridText === null) {
@@ -418,8 +422,26 @@ function buildVrrpInstance(
       );
     }
   }
-  const vips = vipLines.filter((v) => v.family === family).map((v) => toVip(v, dev));
-  const evips = evipLines.map((v) => toVip(v, dev));
+  const strictMode = r.get<boolean>('strict_mode') ?? g.vrrpStrict;
+  const vmac = completeVmac(
+    {
+      instance: name,
+      vrid,
+      family,
+      interface: iface,
+      unicast: peers.length > 0,
+      strict: strictMode,
+      line: r.get<UseVmacLine>('use_vmac'),
+      xmitBase: r.written('vmac_xmit_base') ? r.loc('vmac_xmit_base') : null,
+      taken: vmacNames,
+    },
+    sink,
+  );
+  // vrrp.c: a VIP of the instance's family with no dev (or the instance's) goes on the VMAC.
+  const vipDev = (v: VipLine): string =>
+    vmac !== null && v.family === family && (v.dev ?? iface) === iface ? vmac.ifname : (v.dev ?? dev);
+  const vips = vipLines.filter((v) => v.family === family).map((v) => toVip(v, vipDev(v)));
+  const evips = evipLines.map((v) => toVip(v, vipDev(v)));
   // vrrp.c: the advert must fit one packet at the default MTU of 1500 (Ethernet + IP + VRRP
   // header [+ 8 auth bytes for v2]) and Count IP Addrs is 8 bits (RFC 3768 section 5.3.5).
   const headerLen = family === 'inet' ? 14 + 20 + 8 + (version === 2 ? 8 : 0) : 14 + 40 + 8;
@@ -434,7 +456,7 @@ function buildVrrpInstance(
     for (const v of vips.splice(maxAddr)) evips.push(v);
   }
   // vrrp.c vrrp_complete_instance: `strict_mode`/`vrrp_strict` enforce RFC behaviour.
-  const strict = r.get<boolean>('strict_mode') ?? g.vrrpStrict;
+  const strict = strictMode;
   const strictReset = (field: string, message: string) => {
     sink.report('error', 'strict-mode', `(${name}) ${message}`, r.loc(field));
   };
@@ -707,6 +729,7 @@ function buildVrrpInstance(
     strictMode: strict,
     notify: notifyScripts(r),
     smtpAlert: r.bool('smtp_alert'),
+    vmac,
     syncGroup: null,
     loc: r.raw.loc,
   };

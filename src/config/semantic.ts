@@ -284,7 +284,9 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Con
         missing = true;
       }
       for (const v of [...vi.vips, ...vi.excludedVips]) {
-        if (v.dev !== vi.interface && !known.has(v.dev) && !c.globalDefs.dynamicInterfaces) {
+        // The VMAC is created at start (net/vmac.ts).
+        const own = v.dev === vi.interface || v.dev === vi.vmac?.ifname;
+        if (!own && !known.has(v.dev) && !c.globalDefs.dynamicInterfaces) {
           sink.report(
             'error',
             'missing-interface',

@@ -78,6 +78,7 @@ export function vrrpInstance(name: string, vrid: number, over: Partial<VrrpInsta
     higherPrioSendAdvert: false,
     downTimerAdverts: 3,
     skipCheckAdvAddr: false,
+    vmac: null,
     strictMode: false,
     notify: noNotify,
     smtpAlert: false,

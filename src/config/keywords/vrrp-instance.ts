@@ -20,6 +20,7 @@ import {
   uint,
 } from './types.js';
 import { trackLine } from './trackers.js';
+import { useVmacLine } from '../vmac.js';
 import { parseAddressValue, parseIntValue, parseSockAddrValue, TIMER_SECONDS, UINT_MAX } from './values.js';
 
 /** A `virtual_ipaddress` line before the device default is applied. */
@@ -538,11 +539,20 @@ export const vrrpInstanceTable: BlockTable = {
       invalid: (v) => `Invalid vrrp_instance smtp_alert parameter ${v}`,
       doc: { text: 'Email on state changes.', inert: 'keepalived-ts sends no email.' },
     }),
+    custom('use_vmac', useVmacLine, {
+      doc: {
+        text: 'Put the VIPs on a macvlan interface (mode private, on `interface`) with the virtual router MAC `00:00:5e:00:01:VRID` (`02` for IPv6), created at start with its sysctls and removed at stop; adverts and gratuitous ARPs go out from it (docs/behaviour.md "VMAC").',
+        value: '`[NAME] [MAC]`: a name (`vrrp.VRID` by default) and/or a unicast MAC that is not an RFC 5798 one (five octets: the VRID is the sixth)',
+      },
+    }),
+    presence('vmac_xmit_base', {
+      doc: {
+        text: 'With `use_vmac`: send and receive adverts on the base interface instead of the VMAC (the VIPs stay on the VMAC). Set by unicast with `use_vmac`, cleared in strict mode.',
+      },
+    }),
     ...ignored(
       [
-        'use_vmac',
         'use_vmac_addr',
-        'vmac_xmit_base',
         'use_ipvlan',
         'unicast_fault_no_peer',
         'mcast_dst_ip',

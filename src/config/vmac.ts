@@ -1,0 +1,207 @@
+/**
+ * `use_vmac [NAME] [MAC]` and `vmac_xmit_base` in a vrrp_instance: the statement as
+ * vrrp/vrrp_parser.c `vrrp_vmac_handler` reads it, and the instance's VMAC settings as
+ * vrrp/vrrp.c `vrrp_complete_instance` completes them (default name `vrrp.VRID`, MAC
+ * 00:00:5e:00:01:VRID, or 00:00:5e:00:02:VRID for IPv6). Pure: the interface itself is created
+ * at run time (net/vmac.ts).
+ */
+import type { AddressFamily, SourceLoc, VmacSettings } from './model.js';
+import type { Statement } from './tree.js';
+import type { DiagnosticSink } from './keywords/types.js';
+
+/** The `use_vmac` line as read: a name and a MAC, each optional. */
+export interface UseVmacLine {
+  readonly name: string | null;
+  /** Six octets; with `macUsesVrid` the last is the VRID (five octets were written). */
+  readonly mac: readonly number[] | null;
+  readonly macUsesVrid: boolean;
+  readonly loc: SourceLoc;
+}
+
+/** 00:00:5e:00:01:00, RFC 5798 section 7.3 (the fifth octet is 02 for IPv6). */
+const VRRP_MAC_PREFIX = [0x00, 0x00, 0x5e, 0x00];
+/** IFNAMSIZ, with its terminating NUL. */
+const IFNAMSIZ = 16;
+
+/** The kernel's dev_valid_name (net/core/dev.c), as vrrp_parser.c copies it. */
+export function validInterfaceName(name: string): boolean {
+  if (name === '' || Buffer.byteLength(name) >= IFNAMSIZ) return false;
+  if (name === '.' || name === '..') return false;
+  return !/[/:\s]/.test(name);
+}
+
+/**
+ * Octets of `text` as vrrp_vmac_handler reads them: 1- or 2-digit hex octets separated by `:`;
+ * five octets (optionally with a trailing `:`) leave the last to the VRID. Null when invalid.
+ */
+export function parseVmacMac(text: string): { octets: number[]; usesVrid: boolean } | null {
+  const parts = text.split(':');
+  if (parts.length === 6 && parts[5] === '') parts.pop();
+  else if (parts.length === 7 && parts[6] === '') parts.pop();
+  if (parts.length !== 5 && parts.length !== 6) return null;
+  if (!parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) return null;
+  const octets = parts.map((p) => parseInt(p, 16));
+  const usesVrid = octets.length === 5;
+  if (usesVrid) octets.push(0);
+  return { octets, usesVrid };
+}
+
+/** `use_vmac [NAME] [MAC]`: at most two words; a word with `:` is the MAC. */
+export function useVmacLine(stmt: Statement, sink: DiagnosticSink): UseVmacLine {
+  let name: string | null = null;
+  let mac: number[] | null = null;
+  let macUsesVrid = false;
+  for (const word of stmt.args.slice(0, 2)) {
+    if (word.includes(':')) {
+      if (mac !== null) {
+        sink.report('error', 'duplicate', 'VMAC interface address already specified', stmt.loc);
+        continue;
+      }
+      if (!/^[0-9A-Fa-f:]*$/.test(word)) {
+        sink.report('error', 'invalid-value', `VMAC invalid MAC address ${word}`, stmt.loc);
+        continue;
+      }
+      const parsed = parseVmacMac(word);
+      if (parsed === null) {
+        sink.report('error', 'invalid-value', `VMAC invalid MAC address ${word} - ignored`, stmt.loc);
+      } else if ((parsed.octets[0]! & 0x01) !== 0) {
+        sink.report('error', 'invalid-value', `VMAC MAC address is multicast ${word} - ignoring`, stmt.loc);
+      } else if (
+        VRRP_MAC_PREFIX.every((o, i) => parsed.octets[i] === o) &&
+        (parsed.octets[4] === 0x01 || parsed.octets[4] === 0x02)
+      ) {
+        sink.report(
+          'error',
+          'invalid-value',
+          `VMAC MAC address not allowed to be RFC5798 address (${word}) - ignoring`,
+          stmt.loc,
+        );
+      } else {
+        mac = parsed.octets;
+        macUsesVrid = parsed.usesVrid;
+      }
+    } else {
+      if (name !== null) {
+        sink.report('error', 'duplicate', 'VMAC interface name already specified', stmt.loc);
+        continue;
+      }
+      if (!validInterfaceName(word)) {
+        sink.report(
+          'error',
+          'invalid-value',
+          `VMAC interface name '${word}' too long or invalid characters - ignoring`,
+          stmt.loc,
+        );
+        continue;
+      }
+      name = word;
+    }
+  }
+  return { name, mac, macUsesVrid, loc: stmt.loc };
+}
+
+/** `aa:bb:cc:dd:ee:ff`, lower case, two digits an octet. */
+export function formatMac(octets: readonly number[]): string {
+  return octets.map((o) => o.toString(16).padStart(2, '0')).join(':');
+}
+
+/** The RFC 5798 virtual router MAC of `vrid` for the family. */
+export function vrrpMac(vrid: number, family: AddressFamily): string {
+  return formatMac([...VRRP_MAC_PREFIX, family === 'inet6' ? 0x02 : 0x01, vrid]);
+}
+
+export interface VmacCompletion {
+  readonly instance: string;
+  readonly vrid: number;
+  readonly family: AddressFamily;
+  readonly interface: string | null;
+  readonly unicast: boolean;
+  readonly strict: boolean;
+  readonly line: UseVmacLine | undefined;
+  /** `vmac_xmit_base` was written (its location). */
+  readonly xmitBase: SourceLoc | null;
+  /** Names earlier instances took, configured or defaulted (name -> instance). */
+  readonly taken: Map<string, string>;
+}
+
+/**
+ * The instance's VMAC, or null without `use_vmac` (or when it is cleared), with vrrp.c's and
+ * vrrp_parser.c's lines for what it changes. Records the name it takes in `taken`.
+ */
+export function completeVmac(c: VmacCompletion, sink: DiagnosticSink): VmacSettings | null {
+  const { instance: name, line } = c;
+  let xmitBase = c.xmitBase !== null;
+  if (line === undefined) {
+    if (xmitBase)
+      sink.report('error', 'vmac', `(${name}) vmac_xmit_base is only valid with a vmac`, c.xmitBase!);
+    return null;
+  }
+  // vrrp_parser.c vrrp_end_handler.
+  if (c.unicast && c.interface === null) {
+    sink.report(
+      'error',
+      'vmac',
+      `(${name}): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac`,
+      line.loc,
+    );
+    return null;
+  }
+  if (c.unicast && !xmitBase) {
+    sink.report(
+      'error',
+      'vmac',
+      `(${name}) unicast with use_vmac requires vmac_xmit_base - setting`,
+      line.loc,
+    );
+    xmitBase = true;
+  }
+  if (c.interface === null) return null; // "Unknown interface!" was reported; no instance runs.
+  let ifname = line.name;
+  if (ifname !== null) {
+    const other = c.taken.get(ifname);
+    if (other !== undefined) {
+      sink.report(
+        'error',
+        'vmac',
+        `(${name}) VRRP instance ${other} is already using ${ifname} - ignoring name`,
+        line.loc,
+      );
+      ifname = null;
+    }
+  }
+  let mac = line.mac;
+  if (c.strict && mac !== null) {
+    sink.report(
+      'error',
+      'strict-mode',
+      `(${name}): cannot specify MAC address with strict mode - clearing`,
+      line.loc,
+    );
+    mac = null;
+  }
+  // vrrp.c create_vmac_name: vrrp.VRID, then vrrp1.VRID, vrrp2.VRID ... (IPv6: vrrp6 first).
+  if (ifname === null) {
+    const numbers = c.family === 'inet6' ? [0, 6, 1, 2, 3, 4, 5] : [0];
+    for (let n = numbers.length === 1 ? 1 : 7; numbers.length < 300; n++) numbers.push(n);
+    ifname = numbers
+      .map((n) => `vrrp${n === 0 ? '' : n}.${c.vrid}`)
+      .find((candidate) => !c.taken.has(candidate))!;
+  }
+  if (c.strict && xmitBase) {
+    sink.report(
+      'error',
+      'strict-mode',
+      `(${name}) xmit_base is incompatible with strict mode - resetting`,
+      line.loc,
+    );
+    xmitBase = false;
+  }
+  c.taken.set(ifname, name);
+  const octets = mac === null ? null : [...mac];
+  if (octets !== null && line.macUsesVrid) octets[5] = c.vrid;
+  return {
+    ifname,
+    mac: octets === null ? vrrpMac(c.vrid, c.family) : formatMac(octets),
+    xmitBase,
+  };
+}

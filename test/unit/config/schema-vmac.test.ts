@@ -1,0 +1,177 @@
+// use_vmac / vmac_xmit_base as keepalived 2.2.7 reads and completes them (vrrp_parser.c
+// vrrp_vmac_handler, vrrp_end_handler; vrrp.c vrrp_complete_instance, create_vmac_name).
+import { describe, expect, it } from 'vitest';
+import { parseVmacMac, validInterfaceName, vrrpMac } from '../../../src/config/vmac.js';
+import { build, summary } from './schema-helpers.js';
+
+const instance = (name: string, body: string, vrid = 51, iface = 'eth0'): string => `vrrp_instance ${name} {
+  interface ${iface}
+  virtual_router_id ${vrid}
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+${body}
+}
+`;
+
+describe('use_vmac', () => {
+  it('defaults to vrrp.VRID with the RFC 5798 MAC, and moves the VIPs onto it', () => {
+    const { config, diagnostics } = build(
+      `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  use_vmac
+  virtual_ipaddress {
+    192.0.2.10/24
+    192.0.2.11/24 dev eth0
+    192.0.2.12/24 dev eth1
+  }
+  virtual_ipaddress_excluded {
+    198.51.100.1/24
+    2001:db8::1/64
+  }
+}
+`,
+    );
+    expect(summary(diagnostics)).toEqual([]);
+    const vi = config.vrrpInstances[0]!;
+    expect(vi.vmac).toEqual({ ifname: 'vrrp.51', mac: '00:00:5e:00:01:33', xmitBase: false });
+    expect(vi.interface).toBe('eth0');
+    expect(vi.vips.map((v) => v.dev)).toEqual(['vrrp.51', 'vrrp.51', 'eth1']);
+    // An eVIP of the other family stays on the base interface (vrrp.c).
+    expect(vi.excludedVips.map((v) => v.dev)).toEqual(['vrrp.51', 'eth0']);
+  });
+
+  it('takes a name and a MAC in either order; five octets leave the sixth to the VRID', () => {
+    const a = build(instance('VI_1', '  use_vmac vmac1 02:11:22:33:44:55'));
+    expect(summary(a.diagnostics)).toEqual([]);
+    expect(a.config.vrrpInstances[0]!.vmac).toEqual({
+      ifname: 'vmac1',
+      mac: '02:11:22:33:44:55',
+      xmitBase: false,
+    });
+    const b = build(instance('VI_1', '  use_vmac 2:a:b:c:d vm2', 20));
+    expect(summary(b.diagnostics)).toEqual([]);
+    expect(b.config.vrrpInstances[0]!.vmac).toMatchObject({ ifname: 'vm2', mac: '02:0a:0b:0c:0d:14' });
+  });
+
+  it('uses 00:00:5e:00:02:VRID for an IPv6 instance', () => {
+    const { config } = build(`vrrp_instance V6 {
+  interface eth0
+  virtual_router_id 7
+  use_vmac
+  virtual_ipaddress {
+    2001:db8::7/64
+  }
+}
+`);
+    expect(config.vrrpInstances[0]!.vmac).toMatchObject({ ifname: 'vrrp.7', mac: '00:00:5e:00:02:07' });
+  });
+
+  it("reports bad words with keepalived's lines and keeps the defaults", () => {
+    const { config, diagnostics } = build(instance('VI_1', '  use_vmac bad/name 00:00:5e:00:01:05'));
+    expect(summary(diagnostics)).toEqual([
+      "7 error VMAC interface name 'bad/name' too long or invalid characters - ignoring",
+      '7 error VMAC MAC address not allowed to be RFC5798 address (00:00:5e:00:01:05) - ignoring',
+    ]);
+    expect(config.vrrpInstances[0]!.vmac).toEqual({
+      ifname: 'vrrp.51',
+      mac: '00:00:5e:00:01:33',
+      xmitBase: false,
+    });
+    const more = build(instance('VI_1', '  use_vmac 01:00:00:00:00:01 12:zz'));
+    expect(summary(more.diagnostics)).toEqual([
+      '7 error VMAC MAC address is multicast 01:00:00:00:00:01 - ignoring',
+      '7 error VMAC invalid MAC address 12:zz',
+    ]);
+    const dup = build(instance('VI_1', '  use_vmac a b'));
+    expect(summary(dup.diagnostics)).toEqual(['7 error VMAC interface name already specified']);
+    expect(dup.config.vrrpInstances[0]!.vmac?.ifname).toBe('a');
+    const long = build(instance('VI_1', '  use_vmac abcdefghijklmnop'));
+    expect(summary(long.diagnostics)).toEqual([
+      "7 error VMAC interface name 'abcdefghijklmnop' too long or invalid characters - ignoring",
+    ]);
+  });
+
+  it('gives a second instance with the same VRID the next free name, and refuses a taken name', () => {
+    const { config, diagnostics } = build(
+      instance('VI_1', '  use_vmac', 51, 'eth0') +
+        instance('VI_2', '  use_vmac', 51, 'eth1') +
+        instance('VI_3', '  use_vmac vrrp.51', 52, 'eth2'),
+    );
+    expect(summary(diagnostics)).toEqual([
+      '23 error (VI_3) VRRP instance VI_1 is already using vrrp.51 - ignoring name',
+    ]);
+    expect(config.vrrpInstances.map((i) => i.vmac?.ifname)).toEqual(['vrrp.51', 'vrrp1.51', 'vrrp.52']);
+  });
+});
+
+describe('vmac_xmit_base', () => {
+  it('is kept with use_vmac and refused without it', () => {
+    const a = build(instance('VI_1', '  use_vmac\n  vmac_xmit_base'));
+    expect(summary(a.diagnostics)).toEqual([]);
+    expect(a.config.vrrpInstances[0]!.vmac?.xmitBase).toBe(true);
+    const b = build(instance('VI_1', '  vmac_xmit_base'));
+    expect(summary(b.diagnostics)).toEqual(['7 error (VI_1) vmac_xmit_base is only valid with a vmac']);
+    expect(b.config.vrrpInstances[0]!.vmac).toBeNull();
+  });
+
+  it('is set for unicast and cleared in strict mode', () => {
+    const u = build(instance('VI_1', '  use_vmac\n  unicast_peer {\n    192.0.2.2\n  }'));
+    expect(summary(u.diagnostics)).toEqual([
+      '7 error (VI_1) unicast with use_vmac requires vmac_xmit_base - setting',
+    ]);
+    expect(u.config.vrrpInstances[0]!.vmac?.xmitBase).toBe(true);
+    const s = build(instance('VI_1', '  use_vmac 02:00:00:00:00:01\n  vmac_xmit_base\n  strict_mode on'));
+    expect(summary(s.diagnostics)).toEqual([
+      '7 error (VI_1): cannot specify MAC address with strict mode - clearing',
+      '7 error (VI_1) xmit_base is incompatible with strict mode - resetting',
+    ]);
+    expect(s.config.vrrpInstances[0]!.vmac).toEqual({
+      ifname: 'vrrp.51',
+      mac: '00:00:5e:00:01:33',
+      xmitBase: false,
+    });
+  });
+
+  it('is cleared with use_vmac for unicast without an interface', () => {
+    const { config, diagnostics } = build(`vrrp_instance VI_1 {
+  virtual_router_id 9
+  use_vmac
+  unicast_src_ip 192.0.2.1
+  unicast_peer {
+    192.0.2.2
+  }
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+`);
+    expect(summary(diagnostics)).toContain(
+      '3 error (VI_1): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac',
+    );
+    expect(config.vrrpInstances[0]!.vmac).toBeNull();
+  });
+});
+
+describe('VMAC helpers', () => {
+  it('reads MACs as vrrp_vmac_handler does', () => {
+    expect(parseVmacMac('2:a:b:c:d:e')).toEqual({ octets: [2, 10, 11, 12, 13, 14], usesVrid: false });
+    expect(parseVmacMac('02:11:22:33:44:')).toEqual({
+      octets: [2, 0x11, 0x22, 0x33, 0x44, 0],
+      usesVrid: true,
+    });
+    expect(parseVmacMac('02:11:22:33:44:55:')).toEqual({
+      octets: [2, 0x11, 0x22, 0x33, 0x44, 0x55],
+      usesVrid: false,
+    });
+    expect(parseVmacMac('02:11:22:33')).toBeNull();
+    expect(parseVmacMac('02:111:22:33:44:55')).toBeNull();
+    expect(parseVmacMac('02::22:33:44:55')).toBeNull();
+    expect(vrrpMac(255, 'inet')).toBe('00:00:5e:00:01:ff');
+    expect(validInterfaceName('vrrp.255')).toBe(true);
+    expect(validInterfaceName('..')).toBe(false);
+    expect(validInterfaceName('a b')).toBe(false);
+    expect(validInterfaceName('abcdefghijklmno')).toBe(true);
+  });
+});
