@@ -172,6 +172,54 @@ export interface VirtualRoute {
   readonly loc: SourceLoc;
 }
 
+/** What a rule does (fib_rule_hdr action): `lookup` a table, `goto` a rule, or a route type. */
+export type IpRuleAction = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/**
+ * One `static_rules` / `virtual_rules` line as keepalived 2.2.7 reads it (vrrp_iprule.c
+ * alloc_rule). Numbers are the kernel's; null = not given (the attribute is not sent).
+ */
+export interface IpRule {
+  readonly family: AddressFamily;
+  /** `not`: FIB_RULE_INVERT. */
+  readonly invert: boolean;
+  /** `from ADDR[/LEN]`; `from all|any|default` is `0.0.0.0/0` (`::/0`). */
+  readonly from: { readonly address: string; readonly prefixLength: number } | null;
+  readonly to: { readonly address: string; readonly prefixLength: number } | null;
+  /** `preference|order|priority`; rules without one are numbered down from 16384 (with a line). */
+  readonly priority: number;
+  /** `tos|dsfield`, 0 when not given. */
+  readonly tos: number;
+  readonly fwmark: number | null;
+  /** `fwmark MARK/MASK`. */
+  readonly fwmask: number | null;
+  /** `realms [SRC/]DST`: SRC << 16 | DST, 0 when not given. */
+  readonly realms: number;
+  readonly suppressPrefixLength: number | null;
+  readonly suppressIfgroup: number | null;
+  /** `dev|iif NAME`, `oif NAME`. */
+  readonly iif: string | null;
+  readonly oif: string | null;
+  /** `tunnel-id N`, decimal text (64 bits). */
+  readonly tunnelId: string | null;
+  readonly uidRange: { readonly start: number; readonly end: number } | null;
+  readonly l3mdev: boolean;
+  /** FRA_PROTOCOL: RTPROT_KEEPALIVED (18) unless `no_track`, or `protocol N`. */
+  readonly protocol: number | null;
+  readonly ipProto: number | null;
+  readonly sport: { readonly start: number; readonly end: number } | null;
+  readonly dport: { readonly start: number; readonly end: number } | null;
+  readonly action: IpRuleAction;
+  /** `table|lookup` (action `table`), else 0. */
+  readonly table: number;
+  /** `goto N` (action `goto`), else 0. */
+  readonly gotoTarget: number;
+  readonly noTrack: boolean;
+  /** `track_group NAME` (static rules only): read, not acted on. */
+  readonly trackGroup: string | null;
+  readonly loc: SourceLoc;
+}
+
 export interface UnicastPeer {
   readonly address: string;
   readonly minTtl: number | null;
@@ -230,6 +278,8 @@ export interface VrrpInstance {
   readonly vips: readonly Vip[];
   readonly excludedVips: readonly Vip[];
   readonly virtualRoutes: readonly VirtualRoute[];
+  /** `virtual_rules`: added with the VIPs while MASTER. */
+  readonly virtualRules: readonly IpRule[];
   readonly trackScripts: readonly TrackRef[];
   readonly trackInterfaces: readonly TrackRef[];
   readonly trackFiles: readonly TrackRef[];
@@ -489,4 +539,10 @@ export interface Config {
   readonly vrrpInstances: readonly VrrpInstance[];
   readonly virtualServerGroups: readonly VirtualServerGroup[];
   readonly virtualServers: readonly VirtualServer[];
+  /** `static_ipaddress`: added at start whatever the VRRP state, removed at stop. */
+  readonly staticAddresses: readonly Vip[];
+  /** `static_routes`. */
+  readonly staticRoutes: readonly VirtualRoute[];
+  /** `static_rules`. */
+  readonly staticRules: readonly IpRule[];
 }

@@ -48,6 +48,8 @@ import type { GroupLine, MethodValue, ServerAddress } from './keywords/virtual-s
 import type { RawChecker } from './keywords/checkers.js';
 import { parseAddressValue, parseIntValue, parsePortValue } from './keywords/values.js';
 import { pendingTracks, resolveReferences } from './semantic.js';
+import { buildStaticEntries, settleRulePriorities } from './static-entries.js';
+import type { RuleLine } from './keywords/ip-rule.js';
 import { completeVmac, type UseVmacLine } from './vmac.js';
 import type { Mutable } from './semantic.js';
 
@@ -153,15 +155,20 @@ export function buildConfig(statements: readonly Statement[], files: readonly st
     virtualServers.push(vs);
   }
 
+  const statics = buildStaticEntries(root, globalDefs.defaultInterface);
+  const settled = settleRulePriorities(statements, statics.staticRules, vrrpInstances, sink);
   const draft: Mutable<Config> = {
     files: [...files],
     globalDefs,
     vrrpScripts,
     trackFiles,
     vrrpSyncGroups,
-    vrrpInstances,
+    vrrpInstances: settled.vrrpInstances,
     virtualServerGroups,
     virtualServers,
+    staticAddresses: statics.staticAddresses,
+    staticRoutes: statics.staticRoutes,
+    staticRules: settled.staticRules,
   };
   resolveReferences(draft, sink, droppedInstances);
   return { config: draft, diagnostics: sink.items };
@@ -701,6 +708,8 @@ function buildVrrpInstance(
     vips,
     excludedVips: evips,
     virtualRoutes: routes.map((x) => ({ ...x, noTrack: x.noTrack || x.dev === null })),
+    // Preferences settled with the static rules' (settleRulePriorities).
+    virtualRules: r.list<RuleLine>('virtual_rules') as unknown as VrrpInstance['virtualRules'],
     trackScripts: [],
     trackInterfaces: [],
     trackFiles: [],

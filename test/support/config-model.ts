@@ -63,6 +63,9 @@ export function configModel(over: Partial<Config> = {}): Config {
     vrrpInstances: [],
     virtualServerGroups: [],
     virtualServers: [],
+    staticAddresses: [],
+    staticRoutes: [],
+    staticRules: [],
     ...over,
   };
 }

@@ -56,6 +56,7 @@ export function vrrpInstance(name: string, vrid: number, over: Partial<VrrpInsta
     vips: [vip(`10.0.0.${vrid}`)],
     excludedVips: [],
     virtualRoutes: [],
+    virtualRules: [],
     trackScripts: [],
     trackInterfaces: [],
     trackFiles: [],

@@ -5,7 +5,9 @@
  */
 import type { Statement } from '../tree.js';
 import type { BlockTable, KeywordSpec } from './types.js';
-import { ignored } from './types.js';
+import { ignored, lines } from './types.js';
+import { ruleLine } from './ip-rule.js';
+import { routeLine, vipLine } from './vrrp-instance.js';
 
 const keep = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
   keyword,
@@ -54,15 +56,28 @@ export const rootTable: BlockTable = {
     keep('child_wait_time', {
       doc: { text: 'As in global_defs; keepalived accepts it at the top level too.', value: 'seconds' },
     }),
+    // vrrp_parser.c: each makes the VRRP process run (have_vrrp_config), instances or not.
+    lines('static_ipaddress', vipLine, {
+      doc: {
+        text: 'Addresses added at start whatever the VRRP state and removed at stop, one a line as in `virtual_ipaddress`; without `dev` they go to `default_interface` (docs/behaviour.md §3.11).',
+      },
+    }),
+    lines('static_routes', routeLine, {
+      doc: {
+        text: 'Routes added at start and removed at stop, one a line as in `virtual_routes` (docs/behaviour.md §3.11).',
+      },
+    }),
+    lines('static_rules', (line, sink) => ruleLine(line, sink, true), {
+      doc: {
+        text: 'Policy routing rules added at start and removed at stop, one a line as in `virtual_rules` (docs/behaviour.md §3.11). `track_group NAME` is read and not acted on.',
+      },
+    }),
     ...ignored(
       [
         'vrrp_track_process',
         'track_process',
         'linkbeat_interfaces',
         'track_group',
-        'static_ipaddress',
-        'static_routes',
-        'static_rules',
         'garp_group',
         'interface_up_down_delays',
         'bfd_instance',

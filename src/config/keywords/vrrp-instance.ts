@@ -20,6 +20,7 @@ import {
   uint,
 } from './types.js';
 import { trackLine } from './trackers.js';
+import { ruleLine } from './ip-rule.js';
 import { useVmacLine } from '../vmac.js';
 import { parseAddressValue, parseIntValue, parseSockAddrValue, TIMER_SECONDS, UINT_MAX } from './values.js';
 
@@ -422,6 +423,13 @@ export const vrrpInstanceTable: BlockTable = {
         text: 'Routes added while master: `[src IP] [to] NET [via|gw IP] [dev IF] [scope S] [table N] [metric N] [blackhole] [no_track]`; other iproute2 options are accepted and dropped.',
       },
     }),
+    lines('virtual_rules', (line, sink) => ruleLine(line, sink, false), {
+      doc: {
+        text: 'Policy routing rules added while master (after the routes) and removed before them: `[inet|inet6] [not] [from A[/N]] [to A[/N]] [preference|priority|order N] [tos T] [fwmark M[/MASK]] [dev|iif IF] [oif IF] [uidrange A-B] [sport A-B] [dport A-B] [ipproto P] [realms [S/]D] [suppress_prefixlength N] [suppress_ifgroup G] [tunnel-id N] [protocol N]` then one action: `table|lookup T`, `goto N`, `nop`, `l3mdev`, `[type] blackhole|unreachable|prohibit`; `[no_track]`. A rule without a preference gets one counting down from 16384, with a line.',
+        differs:
+          'table, dsfield, realm and group names are the built-in ones only (`main`, `local`, `default`); /etc/iproute2 files are not read (keepalived lib/rttables.c reads them).',
+      },
+    }),
     lines('track_interface', trackLine(-253, 253), {
       doc: {
         text: '`IF [weight -253..253]`: FAULT while the interface is down (weight 0), else the weight applies.',
@@ -559,7 +567,6 @@ export const vrrpInstanceTable: BlockTable = {
         'track_process',
         'track_bfd',
         'vrf',
-        'virtual_rules',
         'accept',
         'no_accept',
         'owner_ignore_adverts',
