@@ -1,6 +1,6 @@
 /**
- * The daemon's logger (docs/operations.md "Logs"): pino builds every record, and one fan-out
- * stream renders it for each output keepalived has:
+ * The daemon's logger (docs/operations.md "Logs"): each line is rendered for every output
+ * keepalived has:
  * - syslog (unless `-G`): one datagram per line to /dev/log, RFC 3164 as glibc writes it, with
  *   the `-S` facility and the ident of the keepalived process the line belongs to
  *   (log-format.ts SYSLOG_IDENTS, picked by the line's `subsystem` field);
@@ -86,17 +86,69 @@ export interface DaemonLogger extends Logger {
  * stuck disk); beyond it lines are dropped and counted rather than held in memory.
  */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** The most text gathered for one write to an output. */
+const MAX_BATCH_CHARS = 64 * 1024;
 /** How long close() waits for an output's reader before dropping what it still holds. */
 const CLOSE_WAIT_MS = 2000;
 
 type SonicBoom = ReturnType<typeof pino.destination>;
 
-interface ParsedRecord {
-  readonly level?: string;
-  /** ISO time of the event (pino's timestamp, or the `eventTime` of a line logged elsewhere). */
-  readonly time?: string;
-  readonly msg?: string;
-  readonly subsystem?: string;
+/** An output's sonic-boom stream, with the lines of the current loop turn gathered for it. */
+interface Output {
+  readonly stream: SonicBoom;
+  write(line: string): void;
+  /** Hands the gathered lines to the stream now. */
+  flush(): void;
+}
+
+/**
+ * Lines written in one loop turn reach the stream as one string. sonic-boom appends each write
+ * to its last pending chunk and measures that chunk's UTF-8 length again (flattening it), so
+ * line by line, while the reader lags, every line copied up to 16 KB: at 40,000 real servers
+ * going down that was most of the main thread's allocation.
+ */
+function batched(stream: SonicBoom): Output {
+  let pending: string[] = [];
+  let pendingChars = 0;
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    pendingChars = 0;
+    try {
+      stream.write(text);
+    } catch {
+      // Destroyed by an error already counted: the lines are dropped.
+    }
+  };
+  return {
+    stream,
+    flush,
+    write(line) {
+      pending.push(line);
+      pendingChars += line.length;
+      // A bounded batch: beyond the output's limit sonic-boom drops a write whole.
+      if (pendingChars >= MAX_BATCH_CHARS) return flush();
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(flush);
+    },
+  };
+}
+
+/** --flush-log-file: each line is written before the call returns. */
+function unbatched(stream: SonicBoom): Output {
+  return { stream, write: (line) => void stream.write(line), flush: () => undefined };
+}
+
+/** The number of lines in a dropped write (each line ends with a newline). */
+function linesIn(data: unknown): number {
+  if (typeof data !== 'string') return 1;
+  let n = 0;
+  for (let i = data.indexOf('\n'); i !== -1; i = data.indexOf('\n', i + 1)) n++;
+  return Math.max(1, n);
 }
 
 export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
@@ -106,7 +158,7 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
   const pid = process.pid;
   const drops = { console: 0, file: 0 };
 
-  const destination = (fd: number, sync: boolean, kind: 'console' | 'file'): SonicBoom => {
+  const destination = (fd: number, sync: boolean, kind: 'console' | 'file'): Output => {
     const d = pino.destination({
       fd,
       sync,
@@ -115,20 +167,20 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
       // A full non-blocking pipe is retried while running, never while closing (no hang at exit).
       retryEAGAIN: () => !closing,
     });
-    d.on('drop', () => void drops[kind]++);
+    d.on('drop', (data: unknown) => void (drops[kind] += linesIn(data)));
     // EPIPE and friends: a console or file that went away must not take the daemon with it.
     d.on('error', () => void drops[kind]++);
-    return d;
+    return sync ? unbatched(d) : batched(d);
   };
 
   const consoleOut = options.console ? destination(options.consoleFd ?? 2, false, 'console') : null;
-  const files = new Map<LogSubsystem, SonicBoom | null>();
-  const fileFor = (subsystem: LogSubsystem): SonicBoom | null => {
+  const files = new Map<LogSubsystem, Output | null>();
+  const fileFor = (subsystem: LogSubsystem): Output | null => {
     if (options.logFile === null) return null;
     const known = files.get(subsystem);
     if (known !== undefined) return known;
     const path = logFileFor(options.logFile, subsystem, options.tmpDir ?? process.env['TMPDIR']);
-    let out: SonicBoom | null = null;
+    let out: Output | null = null;
     try {
       // keepalived's fopen_safe for append: never through a symlink (lib/utils.c); 0666 & ~umask.
       const fd = openSync(
@@ -156,45 +208,46 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
     syslog.send(Buffer.from(syslogLine(pri, at, SYSLOG_IDENTS[subsystem], pid, text)));
   };
 
-  let eventTime: number | undefined;
+  /** Writes one line to every output: `json` is pino's record, otherwise the text is rendered. */
+  const emit = (level: LogLevel, subsystem: LogSubsystem, at: Date, message: string, json?: string): void => {
+    if (json !== undefined) {
+      consoleOut?.write(json);
+      fileFor(subsystem)?.write(json);
+      sendSyslog(level, subsystem, json.endsWith('\n') ? json.slice(0, -1) : json, at);
+      return;
+    }
+    consoleOut?.write(`${consoleTimestamp(at)}: ${message}\n`);
+    fileFor(subsystem)?.write(`${fileTimestamp(at)}: ${message}\n`);
+    sendSyslog(level, subsystem, message, at);
+  };
 
-  /** Renders one record (pino's JSON line) to every output. */
+  // The record pino is building (set just around the call): its time, level and subsystem, so
+  // the fan-out need not parse the line it is handed.
+  let current: { level: LogLevel; subsystem: LogSubsystem; at: number } | null = null;
+
+  /** pino's JSON lines (--log-format json only): written as they are to every output. */
   const fanOut: DestinationStream = {
     write(line: string): void {
-      let record: ParsedRecord;
-      try {
-        record = JSON.parse(line) as ParsedRecord;
-      } catch {
-        return;
-      }
-      const level = record.level ?? 'info';
-      const subsystem = subsystemOf(record.subsystem);
-      const parsed = record.time === undefined ? NaN : Date.parse(record.time);
-      const at = Number.isNaN(parsed) ? new Date() : new Date(parsed);
-      if (format === 'json') {
-        consoleOut?.write(line);
-        fileFor(subsystem)?.write(line);
-        sendSyslog(level, subsystem, line.endsWith('\n') ? line.slice(0, -1) : line, at);
-        return;
-      }
-      const message = record.msg ?? '';
-      consoleOut?.write(`${consoleTimestamp(at)}: ${message}\n`);
-      fileFor(subsystem)?.write(`${fileTimestamp(at)}: ${message}\n`);
-      sendSyslog(level, subsystem, message, at);
+      if (current === null) return;
+      emit(current.level, current.subsystem, new Date(current.at), '', line);
     },
   };
 
-  const p = pino(
-    {
-      level: 'debug',
-      customLevels: { detail: 25 },
-      base: { pid },
-      // The event's time: now, or the eventTime of the line being written (set just around the call).
-      timestamp: () => `,"time":"${new Date(eventTime ?? Date.now()).toISOString()}"`,
-      formatters: { level: (label) => ({ level: label }) },
-    },
-    fanOut,
-  );
+  // pino is loaded for JSON records only: a text line needs no record, and building one (then
+  // parsing it back to render the text) cost more than the rest of the line's path together.
+  const p =
+    format === 'json'
+      ? pino(
+          {
+            level: 'debug',
+            customLevels: { detail: 25 },
+            base: { pid },
+            timestamp: () => `,"time":"${new Date(current?.at ?? Date.now()).toISOString()}"`,
+            formatters: { level: (label) => ({ level: label }) },
+          },
+          fanOut,
+        )
+      : null;
 
   function writeRecordLine(
     level: LogLevel,
@@ -202,13 +255,20 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
     subsystem: LogSubsystem,
     fields?: LogFields,
   ): void {
-    const { limit: _limit, subsystem: _subsystem, [EVENT_TIME_FIELD]: at, ...rest } = fields ?? {};
+    // The event's time: now, or the eventTime of a line logged on another thread.
+    const eventTime = fields?.[EVENT_TIME_FIELD];
+    const at = typeof eventTime === 'number' ? eventTime : Date.now();
+    if (p === null) {
+      emit(level, subsystem, new Date(at), message);
+      return;
+    }
+    const { limit: _limit, subsystem: _subsystem, [EVENT_TIME_FIELD]: _at, ...rest } = fields ?? {};
     const record = subsystem === 'core' ? rest : { subsystem, ...rest };
-    eventTime = typeof at === 'number' ? at : undefined;
+    current = { level, subsystem, at };
     try {
       p[level](record, message);
     } finally {
-      eventTime = undefined;
+      current = null;
     }
   }
 
@@ -244,9 +304,10 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
       if (closing) return;
       limited.close();
       closing = true;
-      const outputs = [consoleOut, ...files.values()].filter((o): o is SonicBoom => o !== null);
-      await Promise.all(outputs.map((o) => drain(o, o !== consoleOut)));
-      for (const out of outputs) if (out !== consoleOut) out.end();
+      const outputs = [consoleOut, ...files.values()].filter((o): o is Output => o !== null);
+      for (const out of outputs) out.flush();
+      await Promise.all(outputs.map((o) => drain(o.stream, o !== consoleOut)));
+      for (const out of outputs) if (out !== consoleOut) out.stream.end();
       // What the syslog daemon has not taken yet, for as long as the console may take.
       for (let waited = 0; syslog !== null && syslog.queued > 0 && waited < CLOSE_WAIT_MS; waited += 10) {
         await new Promise((r) => setTimeout(r, 10));

@@ -1,6 +1,17 @@
 // The daemon's logger on real outputs: a unix datagram socket bound as the syslog socket, log
 // files in a temporary directory, and a pipe as the console.
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -301,5 +312,58 @@ describe('a line logged in another thread', () => {
     expect(record.time).toBe('2026-03-04T05:06:07.089Z');
     expect(record.rs).toBe('10.0.0.1:80');
     expect(record[EVENT_TIME_FIELD]).toBeUndefined();
+  });
+});
+
+describe('console', () => {
+  it('writes the lines of one loop turn in order, gathered into bounded writes', async () => {
+    const path = join(dir, 'console');
+    const fd = openSync(path, 'w');
+    const logger = createDaemonLogger({
+      console: true,
+      consoleFd: fd,
+      detail: false,
+      logFile: null,
+      syslog: false,
+    });
+    const sent: string[] = [];
+    // About 600 KB in one turn: more than one batch.
+    for (let i = 0; i < 6000; i++) {
+      const line = `line ${i} ${'x'.repeat(90)}`;
+      sent.push(line);
+      logger.info(line);
+    }
+    await logger.close();
+    closeSync(fd);
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    expect(
+      lines.map((l) => l.replace(/^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}: /, '')),
+    ).toEqual(sent);
+    expect(logger.dropped().console).toBe(0);
+  });
+
+  it('counts each line it drops when nobody reads the console', async () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    // Opened for reading and writing and never read: the pipe fills at 64 KiB.
+    const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    const logger = createDaemonLogger({
+      console: true,
+      consoleFd: fd,
+      detail: false,
+      logFile: null,
+      syslog: false,
+    });
+    const line = 'y'.repeat(999); // 1,000 bytes a line with the timestamp's part counted below
+    const count = 20_000; // about 20 MB: beyond the 8 MiB the console buffers
+    for (let i = 0; i < count; i++) logger.info(line);
+    await new Promise((r) => setTimeout(r, 50));
+    const dropped = logger.dropped().console;
+    // What the buffer and the pipe hold was not dropped; the rest was, line by line.
+    const lineBytes = 26 + 2 + line.length + 1;
+    expect(dropped).toBeGreaterThan(count - Math.ceil((8 * 1024 * 1024 + 65536 + 65536) / lineBytes) - 70);
+    expect(dropped).toBeLessThan(count);
+    await logger.close();
+    closeSync(fd);
   });
 });
