@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config/model.js';
 import { openVrrpHost } from '../net/vrrp-host.js';
+import { VrrpVmacs } from './vrrp-vmacs.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { VrrpStatus } from '../contracts/status.js';
@@ -54,6 +55,9 @@ export async function createVrrpSubsystem(
 ): Promise<VrrpSubsystem> {
   let currentConfig = config;
   const host = await openVrrpHost(logger, () => currentConfig.globalDefs.scriptUser);
+  // use_vmac: the VMACs exist before the engine opens a channel on one or adds a VIP to it.
+  const vmacs = VrrpVmacs.open(logger, host.links);
+  await vmacs.add(config);
   const hub = new VrrpChannelHub({
     openSocket: (o) => host.openSocket(o),
     links: host.links,
@@ -101,13 +105,16 @@ export async function createVrrpSubsystem(
     start: () => engine.start(),
     reload: async (next) => {
       currentConfig = next;
+      await vmacs.add(next);
       await engine.reload(next);
+      await vmacs.prune(next);
     },
     advertNow: () => engine.advertNow(),
     stop: async ({ keepVips }) => {
       detachMetrics?.();
       await engine.stop({ keepVips });
       hub.closeAll();
+      await vmacs.stop(keepVips);
       host.close();
     },
     dumps: {

@@ -32,7 +32,9 @@ export async function channelOptionsFor(
     (instance.interface !== null ? await primaryAddress(instance.interface, own) : null);
   if (source === null) return null;
   return {
-    interfaceName: instance.interface,
+    // use_vmac: adverts go out from (and come in on) the VMAC, unless vmac_xmit_base (vrrp_scheduler.c).
+    interfaceName:
+      instance.vmac !== null && !instance.vmac.xmitBase ? instance.vmac.ifname : instance.interface,
     sourceAddress: source,
     multicastGroup: unicast ? null : mcastGroup4,
     unicastPeers: instance.unicastPeers.map((p) => p.address),
