@@ -45,10 +45,20 @@ export function printfG(n: number): string {
   return String(Number(n.toPrecision(6)));
 }
 
-function fifoLines(label: string, fifo: ScriptSpec | null, ctx: GlobalDumpContext): string[] {
+function fifoLines(
+  label: string,
+  fifo: ScriptSpec | null,
+  script: ScriptSpec | null,
+  ctx: GlobalDumpContext,
+): string[] {
   if (fifo === null) return [];
   const { uid, gid } = ctx.idsOf(fifo.user, fifo.group);
-  return [` ${label} notify fifo = ${fifo.command}, uid:gid ${uid}:${gid}`];
+  const out = [` ${label} notify fifo = ${fifo.command}, uid:gid ${uid}:${gid}`];
+  if (script !== null) {
+    const ids = ctx.idsOf(script.user, script.group);
+    out.push(` ${label} notify fifo script = ${script.argv.join(' ')}, uid:gid ${ids.uid}:${ids.gid}`);
+  }
+  return out;
 }
 
 export function globalDefinitionsLines(g: GlobalDefs, ctx: GlobalDumpContext): string[] {
@@ -102,10 +112,10 @@ export function globalDefinitionsLines(g: GlobalDefs, ctx: GlobalDumpContext): s
   w(
     ` LVS flush on stop = ${g.lvsFlushOnStop === 'all' ? 'full' : g.lvsFlushOnStop === 'vs' ? 'VS' : 'disabled'}`,
   );
-  out.push(...fifoLines('Global', g.notifyFifo, ctx));
-  out.push(...fifoLines('VRRP', g.vrrpNotifyFifo, ctx));
-  out.push(...fifoLines('LVS', g.lvsNotifyFifo, ctx));
-  w(' FIFO write vrrp states on reload = false');
+  out.push(...fifoLines('Global', g.notifyFifo, g.notifyFifoScript, ctx));
+  out.push(...fifoLines('VRRP', g.vrrpNotifyFifo, g.vrrpNotifyFifoScript, ctx));
+  out.push(...fifoLines('LVS', g.lvsNotifyFifo, g.lvsNotifyFifoScript, ctx));
+  w(` FIFO write vrrp states on reload = ${g.fifoWriteVrrpStatesOnReload}`);
   w(' VRRP notify priority changes = false');
   w(` VRRP IPv4 mcast group = ${g.vrrpMcastGroup4}`);
   w(` VRRP IPv6 mcast group = ${g.vrrpMcastGroup6}`);

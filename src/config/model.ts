@@ -94,9 +94,16 @@ export interface GlobalDefs {
   readonly stateFileLocation: string | null;
   readonly statsFileLocation: string | null;
   readonly jsonFileLocation: string | null;
+  /** `notify_fifo PATH [user [group]]`: a ScriptSpec whose command is the FIFO's path. */
   readonly notifyFifo: ScriptSpec | null;
   readonly vrrpNotifyFifo: ScriptSpec | null;
   readonly lvsNotifyFifo: ScriptSpec | null;
+  /** `notify_fifo_script` and the others: started with the FIFO's path as last argument. */
+  readonly notifyFifoScript: ScriptSpec | null;
+  readonly vrrpNotifyFifoScript: ScriptSpec | null;
+  readonly lvsNotifyFifoScript: ScriptSpec | null;
+  /** `fifo_write_vrrp_states_on_reload`: a reload writes the states that did not change. */
+  readonly fifoWriteVrrpStatesOnReload: boolean;
   readonly loc: SourceLoc | null;
 }
 

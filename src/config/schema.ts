@@ -265,6 +265,10 @@ function buildGlobalDefs(raw: RawBlock, loc: SourceLoc | null): GlobalDefs {
     notifyFifo: r.get<ScriptSpec>('notify_fifo') ?? null,
     vrrpNotifyFifo: r.get<ScriptSpec>('vrrp_notify_fifo') ?? null,
     lvsNotifyFifo: r.get<ScriptSpec>('lvs_notify_fifo') ?? null,
+    notifyFifoScript: r.get<ScriptSpec>('notify_fifo_script') ?? null,
+    vrrpNotifyFifoScript: r.get<ScriptSpec>('vrrp_notify_fifo_script') ?? null,
+    lvsNotifyFifoScript: r.get<ScriptSpec>('lvs_notify_fifo_script') ?? null,
+    fifoWriteVrrpStatesOnReload: r.bool('fifo_write_vrrp_states_on_reload'),
     loc,
   };
 }

@@ -15,7 +15,11 @@ export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
   const logger = withFields(ctx.logger, { subsystem: 'vrrp' });
   if (!options.runVrrp) return null;
   if (config.vrrpInstances.length === 0) return null;
+  // notify_fifo's script is the LVS subsystem's when that one runs (vrrp/vrrp.c).
+  const lvsRuns = options.runChecker && config.virtualServers.length > 0;
   const vrrp = await createVrrpSubsystem(config, ctx.clock, logger, {
+    runsGlobalFifoScript: !lvsRuns,
+    umask: options.umask,
     onStateChange: (c) => ctx.publish({ kind: 'vrrp-state', instance: c.instance, from: c.from, to: c.to }),
     ...(ctx.metrics !== undefined ? { metrics: ctx.metrics } : {}),
   });
@@ -62,6 +66,7 @@ export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): Subs
       noIpvs: options.noIpvs,
       dontRespawn: options.dontRespawn,
       dontReleaseIpvs: options.dontReleaseIpvs,
+      umask: options.umask,
       onRealServerHealth: (change) => ctx.publish({ kind: 'rs-health', ...change }),
       ...(ctx.metrics !== undefined ? { metrics: ctx.metrics } : {}),
       ...extra,

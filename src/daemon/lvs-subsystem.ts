@@ -17,11 +17,15 @@
  *   drain   the operator's `rs drain` / `rs enable` (docs/control.md): kept here, handed to the
  *           pool (weight 0 in its table), logged; kept across a reload that keeps the server
  *   status  the status model's LVS part (lvs-status.ts), with the kernel's counters from a dump
+ *   fifo    notify_fifo and lvs_notify_fifo (notify-fifos.ts) get a `VS ...` / `RS ...` line for
+ *           the pool's events (check/fifo-lines.ts), from start-up to the shutdown's omega lines;
+ *           their scripts get SIGTERM at stop and reload, and a reload reopens them
  */
 import { execFile } from 'node:child_process';
 import { lvsReloadLines } from '../check/reload-log.js';
 import type { CheckerStatus } from '../check/pool.js';
 import { drainKey, type PoolEvent } from '../check/table.js';
+import { poolEventFifoLine } from '../check/fifo-lines.js';
 import { formatRs, formatVs } from '../config/virtual-server-format.js';
 import type { LvsStatus } from '../contracts/status.js';
 import type { DesiredDestinationChange, DesiredTable } from '../contracts/ipvs-table.js';
@@ -38,6 +42,7 @@ import type { MetricsHooks } from './metrics-sources.js';
 import type { ControlError, Protocol } from './control-protocol.js';
 import { findRealServer, findVirtualServer } from './control-targets.js';
 import { lvsStatus } from './lvs-status.js';
+import { NotifyFifoSet } from './notify-fifos.js';
 import { checkDataText, checkJsonEntries, type CheckDumpInput } from '../check/dumps.js';
 
 /** What `rs drain` / `rs enable` did. */
@@ -80,6 +85,8 @@ export interface LvsSubsystemDeps {
   }) => void;
   /** --metrics-listen: the worker keeps its metrics; the kernel's counters are dumped on an interval. */
   readonly metrics?: MetricsHooks;
+  /** -u (null: keepalived's default 0177): the mode of the notify FIFOs created. */
+  readonly umask?: number | null;
 }
 
 export interface LvsSubsystem {
@@ -195,6 +202,16 @@ export async function createLvsSubsystem(
           const dump = await writer.dump();
           return dump.ok ? dump.value : null;
         },
+  });
+
+  // notify_fifo (its script runs here) and lvs_notify_fifo; open before the pool starts, so the
+  // start-up quorum lines are written, and listening until the pool has stopped.
+  const openFifos = (c: Config): NotifyFifoSet =>
+    NotifyFifoSet.open(c, 'lvs', { logger, runsGlobalScript: true, umask: deps.umask ?? null });
+  let fifos = openFifos(config);
+  const unsubscribeFifos = host.on((event: PoolEvent) => {
+    const line = poolEventFifoLine(event);
+    if (line !== null) fifos.write(line);
   });
 
   // Apply loop, one apply at a time: a whole table (start, reload) replaces whatever waited;
@@ -315,7 +332,11 @@ export async function createLvsSubsystem(
       stopping = true;
       detachMetrics?.();
       unsubscribe();
+      // keepalived's checker stop: SIGTERM to the scripts first, then the omega lines.
+      fifos.terminateScripts();
       await host.stop({ omega: true });
+      unsubscribeFifos();
+      fifos.close();
       await settled();
       await syncTo([]);
       await writer.stop({
@@ -327,6 +348,10 @@ export async function createLvsSubsystem(
     async reload(newConfig) {
       const old = config;
       config = newConfig;
+      // keepalived's checker reload: SIGTERM to the FIFO scripts, the FIFOs closed, then reopened.
+      fifos.terminateScripts();
+      fifos.close();
+      fifos = openFifos(newConfig);
       // keepalived's reload lines, from the table programmed under the old configuration.
       for (const line of lvsReloadLines({ before: old, after: newConfig, programmed: host.desiredTable() }))
         logger.info(line);

@@ -1,8 +1,9 @@
 /**
  * Composition of the VRRP subsystem: the VrrpPlatform port (vrrp/ports.ts) from the host adapters
  * (net/vrrp-host.ts), the shared advert channels (vrrp/channels.ts) over its raw sockets and the
- * notify scripts (vrrp/notify.ts) over its script runner; then the engine, and the subsystem
- * object the daemon starts, reloads and stops. Only daemon/ joins vrrp/ and net/.
+ * notify scripts (vrrp/notify.ts) over its script runner, with the notify FIFOs beside them
+ * (notify-fifos.ts, lines from vrrp/fifo-lines.ts); then the engine, and the subsystem object the
+ * daemon starts, reloads and stops. Only daemon/ joins vrrp/ and net/.
  */
 import type { Config } from '../config/model.js';
 import { openVrrpHost } from '../net/vrrp-host.js';
@@ -16,8 +17,10 @@ import { readHostInterfaces } from '../net/interface-dump.js';
 import { realProgramPath, scriptIdsFor, type DumpSource } from './dump-files.js';
 import { VrrpEngine } from '../vrrp/engine.js';
 import type { StateChange } from '../vrrp/instance.js';
+import { reloadStateLines, vrrpFifoLine } from '../vrrp/fifo-lines.js';
 import { ScriptNotifier } from '../vrrp/notify.js';
-import type { VrrpPlatform } from '../vrrp/ports.js';
+import type { Notifier, VrrpPlatform } from '../vrrp/ports.js';
+import { NotifyFifoSet } from './notify-fifos.js';
 import { vrrpStatus } from '../vrrp/status.js';
 import type { MetricsHooks } from './metrics-sources.js';
 
@@ -45,6 +48,10 @@ export interface VrrpSubsystemHooks {
   readonly onStateChange?: (change: StateChange) => void;
   /** --metrics-listen: the engine's reports and the Adver_Timer lateness go to the metrics. */
   readonly metrics?: MetricsHooks;
+  /** notify_fifo's script is started here (false: the LVS subsystem starts it). Default true. */
+  readonly runsGlobalFifoScript?: boolean;
+  /** -u (null: keepalived's default 0177): the mode of the FIFOs created. */
+  readonly umask?: number | null;
 }
 
 export async function createVrrpSubsystem(
@@ -70,11 +77,41 @@ export async function createVrrpSubsystem(
   ) {
     for (const w of host.scripts.warnings()) logger.warn(w);
   }
+  // notify_fifo and vrrp_notify_fifo: opened before the engine starts, reopened at each reload.
+  const openFifos = (c: Config): NotifyFifoSet =>
+    NotifyFifoSet.open(c, 'vrrp', {
+      logger,
+      runsGlobalScript: hooks.runsGlobalFifoScript ?? true,
+      umask: hooks.umask ?? null,
+    });
+  let fifos = openFifos(config);
+  const scripts = new ScriptNotifier(host.scripts, logger);
+  // The FIFO lines in keepalived's order (vrrp_notify.c, vrrp_scheduler.c vrrp_init_state): an
+  // instance's line when it changes state, before its sync group's; at start-up a group's first
+  // state before its members' first lines. A group's line and a master's MASTER_RX_LOWER_PRI
+  // come from the notifier, after the scripts have been started.
+  const notifier: Notifier = {
+    notify: (kind, name, state, priority, which) => {
+      const done = scripts.notify(kind, name, state, priority, which);
+      if (kind === 'GROUP' || state === 'MASTER_RX_LOWER_PRI')
+        fifos.write(vrrpFifoLine(kind, name, state, priority));
+      return done;
+    },
+  };
+  const grouped = (c: Config): Set<string> =>
+    new Set(c.vrrpInstances.filter((i) => i.syncGroup !== null).map((i) => i.name));
+  let inGroup = grouped(config);
+  const instanceLine = (change: StateChange): void => {
+    const line = vrrpFifoLine('INSTANCE', change.instance, change.to, change.priority);
+    // The group's handler runs after this listener: let it write the group's first line.
+    if (change.from === 'INIT' && inGroup.has(change.instance)) queueMicrotask(() => fifos.write(line));
+    else fifos.write(line);
+  };
   const platform: VrrpPlatform = {
     links: host.links,
     vips: host.vips,
     garp: host.garp,
-    notifier: new ScriptNotifier(host.scripts, logger),
+    notifier,
     scripts: host.scripts,
     primaryAddress: (ifname, exclude) => host.primaryAddress(ifname, exclude),
     openChannel: (o) => hub.open(o),
@@ -100,22 +137,38 @@ export async function createVrrpSubsystem(
     ids: scriptIdsFor(currentConfig),
     programOf: (p) => realProgramPath(p),
   });
+  engine.onStateChange(instanceLine);
   if (hooks.onStateChange) engine.onStateChange(hooks.onStateChange);
   return {
     start: () => engine.start(),
     reload: async (next) => {
       currentConfig = next;
+      inGroup = grouped(next);
+      // keepalived's reload (vrrp_daemon.c reload_vrrp_thread): the FIFO scripts get SIGTERM, the
+      // FIFOs are closed (and removed if created here), then opened again from the new config.
+      fifos.terminateScripts();
+      fifos.close();
+      fifos = openFifos(next);
+      const before = engine.dumpSnapshot({ clock: clock.now(), wall: Date.now() });
       await vmacs.add(next);
       await engine.reload(next);
+      if (next.globalDefs.fifoWriteVrrpStatesOnReload) {
+        const after = engine.dumpSnapshot({ clock: clock.now(), wall: Date.now() });
+        for (const line of reloadStateLines(before, after)) fifos.write(line);
+      }
       await vmacs.prune(next);
     },
     advertNow: () => engine.advertNow(),
     stop: async ({ keepVips }) => {
       detachMetrics?.();
+      // keepalived's stop: SIGTERM to the scripts (the FIFO's too), then the STOP lines, then
+      // the FIFOs are closed.
+      fifos.terminateScripts();
       await engine.stop({ keepVips });
       hub.closeAll();
       await vmacs.stop(keepVips);
       host.close();
+      fifos.close();
     },
     dumps: {
       process: 'vrrp',

@@ -40,3 +40,34 @@ export function vrrpFifoLine(
 export function priorityFifoLine(name: string, state: string, priority: number): string {
   return vrrpFifoLine('INSTANCE', name, state === 'MASTER' ? 'MASTER_PRIORITY' : 'BACKUP_PRIORITY', priority);
 }
+
+/** What `reloadStateLines` reads of the engine's dump snapshot (vrrp/dumps.ts). */
+export interface FifoStates {
+  readonly instances: readonly {
+    readonly config: { readonly name: string };
+    readonly state: string;
+    readonly effectivePriority: number;
+  }[];
+  readonly syncGroups: readonly { readonly config: { readonly name: string }; readonly state: string }[];
+}
+
+/**
+ * `fifo_write_vrrp_states_on_reload` (vrrp_scheduler.c `vrrp_init_state`): the sync groups, then
+ * the instances, whose state a reload kept (a change writes its own line). An instance kept as
+ * MASTER writes nothing: keepalived's reload_master path sends no notify and no FIFO line.
+ */
+export function reloadStateLines(before: FifoStates, after: FifoStates): string[] {
+  const lines: string[] = [];
+  const groupsBefore = new Map(before.syncGroups.map((g) => [g.config.name, g.state]));
+  for (const g of after.syncGroups) {
+    if (g.state === 'INIT' || groupsBefore.get(g.config.name) !== g.state) continue;
+    lines.push(vrrpFifoLine('GROUP', g.config.name, g.state, 0));
+  }
+  const instancesBefore = new Map(before.instances.map((i) => [i.config.name, i.state]));
+  for (const i of after.instances) {
+    if (i.state === 'INIT' || i.state === 'MASTER' || instancesBefore.get(i.config.name) !== i.state)
+      continue;
+    lines.push(vrrpFifoLine('INSTANCE', i.config.name, i.state, i.effectivePriority));
+  }
+  return lines;
+}

@@ -496,7 +496,7 @@ export class VrrpInstanceShell {
         const specific = notifyScriptFor(this.config.notify, action.state);
         // The generic `notify` is not called for the master-rx-lower-priority event (keepalived).
         const generic = action.state === 'MASTER_RX_LOWER_PRI' ? null : this.config.notify.generic;
-        if (specific === null && generic === null) return;
+        // Called with no script too: the notifier also writes the notify FIFOs (vrrp_notify.c).
         const state = action.state;
         const priority = action.priority;
         this.enqueue('notify', () => {

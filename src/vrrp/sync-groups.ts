@@ -65,13 +65,11 @@ export class SyncGroups {
     const before = group.state;
     group.state = decision.groupState;
     if (before !== group.state && group.state !== 'INIT') {
-      const specific = notifyScriptFor(group.config.notify, group.state);
-      if (specific !== null || group.config.notify.generic !== null) {
-        void this.deps.notifier.notify('GROUP', group.config.name, group.state, 0, {
-          specific,
-          generic: group.config.notify.generic,
-        });
-      }
+      // Called with no script too: the notifier also writes the notify FIFOs (vrrp_notify.c).
+      void this.deps.notifier.notify('GROUP', group.config.name, group.state, 0, {
+        specific: notifyScriptFor(group.config.notify, group.state),
+        generic: group.config.notify.generic,
+      });
     }
     for (const cmd of decision.commands) this.deps.command(group.config.name, cmd);
   }
@@ -80,10 +78,8 @@ export class SyncGroups {
   async notifyStop(): Promise<void> {
     await Promise.all(
       [...this.groups.values()].map((g) => {
-        const specific = notifyScriptFor(g.config.notify, 'STOP');
-        if (specific === null && g.config.notify.generic === null) return Promise.resolve();
         return this.deps.notifier.notify('GROUP', g.config.name, 'STOP', 0, {
-          specific,
+          specific: notifyScriptFor(g.config.notify, 'STOP'),
           generic: g.config.notify.generic,
         });
       }),

@@ -47,6 +47,10 @@ export function globalDefs(over: Partial<GlobalDefs> = {}): GlobalDefs {
     notifyFifo: null,
     vrrpNotifyFifo: null,
     lvsNotifyFifo: null,
+    notifyFifoScript: null,
+    vrrpNotifyFifoScript: null,
+    lvsNotifyFifoScript: null,
+    fifoWriteVrrpStatesOnReload: false,
     loc: null,
     ...over,
   };

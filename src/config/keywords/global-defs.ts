@@ -4,7 +4,7 @@
 import type { LvsSyncDaemon, LvsTimeouts, ScriptSpec } from '../model.js';
 import type { Statement } from '../tree.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec } from './types.js';
-import { custom, flag, ignored, int, lines, presence, str, timer, uint } from './types.js';
+import { custom, flag, ignored, int, lines, presence, script, str, timer, uint } from './types.js';
 import {
   parseAddressValue,
   parseIntValue,
@@ -405,23 +405,36 @@ const SUPPORTED: KeywordSpec[] = [
   }),
   custom('notify_fifo', fifo, {
     doc: {
-      text: 'FIFO that receives every state change line.',
+      text: 'FIFO for every VRRP and LVS line; created 0644 if missing (chowned to user [group]), removed at stop if created (docs/behaviour.md §2.6).',
       value: 'path [user [group]]',
-      inert: 'notify scripts are run; FIFOs are not written.',
+    },
+  }),
+  script('notify_fifo_script', {
+    doc: {
+      text: 'Started with the notify_fifo path as its last argument, to read it; SIGTERM at stop and reload.',
     },
   }),
   custom('vrrp_notify_fifo', fifo, {
     doc: {
-      text: 'FIFO for VRRP state changes.',
+      text: 'FIFO for the VRRP lines only: `INSTANCE "VI_1" MASTER 150`, `GROUP "G1" BACKUP 0`.',
       value: 'path [user [group]]',
-      inert: 'FIFOs are not written.',
     },
+  }),
+  script('vrrp_notify_fifo_script', {
+    doc: { text: 'Started with the vrrp_notify_fifo path as its last argument.' },
   }),
   custom('lvs_notify_fifo', fifo, {
     doc: {
-      text: 'FIFO for real and virtual server changes.',
+      text: 'FIFO for the LVS lines only: `VS [10.0.0.1]:tcp:80 UP`, `RS [10.0.1.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN`.',
       value: 'path [user [group]]',
-      inert: 'FIFOs are not written.',
+    },
+  }),
+  script('lvs_notify_fifo_script', {
+    doc: { text: 'Started with the lvs_notify_fifo path as its last argument.' },
+  }),
+  presence('fifo_write_vrrp_states_on_reload', {
+    doc: {
+      text: 'A reload writes the unchanged states of the sync groups and of the instances not kept MASTER to the FIFOs.',
     },
   }),
 ];
@@ -434,9 +447,6 @@ export const GLOBAL_DEFS_IGNORED_WARNING = [
   'instance',
   'startup_script',
   'shutdown_script',
-  'notify_fifo_script',
-  'vrrp_notify_fifo_script',
-  'lvs_notify_fifo_script',
   'vrrp_iptables',
   'vrrp_ipsets',
   'nftables',
@@ -511,7 +521,6 @@ export const GLOBAL_DEFS_IGNORED_INFO = [
   'dbus_service_name',
   'dbus_no_interface_name',
   'vrrp_notify_priority_changes',
-  'fifo_write_vrrp_states_on_reload',
   'vrrp_netlink_cmd_rcv_bufs',
   'vrrp_netlink_cmd_rcv_bufs_force',
   'vrrp_netlink_monitor_rcv_bufs',

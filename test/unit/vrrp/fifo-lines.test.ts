@@ -1,6 +1,12 @@
 // The notify FIFO lines of VRRP, as keepalived 2.2.7 writes them (vrrp/vrrp_notify.c notify_fifo).
 import { describe, expect, it } from 'vitest';
-import { FIFO_STATE_WORDS, priorityFifoLine, vrrpFifoLine } from '../../../src/vrrp/fifo-lines.js';
+import {
+  FIFO_STATE_WORDS,
+  priorityFifoLine,
+  reloadStateLines,
+  vrrpFifoLine,
+  type FifoStates,
+} from '../../../src/vrrp/fifo-lines.js';
 
 describe('vrrpFifoLine', () => {
   it('writes INSTANCE "name" STATE priority and a newline', () => {
@@ -24,5 +30,53 @@ describe('vrrpFifoLine', () => {
     expect(priorityFifoLine('VI_1', 'MASTER', 140)).toBe('INSTANCE "VI_1" MASTER_PRIORITY 140\n');
     expect(priorityFifoLine('VI_1', 'BACKUP', 90)).toBe('INSTANCE "VI_1" BACKUP_PRIORITY 90\n');
     expect(priorityFifoLine('VI_1', 'FAULT', 90)).toBe('INSTANCE "VI_1" BACKUP_PRIORITY 90\n');
+  });
+});
+
+const states = (instances: [string, string, number][], groups: [string, string][]): FifoStates => ({
+  instances: instances.map(([name, state, effectivePriority]) => ({
+    config: { name },
+    state,
+    effectivePriority,
+  })),
+  syncGroups: groups.map(([name, state]) => ({ config: { name }, state })),
+});
+
+describe('reloadStateLines (fifo_write_vrrp_states_on_reload)', () => {
+  it('writes the kept states, groups first; a kept MASTER instance, a change and INIT write none', () => {
+    const before = states(
+      [
+        ['VI_1', 'BACKUP', 100],
+        ['VI_2', 'MASTER', 150],
+        ['VI_3', 'BACKUP', 90],
+        ['VI_4', 'FAULT', 80],
+      ],
+      [
+        ['G1', 'BACKUP'],
+        ['G2', 'MASTER'],
+        ['G3', 'BACKUP'],
+      ],
+    );
+    const after = states(
+      [
+        ['VI_1', 'BACKUP', 100],
+        ['VI_2', 'MASTER', 150],
+        ['VI_3', 'MASTER', 90],
+        ['VI_4', 'FAULT', 70],
+        ['VI_NEW', 'INIT', 100],
+      ],
+      [
+        ['G1', 'BACKUP'],
+        ['G2', 'MASTER'],
+        ['G3', 'MASTER'],
+        ['G_NEW', 'INIT'],
+      ],
+    );
+    expect(reloadStateLines(before, after)).toEqual([
+      'GROUP "G1" BACKUP 0\n',
+      'GROUP "G2" MASTER 0\n',
+      'INSTANCE "VI_1" BACKUP 100\n',
+      'INSTANCE "VI_4" FAULT 70\n',
+    ]);
   });
 });

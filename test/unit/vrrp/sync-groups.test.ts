@@ -75,10 +75,11 @@ describe('SyncGroups', () => {
     expect(g.state).toBe('FAULT');
     expect(t.groups.get('H')).toBeNull();
     expect(t.groups.get(null)).toBeNull();
-    expect(t.notifies).toEqual([]); // no notify scripts configured
+    // No notify script configured: the notifier is still told (it writes the notify FIFOs).
+    expect(t.notifies).toEqual(['GROUP G FAULT 0 - -']);
   });
 
-  it('notifyStop runs the STOP scripts of the groups that have some', async () => {
+  it('notifyStop tells the notifier of every group, with the STOP scripts of those that have some', async () => {
     const t = setup({});
     t.groups.update([
       vrrpSyncGroup('G', [], { notify: { ...noNotify, stop: script('/bin/stop') } }),
@@ -86,6 +87,10 @@ describe('SyncGroups', () => {
       vrrpSyncGroup('I', [], { notify: { ...noNotify, generic: script('/bin/g') } }),
     ]);
     await t.groups.notifyStop();
-    expect(t.notifies).toEqual(['GROUP G STOP 0 /bin/stop -', 'GROUP I STOP 0 - /bin/g']);
+    expect(t.notifies).toEqual([
+      'GROUP G STOP 0 /bin/stop -',
+      'GROUP H STOP 0 - -',
+      'GROUP I STOP 0 - /bin/g',
+    ]);
   });
 });
