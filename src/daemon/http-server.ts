@@ -5,9 +5,12 @@
  *
  * No client can hold the daemon up: requests are read with Node's own limits (headers within
  * HEADERS_TIMEOUT_MS, a whole request within REQUEST_TIMEOUT_MS, at most MAX_HEADERS headers),
- * bodies are bounded (readBody), idle keep-alive connections close after KEEP_ALIVE_TIMEOUT_MS
- * and at most MAX_CONNECTIONS are open at once (the next is refused by Node). A handler that
- * throws answers 500 and is logged, never more.
+ * bodies are bounded (readBody), idle keep-alive connections close after KEEP_ALIVE_TIMEOUT_MS,
+ * and those limits are checked every CONNECTIONS_CHECK_MS (Node's default is 30 s). At most
+ * MAX_CONNECTIONS are open at once; a client that comes when all are taken closes the oldest
+ * connection that has not sent a whole request (a slow or idle one), so a scrape still gets in
+ * while slow clients hold every slot, and is refused only when every connection is busy with a
+ * request (event streams included). A handler that throws answers 500 and is logged, never more.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -18,6 +21,8 @@ export const MAX_CONNECTIONS = 64;
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 15_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** How often Node checks the header and request timeouts of open connections. */
+export const CONNECTIONS_CHECK_MS = 1_000;
 export const MAX_HEADERS = 64;
 /** What a POST body may hold (the page's drain and enable requests are a few bytes). */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -34,6 +39,8 @@ export interface HttpServer {
   readonly address: ListenAddress;
   /** Connections open now. */
   readonly connections: number;
+  /** Connections closed to admit a new client while every slot was taken. */
+  readonly evicted: number;
   /** Stops listening and closes every connection (server-sent event streams included). */
   close(): Promise<void>;
 }
@@ -43,6 +50,8 @@ export interface HttpServerOptions {
   readonly routes: readonly HttpRoute[];
   readonly logger: Logger;
   readonly maxConnections?: number;
+  /** Header timeout (default HEADERS_TIMEOUT_MS; the request timeout stays 5 s longer). */
+  readonly headersTimeoutMs?: number;
 }
 
 /** Reads a request body of at most `limit` bytes; null when it is larger (the request is drained). */
@@ -77,12 +86,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const byPath = new Map<string, HttpRoute[]>();
   for (const r of options.routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
   const sockets = new Set<Socket>();
+  // Connections with no request in progress (new, or idle between keep-alive requests), in the
+  // order they became so: the oldest is the one a full listener closes.
+  const waiting = new Set<Socket>();
+  const maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  let evicted = 0;
 
   const server: Server = createServer(
     {
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
+      headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+      requestTimeout:
+        options.headersTimeoutMs === undefined
+          ? REQUEST_TIMEOUT_MS
+          : options.headersTimeoutMs + REQUEST_TIMEOUT_MS - HEADERS_TIMEOUT_MS,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
       maxHeaderSize: 16 * 1024,
     },
     (req, res) => {
@@ -107,10 +125,32 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     },
   );
   server.maxHeadersCount = MAX_HEADERS;
-  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
   server.on('connection', (s: Socket) => {
+    if (sockets.size >= maxConnections) {
+      const oldest = waiting.values().next();
+      if (oldest.done === true) {
+        s.destroy();
+        return;
+      }
+      evicted++;
+      forget(oldest.value);
+      oldest.value.destroy();
+    }
     sockets.add(s);
-    s.on('close', () => sockets.delete(s));
+    waiting.add(s);
+    s.on('close', () => forget(s));
+  });
+  const forget = (s: Socket): void => {
+    sockets.delete(s);
+    waiting.delete(s);
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const s = req.socket;
+    waiting.delete(s);
+    // Answered and kept alive: idle again, and the newest of the idle ones.
+    res.once('finish', () => {
+      if (sockets.has(s) && !s.destroyed) waiting.add(s);
+    });
   });
   // A client error (bad request line, timeout) is answered by Node; it must never be fatal.
   server.on('clientError', (_e, socket: Socket) => {
@@ -136,6 +176,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     address,
     get connections() {
       return sockets.size;
+    },
+    get evicted() {
+      return evicted;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  CONNECTIONS_CHECK_MS,
   MAX_BODY_BYTES,
   readBody,
   sendText,
@@ -177,24 +178,73 @@ describe('startHttpServer', () => {
     await expect(ask(server, 'GET', '/stream')).rejects.toThrow(/ECONNREFUSED/);
   });
 
-  it('connections beyond maxConnections are refused', async () => {
-    const server = await serve([hello], new MemoryLogger(), 2);
-    const open = await Promise.all(
-      [0, 1].map(
-        () =>
-          new Promise<ReturnType<typeof connect>>((resolve) => {
-            const s = connect(server.address.port, '127.0.0.1', () => resolve(s));
-          }),
-      ),
-    );
-    const third = connect(server.address.port, '127.0.0.1');
-    const closed = await new Promise<boolean>((resolve) => {
-      third.on('close', () => resolve(true));
-      third.on('error', () => {});
-      setTimeout(() => resolve(false), 3000);
+  const open = (server: HttpServer): Promise<ReturnType<typeof connect>> =>
+    new Promise((resolve) => {
+      const s = connect(server.address.port, '127.0.0.1', () => resolve(s));
+      s.on('error', () => {});
+      s.resume(); // read what the server sends, so its end is seen
     });
-    expect(closed).toBe(true);
-    for (const s of open) s.destroy();
+  const closedWithin = (s: ReturnType<typeof connect>, ms: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (s.destroyed) return resolve(true);
+      s.on('close', () => resolve(true));
+      setTimeout(() => resolve(false), ms);
+    });
+
+  it('a client finding every slot taken by slow clients gets in: the oldest slow one is closed', async () => {
+    const server = await serve([hello], new MemoryLogger(), 3);
+    const slow: ReturnType<typeof connect>[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await open(server);
+      s.write('GET /hello HTTP/1.1\r\nHost: x\r\n'); // headers never finished
+      slow.push(s);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.connections).toBe(3);
+    expect((await ask(server, 'GET', '/hello')).status).toBe(200);
+    expect(await closedWithin(slow[0]!, 2000)).toBe(true);
+    expect(slow[1]!.destroyed || slow[2]!.destroyed).toBe(false);
+    expect(server.evicted).toBe(1);
+    for (const s of slow) s.destroy();
+  });
+
+  it('connections beyond maxConnections are refused while every one is busy with a request', async () => {
+    let release = (): void => {};
+    const held = new Promise<void>((r) => (release = r));
+    const stuck: HttpRoute = {
+      method: 'GET',
+      path: '/stuck',
+      handle: async (_q, res) => {
+        await held;
+        sendText(res, 200, 'late\n');
+      },
+    };
+    const server = await serve([stuck], new MemoryLogger(), 2);
+    const busy = [ask(server, 'GET', '/stuck'), ask(server, 'GET', '/stuck')];
+    for (let i = 0; i < 50 && server.connections < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    const third = await open(server);
+    expect(await closedWithin(third, 3000)).toBe(true);
+    expect(server.evicted).toBe(0);
+    release();
+    expect((await Promise.all(busy)).map((a) => a.status)).toEqual([200, 200]);
+  });
+
+  it('a connection that never finishes its headers is closed soon after the headers timeout', async () => {
+    const headersTimeoutMs = 2000;
+    const server = await startHttpServer({
+      listen: { host: '127.0.0.1', port: 0 },
+      routes: [hello],
+      logger: new MemoryLogger(),
+      headersTimeoutMs,
+    });
+    servers.push(server);
+    const s = await open(server);
+    s.write('GET /hello HTTP/1.1\r\n');
+    const t0 = Date.now();
+    expect(await closedWithin(s, headersTimeoutMs + 3 * CONNECTIONS_CHECK_MS)).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(headersTimeoutMs - 100);
   });
 
   it('a malformed request gets 400 and the server goes on', async () => {
