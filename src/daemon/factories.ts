@@ -8,13 +8,15 @@ import { FatalStartupError, type SubsystemFactory } from './subsystem.js';
 import { realProgramPath, scriptIdsFor } from './dump-files.js';
 import { createVrrpSubsystem } from './vrrp-subsystem.js';
 import { withFields } from '../util/log.js';
+import { hasVrrpWork } from '../config/static-entries.js';
 
 export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
   const { config, options } = ctx;
   // Its lines go out as Keepalived_vrrp's (daemon/log-format.ts).
   const logger = withFields(ctx.logger, { subsystem: 'vrrp' });
   if (!options.runVrrp) return null;
-  if (config.vrrpInstances.length === 0) return null;
+  // Instances or static addresses, routes or rules (keepalived's have_vrrp_config).
+  if (!hasVrrpWork(config)) return null;
   // notify_fifo's script is the LVS subsystem's when that one runs (vrrp/vrrp.c).
   const lvsRuns = options.runChecker && config.virtualServers.length > 0;
   const vrrp = await createVrrpSubsystem(config, ctx.clock, logger, {

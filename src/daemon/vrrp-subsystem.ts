@@ -17,6 +17,7 @@ import { readHostInterfaces } from '../net/interface-dump.js';
 import { realProgramPath, scriptIdsFor, type DumpSource } from './dump-files.js';
 import { VrrpEngine } from '../vrrp/engine.js';
 import type { StateChange } from '../vrrp/instance.js';
+import { StaticEntries } from '../vrrp/static-entries.js';
 import { reloadStateLines, vrrpFifoLine } from '../vrrp/fifo-lines.js';
 import { ScriptNotifier } from '../vrrp/notify.js';
 import type { Notifier, VrrpPlatform } from '../vrrp/ports.js';
@@ -119,6 +120,9 @@ export async function createVrrpSubsystem(
     watchFile: (path, fn) => host.watchFile(path, fn),
   };
 
+  // static_ipaddress / static_routes / static_rules (vrrp/static-entries.ts).
+  const statics = new StaticEntries(host.vips, logger);
+  let staticsReady: Promise<void> = Promise.resolve();
   const metrics = hooks.metrics;
   const engine = await VrrpEngine.create(config, {
     clock,
@@ -140,7 +144,10 @@ export async function createVrrpSubsystem(
   engine.onStateChange(instanceLine);
   if (hooks.onStateChange) engine.onStateChange(hooks.onStateChange);
   return {
-    start: () => engine.start(),
+    start: () => {
+      engine.start();
+      staticsReady = statics.start(currentConfig);
+    },
     reload: async (next) => {
       currentConfig = next;
       inGroup = grouped(next);
@@ -152,6 +159,9 @@ export async function createVrrpSubsystem(
       const before = engine.dumpSnapshot({ clock: clock.now(), wall: Date.now() });
       await vmacs.add(next);
       await engine.reload(next);
+      await staticsReady;
+      staticsReady = statics.reload(next);
+      await staticsReady;
       if (next.globalDefs.fifoWriteVrrpStatesOnReload) {
         const after = engine.dumpSnapshot({ clock: clock.now(), wall: Date.now() });
         for (const line of reloadStateLines(before, after)) fifos.write(line);
@@ -165,6 +175,9 @@ export async function createVrrpSubsystem(
       // the FIFOs are closed.
       fifos.terminateScripts();
       await engine.stop({ keepVips });
+      // After the instances' VIPs, whatever --dont-release-vrrp says (vrrp_terminate_phase1).
+      await staticsReady;
+      await statics.stop();
       hub.closeAll();
       await vmacs.stop(keepVips);
       host.close();

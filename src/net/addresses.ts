@@ -11,6 +11,8 @@ import { addressToBytes, bytesToAddress, parseAddress } from '../util/ip.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
+/** The protocol keepalived gives its routes (linux/rtnetlink.h RTPROT_KEEPALIVED). */
+const RTPROT_KEEPALIVED = 18;
 // Errno values the kernel returns for "already there" and "not there".
 const { EEXIST, EADDRNOTAVAIL, ENOENT, ESRCH } = osConstants.errno;
 
@@ -269,13 +271,15 @@ function routeMessage(spec: RouteSpec): { data: rt.Route; attrs: rt.RouteAttrs }
   if (spec.metric !== null) attrs.priority = spec.metric;
   const table = spec.table ?? 254; // RT_TABLE_MAIN
   if (table > 255) attrs.table = table;
-  const scope = spec.scope !== null ? (scopeNumber(spec.scope) ?? 0) : spec.via || spec.blackhole ? 0 : 253; // link scope for on-link routes
+  // vrrp_iproute.c netlink_route: scope universe unless `scope` is given, protocol
+  // RTPROT_KEEPALIVED (18), as `ip route` shows keepalived's routes (`proto keepalived`).
+  const scope = spec.scope !== null ? (scopeNumber(spec.scope) ?? 0) : 0;
   return {
     data: {
       family: familyNumber(family),
       dstLen,
       table: table > 255 ? 252 : table,
-      protocol: 'BOOT',
+      protocol: RTPROT_KEEPALIVED as rt.Route['protocol'],
       scope,
       type: spec.blackhole ? 'BLACKHOLE' : 'UNICAST',
     },

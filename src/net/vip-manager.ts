@@ -1,9 +1,10 @@
 /**
- * EDGE: an instance's VIPs, eVIPs and virtual routes over rtnetlink (addresses.ts), in the config
- * model's terms (device names, iproute2 words). Satisfies vrrp/ports.ts `VipManager` (with
- * `present`) structurally.
+ * EDGE: an instance's VIPs, eVIPs, virtual routes and rules over rtnetlink (addresses.ts,
+ * ip-rules.ts), in the config model's terms (device names, iproute2 words); the static ones
+ * too. Satisfies vrrp/ports.ts `VipManager` (with `present`) structurally.
  */
 import type { AddressSpec, RouteSpec, RtNetlink } from './addresses.js';
+import { describeRule, type RuleNetlink, type RuleSpec } from './ip-rules.js';
 
 /** One VIP as configured (config model `Vip`). */
 export interface VipAddress {
@@ -41,12 +42,50 @@ export type AddressRequests = Pick<
   'addAddress' | 'deleteAddress' | 'addRoute' | 'deleteRoute' | 'addresses'
 >;
 
+/** The rule requests this adapter makes (RuleNetlink; a fake in tests). */
+export type RuleRequests = Pick<RuleNetlink, 'add' | 'delete'>;
+
 export class VipManagerAdapter {
   /** `ifindexOf` maps a device name to its index (null when there is no such link). */
   constructor(
     private readonly nl: AddressRequests,
     private readonly ifindexOf: (dev: string) => number | null,
+    private readonly rules: RuleRequests | null = null,
   ) {}
+
+  /**
+   * Rules one after the other, in config order. A rule naming an interface that does not exist
+   * is not added, with keepalived's line (vrrp_iprule.c refuses it when it reads the config).
+   */
+  addRules(rules: readonly RuleSpec[]): Promise<ChangeOutcome> {
+    return this.eachRule(rules, true);
+  }
+
+  removeRules(rules: readonly RuleSpec[]): Promise<ChangeOutcome> {
+    return this.eachRule(rules, false);
+  }
+
+  private async eachRule(rules: readonly RuleSpec[], add: boolean): Promise<ChangeOutcome> {
+    const changed: string[] = [];
+    const errors: string[] = [];
+    for (const r of rules) {
+      if (this.rules === null) {
+        errors.push(`no rtnetlink socket for rule ${describeRule(r)}`);
+        continue;
+      }
+      const missing = add ? [r.iif, r.oif].find((d) => d !== null && this.ifindexOf(d) === null) : undefined;
+      if (missing !== undefined && missing !== null) {
+        errors.push(`WARNING - interface ${missing} for rule doesn't exist`);
+        continue;
+      }
+      try {
+        if (await (add ? this.rules.add(r) : this.rules.delete(r))) changed.push(describeRule(r));
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    }
+    return { changed, errors };
+  }
 
   addAddresses(vips: readonly VipAddress[]): Promise<ChangeOutcome> {
     return this.eachVip(vips, (s) => this.nl.addAddress(s));

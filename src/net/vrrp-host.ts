@@ -7,6 +7,7 @@
 import type { Logger } from '../util/log.js';
 import { RtNetlink } from './addresses.js';
 import { ArpSender } from './arp.js';
+import { RuleNetlink } from './ip-rules.js';
 import { initTrackFile, watchFileText } from './file-watch.js';
 import { LinkWatcher } from './links.js';
 import { VrrpRawSocket, type VrrpSocketOptions } from './raw-ip-socket.js';
@@ -45,6 +46,7 @@ export async function openVrrpHost(
   scriptUser: () => ScriptUserSetting | null,
 ): Promise<VrrpHost> {
   const nl = RtNetlink.open();
+  const ruleNl = RuleNetlink.open();
   const links = await LinkWatcher.open();
   const arp = new ArpSender();
   const ifindexOf = (dev: string): number | null => links.current(dev)?.ifindex ?? null;
@@ -63,7 +65,7 @@ export async function openVrrpHost(
       },
       onChange: (fn) => void linkListeners.push(fn),
     },
-    vips: new VipManagerAdapter(nl, ifindexOf),
+    vips: new VipManagerAdapter(nl, ifindexOf, ruleNl),
     garp: {
       sendGarp: (ifname, vip) => {
         const link = links.current(ifname);
@@ -83,6 +85,7 @@ export async function openVrrpHost(
       arp.close();
       links.close();
       nl.close();
+      ruleNl.close();
     },
   };
 }

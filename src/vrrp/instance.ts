@@ -22,7 +22,7 @@ import {
   VRRP_VERSION,
 } from './packet.js';
 import type { InstanceParams } from './params.js';
-import type { GarpSender, Notifier, VipManager, VrrpIo } from './ports.js';
+import type { GarpSender, Notifier, VipManager, VipOutcome, VrrpIo } from './ports.js';
 import {
   initialState,
   reduce,
@@ -281,20 +281,27 @@ export class VrrpInstanceShell {
     const newRoutes = new Set(config.virtualRoutes.map(routeKey));
     const removedRoutes = before.virtualRoutes.filter((r) => !newRoutes.has(routeKey(r)));
     const addedRoutes = config.virtualRoutes.filter((r) => !oldRoutes.has(routeKey(r)));
-    if (removed.length > 0 || removedRoutes.length > 0) {
+    // vrrp_iprule.c clear_diff_rules: the rules gone from the config go, the new ones come.
+    const oldRules = new Set(before.virtualRules.map(routeKey));
+    const newRules = new Set(config.virtualRules.map(routeKey));
+    const removedRules = before.virtualRules.filter((r) => !newRules.has(routeKey(r)));
+    const addedRules = config.virtualRules.filter((r) => !oldRules.has(routeKey(r)));
+    if (removed.length > 0 || removedRoutes.length > 0 || removedRules.length > 0) {
       this.enqueue('removing VIPs', async () => {
         this.log('detail', `(${this.name}) removing VIPs.`, { vips: removed.map((v) => v.address) });
+        const u = await this.deps.vips.removeRules(removedRules);
         const r = await this.deps.vips.removeRoutes(removedRoutes, before.interface);
         const a = await this.deps.vips.removeAddresses(removed);
-        for (const e of [...r.errors, ...a.errors]) this.log('error', `(${this.name}) ${e}`);
+        for (const e of [...u.errors, ...r.errors, ...a.errors]) this.log('error', `(${this.name}) ${e}`);
       });
     }
-    if (added.length > 0 || addedRoutes.length > 0) {
+    if (added.length > 0 || addedRoutes.length > 0 || addedRules.length > 0) {
       this.enqueue('setting VIPs', async () => {
         this.log('detail', `(${this.name}) setting VIPs.`, { vips: added.map((v) => v.address) });
         const a = await this.deps.vips.addAddresses(added);
         const r = await this.deps.vips.addRoutes(addedRoutes, config.interface);
-        for (const e of [...a.errors, ...r.errors]) this.log('error', `(${this.name}) ${e}`);
+        const u = await this.deps.vips.addRules(addedRules);
+        for (const e of [...a.errors, ...r.errors, ...u.errors]) this.log('error', `(${this.name}) ${e}`);
       });
     }
     if (added.length > 0) {
@@ -447,7 +454,13 @@ export class VrrpInstanceShell {
           this.log('detail', `(${this.name}) setting VIPs.`, { vips: all.map((v) => v.address) });
           const a = await this.deps.vips.addAddresses(all);
           const r = await this.deps.vips.addRoutes(this.config.virtualRoutes, this.config.interface);
-          for (const e of [...a.errors, ...r.errors]) this.log('error', `(${this.name}) ${e}`);
+          // vrrp.c vrrp_state_become_master: addresses, routes, then rules.
+          let u: VipOutcome = { changed: [], errors: [] };
+          if (this.config.virtualRules.length > 0) {
+            this.log('detail', `(${this.name}) setting Virtual Rules`);
+            u = await this.deps.vips.addRules(this.config.virtualRules);
+          }
+          for (const e of [...a.errors, ...r.errors, ...u.errors]) this.log('error', `(${this.name}) ${e}`);
         });
         return;
       case 'remove-vips':
@@ -456,9 +469,15 @@ export class VrrpInstanceShell {
         this.enqueue('removing VIPs', async () => {
           const all = [...this.config.vips, ...this.config.excludedVips];
           this.log('detail', `(${this.name}) removing VIPs.`, { vips: all.map((v) => v.address) });
+          // vrrp.c vrrp_restore_interface: rules, routes, then addresses.
+          let u: VipOutcome = { changed: [], errors: [] };
+          if (this.config.virtualRules.length > 0) {
+            this.log('detail', `(${this.name}) removing Virtual Rules`);
+            u = await this.deps.vips.removeRules(this.config.virtualRules);
+          }
           const r = await this.deps.vips.removeRoutes(this.config.virtualRoutes, this.config.interface);
           const a = await this.deps.vips.removeAddresses(all);
-          for (const e of [...r.errors, ...a.errors]) this.log('error', `(${this.name}) ${e}`);
+          for (const e of [...u.errors, ...r.errors, ...a.errors]) this.log('error', `(${this.name}) ${e}`);
         });
         return;
       case 'send-garp':

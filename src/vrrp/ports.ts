@@ -3,7 +3,7 @@
  * implementations from net/ adapters (which satisfy them structurally, without importing vrrp/),
  * and unit tests use in-memory fakes.
  */
-import type { ScriptSpec, VirtualRoute, Vip } from '../config/model.js';
+import type { IpRule, ScriptSpec, VirtualRoute, Vip } from '../config/model.js';
 import type { ScriptOutcome } from '../contracts/script.js';
 
 /** One instance's advert channel: the group or its unicast peers, on its interface. */
@@ -24,12 +24,15 @@ export interface VipOutcome {
   readonly errors: readonly string[];
 }
 
-/** Adds and removes an instance's VIPs, eVIPs and virtual routes (rtnetlink). */
+/** Adds and removes an instance's VIPs, eVIPs, virtual routes and rules (rtnetlink). */
 export interface VipManager {
   addAddresses(vips: readonly Vip[]): Promise<VipOutcome>;
   removeAddresses(vips: readonly Vip[]): Promise<VipOutcome>;
   addRoutes(routes: readonly VirtualRoute[], defaultDev: string | null): Promise<VipOutcome>;
   removeRoutes(routes: readonly VirtualRoute[], defaultDev: string | null): Promise<VipOutcome>;
+  /** `virtual_rules` / `static_rules`, in order; a rule the kernel has already is no change. */
+  addRules(rules: readonly IpRule[]): Promise<VipOutcome>;
+  removeRules(rules: readonly IpRule[]): Promise<VipOutcome>;
 }
 
 /** Sends one gratuitous ARP for an IPv4 VIP on an interface. Never blocks. */

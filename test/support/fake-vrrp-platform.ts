@@ -49,6 +49,8 @@ export function fakeVrrpPlatform(): FakeVrrpPlatform {
       },
       addRoutes: async () => ({ changed: [], errors: [] }),
       removeRoutes: async () => ({ changed: [], errors: [] }),
+      addRules: async () => ({ changed: [], errors: [] }),
+      removeRules: async () => ({ changed: [], errors: [] }),
       present: async (vs) => vs.filter((v) => present.has(v.address)),
     },
     garp: { sendGarp: () => {} },

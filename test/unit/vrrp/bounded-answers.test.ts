@@ -157,6 +157,8 @@ describe('malformed datagrams of our VRID', () => {
         removeAddresses: async () => ({ changed: [], errors: [] }),
         addRoutes: async () => ({ changed: [], errors: [] }),
         removeRoutes: async () => ({ changed: [], errors: [] }),
+        addRules: async () => ({ changed: [], errors: [] }),
+        removeRules: async () => ({ changed: [], errors: [] }),
       },
       garp: { sendGarp: () => {} },
       notifier: { notify: async () => {} },

@@ -3,7 +3,9 @@
  * reducer's actions (advert, VIPs, GARP bursts, notify), and the stop path.
  */
 import { describe, expect, it } from 'vitest';
-import type { ScriptSpec, Vip, VirtualRoute, VrrpInstance } from '../../../src/config/model.js';
+import type { IpRule, ScriptSpec, Vip, VirtualRoute, VrrpInstance } from '../../../src/config/model.js';
+import { ruleLine } from '../../../src/config/keywords/ip-rule.js';
+import { DiagnosticList } from '../../../src/config/keywords/types.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { MemoryLogger } from '../../../src/util/log.js';
 import { VrrpInstanceShell } from '../../../src/vrrp/instance.js';
@@ -36,6 +38,23 @@ function instanceConfig(over: Partial<VrrpInstance> = {}): VrrpInstance {
 
 const globals = globalDefs({ vrrpCheckUnicastSrc: false });
 
+/** A `virtual_rules` line as the config reads it. */
+function rule(text: string): IpRule {
+  const [keyword, ...args] = text.split(' ');
+  const stmt = {
+    keyword: keyword!,
+    args,
+    rest: '',
+    loc: { file: 'k.conf', line: 1 },
+    block: null,
+    unmatchedQuote: false,
+  };
+  const r = ruleLine(stmt, new DiagnosticList(), false);
+  if (!r || r.priority === null) throw new Error(`bad test rule ${text}`);
+  return { ...r, priority: r.priority };
+}
+const rulesText = (r: readonly IpRule[]) => r.map((x) => `${x.priority}`).join(',');
+
 function harness(config = instanceConfig()) {
   const clock = new ManualClock();
   const events: string[] = [];
@@ -61,6 +80,14 @@ function harness(config = instanceConfig()) {
     ),
     addRoutes: async (_r: readonly VirtualRoute[]) => ({ changed: [], errors: [] }),
     removeRoutes: async (_r: readonly VirtualRoute[]) => ({ changed: [], errors: [] }),
+    addRules: async (r: readonly IpRule[]) => {
+      if (r.length > 0) events.push(`rules add ${rulesText(r)}`);
+      return { changed: r.map((x) => `${x.priority}`), errors: [] };
+    },
+    removeRules: async (r: readonly IpRule[]) => {
+      if (r.length > 0) events.push(`rules del ${rulesText(r)}`);
+      return { changed: r.map((x) => `${x.priority}`), errors: [] };
+    },
   };
   const garp: GarpSender = { sendGarp: (ifname, v) => void events.push(`garp ${ifname} ${v}`) };
   const notifier: Notifier = {
@@ -144,6 +171,40 @@ describe('VRRP instance shell', () => {
       'close',
     ]);
     expect(h.clock.pending()).toBe(0);
+  });
+
+  it('virtual_rules: added after the VIPs on MASTER, removed before them at stop; a reload changes only what changed', async () => {
+    const config = instanceConfig({
+      virtualRules: [
+        rule('from 10.1.0.0/16 table 100 priority 100'),
+        rule('to 10.2.0.0/16 table 100 priority 101'),
+      ],
+    });
+    const h = harness(config);
+    h.shell.start();
+    await h.flush();
+    expect(h.events.filter((e) => e.startsWith('rules'))).toEqual([]);
+    h.clock.advance(4000);
+    await h.flush();
+    expect(h.shell.currentState).toBe('MASTER');
+    const vipAt = h.events.indexOf('add 10.0.0.100,10.0.0.101');
+    expect(vipAt).toBeGreaterThanOrEqual(0);
+    expect(h.events.indexOf('rules add 100,101')).toBe(vipAt + 1);
+    expect(h.logger.messages()).toContain('(VI_1) setting Virtual Rules');
+    h.events.length = 0;
+    const next = instanceConfig({
+      virtualRules: [
+        rule('from 10.1.0.0/16 table 100 priority 100'),
+        rule('to 10.3.0.0/16 table 100 priority 102'),
+      ],
+    });
+    h.shell.reconfigure(next, paramsFromConfig(next, globals, '10.0.0.1'), null);
+    await h.flush();
+    expect(h.events.filter((e) => e.startsWith('rules'))).toEqual(['rules del 101', 'rules add 102']);
+    h.events.length = 0;
+    await h.shell.stop();
+    expect(h.events.slice(0, 3)).toEqual(['advert prio=0', 'rules del 100,102', 'del 10.0.0.100,10.0.0.101']);
+    expect(h.logger.messages()).toContain('(VI_1) removing Virtual Rules');
   });
 
   it('with --dont-release-vrrp keeps the VIPs and sends no priority-0 advert', async () => {

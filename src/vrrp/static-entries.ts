@@ -1,0 +1,129 @@
+/**
+ * `static_ipaddress`, `static_routes` and `static_rules`: set whatever the VRRP state, as
+ * keepalived 2.2.7's VRRP process does (vrrp/vrrp_daemon.c):
+ *
+ * - start (start_vrrp, not a reload): leftover static rules are deleted first (a missing one is no
+ *   error), then the addresses, routes and rules are added, after the instances are set up;
+ * - reload: the entries gone from the config that were set are removed (clear_diff_static_*),
+ *   then the new ones are added; an entry in both configs is left alone;
+ * - stop (vrrp_terminate_phase1): rules, routes, then addresses are removed, after the
+ *   instances have dropped their VIPs; `--dont-release-vrrp` does not keep them.
+ *
+ * Like keepalived, only what it set is removed: an address or route that was already there
+ * when it was added (EEXIST) is not taken away at stop.
+ */
+import type { Config, IpRule, Vip, VirtualRoute } from '../config/model.js';
+import type { Logger } from '../util/log.js';
+import type { VipManager, VipOutcome } from './ports.js';
+
+export type StaticConfig = Pick<Config, 'staticAddresses' | 'staticRoutes' | 'staticRules'>;
+
+interface Entry<T> {
+  readonly item: T;
+  readonly key: string;
+  set: boolean;
+}
+
+interface Entries {
+  readonly addresses: Entry<Vip>[];
+  readonly routes: Entry<VirtualRoute>[];
+  readonly rules: Entry<IpRule>[];
+}
+
+const keyOf = (x: unknown): string => JSON.stringify(x, (k, v: unknown) => (k === 'loc' ? undefined : v));
+
+function entries(c: StaticConfig): Entries {
+  const wrap = <T>(items: readonly T[]): Entry<T>[] =>
+    items.map((item) => ({ item, key: keyOf(item), set: false }));
+  return { addresses: wrap(c.staticAddresses), routes: wrap(c.staticRoutes), rules: wrap(c.staticRules) };
+}
+
+const isEmpty = (c: StaticConfig): boolean =>
+  c.staticAddresses.length === 0 && c.staticRoutes.length === 0 && c.staticRules.length === 0;
+
+export class StaticEntries {
+  private current: Entries = { addresses: [], routes: [], rules: [] };
+
+  constructor(
+    private readonly vips: VipManager,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Start-up: leftover rules out, then everything in. */
+  async start(config: StaticConfig): Promise<void> {
+    this.current = entries(config);
+    if (isEmpty(config)) return;
+    // vrrp_daemon.c: netlink_rulelist(..., IPRULE_DEL, force) with ENOENT ignored.
+    const leftovers = await this.vips.removeRules(this.current.rules.map((e) => e.item));
+    this.report(leftovers);
+    await this.addMissing();
+  }
+
+  /** Reload: what went is removed (if set), what came is added. */
+  async reload(config: StaticConfig): Promise<void> {
+    const old = this.current;
+    const next = entries(config);
+    const carry = <T>(before: Entry<T>[], after: Entry<T>[]): Entry<T>[] => {
+      const keys = new Set(after.map((e) => e.key));
+      for (const e of after) {
+        const prev = before.find((b) => b.key === e.key);
+        if (prev) e.set = prev.set;
+      }
+      return before.filter((e) => e.set && !keys.has(e.key));
+    };
+    const goneRules = carry(old.rules, next.rules);
+    const goneRoutes = carry(old.routes, next.routes);
+    const goneAddresses = carry(old.addresses, next.addresses);
+    this.current = next;
+    // vrrp_daemon.c start_vrrp: rules, routes, then addresses.
+    for (const e of goneRules) {
+      const r = e.item;
+      const to = r.to ? ` to ${r.to.address}/${r.to.prefixLength}` : '';
+      const from = r.from ? `${r.from.address}/${r.from.prefixLength}` : 'all';
+      this.logger.detail(`ip rule from ${from}${to} removed`);
+    }
+    this.report(await this.vips.removeRules(goneRules.map((e) => e.item)));
+    this.report(
+      await this.vips.removeRoutes(
+        goneRoutes.map((e) => e.item),
+        null,
+      ),
+    );
+    this.report(await this.vips.removeAddresses(goneAddresses.map((e) => e.item)));
+    await this.addMissing();
+  }
+
+  /** Clean stop: rules, routes, then addresses, each only if set. */
+  async stop(): Promise<void> {
+    const c = this.current;
+    this.current = { addresses: [], routes: [], rules: [] };
+    const set = <T>(l: Entry<T>[]): T[] => l.filter((e) => e.set).map((e) => e.item);
+    this.report(await this.vips.removeRules(set(c.rules)));
+    this.report(await this.vips.removeRoutes(set(c.routes), null));
+    this.report(await this.vips.removeAddresses(set(c.addresses)));
+  }
+
+  /** netlink_iplist / netlink_rtlist / netlink_rulelist ADD: each entry not set yet, in order. */
+  private async addMissing(): Promise<void> {
+    const c = this.current;
+    for (const e of c.addresses.filter((x) => !x.set)) {
+      const r = await this.vips.addAddresses([e.item]);
+      e.set = r.changed.length > 0;
+      this.report(r);
+    }
+    for (const e of c.routes.filter((x) => !x.set)) {
+      const r = await this.vips.addRoutes([e.item], null);
+      e.set = r.changed.length > 0;
+      this.report(r);
+    }
+    for (const e of c.rules.filter((x) => !x.set)) {
+      const r = await this.vips.addRules([e.item]);
+      e.set = r.changed.length > 0;
+      this.report(r);
+    }
+  }
+
+  private report(r: VipOutcome): void {
+    for (const e of r.errors) this.logger.error(e);
+  }
+}
