@@ -10,9 +10,11 @@
  * No client can hold the daemon up: reading is asynchronous and bounded (a line over 64 KiB gets
  * `request-too-large` and the connection is closed), requests of one connection run one at a time
  * with at most MAX_QUEUED waiting (more: `busy` and closed), a connection idle for
- * IDLE_TIMEOUT_MS is closed, at most MAX_CLIENTS are connected (the next gets `busy`), and a
- * client that does not read its replies has its reading paused until they drain (and is closed
- * when its idle timer runs out).
+ * IDLE_TIMEOUT_MS is closed, and a client that does not read its replies has its reading paused
+ * until they drain (and is closed when its idle timer runs out). At most MAX_CLIENTS are
+ * connected: a client that comes when all are taken closes the oldest connection with no request
+ * running or waiting (a script that left its connection open must not keep an operator out for
+ * the idle timeout), and gets `busy` only when every connection is busy with a request.
  */
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -73,6 +75,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
   const maxRequestBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES;
   const sockets = new Set<Socket>();
+  // Connections with no request running or waiting, in the order they became so.
+  const idle = new Set<Socket>();
 
   /** Writes a reply; pauses reading while the client does not take its replies. */
   const send = (socket: Socket, reply: ControlReply): void => {
@@ -91,8 +95,14 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   const onConnection = (socket: Socket): void => {
     if (sockets.size >= maxClients) {
-      refuse(socket, errorReply(null, 'busy', `too many clients (at most ${maxClients}); try again`));
-      return;
+      const oldest = idle.values().next();
+      if (oldest.done === true) {
+        refuse(socket, errorReply(null, 'busy', `too many clients (at most ${maxClients}); try again`));
+        return;
+      }
+      sockets.delete(oldest.value);
+      idle.delete(oldest.value);
+      oldest.value.destroy();
     }
     const who = credentialsOf(socket);
     if (who === null || (who.uid !== 0 && who.uid !== ownerUid)) {
@@ -105,7 +115,11 @@ export async function startControlServer(options: ControlServerOptions): Promise
       return;
     }
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    idle.add(socket);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      idle.delete(socket);
+    });
     socket.on('error', () => socket.destroy());
     socket.setTimeout(idleTimeoutMs, () => socket.destroy());
 
@@ -115,6 +129,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     const runNext = async (): Promise<void> => {
       if (running) return;
       running = true;
+      idle.delete(socket);
       while (queue.length > 0 && !socket.destroyed) {
         const line = queue.shift()!;
         if (line.trim() === '') continue;
@@ -131,6 +146,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
         send(socket, reply);
       }
       running = false;
+      if (sockets.has(socket) && !socket.destroyed) idle.add(socket);
     };
     socket.on('data', (chunk: Buffer) => {
       const { lines, overflow } = framer.push(chunk);

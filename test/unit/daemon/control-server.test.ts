@@ -100,16 +100,49 @@ describe('control server', () => {
     d.sock.destroy();
   });
 
-  it('caps the clients and closes idle ones', async () => {
+  it('closes idle connections after the idle timeout', async () => {
     const { s } = await server({ maxClients: 2, idleTimeoutMs: 300 });
     const a = client(s.path);
     const b = client(s.path);
     await new Promise((r) => setTimeout(r, 50));
-    const c = client(s.path);
-    await c.until(() => c.closed());
-    expect(c.lines).toEqual([errorReply(null, 'busy', 'too many clients (at most 2); try again')]);
+    expect(s.clients).toBe(2);
     await a.until(() => a.closed() && b.closed(), 3000);
     expect(s.clients).toBe(0);
+  });
+
+  it('a client finding every slot taken closes the oldest idle connection; busy only when all are busy', async () => {
+    let release = (): void => {};
+    const held = new Promise<void>((r) => (release = r));
+    const { s } = await server({
+      maxClients: 2,
+      handle: async (r) => {
+        if (r.cmd === 'reload') await held;
+        return okReply(r.id, { cmd: r.cmd });
+      },
+    });
+    const a = client(s.path);
+    await new Promise((r) => setTimeout(r, 30));
+    const b = client(s.path);
+    b.sock.write('{"v":1,"id":1,"cmd":"ping"}\n');
+    await b.until(() => b.lines.length === 1);
+    // a (oldest idle) gives way to c; b, idle again after its answer, stays.
+    const c = client(s.path);
+    c.sock.write('{"v":1,"id":2,"cmd":"status"}\n');
+    await c.until(() => c.lines.length === 1);
+    expect(c.lines).toEqual([okReply(2, { cmd: 'status' })]);
+    await a.until(() => a.closed());
+    expect(b.closed()).toBe(false);
+    // Both connections busy with a request: the next client is told so.
+    b.sock.write('{"v":1,"id":3,"cmd":"reload"}\n');
+    c.sock.write('{"v":1,"id":4,"cmd":"reload"}\n');
+    await new Promise((r) => setTimeout(r, 50));
+    const d = client(s.path);
+    await d.until(() => d.closed());
+    expect(d.lines).toEqual([errorReply(null, 'busy', 'too many clients (at most 2); try again')]);
+    release();
+    await b.until(() => b.lines.length === 2 && c.lines.length === 2);
+    b.sock.destroy();
+    c.sock.destroy();
   });
 
   it('refuses a peer that is neither root nor the owner (injected credentials), and logs it', async () => {
