@@ -3,6 +3,27 @@ import { describe, expect, it } from 'vitest';
 import type { AddressSpec, InterfaceAddress, RouteSpec } from '../../../src/net/addresses.js';
 import { VipManagerAdapter, type AddressRequests } from '../../../src/net/vip-manager.js';
 import { vip } from '../../support/vrrp-config.js';
+import { ruleLine } from '../../../src/config/keywords/ip-rule.js';
+import { DiagnosticList } from '../../../src/config/keywords/types.js';
+import type { RuleSpec } from '../../../src/net/ip-rules.js';
+
+function rule(text: string): RuleSpec {
+  const [keyword, ...args] = text.split(' ');
+  const r = ruleLine(
+    {
+      keyword: keyword!,
+      args,
+      rest: '',
+      loc: { file: 'k.conf', line: 1 },
+      block: null,
+      unmatchedQuote: false,
+    },
+    new DiagnosticList(),
+    false,
+  );
+  if (!r || r.priority === null) throw new Error(`bad test rule ${text}`);
+  return { ...r, priority: r.priority };
+}
 
 function fakeNetlink(existing: InterfaceAddress[] = []) {
   const calls: string[] = [];
@@ -88,5 +109,41 @@ describe('VipManagerAdapter', () => {
     const m = new VipManagerAdapter(f.nl, ifindexOf);
     const vips = [vip('10.0.0.1'), vip('10.0.0.2'), vip('10.0.0.3'), vip('10.0.0.4')];
     expect((await m.present(vips)).map((v) => v.address)).toEqual(['10.0.0.1']);
+  });
+
+  it("rules: in order, EEXIST/ENOENT are no change, a missing interface is refused with keepalived's line", async () => {
+    const calls: string[] = [];
+    const m = new VipManagerAdapter(fakeNetlink().nl, ifindexOf, {
+      add: async (r) => (calls.push(`add ${r.priority}`), r.priority !== 101),
+      delete: async (r) => {
+        calls.push(`del ${r.priority}`);
+        if (r.priority === 102) throw new Error('delete rule 102: Request rejected: EPERM');
+        return true;
+      },
+    });
+    const out = await m.addRules([
+      rule('from 10.1.0.0/16 table 100 priority 100'),
+      rule('to 10.2.0.0/16 table 100 priority 101'),
+      rule('iif eth9 table 100 priority 103'),
+      rule('oif eth1 table 100 priority 104'),
+    ]);
+    expect(calls).toEqual(['add 100', 'add 101', 'add 104']);
+    expect(out).toEqual({
+      changed: ['100: from 10.1.0.0/16', '104: from all'],
+      errors: ["WARNING - interface eth9 for rule doesn't exist"],
+    });
+    calls.length = 0;
+    const del = await m.removeRules([
+      rule('iif eth9 table 100 priority 103'),
+      rule('table 100 priority 102'),
+    ]);
+    expect(calls).toEqual(['del 103', 'del 102']);
+    expect(del).toEqual({ changed: ['103: from all'], errors: ['delete rule 102: Request rejected: EPERM'] });
+    expect(
+      await new VipManagerAdapter(fakeNetlink().nl, ifindexOf).addRules([rule('table 5 priority 1')]),
+    ).toEqual({
+      changed: [],
+      errors: ['no rtnetlink socket for rule 1: from all'],
+    });
   });
 });

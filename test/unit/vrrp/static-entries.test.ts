@@ -1,0 +1,138 @@
+/**
+ * Static addresses, routes and rules over an in-memory VipManager: what keepalived 2.2.7's
+ * start_vrrp, reload and vrrp_terminate_phase1 do with them (docs/behaviour.md §3.11).
+ */
+import { describe, expect, it } from 'vitest';
+import type { IpRule, Vip, VirtualRoute } from '../../../src/config/model.js';
+import { ruleLine } from '../../../src/config/keywords/ip-rule.js';
+import { DiagnosticList } from '../../../src/config/keywords/types.js';
+import { MemoryLogger } from '../../../src/util/log.js';
+import type { VipManager } from '../../../src/vrrp/ports.js';
+import { StaticEntries, type StaticConfig } from '../../../src/vrrp/static-entries.js';
+import { vip } from '../../support/vrrp-config.js';
+
+function rule(text: string): IpRule {
+  const [keyword, ...args] = text.split(' ');
+  const r = ruleLine(
+    {
+      keyword: keyword!,
+      args,
+      rest: '',
+      loc: { file: 'k.conf', line: 1 },
+      block: null,
+      unmatchedQuote: false,
+    },
+    new DiagnosticList(),
+    true,
+  );
+  if (!r || r.priority === null) throw new Error(`bad test rule ${text}`);
+  return { ...r, priority: r.priority };
+}
+
+const route = (to: string): VirtualRoute => ({
+  to,
+  via: null,
+  src: null,
+  dev: 'eth0',
+  table: 100,
+  metric: null,
+  scope: null,
+  blackhole: false,
+  noTrack: false,
+  loc: { file: 'k.conf', line: 1 },
+});
+
+/** A kernel as a set of keys; every call is recorded. */
+function fakeKernel(present: string[] = []) {
+  const kernel = new Set(present);
+  const calls: string[] = [];
+  const ok = (changed: string[]) => ({ changed, errors: [] });
+  const each = (op: string, keys: string[], add: boolean) => {
+    const changed: string[] = [];
+    for (const k of keys) {
+      calls.push(`${op} ${k}`);
+      if (add ? !kernel.has(k) : kernel.has(k)) changed.push(k);
+      if (add) kernel.add(k);
+      else kernel.delete(k);
+    }
+    return ok(changed);
+  };
+  const a = (v: readonly Vip[]) => v.map((x) => `addr ${x.address}`);
+  const r = (v: readonly VirtualRoute[]) => v.map((x) => `route ${x.to}`);
+  const u = (v: readonly IpRule[]) => v.map((x) => `rule ${x.priority}`);
+  const vips: VipManager = {
+    addAddresses: async (v) => each('add', a(v), true),
+    removeAddresses: async (v) => each('del', a(v), false),
+    addRoutes: async (v) => each('add', r(v), true),
+    removeRoutes: async (v) => each('del', r(v), false),
+    addRules: async (v) => each('add', u(v), true),
+    removeRules: async (v) => each('del', u(v), false),
+  };
+  return { kernel, calls, vips };
+}
+
+const cfg = (addresses: string[], routes: string[], rules: string[]): StaticConfig => ({
+  staticAddresses: addresses.map((x) => vip(x)),
+  staticRoutes: routes.map(route),
+  staticRules: rules.map(rule),
+});
+
+describe('static entries', () => {
+  it('start: leftover rules out, then addresses, routes, rules in; stop removes in reverse kinds', async () => {
+    const k = fakeKernel(['rule 100']);
+    const s = new StaticEntries(k.vips, new MemoryLogger());
+    await s.start(cfg(['10.0.0.9'], ['10.9.0.0/16'], ['from 10.1.0.0/16 table 100 priority 100']));
+    expect(k.calls).toEqual(['del rule 100', 'add addr 10.0.0.9', 'add route 10.9.0.0/16', 'add rule 100']);
+    k.calls.length = 0;
+    await s.stop();
+    expect(k.calls).toEqual(['del rule 100', 'del route 10.9.0.0/16', 'del addr 10.0.0.9']);
+    expect([...k.kernel]).toEqual([]);
+  });
+
+  it('an address or route that was there already is not removed at stop (not set)', async () => {
+    const k = fakeKernel(['addr 10.0.0.9', 'route 10.9.0.0/16']);
+    const s = new StaticEntries(k.vips, new MemoryLogger());
+    await s.start(cfg(['10.0.0.9'], ['10.9.0.0/16'], []));
+    await s.stop();
+    expect([...k.kernel].sort()).toEqual(['addr 10.0.0.9', 'route 10.9.0.0/16']);
+  });
+
+  it('reload: what went is removed, what came is added, the rest is left alone', async () => {
+    const k = fakeKernel();
+    const s = new StaticEntries(k.vips, new MemoryLogger());
+    await s.start(
+      cfg(
+        ['10.0.0.9'],
+        ['10.9.0.0/16'],
+        ['from 10.1.0.0/16 table 100 priority 100', 'to 10.2.0.0/16 table 100 priority 101'],
+      ),
+    );
+    k.calls.length = 0;
+    await s.reload(
+      cfg(
+        ['10.0.0.9'],
+        ['10.8.0.0/16'],
+        ['from 10.1.0.0/16 table 100 priority 100', 'to 10.3.0.0/16 table 100 priority 101'],
+      ),
+    );
+    expect(k.calls).toEqual([
+      'del rule 101',
+      'del route 10.9.0.0/16',
+      'add route 10.8.0.0/16',
+      'add rule 101',
+    ]);
+    k.calls.length = 0;
+    await s.stop();
+    expect(k.calls).toEqual(['del rule 100', 'del rule 101', 'del route 10.8.0.0/16', 'del addr 10.0.0.9']);
+  });
+
+  it('logs what the kernel refused', async () => {
+    const logger = new MemoryLogger();
+    const vips: VipManager = {
+      ...fakeKernel().vips,
+      addRules: async () => ({ changed: [], errors: ["WARNING - interface nosuch for rule doesn't exist"] }),
+    };
+    await new StaticEntries(vips, logger).start(cfg([], [], ['iif nosuch table 100 priority 5']));
+    expect(logger.messages()).toContain("WARNING - interface nosuch for rule doesn't exist");
+  });
+});
