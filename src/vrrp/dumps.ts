@@ -21,6 +21,7 @@ import type {
   VrrpSyncGroup,
 } from '../config/model.js';
 import { ctimeUs, secondsDotMicros } from '../util/ctime.js';
+import { formatRule } from '../config/keywords/ip-rule.js';
 import type { VrrpCounters } from './counters.js';
 import type { VrrpState } from './state-machine.js';
 import type { ScriptTracker } from './tracking.js';
@@ -311,8 +312,18 @@ function instanceLines(d: InstanceDump, host: DumpHost): string[] {
       ? '   Read timeout = DISABLED'
       : `   Read timeout = ${secondsDotMicros(d.readTimeoutAt)} (${ctimeUs(d.readTimeoutAt)})`,
     `   Master down timer = ${c.downTimerAdverts * advertUs + Math.floor(((256 - d.effectivePriority) * advertUs) / 256)} usecs`,
-    `   Interface = ${c.interface ?? 'not configured'}`,
   );
+  // vrrp_data.c dump_vrrp: the VMAC, then the instance's interface is the VMAC on its base.
+  const vmac = c.vmac;
+  if (vmac !== null) {
+    out.push(`   Use VMAC, i/f name ${vmac.ifname}, is_up = true, xmit_base = ${vmac.xmitBase}`);
+    const family = c.vips[0]?.family ?? 'inet';
+    const rfc = `00:00:5e:00:0${family === 'inet6' ? 2 : 1}:${c.virtualRouterId.toString(16).padStart(2, '0')}`;
+    if (vmac.mac !== rfc) out.push(`     MAC = ${vmac.mac}`);
+    out.push(
+      `   Interface = ${vmac.ifname}, vmac on ${c.interface ?? '(unknown)'}${vmac.xmitBase ? ', xmit base i/f' : ''}`,
+    );
+  } else out.push(`   Interface = ${c.interface ?? 'not configured'}`);
   if (c.dontTrackPrimary) out.push('   VRRP interface tracking disabled');
   if (c.skipCheckAdvAddr) out.push('   Skip checking advert IP addresses');
   if (c.strictMode) out.push('   Enforcing strict VRRP compliance');
@@ -371,6 +382,11 @@ function instanceLines(d: InstanceDump, host: DumpHost): string[] {
   if (c.virtualRoutes.length > 0) {
     out.push('   Virtual Routes :');
     for (const r of c.virtualRoutes) out.push(`     ${formatRoute(r, c.interface)}`);
+  }
+  // vrrp_data.c dump_vrrp: format_iprule (vrrp_iprule.c) for each line.
+  if (c.virtualRules.length > 0) {
+    out.push('   Virtual Rules :');
+    for (const r of c.virtualRules) out.push(`     ${formatRule(r)}`);
   }
   if (d.trackInterfaces.length > 0) {
     out.push('   Tracked interfaces :');
@@ -585,9 +601,9 @@ function jsonData(d: InstanceDump, scripts: readonly ScriptDump[], host: DumpHos
     dont_track_primary: c.dontTrackPrimary ? 1 : 0,
     skip_check_adv_addr: c.skipCheckAdvAddr ? 1 : 0,
     strict_mode: c.strictMode ? 1 : 0,
-    vmac_ifname: '',
+    vmac_ifname: c.vmac?.ifname ?? '',
   };
-  if (c.interface !== null) data['ifp_ifname'] = c.interface;
+  if (c.interface !== null) data['ifp_ifname'] = c.vmac?.ifname ?? c.interface;
   Object.assign(data, {
     master_priority: d.state === 'BACKUP' ? d.masterPriority : 0,
     last_transition: Number((d.lastTransitionAt / 1000).toFixed(6)),
@@ -630,6 +646,7 @@ function jsonData(d: InstanceDump, scripts: readonly ScriptDump[], host: DumpHos
   if (c.vips.length > 0) data['vips'] = c.vips.map((v) => formatVip(v, d.vipsSet));
   if (c.excludedVips.length > 0) data['evips'] = c.excludedVips.map((v) => formatVip(v, d.vipsSet));
   if (c.virtualRoutes.length > 0) data['vroutes'] = c.virtualRoutes.map((r) => formatRoute(r, c.interface));
+  if (c.virtualRules.length > 0) data['vrules'] = c.virtualRules.map(formatRule);
   if (d.trackInterfaces.length > 0) data['track_ifp'] = d.trackInterfaces.map((t) => t.name);
   if (d.trackScripts.length > 0) {
     data['track_script'] = d.trackScripts.map((t) => {
