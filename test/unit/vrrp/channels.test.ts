@@ -208,3 +208,18 @@ describe('VrrpChannelHub', () => {
     expect(logger.messages()).toEqual(['VRRP socket error: ENOBUFS']);
   });
 });
+
+describe('channelOptionsFor with use_vmac', () => {
+  const primary = async () => '10.0.0.1';
+  it('puts the channel on the VMAC, and on the base interface with vmac_xmit_base; the source stays the base one', async () => {
+    const vmac = { ifname: 'vrrp.51', mac: '00:00:5e:00:01:33', xmitBase: false };
+    const onVmac = await channelOptionsFor(vrrpInstance('VI_1', 51, { vmac }), GROUP, primary);
+    expect(onVmac).toMatchObject({ interfaceName: 'vrrp.51', sourceAddress: '10.0.0.1' });
+    const xmitBase = await channelOptionsFor(
+      vrrpInstance('VI_1', 51, { vmac: { ...vmac, xmitBase: true } }),
+      GROUP,
+      primary,
+    );
+    expect(xmitBase).toMatchObject({ interfaceName: 'eth0', sourceAddress: '10.0.0.1' });
+  });
+});

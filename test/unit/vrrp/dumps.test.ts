@@ -200,3 +200,34 @@ describe('VRRP dump texts against keepalived 2.2.7', () => {
     expect(formatVip(b!, true)).toBe('10.239.9.101/24 dev eth0 scope global label eth0:1 set');
   });
 });
+
+describe('VMAC lines of the data file (vrrp_data.c dump_vrrp)', () => {
+  it("prints keepalived 2.2.7's lines for use_vmac and vmac_xmit_base, and the JSON names", async () => {
+    const text = (conf: string) =>
+      `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  ${conf}\n  virtual_ipaddress {\n    10.239.9.100\n  }\n}\n`;
+    const dump = async (conf: string) => {
+      const { config } = build(text(conf));
+      const f = fakeVrrpPlatform();
+      const engine = await VrrpEngine.create(config, {
+        clock: new ManualClock(),
+        logger: new MemoryLogger(),
+        platform: f.platform,
+      });
+      const snapshot = engine.dumpSnapshot({ clock: 0, wall: 0 });
+      return { lines: vrrpDataText(snapshot, [], host).split('\n'), json: vrrpJsonEntries(snapshot, host) };
+    };
+    // Both as keepalived 2.2.7 wrote them in a namespace (vmac_xmit_base: lines 92-93 of its file).
+    const base = await dump('use_vmac\n  vmac_xmit_base');
+    const at = base.lines.findIndex((l) => l.startsWith('   Master down timer'));
+    expect(base.lines.slice(at + 1, at + 3)).toEqual([
+      '   Use VMAC, i/f name vrrp.51, is_up = true, xmit_base = true',
+      '   Interface = vrrp.51, vmac on eth0, xmit base i/f',
+    ]);
+    const own = await dump('use_vmac vm1 02:11:22:33:44');
+    expect(own.lines).toContain('   Use VMAC, i/f name vm1, is_up = true, xmit_base = false');
+    expect(own.lines).toContain('     MAC = 02:11:22:33:44:33');
+    expect(own.lines).toContain('   Interface = vm1, vmac on eth0');
+    const data = (own.json[0] as { data: Record<string, unknown> }).data;
+    expect([data['vmac_ifname'], data['ifp_ifname']]).toEqual(['vm1', 'vm1']);
+  });
+});
