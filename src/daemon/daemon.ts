@@ -315,11 +315,15 @@ async function runDaemonWith(
     lastReload: () => lastReload,
     isStopping: () => stopping,
   };
-  control = await startControl(controlDeps);
-  if (options.metricsListen !== null) {
+  // A SIGTERM during start-up may have run stopAll while the listeners were opening: it could
+  // not close what did not exist yet, so they are closed here (else the socket file stays).
+  const controlServer = await startControl(controlDeps);
+  control = controlServer;
+  if (stopping) await controlServer?.close().catch(() => {});
+  if (options.metricsListen !== null && !stopping) {
     const answer = controlHandler(controlDeps);
     let requestId = 0;
-    http = await startObserveListener(options.metricsListen, {
+    const httpServer = await startObserveListener(options.metricsListen, {
       options,
       logger,
       status: () => daemonStatus(controlDeps),
@@ -327,6 +331,8 @@ async function runDaemonWith(
       control: (command) => answer({ ...command, id: `http-${++requestId}` }),
       ...(metrics !== null ? { metrics } : {}),
     });
+    http = httpServer;
+    if (stopping) await httpServer?.close().catch(() => {});
   }
   // Keeps the event loop alive while the daemon has nothing else scheduled (e.g. no instances).
   const keepAlive = setInterval(() => {}, 1 << 30);
