@@ -154,6 +154,12 @@ export class VrrpEngine {
       logger.error(`(${name}) interface ${instance.interface} doesn't exist - instance not started`);
       return null;
     }
+    // vrrp_restore_interfaces_startup: rules a crashed run left go first (a missing one is no error).
+    if (instance.virtualRules.length > 0) {
+      logger.detail(`(${name}) removing Virtual Rules`);
+      const out = await platform.vips.removeRules(instance.virtualRules);
+      for (const e of out.errors) logger.error(`(${name}) ${e}`);
+    }
     const all = [...instance.vips, ...instance.excludedVips];
     // keepalived removes its VIPs left by a crashed run before it starts (#2387 logs).
     const leftovers = await platform.vips.present(all);

@@ -207,3 +207,37 @@ describe('rule lines: the model', () => {
     expect(strtoul('ab', 10)).toEqual({ value: 0, rest: 'ab' });
   });
 });
+
+describe('rule lines: format_iprule', () => {
+  it('prints each rule as keepalived 2.2.7 wrote it in keepalived.data (SIGUSR1)', () => {
+    const { config } = build(
+      [
+        'vrrp_instance VI_1 {',
+        '  interface eth0',
+        '  virtual_router_id 77',
+        '  priority 150',
+        '  virtual_ipaddress {',
+        '    10.231.77.100/32',
+        '  }',
+        '  virtual_rules {',
+        '    from 10.231.82.0/24 table 101 priority 2000',
+        '    not to 10.5.0.0/16 fwmark 0x10/0xff iif eth0 priority 2001 blackhole no_track',
+        '    from 10.0.0.1 priority 500 goto 600',
+        '    from 10.0.0.2 priority 601 tos 0x10 realms 1/2 suppress_prefixlength 8 suppress_ifgroup 3 table 5',
+        '    from 10.0.0.3 l3mdev priority 700 tunnel-id 99',
+        '    fwmark 7 priority 702 prohibit',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    // keepalived.data of keepalived 2.2.7 for this instance, "Virtual Rules :".
+    expect(config.vrrpInstances[0]!.virtualRules.map(formatRule)).toEqual([
+      'from 10.231.82.0/24 priority 2000 tos 0x0 protocol 18 lookup 101',
+      'not from all to 10.5.0.0/16 priority 2001 tos 0x0 fwmark 0x10/0xff iif eth0 type blackhole no_track',
+      'from 10.0.0.1 priority 500 tos 0x0 protocol 18 goto 600',
+      'from 10.0.0.2 priority 601 tos 0x10 suppress_prefixlen 8 suppress_ifgroup 3 protocol 18 realms 1/2 lookup 5',
+      'from 10.0.0.3 priority 700 tos 0x0 tunnel-id 99 l3mdev protocol 18 lookup 0',
+      'from all priority 702 tos 0x0 fwmark 0x7 protocol 18 type prohibit',
+    ]);
+  });
+});
