@@ -6,6 +6,7 @@
  * vmac_xmit_base); SIGTERM hands over, removes the interface and puts the base parameters back.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { tierDescribe } from '../support/tier.js';
 import {
   ensureBuilt,
@@ -145,5 +146,31 @@ describeTier('use_vmac between keepalived-ts directors', () => {
       onB.some((t) => new RegExp(`^\\S+ ${VMAC} > ff:ff:ff:ff:ff:ff.*who-has ${VIP} .*tell ${VIP}`).test(t)),
     ).toBe(true);
     expect(linkDetail(a.ns, 'vrrp.51')?.address).toBe(VMAC);
+  });
+
+  it('a reload that adds use_vmac moves the VIP onto a new VMAC; one that drops it moves it back and removes the VMAC', async () => {
+    const plain = vrrpConfig({ priority: 150, vips: [`${VIP}/24`] });
+    const d = startKeepalivedTs(bed, a.ns, 'a-reload', plain);
+    running.push(d);
+    await d.lines.wait(/\(VI_1\) Entering MASTER STATE/, 10_000);
+    await waitFor(() => bed.hasAddress(a.ns, VIP, 'eth0'), 3000, 'VIP on eth0');
+    expect(linkDetail(a.ns, 'vrrp.51')).toBeNull();
+    writeFileSync(d.configPath, vrrpConfig({ priority: 150, vips: [`${VIP}/24`], extra: ['use_vmac'] }));
+    const from = d.lines.lines.length;
+    signalDaemon(d, 'SIGHUP');
+    await d.lines.wait(/Reload complete/, 5000, from);
+    await waitFor(() => bed.hasAddress(a.ns, VIP, 'vrrp.51'), 3000, 'VIP on the VMAC after the reload');
+    expect(bed.hasAddress(a.ns, VIP, 'eth0')).toBe(false);
+    expect(linkDetail(a.ns, 'vrrp.51')?.address).toBe(VMAC);
+    writeFileSync(d.configPath, plain);
+    const from2 = d.lines.lines.length;
+    signalDaemon(d, 'SIGHUP');
+    await d.lines.wait(/Reload complete/, 5000, from2);
+    await waitFor(() => bed.hasAddress(a.ns, VIP, 'eth0'), 3000, 'VIP back on eth0');
+    expect(linkDetail(a.ns, 'vrrp.51')).toBeNull();
+    expect([
+      sysctl(a.ns, 'net/ipv4/conf/eth0/arp_ignore'),
+      sysctl(a.ns, 'net/ipv4/conf/eth0/arp_filter'),
+    ]).toEqual([0, 0]);
   });
 });
