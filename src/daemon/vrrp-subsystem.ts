@@ -99,14 +99,20 @@ export async function createVrrpSubsystem(
       return done;
     },
   };
-  const grouped = (c: Config): Set<string> =>
-    new Set(c.vrrpInstances.filter((i) => i.syncGroup !== null).map((i) => i.name));
-  let inGroup = grouped(config);
+  // An instance's first line waits for the end of the turn, so the sync groups' first lines
+  // (written as the groups leave INIT) go before it; the lines after it keep their order.
+  let pending: string[] | null = null;
   const instanceLine = (change: StateChange): void => {
     const line = vrrpFifoLine('INSTANCE', change.instance, change.to, change.priority);
-    // The group's handler runs after this listener: let it write the group's first line.
-    if (change.from === 'INIT' && inGroup.has(change.instance)) queueMicrotask(() => fifos.write(line));
-    else fifos.write(line);
+    if (change.from !== 'INIT' && pending === null) return fifos.write(line);
+    if (pending === null) {
+      const lines: string[] = (pending = []);
+      queueMicrotask(() => {
+        pending = null;
+        for (const l of lines) fifos.write(l);
+      });
+    }
+    pending.push(line);
   };
   const platform: VrrpPlatform = {
     links: host.links,
@@ -150,7 +156,6 @@ export async function createVrrpSubsystem(
     },
     reload: async (next) => {
       currentConfig = next;
-      inGroup = grouped(next);
       // keepalived's reload (vrrp_daemon.c reload_vrrp_thread): the FIFO scripts get SIGTERM, the
       // FIFOs are closed (and removed if created here), then opened again from the new config.
       fifos.terminateScripts();

@@ -21,11 +21,20 @@ export interface LinkUpState {
   readonly up: boolean;
 }
 
+/** An address removed from an interface. */
+export interface RemovedAddress {
+  readonly ifname: string;
+  readonly address: string;
+  readonly prefixLength: number;
+}
+
 export interface VrrpHost {
   readonly links: {
     current(name: string): LinkUpState | null;
-    /** Link up/down changes (not removals). */
+    /** Link up/down changes; a removed link is reported down. */
     onChange(fn: (link: LinkUpState) => void): void;
+    /** Addresses removed from a known interface (RTM_DELADDR). */
+    onAddressRemoved(fn: (removal: RemovedAddress) => void): void;
   };
   readonly vips: VipManagerAdapter;
   readonly garp: { sendGarp(ifname: string, vip: string): void };
@@ -52,8 +61,19 @@ export async function openVrrpHost(
   const ifindexOf = (dev: string): number | null => links.current(dev)?.ifindex ?? null;
 
   const linkListeners: ((l: LinkUpState) => void)[] = [];
+  const addressListeners: ((r: RemovedAddress) => void)[] = [];
   links.onEvent((e) => {
-    if (e.kind !== 'link-change') return;
+    if (e.kind === 'address-removed') {
+      if (e.name === null) return;
+      const removal = { ifname: e.name, address: e.address, prefixLength: e.prefixLength };
+      for (const fn of addressListeners) fn(removal);
+      return;
+    }
+    if (e.kind === 'link-removed') {
+      // A deleted link is down to its trackers (keepalived's cleanup_lost_interface: FAULT).
+      for (const fn of linkListeners) fn({ name: e.name, ifindex: e.ifindex, up: false });
+      return;
+    }
     for (const fn of linkListeners) fn({ name: e.link.name, ifindex: e.link.ifindex, up: e.link.up });
   });
 
@@ -64,6 +84,7 @@ export async function openVrrpHost(
         return l ? { name: l.name, ifindex: l.ifindex, up: l.up } : null;
       },
       onChange: (fn) => void linkListeners.push(fn),
+      onAddressRemoved: (fn) => void addressListeners.push(fn),
     },
     vips: new VipManagerAdapter(nl, ifindexOf, ruleNl),
     garp: {

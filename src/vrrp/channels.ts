@@ -66,6 +66,8 @@ export interface ChannelHubDeps {
 interface SharedSocket {
   readonly socket: VrrpSocket;
   readonly demux: VridDemux;
+  /** The interface index the socket was opened on (null: none). */
+  readonly ifindex: number | null;
 }
 
 export class VrrpChannelHub {
@@ -76,7 +78,12 @@ export class VrrpChannelHub {
   /** The channel of one instance, on a shared socket. Throws when a new socket cannot be opened. */
   open(o: ChannelOptions): VrrpIo {
     const key = socketKeyOf(o);
-    const shared = this.sockets.get(key) ?? this.openShared(key, o);
+    const existing = this.sockets.get(key);
+    // A socket opened on an interface since deleted and re-created (a new index) is bound to the
+    // old one: sends fail with ENODEV and nothing arrives. A new socket then (keepalived's
+    // cleanup_lost_interface closes it, setup_interface opens another).
+    const shared =
+      existing !== undefined && existing.ifindex === this.ifindexOf(o) ? existing : this.openShared(key, o);
     const destinations = o.multicastGroup !== null ? [o.multicastGroup] : [...o.unicastPeers];
     return {
       sourceAddress: o.sourceAddress,
@@ -88,7 +95,7 @@ export class VrrpChannelHub {
         shared.demux.unlisten(o.vrid);
         if (shared.demux.listeners === 0) {
           shared.socket.close();
-          this.sockets.delete(key);
+          if (this.sockets.get(key) === shared) this.sockets.delete(key);
         }
       },
     };
@@ -99,12 +106,16 @@ export class VrrpChannelHub {
     this.sockets.clear();
   }
 
+  private ifindexOf(o: ChannelOptions): number | null {
+    return o.interfaceName !== null ? (this.deps.links.current(o.interfaceName)?.ifindex ?? null) : null;
+  }
+
   private openShared(key: string, o: ChannelOptions): SharedSocket {
     const { logger, logUnknownVrids } = this.deps;
-    const link = o.interfaceName !== null ? this.deps.links.current(o.interfaceName) : null;
+    const ifindex = this.ifindexOf(o);
     const socket = this.deps.openSocket({
       interfaceName: o.interfaceName,
-      ifindex: link?.ifindex ?? null,
+      ifindex,
       sourceAddress: o.sourceAddress,
       multicastGroup: o.multicastGroup,
       ttl: o.ttl,
@@ -124,7 +135,7 @@ export class VrrpChannelHub {
     });
     socket.onDatagram((d) => demux.dispatch(d));
     socket.onError((e) => logger.error(`VRRP socket error: ${e.message}`, { limit: `${key}:socket-error` }));
-    const shared = { socket, demux };
+    const shared = { socket, demux, ifindex };
     this.sockets.set(key, shared);
     return shared;
   }

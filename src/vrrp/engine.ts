@@ -15,7 +15,7 @@ import { VRRP_COUNTER_NAMES } from './counters.js';
 import { vrrpStatsText, type InstanceDump, type SocketDump, type VrrpDumpSnapshot } from './dumps.js';
 import { VrrpInstanceShell, type InstanceDetail, type InstanceStatus, type StateChange } from './instance.js';
 import { paramsFromConfig } from './params.js';
-import type { ChannelOptions, VrrpIo, VrrpPlatform } from './ports.js';
+import type { AddressRemoval, ChannelOptions, VrrpIo, VrrpPlatform } from './ports.js';
 import { matchInstances } from './reload-match.js';
 import { VrrpScriptTrackers } from './scripts.js';
 import { SyncGroups, type SyncGroupEntry } from './sync-groups.js';
@@ -34,8 +34,11 @@ interface InstanceEntry {
   group: SyncGroupEntry | null;
   lastPriority: number;
   lastFault: string | null;
-  /** The channel options the shell's channel was opened with, and their key. */
-  channel: { key: string; options: ChannelOptions };
+  /**
+   * The channel options the shell's channel was opened with, their key, and the index its
+   * interface had then (null: none).
+   */
+  channel: { key: string; options: ChannelOptions; ifindex: number | null };
 }
 
 /** One instance as the control socket's status shows it (vrrp/status.ts renders it). */
@@ -194,7 +197,7 @@ export class VrrpEngine {
       group,
       lastPriority: params.basePriority,
       lastFault: null,
-      channel: { key: channelKey(options), options },
+      channel: { key: channelKey(options), options, ifindex: this.ifindexOf(options) },
     };
     shell.onStateChange((c) => this.onInstanceStateChange(entry, c));
     if (group !== null) shell.setSyncGate(() => this.groups.canGoToMaster(group, instance.name));
@@ -206,8 +209,13 @@ export class VrrpEngine {
     const { platform } = this.deps;
     this.started = true;
     this.files.watch(this.config.trackFiles);
-    platform.links.onChange(() => {
-      if (!this.stopped) this.refreshAll();
+    platform.links.onChange((link) => {
+      if (this.stopped) return;
+      this.reopenChannels(link.name, link.ifindex);
+      this.refreshAll();
+    });
+    platform.links.onAddressRemoved?.((removal) => {
+      if (!this.stopped) this.onAddressRemoved(removal);
     });
     for (const entry of this.instances.values()) {
       this.refresh(entry, true);
@@ -260,7 +268,7 @@ export class VrrpEngine {
       if (key !== entry.channel.key) {
         try {
           io = platform.openChannel(options);
-          entry.channel = { key, options };
+          entry.channel = { key, options, ifindex: this.ifindexOf(options) };
         } catch (e) {
           logger.error(`(${config.name}) cannot open VRRP socket: ${(e as Error).message}`);
         }
@@ -525,6 +533,56 @@ export class VrrpEngine {
 
   private refreshAll(): void {
     for (const entry of this.instances.values()) this.refresh(entry);
+  }
+
+  private ifindexOf(options: ChannelOptions): number | null {
+    if (options.interfaceName === null) return null;
+    return this.deps.platform.links.current(options.interfaceName)?.ifindex ?? null;
+  }
+
+  /**
+   * An instance's interface deleted and created again has a new index: its channel (bound to the
+   * old one) is opened again on the new one (keepalived: cleanup_lost_interface closes the
+   * sockets, update_added_interface -> setup_interface opens them). The deletion itself puts the
+   * instance in FAULT through tracking (the link is gone, so not up).
+   */
+  private reopenChannels(ifname: string, ifindex: number): void {
+    for (const entry of this.instances.values()) {
+      const channel = entry.channel;
+      if (channel.options.interfaceName !== ifname || channel.ifindex === ifindex) continue;
+      if (this.deps.platform.links.current(ifname)?.ifindex !== ifindex) continue;
+      try {
+        const io = this.deps.platform.openChannel(channel.options);
+        entry.channel = { ...channel, ifindex };
+        this.deps.logger.detail(
+          `(${entry.config.name}) reopening VRRP socket on ${ifname} (index ${ifindex})`,
+        );
+        entry.shell.reconfigure(entry.config, entry.shell.params, io);
+      } catch (e) {
+        this.deps.logger.error(`(${entry.config.name}) cannot open VRRP socket: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * keepalived (core/keepalived_netlink.c netlink_if_address, address_is_ours): a tracked VIP or
+   * eVIP of a MASTER removed from its interface makes that MASTER go BACKUP, to take over again
+   * after Skew_Time with its VIPs (set_vrrp_backup). Our own removals happen after leaving
+   * MASTER, or are of VIPs a reload dropped from the config, so they match nothing here.
+   */
+  private onAddressRemoved(removal: AddressRemoval): void {
+    for (const entry of this.instances.values()) {
+      if (entry.shell.currentState !== 'MASTER') continue;
+      const config = entry.shell.config;
+      const ours = [...config.vips, ...config.excludedVips].find(
+        (v) => v.address === removal.address && v.dev === removal.ifname,
+      );
+      if (ours === undefined || ours.noTrack) continue;
+      this.deps.logger.detail(
+        `Netlink reflector reports IP ${removal.address} removed from ${removal.ifname}`,
+      );
+      entry.shell.vipRemoved(removal.address);
+    }
   }
 
   private onInstanceStateChange(entry: InstanceEntry, change: StateChange): void {

@@ -221,6 +221,12 @@ export class VrrpInstanceShell {
     this.dispatch({ kind: 'admin', standby, now: this.deps.clock.now() });
   }
 
+  /** One of our VIPs was removed by someone else (state-machine.ts `vip-removed`). */
+  vipRemoved(address: string): void {
+    if (this.stopped) return;
+    this.dispatch({ kind: 'vip-removed', address, now: this.deps.clock.now() });
+  }
+
   /** A sync-group command (sync-group.ts). */
   sync(group: string, to: 'MASTER' | 'BACKUP' | 'FAULT'): void {
     if (this.stopped) return;

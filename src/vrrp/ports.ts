@@ -73,9 +73,19 @@ export interface LinkState {
   readonly up: boolean;
 }
 
+/** An address the kernel reports removed from an interface (RTM_DELADDR). */
+export interface AddressRemoval {
+  /** The interface's name. */
+  readonly ifname: string;
+  readonly address: string;
+  readonly prefixLength: number;
+}
+
 export interface LinkMonitor {
   current(name: string): LinkState | null;
   onChange(fn: (link: LinkState) => void): void;
+  /** Addresses removed from any interface (by us or by someone else). */
+  onAddressRemoved?(fn: (removal: AddressRemoval) => void): void;
 }
 
 export interface ChannelOptions {

@@ -12,7 +12,8 @@
  * - Events: `startup`, `packet` (a decoded packet already matched to this VRID; the reducer runs
  *   `validate.ts` itself so counters and rate-limited logs stay in one place), `timer`,
  *   `tracking` (effective priority / fault from `tracking.ts`), `sync` (a sync-group command from
- *   `sync-group.ts`), `admin` (the operator's standby/resume from the control socket), `stop`.
+ *   `sync-group.ts`), `admin` (the operator's standby/resume from the control socket),
+ *   `vip-removed` (a VIP deleted by someone else), `stop`.
  * - Actions, run by the shell in order: `send-advert {priority}`, `add-vips`, `remove-vips`,
  *   `send-garp {reason, repeat, intervalMs}`, `arm-timer {timer, ms}`, `cancel-timer {timer}`,
  *   `run-notify {state, priority}`, `log {level, message}`, `count {counter}`,
@@ -124,6 +125,17 @@ export type Event =
       readonly kind: 'malformed';
       readonly length: number;
       readonly reason: string;
+      readonly now: number;
+    }
+  | {
+      /**
+       * One of this instance's tracked VIPs was removed from its interface by someone else
+       * (`ip addr del`, NetworkManager). A MASTER gives up (keepalived's set_vrrp_backup): it
+       * enters BACKUP and, unless a master speaks up, takes over again after Skew_Time, which
+       * puts the VIPs back.
+       */
+      readonly kind: 'vip-removed';
+      readonly address: string;
       readonly now: number;
     }
   | {
@@ -718,6 +730,13 @@ export function reduce(params: InstanceParams, state: InstanceState, event: Even
       break;
     case 'admin':
       if (ctx.s.state !== 'STOP') onAdmin(ctx, event);
+      break;
+    case 'vip-removed':
+      if (ctx.s.state === 'MASTER') {
+        changeState(ctx, 'BACKUP', `vip-removed ${event.address}`);
+        // keepalived: "We want a quick transition back to master" (ms_down_timer = skew time).
+        arm(ctx, 'master-down', skewTimeMs(ctx.s.effectivePriority));
+      }
       break;
     case 'malformed':
       // As adverts: only BACKUP and MASTER read them.

@@ -1,7 +1,7 @@
 // An in-memory VrrpPlatform for engine tests: VIPs live in a set, adverts, notifies and script
 // runs are recorded, and the test drives links and watched files by hand. eth0 (ifindex 2) is up.
 import type { ScriptSpec } from '../../src/config/model.js';
-import type { LinkState, ScriptResult, VrrpPlatform } from '../../src/vrrp/ports.js';
+import type { AddressRemoval, LinkState, ScriptResult, VrrpPlatform } from '../../src/vrrp/ports.js';
 
 export interface FakeVrrpPlatform {
   readonly platform: VrrpPlatform;
@@ -19,10 +19,12 @@ export interface FakeVrrpPlatform {
   readonly initialised: string[];
   /** Advert channels opened so far. */
   channels(): number;
-  /** Sets a link up or down and tells the link listeners. */
-  setLink(name: string, up: boolean): void;
+  /** Sets a link up or down (with a new index: deleted and created again) and tells the link listeners. */
+  setLink(name: string, up: boolean, ifindex?: number): void;
   /** Feeds a watched file's new text (null: unreadable) to its watcher. */
   writeFile(path: string, text: string | null): void;
+  /** Someone else removes an address: gone from `present`, and the address listeners told. */
+  removeAddress(ifname: string, address: string, prefixLength?: number): void;
 }
 
 export function fakeVrrpPlatform(): FakeVrrpPlatform {
@@ -34,10 +36,15 @@ export function fakeVrrpPlatform(): FakeVrrpPlatform {
   const initialised: string[] = [];
   const links = new Map<string, LinkState>([['eth0', { name: 'eth0', ifindex: 2, up: true }]]);
   const linkListeners: ((l: LinkState) => void)[] = [];
+  const addressListeners: ((r: AddressRemoval) => void)[] = [];
   const fileListeners = new Map<string, (text: string | null) => void>();
   let channels = 0;
   const platform: VrrpPlatform = {
-    links: { current: (n) => links.get(n) ?? null, onChange: (fn) => void linkListeners.push(fn) },
+    links: {
+      current: (n) => links.get(n) ?? null,
+      onChange: (fn) => void linkListeners.push(fn),
+      onAddressRemoved: (fn) => void addressListeners.push(fn),
+    },
     vips: {
       addAddresses: async (vs) => {
         vs.forEach((v) => present.add(v.address));
@@ -89,11 +96,15 @@ export function fakeVrrpPlatform(): FakeVrrpPlatform {
     scriptResults,
     initialised,
     channels: () => channels,
-    setLink: (name, up) => {
-      const l = { name, ifindex: links.get(name)?.ifindex ?? 9, up };
+    setLink: (name, up, ifindex) => {
+      const l = { name, ifindex: ifindex ?? links.get(name)?.ifindex ?? 9, up };
       links.set(name, l);
       for (const fn of linkListeners) fn(l);
     },
     writeFile: (path, text) => fileListeners.get(path)?.(text),
+    removeAddress: (ifname, address, prefixLength = 32) => {
+      present.delete(address);
+      for (const fn of addressListeners) fn({ ifname, address, prefixLength });
+    },
   };
 }

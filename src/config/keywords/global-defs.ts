@@ -405,7 +405,7 @@ const SUPPORTED: KeywordSpec[] = [
   }),
   custom('notify_fifo', fifo, {
     doc: {
-      text: 'FIFO for every VRRP and LVS line; created 0644 if missing (chowned to user [group]), removed at stop if created (docs/behaviour.md §2.6).',
+      text: 'FIFO for every VRRP and LVS line; created 0600 (0644 less the -u umask) and chowned to user [group] if missing, removed at stop if created (docs/behaviour.md §2.6).',
       value: 'path [user [group]]',
     },
   }),
