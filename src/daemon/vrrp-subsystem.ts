@@ -18,6 +18,7 @@ import { realProgramPath, scriptIdsFor, type DumpSource } from './dump-files.js'
 import { VrrpEngine } from '../vrrp/engine.js';
 import type { StateChange } from '../vrrp/instance.js';
 import { StaticEntries } from '../vrrp/static-entries.js';
+import { matchesRule, RuleMonitor } from '../net/ip-rules.js';
 import { reloadStateLines, vrrpFifoLine } from '../vrrp/fifo-lines.js';
 import { ScriptNotifier } from '../vrrp/notify.js';
 import type { Notifier, VrrpPlatform } from '../vrrp/ports.js';
@@ -129,6 +130,19 @@ export async function createVrrpSubsystem(
   // static_ipaddress / static_routes / static_rules (vrrp/static-entries.ts).
   const statics = new StaticEntries(host.vips, logger);
   let staticsReady: Promise<void> = Promise.resolve();
+  // Rule deletions by others, once the static rules are in (start-up deletes leftovers first).
+  let ruleMonitor: RuleMonitor | null = null;
+  let stopping = false;
+  const watchRules = (): void => {
+    if (stopping || ruleMonitor !== null) return;
+    try {
+      ruleMonitor = RuleMonitor.open((kind, rule) => {
+        if (kind === 'delete') void statics.ruleDeleted((r) => matchesRule(rule, r));
+      });
+    } catch (e) {
+      logger.error(`Cannot watch the kernel's rules: ${(e as Error).message}`);
+    }
+  };
   const metrics = hooks.metrics;
   const engine = await VrrpEngine.create(config, {
     clock,
@@ -152,7 +166,7 @@ export async function createVrrpSubsystem(
   return {
     start: () => {
       engine.start();
-      staticsReady = statics.start(currentConfig);
+      staticsReady = statics.start(currentConfig).then(watchRules);
     },
     reload: async (next) => {
       currentConfig = next;
@@ -180,7 +194,10 @@ export async function createVrrpSubsystem(
       // the FIFOs are closed.
       fifos.terminateScripts();
       await engine.stop({ keepVips });
-      // After the instances' VIPs, whatever --dont-release-vrrp says (vrrp_terminate_phase1).
+      // After the instances' VIPs, whatever --dont-release-vrrp says (vrrp_terminate_phase1),
+      // with the rule monitor closed first (kernel_netlink_close_monitor).
+      stopping = true;
+      ruleMonitor?.close();
       await staticsReady;
       await statics.stop();
       hub.closeAll();

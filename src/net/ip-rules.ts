@@ -309,3 +309,65 @@ export class RuleNetlink {
     }
   }
 }
+
+const RTNLGRP_IPV4_RULE = 8;
+const RTNLGRP_IPV6_RULE = 19;
+const INT32_MINUS_ONE = 0xffffffff;
+
+/**
+ * keepalived_netlink.c compare_rule: whether a rule the kernel reports is this configured one.
+ * A `no_track` rule never is; a rule of another protocol is not ours. As in keepalived, a
+ * `from all` rule is not recognised (the kernel reports no FRA_SRC for a zero-length source).
+ */
+export function matchesRule(d: DecodedRule, r: RuleSpec & { readonly noTrack: boolean }): boolean {
+  if (r.noTrack) return false;
+  if (d.protocol !== null && d.protocol !== 18) return false;
+  const sameAddr = (x: RuleSpec['from'], y: RuleSpec['from']): boolean =>
+    x === null || y === null ? x === y : x.prefixLength === y.prefixLength && x.address === y.address;
+  const sameRange = (x: Range | null, y: Range | null): boolean =>
+    x === null || y === null ? x === y : x.start === y.start && x.end === y.end;
+  if (d.family !== r.family || !d.attrs.has(FRA.PRIORITY) || d.priority !== r.priority) return false;
+  if (d.action !== r.action) return false;
+  if (d.action === 'goto' && (!d.attrs.has(FRA.GOTO) || d.gotoTarget !== r.gotoTarget)) return false;
+  if (d.table !== r.table || d.invert !== r.invert) return false;
+  if (!sameAddr(d.from, r.from) || !sameAddr(d.to, r.to) || d.tos !== r.tos) return false;
+  if ((d.fwmark === null) !== (r.fwmark === null) || (r.fwmark !== null && d.fwmark !== r.fwmark))
+    return false;
+  if (r.fwmask !== null ? d.fwmask !== r.fwmask : d.fwmask !== null && d.fwmask !== 0xffffffff) return false;
+  if (d.realms !== r.realms) return false;
+  const spl = d.suppressPrefixLength === INT32_MINUS_ONE ? null : d.suppressPrefixLength;
+  if (spl !== r.suppressPrefixLength || d.suppressIfgroup !== r.suppressIfgroup) return false;
+  if (d.iif !== r.iif || d.oif !== r.oif || d.tunnelId !== r.tunnelId) return false;
+  if (!sameRange(d.uidRange, r.uidRange) || d.l3mdev !== r.l3mdev || d.ipProto !== r.ipProto) return false;
+  return sameRange(d.sport, r.sport) && sameRange(d.dport, r.dport);
+}
+
+/** The kernel's rule notifications (RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE) on a socket of their own. */
+export class RuleMonitor {
+  private constructor(private readonly socket: RtNetlinkSocket) {}
+
+  static open(onEvent: (kind: 'new' | 'delete', rule: DecodedRule) => void): RuleMonitor {
+    const s = createRtNetlink();
+    s.socket.on('message', (msgs: { type: number; data: Buffer }[]) => {
+      for (const m of msgs) {
+        if (m.type !== RTM_NEWRULE && m.type !== RTM_DELRULE) continue;
+        const family = m.data[0];
+        if (family !== AF_INET && family !== AF_INET6) continue;
+        let rule: DecodedRule;
+        try {
+          rule = decodeRuleBody(m.data);
+        } catch {
+          continue; // an action we do not configure
+        }
+        onEvent(m.type === RTM_NEWRULE ? 'new' : 'delete', rule);
+      }
+    });
+    s.addMembership(RTNLGRP_IPV4_RULE);
+    s.addMembership(RTNLGRP_IPV6_RULE);
+    return new RuleMonitor(s);
+  }
+
+  close(): void {
+    this.socket.socket.close();
+  }
+}

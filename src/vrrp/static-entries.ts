@@ -10,9 +10,11 @@
  *   instances have dropped their VIPs; `--dont-release-vrrp` does not keep them.
  *
  * Like keepalived, only what it set is removed: an address or route that was already there
- * when it was added (EEXIST) is not taken away at stop.
+ * when it was added (EEXIST) is not taken away at stop. A tracked static rule deleted by someone
+ * else is added again (keepalived_netlink.c netlink_rule_filter, reinstate_static_rule).
  */
 import type { Config, IpRule, Vip, VirtualRoute } from '../config/model.js';
+import { formatRule } from '../config/keywords/ip-rule.js';
 import type { Logger } from '../util/log.js';
 import type { VipManager, VipOutcome } from './ports.js';
 
@@ -91,6 +93,20 @@ export class StaticEntries {
     );
     this.report(await this.vips.removeAddresses(goneAddresses.map((e) => e.item)));
     await this.addMissing();
+  }
+
+  /**
+   * The kernel deleted a rule that `isThis` recognises (keepalived_netlink.c compare_rule): a
+   * tracked static rule that was set is added again, with keepalived's line.
+   */
+  async ruleDeleted(isThis: (r: IpRule) => boolean): Promise<void> {
+    const e = this.current.rules.find((x) => x.set && !x.item.noTrack && isThis(x.item));
+    if (e === undefined) return;
+    e.set = false;
+    const r = await this.vips.addRules([e.item]);
+    e.set = r.changed.length > 0;
+    this.logger.info(`Restoring deleted static rule ${formatRule(e.item)}`);
+    this.report(r);
   }
 
   /** Clean stop: rules, routes, then addresses, each only if set. */

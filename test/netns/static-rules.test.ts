@@ -6,6 +6,7 @@
  *  - a reload that changes one static rule and the virtual rule deletes and adds only those two
  *    (watched with `ip monitor rule`);
  *  - SIGTERM removes every static entry, as keepalived 2.2.7 does (vrrp_daemon.c);
+ *  - a static rule deleted with `ip rule del` is added again, as keepalived does;
  *  - keepalived 2.2.7 with the same config in another namespace leaves the same rules, routes
  *    and addresses in its kernel.
  */
@@ -199,6 +200,17 @@ describeTier('static addresses, routes and rules; virtual_rules', () => {
     expect(table(a.ns, 100)).toEqual(table(k.ns, 100));
     expect(bed.hasAddress(a.ns, STATIC_ADDR)).toBe(true);
     expect(ref.hasAddress(k.ns, STATIC_ADDR)).toBe(true);
+
+    // A static rule deleted by someone else comes back in both (reinstate_static_rule).
+    for (const ns of [a.ns, k.ns]) nsExec(ns, 'ip', ['rule', 'del', 'pref', '1000']);
+    for (const d of [ours, theirs])
+      await d.lines.wait(
+        /Restoring deleted static rule from 10\.231\.80\.0\/24 priority 1000 tos 0x0 protocol 18 lookup 100$/,
+        5000,
+      );
+    await waitFor(() => rules(a.ns).some((l) => l.startsWith('1000:')), 3000, 'rule 1000 back on a');
+    await waitFor(() => rules(k.ns).some((l) => l.startsWith('1000:')), 3000, 'rule 1000 back on k');
+    expect(rules(a.ns)).toEqual(rules(k.ns));
 
     expect(await stopDaemon(ours)).toBe(0);
     expect(await stopDaemon(theirs)).toBe(0);

@@ -9,6 +9,7 @@ import {
   decodeRuleBody,
   encodeRuleBody,
   encodeRuleMessage,
+  matchesRule,
   RuleNetlink,
   RTM_DELRULE,
   RTM_NEWRULE,
@@ -108,5 +109,36 @@ describe('ip rule messages', () => {
       [RTM_NEWRULE, 0x600],
     ]);
     expect(sent[0]!.body.equals(encodeRuleBody(rule))).toBe(true);
+  });
+});
+
+describe('rule notifications', () => {
+  // What the kernel multicast (RTNLGRP_IPV4_RULE / IPV6_RULE) while keepalived 2.2.7 added and
+  // then removed the same rules: the kernel's own form (FRA_TABLE, FRA_SUPPRESS_PREFIXLEN -1, ...).
+  const notified = JSON.parse(readFileSync(new URL('kernel-notifications.json', dir), 'utf8')) as {
+    type: string;
+    hex: string;
+  }[];
+
+  it('decodes each and recognises it as the configured rule it is (compare_rule), never another', () => {
+    expect(notified.map((n) => n.type)).toEqual([
+      ...Array<string>(9).fill('RTM_NEWRULE'),
+      ...Array<string>(9).fill('RTM_DELRULE'),
+    ]);
+    const matches = notified.slice(9).map((n) => {
+      const d = decodeRuleBody(Buffer.from(n.hex, 'hex'));
+      return config.staticRules.flatMap((r, i) => (matchesRule(d, r) ? [i] : []));
+    });
+    // Rule 2 is no_track: keepalived does not watch it.
+    expect(matches).toEqual([[0], [1], [], [3], [4], [5], [6], [7], [8]]);
+  });
+
+  it('a rule of another protocol or another priority is not ours', () => {
+    const d = decodeRuleBody(Buffer.from(notified[9]!.hex, 'hex'));
+    const r = config.staticRules[0]!;
+    expect(matchesRule(d, r)).toBe(true);
+    expect(matchesRule({ ...d, protocol: 4 }, r)).toBe(false);
+    expect(matchesRule({ ...d, priority: 101 }, r)).toBe(false);
+    expect(matchesRule(d, { ...r, noTrack: true })).toBe(false);
   });
 });

@@ -135,4 +135,32 @@ describe('static entries', () => {
     await new StaticEntries(vips, logger).start(cfg([], [], ['iif nosuch table 100 priority 5']));
     expect(logger.messages()).toContain("WARNING - interface nosuch for rule doesn't exist");
   });
+
+  it("a tracked static rule deleted by someone else is added again with keepalived's line; no_track is not", async () => {
+    const k = fakeKernel();
+    const logger = new MemoryLogger();
+    const s = new StaticEntries(k.vips, logger);
+    await s.start(
+      cfg(
+        [],
+        [],
+        ['from 10.1.0.0/16 table 100 priority 100', 'to 10.2.0.0/16 table 100 priority 101 no_track'],
+      ),
+    );
+    k.kernel.delete('rule 100');
+    k.kernel.delete('rule 101');
+    k.calls.length = 0;
+    await s.ruleDeleted((r) => r.priority === 101);
+    expect(k.calls).toEqual([]);
+    await s.ruleDeleted((r) => r.priority === 100);
+    expect(k.calls).toEqual(['add rule 100']);
+    expect(logger.messages()).toContain(
+      'Restoring deleted static rule from 10.1.0.0/16 priority 100 tos 0x0 protocol 18 lookup 100',
+    );
+    // After a stop nothing is ours any more.
+    await s.stop();
+    k.calls.length = 0;
+    await s.ruleDeleted(() => true);
+    expect(k.calls).toEqual([]);
+  });
 });
