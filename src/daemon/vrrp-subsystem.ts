@@ -214,7 +214,7 @@ export async function createVrrpSubsystem(
           logger.info(`Cannot read the interfaces for the data file: ${(e as Error).message}`);
           return [];
         });
-        return vrrpDataText(snapshot, interfaces, dumpHost());
+        return vrrpDataText(snapshot, interfaces, dumpHost(), statics.dump());
       },
       statsText: () => engine.statsText(),
       jsonEntries: () =>

@@ -13,6 +13,7 @@
  * (file descriptors, kernel buffer sizes) print what keepalived prints in the common case.
  */
 import type {
+  IpRule,
   TrackRef,
   VirtualRoute,
   Vip,
@@ -556,13 +557,34 @@ function interfaceLines(i: InterfaceDump, snapshot: VrrpDumpSnapshot): string[] 
   return out;
 }
 
+/** The static addresses, routes and rules, each with whether it is set (vrrp/static-entries.ts). */
+export interface StaticDump {
+  readonly addresses: readonly { readonly item: Vip; readonly set: boolean }[];
+  readonly routes: readonly { readonly item: VirtualRoute; readonly set: boolean }[];
+  readonly rules: readonly { readonly item: IpRule; readonly set: boolean }[];
+}
+
 /** The data file's VRRP part (after the Global definitions). */
 export function vrrpDataText(
   snapshot: VrrpDumpSnapshot,
   interfaces: readonly InterfaceDump[],
   host: DumpHost,
+  statics: StaticDump | null = null,
 ): string {
   const out: string[] = [];
+  // vrrp_data.c dump_vrrp_data: the static entries come first.
+  if (statics !== null && statics.addresses.length > 0) {
+    out.push('------< Static Addresses >------');
+    for (const a of statics.addresses) out.push(`     ${formatVip(a.item, a.set)}`);
+  }
+  if (statics !== null && statics.routes.length > 0) {
+    out.push('------< Static Routes >------');
+    for (const r of statics.routes) out.push(`     ${formatRoute(r.item, null)}`);
+  }
+  if (statics !== null && statics.rules.length > 0) {
+    out.push('------< Static Rules >------');
+    for (const r of statics.rules) out.push(`     ${formatRule(r.item)}`);
+  }
   if (snapshot.instances.length > 0) {
     out.push('------< VRRP Topology >------');
     for (const d of snapshot.instances) out.push(...instanceLines(d, host));

@@ -109,6 +109,17 @@ export class StaticEntries {
     this.report(r);
   }
 
+  /** What the data file shows (vrrp_data.c dump_vrrp_data): each entry with whether it is set. */
+  dump(): {
+    addresses: { item: Vip; set: boolean }[];
+    routes: { item: VirtualRoute; set: boolean }[];
+    rules: { item: IpRule; set: boolean }[];
+  } {
+    const c = this.current;
+    const out = <T>(l: Entry<T>[]) => l.map((e) => ({ item: e.item, set: e.set }));
+    return { addresses: out(c.addresses), routes: out(c.routes), rules: out(c.rules) };
+  }
+
   /** Clean stop: rules, routes, then addresses, each only if set. */
   async stop(): Promise<void> {
     const c = this.current;

@@ -10,6 +10,8 @@ import { MemoryLogger } from '../../../src/util/log.js';
 import type { VipManager } from '../../../src/vrrp/ports.js';
 import { StaticEntries, type StaticConfig } from '../../../src/vrrp/static-entries.js';
 import { vip } from '../../support/vrrp-config.js';
+import { vrrpDataText } from '../../../src/vrrp/dumps.js';
+import { build } from '../config/schema-helpers.js';
 
 function rule(text: string): IpRule {
   const [keyword, ...args] = text.split(' ');
@@ -162,5 +164,43 @@ describe('static entries', () => {
     k.calls.length = 0;
     await s.ruleDeleted(() => true);
     expect(k.calls).toEqual([]);
+  });
+
+  it('the data file shows them as keepalived 2.2.7 did (SIGUSR1), set once added', async () => {
+    const { config, diagnostics } = build(
+      [
+        'static_ipaddress {',
+        '  10.231.78.1/32 dev eth0',
+        '  10.231.78.2/24 dev eth0 label eth0:5',
+        '}',
+        'static_routes {',
+        '  10.231.79.0/24 dev eth0 table 100',
+        '  10.231.90.0/24 via 10.231.77.254 dev eth0 no_track',
+        '}',
+        'static_rules {',
+        '  from 10.231.80.0/24 table 100 priority 1000',
+        '  to 2001:db8:77::/48 table 100 priority 1002',
+        '}',
+      ].join('\n'),
+    );
+    expect(diagnostics).toEqual([]);
+    const s = new StaticEntries(fakeKernel().vips, new MemoryLogger());
+    await s.start(config);
+    const empty = { instances: [], sockets: [], syncGroups: [], scripts: [], trackFiles: [] };
+    const host = { ids: () => ({ uid: 0, gid: 0 }), programOf: (p: string) => p };
+    // keepalived's keepalived.data; its first route line ends ' [installed ifindex 0]' there,
+    // a route index it learns from the kernel's notification, which keepalived-ts does not print.
+    expect(vrrpDataText(empty, [], host, s.dump()).split('\n')).toEqual([
+      '------< Static Addresses >------',
+      '     10.231.78.1 dev eth0 scope global set',
+      '     10.231.78.2/24 dev eth0 scope global label eth0:5 set',
+      '------< Static Routes >------',
+      '     prepend 10.231.79.0/24 dev eth0 table 100 proto 18',
+      '     prepend 10.231.90.0/24 via inet 10.231.77.254 dev eth0 no_track',
+      '------< Static Rules >------',
+      '     from 10.231.80.0/24 priority 1000 tos 0x0 protocol 18 lookup 100',
+      '     from all to 2001:db8:77::/48 priority 1002 tos 0x0 protocol 18 lookup 100',
+      '',
+    ]);
   });
 });
