@@ -253,6 +253,15 @@ export interface VmacSettings {
   readonly xmitBase: boolean;
 }
 
+/** A VMAC for VIPs on another interface (`use_vmac_addr`, or a VIP line's `use_vmac`). */
+export interface VipVmac {
+  readonly ifname: string;
+  /** The interface it is on: the VIPs' `dev`. */
+  readonly base: string;
+  readonly mac: string;
+  readonly family: AddressFamily;
+}
+
 export interface NotifyScripts {
   readonly master: ScriptSpec | null;
   readonly backup: ScriptSpec | null;
@@ -306,6 +315,10 @@ export interface VrrpInstance {
   readonly smtpAlert: boolean;
   /** `use_vmac`; VIPs of the instance's family without another `dev` go on it. */
   readonly vmac: VmacSettings | null;
+  /** `use_vmac_addr`. */
+  readonly useVmacAddr: boolean;
+  /** The VMACs of VIPs on other interfaces (or of the other family), which those VIPs' `dev` name. */
+  readonly vipVmacs: readonly VipVmac[];
   /** Name of the vrrp_sync_group this instance belongs to, or null. */
   readonly syncGroup: string | null;
   readonly loc: SourceLoc;

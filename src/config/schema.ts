@@ -50,7 +50,7 @@ import { parseAddressValue, parseIntValue, parsePortValue } from './keywords/val
 import { pendingTracks, resolveReferences } from './semantic.js';
 import { buildStaticEntries, settleRulePriorities } from './static-entries.js';
 import type { RuleLine } from './keywords/ip-rule.js';
-import { completeVmac, type UseVmacLine } from './vmac.js';
+import { completeVmac, placeVips, type UseVmacLine } from './vmac.js';
 import type { Mutable } from './semantic.js';
 
 export interface SchemaResult {
@@ -448,11 +448,17 @@ function buildVrrpInstance(
     },
     sink,
   );
-  // vrrp.c: a VIP of the instance's family with no dev (or the instance's) goes on the VMAC.
-  const vipDev = (v: VipLine): string =>
-    vmac !== null && v.family === family && (v.dev ?? iface) === iface ? vmac.ifname : (v.dev ?? dev);
-  const vips = vipLines.filter((v) => v.family === family).map((v) => toVip(v, vipDev(v)));
-  const evips = evipLines.map((v) => toVip(v, vipDev(v)));
+  // vrrp.c: a VIP of the instance's family with no dev (or the instance's) goes on the VMAC;
+  // use_vmac_addr and a VIP's use_vmac word give VIPs elsewhere VMACs of their own.
+  const useVmacAddr = r.bool('use_vmac_addr');
+  const vipLinesKept = vipLines.filter((v) => v.family === family);
+  const placed = placeVips(
+    { instance: name, vrid, family, interface: iface, defaultDev: dev, vmac, useVmacAddr, taken: vmacNames },
+    [...vipLinesKept, ...evipLines],
+    sink,
+  );
+  const vips = vipLinesKept.map((v, i) => toVip(v, placed.devs[i]!));
+  const evips = evipLines.map((v, i) => toVip(v, placed.devs[vipLinesKept.length + i]!));
   // vrrp.c: the advert must fit one packet at the default MTU of 1500 (Ethernet + IP + VRRP
   // header [+ 8 auth bytes for v2]) and Count IP Addrs is 8 bits (RFC 3768 section 5.3.5).
   const headerLen = family === 'inet' ? 14 + 20 + 8 + (version === 2 ? 8 : 0) : 14 + 40 + 8;
@@ -743,6 +749,8 @@ function buildVrrpInstance(
     notify: notifyScripts(r),
     smtpAlert: r.bool('smtp_alert'),
     vmac,
+    useVmacAddr,
+    vipVmacs: placed.vipVmacs,
     syncGroup: null,
     loc: r.raw.loc,
   };

@@ -285,7 +285,8 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Con
       }
       for (const v of [...vi.vips, ...vi.excludedVips]) {
         // The VMAC is created at start (net/vmac.ts).
-        const own = v.dev === vi.interface || v.dev === vi.vmac?.ifname;
+        const own =
+          v.dev === vi.interface || v.dev === vi.vmac?.ifname || vi.vipVmacs.some((x) => x.ifname === v.dev);
         if (!own && !known.has(v.dev) && !c.globalDefs.dynamicInterfaces) {
           sink.report(
             'error',

@@ -5,9 +5,10 @@
  * 00:00:5e:00:01:VRID, or 00:00:5e:00:02:VRID for IPv6). Pure: the interface itself is created
  * at run time (net/vmac.ts).
  */
-import type { AddressFamily, SourceLoc, VmacSettings } from './model.js';
+import type { AddressFamily, SourceLoc, VipVmac, VmacSettings } from './model.js';
 import type { Statement } from './tree.js';
 import type { DiagnosticSink } from './keywords/types.js';
+import type { VipLine } from './keywords/vrrp-instance.js';
 
 /** The `use_vmac` line as read: a name and a MAC, each optional. */
 export interface UseVmacLine {
@@ -180,13 +181,7 @@ export function completeVmac(c: VmacCompletion, sink: DiagnosticSink): VmacSetti
     mac = null;
   }
   // vrrp.c create_vmac_name: vrrp.VRID, then vrrp1.VRID, vrrp2.VRID ... (IPv6: vrrp6 first).
-  if (ifname === null) {
-    const numbers = c.family === 'inet6' ? [0, 6, 1, 2, 3, 4, 5] : [0];
-    for (let n = numbers.length === 1 ? 1 : 7; numbers.length < 300; n++) numbers.push(n);
-    ifname = numbers
-      .map((n) => `vrrp${n === 0 ? '' : n}.${c.vrid}`)
-      .find((candidate) => !c.taken.has(candidate))!;
-  }
+  ifname ??= freeName(c.vrid, c.family, c.taken);
   if (c.strict && xmitBase) {
     sink.report(
       'error',
@@ -204,4 +199,78 @@ export function completeVmac(c: VmacCompletion, sink: DiagnosticSink): VmacSetti
     mac: octets === null ? vrrpMac(c.vrid, c.family) : formatMac(octets),
     xmitBase,
   };
+}
+
+/** The first of vrrp.VRID, vrrpN.VRID (IPv6: vrrp6.VRID second) that `taken` does not have. */
+function freeName(vrid: number, family: AddressFamily, taken: Map<string, string>): string {
+  const numbers = family === 'inet6' ? [0, 6, 1, 2, 3, 4, 5] : [0];
+  for (let n = numbers.length === 1 ? 1 : 7; numbers.length < 300; n++) numbers.push(n);
+  return numbers.map((n) => `vrrp${n === 0 ? '' : n}.${vrid}`).find((candidate) => !taken.has(candidate))!;
+}
+
+export interface VipPlacementInput {
+  readonly instance: string;
+  readonly vrid: number;
+  readonly family: AddressFamily;
+  readonly interface: string | null;
+  /** Where a VIP without `dev` goes when no VMAC takes it (`interface`, else default_interface). */
+  readonly defaultDev: string;
+  readonly vmac: VmacSettings | null;
+  readonly useVmacAddr: boolean;
+  readonly taken: Map<string, string>;
+}
+
+/**
+ * Where each VIP/eVIP line goes, and the VMACs of VIPs on other interfaces, as vrrp.c
+ * vrrp_complete_instance places them: a VIP of the instance's family on the instance's interface
+ * goes on its VMAC; with a VIP's `use_vmac` word, or `use_vmac_addr` for VIPs on another interface
+ * or of the other family, the VIP goes on a VMAC on its own interface, one a (VRID, family,
+ * interface), named as create_vmac_name names them and with the instance's MAC when one was given.
+ */
+export function placeVips(
+  c: VipPlacementInput,
+  lines: readonly VipLine[],
+  sink: DiagnosticSink,
+): { devs: string[]; vipVmacs: VipVmac[] } {
+  const vipVmacs: VipVmac[] = [];
+  const configuredMac = c.vmac !== null && c.vmac.mac !== vrrpMac(c.vrid, c.family) ? c.vmac.mac : null;
+  // vrrp_ipaddress.c ipaddresstos: the prefix unless a host address.
+  const text = (v: VipLine): string =>
+    v.prefixLength === (v.family === 'inet' ? 32 : 128) ? v.address : v.text;
+  const devs = lines.map((v) => {
+    const onBase = v.dev === null || v.dev === c.interface;
+    const sameFamily = v.family === c.family;
+    let own = v.useVmac;
+    if (own) {
+      if (onBase && c.vmac !== null && sameFamily) {
+        sink.report(
+          'error',
+          'vmac',
+          `(${c.instance}) use_vmac specified for VIP/eVIP ${text(v)} and vrrp instance`,
+          v.loc,
+        );
+        own = false;
+      } else if ((!onBase || !sameFamily) && c.useVmacAddr) {
+        sink.report(
+          'error',
+          'vmac',
+          `(${c.instance}) use_vmac_addr specified and use_vmac specified for VIP/eVIP ${text(v)}`,
+          v.loc,
+        );
+        own = false;
+      }
+    }
+    if (onBase && c.vmac !== null && sameFamily) return c.vmac.ifname;
+    const dev = v.dev ?? c.defaultDev;
+    const needsVmac = onBase ? own || (c.useVmacAddr && !sameFamily) : own || c.useVmacAddr;
+    if (!needsVmac || c.interface === null) return dev;
+    const mac = configuredMac ?? vrrpMac(c.vrid, v.family);
+    const have = vipVmacs.find((x) => x.base === dev && x.family === v.family);
+    if (have) return have.ifname;
+    const ifname = freeName(c.vrid, v.family, c.taken);
+    c.taken.set(ifname, c.instance);
+    vipVmacs.push({ ifname, base: dev, mac, family: v.family });
+    return ifname;
+  });
+  return { devs, vipVmacs };
 }

@@ -13,14 +13,28 @@ import { openVmacSystem, VmacManager, type VmacSpec } from '../net/vmac.js';
 export function vmacSpecs(config: Config): VmacSpec[] {
   const out: VmacSpec[] = [];
   for (const vi of config.vrrpInstances) {
-    if (vi.vmac === null || vi.interface === null) continue;
+    // use_vmac_addr / a VIP's use_vmac (vrrp.c): made after the instance's own, one a VIP family.
+    const extra = vi.vipVmacs.map((x): VmacSpec => ({
+      instance: vi.name,
+      ifname: x.ifname,
+      base: x.base,
+      mac: x.mac,
+      family: x.family,
+      ipv6: x.family === 'inet6',
+    }));
+    if (vi.vmac === null || vi.interface === null) {
+      out.push(...extra);
+      continue;
+    }
     out.push({
       instance: vi.name,
       ifname: vi.vmac.ifname,
       base: vi.interface,
       mac: vi.vmac.mac,
+      family: familyOf(vi),
       ipv6: familyOf(vi) === 'inet6' || vi.excludedVips.some((v) => v.family === 'inet6'),
     });
+    out.push(...extra);
   }
   return out;
 }
@@ -30,7 +44,7 @@ function familyOf(vi: VrrpInstance): 'inet' | 'inet6' {
 }
 
 const sameSpec = (a: VmacSpec, b: VmacSpec): boolean =>
-  a.ifname === b.ifname && a.base === b.base && a.mac === b.mac && a.ipv6 === b.ipv6;
+  a.ifname === b.ifname && a.base === b.base && a.mac === b.mac && a.ipv6 === b.ipv6 && a.family === b.family;
 
 /** The link watcher the engine uses: the VMAC must be in it before a channel or VIP asks. */
 export interface LinkLookup {

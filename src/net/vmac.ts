@@ -201,6 +201,8 @@ export interface VmacSpec {
   readonly ifname: string;
   readonly base: string;
   readonly mac: string;
+  /** The family of the instance (or of the VIPs it is made for): IPv4 ones get the parameters. */
+  readonly family: 'inet' | 'inet6';
   /** Keep IPv6 on the VMAC (an IPv6 instance, or IPv6 eVIPs). */
   readonly ipv6: boolean;
 }
@@ -296,7 +298,8 @@ export class VmacManager {
     const made = await this.sys.link(ifname);
     if (made === null) return null;
     this.ours.set(ifname, spec);
-    if (create) this.setParameters(spec);
+    // vrrp_vmac.c: only an IPv4 VMAC it creates gets them.
+    if (create && spec.family === 'inet') this.setParameters(spec);
     // There is no rtnetlink attribute for it (vrrp_if_config.c link_set_ipv6).
     this.trySysctl(`net/ipv6/conf/${ifname}/disable_ipv6`, spec.ipv6 ? 0 : 1);
     try {
@@ -317,7 +320,7 @@ export class VmacManager {
     const spec = this.ours.get(ifname);
     if (spec === undefined) return;
     this.ours.delete(ifname);
-    this.resetBase(spec.base);
+    if (spec.family === 'inet') this.resetBase(spec.base);
     const link = await this.sys.link(ifname).catch(() => null);
     if (link === null) return;
     try {

@@ -321,6 +321,9 @@ function instanceLines(d: InstanceDump, host: DumpHost): string[] {
     const family = c.vips[0]?.family ?? 'inet';
     const rfc = `00:00:5e:00:0${family === 'inet6' ? 2 : 1}:${c.virtualRouterId.toString(16).padStart(2, '0')}`;
     if (vmac.mac !== rfc) out.push(`     MAC = ${vmac.mac}`);
+  }
+  if (c.useVmacAddr) out.push('   Use VMAC for VIPs on other interfaces');
+  if (vmac !== null) {
     out.push(
       `   Interface = ${vmac.ifname}, vmac on ${c.interface ?? '(unknown)'}${vmac.xmitBase ? ', xmit base i/f' : ''}`,
     );

@@ -173,4 +173,55 @@ describeTier('use_vmac between keepalived-ts directors', () => {
       sysctl(a.ns, 'net/ipv4/conf/eth0/arp_filter'),
     ]).toEqual([0, 0]);
   });
+
+  it('use_vmac_addr: a VIP on another interface goes on a VMAC of its own there; SIGTERM removes both', async () => {
+    // A second link in a: eth1, with its veth peer eth1p to watch the frames on.
+    nsExec(a.ns, 'ip', ['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p']);
+    for (const dev of ['eth1', 'eth1p']) nsExec(a.ns, 'ip', ['link', 'set', dev, 'up']);
+    nsExec(a.ns, 'ip', ['addr', 'add', '10.231.16.1/24', 'dev', 'eth1']);
+    const VIP2 = '10.231.16.100';
+    let d: Daemon | null = null;
+    const onEth1p = await capture(
+      bed,
+      a,
+      async () => {
+        d = startKeepalivedTs(
+          bed,
+          a.ns,
+          'a-addr',
+          vrrpConfig({
+            priority: 150,
+            vips: [`${VIP}/24`, `${VIP2}/24 dev eth1`],
+            extra: ['use_vmac', 'use_vmac_addr'],
+          }),
+        );
+        running.push(d);
+        await d.lines.wait(/\(VI_1\) Entering MASTER STATE/, 10_000);
+        await waitFor(() => bed.hasAddress(a.ns, VIP2, 'vrrp1.51'), 3000, 'VIP2 on vrrp1.51');
+        await sleep(500);
+      },
+      'eth1p',
+    );
+    const extra = linkDetail(a.ns, 'vrrp1.51');
+    expect(extra?.address).toBe(VMAC);
+    expect(extra?.link).toBe('eth1');
+    expect(extra?.linkinfo?.info_data?.mode).toBe('private');
+    expect(bed.hasAddress(a.ns, VIP, 'vrrp.51')).toBe(true);
+    expect([
+      sysctl(a.ns, 'net/ipv4/conf/eth1/arp_ignore'),
+      sysctl(a.ns, 'net/ipv4/conf/vrrp1.51/rp_filter'),
+    ]).toEqual([1, 0]);
+    expect(
+      onEth1p.some((t) =>
+        new RegExp(`^\\S+ ${VMAC} > ff:ff:ff:ff:ff:ff.*who-has ${VIP2} .*tell ${VIP2}`).test(t),
+      ),
+    ).toBe(true);
+    // No adverts on the other interface: only the instance's own VMAC sends them.
+    expect(onEth1p.some((t) => /VRRPv2/.test(t))).toBe(false);
+    await stopDaemon(d!);
+    running.splice(running.indexOf(d!), 1);
+    expect(linkDetail(a.ns, 'vrrp.51')).toBeNull();
+    expect(linkDetail(a.ns, 'vrrp1.51')).toBeNull();
+    expect(sysctl(a.ns, 'net/ipv4/conf/eth1/arp_ignore')).toBe(0);
+  });
 });

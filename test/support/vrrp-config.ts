@@ -80,6 +80,8 @@ export function vrrpInstance(name: string, vrid: number, over: Partial<VrrpInsta
     downTimerAdverts: 3,
     skipCheckAdvAddr: false,
     vmac: null,
+    useVmacAddr: false,
+    vipVmacs: [],
     strictMode: false,
     notify: noNotify,
     smtpAlert: false,

@@ -36,6 +36,8 @@ export interface VipLine {
   readonly broadcast: string | null;
   readonly peer: string | null;
   readonly noTrack: boolean;
+  /** The `use_vmac` word: this VIP gets a VMAC of its own (vrrp.c, with use_vmac_addr's rules). */
+  readonly useVmac: boolean;
   readonly loc: SourceLoc;
 }
 
@@ -52,6 +54,7 @@ export function vipLine(line: Statement, sink: DiagnosticSink): VipLine | undefi
   let broadcast: string | null = null;
   let peer: string | null = null;
   let noTrack = false;
+  let useVmac = false;
   const args = line.args;
   for (let i = 0; i < args.length; i++) {
     const w = args[i]!;
@@ -103,6 +106,9 @@ export function vipLine(line: Statement, sink: DiagnosticSink): VipLine | undefi
       case 'track':
         noTrack = false;
         break;
+      case 'use_vmac':
+        useVmac = true;
+        break;
       default:
         if (!VIP_FLAGS.has(w)) {
           sink.report(
@@ -126,6 +132,7 @@ export function vipLine(line: Statement, sink: DiagnosticSink): VipLine | undefi
     broadcast,
     peer,
     noTrack,
+    useVmac,
     loc: line.loc,
   };
 }
@@ -550,7 +557,13 @@ export const vrrpInstanceTable: BlockTable = {
     custom('use_vmac', useVmacLine, {
       doc: {
         text: 'Put the VIPs on a macvlan interface (mode private, on `interface`) with the virtual router MAC `00:00:5e:00:01:VRID` (`02` for IPv6), created at start with its sysctls and removed at stop; adverts and gratuitous ARPs go out from it (docs/behaviour.md §3.8).',
-        value: '`[NAME] [MAC]`: a name (`vrrp.VRID` by default) and/or a unicast MAC that is not an RFC 5798 one (five octets: the VRID is the sixth)',
+        value:
+          '`[NAME] [MAC]`: a name (`vrrp.VRID` by default) and/or a unicast MAC that is not an RFC 5798 one (five octets: the VRID is the sixth)',
+      },
+    }),
+    presence('use_vmac_addr', {
+      doc: {
+        text: 'Each VIP on another interface than `interface`, or of the other address family, goes on a VMAC of its own on that interface (`vrrp1.VRID`, ...; VIPs on one interface share it), as a VIP line with the `use_vmac` word does.',
       },
     }),
     presence('vmac_xmit_base', {
@@ -560,7 +573,6 @@ export const vrrpInstanceTable: BlockTable = {
     }),
     ...ignored(
       [
-        'use_vmac_addr',
         'use_ipvlan',
         'unicast_fault_no_peer',
         'mcast_dst_ip',

@@ -24,9 +24,14 @@ export function sysctl(ns: string, path: string): number {
   return Number(nsExec(ns, 'cat', [`/proc/sys/${path}`]).trim());
 }
 
-/** `tcpdump -e -n -l` on eth0 of `host` while `during` runs; the frame lines. */
-export async function capture(bed: Testbed, host: Host, during: () => Promise<void>): Promise<string[]> {
-  const child = bed.spawnIn(host.ns, 'tcpdump', ['-i', 'eth0', '-e', '-n', '-l', '-U', 'vrrp or arp']);
+/** `tcpdump -e -n -l` on `dev` (eth0) of `host` while `during` runs; the frame lines. */
+export async function capture(
+  bed: Testbed,
+  host: Host,
+  during: () => Promise<void>,
+  dev = 'eth0',
+): Promise<string[]> {
+  const child = bed.spawnIn(host.ns, 'tcpdump', ['-i', dev, '-e', '-n', '-l', '-U', 'vrrp or arp']);
   const out = new LineCollector(child);
   await out.wait(/listening on/, 10_000);
   await during();

@@ -175,3 +175,68 @@ describe('VMAC helpers', () => {
     expect(validInterfaceName('abcdefghijklmno')).toBe(true);
   });
 });
+
+describe('use_vmac_addr and the VIP use_vmac word', () => {
+  it('gives VIPs on other interfaces VMACs of their own, one an interface, named as keepalived 2.2.7 named them', () => {
+    // keepalived 2.2.7 made vrrp.51 on eth0, vrrp1.51 on eth1 (both eth1 VIPs) and vrrp2.51 on eth0p.
+    const { config, diagnostics } = build(`vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  use_vmac
+  use_vmac_addr
+  virtual_ipaddress {
+    10.231.14.100/24
+    10.231.15.100/24 dev eth1
+    10.231.15.101/24 dev eth1
+  }
+  virtual_ipaddress_excluded {
+    10.231.14.200/24 dev eth0p use_vmac
+  }
+}
+`);
+    expect(summary(diagnostics)).toEqual([
+      '12 error (VI_1) use_vmac_addr specified and use_vmac specified for VIP/eVIP 10.231.14.200/24',
+    ]);
+    const vi = config.vrrpInstances[0]!;
+    expect(vi.useVmacAddr).toBe(true);
+    expect(vi.vips.map((v) => v.dev)).toEqual(['vrrp.51', 'vrrp1.51', 'vrrp1.51']);
+    expect(vi.excludedVips.map((v) => v.dev)).toEqual(['vrrp2.51']);
+    expect(vi.vipVmacs).toEqual([
+      { ifname: 'vrrp1.51', base: 'eth1', mac: '00:00:5e:00:01:33', family: 'inet' },
+      { ifname: 'vrrp2.51', base: 'eth0p', mac: '00:00:5e:00:01:33', family: 'inet' },
+    ]);
+  });
+
+  it('the use_vmac word alone puts that VIP on a VMAC; with use_vmac on the instance it is reported', () => {
+    const alone = build(
+      instance('VI_1', '').replace('192.0.2.10/24', '192.0.2.10/24 use_vmac\n    192.0.2.11/24'),
+    );
+    expect(summary(alone.diagnostics)).toEqual([]);
+    const vi = alone.config.vrrpInstances[0]!;
+    expect(vi.vmac).toBeNull();
+    expect(vi.vips.map((v) => v.dev)).toEqual(['vrrp.51', 'eth0']);
+    expect(vi.vipVmacs).toEqual([
+      { ifname: 'vrrp.51', base: 'eth0', mac: '00:00:5e:00:01:33', family: 'inet' },
+    ]);
+    const both = build(instance('VI_1', '  use_vmac').replace('192.0.2.10/24', '192.0.2.10 use_vmac'));
+    expect(summary(both.diagnostics)).toEqual([
+      '5 error (VI_1) use_vmac specified for VIP/eVIP 192.0.2.10 and vrrp instance',
+    ]);
+    expect(both.config.vrrpInstances[0]!.vips[0]!.dev).toBe('vrrp.51');
+    expect(both.config.vrrpInstances[0]!.vipVmacs).toEqual([]);
+  });
+
+  it('an eVIP of the other family gets a VMAC with the IPv6 MAC on the base interface, named vrrp6.VRID after vrrp.VRID', () => {
+    const { config } = build(
+      instance(
+        'VI_1',
+        '  use_vmac\n  use_vmac_addr\n  virtual_ipaddress_excluded {\n    2001:db8::5/64\n  }',
+      ),
+    );
+    const vi = config.vrrpInstances[0]!;
+    expect(vi.excludedVips[0]!.dev).toBe('vrrp6.51');
+    expect(vi.vipVmacs).toEqual([
+      { ifname: 'vrrp6.51', base: 'eth0', mac: '00:00:5e:00:02:33', family: 'inet6' },
+    ]);
+  });
+});

@@ -114,7 +114,14 @@ function fakeSystem(init: Record<string, number>) {
   return { sys, sysctl, links, requests };
 }
 
-const spec = { instance: 'VI_1', ifname: 'vrrp.51', base: 'eth0', mac: '00:00:5e:00:01:33', ipv6: false };
+const spec = {
+  instance: 'VI_1',
+  ifname: 'vrrp.51',
+  base: 'eth0',
+  mac: '00:00:5e:00:01:33',
+  family: 'inet' as const,
+  ipv6: false,
+};
 
 describe('VmacManager', () => {
   it('creates, configures and removes the VMAC, putting the base parameters back', async () => {

@@ -227,7 +227,10 @@ describe('VMAC lines of the data file (vrrp_data.c dump_vrrp)', () => {
     expect(own.lines).toContain('   Use VMAC, i/f name vm1, is_up = true, xmit_base = false');
     expect(own.lines).toContain('     MAC = 02:11:22:33:44:33');
     expect(own.lines).toContain('   Interface = vm1, vmac on eth0');
-    const data = (own.json[0] as { data: Record<string, unknown> }).data;
+    const addr = await dump('use_vmac_addr');
+    const i = addr.lines.indexOf('   Use VMAC for VIPs on other interfaces');
+    expect(addr.lines[i + 1]).toBe('   Interface = eth0');
+    const data = (own.json![0] as { data: Record<string, unknown> }).data;
     expect([data['vmac_ifname'], data['ifp_ifname']]).toEqual(['vm1', 'vm1']);
   });
 });
