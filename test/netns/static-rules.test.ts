@@ -8,7 +8,8 @@
  *  - SIGTERM removes every static entry, as keepalived 2.2.7 does (vrrp_daemon.c);
  *  - a static rule deleted with `ip rule del` is added again, as keepalived does;
  *  - keepalived 2.2.7 with the same config in another namespace leaves the same rules, routes
- *    and addresses in its kernel.
+ *    and addresses in its kernel;
+ *  - a config with only static entries runs the VRRP side all the same.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -218,5 +219,20 @@ describeTier('static addresses, routes and rules; virtual_rules', () => {
     expect(rules(k.ns)).toEqual([]);
     expect(table(k.ns, 100)).toEqual(table(a.ns, 100));
     expect(ref.hasAddress(k.ns, STATIC_ADDR)).toBe(bed.hasAddress(a.ns, STATIC_ADDR));
+  });
+
+  it('runs for a config with static entries and no vrrp_instance, as keepalived does (have_vrrp_config)', async () => {
+    const staticOnly = config(BASE).split('vrrp_instance')[0]!;
+    const d = startKeepalivedTs(bed, a.ns, 'a3', staticOnly);
+    running.push(d);
+    await d.lines.wait(/Startup complete/, 10_000);
+    await waitFor(() => rules(a.ns).some((l) => l.startsWith('1003:')), 3000, 'static rules on a');
+    expect(rules(a.ns)).toHaveLength(4);
+    expect(table(a.ns, 100)).toEqual(['10.231.79.0/24 dev eth0 proto keepalived']);
+    expect(bed.hasAddress(a.ns, STATIC_ADDR)).toBe(true);
+    expect(await stopDaemon(d)).toBe(0);
+    expect(rules(a.ns)).toEqual([]);
+    expect(table(a.ns, 100)).toEqual([]);
+    expect(bed.hasAddress(a.ns, STATIC_ADDR)).toBe(false);
   });
 });
