@@ -175,4 +175,60 @@ describeTier('use_vmac with keepalived 2.2.7 as the peer', () => {
     expect(advertsFrom(onA, b, 100).length).toBeGreaterThanOrEqual(1);
     expect(garpsFromVmac(onA).length).toBeGreaterThanOrEqual(1);
   });
+
+  it('use_vmac_addr: keepalived-ts makes the same VMACs as keepalived for the same configuration', async () => {
+    // Two more links in a, eth1 and eth2 (veth peers eth1p, eth2p).
+    for (const n of ['1', '2']) {
+      nsExec(a.ns, 'ip', ['link', 'add', `eth${n}`, 'type', 'veth', 'peer', 'name', `eth${n}p`]);
+      for (const dev of [`eth${n}`, `eth${n}p`]) nsExec(a.ns, 'ip', ['link', 'set', dev, 'up']);
+      nsExec(a.ns, 'ip', ['addr', 'add', `10.231.1${5 + Number(n)}.1/24`, 'dev', `eth${n}`]);
+    }
+    const conf = [
+      'vrrp_instance VI_1 {',
+      '  interface eth0',
+      '  virtual_router_id 51',
+      '  priority 150',
+      '  use_vmac',
+      '  use_vmac_addr',
+      '  virtual_ipaddress {',
+      `    ${VIP}/24`,
+      '    10.231.16.100/24 dev eth1',
+      '    10.231.16.101/24 dev eth1',
+      '  }',
+      '  virtual_ipaddress_excluded {',
+      '    10.231.17.100/24 dev eth2 use_vmac',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    /** Our VMACs in a once the instance is MASTER: name, lower link, MAC and addresses. */
+    const made = async (d: Daemon): Promise<string[]> => {
+      running.push(d);
+      await d.lines.wait(/\(VI_1\) Entering MASTER STATE/, 10_000);
+      await waitFor(() => bed.hasAddress(a.ns, '10.231.17.100', 'vrrp2.51'), 3000, 'the eVIP on its VMAC');
+      const links = JSON.parse(nsExec(a.ns, 'ip', ['-d', '-j', 'link', 'show', 'type', 'macvlan'])) as {
+        ifname: string;
+        link?: string;
+        address: string;
+      }[];
+      return links
+        .map((l) => `${l.ifname}@${l.link ?? '?'} ${l.address} ${bed.addresses(a.ns, l.ifname).join(',')}`)
+        .sort();
+    };
+    const theirs = await made(startKeepalived(bed, a.ns, 'ka-addr', conf));
+    const k = running.pop()!;
+    await stopDaemon(k);
+    // keepalived removes all three at stop, as keepalived-ts does below.
+    for (const dev of ['vrrp.51', 'vrrp1.51', 'vrrp2.51']) expect(linkDetail(a.ns, dev), dev).toBeNull();
+    const ours = await made(startKeepalivedTs(bed, a.ns, 'ts-addr', conf));
+    expect(ours).toEqual(theirs);
+    expect(ours).toEqual([
+      `vrrp.51@eth0 ${VMAC} ${VIP}/24`,
+      `vrrp1.51@eth1 ${VMAC} 10.231.16.100/24,10.231.16.101/24`,
+      `vrrp2.51@eth2 ${VMAC} 10.231.17.100/24`,
+    ]);
+    const d = running.pop()!;
+    await stopDaemon(d);
+    for (const dev of ['vrrp.51', 'vrrp1.51', 'vrrp2.51']) expect(linkDetail(a.ns, dev)).toBeNull();
+  });
 });
