@@ -169,5 +169,7 @@ export function globalDefinitionsLines(g: GlobalDefs, ctx: GlobalDumpContext): s
   w(` umask = 0${ctx.umask.toString(8)}`);
   if (g.vrrpStartupDelay > 0) w(` vrrp_startup_delay = ${printfG(g.vrrpStartupDelay)}`);
   if (g.logUnknownVrids) w(' log_unknown_vrids');
+  if (g.vmacPrefix !== null) w(` VMAC prefix = ${g.vmacPrefix}`);
+  if (g.vmacAddrPrefix !== null) w(` VMAC address prefix = ${g.vmacAddrPrefix}`);
   return out;
 }

@@ -91,6 +91,10 @@ export interface GlobalDefs {
   readonly lvsFlushOnStop: 'off' | 'all' | 'vs';
   readonly childWaitTime: Seconds;
   readonly dynamicInterfaces: boolean;
+  /** `vmac_prefix`: the default VMAC names' prefix (`vrrp`). */
+  readonly vmacPrefix: string | null;
+  /** `vmac_addr_prefix`: the prefix of use_vmac_addr VMACs' names (else vmac_prefix). */
+  readonly vmacAddrPrefix: string | null;
   readonly stateFileLocation: string | null;
   readonly statsFileLocation: string | null;
   readonly jsonFileLocation: string | null;

@@ -259,6 +259,8 @@ function buildGlobalDefs(raw: RawBlock, loc: SourceLoc | null): GlobalDefs {
     lvsFlushOnStop: flushOnStop ?? 'off',
     childWaitTime: r.num('child_wait_time', 5),
     dynamicInterfaces: r.bool('dynamic_interfaces'),
+    vmacPrefix: r.str('vmac_prefix'),
+    vmacAddrPrefix: r.str('vmac_addr_prefix'),
     stateFileLocation: r.str('state_dump_file'),
     statsFileLocation: r.str('stats_dump_file'),
     jsonFileLocation: r.str('json_dump_file'),
@@ -445,6 +447,7 @@ function buildVrrpInstance(
       line: r.get<UseVmacLine>('use_vmac'),
       xmitBase: r.written('vmac_xmit_base') ? r.loc('vmac_xmit_base') : null,
       taken: vmacNames,
+      prefix: g.vmacPrefix,
     },
     sink,
   );
@@ -453,7 +456,17 @@ function buildVrrpInstance(
   const useVmacAddr = r.bool('use_vmac_addr');
   const vipLinesKept = vipLines.filter((v) => v.family === family);
   const placed = placeVips(
-    { instance: name, vrid, family, interface: iface, defaultDev: dev, vmac, useVmacAddr, taken: vmacNames },
+    {
+      instance: name,
+      vrid,
+      family,
+      interface: iface,
+      defaultDev: dev,
+      vmac,
+      useVmacAddr,
+      taken: vmacNames,
+      prefix: g.vmacAddrPrefix ?? g.vmacPrefix,
+    },
     [...vipLinesKept, ...evipLines],
     sink,
   );

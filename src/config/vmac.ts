@@ -123,6 +123,8 @@ export interface VmacCompletion {
   readonly xmitBase: SourceLoc | null;
   /** Names earlier instances took, configured or defaulted (name -> instance). */
   readonly taken: Map<string, string>;
+  /** global `vmac_prefix`. */
+  readonly prefix?: string | null;
 }
 
 /**
@@ -181,7 +183,7 @@ export function completeVmac(c: VmacCompletion, sink: DiagnosticSink): VmacSetti
     mac = null;
   }
   // vrrp.c create_vmac_name: vrrp.VRID, then vrrp1.VRID, vrrp2.VRID ... (IPv6: vrrp6 first).
-  ifname ??= freeName(c.vrid, c.family, c.taken);
+  ifname ??= freeName(c.vrid, c.family, c.taken, c.prefix ?? 'vrrp');
   if (c.strict && xmitBase) {
     sink.report(
       'error',
@@ -201,11 +203,27 @@ export function completeVmac(c: VmacCompletion, sink: DiagnosticSink): VmacSetti
   };
 }
 
-/** The first of vrrp.VRID, vrrpN.VRID (IPv6: vrrp6.VRID second) that `taken` does not have. */
-function freeName(vrid: number, family: AddressFamily, taken: Map<string, string>): string {
+/**
+ * create_vmac_name: the first of PREFIX.VRID, PREFIX1.VRID, ... (IPv6: PREFIX6.VRID second) that
+ * `taken` does not have, the prefix cut so that the name fits IFNAMSIZ.
+ */
+export function freeName(
+  vrid: number,
+  family: AddressFamily,
+  taken: ReadonlyMap<string, string>,
+  prefix = 'vrrp',
+): string {
   const numbers = family === 'inet6' ? [0, 6, 1, 2, 3, 4, 5] : [0];
   for (let n = numbers.length === 1 ? 1 : 7; numbers.length < 300; n++) numbers.push(n);
-  return numbers.map((n) => `vrrp${n === 0 ? '' : n}.${vrid}`).find((candidate) => !taken.has(candidate))!;
+  const name = (n: number): string => {
+    const tail = `${n === 0 ? '' : n}.${vrid}`;
+    return (
+      Buffer.from(prefix)
+        .subarray(0, Math.max(0, IFNAMSIZ - 1 - tail.length))
+        .toString('latin1') + tail
+    );
+  };
+  return numbers.map(name).find((candidate) => !taken.has(candidate))!;
 }
 
 export interface VipPlacementInput {
@@ -218,6 +236,8 @@ export interface VipPlacementInput {
   readonly vmac: VmacSettings | null;
   readonly useVmacAddr: boolean;
   readonly taken: Map<string, string>;
+  /** `vmac_addr_prefix`, else `vmac_prefix`. */
+  readonly prefix?: string | null;
 }
 
 /**
@@ -267,7 +287,7 @@ export function placeVips(
     const mac = configuredMac ?? vrrpMac(c.vrid, v.family);
     const have = vipVmacs.find((x) => x.base === dev && x.family === v.family);
     if (have) return have.ifname;
-    const ifname = freeName(c.vrid, v.family, c.taken);
+    const ifname = freeName(c.vrid, v.family, c.taken, c.prefix ?? 'vrrp');
     c.taken.set(ifname, c.instance);
     vipVmacs.push({ ifname, base: dev, mac, family: v.family });
     return ifname;

@@ -41,6 +41,8 @@ export function globalDefs(over: Partial<GlobalDefs> = {}): GlobalDefs {
     lvsFlushOnStop: 'off',
     childWaitTime: 5,
     dynamicInterfaces: false,
+    vmacPrefix: null,
+    vmacAddrPrefix: null,
     stateFileLocation: null,
     statsFileLocation: null,
     jsonFileLocation: null,

@@ -227,6 +227,18 @@ const SUPPORTED: KeywordSpec[] = [
   presence('log_unknown_vrids', {
     doc: { text: 'Log adverts for a VRID no instance on the interface has.' },
   }),
+  // global_parser.c: the first one stays.
+  str('vmac_prefix', {
+    duplicate: (s) => `vmac prefix has already been specified - ignoring ${s.args[0] ?? ''}`,
+    doc: {
+      text: 'Prefix of the default VMAC names (`PREFIX.VRID`, `PREFIX1.VRID`, ...).',
+      default: '`vrrp`',
+    },
+  }),
+  str('vmac_addr_prefix', {
+    duplicate: (s) => `vmac_addr prefix has already been specified - ignoring ${s.args[0] ?? ''}`,
+    doc: { text: 'Prefix of the names of the VMACs `use_vmac_addr` makes.', default: '`vmac_prefix`' },
+  }),
   str('default_interface', {
     default: 'eth0',
     doc: { text: 'Interface of instances and VIPs that name none.' },
@@ -457,8 +469,6 @@ export const GLOBAL_DEFS_IGNORED_WARNING = [
   'reload_time_file',
   'reload_repeat',
   'reload_file',
-  'vmac_prefix',
-  'vmac_addr_prefix',
   'disable_local_igmp',
   'vrrp_owner_ignore_adverts',
   'max_auto_priority',

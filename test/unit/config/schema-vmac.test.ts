@@ -1,7 +1,7 @@
 // use_vmac / vmac_xmit_base as keepalived 2.2.7 reads and completes them (vrrp_parser.c
 // vrrp_vmac_handler, vrrp_end_handler; vrrp.c vrrp_complete_instance, create_vmac_name).
 import { describe, expect, it } from 'vitest';
-import { parseVmacMac, validInterfaceName, vrrpMac } from '../../../src/config/vmac.js';
+import { freeName, parseVmacMac, validInterfaceName, vrrpMac } from '../../../src/config/vmac.js';
 import { build, summary } from './schema-helpers.js';
 
 const instance = (name: string, body: string, vrid = 51, iface = 'eth0'): string => `vrrp_instance ${name} {
@@ -238,5 +238,29 @@ describe('use_vmac_addr and the VIP use_vmac word', () => {
     expect(vi.vipVmacs).toEqual([
       { ifname: 'vrrp6.51', base: 'eth0', mac: '00:00:5e:00:02:33', family: 'inet6' },
     ]);
+  });
+});
+
+describe('vmac_prefix and vmac_addr_prefix', () => {
+  it('name the default VMACs; the first one stays, a second is reported', () => {
+    const { config, diagnostics } = build(
+      'global_defs {\n  vmac_prefix vm\n  vmac_prefix other\n  vmac_addr_prefix va\n}\n' +
+        instance('VI_1', '  use_vmac\n  use_vmac_addr').replace(
+          '192.0.2.10/24',
+          '192.0.2.10/24\n    192.0.3.10/24 dev eth1',
+        ),
+    );
+    expect(summary(diagnostics)).toEqual(['3 error vmac prefix has already been specified - ignoring other']);
+    expect(config.globalDefs.vmacPrefix).toBe('vm');
+    const vi = config.vrrpInstances[0]!;
+    expect(vi.vmac?.ifname).toBe('vm.51');
+    expect(vi.vipVmacs.map((x) => x.ifname)).toEqual(['va.51']);
+  });
+
+  it('cuts a long prefix so that the name fits IFNAMSIZ, as create_vmac_name does', () => {
+    expect(freeName(255, 'inet', new Map(), 'abcdefghijklmnop')).toBe('abcdefghijk.255');
+    expect(freeName(7, 'inet', new Map([['abcdefghijklm.7', 'VI_1']]), 'abcdefghijklmnop')).toBe(
+      'abcdefghijkl1.7',
+    );
   });
 });
