@@ -116,7 +116,7 @@ export function globalDefinitionsLines(g: GlobalDefs, ctx: GlobalDumpContext): s
   out.push(...fifoLines('VRRP', g.vrrpNotifyFifo, g.vrrpNotifyFifoScript, ctx));
   out.push(...fifoLines('LVS', g.lvsNotifyFifo, g.lvsNotifyFifoScript, ctx));
   w(` FIFO write vrrp states on reload = ${g.fifoWriteVrrpStatesOnReload}`);
-  w(' VRRP notify priority changes = false');
+  w(` VRRP notify priority changes = ${g.vrrpNotifyPriorityChanges}`);
   w(` VRRP IPv4 mcast group = ${g.vrrpMcastGroup4}`);
   w(` VRRP IPv6 mcast group = ${g.vrrpMcastGroup6}`);
   w(` Gratuitous ARP delay = ${Math.floor(g.vrrpGarpMasterDelay)}`);

@@ -108,6 +108,8 @@ export interface GlobalDefs {
   readonly lvsNotifyFifoScript: ScriptSpec | null;
   /** `fifo_write_vrrp_states_on_reload`: a reload writes the states that did not change. */
   readonly fifoWriteVrrpStatesOnReload: boolean;
+  /** `vrrp_notify_priority_changes`: the default of the instances' `notify_priority_changes`. */
+  readonly vrrpNotifyPriorityChanges: boolean;
   readonly loc: SourceLoc | null;
 }
 
@@ -317,6 +319,8 @@ export interface VrrpInstance {
   readonly strictMode: boolean;
   readonly notify: NotifyScripts;
   readonly smtpAlert: boolean;
+  /** `notify_priority_changes`; null: the sync group's, else `vrrp_notify_priority_changes`. */
+  readonly notifyPriorityChanges: boolean | null;
   /** `use_vmac`; VIPs of the instance's family without another `dev` go on it. */
   readonly vmac: VmacSettings | null;
   /** `use_vmac_addr`. */
@@ -337,6 +341,8 @@ export interface VrrpSyncGroup {
   readonly notify: NotifyScripts;
   readonly smtpAlert: boolean;
   readonly syncGroupTrackingWeight: boolean;
+  /** `notify_priority_changes` of the group (null: not set). */
+  readonly notifyPriorityChanges: boolean | null;
   readonly loc: SourceLoc;
 }
 

@@ -271,6 +271,7 @@ function buildGlobalDefs(raw: RawBlock, loc: SourceLoc | null): GlobalDefs {
     vrrpNotifyFifoScript: r.get<ScriptSpec>('vrrp_notify_fifo_script') ?? null,
     lvsNotifyFifoScript: r.get<ScriptSpec>('lvs_notify_fifo_script') ?? null,
     fifoWriteVrrpStatesOnReload: r.bool('fifo_write_vrrp_states_on_reload'),
+    vrrpNotifyPriorityChanges: r.bool('vrrp_notify_priority_changes'),
     loc,
   };
 }
@@ -761,6 +762,7 @@ function buildVrrpInstance(
     strictMode: strict,
     notify: notifyScripts(r),
     smtpAlert: r.bool('smtp_alert'),
+    notifyPriorityChanges: r.get<boolean>('notify_priority_changes') ?? null,
     vmac,
     useVmacAddr,
     vipVmacs: placed.vipVmacs,
@@ -795,6 +797,7 @@ function buildSyncGroup(name: string, r: RawReader, sink: DiagnosticSink): VrrpS
     notify: notifyScripts(r),
     smtpAlert: r.bool('smtp_alert'),
     syncGroupTrackingWeight: r.bool('sync_group_tracking_weight'),
+    notifyPriorityChanges: r.get<boolean>('notify_priority_changes') ?? null,
     loc: r.raw.loc,
   };
   pendingTracks.set(group, {

@@ -90,12 +90,15 @@ export async function createVrrpSubsystem(
   const scripts = new ScriptNotifier(host.scripts, logger);
   // The FIFO lines in keepalived's order (vrrp_notify.c, vrrp_scheduler.c vrrp_init_state): an
   // instance's line when it changes state, before its sync group's; at start-up a group's first
-  // state before its members' first lines. A group's line and a master's MASTER_RX_LOWER_PRI
-  // come from the notifier, after the scripts have been started.
+  // state before its members' first lines. A group's line, a master's MASTER_RX_LOWER_PRI and the
+  // priority changes come from the notifier, after the scripts have been started.
   const notifier: Notifier = {
     notify: (kind, name, state, priority, which) => {
       const done = scripts.notify(kind, name, state, priority, which);
-      if (kind === 'GROUP' || state === 'MASTER_RX_LOWER_PRI')
+      if (
+        kind === 'GROUP' ||
+        (state !== 'MASTER' && state !== 'BACKUP' && state !== 'FAULT' && state !== 'STOP')
+      )
         fifos.write(vrrpFifoLine(kind, name, state, priority));
       return done;
     },

@@ -180,7 +180,12 @@ export class VrrpEngine {
       logger.error(`(${name}) cannot open VRRP socket: ${(e as Error).message}`);
       return null;
     }
-    const params = paramsFromConfig(instance, this.config.globalDefs, options.sourceAddress);
+    const params = paramsFromConfig(
+      instance,
+      this.config.globalDefs,
+      options.sourceAddress,
+      this.config.vrrpSyncGroups.find((g) => g.name === instance.syncGroup) ?? null,
+    );
     const shell = new VrrpInstanceShell(instance, params, {
       clock: this.deps.clock,
       io,
@@ -277,6 +282,7 @@ export class VrrpEngine {
         config,
         next.globalDefs,
         io !== null ? options.sourceAddress : entry.shell.params.sourceAddress,
+        next.vrrpSyncGroups.find((g) => g.name === config.syncGroup) ?? null,
       );
       entry.config = config;
       entry.group = this.groups.get(config.syncGroup);

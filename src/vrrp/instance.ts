@@ -101,6 +101,8 @@ export function notifyScriptFor(notify: NotifyScripts, state: NotifyState | 'INI
       return notify.stop;
     case 'MASTER_RX_LOWER_PRI':
       return notify.masterRxLowerPri;
+    case 'MASTER_PRIORITY':
+    case 'BACKUP_PRIORITY':
     case 'INIT':
       return null;
   }
@@ -519,8 +521,14 @@ export class VrrpInstanceShell {
         return;
       case 'run-notify': {
         const specific = notifyScriptFor(this.config.notify, action.state);
-        // The generic `notify` is not called for the master-rx-lower-priority event (keepalived).
-        const generic = action.state === 'MASTER_RX_LOWER_PRI' ? null : this.config.notify.generic;
+        // The generic `notify` is not called for the master-rx-lower-priority event nor for a
+        // priority change (keepalived).
+        const generic =
+          action.state === 'MASTER_RX_LOWER_PRI' ||
+          action.state === 'MASTER_PRIORITY' ||
+          action.state === 'BACKUP_PRIORITY'
+            ? null
+            : this.config.notify.generic;
         // Called with no script too: the notifier also writes the notify FIFOs (vrrp_notify.c).
         const state = action.state;
         const priority = action.priority;

@@ -3,7 +3,7 @@
  * model. Its own module so the reducer (state-machine.ts) and the advert checks (validate.ts)
  * both depend on it without depending on each other.
  */
-import type { GlobalDefs, VrrpInstance } from '../config/model.js';
+import type { GlobalDefs, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
 import { passwordAuthData } from './packet.js';
 
 export type AuthParams =
@@ -53,6 +53,12 @@ export interface InstanceParams {
   readonly skipCheckAdvAddr: boolean;
   readonly garp: GarpParams;
   readonly syncGroup: string | null;
+  /**
+   * `notify_priority_changes`: a change of effective priority is notified (`MASTER_PRIORITY` or
+   * `BACKUP_PRIORITY`, written to the notify FIFOs only); vrrp.c resolves the instance's setting,
+   * else its sync group's, else `vrrp_notify_priority_changes`.
+   */
+  readonly notifyPriorityChanges: boolean;
 }
 
 const ms = (seconds: number): number => Math.round(seconds * 1000);
@@ -62,6 +68,7 @@ export function paramsFromConfig(
   instance: VrrpInstance,
   globals: GlobalDefs,
   sourceAddress: string,
+  group: Pick<VrrpSyncGroup, 'notifyPriorityChanges'> | null = null,
 ): InstanceParams {
   const auth: AuthParams =
     instance.authentication === null
@@ -105,5 +112,7 @@ export function paramsFromConfig(
       intervalMs: ms(instance.garp.interval),
     },
     syncGroup: instance.syncGroup,
+    notifyPriorityChanges:
+      instance.notifyPriorityChanges ?? group?.notifyPriorityChanges ?? globals.vrrpNotifyPriorityChanges,
   };
 }

@@ -147,7 +147,15 @@ export type Event =
   | { readonly kind: 'stop'; readonly now: number };
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'detail' | 'debug';
-export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'MASTER_RX_LOWER_PRI';
+export type NotifyState =
+  | 'MASTER'
+  | 'BACKUP'
+  | 'FAULT'
+  | 'STOP'
+  | 'MASTER_RX_LOWER_PRI'
+  /** `notify_priority_changes` (vrrp_notify.c send_instance_priority_notifies): no script runs. */
+  | 'MASTER_PRIORITY'
+  | 'BACKUP_PRIORITY';
 
 export type Action =
   | { readonly kind: 'send-advert'; readonly priority: number }
@@ -649,6 +657,11 @@ function onTracking(ctx: Ctx, event: Extract<Event, { kind: 'tracking' }>): void
     // keepalived moves a running down timer by the change of Skew_Time.
     if (ctx.s.state === 'BACKUP' && ctx.s.masterDownAt !== null) {
       arm(ctx, 'master-down', ctx.s.masterDownAt + (masterDown(ctx) - oldDown) - ctx.now);
+    }
+    // vrrp_track.c vrrp_update_priority: the change is notified last, MASTER or not.
+    if (ctx.p.notifyPriorityChanges) {
+      const state = ctx.s.state === 'MASTER' ? 'MASTER_PRIORITY' : 'BACKUP_PRIORITY';
+      ctx.actions.push({ kind: 'run-notify', state, priority: newPriority });
     }
   }
   if (event.fault !== null && ctx.s.fault === null) {

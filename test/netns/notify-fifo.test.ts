@@ -5,6 +5,8 @@
  *    STOP writes the same lines in the same order to vrrp_notify_fifo and notify_fifo as keepalived
  *    2.2.7 (/usr/sbin/keepalived) does with the same config; both create the FIFOs 0600 and remove
  *    them at stop.
+ *  - vrrp_notify_priority_changes: a track_file moving a MASTER's priority writes MASTER_PRIORITY
+ *    lines, as keepalived 2.2.7 does.
  *  - vrrp_notify_fifo_script: started with the FIFO's path as its last argument; a reload sends it
  *    SIGTERM and starts it again, and fifo_write_vrrp_states_on_reload writes the kept states
  *    (the group's, not a kept MASTER's); the same lines as keepalived 2.2.7's.
@@ -69,18 +71,19 @@ describeTier('notify FIFOs', () => {
 
   const lines = (c: LineCollector): string[] => c.lines.map((l) => l.text);
 
-  const vrrpConfig = (dir: string, extraGlobal: readonly string[], instances: readonly string[]): string =>
+  const vrrpConfig = (
+    dir: string,
+    extraGlobal: readonly string[],
+    instances: readonly string[],
+    syncGroup = true,
+  ): string =>
     [
       'global_defs {',
       `  vrrp_notify_fifo ${dir}/vrrp.fifo`,
       `  notify_fifo ${dir}/all.fifo`,
       ...extraGlobal.map((l) => `  ${l}`),
       '}',
-      'vrrp_sync_group G1 {',
-      '  group {',
-      '    VI_1',
-      '  }',
-      '}',
+      ...(syncGroup ? ['vrrp_sync_group G1 {', '  group {', '    VI_1', '  }', '}'] : []),
       ...instances,
       '',
     ].join('\n');
@@ -153,6 +156,59 @@ describeTier('notify FIFOs', () => {
     expect(ours.all).toEqual(expected);
     expect(theirs.mode).toBe(0o600);
     expect(ours.mode).toBe(0o600);
+  }, 120_000);
+
+  /** A MASTER whose track_file moves its priority down and back, with priority change lines. */
+  async function priorityChanges(impl: Impl): Promise<string[]> {
+    const dir = join(bed.tempDir, `prio-${impl}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'weight');
+    writeFileSync(file, '0\n');
+    const config = vrrpConfig(
+      dir,
+      ['vrrp_notify_priority_changes'],
+      [
+        'track_file tf {',
+        `  file ${file}`,
+        '  weight 10',
+        '}',
+        ...instance('VI_1', 54, 150, `${PREFIX}.103`).slice(0, -1),
+        '  track_file {',
+        '    tf',
+        '  }',
+        '}',
+      ],
+      false,
+    );
+    const d = start(impl, `prio-${impl}`, config);
+    try {
+      const vrrp = await reader(join(dir, 'vrrp.fifo'));
+      await vrrp.lines.wait(/^INSTANCE "VI_1" MASTER 150$/, 20_000);
+      writeFileSync(file, '-2\n');
+      await d.lines.wait(/\(VI_1\) Changing effective priority from 150 to 130/, 10_000);
+      await vrrp.lines.wait(/MASTER_PRIORITY 130/, 5000);
+      writeFileSync(file, '0\n');
+      await vrrp.lines.wait(/MASTER_PRIORITY 150/, 10_000);
+      expect(await stopDaemon(d)).toBe(0);
+      await vrrp.done;
+      return lines(vrrp.lines);
+    } finally {
+      if (d.child.exitCode === null) signalDaemon(d, 'SIGKILL');
+    }
+  }
+
+  it('vrrp_notify_priority_changes: MASTER_PRIORITY lines as keepalived 2.2.7 writes them', async () => {
+    const expected = [
+      'INSTANCE "VI_1" BACKUP 150',
+      'INSTANCE "VI_1" MASTER 150',
+      'INSTANCE "VI_1" MASTER_PRIORITY 130',
+      'INSTANCE "VI_1" MASTER_PRIORITY 150',
+      'INSTANCE "VI_1" STOP 150',
+    ];
+    const ours = await priorityChanges('keepalived-ts');
+    const theirs = await priorityChanges('keepalived');
+    expect(theirs).toEqual(expected);
+    expect(ours).toEqual(expected);
   }, 120_000);
 
   /** The FIFO script run, a reload with fifo_write_vrrp_states_on_reload, a stop. */

@@ -53,6 +53,7 @@ export function globalDefs(over: Partial<GlobalDefs> = {}): GlobalDefs {
     vrrpNotifyFifoScript: null,
     lvsNotifyFifoScript: null,
     fifoWriteVrrpStatesOnReload: false,
+    vrrpNotifyPriorityChanges: false,
     loc: null,
     ...over,
   };

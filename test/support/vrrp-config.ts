@@ -85,6 +85,7 @@ export function vrrpInstance(name: string, vrid: number, over: Partial<VrrpInsta
     strictMode: false,
     notify: noNotify,
     smtpAlert: false,
+    notifyPriorityChanges: null,
     syncGroup: null,
     loc: testLoc,
     ...over,
@@ -132,6 +133,7 @@ export function vrrpSyncGroup(
     notify: noNotify,
     smtpAlert: false,
     syncGroupTrackingWeight: false,
+    notifyPriorityChanges: null,
     loc: testLoc,
     ...over,
   };

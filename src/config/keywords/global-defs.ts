@@ -444,6 +444,12 @@ const SUPPORTED: KeywordSpec[] = [
   script('lvs_notify_fifo_script', {
     doc: { text: 'Started with the lvs_notify_fifo path as its last argument.' },
   }),
+  flag('vrrp_notify_priority_changes', {
+    invalid: (v) => `Invalid value '${v}' for global vrrp_notify_priority_changes specified`,
+    doc: {
+      text: "Default of the instances' `notify_priority_changes` (priority change lines to the notify FIFOs).",
+    },
+  }),
   presence('fifo_write_vrrp_states_on_reload', {
     doc: {
       text: 'A reload writes the unchanged states of the sync groups and of the instances not kept MASTER to the FIFOs.',
@@ -530,7 +536,6 @@ export const GLOBAL_DEFS_IGNORED_INFO = [
   'enable_dbus',
   'dbus_service_name',
   'dbus_no_interface_name',
-  'vrrp_notify_priority_changes',
   'vrrp_netlink_cmd_rcv_bufs',
   'vrrp_netlink_cmd_rcv_bufs_force',
   'vrrp_netlink_monitor_rcv_bufs',

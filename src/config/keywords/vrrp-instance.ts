@@ -554,6 +554,14 @@ export const vrrpInstanceTable: BlockTable = {
       invalid: (v) => `Invalid vrrp_instance smtp_alert parameter ${v}`,
       doc: { text: 'Email on state changes.', inert: 'keepalived-ts sends no email.' },
     }),
+    {
+      keyword: 'notify_priority_changes',
+      value: { kind: 'flag' },
+      invalid: (v, name) => `(${name}) Invalid value '${v}' for notify_priority_changes specified`,
+      doc: {
+        text: 'Write `INSTANCE "VI_1" MASTER_PRIORITY 140` (`BACKUP_PRIORITY` when not master) to the notify FIFOs when the effective priority changes. Unset: the sync group\'s, else `vrrp_notify_priority_changes`.',
+      },
+    },
     custom('use_vmac', useVmacLine, {
       doc: {
         text: 'Put the VIPs on a macvlan interface (mode private, on `interface`) with the virtual router MAC `00:00:5e:00:01:VRID` (`02` for IPv6), created at start with its sysctls and removed at stop; adverts and gratuitous ARPs go out from it (docs/behaviour.md §3.8).',
@@ -598,7 +606,6 @@ export const vrrpInstanceTable: BlockTable = {
       'linkbeat_use_polling',
       'v3_checksum_as_v2',
       'debug',
-      'notify_priority_changes',
       'thread_timer_expired',
     ]),
   ],
@@ -633,6 +640,14 @@ export const vrrpSyncGroupTable: BlockTable = {
       invalid: (v) => `Invalid vrrp_group smtp_alert parameter ${v}`,
       doc: { text: 'Email on group state changes.', inert: 'keepalived-ts sends no email.' },
     }),
+    {
+      keyword: 'notify_priority_changes',
+      value: { kind: 'flag' },
+      invalid: (v, name) => `(${name}) Invalid value '${v}' for sync group notify_priority_changes specified`,
+      doc: {
+        text: "Default of its members' `notify_priority_changes` (unset: `vrrp_notify_priority_changes`).",
+      },
+    },
     flag('sync_group_tracking_weight', {
       doc: {
         text: 'Let members keep weighted trackers.',
@@ -642,6 +657,5 @@ export const vrrpSyncGroupTable: BlockTable = {
     }),
     { keyword: 'global_tracking', value: { kind: 'ignored' }, unsupported: 'warning' },
     ...ignored(['track_process', 'track_bfd'], 'warning'),
-    ...ignored(['notify_priority_changes']),
   ],
 };

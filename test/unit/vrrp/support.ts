@@ -41,6 +41,7 @@ export function instanceParams(overrides: Partial<InstanceParams> = {}): Instanc
       intervalMs: 0,
     },
     syncGroup: null,
+    notifyPriorityChanges: false,
     ...overrides,
   };
 }
