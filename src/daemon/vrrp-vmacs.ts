@@ -3,10 +3,14 @@
  * engine opens its channels and adds VIPs (vrrp.c vrrp_complete_instance creates them while the
  * configuration is completed), the ones a reload adds made before the engine reloads and the ones
  * it drops removed after, and all removed at stop (vrrp.c shutdown_vrrp_instances), except with
- * -V/--dont-release-vrrp, which keeps them as it keeps the VIPs.
+ * -V/--dont-release-vrrp, which keeps them as it keeps the VIPs. One deleted by someone else is
+ * made again, as soon as its base interface is there (keepalived_netlink.c, vrrp_if.c
+ * recreate_vmac_thread); the engine reopens the channel on the new index and, the VMAC being
+ * tracked like the instance's interface, leaves FAULT when it is up.
  */
 import type { Config, VrrpInstance } from '../config/model.js';
 import type { Logger } from '../util/log.js';
+import { LinkWatcher } from '../net/links.js';
 import { openVmacSystem, VmacManager, type VmacSpec } from '../net/vmac.js';
 
 /** The VMAC of each instance that has one. */
@@ -53,25 +57,33 @@ export interface LinkLookup {
 
 export class VrrpVmacs {
   private specs: VmacSpec[] = [];
+  /** Link events, to make a deleted VMAC again (keepalived_netlink.c -> recreate_vmac_thread). */
+  private watcher: LinkWatcher | null = null;
+  /** VMACs this process is deleting: their removal is not a loss. */
+  private readonly deleting = new Set<string>();
+  private repairs: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   private constructor(
     private readonly manager: VmacManager,
     private readonly links: LinkLookup,
+    private readonly logger: Logger,
     private readonly closeSystem: () => void,
   ) {}
 
   static open(logger: Logger, links: LinkLookup): VrrpVmacs {
     const sys = openVmacSystem();
-    return new VrrpVmacs(new VmacManager(sys, logger), links, () => sys.close());
+    return new VrrpVmacs(new VmacManager(sys, logger), links, logger, () => sys.close());
   }
 
   /** Makes the VMACs of `config` that are not in place yet (before the engine starts or reloads). */
   async add(config: Config): Promise<void> {
     const wanted = vmacSpecs(config);
+    if (wanted.length > 0) await this.watch();
     for (const spec of wanted) {
       const have = this.specs.find((s) => s.ifname === spec.ifname);
       if (have && sameSpec(have, spec)) continue;
-      if (have) await this.manager.remove(have.ifname);
+      if (have) await this.remove(have.ifname);
       if ((await this.manager.add(spec)) !== null) await this.visible(spec.ifname);
     }
     this.specs = [...wanted, ...this.specs.filter((s) => !wanted.some((w) => w.ifname === s.ifname))];
@@ -81,15 +93,56 @@ export class VrrpVmacs {
   async prune(config: Config): Promise<void> {
     const wanted = vmacSpecs(config);
     for (const s of this.specs) {
-      if (!wanted.some((w) => sameSpec(w, s))) await this.manager.remove(s.ifname);
+      if (!wanted.some((w) => sameSpec(w, s))) await this.remove(s.ifname);
     }
     this.specs = wanted;
   }
 
   /** At stop: every VMAC removed (rp_filter first), unless `keep` (-V). */
   async stop(keep: boolean): Promise<void> {
+    this.stopped = true;
+    await this.repairs;
+    this.watcher?.close();
+    for (const s of this.specs) this.deleting.add(s.ifname);
     if (!keep) await this.manager.removeAll();
     this.closeSystem();
+  }
+
+  private async remove(ifname: string): Promise<void> {
+    this.deleting.add(ifname);
+    await this.manager.remove(ifname);
+  }
+
+  private async watch(): Promise<void> {
+    if (this.watcher !== null) return;
+    this.watcher = await LinkWatcher.open();
+    this.watcher.onEvent((e) => {
+      if (this.stopped) return;
+      if (e.kind === 'link-removed') {
+        if (this.deleting.delete(e.name) || !this.specs.some((s) => s.ifname === e.name)) return;
+        this.logger.info(`Interface ${e.name} deleted`);
+        this.repair();
+      } else if (
+        e.kind === 'link-change' &&
+        this.specs.some((s) => s.base === e.link.name && this.watcher?.current(s.ifname) === null)
+      ) {
+        this.repair(); // The base interface is back: its VMACs went with it.
+      }
+    });
+  }
+
+  /** Makes again each VMAC that is gone while its base interface is there. */
+  private repair(): void {
+    this.repairs = this.repairs
+      .then(async () => {
+        for (const spec of this.specs) {
+          if (this.stopped || this.watcher === null) return;
+          if (this.watcher.current(spec.ifname) !== null || this.watcher.current(spec.base) === null)
+            continue;
+          if ((await this.manager.add(spec)) !== null) await this.visible(spec.ifname);
+        }
+      })
+      .catch((e: unknown) => this.logger.error(`VMAC: ${(e as Error).message}`));
   }
 
   /** Waits (up to 3 s) for the link watcher to have heard of the new interface. */

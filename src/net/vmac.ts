@@ -248,6 +248,8 @@ export class VmacManager {
    */
   async add(spec: VmacSpec): Promise<number | null> {
     const { instance: name, ifname } = spec;
+    // Made again after a deletion: the base interface already counts it.
+    const again = this.ours.has(ifname);
     const mac = macBytes(spec.mac);
     const base = await this.sys.link(spec.base);
     if (mac === null || base === null) {
@@ -299,7 +301,7 @@ export class VmacManager {
     if (made === null) return null;
     this.ours.set(ifname, spec);
     // vrrp_vmac.c: only an IPv4 VMAC it creates gets them.
-    if (create && spec.family === 'inet') this.setParameters(spec);
+    if (create && spec.family === 'inet') this.setParameters(spec, !again);
     // There is no rtnetlink attribute for it (vrrp_if_config.c link_set_ipv6).
     this.trySysctl(`net/ipv6/conf/${ifname}/disable_ipv6`, spec.ipv6 ? 0 : 1);
     try {
@@ -347,7 +349,7 @@ export class VmacManager {
   }
 
   /** vrrp_if_config.c set_interface_parameters. */
-  private setParameters(spec: VmacSpec): void {
+  private setParameters(spec: VmacSpec, countBase: boolean): void {
     if (this.rpFilter === null) this.clearRpFilter();
     const ok = [
       this.trySysctl(conf(spec.ifname, 'arp_ignore'), 1),
@@ -356,6 +358,7 @@ export class VmacManager {
       this.trySysctl(conf(spec.ifname, 'promote_secondaries'), 1),
     ].every(Boolean);
     if (!ok) this.logger.info(`Unable to set parameters for ${spec.ifname}`);
+    if (!countBase) return;
     const known = this.bases.get(spec.base);
     if (known) {
       known.count++;

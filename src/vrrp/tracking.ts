@@ -98,7 +98,7 @@ const weightOf = (r: TrackRef) => ({ name: r.name, weight: r.weight, reverse: r.
  * group's.
  */
 export function trackedItemsOf(
-  instance: Pick<VrrpInstance, 'interface' | 'dontTrackPrimary'> & TrackRefs,
+  instance: Pick<VrrpInstance, 'interface' | 'dontTrackPrimary' | 'vmac'> & TrackRefs,
   group: TrackRefs | null,
   lookups: TrackingLookups,
 ): TrackedItem[] {
@@ -123,6 +123,11 @@ export function trackedItemsOf(
       reverse: false,
       up: lookups.linkUp(instance.interface),
     });
+    // vrrp.c vrrp_complete_instance: the VMAC is tracked as the instance's own interface too.
+    if (instance.vmac !== null) {
+      const name = instance.vmac.ifname;
+      items.push({ kind: 'interface', name, weight: 0, reverse: false, up: lookups.linkUp(name) });
+    }
   }
   addRefs(instance);
   if (group !== null) addRefs(group);

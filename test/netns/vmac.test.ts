@@ -224,4 +224,35 @@ describeTier('use_vmac between keepalived-ts directors', () => {
     expect(linkDetail(a.ns, 'vrrp1.51')).toBeNull();
     expect(sysctl(a.ns, 'net/ipv4/conf/eth1/arp_ignore')).toBe(0);
   });
+
+  it('a VMAC deleted by someone else is made again; the master goes to FAULT and back with its VIP on it', async () => {
+    const d = startKeepalivedTs(
+      bed,
+      a.ns,
+      'a-recreate',
+      vrrpConfig({ priority: 150, vips: [`${VIP}/24`], extra: ['use_vmac'] }),
+    );
+    running.push(d);
+    await d.lines.wait(/\(VI_1\) Entering MASTER STATE/, 10_000);
+    await waitFor(() => bed.hasAddress(a.ns, VIP, 'vrrp.51'), 3000, 'VIP on the VMAC');
+    const before = Number(nsExec(a.ns, 'cat', ['/sys/class/net/vrrp.51/ifindex']).trim());
+    const from = d.lines.lines.length;
+    nsExec(a.ns, 'ip', ['link', 'del', 'vrrp.51']);
+    await d.lines.wait(/Interface vrrp\.51 deleted/, 3000, from);
+    await d.lines.wait(/\(VI_1\).*FAULT/, 3000, from);
+    await waitFor(() => linkDetail(a.ns, 'vrrp.51') !== null, 3000, 'vrrp.51 made again');
+    expect(Number(nsExec(a.ns, 'cat', ['/sys/class/net/vrrp.51/ifindex']).trim())).not.toBe(before);
+    expect(linkDetail(a.ns, 'vrrp.51')?.address).toBe(VMAC);
+    expect(sysctl(a.ns, 'net/ipv4/conf/vrrp.51/arp_ignore')).toBe(1);
+    // Alone on the link, it is MASTER again after Master_Down_Interval, the VIP on the new VMAC.
+    await d.lines.wait(/\(VI_1\) Entering MASTER STATE/, 8000, from);
+    await waitFor(() => bed.hasAddress(a.ns, VIP, 'vrrp.51'), 3000, 'VIP on the new VMAC');
+    await stopDaemon(d);
+    running.splice(running.indexOf(d), 1);
+    expect(linkDetail(a.ns, 'vrrp.51')).toBeNull();
+    expect([
+      sysctl(a.ns, 'net/ipv4/conf/eth0/arp_ignore'),
+      sysctl(a.ns, 'net/ipv4/conf/eth0/arp_filter'),
+    ]).toEqual([0, 0]);
+  });
 });

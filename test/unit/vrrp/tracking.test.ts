@@ -177,3 +177,22 @@ describe('trackedItemsOf', () => {
     expect(trackedItemsOf(vrrpInstance('VI_1', 51, { interface: null }), null, lookups)).toEqual([]);
   });
 });
+
+describe('trackedItemsOf with use_vmac', () => {
+  const lookups = {
+    scriptStatus: () => undefined,
+    linkUp: (name: string) => name !== 'vrrp.51',
+    fileValue: () => 0,
+  };
+  const vmac = { ifname: 'vrrp.51', mac: '00:00:5e:00:01:33', xmitBase: false };
+
+  it('tracks the VMAC as the own interface (vrrp.c: weight 0, FAULT when down), not with dont_track_primary', () => {
+    expect(trackedItemsOf(vrrpInstance('VI_1', 51, { vmac }), null, lookups)).toEqual([
+      { kind: 'interface', name: 'eth0', weight: 0, reverse: false, up: true },
+      { kind: 'interface', name: 'vrrp.51', weight: 0, reverse: false, up: false },
+    ]);
+    expect(trackedItemsOf(vrrpInstance('VI_1', 51, { vmac, dontTrackPrimary: true }), null, lookups)).toEqual(
+      [],
+    );
+  });
+});
