@@ -4,7 +4,7 @@
 # starting services (keepalived) on the host.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-apt_pkgs=(keepalived tshark tcpdump iproute2 qemu-system-x86 busybox-static cpio kmod ipvsadm systemd iputils-ping chromium prometheus)
+apt_pkgs=(keepalived tshark tcpdump iproute2 nftables faketime qemu-system-x86 busybox-static cpio kmod ipvsadm systemd iputils-ping chromium prometheus)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then
