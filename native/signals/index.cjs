@@ -10,4 +10,6 @@ module.exports = {
   watch: binding.watch,
   unwatch: binding.unwatch,
   peerCredentials: binding.peerCredentials,
+  openFileLimit: binding.openFileLimit,
+  setOpenFileLimit: binding.setOpenFileLimit,
 };

@@ -14,3 +14,7 @@ export function peerCredentials(fd: number): {
   readonly uid: number;
   readonly gid: number;
 };
+/** RLIMIT_NOFILE: the soft and hard open-file limits (Infinity: unlimited). */
+export function openFileLimit(): { readonly soft: number; readonly hard: number };
+/** Sets RLIMIT_NOFILE; throws an Error whose code is EPERM (hard limit raised without privilege) or EINVAL. */
+export function setOpenFileLimit(soft: number, hard: number): void;

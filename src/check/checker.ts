@@ -23,6 +23,17 @@ export type CheckResult =
       readonly reason: string;
       /** Extra phrase after the endpoint, e.g. `url(/), status_code [404]`, or ''. */
       readonly detail: string;
+    }
+  | {
+      /**
+       * No verdict: the attempt could not start for want of a socket (the process out of
+       * descriptors or memory: not the real server's fault). keepalived logs it and tries again
+       * after delay_loop with the checker's state unchanged (check_tcp.c tcp_connect_thread,
+       * check_http.c http_connect_thread, check_smtp.c smtp_start_check_thread).
+       */
+      readonly kind: 'skipped';
+      /** keepalived's line, e.g. `TCP connect fail to create socket. Rescheduling.` */
+      readonly line: string;
     };
 
 export const up = (notes: readonly string[] = [], weight: number | null = null): CheckResult => ({
@@ -31,6 +42,12 @@ export const up = (notes: readonly string[] = [], weight: number | null = null):
   notes,
 });
 export const down = (reason: string, detail = ''): CheckResult => ({ kind: 'down', reason, detail });
+export const skipped = (line: string): CheckResult => ({ kind: 'skipped', line });
+
+/** A socket that could not be made: descriptors or memory exhausted (socket(2) errors). */
+export function isSocketShortage(e: { readonly code?: string | undefined }): boolean {
+  return e.code === 'EMFILE' || e.code === 'ENFILE' || e.code === 'ENOBUFS' || e.code === 'ENOMEM';
+}
 
 /** Runs a script without a shell (net/exec.ts `runScript` satisfies it). */
 export type ScriptRunner = (options: {

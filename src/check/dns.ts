@@ -4,7 +4,7 @@
  */
 import { createSocket } from 'node:dgram';
 import type { DnsCheck } from '../config/model.js';
-import { down, up, type AttemptContext, type CheckResult } from './checker.js';
+import { down, isSocketShortage, skipped, up, type AttemptContext, type CheckResult } from './checker.js';
 
 /** RFC 1035 §3.2.2 TYPE values. */
 export const DNS_TYPES = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 } as const;
@@ -56,7 +56,11 @@ export function dnsAttempt(checker: DnsCheck, ctx: AttemptContext): Promise<Chec
     if (ctx.signal.aborted) return onAbort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     socket.on('error', (e: NodeJS.ErrnoException) =>
-      finish(down(`failed to read socket; ${e.code ?? e.message}`)),
+      finish(
+        isSocketShortage(e)
+          ? skipped(`DNS_CHECK (${ctx.target}) failed to create socket. Rescheduling.`)
+          : down(`failed to read socket; ${e.code ?? e.message}`),
+      ),
     );
     socket.on('message', (msg) => {
       const v = dnsReplyVerdict(msg, id);

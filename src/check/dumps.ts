@@ -312,6 +312,7 @@ function miscExitCode(state: CheckerStatus | undefined): number {
   const r = state?.lastResult;
   if (r === undefined || r === null) return 0;
   if (r.kind === 'up') return r.weight !== null ? r.weight + 2 : 0;
+  if (r.kind === 'skipped') return 0;
   const m = /exited with status (\d+)/.exec(r.detail);
   return m !== null ? Number(m[1]) : 1;
 }

@@ -53,6 +53,8 @@ export function initialCheckerHealth(checker: Checker): CheckerHealth {
 
 /** Applies one attempt result to one checker (see the table above). */
 export function stepChecker(h: CheckerHealth, result: CheckResult, retry: number): CheckerStep {
+  // No verdict (no socket could be made): nothing changes; the next attempt after delay_loop.
+  if (result.kind === 'skipped') return { health: h, change: null, next: 'delay_loop', log: null };
   if (result.kind === 'up') {
     const announce = !h.up || !h.hasRun;
     return {

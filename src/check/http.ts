@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { HttpCheck, HttpUrl } from '../config/model.js';
-import { down, up, type AttemptContext, type CheckResult } from './checker.js';
+import { down, isSocketShortage, skipped, up, type AttemptContext, type CheckResult } from './checker.js';
 import { connectOptions, openTcp } from './tcp.js';
 
 /** keepalived's request (check_http.c `request_template`). */
@@ -113,7 +113,10 @@ function exchange(
   });
 }
 
-function tlsOpen(checker: HttpCheck, signal: AbortSignal): Promise<Duplex | { reason: string }> {
+function tlsOpen(
+  checker: HttpCheck,
+  signal: AbortSignal,
+): Promise<Duplex | { reason: string } | { noSocket: true }> {
   return new Promise((resolve) => {
     const sni = checker.enableSni ? (checker.sniName ?? checker.virtualhost) : null;
     const socket = tlsConnect({
@@ -122,7 +125,7 @@ function tlsOpen(checker: HttpCheck, signal: AbortSignal): Promise<Duplex | { re
       ...(sni !== null && !/^[\d.]+$|:/.test(sni) ? { servername: sni } : { servername: '' }),
     });
     let settled = false;
-    const settle = (r: Duplex | { reason: string }): void => {
+    const settle = (r: Duplex | { reason: string } | { noSocket: true }): void => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
@@ -137,6 +140,7 @@ function tlsOpen(checker: HttpCheck, signal: AbortSignal): Promise<Duplex | { re
     socket.once('secureConnect', () => settle(socket));
     socket.once('error', (e: NodeJS.ErrnoException) => {
       socket.destroy();
+      if (isSocketShortage(e)) return settle({ noSocket: true });
       settle({
         reason: e.code === 'ECONNREFUSED' ? 'Error connecting' : 'SSL handshake/communication error',
       });
@@ -154,10 +158,12 @@ export async function httpAttempt(checker: HttpCheck, ctx: AttemptContext): Prom
     let stream: Duplex;
     if (checker.type === 'SSL_GET') {
       const r = await tlsOpen(checker, ctx.signal);
+      if ('noSocket' in r) return skipped('WEB connection fail to create socket. Rescheduling.');
       if ('reason' in r) return down(r.reason);
       stream = r;
     } else {
       const r = await openTcp(connectOptions(checker), ctx.signal);
+      if ('noSocket' in r) return skipped('WEB connection fail to create socket. Rescheduling.');
       if ('reason' in r) return down(r.reason, r.detail);
       stream = r.socket;
     }

@@ -454,6 +454,12 @@ export function createCheckerPool(
     c: CheckerEntry,
     result: CheckResult,
   ): 'delay_loop' | 'delay_before_retry' {
+    if (result.kind === 'skipped') {
+      // The attempt never started (no socket): the state and the last result stay as they were.
+      // One key per checker type: running out of descriptors is summarised, not told per server.
+      logger.info(result.line, { checker: c.checker.type, limit: `no socket ${c.checker.type}` });
+      return stepChecker(c.health, result, checkerRetry(c.checker)).next;
+    }
     const prev = c.health;
     const step = stepChecker(prev, result, checkerRetry(c.checker));
     c.health = step.health;

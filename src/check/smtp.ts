@@ -3,11 +3,12 @@
  * (check_smtp.c). Multi-line replies (`250-...`) are read to their last line.
  */
 import type { SmtpCheck } from '../config/model.js';
-import { down, up, type AttemptContext, type CheckResult } from './checker.js';
+import { down, skipped, up, type AttemptContext, type CheckResult } from './checker.js';
 import { connectOptions, openTcp } from './tcp.js';
 
 export async function smtpAttempt(checker: SmtpCheck, ctx: AttemptContext): Promise<CheckResult> {
   const r = await openTcp(connectOptions(checker), ctx.signal);
+  if ('noSocket' in r) return skipped('SMTP_CHECK connection failed to create socket. Rescheduling.');
   if ('reason' in r)
     return down(
       r.reason === 'Timeout connecting' ? 'Connection timeout to' : 'Error connecting to',

@@ -11,7 +11,15 @@
  */
 import { connect, Socket } from 'node:net';
 import type { TcpCheck } from '../config/model.js';
-import { down, up, type AttemptContext, type Cancellation, type CheckResult } from './checker.js';
+import {
+  down,
+  isSocketShortage,
+  skipped,
+  up,
+  type AttemptContext,
+  type Cancellation,
+  type CheckResult,
+} from './checker.js';
 
 /** Connection options shared by the connecting checkers (connect_ip/port, bindto, bind_port). */
 export function connectOptions(checker: {
@@ -28,11 +36,14 @@ export function connectOptions(checker: {
   };
 }
 
-/** Connects and resolves with the socket, or null with keepalived's reason on failure/abort. */
+/**
+ * Connects and resolves with the socket, with keepalived's reason on failure/abort, or with
+ * `noSocket` when no socket could be made (isSocketShortage).
+ */
 export function openTcp(
   options: ReturnType<typeof connectOptions>,
   signal: AbortSignal,
-): Promise<{ socket: Socket } | { reason: string; detail: string }> {
+): Promise<{ socket: Socket } | { reason: string; detail: string } | { noSocket: true }> {
   return new Promise((resolve) => {
     if (signal.aborted) {
       resolve({ reason: 'Timeout connecting', detail: '' });
@@ -51,13 +62,19 @@ export function openTcp(
     socket.once('error', (e: NodeJS.ErrnoException) => {
       signal.removeEventListener('abort', onAbort);
       socket.destroy();
-      resolve({ reason: 'Error connecting', detail: e.code ?? e.message });
+      resolve(
+        isSocketShortage(e)
+          ? { noSocket: true }
+          : { reason: 'Error connecting', detail: e.code ?? e.message },
+      );
     });
   });
 }
 
 type ProbeResult =
-  { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly detail: string };
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: string; readonly detail: string }
+  | { readonly ok: 'no-socket' };
 
 /**
  * One handshake on a net.Socket (public API), closed at once with RST. Listeners are the
@@ -86,7 +103,11 @@ export function probeTcp(
       if (done) return;
       done = true;
       socket.destroy();
-      resolve({ ok: false, reason: 'Error connecting', detail: e.code ?? e.message });
+      resolve(
+        isSocketShortage(e)
+          ? NO_SOCKET
+          : { ok: false, reason: 'Error connecting', detail: e.code ?? e.message },
+      );
     };
     socket.once('connect', onConnect);
     socket.once('error', onError);
@@ -102,6 +123,8 @@ export function probeTcp(
 
 const UP: ProbeResult = { ok: true };
 const TIMEOUT: ProbeResult = { ok: false, reason: 'Timeout connecting', detail: '' };
+const NO_SOCKET: ProbeResult = { ok: 'no-socket' };
+const TCP_NO_SOCKET = skipped('TCP connect fail to create socket. Rescheduling.');
 
 /** Results are shared: a steady pool produces thousands a second and they are never mutated. */
 const UP_RESULT = up();
@@ -125,5 +148,6 @@ export async function tcpAttempt(checker: TcpCheck, ctx: AttemptContext): Promis
     optionsByChecker.set(checker, options);
   }
   const r = await probeTcp(options, ctx.cancel);
-  return r.ok ? UP_RESULT : downResult(r.reason, r.detail);
+  if (r.ok === true) return UP_RESULT;
+  return r.ok === 'no-socket' ? TCP_NO_SOCKET : downResult(r.reason, r.detail);
 }

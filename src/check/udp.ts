@@ -6,7 +6,7 @@
  */
 import { createSocket } from 'node:dgram';
 import type { UdpCheck } from '../config/model.js';
-import { down, up, type AttemptContext, type CheckResult } from './checker.js';
+import { down, isSocketShortage, skipped, up, type AttemptContext, type CheckResult } from './checker.js';
 
 /** True when `reply` matches the hex `pattern` where `x`/`X` nibbles match anything. */
 export function replyMatches(reply: Buffer, pattern: string | null): boolean {
@@ -32,7 +32,13 @@ export function udpAttempt(checker: UdpCheck, ctx: AttemptContext): Promise<Chec
     const onAbort = (): void => finish(down('failed', 'timeout'));
     if (ctx.signal.aborted) return onAbort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (e: NodeJS.ErrnoException) => finish(down('failed', e.code ?? e.message)));
+    socket.on('error', (e: NodeJS.ErrnoException) =>
+      finish(
+        isSocketShortage(e)
+          ? skipped('UDP connect fail to create socket. Rescheduling.')
+          : down('failed', e.code ?? e.message),
+      ),
+    );
     socket.on('message', (msg) => {
       if (!checker.requireReply) return;
       if (

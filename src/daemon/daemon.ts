@@ -41,6 +41,8 @@ import {
   type SubsystemFactory,
 } from './subsystem.js';
 import { createSystemdNotifier, type SystemdNotifier } from './systemd.js';
+import { openFileLimiter, type OpenFileLimitControl } from '../net/open-file-limit.js';
+import { logOpenFileLimit, openFilesRequired } from './open-files.js';
 
 /** keepalived's exit codes (core/main.c). */
 export const EXIT_OK = 0;
@@ -63,6 +65,8 @@ export interface RunDaemonDeps {
   readonly startupReport?: StartupReport | null;
   /** --watch-config's file watcher (default: chokidar, net/file-set-watch.ts). */
   readonly watchFiles?: WatchFiles;
+  /** RLIMIT_NOFILE (default: this process's, net/open-file-limit.ts). */
+  readonly openFileLimit?: OpenFileLimitControl;
 }
 
 export async function runDaemon(
@@ -123,6 +127,17 @@ async function runDaemonWith(
   }
   let config = loaded.config;
   for (const f of config.files.slice(1)) logger.info(`Opening file '${f}'.`);
+
+  // Enough descriptors for every checker at once, as keepalived sets them (open-files.ts).
+  const fileLimit = openFileLimiter(deps.openFileLimit);
+  const fileScope = {
+    checkers: options.runChecker,
+    vrrp: options.runVrrp,
+    listener: options.metricsListen !== null,
+  };
+  const requireOpenFiles = (c: Config): void =>
+    logOpenFileLimit(fileLimit.require(openFilesRequired(c, fileScope)), logger);
+  requireOpenFiles(config);
 
   try {
     mkdirSync(options.runtimeDir, { recursive: true });
@@ -238,6 +253,7 @@ async function runDaemonWith(
         subsystems,
         contextFor,
         isStopping: () => stopping,
+        beforeApply: requireOpenFiles,
       });
       if (next !== null) config = next;
       configWatch?.follow(config.files);

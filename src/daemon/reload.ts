@@ -30,6 +30,8 @@ export interface ReloadContext {
   readonly isStopping: () => boolean;
   /** The new config's diagnostics, for a reload that answers (`keepalived-ts reload`). */
   readonly onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void;
+  /** Called with the new config before the subsystems take it (the open-file limit). */
+  readonly beforeApply?: (config: Config) => void;
 }
 
 /** Loads the config for a reload; null (and the reason logged) when the old one must stay. */
@@ -65,6 +67,7 @@ export async function reloadDaemon(ctx: ReloadContext): Promise<Config | null> {
     if (next === null || ctx.isStopping()) return null;
     for (const f of next.files.slice(1)) logger.info(`Opening file '${f}'.`);
 
+    ctx.beforeApply?.(next);
     await ctx.subsystems.reloadAll(next);
     // Subsystems the old config did not need (first virtual server, first instance).
     await ctx.subsystems.buildMissing(ctx.contextFor(next), ctx.isStopping);

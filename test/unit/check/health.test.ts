@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { down, up } from '../../../src/check/checker.js';
+import { down, skipped, up } from '../../../src/check/checker.js';
 import {
   checkerIdentity,
   initialCheckerHealth,
@@ -23,6 +23,19 @@ function run(h: CheckerHealth, results: ('u' | 'd')[], retry: number) {
 }
 
 describe('checker health (tcp_epilog rules)', () => {
+  it('an attempt that could not make a socket changes nothing and comes again after delay_loop', () => {
+    const noSocket = skipped('TCP connect fail to create socket. Rescheduling.');
+    for (const start of [
+      initialCheckerHealth(tcpCheck(80, { retry: 2 })),
+      initialCheckerHealth(tcpCheck(80, { alpha: true })),
+      // In the middle of its retries: the count is not used up either.
+      stepChecker(initialCheckerHealth(tcpCheck(80, { retry: 2 })), fail, 2).health,
+    ]) {
+      const s = stepChecker(start, noSocket, 2);
+      expect(s).toEqual({ health: start, change: null, next: 'delay_loop', log: null });
+    }
+  });
+
   it('without alpha: starts up, logs the first success, first failure takes it down at once', () => {
     const h = initialCheckerHealth(tcpCheck(80, { retry: 3 }));
     expect(h.up).toBe(true);
