@@ -58,20 +58,24 @@ export class SyncGroups {
     return canGoToMaster(this.view(group), member);
   }
 
-  /** A member changed state: moves the group, runs its notify, commands the other members. */
+  /**
+   * A member changed state: moves the group, commands the other members, then runs the group's
+   * notify (vrrp_sync.c: the members are synced first, so their notifies come before the group's).
+   */
   onMemberStateChange(group: SyncGroupEntry, change: StateChange): void {
     const decision = onMemberTransition(this.view(group), change.instance, change.to);
     if (decision.log !== null) this.deps.logger.info(decision.log);
     const before = group.state;
-    group.state = decision.groupState;
-    if (before !== group.state && group.state !== 'INIT') {
+    const state = decision.groupState;
+    group.state = state;
+    for (const cmd of decision.commands) this.deps.command(group.config.name, cmd);
+    if (before !== state && state !== 'INIT') {
       // Called with no script too: the notifier also writes the notify FIFOs (vrrp_notify.c).
-      void this.deps.notifier.notify('GROUP', group.config.name, group.state, 0, {
-        specific: notifyScriptFor(group.config.notify, group.state),
+      void this.deps.notifier.notify('GROUP', group.config.name, state, 0, {
+        specific: notifyScriptFor(group.config.notify, state),
         generic: group.config.notify.generic,
       });
     }
-    for (const cmd of decision.commands) this.deps.command(group.config.name, cmd);
   }
 
   /** notify_stop of every group, at shutdown; resolves when the scripts have ended. */

@@ -56,6 +56,19 @@ describe('SyncGroups', () => {
     expect(t.notifies).toEqual(['GROUP G MASTER 0 /bin/gm /bin/g']);
   });
 
+  it("commands the other members before the group's notify (their lines come first, as vrrp_sync.c)", () => {
+    const t = setup({ A: { wantState: 'MASTER' }, B: { wantState: 'MASTER' } });
+    t.groups.update([vrrpSyncGroup('G', ['A', 'B'])]);
+    const order: string[] = [];
+    const g = t.groups.get('G')!;
+    const commanded = t.commands.push.bind(t.commands);
+    t.commands.push = (...items: string[]) => (order.push(...items), commanded(...items));
+    const notified = t.notifies.push.bind(t.notifies);
+    t.notifies.push = (...items: string[]) => (order.push(...items), notified(...items));
+    t.groups.onMemberStateChange(g, change('A', 'BACKUP', 'MASTER'));
+    expect(order).toEqual(['G: B -> MASTER', 'GROUP G MASTER 0 - -']);
+  });
+
   it('a member may not become MASTER while another wants BACKUP', () => {
     const t = setup({ A: { wantState: 'MASTER' }, B: {} });
     t.groups.update([vrrpSyncGroup('G', ['A', 'B'])]);
