@@ -97,7 +97,7 @@ export function globalDefinitionsLines(g: GlobalDefs, ctx: GlobalDumpContext): s
     if (t.udp) w(` LVS TCP timeout = ${t.udp}`);
   }
   if (ctx.process === 'vrrp') w(` Default interface = ${g.defaultInterface}`);
-  w(' Disable local IGMP = no');
+  w(` Disable local IGMP = ${g.disableLocalIgmp ? 'yes' : 'no'}`);
   const s = g.lvsSyncDaemon;
   if (s !== null) {
     if (s.instance !== null) w(` LVS syncd vrrp instance = ${s.instance}`);

@@ -95,6 +95,8 @@ export interface GlobalDefs {
   readonly vmacPrefix: string | null;
   /** `vmac_addr_prefix`: the prefix of use_vmac_addr VMACs' names (else vmac_prefix). */
   readonly vmacAddrPrefix: string | null;
+  /** `disable_local_igmp`: net.ipv4.igmp_link_local_mcast_reports is 0 while running (VMAC). */
+  readonly disableLocalIgmp: boolean;
   readonly stateFileLocation: string | null;
   readonly statsFileLocation: string | null;
   readonly jsonFileLocation: string | null;

@@ -261,6 +261,7 @@ function buildGlobalDefs(raw: RawBlock, loc: SourceLoc | null): GlobalDefs {
     dynamicInterfaces: r.bool('dynamic_interfaces'),
     vmacPrefix: r.str('vmac_prefix'),
     vmacAddrPrefix: r.str('vmac_addr_prefix'),
+    disableLocalIgmp: r.bool('disable_local_igmp'),
     stateFileLocation: r.str('state_dump_file'),
     statsFileLocation: r.str('stats_dump_file'),
     jsonFileLocation: r.str('json_dump_file'),

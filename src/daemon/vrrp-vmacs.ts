@@ -11,7 +11,10 @@
 import type { Config, VrrpInstance } from '../config/model.js';
 import type { Logger } from '../util/log.js';
 import { LinkWatcher } from '../net/links.js';
+import { readSysctl, writeSysctl } from '../net/sysctl.js';
 import { openVmacSystem, VmacManager, type VmacSpec } from '../net/vmac.js';
+
+const IGMP_REPORTS = 'net/ipv4/igmp_link_local_mcast_reports';
 
 /** The VMAC of each instance that has one. */
 export function vmacSpecs(config: Config): VmacSpec[] {
@@ -63,6 +66,9 @@ export class VrrpVmacs {
   private readonly deleting = new Set<string>();
   private repairs: Promise<void> = Promise.resolve();
   private stopped = false;
+  private started = false;
+  /** disable_local_igmp: what to write back at stop. */
+  private localIgmpWas: number | null = null;
 
   private constructor(
     private readonly manager: VmacManager,
@@ -78,6 +84,9 @@ export class VrrpVmacs {
 
   /** Makes the VMACs of `config` that are not in place yet (before the engine starts or reloads). */
   async add(config: Config): Promise<void> {
+    // vrrp_daemon.c: disable_local_igmp applies at start, not at a reload.
+    if (!this.started && config.globalDefs.disableLocalIgmp) this.disableLocalIgmp();
+    this.started = true;
     const wanted = vmacSpecs(config);
     if (wanted.length > 0) await this.watch();
     for (const spec of wanted) {
@@ -106,6 +115,29 @@ export class VrrpVmacs {
     for (const s of this.specs) this.deleting.add(s.ifname);
     if (!keep) await this.manager.removeAll();
     this.closeSystem();
+    if (this.localIgmpWas !== null) {
+      try {
+        writeSysctl(IGMP_REPORTS, this.localIgmpWas);
+      } catch (e) {
+        this.logger.info(`Unable to write /proc/sys/${IGMP_REPORTS} - ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** vrrp_daemon.c set_disable_local_igmp: 1 becomes 0, and is put back at stop. */
+  private disableLocalIgmp(): void {
+    const was = readSysctl(IGMP_REPORTS);
+    if (was === null) {
+      this.logger.info(`Unable to open /proc/sys/${IGMP_REPORTS}`);
+      return;
+    }
+    if (was !== 1) return;
+    try {
+      writeSysctl(IGMP_REPORTS, 0);
+      this.localIgmpWas = 1;
+    } catch (e) {
+      this.logger.info(`Unable to write /proc/sys/${IGMP_REPORTS} - ${(e as Error).message}`);
+    }
   }
 
   private async remove(ifname: string): Promise<void> {

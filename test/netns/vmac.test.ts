@@ -255,4 +255,35 @@ describeTier('use_vmac between keepalived-ts directors', () => {
       sysctl(a.ns, 'net/ipv4/conf/eth0/arp_filter'),
     ]).toEqual([0, 0]);
   });
+
+  it('disable_local_igmp: no IGMP report from the virtual MAC; the kernel parameter is put back at stop', async () => {
+    const igmpFromVmac = (lines: string[]) =>
+      lines.filter((t) => new RegExp(`^\\S+ ${VMAC} > .*igmp`, 'i').test(t));
+    const run = async (name: string, top: string[]): Promise<string[]> =>
+      capture(
+        bed,
+        b,
+        async () => {
+          const d = startKeepalivedTs(
+            bed,
+            a.ns,
+            name,
+            vrrpConfig({ priority: 100, vips: [`${VIP}/24`], extra: ['use_vmac'] }, top),
+          );
+          running.push(d);
+          await d.lines.wait(/\(VI_1\) Entering BACKUP STATE \(init\)/, 10_000);
+          await sleep(1500);
+          if (top.length > 0) expect(sysctl(a.ns, 'net/ipv4/igmp_link_local_mcast_reports')).toBe(0);
+          await stopDaemon(d);
+          running.splice(running.indexOf(d), 1);
+        },
+        'eth0',
+        'igmp',
+      );
+    expect(sysctl(a.ns, 'net/ipv4/igmp_link_local_mcast_reports')).toBe(1);
+    // Without it the VMAC joins 224.0.0.18 and reports it from 00:00:5e:00:01:33 (docs/behaviour.md §3.8).
+    expect(igmpFromVmac(await run('a-igmp', [])).length).toBeGreaterThanOrEqual(1);
+    expect(igmpFromVmac(await run('a-noigmp', ['global_defs {', '  disable_local_igmp', '}']))).toEqual([]);
+    expect(sysctl(a.ns, 'net/ipv4/igmp_link_local_mcast_reports')).toBe(1);
+  });
 });

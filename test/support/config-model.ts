@@ -43,6 +43,7 @@ export function globalDefs(over: Partial<GlobalDefs> = {}): GlobalDefs {
     dynamicInterfaces: false,
     vmacPrefix: null,
     vmacAddrPrefix: null,
+    disableLocalIgmp: false,
     stateFileLocation: null,
     statsFileLocation: null,
     jsonFileLocation: null,

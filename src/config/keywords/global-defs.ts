@@ -239,6 +239,12 @@ const SUPPORTED: KeywordSpec[] = [
     duplicate: (s) => `vmac_addr prefix has already been specified - ignoring ${s.args[0] ?? ''}`,
     doc: { text: 'Prefix of the names of the VMACs `use_vmac_addr` makes.', default: '`vmac_prefix`' },
   }),
+  presence('disable_local_igmp', {
+    doc: {
+      text: 'No IGMP reports for link-local groups (net.ipv4.igmp_link_local_mcast_reports 0) while the daemon runs, put back at stop, so that a VMAC does not announce 224.0.0.18 from the virtual MAC (vrrp_daemon.c).',
+      differs: 'a kernel without the parameter is told at start (`Unable to open ...`), not by `-t`.',
+    },
+  }),
   str('default_interface', {
     default: 'eth0',
     doc: { text: 'Interface of instances and VIPs that name none.' },
@@ -475,7 +481,6 @@ export const GLOBAL_DEFS_IGNORED_WARNING = [
   'reload_time_file',
   'reload_repeat',
   'reload_file',
-  'disable_local_igmp',
   'vrrp_owner_ignore_adverts',
   'max_auto_priority',
 ];

@@ -30,8 +30,9 @@ export async function capture(
   host: Host,
   during: () => Promise<void>,
   dev = 'eth0',
+  filter = 'vrrp or arp',
 ): Promise<string[]> {
-  const child = bed.spawnIn(host.ns, 'tcpdump', ['-i', dev, '-e', '-n', '-l', '-U', 'vrrp or arp']);
+  const child = bed.spawnIn(host.ns, 'tcpdump', ['-i', dev, '-e', '-n', '-l', '-U', filter]);
   const out = new LineCollector(child);
   await out.wait(/listening on/, 10_000);
   await during();
