@@ -140,7 +140,10 @@ export async function createVrrpSubsystem(
     if (stopping || ruleMonitor !== null) return;
     try {
       ruleMonitor = RuleMonitor.open((kind, rule) => {
-        if (kind === 'delete') void statics.ruleDeleted((r) => matchesRule(rule, r));
+        if (kind !== 'delete') return;
+        // rule_is_ours: an instance's virtual rules first, then the static ones.
+        engine.ruleDeleted((r) => matchesRule(rule, r));
+        void statics.ruleDeleted((r) => matchesRule(rule, r));
       });
     } catch (e) {
       logger.error(`Cannot watch the kernel's rules: ${(e as Error).message}`);

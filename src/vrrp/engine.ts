@@ -7,7 +7,7 @@
  * owns the instance lifecycle and re-evaluates tracking (tracking.ts) when a tracker changes.
  * All host access goes through the VrrpPlatform port.
  */
-import type { Config, TrackRef, VrrpInstance } from '../config/model.js';
+import type { Config, IpRule, TrackRef, VrrpInstance } from '../config/model.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { channelKey, channelOptionsFor, socketKeyOf } from './channels.js';
@@ -576,6 +576,23 @@ export class VrrpEngine {
    * after Skew_Time with its VIPs (set_vrrp_backup). Our own removals happen after leaving
    * MASTER, or are of VIPs a reload dropped from the config, so they match nothing here.
    */
+  /**
+   * The kernel deleted a rule `isThis` recognises (keepalived_netlink.c netlink_rule_filter,
+   * rule_is_ours): a MASTER whose tracked virtual rule it was goes BACKUP, to take over again
+   * after Skew_Time (set_vrrp_backup), as for a removed VIP. Our own removals happen after
+   * leaving MASTER, or are of rules a reload dropped from the config, so they match nothing.
+   */
+  ruleDeleted(isThis: (rule: IpRule) => boolean): void {
+    if (this.stopped) return;
+    for (const entry of this.instances.values()) {
+      if (entry.shell.currentState !== 'MASTER') continue;
+      const ours = entry.shell.config.virtualRules.find((r) => !r.noTrack && isThis(r));
+      if (ours === undefined) continue;
+      entry.shell.vipRemoved(`rule ${ours.priority}`);
+      return;
+    }
+  }
+
   private onAddressRemoved(removal: AddressRemoval): void {
     for (const entry of this.instances.values()) {
       if (entry.shell.currentState !== 'MASTER') continue;

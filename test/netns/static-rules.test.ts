@@ -6,7 +6,8 @@
  *  - a reload that changes one static rule and the virtual rule deletes and adds only those two
  *    (watched with `ip monitor rule`);
  *  - SIGTERM removes every static entry, as keepalived 2.2.7 does (vrrp_daemon.c);
- *  - a static rule deleted with `ip rule del` is added again, as keepalived does;
+ *  - a static rule deleted with `ip rule del` is added again, and a MASTER whose virtual rule is
+ *    deleted goes BACKUP and takes over again, as keepalived does;
  *  - keepalived 2.2.7 with the same config in another namespace leaves the same rules, routes
  *    and addresses in its kernel;
  *  - a config with only static entries runs the VRRP side all the same.
@@ -211,6 +212,18 @@ describeTier('static addresses, routes and rules; virtual_rules', () => {
       );
     await waitFor(() => rules(a.ns).some((l) => l.startsWith('1000:')), 3000, 'rule 1000 back on a');
     await waitFor(() => rules(k.ns).some((l) => l.startsWith('1000:')), 3000, 'rule 1000 back on k');
+    expect(rules(a.ns)).toEqual(rules(k.ns));
+
+    // The MASTER's virtual rule deleted by someone else: BACKUP, then MASTER again with the rule
+    // (set_vrrp_backup), in both.
+    const marks = [ours.lines.lines.length, theirs.lines.lines.length];
+    for (const ns of [a.ns, k.ns]) nsExec(ns, 'ip', ['rule', 'del', 'pref', '2000']);
+    for (const [i, d] of [ours, theirs].entries()) {
+      const at = await d.lines.wait(/\(VI_1\) Entering BACKUP STATE/, 5000, marks[i]);
+      await d.lines.wait(/\(VI_1\) Entering MASTER STATE/, 5000, at);
+    }
+    await waitFor(() => rules(a.ns).some((l) => l.startsWith('2000:')), 3000, 'virtual rule back on a');
+    await waitFor(() => rules(k.ns).some((l) => l.startsWith('2000:')), 3000, 'virtual rule back on k');
     expect(rules(a.ns)).toEqual(rules(k.ns));
 
     expect(await stopDaemon(ours)).toBe(0);
