@@ -5,6 +5,8 @@
  *    STOP writes the same lines in the same order to vrrp_notify_fifo and notify_fifo as keepalived
  *    2.2.7 (/usr/sbin/keepalived) does with the same config; both create the FIFOs 0600 and remove
  *    them at stop.
+ *  - a sync group of two members: the member whose timer ends, the member it moves, then the group,
+ *    as keepalived 2.2.7 writes them.
  *  - vrrp_notify_priority_changes: a track_file moving a MASTER's priority writes MASTER_PRIORITY
  *    lines, as keepalived 2.2.7 does.
  *  - vrrp_notify_fifo_script: started with the FIFO's path as its last argument; a reload sends it
@@ -156,6 +158,56 @@ describeTier('notify FIFOs', () => {
     expect(ours.all).toEqual(expected);
     expect(theirs.mode).toBe(0o600);
     expect(ours.mode).toBe(0o600);
+  }, 120_000);
+
+  /** A sync group of two members: start, the group MASTER, stop. */
+  async function twoMembers(impl: Impl): Promise<string[]> {
+    const dir = join(bed.tempDir, `members-${impl}`);
+    mkdirSync(dir, { recursive: true });
+    const config = [
+      'global_defs {',
+      `  vrrp_notify_fifo ${dir}/vrrp.fifo`,
+      '}',
+      'vrrp_sync_group G2 {',
+      '  group {',
+      '    VI_A',
+      '    VI_B',
+      '  }',
+      '}',
+      ...instance('VI_A', 55, 150, `${PREFIX}.104`),
+      ...instance('VI_B', 56, 100, `${PREFIX}.105`),
+      '',
+    ].join('\n');
+    const d = start(impl, `members-${impl}`, config);
+    try {
+      const vrrp = await reader(join(dir, 'vrrp.fifo'));
+      await vrrp.lines.wait(/^GROUP "G2" MASTER 0$/, 20_000);
+      expect(await stopDaemon(d)).toBe(0);
+      await vrrp.done;
+      return lines(vrrp.lines);
+    } finally {
+      if (d.child.exitCode === null) signalDaemon(d, 'SIGKILL');
+    }
+  }
+
+  it("a sync group's members write before the group, as keepalived 2.2.7's", async () => {
+    // The group goes MASTER when its last member's down timer ends (VI_B: the lower priority);
+    // VI_A follows it, then the group writes.
+    const expected = [
+      'GROUP "G2" BACKUP 0',
+      'INSTANCE "VI_A" BACKUP 150',
+      'INSTANCE "VI_B" BACKUP 100',
+      'INSTANCE "VI_B" MASTER 100',
+      'INSTANCE "VI_A" MASTER 150',
+      'GROUP "G2" MASTER 0',
+      'INSTANCE "VI_A" STOP 150',
+      'INSTANCE "VI_B" STOP 100',
+      'GROUP "G2" STOP 0',
+    ];
+    const ours = await twoMembers('keepalived-ts');
+    const theirs = await twoMembers('keepalived');
+    expect(theirs).toEqual(expected);
+    expect(ours).toEqual(expected);
   }, 120_000);
 
   /** A MASTER whose track_file moves its priority down and back, with priority change lines. */
