@@ -138,6 +138,10 @@ export async function createVrrpSubsystem(
   let stopping = false;
   const watchRules = (): void => {
     if (stopping || ruleMonitor !== null) return;
+    // netlink_if_address: a tracked static address removed by someone else is added again.
+    host.links.onAddressRemoved((r) => {
+      if (!stopping) void statics.addressRemoved(r.address, r.ifname, r.prefixLength);
+    });
     try {
       ruleMonitor = RuleMonitor.open((kind, rule) => {
         if (kind !== 'delete') return;

@@ -11,11 +11,15 @@
  *
  * Like keepalived, only what it set is removed: an address or route that was already there
  * when it was added (EEXIST) is not taken away at stop. A tracked static rule deleted by someone
- * else is added again (keepalived_netlink.c netlink_rule_filter, reinstate_static_rule).
+ * else is added again (keepalived_netlink.c netlink_rule_filter, reinstate_static_rule), and so
+ * is a tracked static address (netlink_if_address, reinstate_static_address). keepalived 2.2.7
+ * does not put back a deleted static route in practice (its route_is_ours finds no match), nor
+ * does keepalived-ts.
  */
 import type { Config, IpRule, Vip, VirtualRoute } from '../config/model.js';
 import { formatRule } from '../config/keywords/ip-rule.js';
 import type { Logger } from '../util/log.js';
+import { formatVip } from './dumps.js';
 import type { VipManager, VipOutcome } from './ports.js';
 
 export type StaticConfig = Pick<Config, 'staticAddresses' | 'staticRoutes' | 'staticRules'>;
@@ -106,6 +110,22 @@ export class StaticEntries {
     const r = await this.vips.addRules([e.item]);
     e.set = r.changed.length > 0;
     this.logger.info(`Restoring deleted static rule ${formatRule(e.item)}`);
+    this.report(r);
+  }
+
+  /** The kernel removed an address from an interface: a tracked static one comes back. */
+  async addressRemoved(address: string, ifname: string, prefixLength: number): Promise<void> {
+    const e = this.current.addresses.find(
+      (x) =>
+        !x.item.noTrack &&
+        x.item.address === address &&
+        x.item.dev === ifname &&
+        x.item.prefixLength === prefixLength,
+    );
+    if (e === undefined) return;
+    const r = await this.vips.addAddresses([e.item]);
+    e.set = r.changed.length > 0;
+    this.logger.info(`Restoring deleted static address ${formatVip(e.item, e.set)}`);
     this.report(r);
   }
 

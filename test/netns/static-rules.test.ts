@@ -6,7 +6,7 @@
  *  - a reload that changes one static rule and the virtual rule deletes and adds only those two
  *    (watched with `ip monitor rule`);
  *  - SIGTERM removes every static entry, as keepalived 2.2.7 does (vrrp_daemon.c);
- *  - a static rule deleted with `ip rule del` is added again, and a MASTER whose virtual rule is
+ *  - a static rule or address deleted by someone else is added again, and a MASTER whose virtual rule is
  *    deleted goes BACKUP and takes over again, as keepalived does;
  *  - keepalived 2.2.7 with the same config in another namespace leaves the same rules, routes
  *    and addresses in its kernel;
@@ -213,6 +213,13 @@ describeTier('static addresses, routes and rules; virtual_rules', () => {
     await waitFor(() => rules(a.ns).some((l) => l.startsWith('1000:')), 3000, 'rule 1000 back on a');
     await waitFor(() => rules(k.ns).some((l) => l.startsWith('1000:')), 3000, 'rule 1000 back on k');
     expect(rules(a.ns)).toEqual(rules(k.ns));
+
+    // A static address deleted by someone else comes back in both (reinstate_static_address).
+    for (const ns of [a.ns, k.ns]) nsExec(ns, 'ip', ['addr', 'del', `${STATIC_ADDR}/32`, 'dev', 'eth0']);
+    for (const d of [ours, theirs])
+      await d.lines.wait(/Restoring deleted static address 10\.231\.78\.1 dev eth0 scope global set$/, 5000);
+    expect(bed.hasAddress(a.ns, STATIC_ADDR)).toBe(true);
+    expect(ref.hasAddress(k.ns, STATIC_ADDR)).toBe(true);
 
     // The MASTER's virtual rule deleted by someone else: BACKUP, then MASTER again with the rule
     // (set_vrrp_backup), in both.

@@ -203,4 +203,26 @@ describe('static entries', () => {
       '',
     ]);
   });
+
+  it("a tracked static address removed by someone else is added again with keepalived's line", async () => {
+    const k = fakeKernel();
+    const logger = new MemoryLogger();
+    const s = new StaticEntries(k.vips, logger);
+    await s.start({
+      staticAddresses: [vip('10.0.0.9'), vip('10.0.0.10', { noTrack: true })],
+      staticRoutes: [],
+      staticRules: [],
+    });
+    k.kernel.clear();
+    k.calls.length = 0;
+    await s.addressRemoved('10.0.0.10', 'eth0', 32);
+    await s.addressRemoved('10.0.0.9', 'eth1', 32);
+    await s.addressRemoved('10.0.0.9', 'eth0', 24);
+    expect(k.calls).toEqual([]);
+    await s.addressRemoved('10.0.0.9', 'eth0', 32);
+    expect(k.calls).toEqual(['add addr 10.0.0.9']);
+    expect(logger.messages()).toContain(
+      'Restoring deleted static address 10.0.0.9 dev eth0 scope global set',
+    );
+  });
 });
