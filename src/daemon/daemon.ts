@@ -229,13 +229,21 @@ async function runDaemonWith(
     globalContext: hostGlobalContext(options.umask),
   });
 
+  // A SIGHUP while a reload runs is queued and run when that one ends, as keepalived does
+  // (core/main.c process_reload_signal, core/config_notify.c queue_reload): the config written
+  // after the running reload read the file is the one that ends up running.
+  let sighupQueued = false;
   /** `answer`: the control socket's `reload`, told how it went (reload-report.ts). */
   const reload = (answer?: (report: ReloadReport) => void): void => {
     const refused = (reason: string): void =>
       answer?.({ applied: false, reason, durationMs: 0, diagnostics: [], changes: null });
     if (stopping) return refused('the daemon is stopping');
     if (reloading !== null) {
-      logger.info('Reload already in progress - ignoring SIGHUP');
+      if (answer === undefined) {
+        logger.detail('Reload already in progress, request queued');
+        sighupQueued = true;
+        return;
+      }
       return refused('a reload is already in progress');
     }
     reloading = (async () => {
@@ -275,6 +283,11 @@ async function runDaemonWith(
       })
       .finally(() => {
         reloading = null;
+        if (sighupQueued && !stopping) {
+          sighupQueued = false;
+          logger.detail('Processing queued reload');
+          reload();
+        }
       });
   };
 
