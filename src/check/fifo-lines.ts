@@ -5,7 +5,7 @@
  * `format_rs` print them, each ended by a newline and written with one write.
  *
  * Which pool events write one (ipwrapper.c `do_rs_notifies`, `do_vs_notifies`): a real server
- * going up or down; quorum gained or lost (at start-up too); at shutdown, with `omega`, every live
+ * going up or down, or an alpha one whose first check failed; quorum gained or lost (at start-up too); at shutdown, with `omega`, every live
  * server's DOWN and the VS's DOWN (the pool reports those only with omega).
  */
 import type { PoolEvent } from './table.js';
@@ -24,6 +24,8 @@ export function poolEventFifoLine(event: PoolEvent): string | null {
     case 'rs-up':
     case 'rs-down':
       return rsFifoLine(event.rsName, event.vsName, event.kind === 'rs-up');
+    case 'rs-first-down':
+      return rsFifoLine(event.rsName, event.vsName, false);
     case 'rs-shutdown':
       return event.notify ? rsFifoLine(event.rsName, event.vsName, false) : null;
     case 'quorum-up':

@@ -25,7 +25,7 @@ import {
 } from './checker.js';
 import { dnsAttempt } from './dns.js';
 import { fileAttempt } from './file.js';
-import { formatVs } from '../config/virtual-server-format.js';
+import { formatRs, formatVs } from '../config/virtual-server-format.js';
 import { checkerLogLines, formatChecker } from './format.js';
 import {
   checkerIdentity,
@@ -429,6 +429,9 @@ export function createCheckerPool(
           { vs: event.vsName },
         );
         break;
+      case 'rs-first-down':
+        runNotify(findRs(event.vs, event.rs)?.notifyDown ?? null, scriptTimeoutMs);
+        break;
       case 'rs-shutdown':
         logger.info(`Shutting down service ${event.rsName} from VS ${event.vsName}`, {
           vs: event.vsName,
@@ -499,7 +502,16 @@ export function createCheckerPool(
     // alpha: the first failure of a server that starts down still runs notify_down once
     // (ipwrapper.c update_svr_checker_state, !has_run).
     if (!prev.hasRun && !prev.up && step.log?.kind === 'failed' && !before.alive)
-      runNotify(entry.rs.notifyDown, notifyTimeoutMs);
+      act(
+        {
+          kind: 'rs-first-down',
+          vs: entry.vs.key,
+          rs: entry.rs.key,
+          vsName: entry.vsName,
+          rsName: formatRs(entry.rs, entry.vs),
+        },
+        notifyTimeoutMs,
+      );
     if (before.alive !== after.alive || before.effectiveWeight !== after.effectiveWeight) {
       const state = vsStates.get(entry.vs.key);
       if (state !== undefined) {

@@ -92,6 +92,17 @@ export type PoolEvent =
       readonly inhibit: boolean;
     }
   | { readonly kind: 'alive-pool'; readonly vs: string; readonly vsName: string; readonly add: boolean }
+  /**
+   * alpha: the first check of a server that starts down failed; nothing changes, but keepalived
+   * still notifies it down (ipwrapper.c update_svr_checker_state, !has_run).
+   */
+  | {
+      readonly kind: 'rs-first-down';
+      readonly vs: string;
+      readonly rs: string;
+      readonly vsName: string;
+      readonly rsName: string;
+    }
   | {
       readonly kind: 'rs-shutdown';
       readonly vs: string;

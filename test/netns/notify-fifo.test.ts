@@ -13,7 +13,8 @@
  *    SIGTERM and starts it again, and fifo_write_vrrp_states_on_reload writes the kept states
  *    (the group's, not a kept MASTER's); the same lines as keepalived 2.2.7's.
  *  - LVS (--no-ipvs, both subsystems): a TCP_CHECK failing on a closed loopback port writes
- *    `RS ... DOWN` then `VS ... DOWN`, its return `UP`s, omega's stop the DOWNs; notify_fifo gets
+ *    `RS ... DOWN` then `VS ... DOWN`, its return `UP`s, omega's stop the DOWNs; an alpha server
+ *    whose first check fails writes its `RS ... DOWN` once; notify_fifo gets
  *    the VRRP and the LVS lines, vrrp_notify_fifo and lvs_notify_fifo each their own.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -388,6 +389,20 @@ describeTier('notify FIFOs', () => {
       '    }',
       '  }',
       '}',
+      // alpha, nothing listening: the first check fails and is notified once.
+      `virtual_server ${PREFIX}.109 81 {`,
+      '  delay_loop 1',
+      '  lb_algo rr',
+      '  lb_kind NAT',
+      '  protocol TCP',
+      `  real_server 127.0.0.1 ${port + 1} {`,
+      '    TCP_CHECK {',
+      '      alpha',
+      '      connect_timeout 1',
+      '      retry 0',
+      '    }',
+      '  }',
+      '}',
       '',
     ].join('\n');
     const name = 'lvs';
@@ -422,6 +437,8 @@ describeTier('notify FIFOs', () => {
       await d.lines.wait(/\(VI_9\) Entering MASTER STATE/, 20_000);
       const rs = `[127.0.0.1]:tcp:${port}`;
       const vs = `[${PREFIX}.109]:tcp:80`;
+      const alphaLine = `RS [127.0.0.1]:tcp:${port + 1} [${PREFIX}.109]:tcp:81 DOWN`;
+      await lvs.lines.wait(new RegExp(`^${alphaLine.replace(/[[\]]/g, '\\$&')}$`), 10_000);
       // The port closes: the real server goes, and the quorum with it.
       await stopListener(server);
       await lvs.lines.wait(/^VS .* DOWN$/, 15_000);
@@ -430,6 +447,7 @@ describeTier('notify FIFOs', () => {
       expect(await stopDaemon(d)).toBe(0);
       await Promise.all([all.done, vrrp.done, lvs.done]);
       const lvsLines = [
+        alphaLine,
         `RS ${rs} ${vs} DOWN`,
         `VS ${vs} DOWN`,
         `RS ${rs} ${vs} UP`,

@@ -28,6 +28,7 @@ describe('LVS FIFO lines', () => {
     const cases: [PoolEvent, string | null][] = [
       [{ kind: 'rs-up', ...names, inhibit: false }, 'RS [192.168.1.2]:tcp:8080 [10.0.0.1]:tcp:80 UP\n'],
       [{ kind: 'rs-down', ...names, inhibit: true }, 'RS [192.168.1.2]:tcp:8080 [10.0.0.1]:tcp:80 DOWN\n'],
+      [{ kind: 'rs-first-down', ...names }, 'RS [192.168.1.2]:tcp:8080 [10.0.0.1]:tcp:80 DOWN\n'],
       [{ kind: 'rs-shutdown', ...names, notify: true }, 'RS [192.168.1.2]:tcp:8080 [10.0.0.1]:tcp:80 DOWN\n'],
       [{ kind: 'rs-shutdown', ...names, notify: false }, null],
       [{ kind: 'quorum-up', ...quorum, phase: 'run' }, 'VS [10.0.0.1]:tcp:80 UP\n'],

@@ -288,6 +288,27 @@ describe('checker pool', () => {
     await waitFor(() => Object.keys(weights()).length === 1, 're-add');
   });
 
+  it("alpha: a first check that fails runs notify_down once and reports it (the FIFO's RS DOWN)", async () => {
+    const l = await listener();
+    await l.off();
+    const down = recorder('adown');
+    const vs = virtualServer('10.0.0.1', 80, [rsFor(l.port, { notifyDown: down.spec }, { alpha: true })]);
+    const { events, has } = startPool([vs]);
+    await waitFor(() => down.lines().length === 1, 'notify_down');
+    const first = events.filter((e) => e.kind === 'rs-first-down');
+    expect(first).toEqual([
+      {
+        kind: 'rs-first-down',
+        vs: vs.key,
+        rs: vs.realServers[0]!.key,
+        vsName: '[10.0.0.1]:tcp:80',
+        rsName: `[127.0.0.1]:tcp:${l.port}`,
+      },
+    ]);
+    // Nothing changed: no removal is logged.
+    expect(has(`Removing service [127.0.0.1]:tcp:${l.port} from VS [10.0.0.1]:tcp:80`)).toBe(false);
+  });
+
   it('omega: stop runs notify_down for live servers and quorum_down', async () => {
     const l = await listener();
     const down = recorder('odown');
