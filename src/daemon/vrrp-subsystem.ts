@@ -209,7 +209,7 @@ export async function createVrrpSubsystem(
       stopping = true;
       ruleMonitor?.close();
       await staticsReady;
-      await statics.stop();
+      await statics.stop({ dontRelease: keepVips });
       hub.closeAll();
       await vmacs.stop(keepVips);
       host.close();
