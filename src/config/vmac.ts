@@ -8,7 +8,6 @@
 import type { AddressFamily, SourceLoc, VipVmac, VmacSettings } from './model.js';
 import type { Statement } from './tree.js';
 import type { DiagnosticSink } from './keywords/types.js';
-import type { VipLine } from './keywords/vrrp-instance.js';
 
 /** The `use_vmac` line as read: a name and a MAC, each optional. */
 export interface UseVmacLine {
@@ -224,6 +223,17 @@ export function freeName(
     );
   };
   return numbers.map(name).find((candidate) => !taken.has(candidate))!;
+}
+
+/** What placeVips reads of a `virtual_ipaddress` line (keywords/vrrp-instance.ts VipLine). */
+export interface VipLine {
+  readonly text: string;
+  readonly address: string;
+  readonly family: AddressFamily;
+  readonly prefixLength: number;
+  readonly dev: string | null;
+  readonly useVmac: boolean;
+  readonly loc: SourceLoc;
 }
 
 export interface VipPlacementInput {
