@@ -7,7 +7,8 @@
  * - reload: the entries gone from the config that were set are removed (clear_diff_static_*),
  *   then the new ones are added; an entry in both configs is left alone;
  * - stop (vrrp_terminate_phase1): rules, routes, then addresses are removed, after the
- *   instances have dropped their VIPs; `--dont-release-vrrp` does not keep them.
+ *   instances have dropped their VIPs; `--dont-release-vrrp` does not keep them (and removes
+ *   the static addresses it found already there as well, as netlink_iplist does then).
  *
  * Like keepalived, only what it set is removed: an address or route that was already there
  * when it was added (EEXIST) is not taken away at stop. A tracked static rule deleted by someone
@@ -141,13 +142,15 @@ export class StaticEntries {
   }
 
   /** Clean stop: rules, routes, then addresses, each only if set. */
-  async stop(): Promise<void> {
+  async stop(options: { readonly dontRelease?: boolean } = {}): Promise<void> {
     const c = this.current;
     this.current = { addresses: [], routes: [], rules: [] };
     const set = <T>(l: Entry<T>[]): T[] => l.filter((e) => e.set).map((e) => e.item);
     this.report(await this.vips.removeRules(set(c.rules)));
     this.report(await this.vips.removeRoutes(set(c.routes), null));
-    this.report(await this.vips.removeAddresses(set(c.addresses)));
+    // netlink_iplist: with --dont-release-vrrp it removes the addresses it did not set too.
+    const addresses = options.dontRelease === true ? c.addresses.map((e) => e.item) : set(c.addresses);
+    this.report(await this.vips.removeAddresses(addresses));
   }
 
   /** netlink_iplist / netlink_rtlist / netlink_rulelist ADD: each entry not set yet, in order. */

@@ -99,6 +99,14 @@ describe('static entries', () => {
     expect([...k.kernel].sort()).toEqual(['addr 10.0.0.9', 'route 10.9.0.0/16']);
   });
 
+  it('with --dont-release-vrrp the addresses found there go as well (netlink_iplist), routes do not', async () => {
+    const k = fakeKernel(['addr 10.0.0.9', 'route 10.9.0.0/16']);
+    const s = new StaticEntries(k.vips, new MemoryLogger());
+    await s.start(cfg(['10.0.0.9'], ['10.9.0.0/16'], []));
+    await s.stop({ dontRelease: true });
+    expect([...k.kernel]).toEqual(['route 10.9.0.0/16']);
+  });
+
   it('reload: what went is removed, what came is added, the rest is left alone', async () => {
     const k = fakeKernel();
     const s = new StaticEntries(k.vips, new MemoryLogger());
