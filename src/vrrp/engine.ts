@@ -452,6 +452,7 @@ export class VrrpEngine {
         lastTransitionAt: wall(detail.stateSince),
         readTimeoutAt: extra.nextTimerAt === null ? null : wall(extra.nextTimerAt),
         trackerFaults: effects.filter((e) => e.effect.fault !== null).length,
+        notifyPriorityChanges: entry.shell.params.notifyPriorityChanges,
         scriptsInit: effects.filter((e) => e.item.kind === 'script' && e.item.status === 'init').length,
         vipsSet: extra.vipsSet,
         counters: detail.counters,
@@ -597,8 +598,14 @@ export class VrrpEngine {
     for (const entry of this.instances.values()) {
       if (entry.shell.currentState !== 'MASTER') continue;
       const config = entry.shell.config;
+      // keepalived matches address and interface (addr_is_equal); the prefix as well here, so
+      // that a reload changing a VIP's prefix (ours: the old one removed, the new one added) is
+      // not taken for someone else's removal.
       const ours = [...config.vips, ...config.excludedVips].find(
-        (v) => v.address === removal.address && v.dev === removal.ifname,
+        (v) =>
+          v.address === removal.address &&
+          v.dev === removal.ifname &&
+          v.prefixLength === removal.prefixLength,
       );
       if (ours === undefined || ours.noTrack) continue;
       this.deps.logger.detail(

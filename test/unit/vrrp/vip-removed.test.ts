@@ -85,11 +85,13 @@ describe('engine: an address removed from an interface', () => {
     await engine.stop();
   });
 
-  it('another address, or our address on another interface, changes nothing', async () => {
+  it('another address, our address on another interface or with another prefix, changes nothing', async () => {
     const { f, logger, engine } = await setUp();
     const before = logger.messages().length;
     f.removeAddress('eth0', '10.0.0.99');
     f.removeAddress('eth1', '10.0.0.51');
+    // A reload moving the VIP from /24 to /32 removes the /24 itself.
+    f.removeAddress('eth0', '10.0.0.51', 24);
     expect(logger.messages().slice(before)).toEqual([]);
     expect(engine.status()[0]!.state).toBe('MASTER');
     await engine.stop();
