@@ -127,17 +127,27 @@ function onLaunch(ms: number): void {
 }
 
 /**
- * Scripts in flight (MISC_CHECK, notify). Their timeout timers live on this thread, so stop
- * waits for them (each ends by misc_timeout plus the kill grace at the latest) before the host
- * ends the thread; otherwise a terminated worker would leave a script that never exits behind.
+ * Scripts in flight (MISC_CHECK, notify). As keepalived does on stop and on reload
+ * (check_daemon.c checker_terminate_phase1 and reload_check_thread: script_killall), those
+ * running are sent SIGTERM, and SIGKILL a second later (the runner's kill grace); the ones a
+ * stop starts afterwards (the omega notify scripts) run to their own timeouts. Their timers live
+ * on this thread, so stop waits for them before the host ends the thread; otherwise a
+ * terminated worker would leave a script that never exits behind.
  */
 const scriptsInFlight = new Set<Promise<unknown>>();
+let scriptsRunning = new AbortController();
 const trackedRunScript: typeof runScript = (options) => {
-  const p = runScript(options);
+  const p = runScript({ ...options, signal: scriptsRunning.signal });
   scriptsInFlight.add(p);
   void p.finally(() => scriptsInFlight.delete(p));
   return p;
 };
+/** Terminates the scripts running now; later ones are not affected. */
+function terminateScripts(): void {
+  const running = scriptsRunning;
+  scriptsRunning = new AbortController();
+  running.abort();
+}
 
 /** Only with --metrics-listen: otherwise attempts cost nothing more. */
 // Loaded only then (prom-client is CommonJS: a bundle without a `require` never evaluates it).
@@ -254,6 +264,7 @@ port.on('message', (message: HostToWorker) => {
     case 'stop':
       if (stopped) return;
       stopped = true;
+      terminateScripts();
       void pool
         .stop({ omega: message.omega })
         .then(() => Promise.all([...scriptsInFlight]))
@@ -267,8 +278,9 @@ port.on('message', (message: HostToWorker) => {
       // keepalived's reload: the old checkers stop without omega, the new ones start from the
       // old state (pool.ts migrates matched servers).
       const previous = pool.snapshot();
-      // Scripts the old pool started keep running to their own timeouts; nothing waits for them.
       void pool.stop({ omega: false });
+      // The old pool's scripts are told to end; nothing waits for them.
+      terminateScripts();
       pool = buildPool(message.config, previous, message.drained);
       pool.start();
       send({ kind: 'reply', id: message.id, value: null });

@@ -26,6 +26,11 @@ export interface RunScriptOptions {
   readonly killGraceMs?: number;
   /** Timer source; default the real clock. */
   readonly clock?: Clock;
+  /**
+   * Ends the script early as a timeout does (SIGTERM to its group, SIGKILL `killGraceMs` later):
+   * keepalived terminates every script when it stops or reloads (lib/notify.c script_killall).
+   */
+  readonly signal?: AbortSignal;
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -84,11 +89,23 @@ export function runScript(options: RunScriptOptions): Promise<ScriptOutcome> {
     });
     const pid = child.pid;
     if (pid === undefined) return; // 'error' follows
-    timeoutTimer = clock.setTimer(options.timeoutMs, () => {
-      timedOut = true;
+    const terminate = (): void => {
+      if (settled || killTimer !== null) return;
       killGroup(pid, 'SIGTERM');
       killTimer = clock.setTimer(graceMs, () => killGroup(pid, 'SIGKILL'));
+    };
+    timeoutTimer = clock.setTimer(options.timeoutMs, () => {
+      timedOut = true;
+      terminate();
     });
+    const signal = options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) terminate();
+      else {
+        signal.addEventListener('abort', terminate, { once: true });
+        child.once('exit', () => signal.removeEventListener('abort', terminate));
+      }
+    }
   });
 }
 

@@ -63,6 +63,30 @@ describe('runScript', () => {
     expect(processState(grandchild)).toMatch(/^(gone|Z)$/);
   });
 
+  it('ends a script when its signal aborts: TERM to the group, KILL after the grace if ignored', async () => {
+    const polite = script('polite.sh', 'exec sleep 30');
+    const stop = new AbortController();
+    const started = Date.now();
+    const p = runScript({ argv: [polite], timeoutMs: 30_000, killGraceMs: 300, signal: stop.signal });
+    setTimeout(() => stop.abort(), 100);
+    expect(await p).toEqual({ kind: 'signaled', signal: 'SIGTERM' });
+    expect(Date.now() - started).toBeLessThan(3000);
+
+    const pidFile = join(dir, 'stubborn.pid');
+    const stubborn = script('stubborn.sh', `trap '' TERM; sleep 30 & echo $! > ${pidFile}; wait`);
+    const again = new AbortController();
+    const q = runScript({ argv: [stubborn], timeoutMs: 30_000, killGraceMs: 300, signal: again.signal });
+    setTimeout(() => again.abort(), 100);
+    expect(await q).toEqual({ kind: 'signaled', signal: 'SIGKILL' });
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    await new Promise((res) => setTimeout(res, 100));
+    expect(processState(grandchild)).toMatch(/^(gone|Z)$/);
+
+    // Aborted before it starts: it is ended at once.
+    const late = await runScript({ argv: [polite], timeoutMs: 30_000, signal: AbortSignal.abort() });
+    expect(late).toEqual({ kind: 'signaled', signal: 'SIGTERM' });
+  });
+
   it('does not block the event loop while a script runs', async () => {
     const s = script('slow.sh', 'sleep 0.5');
     let ticks = 0;
