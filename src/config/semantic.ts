@@ -284,14 +284,14 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Con
         missing = true;
       }
       for (const v of [...vi.vips, ...vi.excludedVips]) {
-        // The VMAC is created at start (net/vmac.ts).
-        const own =
-          v.dev === vi.interface || v.dev === vi.vmac?.ifname || vi.vipVmacs.some((x) => x.ifname === v.dev);
-        if (!own && !known.has(v.dev) && !c.globalDefs.dynamicInterfaces) {
+        // The VMACs are created at start (net/vmac.ts): a use_vmac_addr one's base must exist.
+        const dev = vi.vipVmacs.find((x) => x.ifname === v.dev)?.base ?? v.dev;
+        const own = dev === vi.interface || dev === vi.vmac?.ifname;
+        if (!own && !known.has(dev) && !c.globalDefs.dynamicInterfaces) {
           sink.report(
             'error',
             'missing-interface',
-            `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`,
+            `WARNING - interface ${dev} for ip address ${v.address} doesn't exist`,
             v.loc,
           );
           missing = true;

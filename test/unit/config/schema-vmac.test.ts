@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { freeName, parseVmacMac, validInterfaceName, vrrpMac } from '../../../src/config/vmac.js';
 import { build, summary } from './schema-helpers.js';
+import { checkHost } from '../../../src/config/semantic.js';
+import { DiagnosticList } from '../../../src/config/keywords/types.js';
 
 const instance = (name: string, body: string, vrid = 51, iface = 'eth0'): string => `vrrp_instance ${name} {
   interface ${iface}
@@ -262,5 +264,31 @@ describe('vmac_prefix and vmac_addr_prefix', () => {
     expect(freeName(7, 'inet', new Map([['abcdefghijklm.7', 'VI_1']]), 'abcdefghijklmnop')).toBe(
       'abcdefghijkl1.7',
     );
+  });
+});
+
+describe('host check with VMACs (semantic.ts checkHost)', () => {
+  const check = (text: string): string[] => {
+    const sink = new DiagnosticList();
+    checkHost(
+      build(text).config,
+      { interfaces: new Set(['lo', 'eth0']), scriptStatus: () => 'ok', userExists: () => true },
+      sink,
+    );
+    return summary(sink.items);
+  };
+  it('does not ask for the VMACs to exist, but for the interface of a use_vmac_addr VIP', () => {
+    expect(check(instance('VI_1', '  use_vmac'))).toEqual([]);
+    expect(
+      check(
+        instance('VI_1', '  use_vmac\n  use_vmac_addr').replace(
+          '192.0.2.10/24',
+          '192.0.2.10/24\n    192.0.3.10/24 dev eth9',
+        ),
+      ),
+    ).toEqual([
+      "6 error WARNING - interface eth9 for ip address 192.0.3.10 doesn't exist",
+      '- error Non-existent interface specified in configuration',
+    ]);
   });
 });
