@@ -49,6 +49,8 @@ export interface InstanceDump {
   readonly readTimeoutAt: number | null;
   /** Trackers holding the instance in FAULT now (keepalived's num_script_if_fault). */
   readonly trackerFaults: number;
+  /** `notify_priority_changes` as resolved (instance, else sync group, else global). */
+  readonly notifyPriorityChanges: boolean;
   /** Tracked scripts that have not reported yet. */
   readonly scriptsInit: number;
   readonly vipsSet: boolean;
@@ -408,7 +410,7 @@ function instanceLines(d: InstanceDump, host: DumpHost): string[] {
     `   Using smtp notification = ${c.smtpAlert ? 'yes' : 'no'}`,
     `   Notify deleted = ${c.notify.deleted !== null ? 'Deleted' : 'Fault'}`,
     ...notifyLines(c.notify, host, INSTANCE_NOTIFY),
-    '   Notify priority changes = false',
+    `   Notify priority changes = ${d.notifyPriorityChanges}`,
   );
   return out;
 }
@@ -444,6 +446,8 @@ function syncGroupLines(g: SyncGroupDump, host: DumpHost): string[] {
   }
   if (c.syncGroupTrackingWeight) out.push('   sync group tracking weight set');
   out.push(`   Using smtp notification = ${c.smtpAlert ? 'yes' : 'no'}`);
+  if (c.notifyPriorityChanges !== null)
+    out.push(`   Notify priority changes = ${c.notifyPriorityChanges ? 'yes' : 'no'}`);
   if (c.trackInterfaces.length > 0) {
     out.push('   Tracked interfaces :');
     for (const t of c.trackInterfaces) out.push(`     ${t.name} ${weightText(t)}`);

@@ -233,4 +233,42 @@ describe('VMAC lines of the data file (vrrp_data.c dump_vrrp)', () => {
     const data = (own.json![0] as { data: Record<string, unknown> }).data;
     expect([data['vmac_ifname'], data['ifp_ifname']]).toEqual(['vm1', 'vm1']);
   });
+
+  it("prints notify_priority_changes as resolved for an instance, and a sync group's when set", async () => {
+    const { config } = build(
+      [
+        'global_defs {',
+        '  vrrp_notify_priority_changes',
+        '}',
+        'vrrp_sync_group G1 {',
+        '  group {',
+        '    VI_2',
+        '  }',
+        '  notify_priority_changes off',
+        '}',
+        ...['VI_1', 'VI_2'].flatMap((name, i) => [
+          `vrrp_instance ${name} {`,
+          '  interface eth0',
+          `  virtual_router_id ${51 + i}`,
+          '  virtual_ipaddress {',
+          `    10.239.9.${100 + i}`,
+          '  }',
+          '}',
+        ]),
+        '',
+      ].join('\n'),
+    );
+    const engine = await VrrpEngine.create(config, {
+      clock: new ManualClock(),
+      logger: new MemoryLogger(),
+      platform: fakeVrrpPlatform().platform,
+    });
+    const lines = vrrpDataText(engine.dumpSnapshot({ clock: 0, wall: 0 }), [], host).split('\n');
+    // vrrp_data.c: the instance's true/false; the group's yes/no only when it sets one.
+    expect(lines.filter((l) => l.includes('Notify priority changes'))).toEqual([
+      '   Notify priority changes = true',
+      '   Notify priority changes = false',
+      '   Notify priority changes = no',
+    ]);
+  });
 });
