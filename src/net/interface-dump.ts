@@ -4,6 +4,8 @@
  * each SIGUSR1, since keepalived lists every interface of its namespace with its state then.
  */
 import { createRtNetlink, rt } from 'netlink';
+import { readSysctl } from './sysctl.js';
+import { parseLinkInfo } from './vmac.js';
 
 export interface HostInterface {
   readonly name: string;
@@ -26,6 +28,12 @@ export interface HostInterface {
   readonly mtu: number;
   /** ARPHRD_* number. */
   readonly hwType: number;
+  /** A macvlan: its mode (MACVLAN_MODE_*) and the name of the link it is on. */
+  readonly macvlan?: { readonly mode: number | null; readonly base: string | null };
+  /** net.ipv4.conf.NAME.arp_ignore, arp_filter, promote_secondaries now (null: unreadable). */
+  readonly arpIgnore?: number | null;
+  readonly arpFilter?: number | null;
+  readonly promoteSecondaries?: number | null;
 }
 
 const AF_INET = 2;
@@ -91,14 +99,25 @@ export async function readHostInterfaces(): Promise<HostInterface[]> {
         v6.set(index, [...(v6.get(index) ?? []), { address: text, link: text.startsWith('fe80') }]);
       }
     }
+    const nameOf = new Map(links.map((l) => [l.data.index ?? 0, l.attrs.ifname ?? '']));
+    const conf = (name: string, key: string): number | null => {
+      try {
+        return readSysctl(`net/ipv4/conf/${name}/${key}`);
+      } catch {
+        return null;
+      }
+    };
     return links
       .map((l): HostInterface => {
         const f = l.data.flags ?? {};
         const index = l.data.index ?? 0;
+        const info = parseLinkInfo(l.attrs.linkinfo);
+        const lower = l.attrs.link && l.attrs.link.length >= 4 ? l.attrs.link.readUInt32LE(0) : null;
+        const name = l.attrs.ifname ?? '';
         const four = v4.get(index) ?? [];
         const six = v6.get(index) ?? [];
         return {
-          name: l.attrs.ifname ?? '',
+          name,
           index,
           ipv4: [...four.filter((a) => !a.secondary), ...four.filter((a) => a.secondary)].map(
             (a) => a.address,
@@ -117,6 +136,17 @@ export async function readHostInterfaces(): Promise<HostInterface[]> {
           },
           mtu: l.attrs.mtu ?? 0,
           hwType: hwTypeOf(l.data.type),
+          ...(info.kind === 'macvlan'
+            ? {
+                macvlan: {
+                  mode: info.macvlanMode,
+                  base: lower === null ? null : (nameOf.get(lower) ?? null),
+                },
+              }
+            : {}),
+          arpIgnore: conf(name, 'arp_ignore'),
+          arpFilter: conf(name, 'arp_filter'),
+          promoteSecondaries: conf(name, 'promote_secondaries'),
         };
       })
       .sort((a, b) => a.index - b.index);

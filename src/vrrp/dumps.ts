@@ -123,7 +123,22 @@ export interface InterfaceDump {
   readonly mtu: number;
   /** ARPHRD_* (1 ethernet, 772 loopback). */
   readonly hwType: number;
+  /** A macvlan: its mode (MACVLAN_MODE_*) and the name of its lower link. */
+  readonly macvlan?: { readonly mode: number | null; readonly base: string | null };
+  /** The ARP parameters now, which keepalived's netlink view follows (null or absent: 0). */
+  readonly arpIgnore?: number | null;
+  readonly arpFilter?: number | null;
+  readonly promoteSecondaries?: number | null;
 }
+
+/** if_link.h MACVLAN_MODE_* as vrrp_if.c dump_if names them. */
+const MACVLAN_MODES: Record<number, string> = {
+  1: 'private',
+  2: 'vepa',
+  4: 'bridge',
+  8: 'passthru',
+  16: 'source',
+};
 
 export interface VrrpDumpSnapshot {
   readonly instances: readonly InstanceDump[];
@@ -507,7 +522,11 @@ function trackFileLines(f: TrackFileDump): string[] {
 const ARPHRD_ETHER = 1;
 const ARPHRD_LOOPBACK = 772;
 
-function interfaceLines(i: InterfaceDump, snapshot: VrrpDumpSnapshot): string[] {
+function interfaceLines(
+  i: InterfaceDump,
+  snapshot: VrrpDumpSnapshot,
+  all: readonly InterfaceDump[] = [],
+): string[] {
   const f = i.flags;
   // keepalived tracks the addresses that are not its own VIPs, and of IPv6 the link-local ones.
   const vips = new Set(
@@ -534,6 +553,22 @@ function interfaceLines(i: InterfaceDump, snapshot: VrrpDumpSnapshot): string[] 
     '   Delayed state change running = false',
     '   Up debounce timer = 0us',
     '   Down debounce timer = 0us',
+  );
+  // vrrp_if.c dump_if: a macvlan's type and lower link, and whether it is one of ours (use_vmac).
+  if (i.macvlan !== undefined) {
+    const base = all.find((x) => x.name === i.macvlan?.base);
+    const mode = MACVLAN_MODES[i.macvlan.mode ?? -1] ?? 'unknown';
+    if (base !== undefined) {
+      out.push(
+        `   VMAC type ${mode}, underlying interface = ${base.name}, state = ${base.flags.up ? '' : 'not '}UP, ${base.flags.running ? '' : 'not '}RUNNING`,
+      );
+    } else out.push(`   VMAC type ${mode}, underlying interface in different namespace`);
+    const ours = snapshot.instances.some(
+      (d) => d.config.vmac?.ifname === i.name || d.config.vipVmacs.some((x) => x.ifname === i.name),
+    );
+    if (ours) out.push('   I/f created by keepalived');
+  }
+  out.push(
     `   MTU = ${i.mtu}`,
     i.hwType === ARPHRD_LOOPBACK
       ? '   HW Type = LOOPBACK'
@@ -542,15 +577,17 @@ function interfaceLines(i: InterfaceDump, snapshot: VrrpDumpSnapshot): string[] 
         : `   HW Type = UNKNOWN (${i.hwType})`,
     '   NIC netlink status update',
     '   Reset ARP config counter 0',
-    '   Original arp_ignore 0',
-    '   Original arp_filter 0',
-    '   Original promote_secondaries 0',
+    `   Original arp_ignore ${i.arpIgnore ?? 0}`,
+    `   Original arp_filter ${i.arpFilter ?? 0}`,
+    `   Original promote_secondaries ${i.promoteSecondaries ?? 0}`,
     '   Reset promote_secondaries counter 0',
   );
   // The instances on it and those tracking it (vrrp_if.c if_tracking_vrrp_dump_list).
   const tracking: { name: string; weight: number; reverse: boolean }[] = [];
   for (const d of snapshot.instances) {
-    if (d.config.interface === i.name && !d.config.dontTrackPrimary) {
+    // The VMAC is tracked as the instance's own interface is (vrrp.c vrrp_complete_instance).
+    const own = d.config.interface === i.name || d.config.vmac?.ifname === i.name;
+    if (own && !d.config.dontTrackPrimary) {
       tracking.push({ name: d.config.name, weight: 0, reverse: false });
     }
     for (const t of d.trackInterfaces) {
@@ -612,7 +649,7 @@ export function vrrpDataText(
   }
   if (interfaces.length > 0) {
     out.push('------< Interfaces >------');
-    for (const i of interfaces) out.push(...interfaceLines(i, snapshot));
+    for (const i of interfaces) out.push(...interfaceLines(i, snapshot, interfaces));
   }
   return out.length === 0 ? '' : out.join('\n') + '\n';
 }

@@ -272,3 +272,61 @@ describe('VMAC lines of the data file (vrrp_data.c dump_vrrp)', () => {
     ]);
   });
 });
+
+describe('a VMAC in the interfaces section (vrrp_if.c dump_if)', () => {
+  it("prints keepalived 2.2.7's block for vrrp.51, but for its history-dependent rp_filter line", async () => {
+    const { config } = build(
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  use_vmac\n  virtual_ipaddress {\n    10.231.14.100/24\n  }\n}\n',
+    );
+    const engine = await VrrpEngine.create(config, {
+      clock: new ManualClock(),
+      logger: new MemoryLogger(),
+      platform: fakeVrrpPlatform().platform,
+    });
+    const eth0 = { ...INTERFACES[1]!, index: 2, arpIgnore: 1, arpFilter: 1 };
+    const vmac: InterfaceDump = {
+      ...INTERFACES[1]!,
+      name: 'vrrp.51',
+      index: 4,
+      ipv4: [],
+      ipv6: [],
+      mac: '00:00:5e:00:01:33',
+      macvlan: { mode: 1, base: 'eth0' },
+      arpIgnore: 1,
+      arpFilter: 0,
+      promoteSecondaries: 1,
+    };
+    const lines = vrrpDataText(engine.dumpSnapshot({ clock: 0, wall: 0 }), [eth0, vmac], host).split('\n');
+    const at = lines.indexOf(' Name = vrrp.51');
+    // keepalived's file for this configuration in a namespace, its `rp_filter 0` line left out.
+    expect(lines.slice(at, at + 23)).toEqual([
+      ' Name = vrrp.51',
+      '   index = 4',
+      '   IPv4 address = (none)',
+      '   IPv6 address = (none)',
+      '   MAC = 00:00:5e:00:01:33',
+      '   MAC broadcast = ff:ff:ff:ff:ff:ff',
+      '   State = UP, RUNNING',
+      '   Seen up = 1',
+      '   Delayed state change running = false',
+      '   Up debounce timer = 0us',
+      '   Down debounce timer = 0us',
+      '   VMAC type private, underlying interface = eth0, state = UP, RUNNING',
+      '   I/f created by keepalived',
+      '   MTU = 1500',
+      '   HW Type = ETHERNET',
+      '   NIC netlink status update',
+      '   Reset ARP config counter 0',
+      '   Original arp_ignore 1',
+      '   Original arp_filter 0',
+      '   Original promote_secondaries 1',
+      '   Reset promote_secondaries counter 0',
+      '   Tracking VRRP instances :',
+      '     VI_1, weight 0',
+    ]);
+    const base = lines.indexOf(' Name = eth0');
+    expect(lines.slice(base).find((l) => l.startsWith('   Original arp_ignore'))).toBe(
+      '   Original arp_ignore 1',
+    );
+  });
+});
