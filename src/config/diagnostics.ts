@@ -44,6 +44,7 @@ export const DIAGNOSTIC_CODES = [
   'invalid-number',
   'invalid-port',
   'invalid-value',
+  'loopback-interface',
   'missing-block',
   'missing-close-brace',
   'missing-interface',

@@ -37,7 +37,10 @@ export interface ConfigDiff {
   };
 }
 
-/** Structural equality of model values, ignoring every `loc` field. */
+/** A field that tells where something was written (`loc`, `interfaceLoc`, ...). */
+const isLocKey = (k: string): boolean => k === 'loc' || k.endsWith('Loc');
+
+/** Structural equality of model values, ignoring every `loc` (and `...Loc`) field. */
 export function sameIgnoringLoc(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -46,8 +49,8 @@ export function sameIgnoringLoc(a: unknown, b: unknown): boolean {
     const bb = b as unknown[];
     return a.length === bb.length && a.every((x, i) => sameIgnoringLoc(x, bb[i]));
   }
-  const ka = Object.keys(a).filter((k) => k !== 'loc');
-  const kb = Object.keys(b).filter((k) => k !== 'loc');
+  const ka = Object.keys(a).filter((k) => !isLocKey(k));
+  const kb = Object.keys(b).filter((k) => !isLocKey(k));
   if (ka.length !== kb.length) return false;
   const ob = b as Record<string, unknown>;
   const oa = a as Record<string, unknown>;

@@ -22,6 +22,8 @@ export interface LoadOptions {
   readonly checkInterfaces: boolean;
   /** Interface names to check against instead of this host's. */
   readonly interfaceNames?: readonly string[];
+  /** The loopback interfaces among them (default: this host's when its names are used, else none). */
+  readonly loopbackNames?: readonly string[];
   /** `-e/--all-config`. */
   readonly allConfig?: boolean;
   readonly fs?: ConfigFs;
@@ -64,6 +66,7 @@ function loadUnguarded(path: string, opts: LoadOptions): LoadResult {
   const hostSink = new DiagnosticList();
   const host: HostFacts = {
     interfaces: opts.checkInterfaces ? new Set(opts.interfaceNames ?? hostInterfaceNames()) : null,
+    loopbacks: new Set(opts.loopbackNames ?? (opts.interfaceNames === undefined ? hostLoopbackNames() : [])),
     scriptStatus: opts.host?.scriptStatus ?? scriptStatus,
     userExists: opts.host?.userExists ?? userExists,
   };
@@ -94,6 +97,20 @@ export function hostInterfaceNames(): string[] {
   } catch {
     return Object.keys(networkInterfaces());
   }
+}
+
+/** ARPHRD_LOOPBACK in /sys/class/net/NAME/type. */
+const ARPHRD_LOOPBACK = 772;
+
+/** This host's loopback interfaces (`lo`, and any other of that type). */
+export function hostLoopbackNames(): string[] {
+  return hostInterfaceNames().filter((name) => {
+    try {
+      return Number(readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim()) === ARPHRD_LOOPBACK;
+    } catch {
+      return name === 'lo';
+    }
+  });
 }
 
 function resolveOnPath(program: string): string | null {

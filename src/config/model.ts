@@ -287,6 +287,8 @@ export interface VrrpInstance {
   readonly state: 'MASTER' | 'BACKUP';
   /** null only for unicast instances configured without an interface. */
   readonly interface: string | null;
+  /** Where `interface` was written (the host checks report there). */
+  readonly interfaceLoc?: SourceLoc;
   readonly virtualRouterId: number;
   /** Base priority 1..255; 255 = address owner. */
   readonly priority: number;

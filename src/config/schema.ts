@@ -721,6 +721,7 @@ function buildVrrpInstance(
     name,
     state,
     interface: iface,
+    ...(r.written('interface') ? { interfaceLoc: r.loc('interface') } : {}),
     virtualRouterId: vrid,
     priority,
     advertInt,

@@ -222,6 +222,8 @@ export function resolveReferences(
 export interface HostFacts {
   /** Interface names that exist, or null to skip interface checks (--no-interface-check). */
   readonly interfaces: ReadonlySet<string> | null;
+  /** The loopback interfaces among them (ARPHRD_LOOPBACK); absent: none known. */
+  readonly loopbacks?: ReadonlySet<string>;
   /** Security of a script path: `ok`, `missing`, or `insecure` (writable by non-root). */
   readonly scriptStatus: (path: string) => 'ok' | 'missing' | 'insecure';
   /** Whether a user name exists on this host. */
@@ -260,6 +262,40 @@ function allScripts(c: Config): ScriptUse[] {
 }
 
 /**
+ * vrrp_parser.c vrrp_int_handler: a loopback interface (ARPHRD_LOOPBACK) cannot carry VRRP. The
+ * interface is refused at its line (`(VI_1) cannot use a loopback interface (lo) for vrrp -
+ * ignoring`); the instance then has none, and vrrp_complete_instance reports `(VI_1) Unknown
+ * interface!` and drops it unless it is unicast with a source address and peers.
+ */
+function dropLoopbackInstances(c: Config, loopbacks: ReadonlySet<string>, sink: DiagnosticSink): Config {
+  if (!c.vrrpInstances.some((vi) => vi.interface !== null && loopbacks.has(vi.interface))) return c;
+  const kept: VrrpInstance[] = [];
+  for (const vi of c.vrrpInstances) {
+    if (vi.interface === null || !loopbacks.has(vi.interface)) {
+      kept.push(vi);
+      continue;
+    }
+    sink.report(
+      'error',
+      'loopback-interface',
+      `(${vi.name}) cannot use a loopback interface (${vi.interface}) for vrrp - ignoring`,
+      vi.interfaceLoc ?? vi.loc,
+    );
+    if (vi.unicastSrcIp !== null && vi.unicastPeers.length > 0) {
+      kept.push({ ...vi, interface: null });
+      continue;
+    }
+    sink.report('error', 'missing-interface', `(${vi.name}) Unknown interface!`, null);
+  }
+  const names = new Set(kept.map((vi) => vi.name));
+  return {
+    ...c,
+    vrrpInstances: kept,
+    vrrpSyncGroups: c.vrrpSyncGroups.map((g) => ({ ...g, group: g.group.filter((n) => names.has(n)) })),
+  };
+}
+
+/**
  * Host-dependent checks, in keepalived's terms:
  * - an instance interface that does not exist: `WARNING - interface X for vrrp_instance Y
  *   doesn't exist` (a config error: exit 5), skipped when `interfaces` is null;
@@ -270,6 +306,7 @@ function allScripts(c: Config): ScriptUse[] {
  * references, notify and quorum scripts, MISC_CHECK checkers), as keepalived does.
  */
 export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Config {
+  if (host.interfaces !== null) c = dropLoopbackInstances(c, host.loopbacks ?? new Set(), sink);
   if (host.interfaces !== null) {
     const known = host.interfaces;
     let missing = false;
