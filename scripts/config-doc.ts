@@ -7,7 +7,7 @@
 import { format, resolveConfig } from 'prettier';
 import { rootTable } from '../src/config/keywords/root.js';
 import { globalDefsTable } from '../src/config/keywords/global-defs.js';
-import { trackFileTable, vrrpScriptTable } from '../src/config/keywords/trackers.js';
+import { trackFileTable, vrrpScriptTable, vrrpTrackProcessTable } from '../src/config/keywords/trackers.js';
 import {
   authenticationTable,
   vrrpInstanceTable,
@@ -30,6 +30,7 @@ export function documentedTables(): BlockTable[] {
     globalDefsTable,
     vrrpScriptTable,
     trackFileTable,
+    vrrpTrackProcessTable,
     vrrpInstanceTable,
     authenticationTable,
     vrrpSyncGroupTable,
@@ -280,6 +281,7 @@ export function renderConfigurationDoc(): string {
     [globalDefsTable],
     [vrrpScriptTable],
     [trackFileTable],
+    [vrrpTrackProcessTable],
     [vrrpInstanceTable],
     [authenticationTable, '###'],
     [vrrpSyncGroupTable],

@@ -81,6 +81,7 @@ export const DIAGNOSTIC_CODES = [
   'unknown-file',
   'unknown-instance',
   'unknown-keyword',
+  'unknown-process',
   'unknown-script',
   'unknown-vs-group',
   'unmatched-quote',

@@ -147,6 +147,29 @@ export interface TrackFile {
   readonly loc: SourceLoc;
 }
 
+/** A `vrrp_track_process` block (vrrp/vrrp_parser.c, core/track_process.c). */
+export interface TrackProcess {
+  readonly name: string;
+  /** `process`: the comm (or, with fullCommand, argv[0]) to match. */
+  readonly process: string;
+  /** The parameters after the name on the `process` line (argv[1..]). */
+  readonly params: readonly string[];
+  /** How params are compared; 'none' = not at all. */
+  readonly paramMatch: 'none' | 'exact' | 'initial' | 'partial';
+  /** Match the command line (cmdline) rather than comm. */
+  readonly fullCommand: boolean;
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  /** Quorum held while quorum <= count <= quorumMax. */
+  readonly quorum: number;
+  /** null = no upper limit (keepalived's UINT_MAX). */
+  readonly quorumMax: number | null;
+  /** Seconds; 0 = none. */
+  readonly forkDelay: number;
+  readonly terminateDelay: number;
+  readonly loc: SourceLoc;
+}
+
 /** A tracker reference inside an instance or sync group, with the weight resolved. */
 export interface TrackRef {
   readonly name: string;
@@ -309,6 +332,7 @@ export interface VrrpInstance {
   readonly trackScripts: readonly TrackRef[];
   readonly trackInterfaces: readonly TrackRef[];
   readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses: readonly TrackRef[];
   readonly dontTrackPrimary: boolean;
   readonly mcastSrcIp: string | null;
   readonly unicastSrcIp: string | null;
@@ -342,6 +366,7 @@ export interface VrrpSyncGroup {
   readonly trackScripts: readonly TrackRef[];
   readonly trackInterfaces: readonly TrackRef[];
   readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses: readonly TrackRef[];
   readonly notify: NotifyScripts;
   readonly smtpAlert: boolean;
   readonly syncGroupTrackingWeight: boolean;
@@ -569,6 +594,7 @@ export interface Config {
   readonly globalDefs: GlobalDefs;
   readonly vrrpScripts: readonly VrrpScript[];
   readonly trackFiles: readonly TrackFile[];
+  readonly trackProcesses: readonly TrackProcess[];
   readonly vrrpSyncGroups: readonly VrrpSyncGroup[];
   readonly vrrpInstances: readonly VrrpInstance[];
   readonly virtualServerGroups: readonly VirtualServerGroup[];

@@ -39,8 +39,9 @@ import { DiagnosticList } from './keywords/types.js';
 import type { BlockTable, DiagnosticSink, RawBlock } from './keywords/types.js';
 import { rootTable } from './keywords/root.js';
 import { globalDefsTable } from './keywords/global-defs.js';
-import { trackFileTable, vrrpScriptTable } from './keywords/trackers.js';
-import type { TrackLine } from './keywords/trackers.js';
+import { trackFileTable, vrrpScriptTable, vrrpTrackProcessTable } from './keywords/trackers.js';
+import type { TrackLine, TrackProcessLine } from './keywords/trackers.js';
+import { buildTrackProcess } from './track-process.js';
 import { vrrpInstanceTable, vrrpSyncGroupTable } from './keywords/vrrp-instance.js';
 import type { PeerLine, RouteLine, VipLine } from './keywords/vrrp-instance.js';
 import { groupLine, realServerTable, serverAddress, virtualServerTable } from './keywords/virtual-server.js';
@@ -119,6 +120,13 @@ export function buildConfig(statements: readonly Statement[], files: readonly st
     sink,
     (name, raw) => buildTrackFile(name, raw, sink),
   );
+  const trackProcesses = named(
+    root.list<Statement>('vrrp_track_process'),
+    'vrrp_track_process',
+    vrrpTrackProcessTable,
+    sink,
+    (name, raw) => buildTrackProcess(name, raw, sink),
+  );
   // Instances dropped when completed (a bad VRID, no VIP where one is required) still stand in
   // their sync group for keepalived's group checks, which run before instances are completed.
   const droppedInstances = new Set<string>();
@@ -162,6 +170,7 @@ export function buildConfig(statements: readonly Statement[], files: readonly st
     globalDefs,
     vrrpScripts,
     trackFiles,
+    trackProcesses,
     vrrpSyncGroups,
     vrrpInstances: settled.vrrpInstances,
     virtualServerGroups,
@@ -739,6 +748,7 @@ function buildVrrpInstance(
     trackScripts: [],
     trackInterfaces: [],
     trackFiles: [],
+    trackProcesses: [],
     dontTrackPrimary: r.bool('dont_track_primary'),
     mcastSrcIp: r.get<{ address: string }>('mcast_src_ip')?.address ?? null,
     unicastSrcIp: unicastSrc?.address ?? null,
@@ -775,6 +785,7 @@ function buildVrrpInstance(
     scripts: r.list<TrackLine>('track_script'),
     interfaces: r.list<TrackLine>('track_interface'),
     files: r.list<TrackLine>('track_file'),
+    processes: r.list<TrackProcessLine>('track_process'),
   });
   return instance;
 }
@@ -796,6 +807,7 @@ function buildSyncGroup(name: string, r: RawReader, sink: DiagnosticSink): VrrpS
     trackScripts: [],
     trackInterfaces: [],
     trackFiles: [],
+    trackProcesses: [],
     notify: notifyScripts(r),
     smtpAlert: r.bool('smtp_alert'),
     syncGroupTrackingWeight: r.bool('sync_group_tracking_weight'),
@@ -806,6 +818,7 @@ function buildSyncGroup(name: string, r: RawReader, sink: DiagnosticSink): VrrpS
     scripts: r.list<TrackLine>('track_script'),
     interfaces: r.list<TrackLine>('track_interface'),
     files: r.list<TrackLine>('track_file'),
+    processes: r.list<TrackProcessLine>('track_process'),
   });
   return group;
 }

@@ -15,7 +15,8 @@ import type {
   VrrpSyncGroup,
 } from './model.js';
 import type { DiagnosticSink } from './keywords/types.js';
-import type { TrackLine } from './keywords/trackers.js';
+import type { TrackLine, TrackProcessLine } from './keywords/trackers.js';
+import { resolveTrackProcessLines } from './track-process.js';
 import { formatVs } from './virtual-server-format.js';
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -25,6 +26,7 @@ export interface PendingTracks {
   readonly scripts: readonly TrackLine[];
   readonly interfaces: readonly TrackLine[];
   readonly files: readonly TrackLine[];
+  readonly processes?: readonly TrackProcessLine[];
 }
 export const pendingTracks = new WeakMap<object, PendingTracks>();
 
@@ -36,6 +38,7 @@ export function resolveReferences(
 ): void {
   const scripts = new Map(draft.vrrpScripts.map((s) => [s.name, s]));
   const files = new Map(draft.trackFiles.map((f) => [f.name, f]));
+  const processes = new Map(draft.trackProcesses.map((t) => [t.name, t]));
 
   const resolveTracks = (
     owner: string,
@@ -68,6 +71,7 @@ export function resolveReferences(
     const m: Mutable<VrrpInstance> = { ...vi };
     m.trackScripts = resolveTracks(vi.name, p?.scripts, 'script');
     m.trackFiles = resolveTracks(vi.name, p?.files, 'file');
+    m.trackProcesses = resolveTrackProcessLines(vi.name, p?.processes ?? [], processes, sink);
     // vrrp_track.c: the instance's own interface is always tracked (unless dont_track_primary).
     const ownInterface = (p?.interfaces ?? []).filter((l) => {
       if (l.name !== vi.interface || vi.dontTrackPrimary) return true;
@@ -140,6 +144,7 @@ export function resolveReferences(
       group: members,
       trackScripts: resolveTracks(g.name, p?.scripts, 'script'),
       trackFiles: resolveTracks(g.name, p?.files, 'file'),
+      trackProcesses: resolveTrackProcessLines(g.name, p?.processes ?? [], processes, sink),
       trackInterfaces: resolveTracks(g.name, p?.interfaces, 'interface'),
     });
   }

@@ -67,6 +67,7 @@ export function configModel(over: Partial<Config> = {}): Config {
     globalDefs: globalDefs(),
     vrrpScripts: [],
     trackFiles: [],
+    trackProcesses: [],
     vrrpSyncGroups: [],
     vrrpInstances: [],
     virtualServerGroups: [],

@@ -36,6 +36,9 @@ export const rootTable: BlockTable = {
       deprecationMessage: "vrrp_track_file is deprecated - please use 'track_file'",
       doc: { text: 'A tracked file (section below).', value: 'NAME `{ }`' },
     }),
+    keep('vrrp_track_process', {
+      doc: { text: 'A tracked process name (section below).', value: 'NAME `{ }`' },
+    }),
     keep('vrrp_instance', { doc: { text: 'A VRRP instance (section below).', value: 'NAME `{ }`' } }),
     keep('vrrp_sync_group', {
       doc: { text: 'Instances that change state together (section below).', value: 'NAME `{ }`' },
@@ -74,7 +77,6 @@ export const rootTable: BlockTable = {
     }),
     ...ignored(
       [
-        'vrrp_track_process',
         'track_process',
         'linkbeat_interfaces',
         'track_group',

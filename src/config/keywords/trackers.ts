@@ -168,3 +168,87 @@ export function trackLine(min: number, max: number) {
     return { name, weight, reverse, loc: line.loc };
   };
 }
+
+/** A keyword of `vrrp_track_process` whose handler depends on the lines before it: kept whole. */
+const asStatement = (stmt: Statement): Statement => stmt;
+
+/** `param_match [initial|partial]`: bare means exact. */
+function paramMatch(stmt: Statement, sink: DiagnosticSink): 'exact' | 'initial' | 'partial' | undefined {
+  const w = stmt.args[0];
+  if (w === undefined) return 'exact';
+  if (w === 'initial' || w === 'partial') return w;
+  sink.report('error', 'invalid-value', `Invalid param_match type ${w} - ignoring`, stmt.loc);
+  return undefined;
+}
+
+function replayed(keyword: string, doc: { text: string; value: string; default?: string }) {
+  return custom(keyword, asStatement, { repeatable: true, doc });
+}
+
+export const vrrpTrackProcessTable: BlockTable = {
+  name: 'vrrp_track_process',
+  doc: {
+    title: 'vrrp_track_process NAME',
+    source: '`keepalived/vrrp/vrrp_parser.c`, `core/track_process.c`, weights in `vrrp/vrrp_track.c`',
+    text:
+      'The number of running processes with a name; instances and sync groups follow it with ' +
+      '`track_process`. The tracker has quorum while quorum <= count <= quorum_max. docs/behaviour.md §3.9.',
+  },
+  keywords: [
+    replayed('process', {
+      text: 'The process name (its `comm`, at most 15 characters, as `ps` shows it), or with parameters or `full_command` the first word of its command line; parameters are matched as `param_match` says (exact when given). The first line stays. Required: a block without it is removed.',
+      value: 'NAME [PARAM ...]',
+    }),
+    custom('param_match', paramMatch, {
+      doc: {
+        text: 'How the parameters are compared: bare = exactly, `initial` = the command line starts with them (the last one may be cut short), `partial` = the first parameters are these. Implies `full_command`.',
+        value: '[`initial`|`partial`]',
+        default: 'exact when `process` has parameters',
+      },
+    }),
+    replayed('weight', {
+      text: 'Priority change: W > 0 added while the quorum is met, W < 0 added while it is not; 0 puts the instance in FAULT while it is not; `reverse` inverts. The first non-zero weight stays.',
+      value: '-254..254 [`reverse`]',
+      default: '0',
+    }),
+    replayed('quorum', {
+      text: 'Fewest processes for the quorum; must not exceed `quorum_max`.',
+      value: '1..65535',
+      default: '1',
+    }),
+    replayed('quorum_max', {
+      text: 'Most processes for the quorum (more lose it); 0 (only before a `quorum` above 1) means the quorum is met while none runs.',
+      value: '0..65535',
+      default: 'no limit',
+    }),
+    replayed('delay', {
+      text: 'Sets both `fork_delay` and `terminate_delay`.',
+      value: 'seconds, 0.000001..3600',
+    }),
+    replayed('fork_delay', {
+      text: 'A quorum gained by a tracked process forking is acted on after this delay (if it still holds).',
+      value: 'seconds, 0.000001..3600',
+      default: '0',
+    }),
+    replayed('terminate_delay', {
+      text: 'A quorum lost by a process exiting is acted on after this delay (if it is still lost).',
+      value: 'seconds, 0.000001..3600',
+      default: '0',
+    }),
+    presence('full_command', {
+      doc: { text: 'Match `process` against the first word of the command line instead of `comm`.' },
+    }),
+  ],
+};
+
+/** One line of a `track_process` block in an instance or sync group, weight unresolved. */
+export interface TrackProcessLine {
+  readonly name: string;
+  readonly words: readonly string[];
+  readonly loc: SourceLoc;
+}
+
+/** `NAME [weight N [reverse|noreverse]]`: read against the tracker in semantic.ts (vrrp_track.c). */
+export function trackProcessLine(line: Statement): TrackProcessLine {
+  return { name: line.keyword, words: line.args, loc: line.loc };
+}

@@ -19,7 +19,7 @@ import {
   timer,
   uint,
 } from './types.js';
-import { trackLine } from './trackers.js';
+import { trackLine, trackProcessLine } from './trackers.js';
 import { ruleLine } from './ip-rule.js';
 import { useVmacLine } from '../vmac.js';
 import { parseAddressValue, parseIntValue, parseSockAddrValue, TIMER_SECONDS, UINT_MAX } from './values.js';
@@ -450,6 +450,11 @@ export const vrrpInstanceTable: BlockTable = {
     lines('track_file', trackLine(-254, 254), {
       doc: { text: '`NAME [weight -254..254 [reverse]]`: follow a track_file.' },
     }),
+    lines('track_process', trackProcessLine, {
+      doc: {
+        text: "`NAME [weight -254..254 [reverse|noreverse]]`: follow a vrrp_track_process; without a weight the tracker's own applies.",
+      },
+    }),
     presence('dont_track_primary', {
       doc: { text: "Do not go to FAULT when the instance's own interface goes down." },
     }),
@@ -584,7 +589,6 @@ export const vrrpInstanceTable: BlockTable = {
         'use_ipvlan',
         'unicast_fault_no_peer',
         'mcast_dst_ip',
-        'track_process',
         'track_bfd',
         'vrf',
         'accept',
@@ -635,6 +639,9 @@ export const vrrpSyncGroupTable: BlockTable = {
     lines('track_file', trackLine(-254, 254), {
       doc: { text: 'As in vrrp_instance, applied to every member.' },
     }),
+    lines('track_process', trackProcessLine, {
+      doc: { text: 'As in vrrp_instance, applied to every member.' },
+    }),
     ...NOTIFY,
     flag('smtp_alert', {
       invalid: (v) => `Invalid vrrp_group smtp_alert parameter ${v}`,
@@ -656,6 +663,6 @@ export const vrrpSyncGroupTable: BlockTable = {
       },
     }),
     { keyword: 'global_tracking', value: { kind: 'ignored' }, unsupported: 'warning' },
-    ...ignored(['track_process', 'track_bfd'], 'warning'),
+    ...ignored(['track_bfd'], 'warning'),
   ],
 };
