@@ -12,4 +12,6 @@ module.exports = {
   peerCredentials: binding.peerCredentials,
   openFileLimit: binding.openFileLimit,
   setOpenFileLimit: binding.setOpenFileLimit,
+  checkSocket: binding.checkSocket,
+  socketMarkAndDevice: binding.socketMarkAndDevice,
 };

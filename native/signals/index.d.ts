@@ -18,3 +18,19 @@ export function peerCredentials(fd: number): {
 export function openFileLimit(): { readonly soft: number; readonly hard: number };
 /** Sets RLIMIT_NOFILE; throws an Error whose code is EPERM (hard limit raised without privilege) or EINVAL. */
 export function setOpenFileLimit(soft: number, hard: number): void;
+/**
+ * A non-blocking, close-on-exec TCP (`udp` false) or UDP socket of AF_INET (`ipv6` false) or
+ * AF_INET6 with SO_MARK (`mark` not 0) and SO_BINDTODEVICE (`device` not null) set, then bound
+ * when `bindAddress` is not null or `bindPort` is not 0; not connected. Returns its fd. Throws an
+ * Error with `code` (the errno name) and `syscall` (socket, SO_MARK, SO_BINDTODEVICE, bind).
+ */
+export function checkSocket(
+  udp: boolean,
+  ipv6: boolean,
+  mark: number,
+  device: string | null,
+  bindAddress: string | null,
+  bindPort: number,
+): number;
+/** SO_MARK and SO_BINDTODEVICE of a socket ('' when bound to no device); throws like checkSocket. */
+export function socketMarkAndDevice(fd: number): { readonly mark: number; readonly device: string };

@@ -3,6 +3,7 @@
  * returns a result. No scheduling, no retries and no state here; the runner owns those.
  */
 import type { Checker } from '../config/model.js';
+import type { CheckSocketOpener } from '../contracts/check-socket.js';
 import type { ScriptOutcome } from '../contracts/script.js';
 import type { AddressFamily } from '../util/ip.js';
 
@@ -34,6 +35,11 @@ export type CheckResult =
       readonly kind: 'skipped';
       /** keepalived's line, e.g. `TCP connect fail to create socket. Rescheduling.` */
       readonly line: string;
+      /**
+       * The line keepalived logs before it, if any: why the socket could not be set up
+       * (`Error setting fwmark 42 to socket: Operation not permitted`, core/layer4.c).
+       */
+      readonly cause?: { readonly level: 'error' | 'info'; readonly text: string };
     };
 
 export const up = (notes: readonly string[] = [], weight: number | null = null): CheckResult => ({
@@ -42,7 +48,10 @@ export const up = (notes: readonly string[] = [], weight: number | null = null):
   notes,
 });
 export const down = (reason: string, detail = ''): CheckResult => ({ kind: 'down', reason, detail });
-export const skipped = (line: string): CheckResult => ({ kind: 'skipped', line });
+export const skipped = (
+  line: string,
+  cause?: { readonly level: 'error' | 'info'; readonly text: string },
+): CheckResult => (cause === undefined ? { kind: 'skipped', line } : { kind: 'skipped', line, cause });
 
 /** A socket that could not be made: descriptors or memory exhausted (socket(2) errors). */
 export function isSocketShortage(e: { readonly code?: string | undefined }): boolean {
@@ -85,6 +94,8 @@ export interface CheckerIo {
   readonly trackFilePath: (name: string) => string | null;
   /** PING_CHECK: the raw ICMP socket of one attempt. */
   readonly openIcmpSocket: IcmpSocketOpener;
+  /** The connecting checkers' socket when `fwmark` or `bind_if` is set (check/socket-options.ts). */
+  readonly openCheckSocket: CheckSocketOpener;
 }
 
 /**

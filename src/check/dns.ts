@@ -5,6 +5,7 @@
 import { createSocket } from 'node:dgram';
 import type { DnsCheck } from '../config/model.js';
 import { down, isSocketShortage, skipped, up, type AttemptContext, type CheckResult } from './checker.js';
+import { optionedUdp } from './udp.js';
 
 /** RFC 1035 §3.2.2 TYPE values. */
 export const DNS_TYPES = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 } as const;
@@ -43,7 +44,17 @@ export function dnsReplyVerdict(reply: Buffer, id: number): 'ok' | 'ignore' | st
 export function dnsAttempt(checker: DnsCheck, ctx: AttemptContext): Promise<CheckResult> {
   return new Promise((resolve) => {
     const id = Math.floor(Math.random() * 0x10000);
-    const socket = createSocket(checker.connectIp.includes(':') ? 'udp6' : 'udp4');
+    // keepalived's DNS_CHECK sets both fwmark and bind_if (core/layer4.c socket_bind_connect).
+    const optioned = optionedUdp(checker, ctx.io, true);
+    if ('error' in optioned) {
+      resolve(
+        optioned.error.cause === null
+          ? skipped(`DNS_CHECK (${ctx.target}) failed to create socket. Rescheduling.`)
+          : skipped(`DNS_CHECK (${ctx.target}) UDP socket bind failed. Rescheduling.`, optioned.error.cause),
+      );
+      return;
+    }
+    const socket = optioned.socket ?? createSocket(checker.connectIp.includes(':') ? 'udp6' : 'udp4');
     let done = false;
     const finish = (r: CheckResult): void => {
       if (done) return;
@@ -71,7 +82,8 @@ export function dnsAttempt(checker: DnsCheck, ctx: AttemptContext): Promise<Chec
       socket.connect(checker.connectPort, checker.connectIp, () =>
         socket.send(buildDnsQuery(id, checker.queryType, checker.name)),
       );
-    if (checker.bindTo !== null || checker.bindPort !== null)
+    if (optioned.socket !== null) optioned.adopt(send);
+    else if (checker.bindTo !== null || checker.bindPort !== null)
       socket.bind({ address: checker.bindTo ?? undefined, port: checker.bindPort ?? 0 }, send);
     else send();
   });

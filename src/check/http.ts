@@ -10,7 +10,8 @@ import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { HttpCheck, HttpUrl } from '../config/model.js';
 import { down, isSocketShortage, skipped, up, type AttemptContext, type CheckResult } from './checker.js';
-import { connectOptions, openTcp } from './tcp.js';
+import { connectOptions, connectTcp, openTcp, optionedTcp, type OptionedSocket } from './tcp.js';
+import type { SocketSetupCause } from './socket-options.js';
 
 /** keepalived's request (check_http.c `request_template`). */
 export function buildRequest(checker: HttpCheck, url: HttpUrl): string {
@@ -116,16 +117,30 @@ function exchange(
 function tlsOpen(
   checker: HttpCheck,
   signal: AbortSignal,
-): Promise<Duplex | { reason: string } | { noSocket: true }> {
+  optioned: OptionedSocket | null,
+): Promise<Duplex | { reason: string } | { noSocket: true } | { setup: SocketSetupCause }> {
   return new Promise((resolve) => {
     const sni = checker.enableSni ? (checker.sniName ?? checker.virtualhost) : null;
-    const socket = tlsConnect({
-      ...connectOptions(checker),
+    const tlsOptions = {
       rejectUnauthorized: false,
       ...(sni !== null && !/^[\d.]+$|:/.test(sni) ? { servername: sni } : { servername: '' }),
-    });
+    };
+    let socket;
+    if (optioned === null) socket = tlsConnect({ ...connectOptions(checker), ...tlsOptions });
+    else {
+      // fwmark/bind_if: TLS over the adopted TCP socket, which is still connecting.
+      const tcp = connectTcp(connectOptions(checker), optioned);
+      if ('cause' in tcp) {
+        resolve(tcp.cause === null ? { noSocket: true } : { setup: tcp.cause });
+        return;
+      }
+      socket = tlsConnect({ ...tlsOptions, socket: tcp.socket });
+      socket.once('close', () => tcp.socket.destroy());
+    }
     let settled = false;
-    const settle = (r: Duplex | { reason: string } | { noSocket: true }): void => {
+    const settle = (
+      r: Duplex | { reason: string } | { noSocket: true } | { setup: SocketSetupCause },
+    ): void => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
@@ -154,16 +169,19 @@ function statusAccepted(url: HttpUrl, status: number): boolean {
 
 export async function httpAttempt(checker: HttpCheck, ctx: AttemptContext): Promise<CheckResult> {
   const notes: string[] = [];
+  const optioned = optionedTcp(checker, ctx.io);
   for (const url of checker.urls) {
     let stream: Duplex;
     if (checker.type === 'SSL_GET') {
-      const r = await tlsOpen(checker, ctx.signal);
+      const r = await tlsOpen(checker, ctx.signal, optioned);
       if ('noSocket' in r) return skipped('WEB connection fail to create socket. Rescheduling.');
+      if ('setup' in r) return skipped('WEB socket bind failed. Rescheduling', r.setup);
       if ('reason' in r) return down(r.reason);
       stream = r;
     } else {
-      const r = await openTcp(connectOptions(checker), ctx.signal);
+      const r = await openTcp(connectOptions(checker), ctx.signal, optioned);
       if ('noSocket' in r) return skipped('WEB connection fail to create socket. Rescheduling.');
+      if ('setup' in r) return skipped('WEB socket bind failed. Rescheduling', r.setup);
       if ('reason' in r) return down(r.reason, r.detail);
       stream = r.socket;
     }

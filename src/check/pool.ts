@@ -10,6 +10,7 @@
  * `changes` event feed the IPVS writer; `stop({omega})` on exit.
  */
 import type { Checker, Config, RealServer, ScriptSpec, VirtualServer } from '../config/model.js';
+import type { CheckSocketOpener } from '../contracts/check-socket.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import {
@@ -70,6 +71,12 @@ import { udpAttempt } from './udp.js';
 const noIcmpSocket: IcmpSocketOpener = () => {
   throw new Error('no ICMP socket adapter given to the checker pool');
 };
+const noCheckSocket: CheckSocketOpener = () => {
+  throw Object.assign(new Error('no checker socket adapter given to the checker pool'), {
+    code: 'ENOSYS',
+    syscall: 'socket',
+  });
+};
 
 export interface CheckerPoolDeps {
   readonly clock: Clock;
@@ -80,6 +87,11 @@ export interface CheckerPoolDeps {
   readonly resolveScriptUser: ScriptUserResolver;
   /** net/icmp-socket.ts `openIcmpSocket`, for PING_CHECK; without it every ping attempt fails. */
   readonly openIcmpSocket?: IcmpSocketOpener;
+  /**
+   * net/check-socket.ts `openCheckSocket`, for checkers with `fwmark` or `bind_if`; without it
+   * their attempts are rescheduled with the checker's `fail to create socket` line.
+   */
+  readonly openCheckSocket?: CheckSocketOpener;
   /** Uniform [0, 1) for warmup; default Math.random. */
   readonly random?: () => number;
   /** Concurrent checker attempts at most (sockets, children); default 1024. */
@@ -229,6 +241,7 @@ export function createCheckerPool(
     resolveScriptUser: deps.resolveScriptUser,
     trackFilePath: (name) => trackFiles.get(name) ?? null,
     openIcmpSocket: deps.openIcmpSocket ?? noIcmpSocket,
+    openCheckSocket: deps.openCheckSocket ?? noCheckSocket,
   };
   const pendingScripts = new Set<Promise<unknown>>();
   let runner: Runner | null = null;
@@ -460,7 +473,12 @@ export function createCheckerPool(
     if (result.kind === 'skipped') {
       // The attempt never started (no socket): the state and the last result stay as they were.
       // One key per checker type: running out of descriptors is summarised, not told per server.
-      logger.info(result.line, { checker: c.checker.type, limit: `no socket ${c.checker.type}` });
+      const fields = { checker: c.checker.type, limit: `no socket ${c.checker.type}` };
+      if (result.cause !== undefined) {
+        if (result.cause.level === 'error') logger.error(result.cause.text, fields);
+        else logger.info(result.cause.text, fields);
+      }
+      logger.info(result.line, fields);
       return stepChecker(c.health, result, checkerRetry(c.checker)).next;
     }
     const prev = c.health;

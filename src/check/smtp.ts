@@ -4,11 +4,12 @@
  */
 import type { SmtpCheck } from '../config/model.js';
 import { down, skipped, up, type AttemptContext, type CheckResult } from './checker.js';
-import { connectOptions, openTcp } from './tcp.js';
+import { connectOptions, openTcp, optionedTcp } from './tcp.js';
 
 export async function smtpAttempt(checker: SmtpCheck, ctx: AttemptContext): Promise<CheckResult> {
-  const r = await openTcp(connectOptions(checker), ctx.signal);
+  const r = await openTcp(connectOptions(checker), ctx.signal, optionedTcp(checker, ctx.io));
   if ('noSocket' in r) return skipped('SMTP_CHECK connection failed to create socket. Rescheduling.');
+  if ('setup' in r) return skipped('SMTP_CHECK socket bind failed. Rescheduling.', r.setup);
   if ('reason' in r)
     return down(
       r.reason === 'Timeout connecting' ? 'Connection timeout to' : 'Error connecting to',

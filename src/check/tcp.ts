@@ -9,8 +9,10 @@
  * share of a loopback handshake alone is about 30 us (docs/benchmarks.md), so the internal,
  * deprecated API was dropped.
  */
+import { closeSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import type { TcpCheck } from '../config/model.js';
+import type { CheckSocketOpener, CheckSocketSpec } from '../contracts/check-socket.js';
 import {
   down,
   isSocketShortage,
@@ -18,8 +20,10 @@ import {
   up,
   type AttemptContext,
   type Cancellation,
+  type CheckerIo,
   type CheckResult,
 } from './checker.js';
+import { checkSocketSpec, socketSetupCause, type SocketSetupCause } from './socket-options.js';
 
 /** Connection options shared by the connecting checkers (connect_ip/port, bindto, bind_port). */
 export function connectOptions(checker: {
@@ -36,20 +40,76 @@ export function connectOptions(checker: {
   };
 }
 
+/** A connecting checker's socket with `fwmark`/`bind_if` (check/socket-options.ts). */
+export interface OptionedSocket {
+  readonly spec: CheckSocketSpec;
+  readonly open: CheckSocketOpener;
+}
+
+/** The TCP socket `checker` needs when it sets `fwmark` or `bind_if`, else null (plain path). */
+export function optionedTcp(
+  checker: Parameters<typeof checkSocketSpec>[0],
+  io: CheckerIo,
+): OptionedSocket | null {
+  const spec = checkSocketSpec(checker, 'tcp', true);
+  return spec === null ? null : { spec, open: io.openCheckSocket };
+}
+
 /**
- * Connects and resolves with the socket, with keepalived's reason on failure/abort, or with
- * `noSocket` when no socket could be made (isSocketShortage).
+ * An unconnected net.Socket over the opener's descriptor (bound there), or why there is none:
+ * `cause` null when socket(2) itself failed (the checker's `fail to create socket` line).
+ */
+function adoptTcp(o: OptionedSocket): Socket | { readonly cause: SocketSetupCause | null } {
+  let fd: number;
+  try {
+    fd = o.open(o.spec);
+  } catch (e) {
+    return { cause: socketSetupCause(e, o.spec) };
+  }
+  try {
+    // libuv adopts an unconnected TCP socket (uv_tcp_open); connect() then runs as on its own.
+    return new Socket({ fd });
+  } catch {
+    closeSync(fd);
+    return { cause: null };
+  }
+}
+
+/** A plain socket connecting, or an adopted one connecting to the same endpoint (bound by the opener). */
+export function connectTcp(
+  options: ReturnType<typeof connectOptions>,
+  optioned: OptionedSocket | null,
+): { readonly socket: Socket } | { readonly cause: SocketSetupCause | null } {
+  if (optioned === null) return { socket: connect({ ...options, noDelay: true }) };
+  const socket = adoptTcp(optioned);
+  if (!(socket instanceof Socket)) return socket;
+  socket.setNoDelay(true);
+  return { socket: socket.connect({ host: options.host, port: options.port }) };
+}
+
+/**
+ * Connects and resolves with the socket, with keepalived's reason on failure/abort, with
+ * `noSocket` when no socket could be made (isSocketShortage), or with `setup` when the
+ * `fwmark`/`bind_if`/bind step of an optioned socket failed (keepalived's line for it).
  */
 export function openTcp(
   options: ReturnType<typeof connectOptions>,
   signal: AbortSignal,
-): Promise<{ socket: Socket } | { reason: string; detail: string } | { noSocket: true }> {
+  optioned: OptionedSocket | null = null,
+): Promise<
+  { socket: Socket } | { reason: string; detail: string } | { noSocket: true } | { setup: SocketSetupCause }
+> {
   return new Promise((resolve) => {
     if (signal.aborted) {
       resolve({ reason: 'Timeout connecting', detail: '' });
       return;
     }
-    const socket = connect({ ...options, noDelay: true });
+    const made = connectTcp(options, optioned);
+    if ('cause' in made) {
+      resolve(made.cause === null ? { noSocket: true } : { setup: made.cause });
+      return;
+    }
+    const socket = made.socket;
     const onAbort = (): void => {
       socket.destroy();
       resolve({ reason: 'Timeout connecting', detail: '' });
@@ -74,7 +134,8 @@ export function openTcp(
 type ProbeResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: string; readonly detail: string }
-  | { readonly ok: 'no-socket' };
+  | { readonly ok: 'no-socket' }
+  | { readonly ok: 'setup'; readonly cause: SocketSetupCause };
 
 /**
  * One handshake on a net.Socket (public API), closed at once with RST. Listeners are the
@@ -83,13 +144,23 @@ type ProbeResult =
 export function probeTcp(
   options: ReturnType<typeof connectOptions>,
   cancel: Cancellation,
+  optioned: OptionedSocket | null = null,
 ): Promise<ProbeResult> {
   return new Promise<ProbeResult>((resolve) => {
     if (cancel.cancelled) {
       resolve(TIMEOUT);
       return;
     }
-    const socket = new Socket();
+    let socket: Socket;
+    if (optioned === null) socket = new Socket();
+    else {
+      const made = adoptTcp(optioned);
+      if (!(made instanceof Socket)) {
+        resolve(made.cause === null ? NO_SOCKET : { ok: 'setup', cause: made.cause });
+        return;
+      }
+      socket = made;
+    }
     let done = false;
     const onConnect = (): void => {
       if (done) return;
@@ -117,7 +188,7 @@ export function probeTcp(
       socket.destroy();
       resolve(TIMEOUT);
     });
-    socket.connect(options);
+    socket.connect(optioned === null ? options : { host: options.host, port: options.port });
   });
 }
 
@@ -140,14 +211,24 @@ function downResult(reason: string, detail: string): CheckResult {
 }
 
 const optionsByChecker = new WeakMap<TcpCheck, ReturnType<typeof connectOptions>>();
+/** The spec of a checker with `fwmark`/`bind_if`; most have neither and are never looked up. */
+const specByChecker = new WeakMap<TcpCheck, CheckSocketSpec>();
 
 export async function tcpAttempt(checker: TcpCheck, ctx: AttemptContext): Promise<CheckResult> {
   let options = optionsByChecker.get(checker);
   if (options === undefined) {
     options = connectOptions(checker);
     optionsByChecker.set(checker, options);
+    const spec = checkSocketSpec(checker, 'tcp', true);
+    if (spec !== null) specByChecker.set(checker, spec);
   }
-  const r = await probeTcp(options, ctx.cancel);
+  let optioned: OptionedSocket | null = null;
+  if ((checker.fwmark !== null && checker.fwmark !== 0) || checker.bindIf !== null) {
+    const spec = specByChecker.get(checker);
+    if (spec !== undefined) optioned = { spec, open: ctx.io.openCheckSocket };
+  }
+  const r = await probeTcp(options, ctx.cancel, optioned);
   if (r.ok === true) return UP_RESULT;
+  if (r.ok === 'setup') return skipped('TCP socket bind failed. Rescheduling.', r.cause);
   return r.ok === 'no-socket' ? TCP_NO_SOCKET : downResult(r.reason, r.detail);
 }

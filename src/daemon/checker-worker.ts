@@ -12,6 +12,7 @@ import { createCheckerPool, type CheckerPool, type PoolSnapshot } from '../check
 import { serviceIdentities } from '../check/table.js';
 import type { Config } from '../config/model.js';
 import { resolveScriptUser, runScript } from '../net/exec.js';
+import { openCheckSocket } from '../net/check-socket.js';
 import { openIcmpSocket } from '../net/icmp-socket.js';
 import { realClock } from '../util/clock.js';
 import type { LogFields, Logger } from '../util/log.js';
@@ -177,6 +178,7 @@ function buildPool(
       runScript: trackedRunScript,
       resolveScriptUser: scriptUserResolver(config),
       openIcmpSocket,
+      openCheckSocket,
       ...(data.maxInFlight !== null ? { maxInFlight: data.maxInFlight } : {}),
       ...(data.notifyTimeoutMs !== null ? { notifyTimeoutMs: data.notifyTimeoutMs } : {}),
       ...(data.sampleLateness ? { onLaunch } : {}),

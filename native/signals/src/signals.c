@@ -16,6 +16,7 @@
 
 #include "peercred.h"
 #include "rlimit.h"
+#include "checksock.h"
 
 #define MAX_SIGNAL 65
 
@@ -119,10 +120,13 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setCallback", NULL, SetCallback, NULL, NULL, NULL, napi_default, NULL},
       {"watch", NULL, Watch, NULL, NULL, NULL, napi_default, NULL},
       {"unwatch", NULL, Unwatch, NULL, NULL, NULL, napi_default, NULL},
-      // Not signals: the other system calls the daemon needs and Node lacks (peercred.c, rlimit.c).
+      // Not signals: the other system calls the daemon needs and Node lacks (peercred.c, rlimit.c,
+      // checksock.c).
       {"peerCredentials", NULL, PeerCredentials, NULL, NULL, NULL, napi_default, NULL},
       {"openFileLimit", NULL, OpenFileLimit, NULL, NULL, NULL, napi_default, NULL},
       {"setOpenFileLimit", NULL, SetOpenFileLimit, NULL, NULL, NULL, napi_default, NULL},
+      {"checkSocket", NULL, CheckSocket, NULL, NULL, NULL, napi_default, NULL},
+      {"socketMarkAndDevice", NULL, SocketMarkAndDevice, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK_NAPI(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   napi_value rtmin, rtmax;

@@ -5,6 +5,7 @@ import {
   type CheckerIo,
 } from '../../../../src/check/checker.js';
 import { runScript } from '../../../../src/net/exec.js';
+import { openCheckSocket } from '../../../../src/net/check-socket.js';
 import { openIcmpSocket } from '../../../../src/net/icmp-socket.js';
 
 export const realIo: CheckerIo = {
@@ -12,6 +13,7 @@ export const realIo: CheckerIo = {
   resolveScriptUser: () => ({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }),
   trackFilePath: () => null,
   openIcmpSocket,
+  openCheckSocket,
 };
 
 export function attemptContext(over: Partial<AttemptContext> = {}, timeoutMs = 2000): AttemptContext {
