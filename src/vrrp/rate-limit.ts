@@ -22,7 +22,9 @@ export type RateLimitedError =
   | 'vips-mismatch'
   | 'unknown-unicast-src'
   | 'ttl-not-in-range'
-  | 'vrid-mismatch';
+  | 'vrid-mismatch'
+  // keepalived-ts: a VRRPv3 advert with Max Adver Int 0 (validate-v3.ts).
+  | 'invalid-adv-interval';
 
 export type RateLimitState = ReadonlySet<RateLimitedError>;
 
