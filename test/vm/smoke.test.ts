@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
+import { DIST_ENTRY, ensureBuilt } from '../support/netns.js';
 import { tierDescribe } from '../support/tier.js';
 import {
   bundleForVm,
@@ -33,11 +34,24 @@ function existsOnHost(command: string): boolean {
   }
 }
 
+/** 300 TCP_CHECKs: more descriptors than a limit of 256 allows. */
+function rlimitConfig(): string {
+  const out: string[] = [];
+  for (let v = 0; v < 15; v++) {
+    out.push(`virtual_server 10.9.0.${v} 80 {`, '  lb_algo rr', '  lb_kind NAT', '  protocol TCP');
+    for (let r = 0; r < 20; r++)
+      out.push(`  real_server 10.9.1.${v * 20 + r} 80 {`, '    TCP_CHECK {', '    }', '  }');
+    out.push('}');
+  }
+  return out.join('\n') + '\n';
+}
+
 describeVm('vm tier smoke', () => {
   let kernel: VmKernel;
   let genlProgram: string;
 
   beforeAll(async () => {
+    ensureBuilt();
     kernel = await prepareVm();
     genlProgram = await bundleForVm('test/vm/guest/genl-family.ts');
   });
@@ -66,9 +80,16 @@ echo "### genl-iproute"; genl ctrl get name IPVS | sed -n 's/.*ID: *\\(0x[0-9a-f
 echo "### genl-node"; node ${genlProgram} IPVS
 echo "### genl-node-netns"; ip netns exec kts-vm-a node ${genlProgram} IPVS
 echo "### genl-node-unknown"; node ${genlProgram} KTS_NO_SUCH_FAMILY 2>&1; echo "exit=$?"
+echo "### rlimit"
+prlimit --nofile=256:256 -- node ${DIST_ENTRY} -n -l -D -C --no-ipvs -f "$KTS_VM_RESULTS/rlimit.conf" --runtime-dir /tmp/rl-run -p /tmp/rl.pid -c /tmp/rl-c.pid > /tmp/rl.log 2>&1 &
+pid=$!
+for i in $(seq 1 150); do grep -q "Starting Healthcheck child process" /tmp/rl.log && break; sleep 0.2; done
+grep "Max open files" /proc/$pid/limits
+grep -o "Set open file limit to .*" /tmp/rl.log || cat /tmp/rl.log
+kill -TERM $pid; wait $pid; echo "exit=$?"
 echo "### end"
 `;
-    const run = await runInVmOk({ script, timeoutMs: 240_000 });
+    const run = await runInVmOk({ script, timeoutMs: 240_000, files: { 'rlimit.conf': rlimitConfig() } });
     const s = guestSections(run.stdout);
     const at = (name: string): string => s.get(name) ?? `<section ${name} missing>`;
 
@@ -98,6 +119,16 @@ echo "### end"
     expect(family.version).toBeGreaterThanOrEqual(1);
     expect((JSON.parse(at('genl-node-netns')) as { familyId: number }).familyId).toBe(expectedId);
     expect(at('genl-node-unknown')).toMatch(/genl-family: .*\nexit=1\n$/);
+    // As root with CAP_SYS_RESOURCE (the guest; not the containers the netns tier runs in) the
+    // daemon raises a hard limit of 256 to what its 300 checkers need, as keepalived's
+    // set_max_file_limit does (test/netns/open-files.test.ts covers the refused case).
+    const limits = /Max open files\s+(\d+)\s+(\d+)/.exec(at('rlimit'));
+    expect(limits, at('rlimit')).not.toBeNull();
+    const [soft, hard] = [Number(limits![1]), Number(limits![2])];
+    expect(soft, at('rlimit')).toBeGreaterThan(300);
+    expect(hard).toBe(soft);
+    expect(at('rlimit')).toContain(`Set open file limit to ${soft}:${hard}.`);
+    expect(at('rlimit')).toMatch(/exit=0\s*$/);
     expect(s.has('end')).toBe(true);
   });
 
