@@ -22,6 +22,8 @@ import {
 } from './values.js';
 
 const MAX_SECONDS = 2147483;
+/** linux/if.h: an interface name and its NUL. */
+const IFNAMSIZ = 16;
 /** Checker timing default: own value, else the real server's, else the virtual server's, else the type's. */
 const INHERITED = "the real server's (or the virtual server's), else the type's (table above)";
 
@@ -99,7 +101,32 @@ function common(connecting: boolean): KeywordSpec[] {
     custom('bind_port', (s, sink) => parsePortValue(s.args[0], sink, s.loc), {
       doc: { text: 'Source port of the check.', value: '0..65535' },
     }),
-    str('bind_if', { doc: { text: 'Interface of an IPv6 link-local `bindto`.' } }),
+    // check_api.c co_srcif_handler: a name that fits IFNAMSIZ; whether it exists is found out
+    // when the socket is set up (SO_BINDTODEVICE, core/layer4.c).
+    custom(
+      'bind_if',
+      (s, sink) => {
+        const a = firstArg(s, sink);
+        if (a === undefined) return undefined;
+        if (a.length > IFNAMSIZ - 1) {
+          sink.report('error', 'invalid-value', `Interface name ${a} is too long - ignoring`, s.loc);
+          return undefined;
+        }
+        return a;
+      },
+      {
+        doc: {
+          text:
+            "Interface the check's socket is bound to (SO_BINDTODEVICE): its packets leave through it " +
+            'whatever the routes say, and only what arrives on it is received; needed for an IPv6 ' +
+            'link-local `bindto`. An interface that does not exist is not a config error: each ' +
+            "attempt then logs `Checker can't bind to device NAME: No such device` and is rescheduled. " +
+            'TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK and DNS_CHECK set it; UDP_CHECK and PING_CHECK ' +
+            'accept and ignore it, as keepalived does (core/layer4.c udp_bind_connect, check_ping.c).',
+          value: 'interface name, at most 15 bytes',
+        },
+      },
+    ),
     // check_api.c: read_timer from 1 us to UINT_MAX us, then its own line when that fails.
     custom(
       'connect_timeout',
@@ -119,7 +146,18 @@ function common(connecting: boolean): KeywordSpec[] {
         },
       },
     ),
-    int('fwmark', 0, 4294967295, { doc: { text: "Firewall mark set on the check's socket." } }),
+    // check_api.c co_fwmark_handler (read_unsigned_strvec to UINT_MAX, then its own line).
+    uint('fwmark', 0, UINT_MAX, {
+      invalid: (v) => `Invalid fwmark connection value '${v}'`,
+      doc: {
+        text:
+          "Firewall mark set on the check's socket (SO_MARK), for policy routing (`ip rule fwmark`) " +
+          'and nftables/iptables `meta mark` rules; 0 sets none. Needs CAP_NET_ADMIN: without it each ' +
+          'attempt logs `Error setting fwmark N to socket: Operation not permitted` and is ' +
+          'rescheduled. TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK and UDP_CHECK set it; ' +
+          'PING_CHECK accepts and ignores it, as keepalived does (check_ping.c).',
+      },
+    }),
   ];
 }
 
