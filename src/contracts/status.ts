@@ -88,11 +88,14 @@ export interface VrrpTransition {
 }
 
 export interface TrackerStatus {
-  readonly kind: 'script' | 'interface' | 'file';
+  readonly kind: 'script' | 'interface' | 'file' | 'process';
   readonly name: string;
   readonly weight: number;
   readonly reverse: boolean;
-  /** Scripts: `init`, `up`, `down`; interfaces: `up`, `down`; files: the value read. */
+  /**
+   * Scripts: `init`, `up`, `down`; interfaces: `up`, `down`; files: the value read; processes:
+   * `quorum` or `no quorum`.
+   */
   readonly value: string | number;
   /** What the tracker adds to the base priority now (0 for weight-0 trackers). */
   readonly contribution: number;

@@ -128,6 +128,7 @@ export async function createVrrpSubsystem(
     openChannel: (o) => hub.open(o),
     initFile: (path, value, overwrite) => host.initFile(path, value, overwrite),
     watchFile: (path, fn) => host.watchFile(path, fn),
+    watchProcesses: (handlers, options) => host.watchProcesses(handlers, options),
   };
 
   // static_ipaddress / static_routes / static_rules (vrrp/static-entries.ts).

@@ -1,7 +1,8 @@
 /**
  * EDGE: the host side of the VRRP subsystem, from the net/ adapters: link state (links.ts), VIPs
  * and routes (vip-manager.ts over addresses.ts), gratuitous ARP (arp.ts), raw protocol-112
- * sockets (raw-ip-socket.ts), scripts (script-runner.ts) and track files (file-watch.ts). The
+ * sockets (raw-ip-socket.ts), scripts (script-runner.ts), track files (file-watch.ts) and
+ * tracked processes (process-watch.ts). The
  * daemon joins these with vrrp/ into the VrrpPlatform port, which they satisfy structurally.
  */
 import type { Logger } from '../util/log.js';
@@ -10,6 +11,7 @@ import { ArpSender } from './arp.js';
 import { RuleNetlink } from './ip-rules.js';
 import { initTrackFile, watchFileText } from './file-watch.js';
 import { LinkWatcher } from './links.js';
+import { watchProcesses, type ProcessWatchHandlers, type ProcessWatchOptions } from './process-watch.js';
 import { VrrpRawSocket, type VrrpSocketOptions } from './raw-ip-socket.js';
 import { UserScriptRunner, type ScriptUserSetting } from './script-runner.js';
 import { VipManagerAdapter } from './vip-manager.js';
@@ -45,6 +47,7 @@ export interface VrrpHost {
   openSocket(options: VrrpSocketOptions): VrrpRawSocket;
   initFile(path: string, value: number, overwrite: boolean): void;
   watchFile(path: string, fn: (text: string | null) => void): { close(): void };
+  watchProcesses(handlers: ProcessWatchHandlers, options: ProcessWatchOptions): { close(): void };
   /** Closes the ARP, link and rtnetlink sockets (the raw sockets are their owners' to close). */
   close(): void;
 }
@@ -102,6 +105,7 @@ export async function openVrrpHost(
     openSocket: (options) => VrrpRawSocket.open(options),
     initFile: (path, value, overwrite) => initTrackFile(path, value, overwrite, logger),
     watchFile: (path, fn) => watchFileText(path, fn, logger),
+    watchProcesses: (handlers, options) => watchProcesses(handlers, options, logger),
     close: () => {
       arp.close();
       links.close();

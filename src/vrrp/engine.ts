@@ -20,6 +20,7 @@ import { matchInstances } from './reload-match.js';
 import { VrrpScriptTrackers } from './scripts.js';
 import { SyncGroups, type SyncGroupEntry } from './sync-groups.js';
 import { TrackFileValues } from './track-files.js';
+import { TrackProcessQuorums } from './track-processes.js';
 import {
   evaluateTracking,
   trackedItemsOf,
@@ -72,6 +73,7 @@ export class VrrpEngine {
   private readonly scripts: VrrpScriptTrackers;
   private readonly groups: SyncGroups;
   private readonly files: TrackFileValues;
+  private readonly processes: TrackProcessQuorums;
   private readonly stateListeners: ((c: StateChange) => void)[] = [];
   private started = false;
   private stopped = false;
@@ -104,6 +106,14 @@ export class VrrpEngine {
     });
     this.files = new TrackFileValues({
       platform,
+      logger,
+      onChange: () => {
+        if (!this.stopped) this.refreshAll();
+      },
+    });
+    this.processes = new TrackProcessQuorums({
+      platform,
+      clock,
       logger,
       onChange: () => {
         if (!this.stopped) this.refreshAll();
@@ -214,6 +224,7 @@ export class VrrpEngine {
     const { platform } = this.deps;
     this.started = true;
     this.files.watch(this.config.trackFiles);
+    this.processes.watch(this.config.trackProcesses);
     platform.links.onChange((link) => {
       if (this.stopped) return;
       this.reopenChannels(link.name, link.ifindex);
@@ -302,6 +313,7 @@ export class VrrpEngine {
     // Track files are watched afresh (the watch reports the current value at once).
     this.files.clear();
     if (this.started) this.files.watch(next.trackFiles);
+    if (this.started) this.processes.watch(next.trackProcesses);
 
     // New priorities and faults from the new weights, then the new instances start.
     // A matched MASTER adverts at once with its new priority, so the peer's master-down timer
@@ -325,6 +337,7 @@ export class VrrpEngine {
     this.stopped = true;
     this.scripts.stop();
     this.files.close();
+    this.processes.close();
     await Promise.all([...this.instances.values()].map((e) => e.shell.stop(options)));
     await this.groups.notifyStop();
   }
@@ -518,6 +531,7 @@ export class VrrpEngine {
       scriptStatus: (name) => this.scripts.status(name),
       linkUp: (name) => links.current(name)?.up === true,
       fileValue: (name) => this.files.value(name),
+      processQuorum: (name) => this.processes.haveQuorum(name),
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import type { IpRule, ScriptSpec, VirtualRoute, Vip } from '../config/model.js';
 import type { ScriptOutcome } from '../contracts/script.js';
+import type { ProcessEvent, ProcessInfo } from './process-quorum.js';
 
 /** One instance's advert channel: the group or its unicast peers, on its interface. */
 export interface VrrpIo {
@@ -145,4 +146,16 @@ export interface VrrpPlatform {
   initFile(path: string, value: number, overwrite: boolean): void;
   /** Calls `fn` with the file's text now and on every change (null when unreadable). */
   watchFile(path: string, fn: (text: string | null) => void): { close(): void };
+  /**
+   * Watches the host's processes for vrrp_track_process (net/process-watch.ts): `scan` once the
+   * watch is in place, then `event`s, or `poll` snapshots where events are unavailable.
+   */
+  watchProcesses?(handlers: ProcessWatchHandlers, options: { readonly cmdline: boolean }): { close(): void };
+}
+
+/** What a process watch reports (vrrp/process-quorum.ts counts it). */
+export interface ProcessWatchHandlers {
+  scan(processes: readonly ProcessInfo[]): void;
+  event(e: ProcessEvent): void;
+  poll(processes: readonly ProcessInfo[]): void;
 }

@@ -21,7 +21,17 @@ function instant(clockMs: number, now: StatusTime): string {
 function trackerStatus(t: InstanceReport['trackers'][number]): TrackerStatus {
   const { item, effect } = t;
   const value =
-    item.kind === 'script' ? item.status : item.kind === 'interface' ? (item.up ? 'up' : 'down') : item.value;
+    item.kind === 'script'
+      ? item.status
+      : item.kind === 'interface'
+        ? item.up
+          ? 'up'
+          : 'down'
+        : item.kind === 'process'
+          ? item.haveQuorum
+            ? 'quorum'
+            : 'no quorum'
+          : item.value;
   return {
     kind: item.kind,
     name: item.name,

@@ -1,7 +1,7 @@
 /**
  * PURE tracking arithmetic (keepalived vrrp_track.c, docs/behaviour.md §3.9):
  * vrrp_script rise/fall hysteresis, and the effective priority / FAULT decision from the state
- * of every tracker of an instance.
+ * of every tracker of an instance (scripts, interfaces, files, processes).
  *
  * API
  * - `initialScriptTracker({rise, initFail})`, `scriptTrackerStep(tracker, success, {rise, fall})
@@ -78,6 +78,14 @@ export type TrackedItem =
       readonly weight: number;
       readonly reverse: boolean;
       readonly value: number;
+    }
+  | {
+      readonly kind: 'process';
+      readonly name: string;
+      readonly weight: number;
+      readonly reverse: boolean;
+      /** quorum <= running processes <= quorum_max (process-quorum.ts). */
+      readonly haveQuorum: boolean;
     };
 
 /** The current state of the things trackers watch. */
@@ -86,9 +94,12 @@ export interface TrackingLookups {
   readonly scriptStatus: (name: string) => ScriptStatus | undefined;
   readonly linkUp: (name: string) => boolean;
   readonly fileValue: (name: string) => number;
+  /** A vrrp_track_process's quorum; false before it is known (keepalived's initial have_quorum). */
+  readonly processQuorum?: (name: string) => boolean;
 }
 
-type TrackRefs = Pick<VrrpSyncGroup, 'trackScripts' | 'trackInterfaces' | 'trackFiles'>;
+type TrackRefs = Pick<VrrpSyncGroup, 'trackScripts' | 'trackInterfaces' | 'trackFiles'> &
+  Partial<Pick<VrrpSyncGroup, 'trackProcesses'>>;
 
 const weightOf = (r: TrackRef) => ({ name: r.name, weight: r.weight, reverse: r.reverse });
 
@@ -113,6 +124,10 @@ export function trackedItemsOf(
     }
     for (const r of refs.trackFiles) {
       items.push({ kind: 'file', ...weightOf(r), value: lookups.fileValue(r.name) });
+    }
+    for (const r of refs.trackProcesses ?? []) {
+      const haveQuorum = lookups.processQuorum?.(r.name) ?? false;
+      items.push({ kind: 'process', ...weightOf(r), haveQuorum });
     }
   };
   if (instance.interface !== null && !instance.dontTrackPrimary) {
@@ -223,6 +238,21 @@ export function trackerEffect(t: TrackedItem, options: TrackingOptions): Tracker
         };
       }
       return { contribution: Math.min(status, 253), fault: null };
+    }
+    case 'process': {
+      // vrrp_track.c initialise_process_tracking_priorities / process_update_track_process_status.
+      if (t.weight === 0) {
+        if (t.haveQuorum !== t.reverse) return none;
+        return {
+          contribution: 0,
+          fault: {
+            reason: `tracked process ${t.name} quorum not achieved`,
+            log: `(${name}) entering FAULT state (tracked process ${t.name} quorum not achieved)`,
+          },
+        };
+      }
+      if (options.ignoreWeights) return none;
+      return { contribution: binaryContribution(t.weight, t.reverse, t.haveQuorum), fault: null };
     }
   }
 }

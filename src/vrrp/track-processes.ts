@@ -1,0 +1,100 @@
+/**
+ * SHELL: the quorum of each `vrrp_track_process`, for VRRP tracking. The platform watches the
+ * processes (net/process-watch.ts: proc connector events, or /proc polling); the counting and
+ * the quorum crossings are process-quorum.ts's. This carries out its actions: fork_delay and
+ * terminate_delay timers, keepalived's `Quorum gained/lost for tracked process NAME` line, and
+ * a call to the engine, which re-evaluates the instances' tracking.
+ */
+import type { TrackProcess } from '../config/model.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import type { VrrpPlatform } from './ports.js';
+import { ProcessCounts, type QuorumAction, type QuorumTimer } from './process-quorum.js';
+
+export interface TrackProcessesDeps {
+  readonly platform: Pick<VrrpPlatform, 'watchProcesses'>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** A tracker's quorum changed (or the first scan is in). */
+  readonly onChange: () => void;
+}
+
+export class TrackProcessQuorums {
+  private counts: ProcessCounts | null = null;
+  private watcher: { close(): void } | null = null;
+  private readonly timers = new Map<string, TimerHandle>();
+
+  constructor(private readonly deps: TrackProcessesDeps) {}
+
+  /** Starts counting `trackers`; nothing is watched when there are none. */
+  watch(trackers: readonly TrackProcess[]): void {
+    this.close();
+    if (trackers.length === 0) return;
+    const counts = new ProcessCounts(trackers);
+    this.counts = counts;
+    const watch = this.deps.platform.watchProcesses;
+    if (watch === undefined) return;
+    this.watcher = watch(
+      {
+        scan: (processes) => {
+          if (this.counts !== counts) return;
+          counts.scan(processes);
+          this.deps.onChange();
+        },
+        event: (e) => {
+          if (this.counts === counts) this.apply(counts.event(e));
+        },
+        poll: (processes) => {
+          if (this.counts === counts) this.apply(counts.poll(processes));
+        },
+      },
+      { cmdline: trackers.some((t) => t.fullCommand) },
+    );
+  }
+
+  /** Whether the tracker `name` has its quorum; false before the first scan, as keepalived. */
+  haveQuorum(name: string): boolean {
+    return this.counts?.haveQuorum(name) ?? false;
+  }
+
+  /** The processes the tracker `name` counts now. */
+  count(name: string): number {
+    return this.counts?.count(name) ?? 0;
+  }
+
+  /** Stops watching and forgets the counts (a reload watches afresh). */
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    this.counts = null;
+  }
+
+  private apply(actions: readonly QuorumAction[]): void {
+    let changed = false;
+    for (const a of actions) {
+      const key = `${a.name}\0${a.kind === 'status' ? '' : a.timer}`;
+      if (a.kind === 'status') {
+        this.deps.logger.info(`Quorum ${a.haveQuorum ? 'gained' : 'lost'} for tracked process ${a.name}`);
+        changed = true;
+      } else if (a.kind === 'cancel-timer') {
+        this.timers.get(key)?.cancel();
+        this.timers.delete(key);
+      } else {
+        this.timers.get(key)?.cancel();
+        this.timers.set(
+          key,
+          this.deps.clock.setTimer(a.seconds * 1000, () => this.fired(a.name, a.timer)),
+        );
+      }
+    }
+    if (changed) this.deps.onChange();
+  }
+
+  private fired(name: string, timer: QuorumTimer): void {
+    this.timers.delete(`${name}\0${timer}`);
+    const counts = this.counts;
+    if (counts !== null) this.apply(counts.timerFired(name, timer));
+  }
+}
