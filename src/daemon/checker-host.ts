@@ -61,6 +61,11 @@ export interface CheckerHostOptions {
   readonly notifyTimeoutMs?: number;
   /** Restart a worker that died; default true. */
   readonly respawn?: boolean;
+  /**
+   * A worker that sends nothing for `timeoutMs` (not even the answer to the ping sent every
+   * `intervalMs`) is taken for hung, ended and respawned as if it had died; default 5 s / 30 s.
+   */
+  readonly watchdog?: { readonly intervalMs: number; readonly timeoutMs: number };
   /** Clock for the respawn delay; default the real clock. */
   readonly clock?: Clock;
   /** Checker state to start from (a previous pool's snapshot). */
@@ -136,6 +141,8 @@ export type HostToWorker =
       readonly drained: readonly string[];
     }
   | { readonly kind: 'drain'; readonly id: number; readonly drained: readonly string[] }
+  /** The watchdog's: answered with `pong` at once by a worker whose event loop runs. */
+  | { readonly kind: 'ping' }
   | {
       readonly kind: 'request';
       readonly id: number;
@@ -164,6 +171,7 @@ export type WorkerToHost =
   | { readonly kind: 'hello'; readonly tid: number | null }
   | { readonly kind: 'started' }
   | { readonly kind: 'stopped' }
+  | { readonly kind: 'pong' }
   | { readonly kind: 'reply'; readonly id: number; readonly value: unknown };
 
 // ---------------------------------------------------------------------------------------------
@@ -183,6 +191,8 @@ export function defaultWorkerUrl(): URL {
 const DEFAULT_WORKER_NICE = 5;
 const DELIVERY_SLICE_MS = 2;
 const RESPAWN_RESET_MS = 60_000;
+/** The worker's watchdog: a ping every 5 s; silent for 30 s is hung (a reload of 40,000 real servers keeps it busy for a few seconds). */
+const WATCHDOG = { intervalMs: 5_000, timeoutMs: 30_000 };
 const MAX_RESPAWN_DELAY_S = 60;
 
 export function createCheckerHost(initialConfig: Config, options: CheckerHostOptions): CheckerHost {
@@ -202,6 +212,9 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
   let workerLabel = 0;
   let nextRespawnDelayS = 0;
   let respawnTimer: TimerHandle | null = null;
+  const watchdog = options.watchdog ?? WATCHDOG;
+  let watchdogTimer: TimerHandle | null = null;
+  let lastHeardAt = 0;
   let stopping: Promise<void> | null = null;
   let nextId = 1;
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
@@ -279,6 +292,8 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
   const drainedWaiters: (() => void)[] = [];
 
   function onMessage(message: WorkerToHost): void {
+    lastHeardAt = clock.now();
+    if (message.kind === 'pong') return;
     if (message.kind === 'batch') for (const item of message.items) queue.push(item);
     else queue.push({ kind: 'control', message });
     if (drainTimer === null) drain();
@@ -330,6 +345,31 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       drained,
     };
     const w = new Worker(options.workerUrl ?? defaultWorkerUrl(), { workerData: data });
+    lastHeardAt = clock.now();
+    // A hung worker (a loop that never yields) checks nothing and never dies by itself: it is
+    // ended, and the exit below respawns it. keepalived's parent only notices a child that exits.
+    let watchedAt = clock.now();
+    const watch = (): void => {
+      watchdogTimer = null;
+      if (worker !== w || stopping !== null) return;
+      const now = clock.now();
+      // This thread was held up (a big reload's parse): the worker's answers may be waiting in
+      // the message queue still, so silence is only counted from now.
+      if (now - watchedAt > 2 * watchdog.intervalMs) lastHeardAt = Math.max(lastHeardAt, now);
+      watchedAt = now;
+      const silentMs = now - lastHeardAt;
+      if (silentMs >= watchdog.timeoutMs) {
+        logger.error(
+          `Healthcheck child process(${workerLabel}) has not answered for ${Math.round(silentMs / 1000)} s - terminating it`,
+        );
+        void w.terminate();
+        return;
+      }
+      w.postMessage({ kind: 'ping' } satisfies HostToWorker);
+      watchdogTimer = clock.setTimer(watchdog.intervalMs, watch);
+    };
+    watchdogTimer?.cancel();
+    watchdogTimer = clock.setTimer(watchdog.intervalMs, watch);
     // A new worker sends every virtual server's health afresh; the last table stays until its
     // first table arrives (IPVS keeps its state across a respawn).
     vsHealth.clear();
@@ -351,6 +391,8 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
     w.on('exit', (code) => {
       if (worker !== w) return;
       worker = null;
+      watchdogTimer?.cancel();
+      watchdogTimer = null;
       failPending('checker worker exited');
       onStarted?.();
       onStarted = null;
@@ -408,6 +450,8 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       if (stopping !== null) return stopping;
       respawnTimer?.cancel();
       respawnTimer = null;
+      watchdogTimer?.cancel();
+      watchdogTimer = null;
       const w = worker;
       if (w === null) {
         stopping = Promise.resolve();

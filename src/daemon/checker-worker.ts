@@ -296,6 +296,9 @@ port.on('message', (message: HostToWorker) => {
       // table when the reply arrives.
       setTimeout(() => send({ kind: 'reply', id: message.id, value: null }), 0);
       break;
+    case 'ping':
+      port.postMessage({ kind: 'pong' } satisfies WorkerToHost);
+      break;
     case 'request': {
       if (message.what === 'metrics') {
         // Rendered and UTF-8 encoded here, on this thread, and handed over without a copy: the

@@ -24,6 +24,7 @@ import { tcpServer, type Listening } from '../check/support/servers.js';
 let dir: string;
 let workerUrl: URL;
 let crashOnceUrl: URL;
+let hangOnceUrl: URL;
 const hosts: CheckerHost[] = [];
 const listeners: Listening[] = [];
 
@@ -53,6 +54,20 @@ beforeAll(async () => {
     ].join('\n'),
   );
   crashOnceUrl = pathToFileURL(join(dir, 'crash-once.mjs'));
+  // A worker whose event loop stops the first time it runs (a loop that never yields), then behaves.
+  writeFileSync(
+    join(dir, 'hang-once.mjs'),
+    [
+      "import { existsSync, writeFileSync } from 'node:fs';",
+      "import './checker-worker.js';",
+      `const marker = ${JSON.stringify(join(dir, 'hung'))};`,
+      'if (!existsSync(marker)) {',
+      "  writeFileSync(marker, '');",
+      '  setTimeout(() => { for (;;) {} }, 300);',
+      '}',
+    ].join('\n'),
+  );
+  hangOnceUrl = pathToFileURL(join(dir, 'hang-once.mjs'));
 }, 60_000);
 
 afterAll(async () => {
@@ -254,6 +269,46 @@ describe('checker host (pool in a worker thread)', () => {
     );
     await host.stop({ omega: false });
     expect(host.threadId).toBeNull();
+  });
+
+  it('ends a hung worker once it has been silent for the watchdog timeout, and respawns it', async () => {
+    const l = await listen();
+    const logger = new MemoryLogger();
+    const host = createCheckerHost(oneServer(l.port), {
+      logger,
+      workerUrl: hangOnceUrl,
+      watchdog: { intervalMs: 100, timeoutMs: 1000 },
+    });
+    hosts.push(host);
+    await host.start();
+    const first = host.threadId;
+    const started = (): string[] =>
+      logger.messages().filter((m) => /^Starting Healthcheck child process, pid=\d+$/.test(m));
+    await waitFor(() => started().length === 1, 'start line');
+    const pid = started()[0]!.split('=')[1];
+    const t0 = Date.now();
+    await waitFor(
+      () =>
+        logger
+          .messages()
+          .some((m) => m.startsWith(`Healthcheck child process(${pid}) has not answered for `)),
+      'watchdog line',
+    );
+    // Not before the timeout: the worker answered every ping until it hung (300 ms after start).
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    await waitFor(
+      () => logger.messages().includes(`Healthcheck child process(${pid}) died: Respawning`),
+      'respawn line',
+    );
+    await waitFor(() => host.threadId !== null && host.threadId !== first, 'new worker');
+    await waitFor(
+      () => logger.messages().includes(`TCP connection to [127.0.0.1]:tcp:${l.port} success.`),
+      'checks running in the new worker',
+    );
+    // The new worker answers its pings: no second watchdog line over several timeouts.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(logger.messages().filter((m) => m.includes('has not answered')).length).toBe(1);
+    await host.stop({ omega: false });
   });
 
   it('runs omega scripts on stop before the worker exits', async () => {
