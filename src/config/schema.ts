@@ -52,6 +52,7 @@ import { pendingTracks, resolveReferences } from './semantic.js';
 import { buildStaticEntries, settleRulePriorities } from './static-entries.js';
 import type { RuleLine } from './keywords/ip-rule.js';
 import { completeVmac, placeVips, type UseVmacLine } from './vmac.js';
+import { normaliseAdvertInt } from './advert-int.js';
 import type { Mutable } from './semantic.js';
 
 export interface SchemaResult {
@@ -532,46 +533,10 @@ function buildVrrpInstance(
     return null;
   }
 
-  let advertInt = r.num('advert_int', 1);
-  if (advertInt === 0) {
-    sink.report(
-      'error',
-      'out-of-range',
-      `(${name}) advert_int must be greater than 0 - setting to 1`,
-      r.loc('advert_int'),
-    );
-    advertInt = 1;
-  }
-  if (version === 2 && !Number.isInteger(advertInt)) {
-    const rounded = Math.max(1, Math.round(advertInt));
-    sink.report(
-      'error',
-      'advert-int',
-      `(${name}) VRRPv2 advertisement interval ${advertInt}s must be an integer. rounding`,
-      r.loc('advert_int'),
-    );
-    advertInt = rounded;
-  } else if (version === 3) {
-    if (advertInt > 40.95) {
-      sink.report(
-        'error',
-        'advert-int',
-        `(${name}) VRRPv3 advertisement interval ${advertInt.toFixed(2)}s is out of range. Must be less than 40.95s. Setting to 40.95s`,
-        r.loc('advert_int'),
-      );
-      advertInt = 40.95;
-    }
-    const cs = Math.round(advertInt * 100);
-    if (Math.abs(cs - advertInt * 100) > 1e-6) {
-      sink.report(
-        'error',
-        'advert-int',
-        `(${name}) VRRPv3 advertisement interval ${advertInt}s must be in units of 10ms - rounding`,
-        r.loc('advert_int'),
-      );
-    }
-    advertInt = Math.max(1, cs) / 100;
-  }
+  // vrrp.c vrrp_complete_instance: whole seconds for v2, centiseconds for v3 (advert-int.ts).
+  const adv = normaliseAdvertInt(name, r.num('advert_int', 1), version);
+  for (const line of adv.lines) sink.report('error', 'advert-int', line, r.loc('advert_int'));
+  const advertInt = adv.seconds;
 
   let nopreempt = r.bool('nopreempt');
   let preemptDelay = r.num('preempt_delay', 0);

@@ -384,10 +384,19 @@ export const vrrpInstanceTable: BlockTable = {
         },
       },
     ),
-    timer('advert_int', 0, 255, {
-      default: 1,
-      doc: { text: 'Seconds between adverts; VRRPv2 rounds it to whole seconds with a line, 0 becomes 1.' },
-    }),
+    timer(
+      'advert_int',
+      0.01,
+      255,
+      {
+        default: 1,
+        invalid: (v, n) => `(${n}) Advert interval (${v}) not valid! Must be > 0 - ignoring`,
+        doc: {
+          text: 'Seconds between adverts; VRRPv2 rounds it to whole seconds, VRRPv3 to centiseconds up to 40.95 s, each with a line.',
+        },
+      },
+      '[0.010000, 255.000000]',
+    ),
     int('version', 2, 3, {
       doc: {
         text: 'VRRP version of this instance; IPv6 VIPs make it 3.',

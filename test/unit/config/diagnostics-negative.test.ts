@@ -187,7 +187,7 @@ const CASES: [string, string, string[]][] = [
   [
     'advert_int not an integer for v2',
     VI('  advert_int 1.5'),
-    ['7 error (VI_1) VRRPv2 advertisement interval 1.5s must be an integer. rounding'],
+    ['7 error (VI_1) VRRPv2 advertisement interval 1.500000s must be an integer. rounding'],
   ],
   ['bad number', VI('  unicast_ttl 3x'), ["7 error invalid number '3x'"]],
   [

@@ -1,0 +1,151 @@
+// advert_int per VRRP version: the value kept and the lines, as keepalived 2.2.7 says them.
+// Expected lines recorded from `keepalived -t` (2.2.7) in a namespace with eth0, for an
+// instance with `version 3` (or 2) and `advert_int <value>`.
+import { describe, expect, it } from 'vitest';
+import { advertIntCentiseconds, normaliseAdvertInt } from '../../../src/config/advert-int.js';
+import { build, summary } from './schema-helpers.js';
+
+const INSTANCE = (version: number, value: string) => `vrrp_instance VI_1 {
+  version ${version}
+  interface eth0
+  virtual_router_id 51
+  advert_int ${value}
+  virtual_ipaddress {
+    10.9.9.9/32
+  }
+}
+`;
+
+describe('advert_int (vrrp_parser.c vrrp_adv_handler, vrrp.c vrrp_complete_instance)', () => {
+  it.each([
+    // version, text, seconds kept, keepalived's lines (line 5 is advert_int)
+    [3, '0.01', 0.01, []],
+    [3, '0.5', 0.5, []],
+    [3, '1.5', 1.5, []],
+    [3, '40.95', 40.95, []],
+    [
+      3,
+      '0.015',
+      0.02,
+      ['5 error (VI_1) VRRPv3 advertisement interval 0.015000s must be in units of 10ms - rounding'],
+    ],
+    [
+      3,
+      '0.0149',
+      0.01,
+      ['5 error (VI_1) VRRPv3 advertisement interval 0.014900s must be in units of 10ms - rounding'],
+    ],
+    [
+      3,
+      '0.025',
+      0.03,
+      ['5 error (VI_1) VRRPv3 advertisement interval 0.025000s must be in units of 10ms - rounding'],
+    ],
+    [
+      3,
+      '1.234567',
+      1.23,
+      ['5 error (VI_1) VRRPv3 advertisement interval 1.234567s must be in units of 10ms - rounding'],
+    ],
+    [
+      3,
+      '40.951',
+      40.95,
+      ['5 error (VI_1) VRRPv3 advertisement interval 40.951000s must be in units of 10ms - rounding'],
+    ],
+    // keepalived rounds this one up to 40.96 s (sent as 0); kept at 40.95 s here.
+    [
+      3,
+      '40.955',
+      40.95,
+      ['5 error (VI_1) VRRPv3 advertisement interval 40.955000s must be in units of 10ms - rounding'],
+    ],
+    [
+      3,
+      '40.96',
+      40.95,
+      [
+        '5 error (VI_1) VRRPv3 advertisement interval 40.96s is out of range. Must be less than 40.96s. Setting to 40.95s',
+      ],
+    ],
+    [
+      3,
+      '41',
+      40.95,
+      [
+        '5 error (VI_1) VRRPv3 advertisement interval 41.00s is out of range. Must be less than 40.96s. Setting to 40.95s',
+      ],
+    ],
+    [
+      3,
+      '255',
+      40.95,
+      [
+        '5 error (VI_1) VRRPv3 advertisement interval 255.00s is out of range. Must be less than 40.96s. Setting to 40.95s',
+      ],
+    ],
+    [
+      3,
+      '0.001',
+      1,
+      [
+        "5 error number '0.001' outside range [0.010000, 255.000000]",
+        '5 error (VI_1) Advert interval (0.001) not valid! Must be > 0 - ignoring',
+      ],
+    ],
+    [
+      3,
+      '0',
+      1,
+      [
+        "5 error number '0' outside range [0.010000, 255.000000]",
+        '5 error (VI_1) Advert interval (0) not valid! Must be > 0 - ignoring',
+      ],
+    ],
+    [
+      2,
+      '256',
+      1,
+      [
+        "5 error number '256' outside range [0.010000, 255.000000]",
+        '5 error (VI_1) Advert interval (256) not valid! Must be > 0 - ignoring',
+      ],
+    ],
+    [2, '0.01', 1, ['5 error (VI_1) VRRPv2 advertisement interval 0.010000s must be an integer. rounding']],
+    [2, '1.5', 2, ['5 error (VI_1) VRRPv2 advertisement interval 1.500000s must be an integer. rounding']],
+    [2, '255', 255, []],
+  ] as const)('version %i, advert_int %s: %f s', (version, text, seconds, lines) => {
+    const { config, diagnostics } = build(INSTANCE(version, text));
+    expect(summary(diagnostics)).toEqual(lines);
+    expect(config.vrrpInstances[0]!.advertInt).toBe(seconds);
+    expect(config.vrrpInstances[0]!.version).toBe(version);
+  });
+
+  it('an IPv6 instance is VRRPv3 and keeps centiseconds', () => {
+    const { config, diagnostics } = build(`vrrp_instance VI_6 {
+  interface eth0
+  virtual_router_id 54
+  advert_int 0.05
+  virtual_ipaddress {
+    2001:db8::100/64
+  }
+}
+`);
+    expect(summary(diagnostics)).toEqual([]);
+    expect(config.vrrpInstances[0]).toMatchObject({ version: 3, advertInt: 0.05 });
+  });
+
+  it('the helper: centiseconds of every v3 value are whole, 1..4095', () => {
+    for (let cs = 1; cs <= 4095; cs++) {
+      const r = normaliseAdvertInt('VI_1', cs / 100, 3);
+      expect(r.lines).toEqual([]);
+      expect(advertIntCentiseconds(r.seconds)).toBe(cs);
+    }
+    expect(normaliseAdvertInt('VI_1', 256, 2)).toEqual({
+      seconds: 255,
+      lines: [
+        '(VI_1) VRRPv2 advertisement interval 256.00s is out of range. Must be less than 256s. Setting to 255s',
+      ],
+    });
+  });
+});
