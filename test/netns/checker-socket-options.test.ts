@@ -1,16 +1,17 @@
 /**
  * Root tier: a checker's `bind_if` (SO_BINDTODEVICE) and `fwmark` (SO_MARK) change where its
  * packets go, as in keepalived 2.2.7 (core/layer4.c socket_bind_connect). The checker host has
- * two links: eth0 to host A, where every real server port listens, and eth1 to host B, which has
- * the real server's address too but listens nowhere (a connect there is refused). The main table
- * routes the real server through eth1, a second route through eth0 has a worse metric, and
- * `ip rule fwmark 42 table 100` sends marked packets through eth0. So only a TCP_CHECK bound to
- * eth0, or one whose socket is marked 42, reaches a listener; the same check without the option,
- * bound to eth1 or marked 43, is refused by B. The daemon runs the checkers only, without IPVS,
- * and its log lines tell each checker's fate: the checks expected up start down (`alpha`) and
- * must log `TCP connection to ... success.`, the ones expected down start up and must log
- * `TCP_CHECK on service ... failed.`, and neither logs the other line.
- */
+ * two links: eth0 to host A, where the real server's ports listen, and eth1 to host B, which has
+ * the real server's address too but listens on none of them (a connect there is refused). The
+ * main table routes the real server through eth1, a second route through eth0 has a worse metric,
+ * and `ip rule fwmark 42 table 100` sends marked packets through eth0. So only a TCP_CHECK bound
+ * to eth0, or one whose socket is marked 42, reaches a listener; the same check without the
+ * option, bound to eth1 or marked 43, is refused by B. Both links also carry fe80::2 at the far
+ * end: a link-local destination is reached through the interface bind_if names (A listens on
+ * port 86, B on 87 alone). The daemon runs the checkers only, without IPVS, and its log lines
+ * tell each checker's fate: the checks expected up start down (`alpha`) and must log
+ * `TCP connection to ... success.`, the ones expected down start up and must log
+ * `TCP_CHECK on service ... failed.`, and neither logs the other line. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,23 +33,72 @@ const describeTier = tierDescribe('netns', netnsPrerequisites());
 const SERVER = '192.0.2.10';
 
 /** Port -> the TCP_CHECK options of its real server and whether the check must come up. */
-const CASES: readonly { port: number; options: readonly string[]; up: boolean; what: string }[] = [
-  { port: 81, options: ['bind_if eth0'], up: true, what: 'bind_if eth0 (the link to the listener)' },
-  { port: 82, options: ['bind_if eth1'], up: false, what: 'bind_if eth1 (the link the main table uses)' },
-  { port: 83, options: ['fwmark 42'], up: true, what: 'fwmark 42 (ip rule fwmark 42 -> eth0)' },
-  { port: 84, options: [], up: false, what: 'neither (the main table: eth1)' },
-  { port: 85, options: ['fwmark 43'], up: false, what: 'fwmark 43 (no rule)' },
+/** The link-local address A and B both have on their end of the links (fe80::1 is the checker's). */
+const LINK_LOCAL = 'fe80::2';
+
+interface Case {
+  readonly address: string;
+  readonly port: number;
+  readonly options: readonly string[];
+  readonly up: boolean;
+  readonly what: string;
+}
+const CASES: readonly Case[] = [
+  {
+    address: SERVER,
+    port: 81,
+    options: ['bind_if eth0'],
+    up: true,
+    what: 'bind_if eth0 (the link to the listener)',
+  },
+  {
+    address: SERVER,
+    port: 82,
+    options: ['bind_if eth1'],
+    up: false,
+    what: 'bind_if eth1 (the link the main table uses)',
+  },
+  {
+    address: SERVER,
+    port: 83,
+    options: ['fwmark 42'],
+    up: true,
+    what: 'fwmark 42 (ip rule fwmark 42 -> eth0)',
+  },
+  { address: SERVER, port: 84, options: [], up: false, what: 'neither (the main table: eth1)' },
+  { address: SERVER, port: 85, options: ['fwmark 43'], up: false, what: 'fwmark 43 (no rule)' },
+  // A link-local destination is reached through the interface bind_if names (its scope): A
+  // listens on 86, B on 87 only.
+  {
+    address: LINK_LOCAL,
+    port: 86,
+    options: ['bind_if eth0'],
+    up: true,
+    what: `${LINK_LOCAL} 86 bind_if eth0`,
+  },
+  {
+    address: LINK_LOCAL,
+    port: 87,
+    options: ['bind_if eth1'],
+    up: true,
+    what: `${LINK_LOCAL} 87 bind_if eth1`,
+  },
 ];
 
+/** One virtual server a case. */
 function config(): string {
-  const out = ['global_defs {', '  router_id KBINDIF', '}', 'virtual_server 10.0.0.1 80 {'];
-  out.push('  delay_loop 1', '  lb_algo rr', '  lb_kind NAT', '  protocol TCP');
-  for (const c of CASES) {
-    out.push(`  real_server ${SERVER} ${c.port} {`, '    TCP_CHECK {', '      connect_timeout 2');
+  const out = ['global_defs {', '  router_id KBINDIF', '}'];
+  CASES.forEach((c, i) => {
+    out.push(
+      c.address.includes(':')
+        ? `virtual_server 2001:db8::${i + 1} 80 {`
+        : `virtual_server 10.0.0.${i + 1} 80 {`,
+    );
+    out.push('  delay_loop 1', '  lb_algo rr', '  lb_kind NAT', '  protocol TCP');
+    out.push(`  real_server ${c.address} ${c.port} {`, '    TCP_CHECK {', '      connect_timeout 2');
     out.push('      retry 0', ...(c.up ? ['      alpha'] : []), ...c.options.map((o) => `      ${o}`));
-    out.push('    }', '  }');
-  }
-  out.push('}');
+    out.push('    }', '  }', '}');
+  });
   return out.join('\n') + '\n';
 }
 
@@ -63,6 +113,8 @@ function link(d: string, inner: string, peer: string, net: string): void {
   ip('-n', d, 'addr', 'add', `${net}.1/24`, 'dev', inner);
   ip('-n', peer, 'addr', 'add', `${net}.2/24`, 'dev', 'eth0');
   ip('-n', peer, 'addr', 'add', `${SERVER}/32`, 'dev', 'eth0');
+  ip('-n', d, 'addr', 'add', 'fe80::1/64', 'dev', inner, 'nodad');
+  ip('-n', peer, 'addr', 'add', `${LINK_LOCAL}/64`, 'dev', 'eth0', 'nodad');
   ip('-n', d, 'link', 'set', inner, 'up');
   ip('-n', peer, 'link', 'set', 'eth0', 'up');
   ip('-n', peer, 'route', 'add', 'default', 'via', `${net}.1`);
@@ -87,12 +139,19 @@ describeTier('checker bind_if and fwmark on the wire', () => {
     ip('-n', d, 'route', 'add', `${SERVER}/32`, 'via', '10.91.1.2', 'dev', 'eth0', 'metric', '200');
     ip('-n', d, 'route', 'add', `${SERVER}/32`, 'via', '10.91.1.2', 'dev', 'eth0', 'table', '100');
     ip('-n', d, 'rule', 'add', 'fwmark', '42', 'table', '100', 'priority', '100');
-    const ports = CASES.map((c) => c.port).join(',');
-    const listener = bed.spawnIn(a, process.execPath, [
-      '-e',
-      `const net = require('net'); let n = 0; for (const p of [${ports}]) net.createServer((s) => s.on('error', () => {}).end()).listen(p, '${SERVER}', () => { if (++n === ${CASES.length}) console.log('listening'); });`,
-    ]);
-    await new LineCollector(listener).wait(/listening/, 5000);
+    // A listens on every case's port but 87, B on 87 only.
+    const listen = async (ns: string, ports: readonly number[]) => {
+      const child = bed.spawnIn(ns, process.execPath, [
+        '-e',
+        `const net = require('net'); let n = 0; for (const p of [${ports.join(',')}]) net.createServer((s) => s.on('error', () => {}).end()).listen(p, '::', () => { if (++n === ${ports.length}) console.log('listening'); });`,
+      ]);
+      await new LineCollector(child).wait(/listening/, 5000);
+    };
+    await listen(
+      a,
+      [...new Set(CASES.map((c) => c.port))].filter((p) => p !== 87),
+    );
+    await listen(b, [87]);
   }, 30_000);
 
   afterAll(() => bed?.destroy());
@@ -106,7 +165,7 @@ describeTier('checker bind_if and fwmark on the wire', () => {
     expect(probe).toBe('ECONNREFUSED');
   });
 
-  it('only the checks bound to eth0 or marked 42 come up', async () => {
+  it('only the checks bound to eth0 or marked 42 come up, a link-local destination included', async () => {
     const dir = join(bed.tempDir, 'daemon');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'keepalived.conf'), config());
@@ -122,17 +181,17 @@ describeTier('checker bind_if and fwmark on the wire', () => {
       }),
     ]);
     const lines = new LineCollector(child);
-    const target = (port: number) => `\\[${SERVER.replace(/\./g, '\\.')}\\]:tcp:${port}`;
-    const success = (port: number) => new RegExp(`TCP connection to ${target(port)} success\\.`);
-    const failed = (port: number) => new RegExp(`TCP_CHECK on service ${target(port)} failed\\.`);
+    const target = (c: Case) => `\\[${c.address.replace(/\./g, '\\.')}\\]:tcp:${c.port}`;
+    const success = (c: Case) => new RegExp(`TCP connection to ${target(c)} success\\.`);
+    const failed = (c: Case) => new RegExp(`TCP_CHECK on service ${target(c)} failed\\.`);
     try {
-      for (const c of CASES) await lines.wait(c.up ? success(c.port) : failed(c.port), 15_000);
+      for (const c of CASES) await lines.wait(c.up ? success(c) : failed(c), 15_000);
       // Two more rounds (delay_loop 1): nothing flips.
       await sleep(2500);
       const fates = CASES.map((c) => ({
         what: c.what,
-        success: lines.count(success(c.port)),
-        failed: lines.count(failed(c.port)),
+        success: lines.count(success(c)),
+        failed: lines.count(failed(c)),
       }));
       console.log(fates.map((f) => `${f.what}: ${f.success} success, ${f.failed} failed lines`).join('\n'));
       expect(fates).toEqual(
