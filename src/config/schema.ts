@@ -46,7 +46,7 @@ import { vrrpInstanceTable, vrrpSyncGroupTable } from './keywords/vrrp-instance.
 import type { PeerLine, RouteLine, VipLine } from './keywords/vrrp-instance.js';
 import { groupLine, realServerTable, serverAddress, virtualServerTable } from './keywords/virtual-server.js';
 import type { GroupLine, MethodValue, ServerAddress } from './keywords/virtual-server.js';
-import type { RawChecker } from './keywords/checkers.js';
+import { isIpv6LinkLocal, type RawChecker } from './keywords/checkers.js';
 import { parseAddressValue, parseIntValue, parsePortValue } from './keywords/values.js';
 import { pendingTracks, resolveReferences } from './semantic.js';
 import { buildStaticEntries, settleRulePriorities } from './static-entries.js';
@@ -1325,6 +1325,17 @@ function buildChecker(
     bindIf: r.str('bind_if'),
     fwmark: r.optNum('fwmark'),
   };
+  // check_api.c check_conn_opts, from each connecting checker's end handler: a link-local
+  // destination is on no interface without bind_if, and the checker is dropped.
+  if (connecting.bindIf === null && isIpv6LinkLocal(connecting.connectIp)) {
+    sink.report(
+      'error',
+      'missing-interface',
+      `Checker link local address ${connecting.connectIp} requires a bind_if`,
+      loc,
+    );
+    return null;
+  }
   if (c.type === 'TCP_CHECK' || c.type === 'PING_CHECK') return connecting as TcpCheck | PingCheck;
   switch (c.type) {
     case 'HTTP_GET':

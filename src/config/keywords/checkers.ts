@@ -161,6 +161,11 @@ function common(connecting: boolean): KeywordSpec[] {
   ];
 }
 
+/** fe80::/10 (IN6_IS_ADDR_LINKLOCAL), for an address as the config gives it. */
+export function isIpv6LinkLocal(address: string): boolean {
+  return /^fe[89ab][0-9a-f]:/i.test(address);
+}
+
 /** `status_code N|N-M ...` -> inclusive ranges. */
 function statusCodes(stmt: Statement, sink: DiagnosticSink): [number, number][] | undefined {
   const out: [number, number][] = [];

@@ -103,4 +103,40 @@ describe('bind_if and fwmark', () => {
     expect(lines).toContain("8 error Unknown keyword 'fwmark'");
     expect(lines).toContain("9 error Unknown keyword 'bind_if'");
   });
+
+  it('a link-local destination without bind_if drops the checker (check_api.c check_conn_opts)', () => {
+    const { config: c, diagnostics } = build(
+      [
+        'virtual_server 2001:db8::1 80 {',
+        '  lb_algo rr',
+        '  lb_kind NAT',
+        '  protocol TCP',
+        '  real_server fe80::2 80 {',
+        '    TCP_CHECK {',
+        '    }',
+        '    TCP_CHECK {',
+        '      bind_if eth0',
+        '    }',
+        '  }',
+        '  real_server 2001:db8::5 80 {',
+        '    TCP_CHECK {',
+        '      connect_ip FE80::3',
+        '    }',
+        '    UDP_CHECK {',
+        '      connect_ip fe8::3',
+        '    }',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    expect(summary(diagnostics)).toEqual([
+      '6 error Checker link local address fe80::2 requires a bind_if',
+      '13 error Checker link local address fe80::3 requires a bind_if',
+    ]);
+    const [ll, global] = c.virtualServers[0]!.realServers;
+    expect(ll!.checkers.map((k) => [k.type, (k as TcpCheck).bindIf])).toEqual([['TCP_CHECK', 'eth0']]);
+    // fe8::3 is not link-local (fe80::/10 needs the whole first group).
+    expect(global!.checkers.map((k) => k.type)).toEqual(['UDP_CHECK']);
+  });
 });
