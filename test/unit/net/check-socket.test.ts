@@ -227,6 +227,16 @@ describe('attempts over the adopted socket', () => {
     expect(peers).toEqual(['127.0.0.3', '127.0.0.3']);
   });
 
+  itAsRoot('HTTP_GET and SSL_GET: a refused port is down as on a plain socket', async () => {
+    const port = await refusedPort();
+    for (const type of ['HTTP_GET', 'SSL_GET'] as const) {
+      const plain = await httpAttempt(httpCheck(port, { type }), attemptContext());
+      const marked = await httpAttempt(httpCheck(port, { type, fwmark: 42 }), attemptContext());
+      expect(plain.kind).toBe('down');
+      expect(marked).toEqual(plain);
+    }
+  });
+
   it('HTTP_GET and SSL_GET: a bind_if that does not exist reschedules', async () => {
     for (const type of ['HTTP_GET', 'SSL_GET'] as const)
       expect(
