@@ -710,6 +710,56 @@ describeTier('chaos matrix (VRRP)', () => {
     await stopClean(B);
   }, 90_000);
 
+  it('SIGKILL as the VIP is added and announced (before, within and after the first gratuitous ARP burst); the backup takes over, the restart converges', async () => {
+    const random = seeded(SEED + 3);
+    start(B, BACKUP_CONFIG);
+    await B.daemon!.lines.wait(/\(VI_1\) Entering MASTER STATE/, 15_000);
+    const moments: string[] = [];
+    const garps: number[] = [];
+    // a preempts b: entering MASTER it adds the VIP (`setting VIPs.`), sends a burst of
+    // gratuitous ARPs at once and another garp_master_delay (5 s) later. The kill comes as soon
+    // as the test sees `setting VIPs.`, then 0-20 ms after `Entering MASTER STATE`, then 1-4 s
+    // after (between the two bursts).
+    const waits: { line: RegExp; delayMs: () => number; what: string }[] = [
+      { line: /\(VI_1\) setting VIPs\./, delayMs: () => 0, what: 'at setting VIPs' },
+      {
+        line: /\(VI_1\) Entering MASTER STATE/,
+        delayMs: () => Math.round(random() * 20),
+        what: 'after MASTER',
+      },
+      {
+        line: /\(VI_1\) Entering MASTER STATE/,
+        delayMs: () => 1000 + Math.round(random() * 3000),
+        what: 'between the bursts',
+      },
+    ];
+    for (const w of waits) {
+      const d = start(A, MASTER_CONFIG);
+      await d.lines.wait(w.line, 15_000);
+      const delay = w.delayMs();
+      await sleep(delay);
+      await kill(A);
+      garps.push(d.lines.count(/Sending gratuitous ARP/));
+      moments.push(`${w.what} +${delay} ms`);
+      const killed = performance.now();
+      // b, which went BACKUP for a, takes over again with the VIP; a's VIP stays on a (nobody
+      // removes it) until a starts again.
+      await converge([B], killed, { master: B });
+    }
+    const d = start(A, MASTER_CONFIG);
+    await d.lines.wait(/\(VI_1\) Entering/, 15_000);
+    const { ms } = await converge([A, B], performance.now(), { master: A });
+    figures.push({
+      scenario: 'SIGKILL as the VIP is added and announced',
+      kills: 3,
+      moments,
+      garpLinesBeforeKill: garps,
+      convergeMs: Math.round(ms),
+    });
+    await stopClean(A);
+    await stopClean(B);
+  }, 120_000);
+
   it('SIGTERM during start-up, before and after the run module has loaded: nothing left behind', async () => {
     const random = seeded(SEED + 2);
     start(B, BACKUP_CONFIG);
