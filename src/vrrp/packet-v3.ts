@@ -113,6 +113,8 @@ export interface ReceivedV3Packet {
   readonly checksumValid: boolean;
   /** IPv4: true when the checksum over the message alone verifies (`v3_checksum_as_v2`). */
   readonly checksumValidAsV2: boolean;
+  /** The VRRP message bytes received (8 + n x address bytes, fewer when truncated). */
+  readonly message: Uint8Array;
 }
 
 export interface V3DecodeError {
@@ -237,6 +239,11 @@ export interface IpHeaderInputV3 {
   /** IPv6 flow label (Linux picks one per socket). */
   readonly flowLabel?: number;
   readonly checksum?: V3ChecksumMode;
+  /**
+   * The pseudo-header destination when it is not the IP destination: keepalived's
+   * `old_unicast_checksum` (1.3.6 and earlier) sums unicast adverts with the multicast group.
+   */
+  readonly checksumDestination?: string;
 }
 
 /** A whole IPv4 or IPv6 packet (no options / extension headers) around a VRRPv3 advert. */
@@ -244,7 +251,7 @@ export function encodeIpPacketV3(header: IpHeaderInputV3, advert: AdvertV3): Res
   const message = encodeAdvertV3(advert, {
     family: header.family,
     source: header.source,
-    destination: header.destination,
+    destination: header.checksumDestination ?? header.destination,
     mode: header.checksum ?? 'pseudo-header',
   });
   if (!message.ok) return message;
@@ -330,6 +337,7 @@ function decodeAfter(bytes: Uint8Array, f: Frame): Result<ReceivedV3Packet, V3De
     bufferLength: bytes.length,
     checksumValid,
     checksumValidAsV2,
+    message,
   });
 }
 

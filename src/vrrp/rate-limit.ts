@@ -24,7 +24,9 @@ export type RateLimitedError =
   | 'ttl-not-in-range'
   | 'vrid-mismatch'
   // keepalived-ts: a VRRPv3 advert with Max Adver Int 0 (validate-v3.ts).
-  | 'invalid-adv-interval';
+  | 'invalid-adv-interval'
+  // keepalived logs this once, as the instance then stays in the old unicast checksum mode.
+  | 'old-unicast-checksum';
 
 export type RateLimitState = ReadonlySet<RateLimitedError>;
 

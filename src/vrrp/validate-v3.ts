@@ -14,15 +14,19 @@
  *   RFC 5798 section 6.4.2): logged once (rate-limited) as keepalived 2.3.3 does, not counted;
  * - Max Adver Int 0 is dropped (`advert_interval_err`): keepalived accepts it and would run its
  *   master-down timer at skew time only; no keepalived sends 0 (its minimum is 1 cs);
- * - multicast is ff02::12 for IPv6; the hop limit must be 255 as the IPv4 TTL.
+ * - multicast is ff02::12 for IPv6; the hop limit must be 255 as the IPv4 TTL;
+ * - keepalived built with OLD_CHKSUM_COMPAT (Debian's 2.2.7 is) accepts a unicast IPv4 advert whose
+ *   checksum used the multicast group as pseudo-header destination (keepalived 1.3.6 and earlier),
+ *   logs `Setting unicast VRRPv3 checksum to old version` and sends that way from then on
+ *   (vrrp.c vrrp_check_packet, vrrp_csum_mcast; `old_unicast_checksum` sets it from config).
  *
  * API: `validateAdvertV3(packet, params, options) -> V3Verdict`; `masterDownIntervalUs`,
  * `skewTimeUs` (RFC 5798 section 6.1, keepalived's integer arithmetic).
  */
 import type { AddressFamily } from '../util/ip.js';
 import type { VrrpCounterName } from './counters.js';
-import { VRRP_TTL, VRRP_TYPE_ADVERTISEMENT } from './packet.js';
-import { VRRP_VERSION_3, vrrpV3Length, type ReceivedV3Packet } from './packet-v3.js';
+import { VRRP_MULTICAST_GROUP_V4, VRRP_TTL, VRRP_TYPE_ADVERTISEMENT } from './packet.js';
+import { v3Checksum, VRRP_VERSION_3, vrrpV3Length, type ReceivedV3Packet } from './packet-v3.js';
 import type { InstanceParams } from './params.js';
 import { isEthernetPadding, type ValidationOptions, type VerdictLog } from './validate.js';
 
@@ -35,6 +39,16 @@ export type V3ValidationParams = Pick<
   readonly advertIntCs: number;
   /** `v3_checksum_as_v2` (IPv4 only). */
   readonly checksumAsV2: boolean;
+  /**
+   * keepalived's VRRPv3 unicast checksum compatibility with 1.3.6 and earlier (IPv4, a build with
+   * OLD_CHKSUM_COMPAT as Debian's): 'none' (default) switches to the old sum when an advert verifies
+   * only with it, 'never' (`old_unicast_checksum never`) does not, 'config' (`old_unicast_checksum`)
+   * and 'auto' (switched) use it: the multicast group in the pseudo-header instead of the unicast
+   * destination.
+   */
+  readonly unicastChecksumCompat?: 'none' | 'never' | 'config' | 'auto';
+  /** `vrrp_mcast_group4`, for the old unicast checksum; 224.0.0.18 by default. */
+  readonly multicastGroup?: string;
 };
 
 export type V3Verdict =
@@ -45,6 +59,11 @@ export type V3Verdict =
       readonly logs: readonly VerdictLog[];
       /** The sender's Max Adver Int: Master_Adver_Interval for a backup (RFC 5798 section 6.4.2). */
       readonly masterAdverIntCs: number;
+      /**
+       * The checksum verified only with the multicast group in the pseudo-header (a keepalived
+       * 1.3.6 peer): the instance goes to the old unicast checksum ('auto') for what it sends too.
+       */
+      readonly switchToOldUnicastChecksum: boolean;
     }
   | { readonly kind: 'drop'; readonly counters: readonly VrrpCounterName[]; readonly log: VerdictLog };
 
@@ -118,9 +137,20 @@ export function validateAdvertV3(
   }
 
   // 7.1: "MUST verify the VRRP checksum" (section 5.2.8, with the pseudo-header). keepalived
-  // leaves IPv6 to the kernel (IPV6_CHECKSUM) and skips IPv4 with v3_checksum_as_v2.
-  if (!(v4 && params.checksumAsV2) && !packet.checksumValid) {
-    return drop('chk_err', 'bad-checksum', `(${name}) Invalid VRRPv3 checksum from ${from}`);
+  // leaves IPv6 to the kernel (IPV6_CHECKSUM) and skips IPv4 with v3_checksum_as_v2. For IPv4
+  // it may use the multicast group as the pseudo-header destination (old unicast checksum).
+  let switchToOldUnicastChecksum = false;
+  if (!(v4 && params.checksumAsV2)) {
+    const compat = params.unicastChecksumCompat ?? 'none';
+    const group = params.multicastGroup ?? VRRP_MULTICAST_GROUP_V4;
+    const withGroup = (): boolean =>
+      v3Checksum(packet.message, { family: 'inet', source: from, destination: group }) === packet.checksum;
+    let valid = v4 && (compat === 'config' || compat === 'auto') ? withGroup() : packet.checksumValid;
+    if (!valid && v4 && !params.multicast && compat === 'none' && packet.destination !== group) {
+      valid = withGroup();
+      switchToOldUnicastChecksum = valid;
+    }
+    if (!valid) return drop('chk_err', 'bad-checksum', `(${name}) Invalid VRRPv3 checksum from ${from}`);
   }
 
   // 5.2.2: "A packet with unknown type MUST be discarded."
@@ -151,6 +181,12 @@ export function validateAdvertV3(
   }
 
   const logs: VerdictLog[] = [];
+  if (switchToOldUnicastChecksum) {
+    logs.push({
+      error: 'old-unicast-checksum',
+      message: `(${name}) Setting unicast VRRPv3 checksum to old version`,
+    });
+  }
   // RFC 5798 7.1 has no interval check; keepalived 2.3.3 logs a difference ("SHOULD check
   // advert intervals match") and accepts: a backup learns the master's interval (6.4.2).
   if (advert.maxAdvertIntCs !== params.advertIntCs) {
@@ -212,7 +248,13 @@ export function validateAdvertV3(
   }
 
   if (advert.priority === 0) counters.push('pri_zero_rcvd');
-  return { kind: 'accept', counters, logs, masterAdverIntCs: advert.maxAdvertIntCs };
+  return {
+    kind: 'accept',
+    counters,
+    logs,
+    masterAdverIntCs: advert.maxAdvertIntCs,
+    switchToOldUnicastChecksum,
+  };
 }
 
 /**

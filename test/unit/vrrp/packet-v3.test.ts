@@ -451,3 +451,19 @@ tierDescribe('unit (tshark dissector)', tsharkMissing)('VRRPv3 encoder output in
     }
   });
 });
+
+describe('old unicast checksum (keepalived vrrp.c vrrp_csum_mcast)', () => {
+  it('checksumDestination puts another destination in the pseudo-header than in the IP header', () => {
+    const g = GOLDEN_ADVERTS_V3[0]!;
+    const r = encodeIpPacketV3(
+      { family: 'inet', source: '10.77.0.1', destination: '10.77.0.2', checksumDestination: '224.0.0.18' },
+      advertOf(g),
+    );
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    // Same VRRP bytes as the multicast golden advert, sent to the peer.
+    expect(r.value.subarray(20).toString('hex')).toBe(g.ipHex.slice(40));
+    expect(r.value.subarray(16, 20).toString('hex')).toBe('0a4d0002');
+    expect(decoded(r.value, 'inet').checksumValid).toBe(false);
+  });
+});

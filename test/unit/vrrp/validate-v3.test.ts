@@ -70,10 +70,19 @@ function packet(family: Family, spec: Spec = {}): ReceivedV3Packet {
   return d.value;
 }
 
-const accept = (counters: V3Verdict['counters'], logs: { error: string; message: string }[] = [], cs = 100) =>
-  ({ kind: 'accept', counters, logs, masterAdverIntCs: cs }) as V3Verdict;
+const accept = (
+  counters: V3Verdict['counters'],
+  logs: { error: string; message: string }[] = [],
+  cs = 100,
+  switchToOldUnicastChecksum = false,
+) => ({ kind: 'accept', counters, logs, masterAdverIntCs: cs, switchToOldUnicastChecksum }) as V3Verdict;
 const drop = (counter: V3Verdict['counters'][number], error: string, message: string) =>
   ({ kind: 'drop', counters: [counter], log: { error, message } }) as V3Verdict;
+
+const UNICAST: Partial<V3ValidationParams> = {
+  multicast: false,
+  unicastPeers: [{ address: '10.77.0.2', minTtl: 0, maxTtl: 255 }],
+};
 
 interface Row {
   readonly rule: string;
@@ -253,6 +262,54 @@ const LEDGER: readonly Row[] = [
     },
     params: { checksumAsV2: true },
     expect: accept(['advert_rcvd']),
+  },
+  // --- old unicast checksum (keepalived 1.3.6 and earlier; OLD_CHKSUM_COMPAT builds) ----------
+  {
+    rule: 'old unicast checksum: a unicast advert summed with the group is accepted and switches the mode',
+    family: 'inet',
+    spec: { ip: { destination: '10.77.0.1', checksumDestination: '224.0.0.18' } },
+    params: UNICAST,
+    expect: accept(
+      ['advert_rcvd'],
+      [{ error: 'old-unicast-checksum', message: '(VI_1) Setting unicast VRRPv3 checksum to old version' }],
+      100,
+      true,
+    ),
+  },
+  {
+    rule: 'old unicast checksum: `old_unicast_checksum never` does not switch',
+    family: 'inet',
+    spec: { ip: { destination: '10.77.0.1', checksumDestination: '224.0.0.18' } },
+    params: { ...UNICAST, unicastChecksumCompat: 'never' },
+    expect: drop('chk_err', 'bad-checksum', '(VI_1) Invalid VRRPv3 checksum from 10.77.0.2'),
+  },
+  {
+    rule: 'old unicast checksum: in the old mode an old-style advert is accepted without a switch',
+    family: 'inet',
+    spec: { ip: { destination: '10.77.0.1', checksumDestination: '224.0.0.18' } },
+    params: { ...UNICAST, unicastChecksumCompat: 'auto' },
+    expect: accept(['advert_rcvd']),
+  },
+  {
+    rule: 'old unicast checksum: in the old mode (config) an RFC unicast checksum fails',
+    family: 'inet',
+    spec: { ip: { destination: '10.77.0.1' } },
+    params: { ...UNICAST, unicastChecksumCompat: 'config' },
+    expect: drop('chk_err', 'bad-checksum', '(VI_1) Invalid VRRPv3 checksum from 10.77.0.2'),
+  },
+  {
+    rule: 'old unicast checksum: the group is vrrp_mcast_group4',
+    family: 'inet',
+    spec: { ip: { destination: '10.77.0.1', checksumDestination: '224.0.0.18' } },
+    params: { ...UNICAST, multicastGroup: '224.0.0.19' },
+    expect: drop('chk_err', 'bad-checksum', '(VI_1) Invalid VRRPv3 checksum from 10.77.0.2'),
+  },
+  {
+    rule: 'old unicast checksum: a multicast instance never switches',
+    family: 'inet',
+    spec: { mutate: (b) => ((b[27] = b[27]! ^ 1), b) },
+    params: { unicastChecksumCompat: 'none' },
+    expect: drop('chk_err', 'bad-checksum', '(VI_1) Invalid VRRPv3 checksum from 10.77.0.2'),
   },
   {
     rule: 'v3_checksum_as_v2 does not apply to IPv6',
