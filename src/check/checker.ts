@@ -24,6 +24,11 @@ export type CheckResult =
       readonly reason: string;
       /** Extra phrase after the endpoint, e.g. `url(/), status_code [404]`, or ''. */
       readonly detail: string;
+      /**
+       * A line keepalived logs on every such attempt, whatever the state: why the socket could
+       * not be set up (a UDP_CHECK's `Error setting fwmark 42 to socket: ...`, core/layer4.c).
+       */
+      readonly cause?: { readonly level: 'error' | 'info'; readonly text: string };
     }
   | {
       /**

@@ -481,6 +481,11 @@ export function createCheckerPool(
       logger.info(result.line, fields);
       return stepChecker(c.health, result, checkerRetry(c.checker)).next;
     }
+    if (result.kind === 'down' && result.cause !== undefined) {
+      const fields = { checker: c.checker.type, limit: `socket setup ${c.checker.type}` };
+      if (result.cause.level === 'error') logger.error(result.cause.text, fields);
+      else logger.info(result.cause.text, fields);
+    }
     const prev = c.health;
     const step = stepChecker(prev, result, checkerRetry(c.checker));
     c.health = step.health;

@@ -64,7 +64,9 @@ export function udpAttempt(checker: UdpCheck, ctx: AttemptContext): Promise<Chec
     const optioned = optionedUdp(checker, ctx.io, false);
     if ('error' in optioned) {
       if (optioned.error.cause === null) resolve(skipped('UDP connect fail to create socket. Rescheduling.'));
-      else resolve(down('failed', optioned.error.code));
+      // udp_bind_connect's connect_error: logged, then a failed attempt (udp_epilog).
+      else
+        resolve({ kind: 'down', reason: 'failed', detail: optioned.error.code, cause: optioned.error.cause });
       return;
     }
     const socket = optioned.socket ?? createSocket(checker.connectIp.includes(':') ? 'udp6' : 'udp4');

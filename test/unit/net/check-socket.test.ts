@@ -4,7 +4,7 @@
 // effect on the wire is in test/netns/checker-socket-options.test.ts.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,11 @@ import { tcpAttempt } from '../../../src/check/tcp.js';
 import { udpAttempt } from '../../../src/check/udp.js';
 import type { DnsCheck, SmtpCheck, UdpCheck } from '../../../src/config/model.js';
 import { openCheckSocket, socketMarkAndDevice } from '../../../src/net/check-socket.js';
+import { createCheckerPool } from '../../../src/check/pool.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { runScript } from '../../../src/net/exec.js';
+import { realClock } from '../../../src/util/clock.js';
+import { MemoryLogger } from '../../../src/util/log.js';
 import { rootMissing, tierIt } from '../../support/tier.js';
 import { httpCheck, tcpCheck } from '../check/support/config.js';
 import { attemptContext, realIo } from '../check/support/context.js';
@@ -323,5 +328,62 @@ describe('attempts over the adopted socket', () => {
       line: 'DNS_CHECK ([127.0.0.1]:udp:53) UDP socket bind failed. Rescheduling.',
       cause: { level: 'info', text: "Checker can't bind to device kbindif-none: No such device" },
     });
+  });
+});
+
+describe("the pool logs what failed, in keepalived's words", () => {
+  itAsRoot('a TCP_CHECK is rescheduled, a UDP_CHECK fails; each attempt logs its cause', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kts-chk-sockopt-pool-'));
+    closers.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'keepalived.conf');
+    writeFileSync(
+      path,
+      [
+        'virtual_server 10.0.0.1 80 {',
+        '  delay_loop 0.2',
+        '  lb_algo rr',
+        '  lb_kind NAT',
+        '  protocol TCP',
+        '  real_server 127.0.0.1 9 {',
+        '    TCP_CHECK {',
+        '      bind_if kbindif-none',
+        '    }',
+        '    UDP_CHECK {',
+        '      fwmark 42',
+        '      bindto 192.0.2.77',
+        '      retry 0',
+        '    }',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const loaded = await loadConfig(path, { configId: null, checkInterfaces: false });
+    const logger = new MemoryLogger();
+    const pool = createCheckerPool(loaded.config!, {
+      clock: realClock,
+      logger,
+      runScript,
+      resolveScriptUser: () => ({ uid: 0, gid: 0 }),
+      openCheckSocket,
+      random: () => 0,
+    });
+    pool.start();
+    try {
+      const want = [
+        ['info', "Checker can't bind to device kbindif-none: No such device"],
+        ['info', 'TCP socket bind failed. Rescheduling.'],
+        ['info', 'bind failed. errno: 99, error: Cannot assign requested address'],
+        ['info', 'UDP_CHECK on service [127.0.0.1]:tcp:9 failed.'],
+      ];
+      const seen = () => want.filter(([l, m]) => logger.lines.some((x) => x.level === l && x.message === m));
+      const end = Date.now() + 5000;
+      while (seen().length < want.length && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(seen()).toEqual(want);
+      // Rescheduled, not failed: the TCP_CHECK never reports the server down.
+      expect(logger.messages().filter((m) => m.startsWith('TCP_CHECK on service'))).toEqual([]);
+    } finally {
+      await pool.stop();
+    }
   });
 });
