@@ -398,6 +398,7 @@ export const vrrpInstanceTable: BlockTable = {
       '[0.010000, 255.000000]',
     ),
     int('version', 2, 3, {
+      invalid: (_v, n) => `(${n}): Version must be either 2 or 3`,
       doc: {
         text: 'VRRP version of this instance; IPv6 VIPs make it 3.',
         default: 'global `vrrp_version`',

@@ -149,3 +149,17 @@ describe('advert_int (vrrp_parser.c vrrp_adv_handler, vrrp.c vrrp_complete_insta
     });
   });
 });
+
+describe('version (vrrp_parser.c vrrp_version_handler)', () => {
+  it('out of range: the reader line and the handler line, and the global vrrp_version applies', () => {
+    const { config, diagnostics } = build(
+      `global_defs {\n  vrrp_version 3\n}\n` +
+        INSTANCE(4, '1').replace('virtual_router_id 51', 'virtual_router_id 53'),
+    );
+    expect(summary(diagnostics)).toEqual([
+      "5 error number '4' outside range [2, 3]",
+      '5 error (VI_1): Version must be either 2 or 3',
+    ]);
+    expect(config.vrrpInstances[0]!.version).toBe(3);
+  });
+});
