@@ -189,8 +189,10 @@ export function watchProcesses(
   socket.on('message', (msg, rinfo) => {
     if (closed || rinfo.port !== 0) return;
     for (const e of parseProcEvents(msg, (pid) => readProcess(pid, options.cmdline))) {
-      if (e === 'ack') acked = true;
-      else handlers.event(e);
+      if (e === 'ack') {
+        if (!acked) logger.detail('proc_events has confirmed it is configured');
+        acked = true;
+      } else handlers.event(e);
     }
   });
   socket.on('error', (e) => logger.info(`process monitor netlink recv error - ${e.message}`));

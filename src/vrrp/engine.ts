@@ -544,7 +544,8 @@ export class VrrpEngine {
     });
     if (result.priority === entry.lastPriority && result.fault === entry.lastFault && !initial) return;
     if (initial && result.priority === entry.lastPriority && result.fault === null) return;
-    if (result.fault !== null && result.fault !== entry.lastFault && result.faultLog !== null) {
+    const logFault = result.faultLog !== null && (initial || result.faultLogAtStartOnly !== true);
+    if (result.fault !== null && result.fault !== entry.lastFault && logFault) {
       this.deps.logger.info(result.faultLog);
     }
     entry.lastPriority = result.priority;

@@ -15,7 +15,7 @@ export interface TrackProcessesDeps {
   readonly platform: Pick<VrrpPlatform, 'watchProcesses'>;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** A tracker's quorum changed (or the first scan is in). */
+  /** A tracker's quorum changed. */
   readonly onChange: () => void;
 }
 
@@ -23,6 +23,8 @@ export class TrackProcessQuorums {
   private counts: ProcessCounts | null = null;
   private watcher: { close(): void } | null = null;
   private readonly timers = new Map<string, TimerHandle>();
+  /** The quorum the instances see: each change becomes visible with its own line, in turn. */
+  private readonly reported = new Map<string, boolean>();
 
   constructor(private readonly deps: TrackProcessesDeps) {}
 
@@ -36,10 +38,11 @@ export class TrackProcessQuorums {
     if (watch === undefined) return;
     this.watcher = watch(
       {
+        // Read before the instances' first tracking evaluation (their start or the reload's).
         scan: (processes) => {
           if (this.counts !== counts) return;
           counts.scan(processes);
-          this.deps.onChange();
+          for (const t of trackers) this.reported.set(t.name, counts.haveQuorum(t.name) === true);
         },
         event: (e) => {
           if (this.counts === counts) this.apply(counts.event(e));
@@ -54,7 +57,7 @@ export class TrackProcessQuorums {
 
   /** Whether the tracker `name` has its quorum; false before the first scan, as keepalived. */
   haveQuorum(name: string): boolean {
-    return this.counts?.haveQuorum(name) ?? false;
+    return this.reported.get(name) ?? false;
   }
 
   /** The processes the tracker `name` counts now. */
@@ -68,16 +71,18 @@ export class TrackProcessQuorums {
     this.watcher = null;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
+    this.reported.clear();
     this.counts = null;
   }
 
+  /** Each status change is acted on before the next one's line, as keepalived does. */
   private apply(actions: readonly QuorumAction[]): void {
-    let changed = false;
     for (const a of actions) {
       const key = `${a.name}\0${a.kind === 'status' ? '' : a.timer}`;
       if (a.kind === 'status') {
         this.deps.logger.info(`Quorum ${a.haveQuorum ? 'gained' : 'lost'} for tracked process ${a.name}`);
-        changed = true;
+        this.reported.set(a.name, a.haveQuorum);
+        this.deps.onChange();
       } else if (a.kind === 'cancel-timer') {
         this.timers.get(key)?.cancel();
         this.timers.delete(key);
@@ -89,7 +94,6 @@ export class TrackProcessQuorums {
         );
       }
     }
-    if (changed) this.deps.onChange();
   }
 
   private fired(name: string, timer: QuorumTimer): void {

@@ -163,6 +163,8 @@ export interface TrackingResult {
   readonly fault: string | null;
   /** keepalived's log line for that fault. */
   readonly faultLog: string | null;
+  /** The line is keepalived's at start only (a later fault is told by the tracker's own line). */
+  readonly faultLogAtStartOnly?: boolean;
 }
 
 const OWNER = 255;
@@ -183,7 +185,8 @@ function binaryContribution(weight: number, reverse: boolean, ok: boolean): numb
 /** What one tracker does to its instance now: what it adds, and the FAULT it forces, if any. */
 export interface TrackerEffect {
   readonly contribution: number;
-  readonly fault: { readonly reason: string; readonly log: string } | null;
+  /** `startOnly`: keepalived logs the line when the instance starts in FAULT, not later. */
+  readonly fault: { readonly reason: string; readonly log: string; readonly startOnly?: boolean } | null;
 }
 
 /** One tracker's effect (keepalived vrrp_track.c; evaluateTracking sums these). */
@@ -248,6 +251,7 @@ export function trackerEffect(t: TrackedItem, options: TrackingOptions): Tracker
           fault: {
             reason: `tracked process ${t.name} quorum not achieved`,
             log: `(${name}) entering FAULT state (tracked process ${t.name} quorum not achieved)`,
+            startOnly: true,
           },
         };
       }
@@ -265,6 +269,7 @@ export function evaluateTracking(
   let total = basePriority;
   let fault: string | null = null;
   let faultLog: string | null = null;
+  let faultLogAtStartOnly = false;
   for (const t of trackers) {
     const effect = trackerEffect(t, options);
     total += effect.contribution;
@@ -272,10 +277,13 @@ export function evaluateTracking(
     if (effect.fault !== null && fault === null) {
       fault = effect.fault.reason;
       faultLog = effect.fault.log;
+      faultLogAtStartOnly = effect.fault.startOnly === true;
     }
   }
 
   // docs/behaviour.md §3.6: an owner keeps 255; others are clamped to 1..254.
   const priority = basePriority === OWNER ? OWNER : Math.min(254, Math.max(1, total));
-  return { priority, fault, faultLog };
+  return faultLogAtStartOnly
+    ? { priority, fault, faultLog, faultLogAtStartOnly }
+    : { priority, fault, faultLog };
 }
