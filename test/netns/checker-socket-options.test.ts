@@ -8,10 +8,12 @@
  * to eth0, or one whose socket is marked 42, reaches a listener; the same check without the
  * option, bound to eth1 or marked 43, is refused by B. Both links also carry fe80::2 at the far
  * end: a link-local destination is reached through the interface bind_if names (A listens on
- * port 86, B on 87 alone). The daemon runs the checkers only, without IPVS, and its log lines
- * tell each checker's fate: the checks expected up start down (`alpha`) and must log
- * `TCP connection to ... success.`, the ones expected down start up and must log
- * `TCP_CHECK on service ... failed.`, and neither logs the other line. */
+ * port 86, B on 87 alone). UDP_CHECK (the mark only, as keepalived's udp_bind_connect) and
+ * DNS_CHECK (both) go the same ways over dgram sockets. The daemon runs the checkers only,
+ * without IPVS, and its log lines
+ * tell each checker's fate: the checks expected up start down (`alpha`) and must log their
+ * success line (`TCP connection to ... success.`), the ones expected down start up and must log
+ * `TCP_CHECK on service ... failed.` (or UDP_CHECK, DNS_CHECK), and neither logs the other line. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -37,6 +39,8 @@ const SERVER = '192.0.2.10';
 const LINK_LOCAL = 'fe80::2';
 
 interface Case {
+  /** TCP_CHECK unless set. */
+  readonly checker?: 'UDP_CHECK' | 'DNS_CHECK';
   readonly address: string;
   readonly port: number;
   readonly options: readonly string[];
@@ -83,6 +87,40 @@ const CASES: readonly Case[] = [
     up: true,
     what: `${LINK_LOCAL} 87 bind_if eth1`,
   },
+  // UDP: an echo on 91 and 92 and a DNS responder on 93 and 94 on A; B answers with ICMP port
+  // unreachable. UDP_CHECK sets the mark only, DNS_CHECK both.
+  {
+    checker: 'UDP_CHECK',
+    address: SERVER,
+    port: 91,
+    options: ['fwmark 42', 'require_reply'],
+    up: true,
+    what: 'UDP_CHECK fwmark 42',
+  },
+  {
+    checker: 'UDP_CHECK',
+    address: SERVER,
+    port: 92,
+    options: ['require_reply'],
+    up: false,
+    what: 'UDP_CHECK without fwmark',
+  },
+  {
+    checker: 'DNS_CHECK',
+    address: SERVER,
+    port: 93,
+    options: ['bind_if eth0'],
+    up: true,
+    what: 'DNS_CHECK bind_if eth0',
+  },
+  {
+    checker: 'DNS_CHECK',
+    address: SERVER,
+    port: 94,
+    options: ['bind_if eth1'],
+    up: false,
+    what: 'DNS_CHECK bind_if eth1',
+  },
 ];
 
 /** One virtual server a case. */
@@ -94,8 +132,12 @@ function config(): string {
         ? `virtual_server 2001:db8::${i + 1} 80 {`
         : `virtual_server 10.0.0.${i + 1} 80 {`,
     );
-    out.push('  delay_loop 1', '  lb_algo rr', '  lb_kind NAT', '  protocol TCP');
-    out.push(`  real_server ${c.address} ${c.port} {`, '    TCP_CHECK {', '      connect_timeout 2');
+    out.push('  delay_loop 1', '  lb_algo rr', '  lb_kind NAT', `  protocol ${c.checker ? 'UDP' : 'TCP'}`);
+    out.push(
+      `  real_server ${c.address} ${c.port} {`,
+      `    ${c.checker ?? 'TCP_CHECK'} {`,
+      '      connect_timeout 2',
+    );
     out.push('      retry 0', ...(c.up ? ['      alpha'] : []), ...c.options.map((o) => `      ${o}`));
     out.push('    }', '  }', '}');
   });
@@ -149,9 +191,17 @@ describeTier('checker bind_if and fwmark on the wire', () => {
     };
     await listen(
       a,
-      [...new Set(CASES.map((c) => c.port))].filter((p) => p !== 87),
+      [...new Set(CASES.filter((c) => c.checker === undefined).map((c) => c.port))].filter((p) => p !== 87),
     );
     await listen(b, [87]);
+    const udp = bed.spawnIn(a, process.execPath, [
+      '-e',
+      `const dgram = require('dgram'); let n = 0;
+       const bind = (port, answer) => { const s = dgram.createSocket('udp4'); s.on('message', (m, r) => s.send(answer(m), r.port, r.address)); s.bind(port, '${SERVER}', () => { if (++n === 4) console.log('listening'); }); };
+       const dns = (m) => { const r = Buffer.from(m); r.writeUInt16BE(0x8180, 2); return r; };
+       bind(91, (m) => m); bind(92, (m) => m); bind(93, dns); bind(94, dns);`,
+    ]);
+    await new LineCollector(udp).wait(/listening/, 5000);
   }, 30_000);
 
   afterAll(() => bed?.destroy());
@@ -165,7 +215,7 @@ describeTier('checker bind_if and fwmark on the wire', () => {
     expect(probe).toBe('ECONNREFUSED');
   });
 
-  it('only the checks bound to eth0 or marked 42 come up, a link-local destination included', async () => {
+  it('only the checks bound to eth0 or marked 42 come up: TCP, a link-local destination, UDP, DNS', async () => {
     const dir = join(bed.tempDir, 'daemon');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'keepalived.conf'), config());
@@ -181,9 +231,15 @@ describeTier('checker bind_if and fwmark on the wire', () => {
       }),
     ]);
     const lines = new LineCollector(child);
-    const target = (c: Case) => `\\[${c.address.replace(/\./g, '\\.')}\\]:tcp:${c.port}`;
-    const success = (c: Case) => new RegExp(`TCP connection to ${target(c)} success\\.`);
-    const failed = (c: Case) => new RegExp(`TCP_CHECK on service ${target(c)} failed\\.`);
+    const target = (c: Case) =>
+      `\\[${c.address.replace(/\./g, '\\.')}\\]:${c.checker ? 'udp' : 'tcp'}:${c.port}`;
+    const success = (c: Case) =>
+      new RegExp(
+        c.checker === 'DNS_CHECK'
+          ? `DNS_CHECK \\(${target(c)}\\) succeed`
+          : `${c.checker ? 'UDP' : 'TCP'} connection to ${target(c)} success\\.`,
+      );
+    const failed = (c: Case) => new RegExp(`${c.checker ?? 'TCP_CHECK'} on service ${target(c)} failed\\.`);
     try {
       for (const c of CASES) await lines.wait(c.up ? success(c) : failed(c), 15_000);
       // Two more rounds (delay_loop 1): nothing flips.
