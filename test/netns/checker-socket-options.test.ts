@@ -10,10 +10,11 @@
  * end: a link-local destination is reached through the interface bind_if names (A listens on
  * port 86, B on 87 alone). UDP_CHECK (the mark only, as keepalived's udp_bind_connect) and
  * DNS_CHECK (both) go the same ways over dgram sockets. The daemon runs the checkers only,
- * without IPVS, and its log lines
- * tell each checker's fate: the checks expected up start down (`alpha`) and must log their
- * success line (`TCP connection to ... success.`), the ones expected down start up and must log
- * `TCP_CHECK on service ... failed.` (or UDP_CHECK, DNS_CHECK), and neither logs the other line. */
+ * without IPVS, and its log lines tell each checker's fate: the checks expected up start down
+ * (`alpha`) and must log their success line (`TCP connection to ... success.`), the ones
+ * expected down start up and must log `TCP_CHECK on service ... failed.` (or UDP_CHECK,
+ * DNS_CHECK), and neither logs the other line.
+ */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
