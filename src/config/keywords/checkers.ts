@@ -118,8 +118,9 @@ function common(connecting: boolean): KeywordSpec[] {
         doc: {
           text:
             "Interface the check's socket is bound to (SO_BINDTODEVICE): its packets leave through it " +
-            'whatever the routes say, and only what arrives on it is received; needed for an IPv6 ' +
-            'link-local `bindto`. An interface that does not exist is not a config error: each ' +
+            'whatever the routes say, and only what arrives on it is received. Required with an IPv6 ' +
+            'link-local destination (without it the checker is dropped: `Checker link local address X ' +
+            'requires a bind_if`) or `bindto`. An interface that does not exist is not a config error: each ' +
             "attempt then logs `Checker can't bind to device NAME: No such device` and is rescheduled. " +
             'TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK and DNS_CHECK set it; UDP_CHECK and PING_CHECK ' +
             'accept and ignore it, as keepalived does (core/layer4.c udp_bind_connect, check_ping.c).',
