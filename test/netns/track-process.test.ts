@@ -6,13 +6,17 @@
  *    killed and comes back when it starts again, with `Quorum gained/lost` lines.
  *  - weight 10: the advertised priority is 110 while the process runs and 100 once it is gone
  *    (read from the control socket's status and from the adverts on the wire).
+ *  - in the initial network namespace (on a veth pair of the test's own there), where the proc
+ *    connector works: keepalived 2.2.7 and keepalived-ts, run in turn on one config (two trackers of
+ *    the process, one weight 0 with terminate_delay 1, one weight 10), log the same start line and
+ *    the same Quorum, state and priority lines in the same order as the process starts and stops.
  *  - keepalived 2.2.7 in a namespace: its proc connector subscription is refused (ECONNREFUSED:
  *    the connector exists only in the initial network namespace) with the line keepalived-ts
  *    logs too; keepalived then counts no process and the instance stays in FAULT, where
  *    keepalived-ts reads /proc instead (docs/behaviour.md §3.9).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { DaemonStatus } from '../../src/contracts/status.js';
@@ -20,6 +24,8 @@ import { watchProcesses, type ProcessWatchEvent } from '../../src/net/process-wa
 import {
   DIST_ENTRY,
   ensureBuilt,
+  ip,
+  LineCollector,
   netnsPrerequisites,
   startKeepalived,
   startKeepalivedTs,
@@ -166,6 +172,109 @@ describeTier('vrrp_track_process', () => {
       w.close();
     }
   }, 30_000);
+
+  it('in the initial namespace: the same lines as keepalived 2.2.7, in the same order', async () => {
+    const left = `ktp${process.pid % 10000}a`;
+    const right = `ktp${process.pid % 10000}b`;
+    spawnSync('ip', ['link', 'del', left], { stdio: 'ignore' });
+    ip('link', 'add', left, 'type', 'veth', 'peer', 'name', right);
+    try {
+      ip('addr', 'add', '10.231.92.1/24', 'dev', left);
+      ip('link', 'set', left, 'up');
+      ip('link', 'set', right, 'up');
+      const text = [
+        'vrrp_track_process tp {',
+        `  process ${NAME}`,
+        '  terminate_delay 1',
+        '}',
+        'vrrp_track_process tw {',
+        `  process ${NAME}`,
+        '  weight 10',
+        '}',
+        'vrrp_instance VI_1 {',
+        '  state BACKUP',
+        `  interface ${left}`,
+        '  virtual_router_id 77',
+        '  priority 100',
+        '  advert_int 1',
+        '  unicast_src_ip 10.231.92.1',
+        '  unicast_peer {',
+        '    10.231.92.2',
+        '  }',
+        '  virtual_ipaddress {',
+        '    10.231.92.100/32',
+        '  }',
+        '  track_process {',
+        '    tp',
+        '    tw',
+        '  }',
+        '}',
+        '',
+      ].join('\n');
+      const run = async (impl: 'keepalived' | 'keepalived-ts'): Promise<string[]> => {
+        const dir = join(bed.tempDir, `root-${impl}`);
+        mkdirSync(join(dir, 'run'), { recursive: true });
+        const conf = join(dir, 'keepalived.conf');
+        writeFileSync(conf, text);
+        const [cmd, args] =
+          impl === 'keepalived'
+            ? [
+                'keepalived',
+                ['-n', '-l', '-D', '-P', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')],
+              ]
+            : [
+                process.execPath,
+                [
+                  DIST_ENTRY,
+                  '-n',
+                  '-l',
+                  '-D',
+                  '-P',
+                  '-f',
+                  conf,
+                  '-p',
+                  join(dir, 'k.pid'),
+                  '--runtime-dir',
+                  join(dir, 'run'),
+                ],
+              ];
+        const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        const lines = new LineCollector(child);
+        const exited = new Promise((r) => child.once('exit', r));
+        try {
+          await lines.wait(/Startup complete/, 15_000);
+          const p = startProcess();
+          const master = await lines.wait(/\(VI_1\) Entering MASTER STATE/, 15_000);
+          await stopProcess(p);
+          await lines.wait(/\(VI_1\) Entering FAULT STATE$/, 10_000, master);
+          await new Promise((r) => setTimeout(r, 500));
+        } finally {
+          child.kill('SIGTERM');
+          await exited;
+        }
+        const keep =
+          /entering FAULT state \(tracked|Quorum (gained|lost)|Entering (BACKUP|MASTER|FAULT) STATE$|Changing effective priority/;
+        return lines.lines.map((l) => l.text.replace(/^.*?: (?=\(|Quorum)/, '')).filter((l) => keep.test(l));
+      };
+      const theirs = await run('keepalived');
+      const ours = await run('keepalived-ts');
+      expect(theirs).toEqual([
+        '(VI_1) entering FAULT state (tracked process tp quorum not achieved)',
+        'Quorum gained for tracked process tp',
+        '(VI_1) Entering BACKUP STATE',
+        'Quorum gained for tracked process tw',
+        '(VI_1) Changing effective priority from 100 to 110',
+        '(VI_1) Entering MASTER STATE',
+        'Quorum lost for tracked process tw',
+        '(VI_1) Changing effective priority from 110 to 100',
+        'Quorum lost for tracked process tp',
+        '(VI_1) Entering FAULT STATE',
+      ]);
+      expect(ours).toEqual(theirs);
+    } finally {
+      spawnSync('ip', ['link', 'del', left], { stdio: 'ignore' });
+    }
+  }, 90_000);
 
   it('keepalived 2.2.7 in a namespace: the subscription is refused and the instance stays in FAULT', async () => {
     const p = startProcess();
