@@ -219,6 +219,12 @@ describeTier('hostile clients of the control socket and the observation listener
 
   it('leaves no connection open once the attackers are gone, and still answers', async () => {
     await sleep(1000);
+    // The listener binds only where it was told: one socket, on that address.
+    const listening = nsExec(master.ns, 'ss', ['-Hltn', `( sport = :${PORT} )`])
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[3]);
+    expect(listening).toEqual([`${master.address}:${PORT}`]);
     // ss in the master's namespace: no established TCP connection to the listener is left.
     const open = nsExec(master.ns, 'ss', ['-Htn', 'state', 'established', `( sport = :${PORT} )`]).trim();
     expect(open).toBe('');
