@@ -43,7 +43,7 @@ import { trackFileTable, vrrpScriptTable, vrrpTrackProcessTable } from './keywor
 import type { TrackLine, TrackProcessLine } from './keywords/trackers.js';
 import { buildTrackProcess } from './track-process.js';
 import { vrrpInstanceTable, vrrpSyncGroupTable } from './keywords/vrrp-instance.js';
-import type { PeerLine, RouteLine, VipLine } from './keywords/vrrp-instance.js';
+import type { PeerLine, RouteLine, VersionLine, VipLine } from './keywords/vrrp-instance.js';
 import { groupLine, realServerTable, serverAddress, virtualServerTable } from './keywords/virtual-server.js';
 import type { GroupLine, MethodValue, ServerAddress } from './keywords/virtual-server.js';
 import { isIpv6LinkLocal, type RawChecker } from './keywords/checkers.js';
@@ -376,6 +376,72 @@ function toVip(v: VipLine, dev: string): Vip {
   };
 }
 
+interface FamilyLine {
+  readonly family: AddressFamily;
+  readonly loc: SourceLoc | null;
+}
+
+/**
+ * An instance's VRRP version as keepalived 2.2.7 settles it. vrrp_parser.c vrrp_version_handler:
+ * the first `version` stands; a different later one, or `version 2` once an IPv6 address has set the
+ * instance's family, is refused with a line. vrrp.c vrrp_complete_instance: an IPv6 instance with no
+ * version is VRRPv3, with `version 2` it stays VRRPv2 unless strict mode sets 3 (with a line); an IPv4
+ * one with no version takes `vrrp_version`. The family is set by the first address line of the
+ * instance (VIP, unicast peer or unicast_src_ip).
+ */
+function instanceVersion(
+  name: string,
+  r: RawReader,
+  family: AddressFamily,
+  globalVersion: 2 | 3,
+  strict: boolean,
+  firsts: {
+    readonly vip: FamilyLine | null;
+    readonly peer: FamilyLine | null;
+    readonly src: FamilyLine | null;
+  },
+  sink: DiagnosticSink,
+): 2 | 3 {
+  const before = (a: SourceLoc | null, b: SourceLoc): boolean =>
+    a !== null && a.file === b.file && a.line < b.line;
+  const familyAt = (loc: SourceLoc): AddressFamily | null => {
+    let first: FamilyLine | null = null;
+    for (const f of [firsts.vip, firsts.peer, firsts.src]) {
+      if (f !== null && before(f.loc, loc) && (first === null || before(f.loc, first.loc!))) first = f;
+    }
+    return first?.family ?? null;
+  };
+  let configured: 0 | 2 | 3 = 0;
+  for (const line of r.list<VersionLine>('version')) {
+    if (
+      (configured !== 0 && configured !== line.version) ||
+      (line.version === 2 && familyAt(line.loc) === 'inet6')
+    ) {
+      sink.report(
+        'error',
+        'invalid-value',
+        `(${name}) vrrp_version ${line.version} conflicts with configured or deduced version ${configured}; ignoring.`,
+        line.loc,
+      );
+      continue;
+    }
+    configured = line.version;
+  }
+  if (family === 'inet6') {
+    if (configured === 2 && strict) {
+      sink.report(
+        'error',
+        'strict-mode',
+        `(${name}) cannot use IPv6 with VRRP version 2; setting version 3`,
+        r.raw.loc,
+      );
+      return 3;
+    }
+    return configured === 0 ? 3 : configured;
+  }
+  return configured === 0 ? globalVersion : configured;
+}
+
 function buildVrrpInstance(
   name: string,
   r: RawReader,
@@ -434,8 +500,20 @@ function buildVrrpInstance(
   const unicastSrc = r.get<{ address: string; family: AddressFamily }>('unicast_src_ip') ?? null;
   const family: AddressFamily = vipLines[0]?.family ?? peers[0]?.family ?? unicastSrc?.family ?? 'inet';
 
-  let version: 2 | 3 = (r.optNum('version') ?? g.vrrpVersion) === 3 ? 3 : 2;
-  if (family === 'inet6') version = 3;
+  const strictMode = r.get<boolean>('strict_mode') ?? g.vrrpStrict;
+  const version = instanceVersion(
+    name,
+    r,
+    family,
+    g.vrrpVersion === 3 ? 3 : 2,
+    strictMode,
+    {
+      vip: vipLines[0] ?? null,
+      peer: peers[0] ?? null,
+      src: unicastSrc === null ? null : { family: unicastSrc.family, loc: r.loc('unicast_src_ip') },
+    },
+    sink,
+  );
 
   for (const v of vipLines) {
     if (v.family !== family) {
@@ -447,7 +525,6 @@ function buildVrrpInstance(
       );
     }
   }
-  const strictMode = r.get<boolean>('strict_mode') ?? g.vrrpStrict;
   const vmac = completeVmac(
     {
       instance: name,

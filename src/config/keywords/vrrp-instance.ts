@@ -25,6 +25,12 @@ import { useVmacLine } from '../vmac.js';
 import { parseAddressValue, parseIntValue, parseSockAddrValue, TIMER_SECONDS, UINT_MAX } from './values.js';
 
 /** A `virtual_ipaddress` line before the device default is applied. */
+/** One `version` line of an instance. */
+export interface VersionLine {
+  readonly version: 2 | 3;
+  readonly loc: SourceLoc;
+}
+
 export interface VipLine {
   readonly text: string;
   readonly address: string;
@@ -397,14 +403,25 @@ export const vrrpInstanceTable: BlockTable = {
       },
       '[0.010000, 255.000000]',
     ),
-    int('version', 2, 3, {
-      invalid: (_v, n) => `(${n}): Version must be either 2 or 3`,
-      doc: {
-        text: 'VRRP version of this instance; IPv6 VIPs make it 3.',
-        default: 'global `vrrp_version`',
-        differs: 'adverts are always VRRPv2 (docs/behaviour.md).',
+    // vrrp_parser.c vrrp_version_handler: every line is kept (with its place) for the schema, which
+    // keeps the first and refuses a conflicting one as keepalived does.
+    custom(
+      'version',
+      (stmt, sink): VersionLine | undefined => {
+        const v = parseIntValue(stmt.args[0], 2, 3, sink, stmt.loc);
+        return v === undefined ? undefined : { version: v === 3 ? 3 : 2, loc: stmt.loc };
       },
-    }),
+      {
+        repeatable: true,
+        invalid: (_v, n) => `(${n}): Version must be either 2 or 3`,
+        doc: {
+          text: 'VRRP version of this instance; IPv6 VIPs make it 3 unless it is set to 2 first (without strict mode).',
+          value: 'integer 2..3',
+          default: 'global `vrrp_version`',
+          differs: 'adverts are always VRRPv2 (docs/behaviour.md).',
+        },
+      },
+    ),
     presence('nopreempt', {
       doc: {
         text: 'A higher-priority backup does not take over from a working master. Cleared (with a line) at priority 255 or state MASTER.',

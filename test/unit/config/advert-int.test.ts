@@ -163,3 +163,41 @@ describe('version (vrrp_parser.c vrrp_version_handler)', () => {
     expect(config.vrrpInstances[0]!.version).toBe(3);
   });
 });
+
+describe('version against the family (vrrp_version_handler, vrrp_complete_instance)', () => {
+  const instance = (name: string, vrid: number, body: string) =>
+    `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n${body}\n}\n`;
+  const v6 = '  virtual_ipaddress {\n    2001:db8::1/64\n  }';
+  const v4 = '  virtual_ipaddress {\n    10.9.9.8/32\n  }';
+
+  it.each([
+    // Lines and versions recorded from keepalived 2.2.7 -t (and its dump) on the same instances.
+    [
+      'version 2 after an IPv6 VIP is refused: VRRPv3',
+      v6 + '\n  version 2',
+      3,
+      ['7 error (VI_1) vrrp_version 2 conflicts with configured or deduced version 0; ignoring.'],
+    ],
+    [
+      'a second, different version is refused: the first stands',
+      '  version 3\n  version 2\n' + v4,
+      3,
+      ['5 error (VI_1) vrrp_version 2 conflicts with configured or deduced version 3; ignoring.'],
+    ],
+    ['the same version twice is no conflict', '  version 3\n  version 3\n' + v4, 3, []],
+    ['version 2 before IPv6 VIPs stays VRRPv2 (not strict)', '  version 2\n' + v6, 2, []],
+    ['IPv6 VIPs and no version: VRRPv3', v6, 3, []],
+  ] as const)('%s', (_what, body, version, lines) => {
+    const { config, diagnostics } = build(instance('VI_1', 51, body));
+    expect(summary(diagnostics)).toEqual(lines);
+    expect(config.vrrpInstances[0]!.version).toBe(version);
+  });
+
+  it('strict mode makes an IPv6 instance with version 2 VRRPv3, with a line', () => {
+    const { config, diagnostics } = build(instance('VI_1', 51, '  strict_mode\n  version 2\n' + v6));
+    expect(summary(diagnostics)).toContain(
+      '1 error (VI_1) cannot use IPv6 with VRRP version 2; setting version 3',
+    );
+    expect(config.vrrpInstances[0]!.version).toBe(3);
+  });
+});
