@@ -14,6 +14,7 @@
  */
 import type {
   IpRule,
+  TrackProcess,
   TrackRef,
   VirtualRoute,
   Vip,
@@ -61,6 +62,7 @@ export interface InstanceDump {
   readonly trackScripts: readonly TrackRef[];
   readonly trackInterfaces: readonly TrackRef[];
   readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses?: readonly TrackRef[];
 }
 
 export interface SocketDump {
@@ -96,6 +98,19 @@ export interface TrackFileDump {
   readonly value: number;
   readonly weight: number;
   readonly weightReverse: boolean;
+  readonly trackedBy: readonly {
+    readonly name: string;
+    readonly weight: number;
+    readonly reverse: boolean;
+  }[];
+}
+
+export interface TrackProcessDump {
+  readonly config: TrackProcess;
+  readonly count: number;
+  readonly haveQuorum: boolean;
+  readonly forkTimer: boolean;
+  readonly terminateTimer: boolean;
   readonly trackedBy: readonly {
     readonly name: string;
     readonly weight: number;
@@ -146,6 +161,7 @@ export interface VrrpDumpSnapshot {
   readonly syncGroups: readonly SyncGroupDump[];
   readonly scripts: readonly ScriptDump[];
   readonly trackFiles: readonly TrackFileDump[];
+  readonly trackProcesses?: readonly TrackProcessDump[];
 }
 
 /** What the texts need from the host: script users' ids and programs' real paths. */
@@ -421,6 +437,10 @@ function instanceLines(d: InstanceDump, host: DumpHost): string[] {
     out.push('   Tracked files :');
     for (const t of d.trackFiles) out.push(`     ${t.name}, ${weightText(t)}`);
   }
+  if (d.trackProcesses !== undefined && d.trackProcesses.length > 0) {
+    out.push('   Tracked processes :');
+    for (const t of d.trackProcesses) out.push(`     ${t.name}, ${weightText(t)}`);
+  }
   out.push(
     `   Using smtp notification = ${c.smtpAlert ? 'yes' : 'no'}`,
     `   Notify deleted = ${c.notify.deleted !== null ? 'Deleted' : 'Fault'}`,
@@ -475,6 +495,11 @@ function syncGroupLines(g: SyncGroupDump, host: DumpHost): string[] {
     out.push('   Tracked files :');
     for (const t of c.trackFiles) out.push(`     ${t.name}, ${weightText(t)}`);
   }
+  // vrrp_data.c dump_sync_group says "process" here, "processes" for an instance.
+  if (c.trackProcesses.length > 0) {
+    out.push('   Tracked process :');
+    for (const t of c.trackProcesses) out.push(`     ${t.name}, ${weightText(t)}`);
+  }
   out.push(...notifyLines({ ...c.notify, deleted: null, masterRxLowerPri: null }, host, GROUP_NOTIFY));
   return out;
 }
@@ -515,6 +540,33 @@ function trackFileLines(f: TrackFileDump): string[] {
   if (f.trackedBy.length > 0) {
     out.push('   Tracking instances :');
     for (const t of f.trackedBy) out.push(`     ${t.name}, ${weightText(t)}`);
+  }
+  return out;
+}
+
+/** vrrp_data.c dump_vprocess. */
+function trackProcessLines(t: TrackProcessDump): string[] {
+  const c = t.config;
+  const out = [` VRRP Track process = ${c.name}`, `   Process = ${c.process}`];
+  if (c.params.length > 0) out.push(`   Parameters = ${c.params.join(' ')}`);
+  if (c.paramMatch !== 'none') {
+    out.push(`   Param match${c.paramMatch === 'exact' ? '' : ` = ${c.paramMatch}`}`);
+  }
+  out.push(`   Min processes = ${c.quorum}`);
+  if (c.quorumMax !== null) out.push(`   Max processes = ${c.quorumMax}`);
+  out.push(
+    `   Current processes = ${t.count}`,
+    `   Have quorum = ${t.haveQuorum ? 'true' : 'false'}`,
+    `   Weight = ${c.weight}${c.weightReverse ? ' reverse' : ''}`,
+    `   Terminate delay = ${c.terminateDelay.toFixed(6)}s`,
+    `   Fork delay = ${c.forkDelay.toFixed(6)}s`,
+    `   Fork delay timer ${t.forkTimer ? '' : 'not '}running`,
+    `   Terminate delay timer ${t.terminateTimer ? '' : 'not '}running`,
+    `   Full command = ${c.fullCommand ? 'true' : 'false'}`,
+  );
+  if (t.trackedBy.length > 0) {
+    out.push('   Tracking instances :');
+    for (const i of t.trackedBy) out.push(`     ${i.name}, ${weightText(i)}`);
   }
   return out;
 }
@@ -646,6 +698,10 @@ export function vrrpDataText(
   if (snapshot.trackFiles.length > 0) {
     out.push('------< VRRP Track files >------');
     for (const f of snapshot.trackFiles) out.push(...trackFileLines(f));
+  }
+  if (snapshot.trackProcesses !== undefined && snapshot.trackProcesses.length > 0) {
+    out.push('------< VRRP Track processes >------');
+    for (const t of snapshot.trackProcesses) out.push(...trackProcessLines(t));
   }
   if (interfaces.length > 0) {
     out.push('------< Interfaces >------');

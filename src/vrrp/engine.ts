@@ -405,6 +405,7 @@ export class VrrpEngine {
     const trackedBy = {
       script: new Map<string, { name: string; weight: number; reverse: boolean }[]>(),
       file: new Map<string, { name: string; weight: number; reverse: boolean }[]>(),
+      process: new Map<string, { name: string; weight: number; reverse: boolean }[]>(),
     };
     for (const entry of this.instances.values()) {
       const c = entry.config;
@@ -441,10 +442,12 @@ export class VrrpEngine {
         refs.filter((r) => !isOwn(r) && !(options.ignoreWeights && r.weight !== 0));
       const trackScripts = kept(c.trackScripts);
       const trackFiles = kept(c.trackFiles);
+      const trackProcesses = kept(c.trackProcesses);
       const trackInterfaces = kept(c.trackInterfaces, (r) => r.name === c.interface);
       for (const [map, refs] of [
         [trackedBy.script, trackScripts],
         [trackedBy.file, trackFiles],
+        [trackedBy.process, trackProcesses],
       ] as const) {
         for (const r of refs)
           map.set(r.name, [
@@ -473,6 +476,7 @@ export class VrrpEngine {
         trackScripts,
         trackInterfaces,
         trackFiles,
+        trackProcesses,
       });
     }
     const syncGroups = this.config.vrrpSyncGroups.flatMap((g) => {
@@ -510,7 +514,15 @@ export class VrrpEngine {
       weightReverse: f.weightReverse,
       trackedBy: trackedBy.file.get(f.name) ?? [],
     }));
-    return { instances, sockets, syncGroups, scripts, trackFiles };
+    const trackProcesses = this.config.trackProcesses.map((t) => ({
+      config: t,
+      count: this.processes.count(t.name),
+      haveQuorum: this.processes.haveQuorum(t.name),
+      forkTimer: this.processes.timerRunning(t.name, 'fork'),
+      terminateTimer: this.processes.timerRunning(t.name, 'terminate'),
+      trackedBy: trackedBy.process.get(t.name) ?? [],
+    }));
+    return { instances, sockets, syncGroups, scripts, trackFiles, trackProcesses };
   }
 
   /** Every counter by instance, for the JSON dump and tests. */

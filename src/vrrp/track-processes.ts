@@ -65,6 +65,11 @@ export class TrackProcessQuorums {
     return this.counts?.count(name) ?? 0;
   }
 
+  /** Whether a fork_delay or terminate_delay timer of `name` is running (the dump files). */
+  timerRunning(name: string, timer: QuorumTimer): boolean {
+    return this.timers.has(`${name}\0${timer}`);
+  }
+
   /** Stops watching and forgets the counts (a reload watches afresh). */
   close(): void {
     this.watcher?.close();
