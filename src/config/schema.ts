@@ -381,13 +381,25 @@ interface FamilyLine {
   readonly loc: SourceLoc | null;
 }
 
+/** a before b in one file. */
+function lineBefore(a: SourceLoc | null, b: SourceLoc | null): boolean {
+  return a !== null && b !== null && a.file === b.file && a.line < b.line;
+}
+
+/** The earliest of the lines that set an instance's family (its first VIP, peer, source...). */
+function firstLine(lines: readonly (FamilyLine | null)[]): FamilyLine | null {
+  let first: FamilyLine | null = null;
+  for (const l of lines) if (l !== null && (first === null || lineBefore(l.loc, first.loc))) first = l;
+  return first;
+}
+
 /**
  * An instance's VRRP version as keepalived 2.2.7 settles it. vrrp_parser.c vrrp_version_handler:
- * the first `version` stands; a different later one, or `version 2` once an IPv6 address has set the
- * instance's family, is refused with a line. vrrp.c vrrp_complete_instance: an IPv6 instance with no
- * version is VRRPv3, with `version 2` it stays VRRPv2 unless strict mode sets 3 (with a line); an IPv4
- * one with no version takes `vrrp_version`. The family is set by the first address line of the
- * instance (VIP, unicast peer or unicast_src_ip).
+ * the first `version` stands; a different later one, or `version 2` once an IPv6 address (or
+ * `native_ipv6`) has set the instance's family, is refused with a line; `native_ipv6` sets 3.
+ * vrrp.c vrrp_complete_instance: an IPv6 instance with no version is VRRPv3, with `version 2` it
+ * stays VRRPv2 unless strict mode sets 3 (with a line); an IPv4 one with no version takes
+ * `vrrp_version`. `familyLine` is the line that set the family first.
  */
 function instanceVersion(
   name: string,
@@ -395,24 +407,19 @@ function instanceVersion(
   family: AddressFamily,
   globalVersion: 2 | 3,
   strict: boolean,
-  firsts: {
-    readonly vip: FamilyLine | null;
-    readonly peer: FamilyLine | null;
-    readonly src: FamilyLine | null;
-  },
+  familyLine: FamilyLine | null,
+  nativeIpv6: SourceLoc | null,
   sink: DiagnosticSink,
 ): 2 | 3 {
-  const before = (a: SourceLoc | null, b: SourceLoc): boolean =>
-    a !== null && a.file === b.file && a.line < b.line;
-  const familyAt = (loc: SourceLoc): AddressFamily | null => {
-    let first: FamilyLine | null = null;
-    for (const f of [firsts.vip, firsts.peer, firsts.src]) {
-      if (f !== null && before(f.loc, loc) && (first === null || before(f.loc, first.loc!))) first = f;
-    }
-    return first?.family ?? null;
-  };
+  const familyAt = (loc: SourceLoc): AddressFamily | null =>
+    familyLine !== null && lineBefore(familyLine.loc, loc) ? familyLine.family : null;
   let configured: 0 | 2 | 3 = 0;
+  let nativeDone = nativeIpv6 === null;
   for (const line of r.list<VersionLine>('version')) {
+    if (!nativeDone && lineBefore(nativeIpv6, line.loc)) {
+      configured = 3;
+      nativeDone = true;
+    }
     if (
       (configured !== 0 && configured !== line.version) ||
       (line.version === 2 && familyAt(line.loc) === 'inet6')
@@ -427,6 +434,7 @@ function instanceVersion(
     }
     configured = line.version;
   }
+  if (!nativeDone) configured = 3;
   if (family === 'inet6') {
     if (configured === 2 && strict) {
       sink.report(
@@ -498,7 +506,24 @@ function buildVrrpInstance(
   const evipLines = r.list<VipLine>('virtual_ipaddress_excluded');
   const peers = r.list<PeerLine>('unicast_peer');
   const unicastSrc = r.get<{ address: string; family: AddressFamily }>('unicast_src_ip') ?? null;
-  const family: AddressFamily = vipLines[0]?.family ?? peers[0]?.family ?? unicastSrc?.family ?? 'inet';
+  // vrrp_parser.c vrrp_native_ipv6_handler: IPv6 unless an IPv4 address came first.
+  const firstAddress = firstLine([
+    vipLines[0] ?? null,
+    peers[0] ?? null,
+    unicastSrc === null ? null : { family: unicastSrc.family, loc: r.loc('unicast_src_ip') },
+  ]);
+  let nativeIpv6 = r.written('native_ipv6') ? r.loc('native_ipv6') : null;
+  if (nativeIpv6 !== null && firstAddress?.family === 'inet' && lineBefore(firstAddress.loc, nativeIpv6)) {
+    sink.report(
+      'error',
+      'family-mismatch',
+      `(${name}) Cannot specify native_ipv6 with IPv4 addresses`,
+      nativeIpv6,
+    );
+    nativeIpv6 = null;
+  }
+  const family: AddressFamily =
+    nativeIpv6 !== null ? 'inet6' : (vipLines[0]?.family ?? peers[0]?.family ?? unicastSrc?.family ?? 'inet');
 
   const strictMode = r.get<boolean>('strict_mode') ?? g.vrrpStrict;
   const version = instanceVersion(
@@ -507,11 +532,8 @@ function buildVrrpInstance(
     family,
     g.vrrpVersion === 3 ? 3 : 2,
     strictMode,
-    {
-      vip: vipLines[0] ?? null,
-      peer: peers[0] ?? null,
-      src: unicastSrc === null ? null : { family: unicastSrc.family, loc: r.loc('unicast_src_ip') },
-    },
+    nativeIpv6 === null ? firstAddress : firstLine([firstAddress, { family: 'inet6', loc: nativeIpv6 }]),
+    nativeIpv6,
     sink,
   );
 
@@ -520,7 +542,7 @@ function buildVrrpInstance(
       sink.report(
         'error',
         'family-mismatch',
-        `(${name}) address family of VIP ${v.text} does not match the instance - ignoring`,
+        `(${name}): address family must match VRRP instance [${v.text}] - ignoring`,
         v.loc,
       );
     }

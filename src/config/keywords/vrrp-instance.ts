@@ -428,6 +428,11 @@ export const vrrpInstanceTable: BlockTable = {
       },
     }),
     presence('preempt', { doc: { text: 'The default; accepted for clarity.' } }),
+    presence('native_ipv6', {
+      doc: {
+        text: 'The instance is IPv6 (and VRRPv3) before any address says so; refused after an IPv4 address.',
+      },
+    }),
     timer('preempt_delay', 0, 1000, {
       default: 0,
       doc: {
@@ -631,7 +636,6 @@ export const vrrpInstanceTable: BlockTable = {
       'warning',
     ),
     ...ignored([
-      'native_ipv6',
       'old_unicast_checksum',
       'track_src_ip',
       'linkbeat_use_polling',

@@ -201,3 +201,44 @@ describe('version against the family (vrrp_version_handler, vrrp_complete_instan
     expect(config.vrrpInstances[0]!.version).toBe(3);
   });
 });
+
+describe('native_ipv6 (vrrp_parser.c vrrp_native_ipv6_handler)', () => {
+  const instance = (body: string) =>
+    `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n${body}\n}\n`;
+
+  it.each([
+    // Lines recorded from keepalived 2.2.7 -t on the same instances.
+    [
+      'before IPv4 VIPs: the VIPs are refused and the instance with them',
+      '  native_ipv6\n  virtual_ipaddress {\n    10.9.9.9/32\n  }',
+      null,
+      [
+        '6 error (VI_1): address family must match VRRP instance [10.9.9.9/32] - ignoring',
+        '1 error (VI_1) No VIP specified; at least one is required',
+      ],
+    ],
+    [
+      'after IPv4 VIPs: refused, the instance stays IPv4',
+      '  virtual_ipaddress {\n    10.9.9.8/32\n  }\n  native_ipv6',
+      2,
+      ['7 error (VI_1) Cannot specify native_ipv6 with IPv4 addresses'],
+    ],
+    [
+      'after version 2: VRRPv3',
+      '  version 2\n  native_ipv6\n  virtual_ipaddress {\n    fe80::53/64\n  }',
+      3,
+      [],
+    ],
+    [
+      'before version 2: the version line is refused',
+      '  native_ipv6\n  version 2\n  virtual_ipaddress {\n    fe80::54/64\n  }',
+      3,
+      ['5 error (VI_1) vrrp_version 2 conflicts with configured or deduced version 3; ignoring.'],
+    ],
+  ] as const)('%s', (_what, body, version, lines) => {
+    const { config, diagnostics } = build(instance(body));
+    expect(summary(diagnostics)).toEqual(lines);
+    if (version === null) expect(config.vrrpInstances).toEqual([]);
+    else expect(config.vrrpInstances[0]!.version).toBe(version);
+  });
+});
