@@ -29,6 +29,7 @@ export interface ConfigDiff {
   readonly globalDefsChanged: boolean;
   readonly vrrpScripts: CollectionDiff<Config['vrrpScripts'][number]>;
   readonly trackFiles: CollectionDiff<Config['trackFiles'][number]>;
+  readonly trackProcesses: CollectionDiff<Config['trackProcesses'][number]>;
   readonly vrrpInstances: CollectionDiff<Config['vrrpInstances'][number]>;
   readonly vrrpSyncGroups: CollectionDiff<Config['vrrpSyncGroups'][number]>;
   readonly virtualServerGroups: CollectionDiff<Config['virtualServerGroups'][number]>;
@@ -90,6 +91,7 @@ export function diffConfigs(before: Config, after: Config): ConfigDiff {
     globalDefsChanged: !sameIgnoringLoc(before.globalDefs, after.globalDefs),
     vrrpScripts: diffCollection(before.vrrpScripts, after.vrrpScripts, byName),
     trackFiles: diffCollection(before.trackFiles, after.trackFiles, byName),
+    trackProcesses: diffCollection(before.trackProcesses, after.trackProcesses, byName),
     vrrpInstances: diffCollection(before.vrrpInstances, after.vrrpInstances, (i) =>
       vrrpInstanceIdentity(i, mcastGroup),
     ),
