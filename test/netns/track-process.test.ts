@@ -6,6 +6,8 @@
  *    killed and comes back when it starts again, with `Quorum gained/lost` lines.
  *  - weight 10: the advertised priority is 110 while the process runs and 100 once it is gone
  *    (read from the control socket's status and from the adverts on the wire).
+ *  - the proc connector: a fork of a tracked process (a copy of bash whose subshell waits) is
+ *    counted, and the quorum it makes is acted on only after fork_delay.
  *  - in the initial network namespace (on a veth pair of the test's own there), where the proc
  *    connector works: keepalived 2.2.7 and keepalived-ts, run in turn on one config (two trackers of
  *    the process, one weight 0 with terminate_delay 1, one weight 10), log the same start line and
@@ -21,6 +23,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { DaemonStatus } from '../../src/contracts/status.js';
 import { watchProcesses, type ProcessWatchEvent } from '../../src/net/process-watch.js';
+import { realClock } from '../../src/util/clock.js';
+import { MemoryLogger } from '../../src/util/log.js';
+import { TrackProcessQuorums } from '../../src/vrrp/track-processes.js';
 import {
   DIST_ENTRY,
   ensureBuilt,
@@ -170,6 +175,57 @@ describeTier('vrrp_track_process', () => {
       expect(polls).toBe(1);
     } finally {
       w.close();
+    }
+  }, 30_000);
+
+  it("the proc connector: a fork counts for the parent's trackers, after fork_delay", async () => {
+    const shell = join(bed.tempDir, `ktpsh${process.pid}`.slice(0, 15));
+    copyFileSync('/bin/bash', shell);
+    const fifo = join(bed.tempDir, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    const logger = new MemoryLogger();
+    const q = new TrackProcessQuorums({
+      platform: { watchProcesses: (h, o) => watchProcesses(h, o, logger) },
+      clock: realClock,
+      logger,
+      onChange: () => {},
+    });
+    const comm = shell.slice(shell.lastIndexOf('/') + 1);
+    q.watch([
+      {
+        name: 'tf',
+        process: comm,
+        params: [],
+        paramMatch: 'none',
+        fullCommand: false,
+        weight: 0,
+        weightReverse: false,
+        quorum: 2,
+        quorumMax: null,
+        forkDelay: 1,
+        terminateDelay: 0,
+        loc: { file: 'k.conf', line: 1 },
+      },
+    ]);
+    let c: ChildProcess | null = null;
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      // The subshell is a fork of the shell that runs a builtin: it stays a copy of the shell.
+      c = spawn(shell, ['-c', `( read -t 60 x <> ${fifo} ) & wait`], { stdio: 'ignore', detached: true });
+      const started = performance.now();
+      await waitFor(() => q.count('tf') === 2, 5_000, 'two processes counted');
+      expect(q.haveQuorum('tf')).toBe(false);
+      expect(q.timerRunning('tf', 'fork')).toBe(true);
+      await waitFor(() => q.haveQuorum('tf'), 5_000, 'quorum after fork_delay');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+      expect(logger.messages()).toContain('Quorum gained for tracked process tf');
+      process.kill(-c.pid!, 'SIGKILL');
+      await waitFor(() => q.count('tf') === 0, 5_000, 'both exits');
+      expect(q.haveQuorum('tf')).toBe(false);
+      expect(logger.messages().at(-1)).toBe('Quorum lost for tracked process tf');
+    } finally {
+      if (c?.pid !== undefined && c.exitCode === null) process.kill(-c.pid, 'SIGKILL');
+      q.close();
     }
   }, 30_000);
 
