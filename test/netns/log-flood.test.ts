@@ -41,6 +41,8 @@ const PASSWORD = 'floodpw';
 const PREFIX = '10.231.41';
 const VIP = `${PREFIX}.100`;
 const FLOOD_MS = 20_000;
+/** A rate the BACKUP's socket takes whole on the CI machine (the MASTER's paced phase runs at 5,000). */
+const PACED_PPS = 10_000;
 /** The issue's goal: 300,000 malformed adverts leave fewer than 2,000 log lines. */
 const GOAL_LINES = 2000;
 const GOAL_PACKETS = 300_000;
@@ -448,44 +450,114 @@ describeTier('log floods at a BACKUP', () => {
     expect(after.state).toBe('BACKUP');
   }, 60_000);
 
+  /** The kernel's drop count of a namespace's protocol-112 sockets (/proc/net/raw). */
+  const socketDrops = (ns: string): number =>
+    nsExec(ns, 'cat', ['/proc/net/raw'])
+      .split('\n')
+      .slice(1)
+      .filter((l) => / [0-9A-F]{8}:0070 /.test(l))
+      .reduce((sum, l) => sum + Number(l.trim().split(/\s+/).at(-1)), 0);
+
+  /** Samples every 500 ms whether the backup holds the VIP. */
+  const sampleVip = (): { stop: () => { samples: number; onBackup: number } } => {
+    let samples = 0;
+    let onBackup = 0;
+    const timer = setInterval(() => {
+      samples++;
+      if (bed.hasAddress(hosts[1]!.ns, BVIP)) onBackup++;
+    }, 500);
+    return {
+      stop: () => {
+        clearInterval(timer);
+        return { samples, onBackup };
+      },
+    };
+  };
+
   it(
-    `stays BACKUP through ${FLOOD_MS / 1000} s at full rate, the VIP only on the master, then takes over when the master goes`,
+    `stays BACKUP through ${FLOOD_MS / 1000} s of a flood its socket takes whole (${PACED_PPS.toLocaleString('en')} a second), the VIP only on the master`,
     async () => {
       const from = backup.lines.lines.length;
-      let vipOnBackup = 0;
-      let samples = 0;
-      const sampler = setInterval(() => {
-        samples++;
-        if (bed.hasAddress(hosts[1]!.ns, BVIP)) vipOnBackup++;
-      }, 500);
+      const drops = socketDrops(hosts[1]!.ns);
+      const vip = sampleVip();
+      let seen = { samples: 0, onBackup: 0 };
+      let paced: FloodResult;
+      try {
+        paced = await flood([String(FLOOD_MS), String(PACED_PPS), '100000000']);
+      } finally {
+        seen = vip.stop();
+      }
+      await sleep(SUMMARY_WAIT_MS);
+      const lines = backup.lines.lines.length - from;
+      const dropped = socketDrops(hosts[1]!.ns) - drops;
+      console.log(
+        `paced flood at a BACKUP: ${paced.total} packets in ${paced.elapsedMs} ms (${paced.rate}/s), ` +
+          `${dropped} dropped at its socket, ${lines} log lines, VIP on the backup in ${seen.onBackup} of ${seen.samples} samples`,
+      );
+      expect(paced.failed).toEqual({});
+      expect(paced.elapsedMs).toBeGreaterThanOrEqual(FLOOD_MS - 500);
+      // The premise: every packet, the master's adverts among them, reached the daemon.
+      expect(dropped).toBe(0);
+      expect(backup.child.exitCode).toBeNull();
+      expect(backup.lines.find(/\(VI_1\) Entering MASTER STATE/, from)).toBe(-1);
+      expect((await countersOf(backup)).state).toBe('BACKUP');
+      expect((await countersOf(master)).state).toBe('MASTER');
+      expect(seen.samples).toBeGreaterThan(FLOOD_MS / 1000);
+      expect(seen.onBackup).toBe(0);
+      expect(lines).toBeLessThan(GOAL_LINES);
+    },
+    FLOOD_MS + 60_000,
+  );
+
+  it(
+    `under ${FLOOD_MS / 1000} s at full rate (beyond what a socket takes): alive, and one MASTER, the real one, once the flood ends; then the backup takes over when the master goes`,
+    async () => {
+      const from = backup.lines.lines.length;
+      const drops = socketDrops(hosts[1]!.ns);
+      const vip = sampleVip();
+      let seen = { samples: 0, onBackup: 0 };
       let full: FloodResult;
       try {
         full = await flood([String(FLOOD_MS)]);
       } finally {
-        clearInterval(sampler);
+        seen = vip.stop();
       }
+      const endedAt = Date.now();
+      const dropped = socketDrops(hosts[1]!.ns) - drops;
+      // At full rate the kernel drops packets at the backup's socket, the master's adverts among
+      // them, at random: three lost in a row and a backup takes over (keepalived's too, the
+      // same socket). What must hold is that it ends: the master (150) preempts at its next
+      // advert, so one MASTER within Master_Down_Interval + 1 s of the flood's end.
+      await waitFor(
+        () => !bed.hasAddress(hosts[1]!.ns, BVIP) && bed.hasAddress(hosts[0]!.ns, BVIP),
+        4610,
+        'the VIP on the master only',
+      );
+      const settledMs = Date.now() - endedAt;
+      expect((await countersOf(backup)).state).toBe('BACKUP');
+      expect((await countersOf(master)).state).toBe('MASTER');
+      const takeovers = backup.lines.lines
+        .slice(from)
+        .filter((l) => /\(VI_1\) Entering MASTER STATE/.test(l.text)).length;
       await sleep(SUMMARY_WAIT_MS);
       const lines = backup.lines.lines.length - from;
       console.log(
-        `flood at a BACKUP: ${full.total} packets in ${full.elapsedMs} ms (${full.rate}/s), ` +
-          `${lines} log lines on the backup, VIP seen on the backup in ${vipOnBackup} of ${samples} samples`,
+        `full-rate flood at a BACKUP: ${full.total} packets in ${full.elapsedMs} ms (${full.rate}/s), ` +
+          `${dropped} dropped at its socket, ${takeovers} takeovers, VIP on the backup in ${seen.onBackup} ` +
+          `of ${seen.samples} samples, settled ${settledMs} ms after the flood, ${lines} log lines`,
       );
       expect(full.failed).toEqual({});
       expect(backup.child.exitCode).toBeNull();
       expect(master.child.exitCode).toBeNull();
-      expect(backup.lines.find(/\(VI_1\) Entering MASTER STATE/, from)).toBe(-1);
-      expect((await countersOf(backup)).state).toBe('BACKUP');
-      expect((await countersOf(master)).state).toBe('MASTER');
-      expect(samples).toBeGreaterThan(FLOOD_MS / 1000);
-      expect(vipOnBackup).toBe(0);
       expect(lines).toBeLessThan(
-        Math.round((GOAL_LINES * Math.min(full.total, GOAL_PACKETS)) / GOAL_PACKETS),
+        Math.round((GOAL_LINES * Math.min(full.total, GOAL_PACKETS)) / GOAL_PACKETS) + 20 * takeovers,
       );
 
       // Still listening: the master stops (priority 0 advert), the backup takes over at once.
+      const before = backup.lines.lines.length;
       const stoppedAt = Date.now();
       await stopDaemon(master);
-      await backup.lines.wait(/\(VI_1\) Entering MASTER STATE/, 5000, from);
+      await backup.lines.wait(/\(VI_1\) Entering MASTER STATE/, 5000, before);
       expect(Date.now() - stoppedAt).toBeLessThan(5000);
       await waitFor(() => bed.hasAddress(hosts[1]!.ns, BVIP), 3000, 'VIP on the new master');
     },
