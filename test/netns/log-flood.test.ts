@@ -67,6 +67,15 @@ const COUNTER_OF: Record<string, string | null> = {
 };
 const COUNTERS = [...new Set(Object.values(COUNTER_OF).filter((c): c is string => c !== null))];
 
+/** The kernel's drop count of a namespace's protocol-112 sockets (/proc/net/raw, last column). */
+function socketDrops(ns: string): number {
+  return nsExec(ns, 'cat', ['/proc/net/raw'])
+    .split('\n')
+    .slice(1)
+    .filter((l) => / [0-9A-F]{8}:0070 /.test(l))
+    .reduce((sum, l) => sum + Number(l.trim().split(/\s+/).at(-1)), 0);
+}
+
 interface FloodResult {
   readonly sent: Record<string, number>;
   readonly failed: Record<string, number>;
@@ -116,13 +125,6 @@ describeTier('log floods', () => {
     if (!reply.ok) throw new Error(`status: ${reply.error.message}`);
     return (reply.result as { vrrp: { instances: { state: string }[] } }).vrrp.instances[0]!.state;
   };
-  /** The kernel's drop count of the master's protocol-112 sockets (/proc/net/raw, last column). */
-  const socketDrops = (ns: string): number =>
-    nsExec(ns, 'cat', ['/proc/net/raw'])
-      .split('\n')
-      .slice(1)
-      .filter((l) => / [0-9A-F]{8}:0070 /.test(l))
-      .reduce((sum, l) => sum + Number(l.trim().split(/\s+/).at(-1)), 0);
 
   const flood = async (args: readonly string[]): Promise<FloodResult> => {
     const child = bed.spawnIn(peer.ns, process.execPath, [
@@ -336,10 +338,7 @@ describeTier('log floods', () => {
         const i = await out.wait(/"kind":"done"/, FLOOD_MS + 30_000);
         const result = JSON.parse(out.lines[i]!.text) as FloodResult;
         await sleep(SUMMARY_WAIT_MS);
-        const drops = nsExec(m.ns, 'cat', ['/proc/net/raw'])
-          .split('\n')
-          .filter((l) => / [0-9A-F]{8}:0070 /.test(l))
-          .reduce((sum, l) => sum + Number(l.trim().split(/\s+/).at(-1)), 0);
+        const drops = socketDrops(m.ns);
         console.log(
           `keepalived 2.2.7, same flood: ${result.total} packets in ${result.elapsedMs} ms, ` +
             `${drops} dropped by the kernel at its sockets, ${k.lines.lines.length - from} log lines`,
@@ -449,14 +448,6 @@ describeTier('log floods at a BACKUP', () => {
     }
     expect(after.state).toBe('BACKUP');
   }, 60_000);
-
-  /** The kernel's drop count of a namespace's protocol-112 sockets (/proc/net/raw). */
-  const socketDrops = (ns: string): number =>
-    nsExec(ns, 'cat', ['/proc/net/raw'])
-      .split('\n')
-      .slice(1)
-      .filter((l) => / [0-9A-F]{8}:0070 /.test(l))
-      .reduce((sum, l) => sum + Number(l.trim().split(/\s+/).at(-1)), 0);
 
   /** Samples every 500 ms whether the backup holds the VIP. */
   const sampleVip = (): { stop: () => { samples: number; onBackup: number } } => {
