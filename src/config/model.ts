@@ -342,6 +342,11 @@ export interface VrrpInstance {
   readonly garp: GarpSettings;
   readonly lowerPrioNoAdvert: boolean;
   readonly higherPrioSendAdvert: boolean;
+  /**
+   * `timer_expired_backup`: the highest priority of the other routers (0 = off); a MASTER held up
+   * past their takeover time goes BACKUP (keepalived 2.2.8+, needs nopreempt).
+   */
+  readonly timerExpiredBackup: number;
   readonly downTimerAdverts: number;
   readonly skipCheckAdvAddr: boolean;
   readonly strictMode: boolean;

@@ -43,11 +43,17 @@ import { trackFileTable, vrrpScriptTable, vrrpTrackProcessTable } from './keywor
 import type { TrackLine, TrackProcessLine } from './keywords/trackers.js';
 import { buildTrackProcess } from './track-process.js';
 import { vrrpInstanceTable, vrrpSyncGroupTable } from './keywords/vrrp-instance.js';
-import type { PeerLine, RouteLine, VersionLine, VipLine } from './keywords/vrrp-instance.js';
+import type {
+  PeerLine,
+  RouteLine,
+  TimerExpiredBackupLine,
+  VersionLine,
+  VipLine,
+} from './keywords/vrrp-instance.js';
 import { groupLine, realServerTable, serverAddress, virtualServerTable } from './keywords/virtual-server.js';
 import type { GroupLine, MethodValue, ServerAddress } from './keywords/virtual-server.js';
 import { isIpv6LinkLocal, type RawChecker } from './keywords/checkers.js';
-import { parseAddressValue, parseIntValue, parsePortValue } from './keywords/values.js';
+import { parseAddressValue, parseIntValue, parsePortValue, parseUnsignedValue } from './keywords/values.js';
 import { pendingTracks, resolveReferences } from './semantic.js';
 import { buildStaticEntries, settleRulePriorities } from './static-entries.js';
 import type { RuleLine } from './keywords/ip-rule.js';
@@ -682,6 +688,21 @@ function buildVrrpInstance(
     strictReset('down_timer_adverts', 'down_timer_adverts is incompatible with strict mode - resetting');
     downTimerAdverts = 3;
   }
+  let timerExpiredBackup = timerExpiredBackupPriority(
+    name,
+    r.get<TimerExpiredBackupLine>('timer_expired_backup'),
+    sink,
+  );
+  if (timerExpiredBackup !== 0 && !nopreempt) {
+    // vrrp.c vrrp_complete_instance (keepalived 2.2.8+): the keyword's old name in its line.
+    sink.report(
+      'error',
+      'invalid-value',
+      `(${name}) expired_timer_backup requires nopreempt - resetting`,
+      r.loc('timer_expired_backup'),
+    );
+    timerExpiredBackup = 0;
+  }
   let lowerPrioRepeat = r.optNum('garp_lower_prio_repeat') ?? (strict ? 0 : g.vrrpGarpLowerPrioRepeat);
   if (strict && lowerPrioRepeat !== 0) {
     strictReset('garp_lower_prio_repeat', 'Strict mode requires no repeat garps. resetting');
@@ -833,6 +854,7 @@ function buildVrrpInstance(
     },
     lowerPrioNoAdvert,
     higherPrioSendAdvert,
+    timerExpiredBackup,
     downTimerAdverts,
     skipCheckAdvAddr: r.get<boolean>('skip_check_adv_addr') ?? g.vrrpSkipCheckAdvAddr,
     strictMode: strict,
@@ -1486,4 +1508,37 @@ function buildChecker(
       };
     }
   }
+}
+
+/**
+ * `timer_expired_backup [PRIO]` (keepalived 2.2.8+ vrrp_parser.c): the highest priority of the
+ * other routers, 254 by default, 0 when absent or rejected; `thread_timer_expired` is read as it
+ * with a line asking for the new name.
+ */
+function timerExpiredBackupPriority(
+  name: string,
+  line: TimerExpiredBackupLine | undefined,
+  sink: DiagnosticSink,
+): number {
+  if (line === undefined) return 0;
+  if (line.keyword === 'thread_timer_expired') {
+    sink.report(
+      'error',
+      'deprecated',
+      `(${name}) thread_timer_expired - please replace with keyword 'timer_expired_backup'`,
+      line.loc,
+    );
+  }
+  if (line.priority === null) return 254;
+  const prio = parseUnsignedValue(line.priority, 1, 254, sink, line.loc);
+  if (prio === undefined) {
+    sink.report(
+      'error',
+      'out-of-range',
+      `(${name}) timer_expired_backup highest_other_priority not valid! must be between 1 & 254`,
+      line.loc,
+    );
+    return 0;
+  }
+  return prio;
 }

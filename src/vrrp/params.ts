@@ -50,6 +50,8 @@ export interface InstanceParams {
   readonly downTimerAdverts: number;
   readonly lowerPrioNoAdvert: boolean;
   readonly higherPrioSendAdvert: boolean;
+  /** `timer_expired_backup`: the other routers' highest priority, 0 = off (docs/behaviour.md §3.4). */
+  readonly timerExpiredBackupPriority: number;
   readonly skipCheckAdvAddr: boolean;
   readonly garp: GarpParams;
   readonly syncGroup: string | null;
@@ -101,6 +103,7 @@ export function paramsFromConfig(
     downTimerAdverts: instance.downTimerAdverts,
     lowerPrioNoAdvert: instance.lowerPrioNoAdvert,
     higherPrioSendAdvert: instance.higherPrioSendAdvert,
+    timerExpiredBackupPriority: instance.timerExpiredBackup,
     skipCheckAdvAddr: instance.skipCheckAdvAddr,
     garp: {
       masterDelayMs: ms(instance.garp.masterDelay),

@@ -79,6 +79,8 @@ export interface InstanceState {
   readonly answerTokens: number;
   /** Clock time the answer tokens were last topped up. */
   readonly answerRefilledAt: number;
+  /** Clock time of our last advert (keepalived's last_advert_sent), null before the first. */
+  readonly lastAdvertSentAt: number | null;
 }
 
 /**
@@ -217,6 +219,7 @@ export function initialState(params: InstanceParams): InstanceState {
     standby: false,
     answerTokens: ANSWER_BUCKET.burst,
     answerRefilledAt: 0,
+    lastAdvertSentAt: null,
   };
 }
 
@@ -283,6 +286,7 @@ function masterDown(ctx: Ctx): number {
 
 function sendAdvert(ctx: Ctx, priority: number): void {
   ctx.actions.push({ kind: 'send-advert', priority });
+  ctx.s = { ...ctx.s, lastAdvertSentAt: ctx.now };
   count(ctx, 'advert_sent');
   if (priority === STOP_PRIORITY) {
     count(ctx, 'pri_zero_sent');
@@ -412,6 +416,26 @@ function onStartup(ctx: Ctx): void {
   else goUp(ctx, 'init');
 }
 
+/**
+ * `timer_expired_backup` (keepalived 2.2.8+ vrrp.c vrrp_thread_timeout_handler): when the daemon
+ * was not scheduled for so long that a router of the configured highest other priority has taken
+ * over (3 adverts + its skew since our last advert), this MASTER goes BACKUP instead of resuming
+ * and pre-empting it against nopreempt. No priority-0 advert, as keepalived.
+ */
+function heldUpPastTakeover(ctx: Ctx): boolean {
+  const other = ctx.p.timerExpiredBackupPriority;
+  const last = ctx.s.lastAdvertSentAt;
+  if (other === 0 || last === null) return false;
+  const intervalMs = advertIntervalMs(ctx.p.advertIntSec);
+  const takeoverMs = 3 * intervalMs + ((256 - other) * 1000) / 256;
+  if (ctx.now < last + takeoverMs) return false;
+  const lateUs = Math.max(0, Math.round((ctx.now - last - intervalMs) * 1000));
+  const late = `${Math.floor(lateUs / 1e6)}.${String(lateUs % 1e6).padStart(6, '0')}`;
+  log(ctx, 'info', `VRRP thread timer expired ${late} seconds ago`);
+  changeState(ctx, 'BACKUP', 'timer-expired-backup');
+  return true;
+}
+
 function onTimer(ctx: Ctx, event: Extract<Event, { kind: 'timer' }>): void {
   const g = ctx.p.garp;
   switch (event.timer) {
@@ -434,6 +458,7 @@ function onTimer(ctx: Ctx, event: Extract<Event, { kind: 'timer' }>): void {
       return;
     case 'advert':
       if (ctx.s.state !== 'MASTER') return;
+      if (heldUpPastTakeover(ctx)) return;
       // RFC 3768 section 6.4.3: "If the Adver_Timer fires ... Send an ADVERTISEMENT".
       sendAdvert(ctx, ctx.s.effectivePriority);
       arm(ctx, 'advert', advertIntervalMs(ctx.p.advertIntSec));

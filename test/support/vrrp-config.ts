@@ -78,6 +78,7 @@ export function vrrpInstance(name: string, vrid: number, over: Partial<VrrpInsta
     },
     lowerPrioNoAdvert: false,
     higherPrioSendAdvert: false,
+    timerExpiredBackup: 0,
     downTimerAdverts: 3,
     skipCheckAdvAddr: false,
     vmac: null,

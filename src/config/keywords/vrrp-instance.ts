@@ -259,6 +259,21 @@ export function peerLine(line: Statement, sink: DiagnosticSink): PeerLine | unde
   return { address: a.address, family: a.family, minTtl, maxTtl, loc: line.loc };
 }
 
+/**
+ * A `timer_expired_backup [PRIO]` or `thread_timer_expired [PRIO]` line, as written: the schema
+ * reads the priority and reports with the instance's name (vrrp_parser.c
+ * vrrp_timer_expired_backup_handler, keepalived 2.2.8 and later).
+ */
+export interface TimerExpiredBackupLine {
+  readonly keyword: string;
+  readonly priority: string | null;
+  readonly loc: SourceLoc;
+}
+
+function timerExpiredBackupLine(line: Statement): TimerExpiredBackupLine {
+  return { keyword: line.keyword, priority: line.args[0] ?? null, loc: line.loc };
+}
+
 function addressArg(
   stmt: Statement,
   sink: DiagnosticSink,
@@ -611,6 +626,24 @@ export const vrrpInstanceTable: BlockTable = {
         text: 'Each VIP on another interface than `interface`, or of the other address family, goes on a VMAC of its own on that interface (`vrrp1.VRID`, ...; VIPs on one interface share it), as a VIP line with the `use_vmac` word does.',
       },
     }),
+    custom('timer_expired_backup', timerExpiredBackupLine, {
+      doc: {
+        text: 'With `nopreempt`: a MASTER whose adverts were held up (the daemon not scheduled) for longer than another router with this priority waits (3 adverts + its skew) goes BACKUP instead of resuming as MASTER, logging `VRRP thread timer expired`.',
+        value: '`[PRIORITY]`: the highest priority of the other routers, 1..254',
+        default: '254 when given without a priority; off when absent',
+        differs:
+          'a keyword added after keepalived 2.2.7 (keepalived 2.2.8 vrrp.c vrrp_thread_timeout_handler), read on purpose (compatibility.md `newer-keywords`).',
+      },
+    }),
+    custom('thread_timer_expired', timerExpiredBackupLine, {
+      field: 'timer_expired_backup',
+      doc: {
+        text: 'The first name of `timer_expired_backup`: keepalived reads it as that keyword and asks for the new name.',
+        value: 'as `timer_expired_backup`',
+        differs:
+          'a keyword added after keepalived 2.2.7, read on purpose (compatibility.md `newer-keywords`).',
+      },
+    }),
     presence('vmac_xmit_base', {
       doc: {
         text: 'With `use_vmac`: send and receive adverts on the base interface instead of the VMAC (the VIPs stay on the VMAC). Set by unicast with `use_vmac`, cleared in strict mode.',
@@ -628,7 +661,6 @@ export const vrrpInstanceTable: BlockTable = {
         'owner_ignore_adverts',
         'garp_extra_if',
         'vmac_garp_intvl',
-        'timer_expired_backup',
         'promote_secondaries',
         'auth_hmac',
         'kernel_rx_buf_size',
@@ -641,7 +673,6 @@ export const vrrpInstanceTable: BlockTable = {
       'linkbeat_use_polling',
       'v3_checksum_as_v2',
       'debug',
-      'thread_timer_expired',
     ]),
   ],
 };

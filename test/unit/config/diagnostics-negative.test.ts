@@ -582,6 +582,7 @@ describe('strict mode (vrrp_strict / strict_mode)', () => {
       downTimerAdverts: 3,
       lowerPrioNoAdvert: true,
       higherPrioSendAdvert: false,
+      timerExpiredBackup: 0,
       garp: { lowerPrioRepeat: 0, lowerPrioDelay: 0 },
     });
   });

@@ -295,6 +295,31 @@ ${INSTANCE(`  track_script {
     );
     expect(withPeer.diagnostics).toEqual([]);
   });
+  it('timer_expired_backup: 254 by default, a priority 1..254, its old name, and only with nopreempt', () => {
+    const one = (body: string) => build(INSTANCE(`  priority 100\n${body}`));
+    const plain = one('  nopreempt\n  timer_expired_backup');
+    expect(plain.diagnostics).toEqual([]);
+    expect(plain.config.vrrpInstances[0]!.timerExpiredBackup).toBe(254);
+    expect(one('  nopreempt\n  timer_expired_backup 120').config.vrrpInstances[0]!.timerExpiredBackup).toBe(
+      120,
+    );
+    const bad = one('  nopreempt\n  timer_expired_backup 255');
+    expect(bad.config.vrrpInstances[0]!.timerExpiredBackup).toBe(0);
+    expect(summary(bad.diagnostics)).toEqual([
+      "9 error number '255' outside range [1, 254]",
+      '9 error (VI_1) timer_expired_backup highest_other_priority not valid! must be between 1 & 254',
+    ]);
+    const old = one('  nopreempt\n  thread_timer_expired 200');
+    expect(old.config.vrrpInstances[0]!.timerExpiredBackup).toBe(200);
+    expect(summary(old.diagnostics)).toEqual([
+      "9 error (VI_1) thread_timer_expired - please replace with keyword 'timer_expired_backup'",
+    ]);
+    const noNopreempt = one('  timer_expired_backup');
+    expect(noNopreempt.config.vrrpInstances[0]!.timerExpiredBackup).toBe(0);
+    expect(summary(noNopreempt.diagnostics)).toEqual([
+      '8 error (VI_1) expired_timer_backup requires nopreempt - resetting',
+    ]);
+  });
   it('state MASTER clears nopreempt and preempt_delay, as keepalived', () => {
     const { config, diagnostics } = build(
       INSTANCE('  state MASTER\n  priority 150\n  nopreempt\n  preempt_delay 10'),

@@ -30,6 +30,7 @@ export function instanceParams(overrides: Partial<InstanceParams> = {}): Instanc
     downTimerAdverts: 3,
     lowerPrioNoAdvert: false,
     higherPrioSendAdvert: false,
+    timerExpiredBackupPriority: 0,
     skipCheckAdvAddr: false,
     garp: {
       masterDelayMs: 5000,
