@@ -756,6 +756,9 @@ export function reduce(params: InstanceParams, state: InstanceState, event: Even
       onTimer(ctx, event);
       break;
     case 'packet':
+      // keepalived's scheduler runs its late-timer check before the socket's events: adverts
+      // queued while the daemon was held up reach a MASTER that has gone BACKUP.
+      if (ctx.s.state === 'MASTER') heldUpPastTakeover(ctx);
       // INIT, FAULT and STOP ignore adverts (keepalived reads nothing for them).
       if (ctx.s.state === 'BACKUP') onBackupPacket(ctx, event.packet);
       else if (ctx.s.state === 'MASTER') onMasterPacket(ctx, event.packet);

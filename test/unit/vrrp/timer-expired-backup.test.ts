@@ -2,7 +2,7 @@
 // Adver_Timer fires so late that another router could have taken over goes BACKUP.
 import { describe, expect, it } from 'vitest';
 import { logs, ReducerHarness } from './harness.js';
-import { instanceParams } from './support.js';
+import { instanceParams, packet } from './support.js';
 
 const MDI_100 = 3609.375;
 
@@ -57,6 +57,28 @@ describe('timer_expired_backup', () => {
   it('without the keyword a MASTER resumes after any delay, as keepalived 2.2.7', () => {
     const h = masterWith(0);
     const actions = fireAdvertLate(h, 60_000);
+    expect(h.state.state).toBe('MASTER');
+    expect(actions).toContainEqual({ kind: 'send-advert', priority: 100 });
+  });
+});
+
+describe('timer_expired_backup with adverts queued while held up', () => {
+  it('the late check comes first: a lower-priority advert read after the delay reaches a BACKUP', () => {
+    const h = masterWith(254);
+    const deadline = h.timers.get('advert')!;
+    h.now = deadline + 2500;
+    // The other router took over meanwhile; its advert was queued on our socket.
+    const actions = h.dispatch({ kind: 'packet', packet: packet({ advert: { priority: 90 } }) });
+    expect(h.state.state).toBe('BACKUP');
+    expect(logs(actions)[0]).toBe('VRRP thread timer expired 2.500000 seconds ago');
+    // As a nopreempt BACKUP it accepts the lower-priority master: no advert of ours.
+    expect(actions.some((a) => a.kind === 'send-advert')).toBe(false);
+    expect(h.state.masterAddress).toBe('10.77.0.2');
+  });
+
+  it('without the delay the same advert makes the MASTER answer (forcing a new election)', () => {
+    const h = masterWith(254);
+    const actions = h.dispatch({ kind: 'packet', packet: packet({ advert: { priority: 90 } }) });
     expect(h.state.state).toBe('MASTER');
     expect(actions).toContainEqual({ kind: 'send-advert', priority: 100 });
   });
