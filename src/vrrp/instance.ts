@@ -267,6 +267,15 @@ export class VrrpInstanceShell {
     const before = this.currentConfig;
     this.currentConfig = config;
     this.currentParams = params;
+    // keepalived builds the instance afresh from the new config: an owner demoted to 254 by a
+    // second owner (state-machine.ts ownerDemoted) is an owner again.
+    if (this.state.ownerDemoted) {
+      this.state = {
+        ...this.state,
+        ownerDemoted: false,
+        effectivePriority: params.basePriority === 255 ? 255 : this.state.effectivePriority,
+      };
+    }
     if (io !== null && io !== this.io) {
       const old = this.io;
       this.io = io;

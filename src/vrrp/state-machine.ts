@@ -73,6 +73,11 @@ export interface InstanceState {
    */
   readonly standby: boolean;
   /**
+   * An address owner that heard another owner's advert (keepalived 2.2.7 vrrp_state_master_rx):
+   * its base and effective priority are 254 from then on, and it is no longer an owner.
+   */
+  readonly ownerDemoted: boolean;
+  /**
    * Tokens for answering adverts at once, beyond the Adver_Timer schedule (ANSWER_BUCKET): a
    * flood of lower-priority or priority-0 adverts must not make the master an amplifier.
    */
@@ -217,6 +222,7 @@ export function initialState(params: InstanceParams): InstanceState {
     masterDownAt: null,
     rateLimit: emptyRateLimit(),
     standby: false,
+    ownerDemoted: false,
     answerTokens: ANSWER_BUCKET.burst,
     answerRefilledAt: 0,
     lastAdvertSentAt: null,
@@ -400,9 +406,14 @@ function changeState(ctx: Ctx, to: VrrpState, reason: string): void {
   ctx.actions.push({ kind: 'state-changed', from, to, reason });
 }
 
+/** Priority 255 in the config and not demoted by a second owner (keepalived's base_priority). */
+function isOwner(ctx: Ctx): boolean {
+  return ctx.p.basePriority === OWNER_PRIORITY && !ctx.s.ownerDemoted;
+}
+
 /** State an instance returns to when it is allowed to run (startup, fault cleared). */
 function goUp(ctx: Ctx, reason: string): void {
-  const owner = ctx.p.basePriority === OWNER_PRIORITY;
+  const owner = isOwner(ctx);
   // docs/behaviour.md §3.4: owner with `state MASTER` takes over at once
   // (RFC 3768 section 6.4.1: "If the Priority = 255 ... transition to the {Master} state").
   // An instance in standby never does: it waits in BACKUP until resumed.
@@ -576,7 +587,7 @@ function onMasterPacket(ctx: Ctx, packet: ReceivedPacket): void {
   applyVerdict(ctx, verdict);
   if (verdict.kind === 'drop') return;
 
-  const ours = ctx.s.effectivePriority;
+  let ours = ctx.s.effectivePriority;
   const prio = advert.priority;
   const cmp = compareSource(from, ctx.p.sourceAddress);
   const advertTimer = (): void => arm(ctx, 'advert', advertIntervalMs(ctx.p.advertIntSec));
@@ -606,13 +617,18 @@ function onMasterPacket(ctx: Ctx, packet: ReceivedPacket): void {
       );
       return;
     }
-    if (ours === OWNER_PRIORITY && cmp > 0) {
+    if (ours === OWNER_PRIORITY) {
+      // keepalived 2.2.7 (vrrp.c vrrp_state_master_rx): two address owners are a configuration
+      // error; the one hearing the other drops its base and effective priority to 254, whatever
+      // the addresses, and so yields to the other's 255 below.
       log(
         ctx,
         'info',
-        `(${name}) CONFIGURATION ERROR: local instance and ${from} are both configured as address owner, please resolve`,
-        { limit: limitKey(ctx, 'both-owners') },
+        `(${name}) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority`,
+        { source: from, limit: limitKey(ctx, 'both-owners') },
       );
+      ours = OWNER_PRIORITY - 1;
+      ctx.s = { ...ctx.s, effectivePriority: ours, ownerDemoted: true };
     }
   }
 
@@ -649,7 +665,7 @@ function onMasterPacket(ctx: Ctx, packet: ReceivedPacket): void {
   // RFC 3768 section 6.4.3: "If the Priority in the ADVERTISEMENT is greater than the local
   // Priority, or ... equal and the primary IP Address of the sender is greater than the local
   // primary IP Address, then: Cancel Adver_Timer, Set Master_Down_Timer, Transition to {Backup}".
-  if (prio > ours && ctx.p.basePriority !== OWNER_PRIORITY) {
+  if (prio > ours) {
     log(
       ctx,
       'info',
@@ -667,10 +683,12 @@ function onMasterPacket(ctx: Ctx, packet: ReceivedPacket): void {
 }
 
 function onTracking(ctx: Ctx, event: Extract<Event, { kind: 'tracking' }>): void {
-  const owner = ctx.p.basePriority === OWNER_PRIORITY;
-  const newPriority = owner
+  // An owner tracks nothing by weight (vrrp.c): 255, or 254 once demoted by a second owner.
+  const newPriority = isOwner(ctx)
     ? OWNER_PRIORITY
-    : Math.min(254, Math.max(1, Math.round(event.effectivePriority)));
+    : ctx.p.basePriority === OWNER_PRIORITY
+      ? OWNER_PRIORITY - 1
+      : Math.min(254, Math.max(1, Math.round(event.effectivePriority)));
   const old = ctx.s.effectivePriority;
   if (newPriority !== old) {
     log(ctx, 'info', `(${ctx.p.name}) Changing effective priority from ${old} to ${newPriority}`, {
