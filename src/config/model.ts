@@ -90,6 +90,8 @@ export interface GlobalDefs {
   /** `lvs_flush_on_stop`: off, flush everything, or delete virtual servers only (`VS`). */
   readonly lvsFlushOnStop: 'off' | 'all' | 'vs';
   readonly childWaitTime: Seconds;
+  /** `json_version` (keepalived 2.3.3+): 2 wraps the JSON dump as `{"vrrp": [...], "track_process": [...]}`. */
+  readonly jsonVersion: 1 | 2;
   readonly dynamicInterfaces: boolean;
   /** `vmac_prefix`: the default VMAC names' prefix (`vrrp`). */
   readonly vmacPrefix: string | null;

@@ -274,6 +274,7 @@ function buildGlobalDefs(raw: RawBlock, loc: SourceLoc | null): GlobalDefs {
     lvsFlush: r.bool('lvs_flush'),
     lvsFlushOnStop: flushOnStop ?? 'off',
     childWaitTime: r.num('child_wait_time', 5),
+    jsonVersion: r.num('json_version', 1) === 2 ? 2 : 1,
     dynamicInterfaces: r.bool('dynamic_interfaces'),
     vmacPrefix: r.str('vmac_prefix'),
     vmacAddrPrefix: r.str('vmac_addr_prefix'),

@@ -130,8 +130,8 @@ export interface DumpSource {
   /** Its data file after the Global definitions. */
   dataText?(): string | Promise<string>;
   statsText?(): string;
-  /** The JSON file's top-level array; null: no file (keepalived writes none without instances). */
-  jsonEntries?(): unknown[] | null | Promise<unknown[] | null>;
+  /** The JSON file's document (an array, or an object with json_version 2); null: no file. */
+  jsonEntries?(): unknown | Promise<unknown>;
   clearStats?(): void;
 }
 

@@ -12,7 +12,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { VrrpStatus } from '../contracts/status.js';
 import { VrrpChannelHub } from '../vrrp/channels.js';
-import { vrrpDataText, vrrpJsonEntries, type DumpHost } from '../vrrp/dumps.js';
+import { vrrpDataText, vrrpJsonDocument, type DumpHost } from '../vrrp/dumps.js';
 import { readHostInterfaces } from '../net/interface-dump.js';
 import { realProgramPath, scriptIdsFor, type DumpSource } from './dump-files.js';
 import { VrrpEngine } from '../vrrp/engine.js';
@@ -229,7 +229,11 @@ export async function createVrrpSubsystem(
       },
       statsText: () => engine.statsText(),
       jsonEntries: () =>
-        vrrpJsonEntries(engine.dumpSnapshot({ clock: clock.now(), wall: Date.now() }), dumpHost()),
+        vrrpJsonDocument(
+          engine.dumpSnapshot({ clock: clock.now(), wall: Date.now() }),
+          dumpHost(),
+          currentConfig.globalDefs.jsonVersion,
+        ),
       clearStats: () => engine.clearStats(),
     },
     counters: () => engine.counters(),

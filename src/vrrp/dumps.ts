@@ -5,8 +5,9 @@
  * - `vrrpDataText`: /tmp/keepalived.data after its Global definitions (SIGUSR1; vrrp_data.c
  *   `dump_vrrp_data`: VRRP Topology, Sockpool, Sync groups, Scripts, Track files; vrrp_if.c
  *   `dump_if`: Interfaces);
- * - `vrrpJsonEntries`: /tmp/keepalived.json (SIGRTMIN+2; vrrp_json.c, JSON v1: one
- *   `{"data", "stats"}` per instance, keepalived's key names and order).
+ * - `vrrpJsonDocument`: /tmp/keepalived.json (SIGRTMIN+2; vrrp_json.c, JSON v1: one
+ *   `{"data", "stats"}` per instance, keepalived's key names and order; `json_version 2`
+ *   wraps it as keepalived 2.3.3 does).
  * The exporters read `   State = MASTER`, `   Wantstate`, `   Interface`, `   Virtual Router ID`,
  * `   Gratuitous ARP delay`, the 5-space VIP lines, ` VRRP Script = NAME` / `   Status`, every
  * stats line, and the JSON keys: those are exact. Values keepalived-ts has no counterpart for
@@ -803,11 +804,43 @@ function jsonStats(c: VrrpCounters): Record<string, number> {
   };
 }
 
-/** The JSON file's array, or null without instances (keepalived then writes no file). */
-export function vrrpJsonEntries(snapshot: VrrpDumpSnapshot, host: DumpHost): unknown[] | null {
+/** vrrp_json.c vrrp_json_vprocess_dump (json_version 2). */
+function jsonTrackProcess(t: TrackProcessDump): Record<string, unknown> {
+  const c = t.config;
+  const out: Record<string, unknown> = { process: c.name };
+  if (c.params.length > 0) out['parameters'] = c.params.join(' ');
+  out['param_match'] = c.paramMatch;
+  out['min_processes'] = c.quorum;
+  if (c.quorumMax !== null) out['max_processes'] = c.quorumMax;
+  Object.assign(out, {
+    current_processes: t.count,
+    have_quorum: t.haveQuorum,
+    weight: c.weightReverse ? -c.weight : c.weight,
+    terminate_delay: c.terminateDelay,
+    fork_delay: c.forkDelay,
+    fork_delay_timer_running: t.forkTimer,
+    terminate_delay_timer_running: t.terminateTimer,
+    full_command: c.fullCommand,
+  });
+  return out;
+}
+
+/**
+ * The JSON file's document, or null without instances (keepalived then writes no file).
+ * json_version 1 (keepalived 2.2.7): the array of instances. 2 (keepalived 2.3.3+ vrrp_json.c):
+ * `{"vrrp": [...]}`, each instance's data naming its tracked processes, and the trackers as
+ * `track_process` when there are any.
+ */
+export function vrrpJsonDocument(snapshot: VrrpDumpSnapshot, host: DumpHost, version: 1 | 2 = 1): unknown {
   if (snapshot.instances.length === 0) return null;
-  return snapshot.instances.map((d) => ({
-    data: jsonData(d, snapshot.scripts, host),
-    stats: jsonStats(d.counters),
-  }));
+  const vrrp = snapshot.instances.map((d) => {
+    const data = jsonData(d, snapshot.scripts, host);
+    if (version === 2 && d.trackProcesses !== undefined && d.trackProcesses.length > 0) {
+      data['track_process'] = d.trackProcesses.map((t) => t.name);
+    }
+    return { data, stats: jsonStats(d.counters) };
+  });
+  if (version === 1) return vrrp;
+  const trackers = snapshot.trackProcesses ?? [];
+  return trackers.length === 0 ? { vrrp } : { vrrp, track_process: trackers.map(jsonTrackProcess) };
 }

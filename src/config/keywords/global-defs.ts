@@ -402,6 +402,15 @@ const SUPPORTED: KeywordSpec[] = [
         'a keyword added after keepalived 2.2.7 (its main.c fixes 5 s), read on purpose (compatibility.md `newer-keywords`).',
     },
   }),
+  uint('json_version', 1, 2, {
+    default: 1,
+    invalid: () => 'Invalid JSON version',
+    doc: {
+      text: 'Layout of the JSON dump (SIGRTMIN+2): 1 is an array of instances; 2 an object with that array as `vrrp` and the `vrrp_track_process` trackers as `track_process`, and each instance naming its tracked processes.',
+      differs:
+        'a keyword added after keepalived 2.2.7 (keepalived 2.3.3 vrrp_json.c), read on purpose (compatibility.md `newer-keywords`).',
+    },
+  }),
   custom('dynamic_interfaces', () => true, {
     default: false,
     doc: {
@@ -561,7 +570,6 @@ export const GLOBAL_DEFS_IGNORED_INFO = [
   'config_save_dir',
   'tmp_config_directory',
   'data_use_instance',
-  'json_version',
   'iproute_usr_dir',
   'iproute_etc_dir',
 ];

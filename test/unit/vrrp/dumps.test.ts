@@ -16,7 +16,7 @@ import {
   formatRoute,
   formatVip,
   vrrpDataText,
-  vrrpJsonEntries,
+  vrrpJsonDocument,
   vrrpStatsText,
   type DumpHost,
   type InterfaceDump,
@@ -149,7 +149,7 @@ describe('VRRP dump texts against keepalived 2.2.7', () => {
 
   it("the JSON is keepalived's array of {data, stats}: same keys, order and types, same config values", async () => {
     const { engine, clock } = await runFixtureConfig();
-    const ours = vrrpJsonEntries(engine.dumpSnapshot({ clock: clock.now(), wall: 1796166300000 }), host);
+    const ours = vrrpJsonDocument(engine.dumpSnapshot({ clock: clock.now(), wall: 1796166300000 }), host);
     const theirs = JSON.parse(fixture('ka227-keepalived.json')) as {
       data: Record<string, unknown>;
       stats: Record<string, unknown>;
@@ -164,9 +164,84 @@ describe('VRRP dump texts against keepalived 2.2.7', () => {
     await engine.stop();
   });
 
+  it('json_version 2 wraps the instances as "vrrp" and adds the process trackers, as keepalived 2.3.3', async () => {
+    const conf = (version: number) =>
+      [
+        'global_defs {',
+        `  json_version ${version}`,
+        '}',
+        'vrrp_track_process sshd {',
+        '  process sshd -D',
+        '  param_match initial',
+        '  quorum 1',
+        '  quorum_max 3',
+        '  weight 10 reverse',
+        '}',
+        'vrrp_instance VI_1 {',
+        '  interface eth0',
+        '  virtual_router_id 51',
+        '  track_process {',
+        '    sshd',
+        '  }',
+        '  virtual_ipaddress {',
+        '    10.239.9.100',
+        '  }',
+        '}',
+        '',
+      ].join('\n');
+    const json = async (version: 1 | 2) => {
+      const { config, diagnostics } = build(conf(version));
+      expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(config.globalDefs.jsonVersion).toBe(version);
+      const f = fakeVrrpPlatform();
+      const engine = await VrrpEngine.create(config, {
+        clock: new ManualClock(),
+        logger: new MemoryLogger(),
+        platform: f.platform,
+      });
+      const doc = vrrpJsonDocument(
+        engine.dumpSnapshot({ clock: 0, wall: 0 }),
+        host,
+        config.globalDefs.jsonVersion,
+      );
+      await engine.stop();
+      return doc;
+    };
+    const v1 = (await json(1)) as { data: Record<string, unknown> }[];
+    expect(Array.isArray(v1)).toBe(true);
+    expect(v1[0]!.data['track_process']).toBeUndefined();
+    const v2 = (await json(2)) as {
+      vrrp: { data: Record<string, unknown>; stats: Record<string, unknown> }[];
+      track_process: Record<string, unknown>[];
+    };
+    expect(Object.keys(v2)).toEqual(['vrrp', 'track_process']);
+    // The instances are v1's, each naming its tracked processes.
+    const { track_process: names, ...rest } = v2.vrrp[0]!.data;
+    expect(names).toEqual(['sshd']);
+    expect(jsonShape([{ ...v2.vrrp[0]!, data: rest }])).toEqual(jsonShape(v1));
+    expect(v2.track_process).toEqual([
+      {
+        process: 'sshd',
+        parameters: '-D',
+        param_match: 'initial',
+        min_processes: 1,
+        max_processes: 3,
+        current_processes: 0,
+        have_quorum: false,
+        weight: -10,
+        terminate_delay: 0,
+        fork_delay: 0,
+        fork_delay_timer_running: false,
+        terminate_delay_timer_running: false,
+        // A process line with parameters matches the whole command line (vrrp_parser.c).
+        full_command: true,
+      },
+    ]);
+  });
+
   it('no instances: no JSON file (keepalived writes none) and an empty data part', () => {
     const empty = { instances: [], sockets: [], syncGroups: [], scripts: [], trackFiles: [] };
-    expect(vrrpJsonEntries(empty, host)).toBeNull();
+    expect(vrrpJsonDocument(empty, host)).toBeNull();
     expect(vrrpDataText(empty, [], host)).toBe('');
   });
 
@@ -214,7 +289,7 @@ describe('VMAC lines of the data file (vrrp_data.c dump_vrrp)', () => {
         platform: f.platform,
       });
       const snapshot = engine.dumpSnapshot({ clock: 0, wall: 0 });
-      return { lines: vrrpDataText(snapshot, [], host).split('\n'), json: vrrpJsonEntries(snapshot, host) };
+      return { lines: vrrpDataText(snapshot, [], host).split('\n'), json: vrrpJsonDocument(snapshot, host) };
     };
     // Both as keepalived 2.2.7 wrote them in a namespace (vmac_xmit_base: lines 92-93 of its file).
     const base = await dump('use_vmac\n  vmac_xmit_base');
@@ -230,7 +305,7 @@ describe('VMAC lines of the data file (vrrp_data.c dump_vrrp)', () => {
     const addr = await dump('use_vmac_addr');
     const i = addr.lines.indexOf('   Use VMAC for VIPs on other interfaces');
     expect(addr.lines[i + 1]).toBe('   Interface = eth0');
-    const data = (own.json![0] as { data: Record<string, unknown> }).data;
+    const data = ((own.json as unknown[])[0] as { data: Record<string, unknown> }).data;
     expect([data['vmac_ifname'], data['ifp_ifname']]).toEqual(['vm1', 'vm1']);
   });
 
