@@ -353,6 +353,8 @@ export interface VrrpInstance {
   readonly skipCheckAdvAddr: boolean;
   readonly strictMode: boolean;
   readonly notify: NotifyScripts;
+  /** `notify_deleted` (with or without a script): a reload removing the instance notifies DELETED, not FAULT. */
+  readonly notifyDeleted: boolean;
   readonly smtpAlert: boolean;
   /** `notify_priority_changes`; null: the sync group's, else `vrrp_notify_priority_changes`. */
   readonly notifyPriorityChanges: boolean | null;

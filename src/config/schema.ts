@@ -361,7 +361,7 @@ function notifyScripts(r: RawReader): NotifyScripts {
     backup: s('notify_backup'),
     fault: s('notify_fault'),
     stop: s('notify_stop'),
-    deleted: s('notify_deleted'),
+    deleted: r.get<{ script: ScriptSpec | null }>('notify_deleted')?.script ?? null,
     generic: s('notify'),
     masterRxLowerPri: s('notify_master_rx_lower_pri'),
   };
@@ -860,6 +860,7 @@ function buildVrrpInstance(
     skipCheckAdvAddr: r.get<boolean>('skip_check_adv_addr') ?? g.vrrpSkipCheckAdvAddr,
     strictMode: strict,
     notify: notifyScripts(r),
+    notifyDeleted: r.get('notify_deleted') !== undefined,
     smtpAlert: r.bool('smtp_alert'),
     notifyPriorityChanges: r.get<boolean>('notify_priority_changes') ?? null,
     vmac,

@@ -444,7 +444,7 @@ function instanceLines(d: InstanceDump, host: DumpHost): string[] {
   }
   out.push(
     `   Using smtp notification = ${c.smtpAlert ? 'yes' : 'no'}`,
-    `   Notify deleted = ${c.notify.deleted !== null ? 'Deleted' : 'Fault'}`,
+    `   Notify deleted = ${c.notifyDeleted ? 'Deleted' : 'Fault'}`,
     ...notifyLines(c.notify, host, INSTANCE_NOTIFY),
     `   Notify priority changes = ${d.notifyPriorityChanges}`,
   );
@@ -752,7 +752,7 @@ function jsonData(d: InstanceDump, scripts: readonly ScriptDump[], host: DumpHos
     wantstate: STATE_NUMBER[d.wantState],
     version: c.version,
     smtp_alert: c.smtpAlert,
-    notify_deleted: c.notify.deleted !== null,
+    notify_deleted: c.notifyDeleted,
   });
   const n = c.notify;
   for (const [key, spec] of [

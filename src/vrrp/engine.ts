@@ -249,7 +249,8 @@ export class VrrpEngine {
    * Reload (docs/behaviour.md §2.7). Instances are matched by keepalived's identity
    * (config/identity.ts), not by name: a matched one keeps its state and applies the new config
    * (a MASTER stays MASTER, adverts at once, applies VIP differences). An old instance with no
-   * match stops as at shutdown (a MASTER sends priority 0 and removes its VIPs); a new one starts
+   * match stops as at shutdown (a MASTER sends priority 0 and removes its VIPs) but notifies
+   * FAULT, or DELETED with notify_deleted, instead of STOP; a new one starts
    * in INIT -> BACKUP. vrrp_script trackers carry over when name, command and user are equal
    * (keepalived 2.2.7 matches by name alone; docs/behaviour.md §2.7 records the difference).
    */
@@ -269,8 +270,14 @@ export class VrrpEngine {
       next.globalDefs.vrrpMcastGroup4,
     );
 
-    // Removed first, so a VIP that moved to another instance is free.
-    await Promise.all(removed.map((e) => e.shell.stop()));
+    // Removed first, so a VIP that moved to another instance is free. keepalived notifies them
+    // FAULT, or DELETED with notify_deleted (vrrp.c clear_diff_vrrp); the sync groups are the new
+    // config's, so the removed member's last change reaches none.
+    // One after the other, so the notifies and FIFO lines come in the old config's order.
+    for (const e of removed) {
+      e.group = null;
+      await e.shell.delete();
+    }
     this.instances.clear();
 
     for (const { entry, config } of matched) {

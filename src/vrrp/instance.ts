@@ -99,6 +99,8 @@ export function notifyScriptFor(notify: NotifyScripts, state: NotifyState | 'INI
       return notify.fault;
     case 'STOP':
       return notify.stop;
+    case 'DELETED':
+      return notify.deleted;
     case 'MASTER_RX_LOWER_PRI':
       return notify.masterRxLowerPri;
     case 'MASTER_PRIORITY':
@@ -244,6 +246,10 @@ export class VrrpInstanceShell {
     this.keepVipsOnStop = options.keepVips === true;
     this.stopping = true;
     this.dispatch({ kind: 'stop', now: this.deps.clock.now() });
+    await this.finishStop();
+  }
+
+  private async finishStop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
@@ -329,6 +335,17 @@ export class VrrpInstanceShell {
         intervalMs: params.garp.intervalMs,
       });
     }
+  }
+
+  /**
+   * A reload removed the instance (vrrp.c clear_diff_vrrp): the reducer's delete actions (a
+   * MASTER's priority-0 advert and VIP removal, the DELETED or FAULT notify), then as stop.
+   */
+  async delete(): Promise<void> {
+    if (this.stopped || this.stopping) return;
+    this.stopping = true;
+    this.dispatch({ kind: 'delete', notifyDeleted: this.config.notifyDeleted, now: this.deps.clock.now() });
+    await this.finishStop();
   }
 
   /** A MASTER sends one advert now (before a reload, whose parse may hold the event loop). */
@@ -529,7 +546,7 @@ export class VrrpInstanceShell {
         this.timerDeadlines.delete(action.timer);
         return;
       case 'run-notify': {
-        const specific = notifyScriptFor(this.config.notify, action.state);
+        const specific = notifyScriptFor(this.config.notify, action.deleted ? 'DELETED' : action.state);
         // The generic `notify` is not called for the master-rx-lower-priority event nor for a
         // priority change (keepalived).
         const generic =

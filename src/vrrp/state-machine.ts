@@ -151,6 +151,16 @@ export type Event =
       readonly standby: boolean;
       readonly now: number;
     }
+  | {
+      /**
+       * A reload removed the instance (vrrp.c clear_diff_vrrp): a MASTER sends priority 0 and
+       * removes its VIPs; the notify is DELETED with `notify_deleted`, else FAULT (none when already
+       * in FAULT). No log line, as keepalived.
+       */
+      readonly kind: 'delete';
+      readonly notifyDeleted: boolean;
+      readonly now: number;
+    }
   | { readonly kind: 'stop'; readonly now: number };
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'detail' | 'debug';
@@ -159,6 +169,8 @@ export type NotifyState =
   | 'BACKUP'
   | 'FAULT'
   | 'STOP'
+  /** A reload removed the instance and it has `notify_deleted` (vrrp_notify.c). */
+  | 'DELETED'
   | 'MASTER_RX_LOWER_PRI'
   /** `notify_priority_changes` (vrrp_notify.c send_instance_priority_notifies): no script runs. */
   | 'MASTER_PRIORITY'
@@ -178,7 +190,16 @@ export type Action =
     }
   | { readonly kind: 'arm-timer'; readonly timer: TimerName; readonly ms: number }
   | { readonly kind: 'cancel-timer'; readonly timer: TimerName }
-  | { readonly kind: 'run-notify'; readonly state: NotifyState; readonly priority: number }
+  | {
+      readonly kind: 'run-notify';
+      readonly state: NotifyState;
+      readonly priority: number;
+      /**
+       * A removed instance's notify: its notify_<state> script is notify_deleted's whatever the
+       * state (vrrp_notify.c send_instance_notifies picks it before DELETED becomes FAULT).
+       */
+      readonly deleted?: true;
+    }
   | {
       readonly kind: 'log';
       readonly level: LogLevel;
@@ -763,6 +784,34 @@ function onAdmin(ctx: Ctx, event: Extract<Event, { kind: 'admin' }>): void {
   }
 }
 
+/**
+ * vrrp.c clear_diff_vrrp for an instance missing from the new config: vrrp_restore_interface (a
+ * MASTER's priority-0 advert and VIP removal), then send_instance_notifies with state DELETED,
+ * which is FAULT without `notify_deleted` - and nothing for an instance already in FAULT then.
+ * The FAULT case is a state change (its FIFO line is the state's); DELETED is no state of ours:
+ * the notifier writes its line, and the instance ends in STOP without a STOP notify.
+ */
+function onDelete(ctx: Ctx, notifyDeleted: boolean): void {
+  const from = ctx.s.state;
+  if (from === 'MASTER') {
+    sendAdvert(ctx, STOP_PRIORITY);
+    ctx.actions.push({ kind: 'remove-vips' });
+    count(ctx, 'release_master');
+  }
+  cancel(ctx, ALL_TIMERS);
+  const priority = ctx.s.effectivePriority;
+  if (notifyDeleted) {
+    ctx.actions.push({ kind: 'run-notify', state: 'DELETED', priority, deleted: true });
+  } else if (from !== 'FAULT') {
+    // Without notify_deleted the FAULT notify runs the generic script only (notify_fault not).
+    ctx.s = { ...ctx.s, state: 'FAULT' };
+    ctx.actions.push({ kind: 'run-notify', state: 'FAULT', priority, deleted: true });
+    ctx.actions.push({ kind: 'state-changed', from, to: 'FAULT', reason: 'deleted' });
+  }
+  // STOP without a state change: a STOP line or notify would be one keepalived does not write.
+  ctx.s = { ...ctx.s, state: 'STOP', wantState: 'STOP' };
+}
+
 /** The reducer: pure, total over (state, event); unknown combinations are no-ops. */
 export function reduce(params: InstanceParams, state: InstanceState, event: Event): Step {
   const ctx: Ctx = { p: params, now: event.now, s: state, actions: [] };
@@ -811,6 +860,9 @@ export function reduce(params: InstanceParams, state: InstanceState, event: Even
       break;
     case 'stop':
       if (ctx.s.state !== 'STOP') changeState(ctx, 'STOP', 'stop');
+      break;
+    case 'delete':
+      if (ctx.s.state !== 'STOP') onDelete(ctx, event.notifyDeleted);
       break;
   }
   return { state: ctx.s, actions: ctx.actions };

@@ -86,6 +86,7 @@ export function vrrpInstance(name: string, vrid: number, over: Partial<VrrpInsta
     vipVmacs: [],
     strictMode: false,
     notify: noNotify,
+    notifyDeleted: false,
     smtpAlert: false,
     notifyPriorityChanges: null,
     syncGroup: null,

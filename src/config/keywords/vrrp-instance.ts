@@ -20,6 +20,7 @@ import {
   uint,
 } from './types.js';
 import { trackLine, trackProcessLine } from './trackers.js';
+import { parseScriptLine } from '../quoting.js';
 import { ruleLine } from './ip-rule.js';
 import { useVmacLine } from '../vmac.js';
 import { parseAddressValue, parseIntValue, parseSockAddrValue, TIMER_SECONDS, UINT_MAX } from './values.js';
@@ -598,7 +599,26 @@ export const vrrpInstanceTable: BlockTable = {
     optionalFlag('skip_check_adv_addr', 'As `vrrp_skip_check_adv_addr`, for this instance.'),
     optionalFlag('strict_mode', 'As `vrrp_strict`, for this instance.'),
     ...NOTIFY,
-    script('notify_deleted', { doc: { text: 'Run when a reload removes the instance.' } }),
+    custom(
+      'notify_deleted',
+      (st, sink) => {
+        // vrrp_parser.c vrrp_notify_deleted_handler: alone it only turns the FAULT notify of a
+        // removed instance into DELETED; with a script it also runs that script.
+        if (st.rest.trim() === '') return { script: null };
+        const r = parseScriptLine(st.rest, true);
+        if (!r.ok) {
+          sink.report('error', 'bad-script', `notify_deleted: ${r.error}`, st.loc);
+          return undefined;
+        }
+        return { script: r.value };
+      },
+      {
+        doc: {
+          text: 'A reload that removes the instance notifies DELETED instead of FAULT (scripts, FIFO lines); a script given runs then.',
+          value: '[script]',
+        },
+      },
+    ),
     script('notify_master_rx_lower_pri', {
       doc: { text: 'Run when the master receives an advert of lower priority.' },
     }),
