@@ -354,16 +354,17 @@ function buildTrackFile(name: string, r: RawReader, sink: DiagnosticSink): Track
 // ---------------------------------------------------------------------------------------------
 // vrrp_instance
 
-function notifyScripts(r: RawReader): NotifyScripts {
+/** A sync group has no notify_deleted or notify_master_rx_lower_pri (vrrp_parser.c). */
+function notifyScripts(r: RawReader, group = false): NotifyScripts {
   const s = (k: string) => r.get<ScriptSpec>(k) ?? null;
   return {
     master: s('notify_master'),
     backup: s('notify_backup'),
     fault: s('notify_fault'),
     stop: s('notify_stop'),
-    deleted: r.get<{ script: ScriptSpec | null }>('notify_deleted')?.script ?? null,
+    deleted: group ? null : (r.get<{ script: ScriptSpec | null }>('notify_deleted')?.script ?? null),
     generic: s('notify'),
-    masterRxLowerPri: s('notify_master_rx_lower_pri'),
+    masterRxLowerPri: group ? null : s('notify_master_rx_lower_pri'),
   };
 }
 
@@ -896,7 +897,7 @@ function buildSyncGroup(name: string, r: RawReader, sink: DiagnosticSink): VrrpS
     trackInterfaces: [],
     trackFiles: [],
     trackProcesses: [],
-    notify: notifyScripts(r),
+    notify: notifyScripts(r, true),
     smtpAlert: r.bool('smtp_alert'),
     syncGroupTrackingWeight: r.bool('sync_group_tracking_weight'),
     notifyPriorityChanges: r.get<boolean>('notify_priority_changes') ?? null,

@@ -29,7 +29,7 @@ export function readBlock(
   /** The block's own name (instance, script) for the handlers' messages that carry it. */
   name = '',
 ): RawBlock {
-  const raw: RawBlock = { loc, values: new Map(), locs: new Map() };
+  const raw: RawBlock = { table, loc, values: new Map(), locs: new Map() };
   const lookup = lookupTable(table);
   for (const stmt of statements) {
     const entry = lookup.get(stmt.keyword);

@@ -137,6 +137,8 @@ export interface BlockTable {
 
 /** What reading a block yields: values by field, where each was set, and the block's location. */
 export interface RawBlock {
+  /** The table it was read through (test/unit/config/keyword-coverage.test.ts checks reads by it). */
+  readonly table: BlockTable;
   readonly loc: SourceLoc;
   readonly values: Map<string, unknown>;
   readonly locs: Map<string, SourceLoc>;

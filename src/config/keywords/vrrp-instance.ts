@@ -443,7 +443,15 @@ export const vrrpInstanceTable: BlockTable = {
         text: 'A higher-priority backup does not take over from a working master. Cleared (with a line) at priority 255 or state MASTER.',
       },
     }),
-    presence('preempt', { doc: { text: 'The default; accepted for clarity.' } }),
+    // vrrp_parser.c vrrp_preempt_handler clears the flag: of `nopreempt` and `preempt`, the last stands.
+    custom('preempt', () => false, {
+      field: 'nopreempt',
+      doc: {
+        text: 'The default; clears an earlier `nopreempt` (the last of the two stands).',
+        value: 'flag (a word after it is ignored)',
+        default: 'on',
+      },
+    }),
     presence('native_ipv6', {
       doc: {
         text: 'The instance is IPv6 (and VRRPv3) before any address says so; refused after an IPv4 address.',
