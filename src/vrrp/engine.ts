@@ -77,6 +77,8 @@ export class VrrpEngine {
   private readonly stateListeners: ((c: StateChange) => void)[] = [];
   private started = false;
   private stopped = false;
+  /** vrrp_startup_delay's end (clock ms), null when none; an instance a reload adds waits for it too. */
+  private delayedStartAt: number | null = null;
 
   private constructor(
     private config: Config,
@@ -219,10 +221,19 @@ export class VrrpEngine {
     return entry;
   }
 
-  /** Starts trackers and instances. Tracking known before startup is fed first (FAULT at init). */
+  /**
+   * Starts trackers and instances. Tracking known before startup is fed first (FAULT at init).
+   * vrrp_startup_delay (vrrp_daemon.c start_vrrp, not at a reload): logged, and no instance takes
+   * over before it ends; the instances still enter BACKUP (init) and read adverts meanwhile.
+   */
   start(): void {
-    const { platform } = this.deps;
+    const { platform, logger, clock } = this.deps;
     this.started = true;
+    const delay = this.config.globalDefs.vrrpStartupDelay;
+    if (delay > 0) {
+      this.delayedStartAt = clock.now() + delay * 1000;
+      logger.info(`Delaying startup for ${String(Number(delay.toPrecision(6)))} seconds`);
+    }
     this.files.watch(this.config.trackFiles);
     this.processes.watch(this.config.trackProcesses);
     platform.links.onChange((link) => {
@@ -235,9 +246,15 @@ export class VrrpEngine {
     });
     for (const entry of this.instances.values()) {
       this.refresh(entry, true);
-      entry.shell.start();
+      entry.shell.start(this.startDelay());
     }
     this.scripts.startAll();
+  }
+
+  private startDelay(): number | undefined {
+    const at = this.delayedStartAt;
+    if (at === null || at <= this.deps.clock.now()) return undefined;
+    return at;
   }
 
   /** Every MASTER sends one advert now (the daemon calls this when a reload begins). */
@@ -333,7 +350,7 @@ export class VrrpEngine {
     if (this.started) {
       for (const entry of fresh) {
         this.refresh(entry, true);
-        entry.shell.start();
+        entry.shell.start(this.startDelay());
       }
       this.scripts.startIdle();
     }

@@ -190,10 +190,16 @@ export class VrrpInstanceShell {
     this.listeners.push(fn);
   }
 
-  /** Starts receiving and feeds the startup event (INIT -> BACKUP/FAULT, or MASTER for an owner). */
-  start(): void {
+  /**
+   * Starts receiving and feeds the startup event (INIT -> BACKUP/FAULT, or MASTER for an owner);
+   * `delayedStartAt`: the clock time vrrp_startup_delay ends (state-machine.ts).
+   */
+  start(delayedStartAt?: number): void {
     this.io.onDatagram((d) => this.onDatagram(d));
-    this.dispatch({ kind: 'startup', now: this.deps.clock.now() });
+    const now = this.deps.clock.now();
+    this.dispatch(
+      delayedStartAt === undefined ? { kind: 'startup', now } : { kind: 'startup', now, delayedStartAt },
+    );
   }
 
   onDatagram(datagram: Buffer): void {

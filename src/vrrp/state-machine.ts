@@ -77,6 +77,8 @@ export interface InstanceState {
    * its base and effective priority are 254 from then on, and it is no longer an owner.
    */
   readonly ownerDemoted: boolean;
+  /** `vrrp_startup_delay`: the clock time the delay ends, null once past (or none). */
+  readonly delayedStartAt: number | null;
   /**
    * Tokens for answering adverts at once, beyond the Adver_Timer schedule (ANSWER_BUCKET): a
    * flood of lower-priority or priority-0 adverts must not make the master an amplifier.
@@ -98,7 +100,15 @@ export interface InstanceState {
 export const ANSWER_BUCKET = { burst: 3, refillMs: 1000 } as const;
 
 export type Event =
-  | { readonly kind: 'startup'; readonly now: number }
+  | {
+      readonly kind: 'startup';
+      readonly now: number;
+      /**
+       * `vrrp_startup_delay` (vrrp_scheduler.c vrrp_init_instance_sands): the clock time before
+       * which no Master_Down_Timer ends; each one armed earlier runs from then. Omitted: none.
+       */
+      readonly delayedStartAt?: number;
+    }
   | { readonly kind: 'packet'; readonly packet: ReceivedPacket; readonly now: number }
   | {
       readonly kind: 'timer';
@@ -244,6 +254,7 @@ export function initialState(params: InstanceParams): InstanceState {
     rateLimit: emptyRateLimit(),
     standby: false,
     ownerDemoted: false,
+    delayedStartAt: null,
     answerTokens: ANSWER_BUCKET.burst,
     answerRefilledAt: 0,
     lastAdvertSentAt: null,
@@ -296,8 +307,15 @@ function count(ctx: Ctx, counter: VrrpCounterName): void {
   ctx.actions.push({ kind: 'count', counter });
 }
 
-function arm(ctx: Ctx, timer: TimerName, delay: number): void {
-  const at = Math.max(0, delay);
+function arm(ctx: Ctx, timer: TimerName, delay: number, fromNow = false): void {
+  let at = Math.max(0, delay);
+  // vrrp_init_instance_sands: during vrrp_startup_delay a BACKUP's down timer runs from its end.
+  const delayed = ctx.s.delayedStartAt;
+  if (timer === 'master-down' && delayed !== null) {
+    if (ctx.now < delayed) {
+      if (!fromNow) at += delayed - ctx.now;
+    } else ctx.s = { ...ctx.s, delayedStartAt: null };
+  }
   ctx.actions.push({ kind: 'arm-timer', timer, ms: at });
   if (timer === 'master-down') ctx.s = { ...ctx.s, masterDownAt: ctx.now + at };
 }
@@ -442,8 +460,17 @@ function goUp(ctx: Ctx, reason: string): void {
   else changeState(ctx, 'BACKUP', reason);
 }
 
-function onStartup(ctx: Ctx): void {
+function onStartup(ctx: Ctx, delayedStartAt: number | undefined): void {
   if (ctx.s.state !== 'INIT') return;
+  if (delayedStartAt !== undefined && delayedStartAt > ctx.now) {
+    ctx.s = { ...ctx.s, delayedStartAt };
+    // keepalived's owner waits the delay silently (state BACKUP, ms_down_timer 1 us, no line or
+    // notify), then takes over: INIT here, and the startup again when the timer ends.
+    if (ctx.s.fault === null && isOwner(ctx) && ctx.p.initialState === 'MASTER' && !ctx.s.standby) {
+      arm(ctx, 'master-down', 0);
+      return;
+    }
+  }
   if (ctx.s.fault !== null) changeState(ctx, 'FAULT', 'init');
   else goUp(ctx, 'init');
 }
@@ -472,6 +499,12 @@ function onTimer(ctx: Ctx, event: Extract<Event, { kind: 'timer' }>): void {
   const g = ctx.p.garp;
   switch (event.timer) {
     case 'master-down':
+      if (ctx.s.state === 'INIT' && ctx.s.delayedStartAt !== null) {
+        // An owner's delayed start (onStartup).
+        ctx.s = { ...ctx.s, delayedStartAt: null };
+        onStartup(ctx, undefined);
+        return;
+      }
       if (ctx.s.state !== 'BACKUP') return; // stale expiry after a transition
       if (ctx.s.standby) {
         // Standby: the master is gone (or never was), but the operator holds this node back.
@@ -720,7 +753,7 @@ function onTracking(ctx: Ctx, event: Extract<Event, { kind: 'tracking' }>): void
     ctx.s = { ...ctx.s, effectivePriority: newPriority };
     // keepalived moves a running down timer by the change of Skew_Time.
     if (ctx.s.state === 'BACKUP' && ctx.s.masterDownAt !== null) {
-      arm(ctx, 'master-down', ctx.s.masterDownAt + (masterDown(ctx) - oldDown) - ctx.now);
+      arm(ctx, 'master-down', ctx.s.masterDownAt + (masterDown(ctx) - oldDown) - ctx.now, true);
     }
     // vrrp_track.c vrrp_update_priority: the change is notified last, MASTER or not.
     if (ctx.p.notifyPriorityChanges) {
@@ -817,7 +850,7 @@ export function reduce(params: InstanceParams, state: InstanceState, event: Even
   const ctx: Ctx = { p: params, now: event.now, s: state, actions: [] };
   switch (event.kind) {
     case 'startup':
-      onStartup(ctx);
+      onStartup(ctx, event.delayedStartAt);
       break;
     case 'timer':
       onTimer(ctx, event);

@@ -27,7 +27,13 @@ const STRUCTURE =
   /^(Extra '\}' found|Unexpected '\{' - ignoring|Unknown keyword '\}'|There are \d+ missing '\}'s or extra '\{'s|Missing '\{' at beginning of configuration block|Missing '\}' for block '.*' opened here)$/;
 
 /** Keywords keepalived added after 2.2.7 that keepalived-ts reads (configs for newer keepalived). */
-const NEWER_KEYWORDS = new Set(['no_virtual_ipaddress', 'child_wait_time']);
+const NEWER_KEYWORDS = new Set([
+  'no_virtual_ipaddress',
+  'child_wait_time',
+  'json_version',
+  'timer_expired_backup',
+  'thread_timer_expired',
+]);
 
 /** Everything but the dropped diagnostics compares equal (the tier's own rule, exit code aside). */
 const restAgrees = (c: Comparison, kaDrop: Verdict['diagnostics'], oursDrop: Verdict['diagnostics']) =>
@@ -116,7 +122,13 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
         newer.length > 0 &&
         // The unknown keyword alone makes keepalived exit 5 where keepalived-ts finds nothing.
         (c.keepalived.code === c.ours.code || (c.keepalived.code === 5 && c.ours.code === 0)) &&
-        restAgrees(c, newer, [])
+        // What keepalived-ts says about the keyword itself (its value, its conditions) has no
+        // counterpart in 2.2.7.
+        restAgrees(
+          c,
+          newer,
+          c.ours.diagnostics.filter((d) => d.line !== null && newer.some((n) => n.line === d.line)),
+        )
       );
     },
   },

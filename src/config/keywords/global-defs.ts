@@ -308,7 +308,9 @@ const SUPPORTED: KeywordSpec[] = [
       default: 0,
       aliases: ['vrrp_delay_after_boot'],
       invalid: (v) => `vrrp_startup_delay '${v}' is invalid`,
-      doc: { text: 'Delay before the VRRP instances start after boot.', inert: 'instances start at once.' },
+      doc: {
+        text: 'At start-up (not at a reload) no VRRP instance takes over before this delay has passed; they enter BACKUP at once and read adverts (`Delaying startup for N seconds`).',
+      },
     },
     '[0.001000, 4294.967295]',
   ),
