@@ -14,7 +14,7 @@ import {
   vrrpSyncGroupTable,
 } from '../src/config/keywords/vrrp-instance.js';
 import { realServerTable, virtualServerTable } from '../src/config/keywords/virtual-server.js';
-import { CHECKER_TYPES, checkerTable, urlTable } from '../src/config/keywords/checkers.js';
+import { CHECKER_TYPES, checkerTable, sslUrlTable, urlTable } from '../src/config/keywords/checkers.js';
 import type { BlockTable, KeywordSpec } from '../src/config/keywords/types.js';
 import {
   CHECKER_DELAY_BEFORE_RETRY,
@@ -38,6 +38,7 @@ export function documentedTables(): BlockTable[] {
     realServerTable,
     ...CHECKER_TYPES.map(checkerTable),
     urlTable,
+    sslUrlTable,
   ];
 }
 
@@ -232,6 +233,10 @@ function checkers(): string[] {
     if (own.length) out.push(...keywordRows(own), ...ignoredLines(own), '');
   }
   out.push(...section(urlTable, '###'));
+  // SSL_GET's urls: the url keywords and tls_compliant.
+  out.push(
+    ...section({ ...sslUrlTable, keywords: sslUrlTable.keywords.slice(urlTable.keywords.length) }, '###'),
+  );
   return out;
 }
 

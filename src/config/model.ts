@@ -455,6 +455,8 @@ export interface HttpUrl {
   readonly virtualhost: string | null;
   readonly regex: string | null;
   readonly regexNoMatch: boolean;
+  /** SSL_GET url `tls_compliant` (keepalived 2.2.8+): send close_notify (or the checker's). */
+  readonly tlsCompliant: boolean;
 }
 
 export interface TcpCheck extends ConnectingChecker {

@@ -1352,7 +1352,7 @@ function buildRealServer(stmt: Statement, vs: VsContext, sink: DiagnosticSink): 
   };
 }
 
-function buildUrl(raw: RawBlock, sink: DiagnosticSink): HttpUrl | null {
+function buildUrl(raw: RawBlock, ssl: boolean, sink: DiagnosticSink): HttpUrl | null {
   const u = new RawReader(raw);
   const path = u.str('path');
   if (path === null) {
@@ -1366,6 +1366,8 @@ function buildUrl(raw: RawBlock, sink: DiagnosticSink): HttpUrl | null {
     virtualhost: u.str('virtualhost'),
     regex: u.str('regex'),
     regexNoMatch: u.bool('regex_no_match'),
+    // SSL_GET's urls only (keepalived 2.2.8+).
+    tlsCompliant: ssl && u.bool('tls_compliant'),
   };
 }
 
@@ -1466,7 +1468,7 @@ function buildChecker(
     case 'SSL_GET': {
       const urls: HttpUrl[] = [];
       for (const u of r.list<RawBlock>('url')) {
-        const url = buildUrl(u, sink);
+        const url = buildUrl(u, c.type === 'SSL_GET', sink);
         if (url) urls.push(url);
       }
       if (urls.length === 0) {
@@ -1482,7 +1484,7 @@ function buildChecker(
         enableSni: r.bool('enable_sni'),
         sniName: r.str('sni_name'),
         fastRecovery: r.bool('fast_recovery'),
-        tlsCompliant: r.bool('tls_compliant'),
+        tlsCompliant: c.type === 'SSL_GET' && r.bool('tls_compliant'),
       };
     }
     case 'SMTP_CHECK':

@@ -2,12 +2,14 @@
  * `use_vmac [NAME] [MAC]` and `vmac_xmit_base` in a vrrp_instance: the statement as
  * vrrp/vrrp_parser.c `vrrp_vmac_handler` reads it, and the instance's VMAC settings as
  * vrrp/vrrp.c `vrrp_complete_instance` completes them (default name `vrrp.VRID`, MAC
- * 00:00:5e:00:01:VRID, or 00:00:5e:00:02:VRID for IPv6). Pure: the interface itself is created
- * at run time (net/vmac.ts).
+ * 00:00:5e:00:01:VRID, or 00:00:5e:00:02:VRID for IPv6). `use_ipvlan [NAME] [ADDRESS[/PREFIX]]
+ * [bridge|private|vepa]` (vrrp_ipvlan_handler) gives the same settings for an ipvlan. Pure: the
+ * interface itself is created at run time (net/vmac.ts).
  */
-import type { AddressFamily, SourceLoc, VipVmac, VmacSettings } from './model.js';
+import type { AddressFamily, IpvlanSettings, SourceLoc, VipVmac, VmacSettings } from './model.js';
 import type { Statement } from './tree.js';
 import type { DiagnosticSink } from './keywords/types.js';
+import { parseAddress } from '../util/ip.js';
 
 /** The `use_vmac` line as read: a name and a MAC, each optional. */
 export interface UseVmacLine {
@@ -223,6 +225,147 @@ export function freeName(
     );
   };
   return numbers.map(name).find((candidate) => !taken.has(candidate))!;
+}
+
+/** A `use_ipvlan` line as written: its words, read when the instance is completed (the messages name it). */
+export interface UseIpvlanLine {
+  readonly words: readonly string[];
+  readonly loc: SourceLoc;
+}
+
+export const useIpvlanLine = (stmt: Statement): UseIpvlanLine => ({ words: stmt.args, loc: stmt.loc });
+
+const IPVLAN_TYPES = new Set(['bridge', 'private', 'vepa']);
+
+export interface IpvlanCompletion {
+  readonly instance: string;
+  readonly vrid: number;
+  /** The instance's family, and whether a line before `use_ipvlan` had set it. */
+  readonly family: AddressFamily;
+  readonly familySetBefore: boolean;
+  readonly interface: string | null;
+  readonly unicast: boolean;
+  /** Every `use_ipvlan` line; keepalived reads the first only. */
+  readonly lines: readonly UseIpvlanLine[];
+  readonly xmitBase: SourceLoc | null;
+  readonly taken: Map<string, string>;
+  readonly prefix?: string | null;
+  /** Where the instance's messages without a line go. */
+  readonly loc: SourceLoc;
+}
+
+/** The words of the first `use_ipvlan` line as vrrp_parser.c vrrp_ipvlan_handler reads them, in order. */
+export function readIpvlanWords(
+  c: Pick<IpvlanCompletion, 'instance' | 'family' | 'familySetBefore' | 'taken'>,
+  line: UseIpvlanLine,
+  sink: DiagnosticSink,
+): { name: string | null; type: IpvlanSettings['type']; address: IpvlanSettings | null } {
+  const name = c.instance;
+  let ifname: string | null = null;
+  let type: IpvlanSettings['type'] | null = null;
+  let address: IpvlanSettings | null = null;
+  const err = (text: string): void => sink.report('error', 'vmac', `(${name}) ${text}`, line.loc);
+  for (const word of line.words) {
+    if (IPVLAN_TYPES.has(word)) {
+      if (type !== null) err(`ipvlan type already specified - ignoring '${word}'`);
+      else type = word as IpvlanSettings['type'];
+      continue;
+    }
+    const a = parseAddress(word);
+    if (a !== null) {
+      if (address !== null) {
+        err(`ipvlan address already specified - ignoring '${word}'`);
+        continue;
+      }
+      // The first address line sets the instance's family; the ipvlan's may be that line.
+      if (c.familySetBefore && a.family !== c.family) {
+        err(`ipvlan address[${word}] MUST match vrrp instance family !!! Skipping...`);
+        continue;
+      }
+      address = { type: 'bridge', address: a.address, prefixLength: a.prefixLength, family: a.family };
+      continue;
+    }
+    if (ifname !== null) {
+      err(`IPVLAN interface already specified - ignoring '${word}'`);
+      continue;
+    }
+    if (Buffer.byteLength(word) >= IFNAMSIZ) {
+      err(`IPVLAN interface name '${word}' too long - ignoring`);
+      continue;
+    }
+    const other = c.taken.get(word);
+    if (other !== undefined) {
+      err(`VRRP instance ${other} is already using ${word} - ignoring name`);
+      continue;
+    }
+    ifname = word;
+  }
+  return { name: ifname, type: type ?? 'bridge', address };
+}
+
+/**
+ * The instance's ipvlan as vrrp_parser.c and vrrp.c vrrp_complete_instance settle it, or null
+ * without `use_ipvlan`. Its name is taken as a VMAC's is (`vrrp.VRID` by default); adverts go out
+ * from it (xmit_base is for VMACs only), from its address.
+ */
+export function completeIpvlan(c: IpvlanCompletion, sink: DiagnosticSink): VmacSettings | null {
+  const { instance: name } = c;
+  const line = c.lines[0];
+  if (line === undefined) return null;
+  const words = readIpvlanWords(c, line, sink);
+  for (const again of c.lines.slice(1))
+    sink.report('error', 'vmac', `(${name}) use_ipvlan already specified`, again.loc);
+  // vrrp_parser.c vrrp_end_handler, as for use_vmac.
+  if (c.unicast && c.interface === null) {
+    sink.report(
+      'error',
+      'vmac',
+      `(${name}): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac`,
+      line.loc,
+    );
+    return null;
+  }
+  let xmitBase = c.xmitBase !== null;
+  if (c.unicast && !xmitBase) {
+    sink.report(
+      'error',
+      'vmac',
+      `(${name}) unicast with use_vmac requires vmac_xmit_base - setting`,
+      line.loc,
+    );
+    xmitBase = true;
+  }
+  if (c.interface === null) return null;
+  const ifname = words.name ?? freeName(c.vrid, c.family, c.taken, c.prefix ?? 'vrrp');
+  c.taken.set(ifname, name);
+  if (c.family === 'inet' && words.address === null)
+    sink.report(
+      'error',
+      'vmac',
+      `(${name}) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state`,
+      c.loc,
+    );
+  else if (words.address !== null && words.address.family !== c.family)
+    sink.report(
+      'error',
+      'vmac',
+      `(${name}) IPv4 ipvlan address family does not match instance. setting instance to fault state`,
+      c.loc,
+    );
+  // vrrp.c: vmac_xmit_base is cleared for an ipvlan.
+  if (xmitBase)
+    sink.report('error', 'vmac', `(${name}) vmac_xmit_base is only valid with a vmac`, c.xmitBase ?? c.loc);
+  return {
+    ifname,
+    mac: '',
+    xmitBase: false,
+    ipvlan: {
+      type: words.type,
+      address: words.address?.address ?? null,
+      prefixLength: words.address?.prefixLength ?? null,
+      family: words.address?.family ?? c.family,
+    },
+  };
 }
 
 /** What placeVips reads of a `virtual_ipaddress` line (keywords/vrrp-instance.ts VipLine). */

@@ -6,13 +6,14 @@
  * -V/--dont-release-vrrp, which keeps them as it keeps the VIPs. One deleted by someone else is
  * made again, as soon as its base interface is there (keepalived_netlink.c, vrrp_if.c
  * recreate_vmac_thread); the engine reopens the channel on the new index and, the VMAC being
- * tracked like the instance's interface, leaves FAULT when it is up.
+ * tracked like the instance's interface, leaves FAULT when it is up. `use_ipvlan` instances' ipvlans
+ * go the same way (vrrp.c calls netlink_link_add_ipvlan where it calls netlink_link_add_vmac).
  */
 import type { Config, VrrpInstance } from '../config/model.js';
 import type { Logger } from '../util/log.js';
 import { LinkWatcher } from '../net/links.js';
 import { readSysctl, writeSysctl } from '../net/sysctl.js';
-import { openVmacSystem, VmacManager, type VmacSpec } from '../net/vmac.js';
+import { IPVLAN_FLAGS, openVmacSystem, VmacManager, type VmacSpec } from '../net/vmac.js';
 
 const IGMP_REPORTS = 'net/ipv4/igmp_link_local_mcast_reports';
 
@@ -33,6 +34,7 @@ export function vmacSpecs(config: Config): VmacSpec[] {
       out.push(...extra);
       continue;
     }
+    const ipvlan = vi.vmac.ipvlan;
     out.push({
       instance: vi.name,
       ifname: vi.vmac.ifname,
@@ -40,6 +42,15 @@ export function vmacSpecs(config: Config): VmacSpec[] {
       mac: vi.vmac.mac,
       family: familyOf(vi),
       ipv6: familyOf(vi) === 'inet6' || vi.excludedVips.some((v) => v.family === 'inet6'),
+      ...(ipvlan === undefined
+        ? {}
+        : {
+            ipvlan: {
+              flags: IPVLAN_FLAGS[ipvlan.type],
+              address: ipvlan.address,
+              prefixLength: ipvlan.prefixLength ?? (ipvlan.family === 'inet' ? 32 : 128),
+            },
+          }),
     });
     out.push(...extra);
   }
@@ -51,7 +62,12 @@ function familyOf(vi: VrrpInstance): 'inet' | 'inet6' {
 }
 
 const sameSpec = (a: VmacSpec, b: VmacSpec): boolean =>
-  a.ifname === b.ifname && a.base === b.base && a.mac === b.mac && a.ipv6 === b.ipv6 && a.family === b.family;
+  a.ifname === b.ifname &&
+  a.base === b.base &&
+  a.mac === b.mac &&
+  a.ipv6 === b.ipv6 &&
+  a.family === b.family &&
+  JSON.stringify(a.ipvlan) === JSON.stringify(b.ipvlan);
 
 /** The link watcher the engine uses: the VMAC must be in it before a channel or VIP asks. */
 export interface LinkLookup {

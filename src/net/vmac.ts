@@ -13,13 +13,19 @@
  *   raised to the old value first so that their effective filtering does not change), put back
  *   at shutdown.
  *
- * The message builders are pure (the unit tier compares them with what iproute2 sends); the
- * requests go on their own rtnetlink socket (the `netlink` package).
+ * `use_ipvlan` (netlink_link_add_ipvlan): an ipvlan in mode l2 with the configured flags (bridge,
+ * private, vepa) on the instance's interface, created up in the one request, sharing the parent's
+ * MAC; IPv6 off on it for an IPv4 instance (link_set_ipv6), the configured address put on it. No
+ * other parameter changes: keepalived sets arp_ignore and the rest for macvlans only.
+ *
+ * The message builders are pure (the unit tier compares them with what iproute2 and keepalived
+ * send); the requests go on their own rtnetlink socket (the `netlink` package).
  */
 import { constants as osConstants } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { createRtNetlink, type RtNetlinkSocket } from 'netlink';
 import type { Logger } from '../util/log.js';
+import { RtNetlink } from './addresses.js';
 import { readSysctl, writeSysctl } from './sysctl.js';
 
 const RTM_NEWLINK = 16;
@@ -42,6 +48,11 @@ const IFLA_AF_SPEC = 26;
 const IFLA_INET6_ADDR_GEN_MODE = 8;
 const IN6_ADDR_GEN_MODE_NONE = 1;
 export const MACVLAN_MODE_PRIVATE = 1;
+const IFLA_IPVLAN_MODE = 1;
+const IFLA_IPVLAN_FLAGS = 2;
+export const IPVLAN_MODE_L2 = 0;
+/** <linux/if_link.h> IPVLAN_F_*, by the word `use_ipvlan` takes. */
+export const IPVLAN_FLAGS = { bridge: 0, private: 0x01, vepa: 0x02 } as const;
 const IFINFOMSG_LENGTH = 16;
 const { EEXIST } = osConstants.errno;
 
@@ -57,6 +68,11 @@ function attr(type: number, value: Buffer): Buffer {
 const u32 = (n: number): Buffer => {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n >>> 0, 0);
+  return b;
+};
+const u16 = (n: number): Buffer => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(n & 0xffff, 0);
   return b;
 };
 /** A nested attribute: its length covers the (padded) attributes inside. */
@@ -108,6 +124,32 @@ export function createMacvlanRequest(ifname: string, baseIfindex: number, mac: B
       attr(IFLA_LINK, u32(baseIfindex)),
       attr(IFLA_IFNAME, Buffer.from(ifname + '\0')),
       macvlanInfo(),
+    ]),
+  };
+}
+
+/**
+ * RTM_NEWLINK creating the ipvlan as netlink_link_add_ipvlan does: IFF_UP in the same request,
+ * IFLA_LINK, IFLA_IFNAME (its length without a NUL, as keepalived's addattr_l sends it), then
+ * IFLA_LINKINFO with kind ipvlan, IFLA_IPVLAN_MODE l2 and IFLA_IPVLAN_FLAGS, each 16 bits.
+ */
+export function createIpvlanRequest(ifname: string, baseIfindex: number, flags: number): LinkRequest {
+  return {
+    type: RTM_NEWLINK,
+    flags: NLM_F_CREATE | NLM_F_EXCL,
+    payload: Buffer.concat([
+      ifinfomsg(0, IFF_UP, IFF_UP),
+      attr(IFLA_LINK, u32(baseIfindex)),
+      attr(IFLA_IFNAME, Buffer.from(ifname)),
+      nest(
+        IFLA_LINKINFO,
+        attr(IFLA_INFO_KIND, Buffer.from('ipvlan')),
+        nest(
+          IFLA_INFO_DATA,
+          attr(IFLA_IPVLAN_MODE, u16(IPVLAN_MODE_L2)),
+          attr(IFLA_IPVLAN_FLAGS, u16(flags)),
+        ),
+      ),
     ]),
   };
 }
@@ -169,16 +211,31 @@ function attrs(b: Buffer): Map<number, Buffer> {
   return out;
 }
 
-/** What a link's IFLA_LINKINFO says: its kind and, for a macvlan, its mode. */
+/** A 16- or 32-bit attribute's value (the kernel sends the ipvlan ones as 16 bits). */
+const uint = (b: Buffer | undefined): number | null =>
+  b === undefined ? null : b.length >= 4 ? b.readUInt32LE(0) : b.length >= 2 ? b.readUInt16LE(0) : null;
+
+/** What a link's IFLA_LINKINFO says: its kind and, for a macvlan, its mode; for an ipvlan, mode and flags. */
 export function parseLinkInfo(linkinfo: Buffer | undefined): {
   kind: string | null;
   macvlanMode: number | null;
+  ipvlanMode?: number | null;
+  ipvlanFlags?: number | null;
 } {
   if (!linkinfo) return { kind: null, macvlanMode: null };
   const a = attrs(linkinfo);
   const kindBytes = a.get(IFLA_INFO_KIND);
   const kind = kindBytes ? kindBytes.toString('latin1').replace(/\0+$/, '') : null;
   const data = a.get(IFLA_INFO_DATA);
+  if (kind === 'ipvlan') {
+    const d = data ? attrs(data) : new Map<number, Buffer>();
+    return {
+      kind,
+      macvlanMode: null,
+      ipvlanMode: uint(d.get(IFLA_IPVLAN_MODE)),
+      ipvlanFlags: uint(d.get(IFLA_IPVLAN_FLAGS)),
+    };
+  }
   const mode = kind === 'macvlan' && data ? attrs(data).get(IFLA_MACVLAN_MODE) : undefined;
   return { kind, macvlanMode: mode && mode.length >= 4 ? mode.readUInt32LE(0) : null };
 }
@@ -193,6 +250,10 @@ export interface ExistingLink {
   /** IFLA_LINK: the lower device's index. */
   readonly link: number | null;
   readonly arpType: number;
+  /** IFF_UP. */
+  readonly up?: boolean;
+  readonly ipvlanMode?: number | null;
+  readonly ipvlanFlags?: number | null;
 }
 
 /** What to make for one instance. */
@@ -205,6 +266,12 @@ export interface VmacSpec {
   readonly family: 'inet' | 'inet6';
   /** Keep IPv6 on the VMAC (an IPv6 instance, or IPv6 eVIPs). */
   readonly ipv6: boolean;
+  /** `use_ipvlan`: an ipvlan with these IFLA_IPVLAN_FLAGS and this address (`mac` is unused). */
+  readonly ipvlan?: {
+    readonly flags: number;
+    readonly address: string | null;
+    readonly prefixLength: number;
+  };
 }
 
 const ARPHRD_ETHER = 1;
@@ -214,6 +281,8 @@ const conf = (ifname: string, key: string): string => `net/ipv4/conf/${ifname}/$
 export interface VmacSystem {
   request(req: LinkRequest): Promise<void>;
   link(name: string): Promise<ExistingLink | null>;
+  /** Adds an address (`ip addr add ADDRESS/PREFIX dev IFINDEX`); false when it was there. */
+  addAddress(ifindex: number, address: string, prefixLength: number): Promise<boolean>;
   readSysctl(path: string): number | null;
   writeSysctl(path: string, value: number): void;
   /** Names under /proc/sys/net/ipv4/conf (all, default and every interface). */
@@ -247,6 +316,7 @@ export class VmacManager {
    * to its ifindex, or null when it could not be made (the reason is logged).
    */
   async add(spec: VmacSpec): Promise<number | null> {
+    if (spec.ipvlan !== undefined) return this.addIpvlan(spec, spec.ipvlan);
     const { instance: name, ifname } = spec;
     // Made again after a deletion: the base interface already counts it.
     const again = this.ours.has(ifname);
@@ -313,6 +383,76 @@ export class VmacManager {
       await this.sys.request(linkUpRequest(made.ifindex));
     } catch (e) {
       this.logger.info(`(${name}) cannot set ${ifname} up: ${(e as Error).message}`);
+    }
+    return made.ifindex;
+  }
+
+  /** vrrp_vmac.c netlink_link_add_ipvlan: created up, IPv6 off for IPv4, its address added. */
+  private async addIpvlan(spec: VmacSpec, ipvlan: NonNullable<VmacSpec['ipvlan']>): Promise<number | null> {
+    const { instance: name, ifname } = spec;
+    const base = await this.sys.link(spec.base);
+    if (base === null) {
+      this.logger.info(`(${name}): Unable to create ipvlan interface ${ifname}`);
+      return null;
+    }
+    if (base.arpType !== ARPHRD_ETHER) {
+      this.logger.error(`(${name}): vmacs are only supported on Ethernet type interfaces`);
+      return null;
+    }
+    let existing = await this.sys.link(ifname);
+    if (existing !== null) {
+      if (existing.kind !== 'ipvlan') {
+        this.logger.info(
+          `(${name}) IPVLAN interface name ${ifname} already exists as a non IPVLAN interface. ignoring configured name`,
+        );
+        return null;
+      }
+      if (
+        existing.link !== base.ifindex ||
+        existing.ipvlanMode !== IPVLAN_MODE_L2 ||
+        existing.ipvlanFlags !== ipvlan.flags
+      ) {
+        // vrrp.c vrrp_complete_instance: one of that name but another parent, mode or flags.
+        this.logger.info(
+          `(${name}) IPVLAN ${ifname} already exists but is incompatible. It will be deleted/updated`,
+        );
+        try {
+          await this.sys.request(deleteLinkRequest(existing.ifindex));
+        } catch {
+          this.logger.info(`(${name}) Error removing VMAC interface ${ifname}`);
+          return null;
+        }
+        existing = null;
+      }
+    }
+    if (existing === null) {
+      try {
+        await this.sys.request(createIpvlanRequest(ifname, base.ifindex, ipvlan.flags));
+      } catch (e) {
+        if ((e as { errno?: number }).errno !== EEXIST) {
+          this.logger.info(`(${name}): Unable to create ipvlan interface ${ifname}`);
+          return null;
+        }
+      }
+      this.logger.detail(`(${name}): Success creating ipvlan interface ${ifname}`);
+    }
+    const made = await this.sys.link(ifname);
+    if (made === null) return null;
+    this.ours.set(ifname, spec);
+    if (existing !== null && existing.up !== true) {
+      try {
+        await this.sys.request(linkUpRequest(made.ifindex));
+      } catch (e) {
+        this.logger.info(`(${name}) cannot set ${ifname} up: ${(e as Error).message}`);
+      }
+    }
+    this.trySysctl(`net/ipv6/conf/${ifname}/disable_ipv6`, spec.ipv6 ? 0 : 1);
+    if (ipvlan.address !== null) {
+      try {
+        await this.sys.addAddress(made.ifindex, ipvlan.address, ipvlan.prefixLength);
+      } catch {
+        this.logger.info(`${name}: Failed to add interface address to ${ifname}`);
+      }
     }
     return made.ifindex;
   }
@@ -441,6 +581,9 @@ function toExisting(m: {
     mac: a.address ? Buffer.from(a.address) : null,
     kind: info.kind,
     macvlanMode: info.macvlanMode,
+    ipvlanMode: info.ipvlanMode ?? null,
+    ipvlanFlags: info.ipvlanFlags ?? null,
+    up: (m.data as { flags?: { up?: boolean } }).flags?.up === true,
     link: a.link && a.link.length >= 4 ? a.link.readUInt32LE(0) : null,
     // The package gives the ARPHRD_* type by its name when it knows it.
     arpType: typeof m.data.type === 'number' ? m.data.type : m.data.type === 'ETHER' ? ARPHRD_ETHER : -1,
@@ -450,7 +593,20 @@ function toExisting(m: {
 /** The real system: its own rtnetlink socket and /proc/sys. */
 export function openVmacSystem(): VmacSystem & { close(): void } {
   const socket: RtNetlinkSocket = createRtNetlink();
+  let addresses: RtNetlink | null = null;
   return {
+    addAddress: (ifindex, address, prefixLength) => {
+      addresses ??= RtNetlink.open();
+      return addresses.addAddress({
+        address,
+        prefixLength,
+        ifindex,
+        label: null,
+        scope: null,
+        broadcast: null,
+        peer: null,
+      });
+    },
     request: async (req) => {
       await socket.request(req.type, req.payload, { flags: req.flags });
     },
@@ -473,6 +629,9 @@ export function openVmacSystem(): VmacSystem & { close(): void } {
         return [];
       }
     },
-    close: () => socket.socket.close(),
+    close: () => {
+      socket.socket.close();
+      addresses?.close();
+    },
   };
 }

@@ -350,16 +350,27 @@ function instanceLines(d: InstanceDump, host: DumpHost): string[] {
   );
   // vrrp_data.c dump_vrrp: the VMAC, then the instance's interface is the VMAC on its base.
   const vmac = c.vmac;
-  if (vmac !== null) {
+  const ipvlan = vmac?.ipvlan;
+  if (vmac !== null && ipvlan === undefined) {
     out.push(`   Use VMAC, i/f name ${vmac.ifname}, is_up = true, xmit_base = ${vmac.xmitBase}`);
     const family = c.vips[0]?.family ?? 'inet';
     const rfc = `00:00:5e:00:0${family === 'inet6' ? 2 : 1}:${c.virtualRouterId.toString(16).padStart(2, '0')}`;
     if (vmac.mac !== rfc) out.push(`     MAC = ${vmac.mac}`);
   }
   if (c.useVmacAddr) out.push('   Use VMAC for VIPs on other interfaces');
+  else if (vmac !== null && ipvlan !== undefined) {
+    // ipaddresstos: the prefix unless a host address.
+    const host =
+      ipvlan.prefixLength === null || ipvlan.prefixLength === (ipvlan.family === 'inet' ? 32 : 128);
+    const addr =
+      ipvlan.address === null
+        ? ''
+        : `, i/f address = ${ipvlan.address}${host ? '' : `/${ipvlan.prefixLength}`}`;
+    out.push(`   Use IPVLAN, i/f ${vmac.ifname}, is_up = true${addr}, type ${ipvlan.type}`);
+  }
   if (vmac !== null) {
     out.push(
-      `   Interface = ${vmac.ifname}, vmac on ${c.interface ?? '(unknown)'}${vmac.xmitBase ? ', xmit base i/f' : ''}`,
+      `   Interface = ${vmac.ifname}, ${ipvlan === undefined ? 'vmac' : 'ipvlan'} on ${c.interface ?? '(unknown)'}${vmac.xmitBase ? ', xmit base i/f' : ''}`,
     );
   } else out.push(`   Interface = ${c.interface ?? 'not configured'}`);
   if (c.dontTrackPrimary) out.push('   VRRP interface tracking disabled');

@@ -22,7 +22,7 @@ import {
 import { trackLine, trackProcessLine } from './trackers.js';
 import { parseScriptLine } from '../quoting.js';
 import { ruleLine } from './ip-rule.js';
-import { useVmacLine } from '../vmac.js';
+import { useIpvlanLine, useVmacLine } from '../vmac.js';
 import { parseAddressValue, parseIntValue, parseSockAddrValue, TIMER_SECONDS, UINT_MAX } from './values.js';
 
 /** A `virtual_ipaddress` line before the device default is applied. */
@@ -672,6 +672,16 @@ export const vrrpInstanceTable: BlockTable = {
           'a keyword added after keepalived 2.2.7, read on purpose (compatibility.md `newer-keywords`).',
       },
     }),
+    custom('use_ipvlan', useIpvlanLine, {
+      repeatable: true,
+      doc: {
+        text: 'Send and receive the adverts on an ipvlan interface (mode l2, on `interface`, sharing its MAC: no virtual MAC) from its own address; created up at start (IPv6 off on it for an IPv4 instance) and removed at stop. VIPs go on it only when their `dev` names it: keepalived 2.2.7 moves VIPs without `dev` onto a VMAC, not an ipvlan. An IPv4 instance needs the address.',
+        value:
+          '`[NAME] [ADDRESS[/PREFIX]] [bridge|private|vepa]` in any order: a name (`vrrp.VRID` by default), the address, and the ipvlan flags (bridge by default)',
+        differs:
+          'an IPv4 ipvlan without an address is reported as keepalived reports it, but the instance runs (keepalived holds it in FAULT); an existing interface of the name that is not an ipvlan is not replaced by a default name at run time (keepalived checks it when it reads the configuration): the instance runs without its ipvlan (`vrrp/vrrp_parser.c`, `vrrp/vrrp.c`).',
+      },
+    }),
     presence('vmac_xmit_base', {
       doc: {
         text: 'With `use_vmac`: send and receive adverts on the base interface instead of the VMAC (the VIPs stay on the VMAC). Set by unicast with `use_vmac`, cleared in strict mode.',
@@ -679,7 +689,6 @@ export const vrrpInstanceTable: BlockTable = {
     }),
     ...ignored(
       [
-        'use_ipvlan',
         'unicast_fault_no_peer',
         'mcast_dst_ip',
         'track_bfd',

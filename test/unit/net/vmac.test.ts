@@ -107,6 +107,7 @@ function fakeSystem(init: Record<string, number>) {
       return Promise.resolve();
     },
     link: (name) => Promise.resolve(links.get(name) ?? null),
+    addAddress: () => Promise.resolve(true),
     readSysctl: (p) => sysctl.get(p) ?? null,
     writeSysctl: (p, v) => void sysctl.set(p, v),
     confNames: () => ['all', 'default', 'lo', ...links.keys()],
