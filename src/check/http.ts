@@ -3,7 +3,8 @@
  * keepalived) and fails on the first URL whose status is outside its status_code ranges
  * (default 200-299), whose body MD5 differs from `digest`, or whose body does (not, with
  * regex_no_match) match `regex`. SSL_GET speaks TLS with no
- * certificate verification and SNI only with enable_sni (check_http.c, check_ssl.c).
+ * certificate verification and SNI only with enable_sni (check_http.c, check_ssl.c), and ends
+ * the session with a close_notify alert only with tls_compliant (keepalived 2.2.8+).
  */
 import { createHash } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
@@ -44,6 +45,7 @@ function exchange(
   request: string,
   signal: AbortSignal,
   keepBody: boolean,
+  closeNotify: boolean,
 ): Promise<Fetched | { reason: string }> {
   return new Promise((resolve) => {
     let head = Buffer.alloc(0);
@@ -54,11 +56,15 @@ function exchange(
     const kept: Buffer[] = [];
     let keptBytes = 0;
     let done = false;
+    let failed = false;
     const finish = (r: Fetched | { reason: string }): void => {
       if (done) return;
       done = true;
       signal.removeEventListener('abort', onAbort);
-      stream.destroy();
+      // tls_compliant: SSL_shutdown sends close_notify, except after a TLS or socket error
+      // (check_ssl.c ssl_read_thread); otherwise quiet shutdown, the session dropped silently.
+      if (closeNotify && !failed && !stream.destroyed) stream.end(() => stream.destroy());
+      else stream.destroy();
       resolve(r);
     };
     const onAbort = (): void => finish({ reason: 'Timeout HTTP read' });
@@ -107,6 +113,7 @@ function exchange(
     stream.on('end', complete);
     stream.on('close', complete);
     stream.on('error', () => {
+      failed = true;
       if (status >= 0) complete();
       else finish({ reason: 'Read error with' });
     });
@@ -185,7 +192,14 @@ export async function httpAttempt(checker: HttpCheck, ctx: AttemptContext): Prom
       if ('reason' in r) return down(r.reason, r.detail);
       stream = r.socket;
     }
-    const got = await exchange(stream, buildRequest(checker, url), ctx.signal, url.regex !== null);
+    const closeNotify = checker.type === 'SSL_GET' && (url.tlsCompliant || checker.tlsCompliant);
+    const got = await exchange(
+      stream,
+      buildRequest(checker, url),
+      ctx.signal,
+      url.regex !== null,
+      closeNotify,
+    );
     if ('reason' in got) return down(got.reason, `url(${url.path})`);
     if (!statusAccepted(url, got.status))
       return down('HTTP status code error to', `url(${url.path}), status_code [${got.status}]`);

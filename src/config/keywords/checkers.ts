@@ -249,10 +249,30 @@ export const urlTable: BlockTable = {
       },
     ),
     flag('regex_no_match', { doc: { text: 'The body must not match `regex`.' } }),
-    ...ignored(
-      ['regex_options', 'regex_min_offset', 'regex_max_offset', 'regex_stack', 'tls_compliant'],
-      'warning',
-    ),
+    ...ignored(['regex_options', 'regex_min_offset', 'regex_max_offset', 'regex_stack'], 'warning'),
+  ],
+};
+
+/**
+ * keepalived 2.2.8+ installs `tls_compliant` in SSL_GET and its urls only: in HTTP_GET it is an
+ * unknown keyword (check_http.c install_http_ssl_check_keyword).
+ */
+const tlsCompliant = (text: string): KeywordSpec =>
+  flag('tls_compliant', {
+    invalid: (v) => `Invalid tls_compliant option ${v}`,
+    doc: { text },
+  });
+
+export const sslUrlTable: BlockTable = {
+  name: 'url',
+  doc: {
+    title: 'url (in SSL_GET)',
+    source: '`keepalived/check/check_http.c`',
+    text: 'The keywords of `url (in HTTP_GET, SSL_GET)`, and:',
+  },
+  keywords: [
+    ...urlTable.keywords,
+    tlsCompliant("Send a TLS close_notify alert when this url's session ends (keepalived 2.2.8+)."),
   ],
 };
 
@@ -297,12 +317,6 @@ const httpTable: BlockTable = {
         inert: 'the normal timing applies.',
       },
     }),
-    flag('tls_compliant', {
-      doc: {
-        text: 'SSL_GET: close the TLS session cleanly.',
-        inert: 'the session ends as Node.js ends it.',
-      },
-    }),
   ],
 };
 
@@ -321,6 +335,14 @@ const tables: Record<CheckerType, BlockTable> = {
   HTTP_GET: httpTable,
   SSL_GET: {
     ...httpTable,
+    keywords: [
+      ...httpTable.keywords.map((k) =>
+        k.keyword === 'url' ? { ...k, value: { kind: 'block' as const, table: () => sslUrlTable } } : k,
+      ),
+      tlsCompliant(
+        'Send a TLS close_notify alert when a session ends (keepalived 2.2.8+; SSL_set_quiet_shutdown(3)). Without it the session is dropped with no alert.',
+      ),
+    ],
     name: 'SSL_GET',
     doc: {
       title: 'SSL_GET',

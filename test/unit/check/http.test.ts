@@ -107,6 +107,7 @@ const url = (
   virtualhost: null,
   regex: null,
   regexNoMatch: false,
+  tlsCompliant: false,
   ...over,
 });
 

@@ -354,6 +354,7 @@ describe('checker pool', () => {
             virtualhost: null,
             regex: null,
             regexNoMatch: false,
+            tlsCompliant: false,
           },
         ],
         httpProtocol: '1.0',

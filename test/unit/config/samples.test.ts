@@ -202,6 +202,7 @@ describe('conf/ samples', () => {
         virtualhost: null,
         regex: null,
         regexNoMatch: false,
+        tlsCompliant: false,
       },
       {
         path: '/index.html',
@@ -210,6 +211,7 @@ describe('conf/ samples', () => {
         virtualhost: null,
         regex: null,
         regexNoMatch: false,
+        tlsCompliant: false,
       },
     ]);
     expect(ck).toMatchObject({

@@ -50,6 +50,7 @@ export function httpCheck(port: number, over: Partial<HttpCheck> = {}): HttpChec
         virtualhost: null,
         regex: null,
         regexNoMatch: false,
+        tlsCompliant: false,
       },
     ],
     httpProtocol: '1.0',
