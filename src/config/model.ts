@@ -280,10 +280,22 @@ export interface GarpSettings {
 export interface VmacSettings {
   /** The interface name: as configured, else `vrrp.VRID` (vrrp1.VRID, ... when taken). */
   readonly ifname: string;
-  /** Its MAC, `00:00:5e:00:01:VRID` (`02` for IPv6) unless configured. */
+  /** Its MAC, `00:00:5e:00:01:VRID` (`02` for IPv6) unless configured; '' for an ipvlan (the parent's). */
   readonly mac: string;
   /** `vmac_xmit_base`: adverts go out on (and come in on) the base interface. */
   readonly xmitBase: boolean;
+  /** `use_ipvlan`: the interface is an ipvlan (mode l2) on the base, not a macvlan; absent for a VMAC. */
+  readonly ipvlan?: IpvlanSettings;
+}
+
+/** `use_ipvlan` (vrrp/vrrp_vmac.c netlink_link_add_ipvlan): the parent's MAC, an address of its own. */
+export interface IpvlanSettings {
+  /** IFLA_IPVLAN_FLAGS: bridge (0, the default), private (IPVLAN_F_PRIVATE) or vepa (IPVLAN_F_VEPA). */
+  readonly type: 'bridge' | 'private' | 'vepa';
+  /** The address put on it (the adverts' source); null when none was given. */
+  readonly address: string | null;
+  readonly prefixLength: number | null;
+  readonly family: AddressFamily;
 }
 
 /** A VMAC for VIPs on another interface (`use_vmac_addr`, or a VIP line's `use_vmac`). */

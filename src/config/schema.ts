@@ -54,10 +54,11 @@ import { groupLine, realServerTable, serverAddress, virtualServerTable } from '.
 import type { GroupLine, MethodValue, ServerAddress } from './keywords/virtual-server.js';
 import { isIpv6LinkLocal, type RawChecker } from './keywords/checkers.js';
 import { parseAddressValue, parseIntValue, parsePortValue, parseUnsignedValue } from './keywords/values.js';
+import { parseAddress } from '../util/ip.js';
 import { pendingTracks, resolveReferences } from './semantic.js';
 import { buildStaticEntries, settleRulePriorities } from './static-entries.js';
 import type { RuleLine } from './keywords/ip-rule.js';
-import { completeVmac, placeVips, type UseVmacLine } from './vmac.js';
+import { completeIpvlan, completeVmac, placeVips, type UseIpvlanLine, type UseVmacLine } from './vmac.js';
 import { normaliseAdvertInt } from './advert-int.js';
 import type { Mutable } from './semantic.js';
 
@@ -530,8 +531,18 @@ function buildVrrpInstance(
     );
     nativeIpv6 = null;
   }
+  // use_ipvlan's address sets the family when no address line came before it (vrrp_ipvlan_handler).
+  const ipvlanLines = r.list<UseIpvlanLine>('use_ipvlan');
+  const ipvlanLoc = ipvlanLines[0]?.loc ?? null;
+  const ipvlanFamily = ipvlanLines[0]?.words.map((w) => parseAddress(w)?.family).find((f) => f !== undefined);
+  const familySetBefore =
+    nativeIpv6 !== null || (firstAddress !== null && lineBefore(firstAddress.loc, ipvlanLoc));
   const family: AddressFamily =
-    nativeIpv6 !== null ? 'inet6' : (vipLines[0]?.family ?? peers[0]?.family ?? unicastSrc?.family ?? 'inet');
+    nativeIpv6 !== null
+      ? 'inet6'
+      : ipvlanFamily !== undefined && !familySetBefore
+        ? ipvlanFamily
+        : (vipLines[0]?.family ?? peers[0]?.family ?? unicastSrc?.family ?? 'inet');
 
   const strictMode = r.get<boolean>('strict_mode') ?? g.vrrpStrict;
   const version = instanceVersion(
@@ -555,21 +566,38 @@ function buildVrrpInstance(
       );
     }
   }
-  const vmac = completeVmac(
-    {
-      instance: name,
-      vrid,
-      family,
-      interface: iface,
-      unicast: peers.length > 0,
-      strict: strictMode,
-      line: r.get<UseVmacLine>('use_vmac'),
-      xmitBase: r.written('vmac_xmit_base') ? r.loc('vmac_xmit_base') : null,
-      taken: vmacNames,
-      prefix: g.vmacPrefix,
-    },
-    sink,
-  );
+  const vmac =
+    completeIpvlan(
+      {
+        instance: name,
+        vrid,
+        family,
+        familySetBefore,
+        interface: iface,
+        unicast: peers.length > 0,
+        lines: ipvlanLines,
+        xmitBase: r.written('vmac_xmit_base') ? r.loc('vmac_xmit_base') : null,
+        taken: vmacNames,
+        prefix: g.vmacPrefix,
+        loc: r.raw.loc,
+      },
+      sink,
+    ) ??
+    completeVmac(
+      {
+        instance: name,
+        vrid,
+        family,
+        interface: iface,
+        unicast: peers.length > 0,
+        strict: strictMode,
+        line: r.get<UseVmacLine>('use_vmac'),
+        xmitBase: r.written('vmac_xmit_base') ? r.loc('vmac_xmit_base') : null,
+        taken: vmacNames,
+        prefix: g.vmacPrefix,
+      },
+      sink,
+    );
   // vrrp.c: a VIP of the instance's family with no dev (or the instance's) goes on the VMAC;
   // use_vmac_addr and a VIP's use_vmac word give VIPs elsewhere VMACs of their own.
   const useVmacAddr = r.bool('use_vmac_addr');
@@ -581,7 +609,9 @@ function buildVrrpInstance(
       family,
       interface: iface,
       defaultDev: dev,
-      vmac,
+      // vrrp.c moves VIPs onto a VMAC only: with use_ipvlan they stay on `interface` unless their
+      // `dev` names the ipvlan.
+      vmac: vmac?.ipvlan === undefined ? vmac : null,
       useVmacAddr,
       taken: vmacNames,
       prefix: g.vmacAddrPrefix ?? g.vmacPrefix,
@@ -837,7 +867,10 @@ function buildVrrpInstance(
     trackFiles: [],
     trackProcesses: [],
     dontTrackPrimary: r.bool('dont_track_primary'),
-    mcastSrcIp: r.get<{ address: string }>('mcast_src_ip')?.address ?? null,
+    // vrrp_ipvlan_handler: the ipvlan's address is the adverts' source unless one was set.
+    mcastSrcIp:
+      r.get<{ address: string }>('mcast_src_ip')?.address ??
+      (unicastSrc === null ? (vmac?.ipvlan?.address ?? null) : null),
     unicastSrcIp: unicastSrc?.address ?? null,
     unicastPeers: peers.map((p) => ({ address: p.address, minTtl: p.minTtl, maxTtl: p.maxTtl })),
     unicastTtl: r.num('unicast_ttl', 255),
