@@ -137,6 +137,13 @@ export interface CheckerPool {
    * weight in the table becomes 0 (table.ts). Unknown keys are ignored.
    */
   setDrained(drained: DrainedSet): void;
+  /**
+   * ha_suspend (keepalived check_api.c update_checker_activity): how many times each address is
+   * configured on this host (the whole map, replacing the last). The checkers of a virtual server
+   * with ha_suspend run only while its address is there; before `start()` this sets the state
+   * they start in.
+   */
+  setLocalAddresses(counts: ReadonlyMap<string, number>): void;
   /** State to hand to the pool built from a reloaded config (`createCheckerPool(..., previous)`). */
   snapshot(): PoolSnapshot;
   /** Subscribes to every pool event; returns the unsubscribe function. */
@@ -546,7 +553,29 @@ export function createCheckerPool(
     return step.next;
   }
 
+  // ha_suspend: the virtual servers whose checkers are suspended (their address is absent).
+  const haSuspended = new Set<string>();
+  let localAddresses: ReadonlyMap<string, number> = new Map();
+  const haAbsent = (vs: VirtualServer): boolean =>
+    vs.haSuspend && vs.address !== null && (localAddresses.get(vs.address) ?? 0) === 0;
+  const checkerLines = (vs: VirtualServer, verb: string): void => {
+    for (const entry of rsEntries) {
+      if (entry.vs !== vs) continue;
+      for (let i = 0; i < entry.checkers.length; i++)
+        logger.info(`${verb} healthchecker for service ${formatRs(entry.rs, vs)} for VS ${entry.vsName}`, {
+          vs: entry.vsName,
+          rs: formatRs(entry.rs, vs),
+        });
+    }
+  };
+
   function addJobs(r: Runner): void {
+    // check_api.c register_checkers_thread: a suspended server's checkers are 'Deactivating'.
+    for (const vs of config.virtualServers) {
+      if (!vs.haSuspend) continue;
+      if (haAbsent(vs)) haSuspended.add(vs.key);
+      checkerLines(vs, haSuspended.has(vs.key) ? 'Deactivating' : 'Activating');
+    }
     for (const entry of rsEntries) {
       for (const c of entry.checkers) {
         const ck = c.checker;
@@ -563,6 +592,7 @@ export function createCheckerPool(
             return attempt(ck, new JobAttemptContext(cancel, io, c.target, entry.rs.weight, clock));
           },
           onResult: (result) => onResult(entry, c, result),
+          ...(entry.vs.haSuspend ? { enabled: () => !haSuspended.has(entry.vs.key) } : {}),
         });
       }
     }
@@ -638,6 +668,18 @@ export function createCheckerPool(
       if (!started || stopped) return;
       for (const vs of config.virtualServers)
         if (vs.realServers.some((rs) => changed.has(drainKey(vs.key, rs.key)))) refreshVs(vs, false);
+    },
+    setLocalAddresses(counts) {
+      localAddresses = new Map(counts);
+      if (!started || stopped) return;
+      for (const vs of config.virtualServers) {
+        if (!vs.haSuspend) continue;
+        const absent = haAbsent(vs);
+        if (absent === haSuspended.has(vs.key)) continue;
+        if (absent) haSuspended.add(vs.key);
+        else haSuspended.delete(vs.key);
+        checkerLines(vs, absent ? 'Suspending' : 'Activating');
+      }
     },
     snapshot() {
       const realServers = new Map<string, { alive: boolean; checkers: Map<string, CheckerHealth> }>();

@@ -25,6 +25,11 @@ export interface RunnerJob {
   attempt(cancel: Cancellation): Promise<CheckResult>;
   /** Receives each result; returns which delay schedules the next attempt. */
   onResult(result: CheckResult): 'delay_loop' | 'delay_before_retry';
+  /**
+   * False while the checker is suspended (ha_suspend): its turn passes with no attempt and the
+   * next comes `delay_loop` later, as keepalived's checker threads do with `!checker->enabled`.
+   */
+  enabled?(): boolean;
 }
 
 export interface RunnerOptions {
@@ -227,6 +232,10 @@ export function createRunner(options: RunnerOptions): Runner {
       handled++;
       heap.pop();
       if (top.removed) continue;
+      if (top.job.enabled?.() === false) {
+        scheduleLaunch(top, top.job.delayLoopMs);
+        continue;
+      }
       if (inFlight < maxInFlight) launch(top, top.at);
       else waiting.push({ state: top, due: top.at });
     }

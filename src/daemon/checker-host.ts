@@ -105,6 +105,11 @@ export interface CheckerHost {
    * and reloads; resolves when the worker's table with them has been delivered to the listeners.
    */
   setDrained(drained: ReadonlySet<string>): Promise<void>;
+  /**
+   * ha_suspend: the host's addresses and how many times each is configured (pool.ts
+   * setLocalAddresses). Kept here across worker respawns and reloads.
+   */
+  setLocalAddresses(counts: ReadonlyMap<string, number>): void;
   snapshot(): Promise<PoolSnapshot>;
   reload(config: Config): Promise<void>;
   stats(): Promise<CheckerWorkerStats>;
@@ -129,6 +134,8 @@ export interface CheckerWorkerData {
   readonly nice: number | null;
   /** drainKeys of the real servers the operator drained. */
   readonly drained: readonly string[];
+  /** ha_suspend: the host's addresses with their counts. */
+  readonly addresses: readonly (readonly [string, number])[];
 }
 
 export type HostToWorker =
@@ -141,6 +148,7 @@ export type HostToWorker =
       readonly drained: readonly string[];
     }
   | { readonly kind: 'drain'; readonly id: number; readonly drained: readonly string[] }
+  | { readonly kind: 'addresses'; readonly addresses: readonly (readonly [string, number])[] }
   /** The watchdog's: answered with `pong` at once by a worker whose event loop runs. */
   | { readonly kind: 'ping' }
   | {
@@ -201,6 +209,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
   const listeners = new Set<(event: PoolEvent) => void>();
   let config = initialConfig;
   let drained: readonly string[] = [];
+  let addresses: readonly (readonly [string, number])[] = [];
   // The desired table as last received, kept by key so changes apply in proportion to their size;
   // tableView is the same as a DesiredTable, built when asked for after a change.
   let table: KeyedTable = new Map();
@@ -343,6 +352,7 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       metrics: options.metrics ?? false,
       nice: options.nice ?? DEFAULT_WORKER_NICE,
       drained,
+      addresses,
     };
     const w = new Worker(options.workerUrl ?? defaultWorkerUrl(), { workerData: data });
     lastHeardAt = clock.now();
@@ -493,6 +503,10 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       if (worker === null) return; // a respawn (or start) sends it
       await request<null>((id) => ({ kind: 'drain', id, drained }));
       await delivered();
+    },
+    setLocalAddresses(counts) {
+      addresses = [...counts];
+      worker?.postMessage({ kind: 'addresses', addresses } satisfies HostToWorker);
     },
     stats: () => request<CheckerWorkerStats>((id) => ({ kind: 'request', id, what: 'stats' })),
     metricsText: () => request<Uint8Array>((id) => ({ kind: 'request', id, what: 'metrics' })),

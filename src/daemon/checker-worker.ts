@@ -254,7 +254,9 @@ function threadId(): number | null {
 }
 port.postMessage({ kind: 'hello', tid: threadId() } satisfies WorkerToHost);
 
+let addresses: ReadonlyMap<string, number> = new Map(data.addresses);
 let pool: CheckerPool = buildPool(data.config, data.previous ?? undefined, data.drained);
+pool.setLocalAddresses(addresses);
 let stopped = false;
 
 port.on('message', (message: HostToWorker) => {
@@ -284,10 +286,16 @@ port.on('message', (message: HostToWorker) => {
       // The old pool's scripts are told to end; nothing waits for them.
       terminateScripts();
       pool = buildPool(message.config, previous, message.drained);
+      pool.setLocalAddresses(addresses);
       pool.start();
       send({ kind: 'reply', id: message.id, value: null });
       break;
     }
+    case 'addresses':
+      if (stopped) return;
+      addresses = new Map(message.addresses);
+      pool.setLocalAddresses(addresses);
+      break;
     case 'drain':
       if (stopped) return;
       metrics?.setDrained(new Set(message.drained));

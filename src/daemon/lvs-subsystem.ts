@@ -43,6 +43,7 @@ import type { ControlError, Protocol } from './control-protocol.js';
 import { findRealServer, findVirtualServer } from './control-targets.js';
 import { lvsStatus } from './lvs-status.js';
 import { NotifyFifoSet } from './notify-fifos.js';
+import { AddressWatcher } from '../net/address-watch.js';
 import { checkDataText, checkJsonEntries, type CheckDumpInput } from '../check/dumps.js';
 
 /** What `rs drain` / `rs enable` did. */
@@ -87,7 +88,12 @@ export interface LvsSubsystemDeps {
   readonly metrics?: MetricsHooks;
   /** -u (null: keepalived's default 0177): the mode of the notify FIFOs created. */
   readonly umask?: number | null;
+  /** The host's addresses for ha_suspend; default net/address-watch.ts over rtnetlink. */
+  readonly openAddressWatcher?: () => Promise<AddressSource>;
 }
+
+/** What ha_suspend reads of net/address-watch.ts. */
+export type AddressSource = Pick<AddressWatcher, 'counts' | 'onChange' | 'close'>;
 
 export interface LvsSubsystem {
   start(): Promise<void>;
@@ -310,8 +316,31 @@ export async function createLvsSubsystem(
     }
   };
 
+  // ha_suspend (check_daemon.c, keepalived_netlink.c netlink_if_address_filter): the host's
+  // addresses from rtnetlink, so a VIP the VRRP side adds as MASTER (or anyone else) resumes the
+  // checkers of its virtual servers; the two subsystems never talk to each other.
+  let addressWatch: AddressSource | null = null;
+  const haSuspendAddresses = (c: Config): Set<string> =>
+    new Set(c.virtualServers.flatMap((vs) => (vs.haSuspend && vs.address !== null ? [vs.address] : [])));
+  const watchAddresses = async (c: Config): Promise<void> => {
+    if (addressWatch !== null || haSuspendAddresses(c).size === 0) return;
+    try {
+      const w = await (deps.openAddressWatcher ?? AddressWatcher.open)();
+      addressWatch = w;
+      w.onChange((address, added) => {
+        if (stopping || !haSuspendAddresses(config).has(address)) return;
+        logger.detail(`Netlink reflector reports IP ${address} ${added ? 'added' : 'removed'}`);
+        host.setLocalAddresses(w.counts());
+      });
+      host.setLocalAddresses(w.counts());
+    } catch (e) {
+      logger.error(`Cannot watch the host's addresses for ha_suspend: ${(e as Error).message}`);
+    }
+  };
+
   return ok({
     async start() {
+      await watchAddresses(config);
       await host.start();
       const g = config.globalDefs;
       // The table the host holds now includes every change received so far.
@@ -335,6 +364,7 @@ export async function createLvsSubsystem(
       // keepalived's checker stop: SIGTERM to the scripts first, then the omega lines.
       fifos.terminateScripts();
       await host.stop({ omega: true });
+      addressWatch?.close();
       unsubscribeFifos();
       fifos.close();
       await settled();
@@ -362,6 +392,7 @@ export async function createLvsSubsystem(
       for (const map of [drained, transitions])
         for (const k of [...map.keys()]) if (!kept.has(k)) map.delete(k);
       await host.setDrained(new Set(drained.keys()));
+      await watchAddresses(newConfig);
       await host.reload(newConfig);
       schedule(host.desiredTable());
       await settled();

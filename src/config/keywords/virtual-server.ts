@@ -472,8 +472,9 @@ export const virtualServerTable: BlockTable = {
     }),
     presence('ha_suspend', {
       doc: {
-        text: 'Suspend the checkers while the VIP is not on this director.',
-        inert: 'the checkers always run.',
+        text: "Suspend the checkers while the virtual server's address is not on this host (`Suspending healthchecker for service ... for VS ...`), resume them when it is back (`Activating ...`).",
+        differs:
+          'a `virtual_server group` has its checkers run all along (keepalived matches the group addresses).',
       },
     }),
     str('virtualhost', { doc: { text: 'Host header of the HTTP checkers of its real servers.' } }),

@@ -55,6 +55,7 @@ const table = (...services: DesiredService[]): DesiredTable => ({ services });
 
 /** A checker host whose tables the test decides. */
 class ScriptedHost implements CheckerHost {
+  setLocalAddresses(): void {}
   readonly listeners = new Set<(e: PoolEvent) => void>();
   current: DesiredTable;
   readonly calls: string[] = [];
