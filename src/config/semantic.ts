@@ -328,7 +328,9 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Con
       for (const v of [...vi.vips, ...vi.excludedVips]) {
         // The VMACs are created at start (net/vmac.ts): a use_vmac_addr one's base must exist.
         const dev = vi.vipVmacs.find((x) => x.ifname === v.dev)?.base ?? v.dev;
-        const own = dev === vi.interface || dev === vi.vmac?.ifname;
+        // vrrp.c places VIPs on a VMAC itself; a VIP naming an ipvlan (which it never places them
+        // on) is checked as any other dev: keepalived refuses it until the ipvlan exists.
+        const own = dev === vi.interface || (dev === vi.vmac?.ifname && vi.vmac.ipvlan === undefined);
         if (!own && !known.has(dev) && !c.globalDefs.dynamicInterfaces) {
           sink.report(
             'error',

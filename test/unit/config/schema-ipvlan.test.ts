@@ -6,6 +6,8 @@ import { build, summary } from './schema-helpers.js';
 import { vmacSpecs } from '../../../src/daemon/vrrp-vmacs.js';
 import { channelOptionsFor } from '../../../src/vrrp/channels.js';
 import { trackedItemsOf } from '../../../src/vrrp/tracking.js';
+import { checkHost } from '../../../src/config/semantic.js';
+import { DiagnosticList } from '../../../src/config/keywords/types.js';
 
 const instance = (name: string, body: string, vrid = 51): string => `vrrp_instance ${name} {
   interface eth0
@@ -69,6 +71,21 @@ describe('use_ipvlan', () => {
 `);
     expect(summary(diagnostics)).toEqual([]);
     expect(config.vrrpInstances[0]!.vips.map((v) => v.dev)).toEqual(['ipv1', 'eth0']);
+    // keepalived -t: the ipvlan is made at start, so until then the dev does not exist (exit 5).
+    const host = (interfaces: string[]): string[] => {
+      const sink = new DiagnosticList();
+      checkHost(
+        config,
+        { interfaces: new Set(interfaces), scriptStatus: () => 'ok', userExists: () => true },
+        sink,
+      );
+      return summary(sink.items);
+    };
+    expect(host(['lo', 'eth0'])).toEqual([
+      "6 error WARNING - interface ipv1 for ip address 192.0.2.10 doesn't exist",
+      '- error Non-existent interface specified in configuration',
+    ]);
+    expect(host(['lo', 'eth0', 'ipv1'])).toEqual([]);
   });
 
   it('defaults to vrrp.VRID, bridge, a host prefix; mcast_src_ip stays the source', () => {
