@@ -2,6 +2,8 @@
  * FILE_CHECK: reads the tracked file's integer (keepalived track_file). With weight 0 a value
  * of 0 is up and anything else down; with a weight the server stays up and its weight moves by
  * value x weight (negated with `reverse`), down only at IPVS_WEIGHT_FAULT (check_file.c).
+ * The pool acts on each change of the file as it is seen (keepalived's inotify watch on the
+ * file's directory, track_file.c), not on delay_loop.
  */
 import { readFile } from 'node:fs/promises';
 import type { FileCheck } from '../config/model.js';
@@ -20,6 +22,25 @@ export function fileCheckVerdict(checker: FileCheck, value: number, configuredWe
   return up([], configuredWeight + offset);
 }
 
+/**
+ * The verdict for the file's text (null: unreadable or absent, which reads as 0). A refused
+ * number keeps the last accepted value; `refused` carries it for keepalived's line.
+ */
+export function fileTextResult(
+  checker: FileCheck,
+  text: string | null,
+  configuredWeight: number,
+): { readonly result: CheckResult; readonly refused: string | null } {
+  const parsed = parseTrackFileValue(text);
+  if (parsed.ok) lastAccepted.set(checker, parsed.value);
+  const value = parsed.ok ? parsed.value : (lastAccepted.get(checker) ?? 0);
+  return {
+    result: fileCheckVerdict(checker, value, configuredWeight),
+    refused: parsed.ok ? null : parsed.error,
+  };
+}
+
+/** One read of the file: the polled form, for a pool given no file watcher. */
 export async function fileAttempt(checker: FileCheck, ctx: AttemptContext): Promise<CheckResult> {
   const path = ctx.io.trackFilePath(checker.trackFile);
   if (path === null) return down('tracked file', 'undefined');
@@ -29,8 +50,5 @@ export async function fileAttempt(checker: FileCheck, ctx: AttemptContext): Prom
   } catch {
     text = null;
   }
-  const parsed = parseTrackFileValue(text);
-  if (parsed.ok) lastAccepted.set(checker, parsed.value);
-  const value = parsed.ok ? parsed.value : (lastAccepted.get(checker) ?? 0);
-  return fileCheckVerdict(checker, value, ctx.configuredWeight);
+  return fileTextResult(checker, text, ctx.configuredWeight).result;
 }

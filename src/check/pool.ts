@@ -25,7 +25,7 @@ import {
   type ScriptUserResolver,
 } from './checker.js';
 import { dnsAttempt } from './dns.js';
-import { fileAttempt } from './file.js';
+import { fileAttempt, fileTextResult } from './file.js';
 import { formatRs, formatVs } from '../config/virtual-server-format.js';
 import { checkerLogLines, formatChecker } from './format.js';
 import {
@@ -102,6 +102,11 @@ export interface CheckerPoolDeps {
   readonly onLaunch?: (latenessMs: number) => void;
   /** Every completed attempt: its checker kind, how long it took (ms), its result (metrics). */
   readonly onAttempt?: (type: Checker['type'], latencyMs: number, result: CheckResult) => void;
+  /**
+   * net/file-watch.ts `watchFileText`: FILE_CHECK's file, its text now and after each change.
+   * Without it the file is read once a second instead.
+   */
+  readonly watchFile?: (path: string, fn: (text: string | null) => void) => { close(): void };
 }
 
 export interface CheckerStatus {
@@ -160,7 +165,7 @@ export interface PoolSnapshot {
   >;
 }
 
-/** Polling period of FILE_CHECK (keepalived watches with inotify; one read a second here). */
+/** Polling period of FILE_CHECK when the pool has no file watcher (keepalived uses inotify). */
 const FILE_CHECK_PERIOD_MS = 1000;
 const OMEGA_SCRIPT_TIMEOUT_MS = 1000;
 
@@ -251,6 +256,7 @@ export function createCheckerPool(
     openCheckSocket: deps.openCheckSocket ?? noCheckSocket,
   };
   const pendingScripts = new Set<Promise<unknown>>();
+  const fileWatches: { close(): void }[] = [];
   let runner: Runner | null = null;
   let started = false;
   let stopped = false;
@@ -581,6 +587,20 @@ export function createCheckerPool(
         const ck = c.checker;
         const ms = (s: number): number => Math.max(0, Math.round(s * 1000));
         const fileCheck = ck.type === 'FILE_CHECK';
+        const path = fileCheck ? io.trackFilePath(ck.trackFile) : null;
+        if (fileCheck && path !== null && deps.watchFile !== undefined) {
+          // keepalived acts on the file's inotify events (track_file.c), whatever delay_loop says.
+          fileWatches.push(
+            deps.watchFile(path, (text) => {
+              if (stopped) return;
+              const { result, refused } = fileTextResult(ck, text, entry.rs.weight);
+              if (refused !== null) logger.info(`Invalid number ${refused} read from ${path} - ignoring`);
+              c.attemptStartedAt = clock.now();
+              onResult(entry, c, result);
+            }),
+          );
+          continue;
+        }
         const attempt = attemptFor(ck);
         r.add({
           delayLoopMs: fileCheck ? FILE_CHECK_PERIOD_MS : ms(ck.delayLoop),
@@ -628,6 +648,7 @@ export function createCheckerPool(
       stopped = true;
       runner?.stop();
       runner = null;
+      for (const w of fileWatches.splice(0)) w.close();
       changesTimer?.cancel();
       changesTimer = null;
       if (started && options.omega !== false) {

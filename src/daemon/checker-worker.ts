@@ -13,6 +13,7 @@ import { serviceIdentities } from '../check/table.js';
 import type { Config } from '../config/model.js';
 import { resolveScriptUser, runScript } from '../net/exec.js';
 import { openCheckSocket } from '../net/check-socket.js';
+import { watchFileText } from '../net/file-watch.js';
 import { openIcmpSocket } from '../net/icmp-socket.js';
 import { realClock } from '../util/clock.js';
 import type { LogFields, Logger } from '../util/log.js';
@@ -179,6 +180,7 @@ function buildPool(
       resolveScriptUser: scriptUserResolver(config),
       openIcmpSocket,
       openCheckSocket,
+      watchFile: (path, fn) => watchFileText(path, fn, logger),
       ...(data.maxInFlight !== null ? { maxInFlight: data.maxInFlight } : {}),
       ...(data.notifyTimeoutMs !== null ? { notifyTimeoutMs: data.notifyTimeoutMs } : {}),
       ...(data.sampleLateness ? { onLaunch } : {}),
