@@ -9,6 +9,7 @@ import { rootTable } from '../src/config/keywords/root.js';
 import { globalDefsTable } from '../src/config/keywords/global-defs.js';
 import { trackFileTable, vrrpScriptTable, vrrpTrackProcessTable } from '../src/config/keywords/trackers.js';
 import {
+  authHmacTable,
   authenticationTable,
   vrrpInstanceTable,
   vrrpSyncGroupTable,
@@ -33,6 +34,7 @@ export function documentedTables(): BlockTable[] {
     vrrpTrackProcessTable,
     vrrpInstanceTable,
     authenticationTable,
+    authHmacTable,
     vrrpSyncGroupTable,
     virtualServerTable,
     realServerTable,
@@ -289,6 +291,7 @@ export function renderConfigurationDoc(): string {
     [vrrpTrackProcessTable],
     [vrrpInstanceTable],
     [authenticationTable, '###'],
+    [authHmacTable, '###'],
     [vrrpSyncGroupTable],
     [virtualServerTable],
     [realServerTable],

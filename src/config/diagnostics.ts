@@ -14,6 +14,7 @@ export type Severity = 'fatal' | 'security' | 'error' | 'warning' | 'info';
 export const DIAGNOSTIC_CODES = [
   'advert-int',
   'auth-ah-master',
+  'auth-hmac',
   'auth-pass-truncated',
   'auth-v3',
   'bad-script',

@@ -3,7 +3,18 @@
  * (schema.ts), check it against this host (semantic.ts checkHost) - and the `-t` exit code.
  * The host facts (interfaces, script permissions, users) are read here and nowhere else.
  */
-import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
+import { decodeKeyValue, type KeyFileResult } from './auth-hmac-key.js';
 import { networkInterfaces } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
@@ -62,7 +73,7 @@ function loadUnguarded(path: string, opts: LoadOptions): LoadResult {
     const diagnostics = [...parsed.diagnostics];
     return { config: null, diagnostics, exitCode: exitCodeFor(diagnostics) };
   }
-  const built = buildConfig(parsed.statements, parsed.files);
+  const built = buildConfig(parsed.statements, parsed.files, readAuthHmacKeyFile);
   const hostSink = new DiagnosticList();
   const host: HostFacts = {
     interfaces: opts.checkInterfaces ? new Set(opts.interfaceNames ?? hostInterfaceNames()) : null,
@@ -176,4 +187,30 @@ export function userExists(name: string): boolean {
     }
   }
   return passwdUsers.has(name) || /^\d+$/.test(name);
+}
+
+/** keepalived's buffer: `hex:`, 64 bytes as digits, slack; a longer file is refused. */
+const KEY_FILE_MAX = 4 + 64 * 2 + 8 - 1;
+
+/** vrrp_parser.c vrrp_auth_hmac_read_key_file: an auth_hmac `file:` key. */
+export function readAuthHmacKeyFile(path: string): KeyFileResult {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return { ok: false, problem: 'cannot be opened' };
+  }
+  try {
+    const groupOrOther = (fstatSync(fd).mode & 0o077) !== 0;
+    const buf = Buffer.alloc(KEY_FILE_MAX + 1);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    if (n > KEY_FILE_MAX) return { ok: false, problem: 'is too large' };
+    let end = n;
+    while (end > 0 && (buf[end - 1] === 0x0a || buf[end - 1] === 0x0d)) end--;
+    return { ok: true, bytes: decodeKeyValue(buf.subarray(0, end).toString('latin1')), groupOrOther };
+  } catch {
+    return { ok: false, problem: 'cannot be opened' };
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -318,6 +318,18 @@ export interface NotifyScripts {
   readonly masterRxLowerPri: ScriptSpec | null;
 }
 
+/** An `auth_hmac` block as keepalived completes it (vrrp.c vrrp_complete_instance). */
+export interface AuthHmacConfig {
+  /** Keys by id 1..255, the bytes as lowercase hex (32 to 64 bytes), in config order. */
+  readonly keys: readonly { readonly id: number; readonly hex: string }[];
+  /** The id that signs sent adverts; always one of `keys`. */
+  readonly activeKey: number;
+  readonly mode: 'enforce' | 'permissive' | 'receive-only';
+  readonly antiReplay: 'time' | 'monotonic';
+  /** Freshness window (seconds): as configured, else max(3 x advert_int, 5). */
+  readonly timeWindow: number;
+}
+
 export interface VrrpInstance {
   readonly name: string;
   /** Initial state as configured. `state MASTER` clears nopreempt and preempt_delay. */
@@ -334,6 +346,8 @@ export interface VrrpInstance {
   readonly nopreempt: boolean;
   readonly preemptDelay: Seconds;
   readonly authentication: { readonly type: 'PASS' | 'AH'; readonly password: string } | null;
+  /** `auth_hmac` (keepalived 2.4.2+): the HMAC trailer on adverts; absent or null = none. */
+  readonly authHmac?: AuthHmacConfig | null;
   /** The VIPs as written, canonical `address/prefix` (e.g. "10.1.1.166/32"). */
   readonly virtualIpaddresses: readonly string[];
   readonly virtualIpaddressesExcluded: readonly string[];

@@ -8,6 +8,7 @@
  */
 import type { Diagnostic } from './diagnostics.js';
 import type {
+  AuthHmacConfig,
   Checker,
   CheckerType,
   PingCheck,
@@ -43,9 +44,20 @@ import { trackFileTable, vrrpScriptTable, vrrpTrackProcessTable } from './keywor
 import type { TrackLine, TrackProcessLine } from './keywords/trackers.js';
 import { buildTrackProcess } from './track-process.js';
 import { vrrpInstanceTable, vrrpSyncGroupTable } from './keywords/vrrp-instance.js';
+import {
+  AUTH_HMAC_KEY_MAX,
+  AUTH_HMAC_KEY_MIN,
+  AUTH_HMAC_WINDOW_MAX,
+  AUTH_HMAC_WINDOW_MIN,
+  decodeKeyValue,
+  defaultTimeWindow,
+  noKeyFiles,
+  type KeyFileReader,
+} from './auth-hmac-key.js';
 import type {
   PeerLine,
   RouteLine,
+  AuthHmacLine,
   TimerExpiredBackupLine,
   VersionLine,
   VipLine,
@@ -96,7 +108,12 @@ export const DEFAULT_DELAY_LOOP = 60;
 export const DEFAULT_CONNECT_TIMEOUT = 5;
 
 /** Builds the model from the parsed statements of all files. */
-export function buildConfig(statements: readonly Statement[], files: readonly string[]): SchemaResult {
+export function buildConfig(
+  statements: readonly Statement[],
+  files: readonly string[],
+  /** Reads auth_hmac `file:` keys (load.ts readAuthHmacKeyFile). */
+  keyFiles: KeyFileReader = noKeyFiles,
+): SchemaResult {
   const sink = new DiagnosticList();
   const rootLoc: SourceLoc = { file: files[0] ?? '', line: 0 };
   const root = new RawReader(readBlock(statements, rootTable, sink, rootLoc));
@@ -145,7 +162,7 @@ export function buildConfig(statements: readonly Statement[], files: readonly st
     vrrpInstanceTable,
     sink,
     (name, raw) => {
-      const built = buildVrrpInstance(name, raw, globalDefs, sink, vmacNames);
+      const built = buildVrrpInstance(name, raw, globalDefs, sink, vmacNames, keyFiles);
       if (built === null) droppedInstances.add(name);
       return built;
     },
@@ -459,12 +476,124 @@ function instanceVersion(
   return configured === 0 ? globalVersion : configured;
 }
 
+/**
+ * An `auth_hmac` block, checked line by line with keepalived 2.4.3's words (vrrp_parser.c
+ * vrrp_auth_hmac_*_handler) and completed as vrrp.c vrrp_complete_instance does; null when the
+ * active key is not one of the keys (keepalived disables the extension).
+ */
+function buildAuthHmac(
+  name: string,
+  a: RawReader,
+  advertInt: number,
+  strict: boolean,
+  sink: DiagnosticSink,
+  keyFiles: KeyFileReader,
+): AuthHmacConfig | null {
+  const report = (message: string, loc: SourceLoc, severity: 'error' | 'warning' = 'error') =>
+    sink.report(severity, 'auth-hmac', `(${name}) ${message}`, loc);
+  const idOf = (text: string | undefined): number | null =>
+    text !== undefined && /^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 255
+      ? Number(text)
+      : null;
+
+  const keys: { id: number; hex: string }[] = [];
+  for (const line of a.list<AuthHmacLine>('key')) {
+    if (line.args.length < 2) {
+      report('auth_hmac key needs an id and a value', line.loc);
+      continue;
+    }
+    const id = idOf(line.args[0]);
+    if (id === null) {
+      report(`auth_hmac key id '${line.args[0]}' must be between 1 and 255`, line.loc);
+      continue;
+    }
+    const value = line.args[1]!;
+    let bytes: Buffer | null;
+    if (value.startsWith('file:')) {
+      const path = value.slice(5);
+      const f = keyFiles(path);
+      if (!f.ok) {
+        report(`auth_hmac key file '${path}' ${f.problem}`, line.loc);
+        bytes = null;
+      } else {
+        // keepalived: CONFIG_SECURITY_ERROR, the key is still used.
+        if (f.groupOrOther)
+          report(`auth_hmac key file '${path}' is readable by group or others`, line.loc, 'warning');
+        bytes = f.bytes;
+      }
+    } else bytes = decodeKeyValue(value);
+    const length = bytes?.length ?? 0;
+    if (bytes === null || length < AUTH_HMAC_KEY_MIN || length > AUTH_HMAC_KEY_MAX)
+      report(
+        `auth_hmac key ${id} length ${length} not in range [${AUTH_HMAC_KEY_MIN}, ${AUTH_HMAC_KEY_MAX}]`,
+        line.loc,
+      );
+    else if (keys.some((k) => k.id === id)) report(`duplicate auth_hmac key id ${id}`, line.loc);
+    else keys.push({ id, hex: bytes.toString('hex') });
+  }
+
+  let activeKey = 0;
+  const active = a.get<AuthHmacLine>('active_key');
+  if (active) {
+    const id = idOf(active.args[0]);
+    if (id === null)
+      report(`auth_hmac active_key '${active.args[0] ?? ''}' must be between 1 and 255`, active.loc);
+    else activeKey = id;
+  }
+
+  let timeWindow = 0;
+  const window = a.get<AuthHmacLine>('time_window');
+  if (window) {
+    const w = window.args[0];
+    if (
+      w === undefined ||
+      !/^\d+$/.test(w) ||
+      Number(w) < AUTH_HMAC_WINDOW_MIN ||
+      Number(w) > AUTH_HMAC_WINDOW_MAX
+    )
+      report(
+        `auth_hmac time_window '${w ?? ''}' must be between ${AUTH_HMAC_WINDOW_MIN} and ${AUTH_HMAC_WINDOW_MAX} seconds`,
+        window.loc,
+      );
+    else timeWindow = Number(w);
+  }
+
+  let antiReplay: AuthHmacConfig['antiReplay'] = 'time';
+  const replay = a.get<AuthHmacLine>('anti_replay');
+  if (replay) {
+    const v = replay.args[0] ?? '';
+    if (v === 'time' || v === 'monotonic') antiReplay = v;
+    else report(`auth_hmac anti_replay '${v}' must be time or monotonic`, replay.loc);
+  }
+
+  let mode: AuthHmacConfig['mode'] = 'enforce';
+  const modeLine = a.get<AuthHmacLine>('mode');
+  if (modeLine) {
+    const v = modeLine.args[0] ?? '';
+    if (v === 'enforce' || v === 'permissive' || v === 'receive-only') mode = v;
+    else report(`auth_hmac mode '${v}' must be enforce, permissive or receive-only`, modeLine.loc);
+  }
+
+  // vrrp.c vrrp_complete_instance.
+  if (!keys.some((k) => k.id === activeKey)) {
+    report(`auth_hmac active_key ${activeKey} is not defined, disabling extension`, active?.loc ?? a.raw.loc);
+    return null;
+  }
+  if (strict && mode !== 'enforce') {
+    report('strict mode requires auth_hmac mode enforce', modeLine?.loc ?? a.raw.loc);
+    mode = 'enforce';
+  }
+  if (antiReplay === 'time' && timeWindow === 0) timeWindow = defaultTimeWindow(advertInt);
+  return { keys, activeKey, mode, antiReplay, timeWindow };
+}
+
 function buildVrrpInstance(
   name: string,
   r: RawReader,
   g: GlobalDefs,
   sink: DiagnosticSink,
   vmacNames: Map<string, string>,
+  keyFiles: KeyFileReader,
 ): VrrpInstance | null {
   const vridText = r.str('virtual_router_id');
   if (vridText === null) {
@@ -809,6 +938,22 @@ function buildVrrpInstance(
     } else authentication = { type: type === 'AH' ? 'AH' : 'PASS', password: pass };
   }
 
+  const authHmacRaw = r.get<RawBlock>('auth_hmac');
+  let authHmac: AuthHmacConfig | null = null;
+  if (authHmacRaw) {
+    authHmac = buildAuthHmac(name, new RawReader(authHmacRaw), advertInt, strict, sink, keyFiles);
+    // vrrp.c vrrp_complete_instance: the extension supersedes the legacy mechanisms.
+    if (authHmac !== null && authentication !== null) {
+      sink.report(
+        'error',
+        'auth-hmac',
+        `(${name}) auth_hmac cannot be combined with authentication, dropping legacy auth`,
+        authRaw?.loc ?? authHmacRaw.loc,
+      );
+      authentication = null;
+    }
+  }
+
   // vrrp_parser.c vrrp_end_handler and vrrp.c: unicast keywords with no peer fall back to multicast.
   const unicastConfigured = ['unicast_src_ip', 'unicast_peer', 'check_unicast_src'].some((k) => r.written(k));
   if (peers.length === 0 && r.written('unicast_ttl')) {
@@ -855,6 +1000,7 @@ function buildVrrpInstance(
     nopreempt,
     preemptDelay,
     authentication,
+    authHmac,
     virtualIpaddresses: vips.map((v) => `${v.address}/${v.prefixLength}`),
     virtualIpaddressesExcluded: evips.map((v) => `${v.address}/${v.prefixLength}`),
     vips,

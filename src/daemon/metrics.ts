@@ -46,6 +46,13 @@ export const VRRP_COUNTER_METRICS = [
   ['keepalived_authentication_invalid_total', 'invalid_authtype', 'Authentication invalid'],
   ['keepalived_authentication_mismatch_total', 'authtype_mismatch', 'Authentication mismatch'],
   ['keepalived_authentication_failure_total', 'auth_failure', 'Authentication failure'],
+  // keepalived 2.4 auth_hmac (vrrp_json.c auth_ext_*); no keepalived exporter names them.
+  ['keepalived_auth_hmac_missing_total', 'auth_ext_missing', 'auth_hmac trailer missing'],
+  ['keepalived_auth_hmac_malformed_total', 'auth_ext_malformed', 'auth_hmac trailer malformed'],
+  ['keepalived_auth_hmac_unknown_key_total', 'auth_ext_unknown_key', 'auth_hmac unknown key id'],
+  ['keepalived_auth_hmac_invalid_hmac_total', 'auth_ext_invalid_hmac', 'auth_hmac invalid HMAC'],
+  ['keepalived_auth_hmac_stale_total', 'auth_ext_stale', 'auth_hmac stale trailer'],
+  ['keepalived_auth_hmac_replay_total', 'auth_ext_replay', 'auth_hmac replayed trailer'],
   ['keepalived_priority_zero_received_total', 'pri_zero_rcvd', 'Priority zero received'],
   ['keepalived_priority_zero_sent_total', 'pri_zero_sent', 'Priority zero sent'],
 ] as const;

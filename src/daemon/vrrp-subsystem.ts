@@ -5,6 +5,7 @@
  * (notify-fifos.ts, lines from vrrp/fifo-lines.ts); then the engine, and the subsystem object the
  * daemon starts, reloads and stops. Only daemon/ joins vrrp/ and net/.
  */
+import { hmacSha256 } from '../net/hmac.js';
 import type { Config } from '../config/model.js';
 import { openVrrpHost } from '../net/vrrp-host.js';
 import { VrrpVmacs } from './vrrp-vmacs.js';
@@ -128,6 +129,7 @@ export async function createVrrpSubsystem(
     openChannel: (o) => hub.open(o),
     initFile: (path, value, overwrite) => host.initFile(path, value, overwrite),
     watchFile: (path, fn) => host.watchFile(path, fn),
+    hmacSha256,
     watchProcesses: (handlers, options) => host.watchProcesses(handlers, options),
   };
 

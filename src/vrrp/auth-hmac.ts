@@ -22,11 +22,13 @@
  * - `signTrailer(input, seq)`: the trailer for one advert (the caller appends it).
  * - `checkTrailer(input, trailer, params, nowSec, state, unicast)`: keepalived's
  *   vrrp_auth_hmac_check outcome, the clock skew and the new receive (anti-replay) state.
- * Clocks come in as arguments; HMAC is node:crypto's.
+ * Clocks and the HMAC-SHA256 primitive come in as arguments (the daemon passes node:crypto's,
+ * net/hmac.ts).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import { ipv6Bytes } from '../util/ipv6-header.js';
+
+/** HMAC-SHA256 (RFC 2104) of the concatenation of `parts`: the 32-byte digest. */
+export type HmacSha256 = (key: Uint8Array, parts: readonly Uint8Array[]) => Uint8Array;
 
 /** vrrp_auth_hmac.h VRRP_AUTH_HMAC_TYPE_SHA256 and the truncated HMAC length. */
 export const AUTH_HMAC_TYPE_SHA256 = 1;
@@ -34,13 +36,6 @@ export const AUTH_HMAC_LEN = 16;
 export const AUTH_HMAC_TRAILER_LENGTH = 28;
 /** Offset of the HMAC inside the trailer. */
 export const AUTH_HMAC_OFFSET = 12;
-/** Key material bounds (bytes). */
-export const AUTH_HMAC_KEY_MIN = 32;
-export const AUTH_HMAC_KEY_MAX = 64;
-/** Freshness window bounds and the floor of the derived default (seconds). */
-export const AUTH_HMAC_WINDOW_MIN = 1;
-export const AUTH_HMAC_WINDOW_MAX = 300;
-export const AUTH_HMAC_WINDOW_FLOOR = 5;
 /** Multicast sender replay slots per instance. */
 export const AUTH_HMAC_MCAST_SENDERS = 4;
 export const AUTH_HMAC_PSEUDO_LENGTH = 20;
@@ -139,8 +134,10 @@ function addressBytes(family: 'inet' | 'inet6', address: string): Uint8Array {
     if (b === null) throw new Error(`auth-hmac: bad IPv6 address ${address} (this is a bug)`);
     return b;
   }
-  if (isIP(address) !== 4) throw new Error(`auth-hmac: bad IPv4 address ${address} (this is a bug)`);
-  return Uint8Array.from(address.split('.').map(Number));
+  const bytes = address.split('.').map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
+  if (bytes.length !== 4 || bytes.some((b) => !(b <= 255)))
+    throw new Error(`auth-hmac: bad IPv4 address ${address} (this is a bug)`);
+  return Uint8Array.from(bytes);
 }
 
 /** The 20-byte pseudo-header (build_pseudo). */
@@ -154,15 +151,23 @@ export function pseudoHeader(input: Omit<AuthHmacInput, 'message'>): Buffer {
 }
 
 /** The truncated HMAC over pseudo-header, message (checksum as 0), trailer head, zero HMAC. */
-function digest(key: Uint8Array, input: AuthHmacInput, trailerHead: Uint8Array): Buffer {
-  const h = createHmac('sha256', key);
-  h.update(pseudoHeader(input));
-  h.update(input.message.subarray(0, 6));
-  h.update(Buffer.alloc(2));
-  h.update(input.message.subarray(8));
-  h.update(trailerHead.subarray(0, AUTH_HMAC_OFFSET));
-  h.update(Buffer.alloc(AUTH_HMAC_LEN));
-  return h.digest().subarray(0, AUTH_HMAC_LEN);
+function digest(hmac: HmacSha256, key: Uint8Array, input: AuthHmacInput, trailerHead: Uint8Array): Buffer {
+  const full = hmac(key, [
+    pseudoHeader(input),
+    input.message.subarray(0, 6),
+    Buffer.alloc(2),
+    input.message.subarray(8),
+    trailerHead.subarray(0, AUTH_HMAC_OFFSET),
+    Buffer.alloc(AUTH_HMAC_LEN),
+  ]);
+  return Buffer.from(full.buffer, full.byteOffset, AUTH_HMAC_LEN);
+}
+
+/** Constant-time comparison (keepalived memcmp_constant_time). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ (b[i] ?? 0);
+  return diff === 0;
 }
 
 /**
@@ -171,6 +176,7 @@ function digest(key: Uint8Array, input: AuthHmacInput, trailerHead: Uint8Array):
  * config check keeps that from happening).
  */
 export function signTrailer(
+  hmac: HmacSha256,
   input: AuthHmacInput,
   params: Pick<AuthHmacParams, 'keys' | 'activeKey'>,
   seq: bigint,
@@ -182,7 +188,7 @@ export function signTrailer(
   out.writeUInt16BE(Number((seq >> 16n) & 0xffffn), 8);
   out.writeUInt16BE(Number(seq & 0xffffn), 10);
   const key = params.keys.get(params.activeKey);
-  if (key !== undefined) digest(key, input, out).copy(out, AUTH_HMAC_OFFSET);
+  if (key !== undefined) digest(hmac, key, input, out).copy(out, AUTH_HMAC_OFFSET);
   return out;
 }
 
@@ -225,6 +231,7 @@ function replayOk(
  * only after the HMAC verified, so forged sources cannot churn it.
  */
 export function checkTrailer(
+  hmac: HmacSha256,
   input: AuthHmacInput,
   trailer: Uint8Array,
   params: AuthHmacParams,
@@ -245,8 +252,8 @@ export function checkTrailer(
   }
   const key = params.keys.get(t[1]!);
   if (key === undefined) return { result: 'unknown-key', skew, state };
-  const expected = digest(key, input, t);
-  if (!timingSafeEqual(expected, t.subarray(AUTH_HMAC_OFFSET))) return { result: 'bad-hmac', skew, state };
+  if (!sameBytes(digest(hmac, key, input, t), t.subarray(AUTH_HMAC_OFFSET)))
+    return { result: 'bad-hmac', skew, state };
 
   if (unicast) {
     const r = replayOk(state.peers.get(input.source) ?? { valid: false, seq: 0n }, seq, params, nowSec);
@@ -270,10 +277,4 @@ export function checkTrailer(
     i === index ? { address: input.source, mark: r.mark, lastUsed: lruClock } : s,
   );
   return { result: r.ok ? 'ok' : 'replay', skew, state: { ...state, mcast, lruClock } };
-}
-
-/** vrrp.c vrrp_complete_instance: max(3 x advert_int, 5), at most 300, when not configured. */
-export function defaultTimeWindow(advertIntSec: number): number {
-  const window = 3 * Math.floor(advertIntSec);
-  return Math.min(AUTH_HMAC_WINDOW_MAX, Math.max(AUTH_HMAC_WINDOW_FLOOR, window));
 }

@@ -26,6 +26,13 @@ export const VRRP_COUNTER_NAMES = [
   'chk_err',
   'vers_err',
   'vrid_err',
+  // keepalived 2.4 auth_hmac (vrrp.c vrrp_auth_ext_verify).
+  'auth_ext_missing',
+  'auth_ext_malformed',
+  'auth_ext_unknown_key',
+  'auth_ext_invalid_hmac',
+  'auth_ext_stale',
+  'auth_ext_replay',
   // keepalived-ts: immediate answers to adverts not sent, beyond the rate bound (state-machine.ts
   // ANSWER_BUCKET).
   'advert_answer_suppressed',

@@ -178,7 +178,12 @@ export interface DumpHost {
 
 /** One block per instance, in keepalived's stats layout; empty without instances. */
 export function vrrpStatsText(
-  instances: readonly { readonly name: string; readonly counters: VrrpCounters }[],
+  instances: readonly {
+    readonly name: string;
+    readonly counters: VrrpCounters;
+    /** The instance has auth_hmac: keepalived 2.4's extension block follows the others. */
+    readonly authHmac?: boolean;
+  }[],
 ): string {
   const lines: string[] = [];
   for (const s of instances) {
@@ -200,10 +205,19 @@ export function vrrpStatsText(
       `    Invalid Type: ${c.invalid_authtype}`,
       `    Type Mismatch: ${c.authtype_mismatch}`,
       `    Failure: ${c.auth_failure}`,
-      '  Priority Zero:',
-      `    Received: ${c.pri_zero_rcvd}`,
-      `    Sent: ${c.pri_zero_sent}`,
     );
+    if (s.authHmac === true) {
+      lines.push(
+        '  Authentication Extension Errors:',
+        `    Missing: ${c.auth_ext_missing}`,
+        `    Malformed: ${c.auth_ext_malformed}`,
+        `    Unknown Key: ${c.auth_ext_unknown_key}`,
+        `    Invalid HMAC: ${c.auth_ext_invalid_hmac}`,
+        `    Stale: ${c.auth_ext_stale}`,
+        `    Replay: ${c.auth_ext_replay}`,
+      );
+    }
+    lines.push('  Priority Zero:', `    Received: ${c.pri_zero_rcvd}`, `    Sent: ${c.pri_zero_sent}`);
   }
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
@@ -410,6 +424,18 @@ function instanceLines(d: InstanceDump, host: DumpHost): string[] {
     if (auth.type === 'PASS') out.push(`   Password = ${auth.password.slice(0, 8)}`);
   } else if (c.version === 2) {
     out.push('   Authentication type = none');
+  }
+  const hmac = c.authHmac ?? null;
+  if (hmac !== null) {
+    // keepalived 2.4 vrrp_data.c dump_vrrp.
+    out.push(
+      '   Authentication extension = HMAC-SHA256-128',
+      `     Keys = ${hmac.keys.length}, active key id = ${hmac.activeKey}`,
+      `     Mode = ${hmac.mode}`,
+      hmac.antiReplay === 'time'
+        ? `     Anti replay = time, window = ${hmac.timeWindow} sec`
+        : '     Anti replay = monotonic',
+    );
   }
   if (c.vips.length > 0) {
     out.push(`   Virtual IP (${c.vips.length}):`);
@@ -796,7 +822,18 @@ function jsonData(d: InstanceDump, scripts: readonly ScriptDump[], host: DumpHos
   return data;
 }
 
-function jsonStats(c: VrrpCounters): Record<string, number> {
+function jsonStats(c: VrrpCounters, authHmac: boolean): Record<string, number> {
+  const hmac: Record<string, number> = authHmac
+    ? {
+        // keepalived 2.4 vrrp_json.c (after auth_failure).
+        auth_ext_missing: c.auth_ext_missing,
+        auth_ext_malformed: c.auth_ext_malformed,
+        auth_ext_unknown_key: c.auth_ext_unknown_key,
+        auth_ext_invalid_hmac: c.auth_ext_invalid_hmac,
+        auth_ext_stale: c.auth_ext_stale,
+        auth_ext_replay: c.auth_ext_replay,
+      }
+    : {};
   return {
     advert_rcvd: c.advert_rcvd,
     advert_sent: c.advert_sent,
@@ -810,6 +847,7 @@ function jsonStats(c: VrrpCounters): Record<string, number> {
     invalid_authtype: c.invalid_authtype,
     authtype_mismatch: c.authtype_mismatch,
     auth_failure: c.auth_failure,
+    ...hmac,
     pri_zero_rcvd: c.pri_zero_rcvd,
     pri_zero_sent: c.pri_zero_sent,
   };
@@ -849,7 +887,7 @@ export function vrrpJsonDocument(snapshot: VrrpDumpSnapshot, host: DumpHost, ver
     if (version === 2 && d.trackProcesses !== undefined && d.trackProcesses.length > 0) {
       data['track_process'] = d.trackProcesses.map((t) => t.name);
     }
-    return { data, stats: jsonStats(d.counters) };
+    return { data, stats: jsonStats(d.counters, (d.config.authHmac ?? null) !== null) };
   });
   if (version === 1) return vrrp;
   const trackers = snapshot.trackProcesses ?? [];

@@ -206,6 +206,7 @@ export class VrrpEngine {
       notifier: platform.notifier,
       logger,
       ...(this.deps.onAdvertTimer ? { onAdvertTimer: this.deps.onAdvertTimer } : {}),
+      ...(platform.hmacSha256 ? { hmacSha256: platform.hmacSha256 } : {}),
     });
     const group = this.groups.get(instance.syncGroup);
     const entry: InstanceEntry = {
@@ -409,7 +410,12 @@ export class VrrpEngine {
 
   /** keepalived's /tmp/keepalived.stats layout (vrrp_print.c), one block per instance. */
   statsText(): string {
-    return vrrpStatsText(this.status());
+    return vrrpStatsText(
+      [...this.instances.values()].map((e) => ({
+        ...e.shell.status(),
+        authHmac: (e.shell.config.authHmac ?? null) !== null,
+      })),
+    );
   }
 
   /** SIGRTMAX-1: every instance's statistics back to zero. */

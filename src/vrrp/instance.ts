@@ -11,6 +11,15 @@
 import type { NotifyScripts, ScriptSpec, VrrpInstance } from '../config/model.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { LogFields, Logger } from '../util/log.js';
+import {
+  AUTH_HMAC_TRAILER_LENGTH,
+  checkTrailer,
+  emptyReceiveState,
+  nextSequence,
+  signTrailer,
+  type AuthHmacReceiveState,
+  type HmacSha256,
+} from './auth-hmac.js';
 import { bumpCounter, emptyCounters, type VrrpCounters } from './counters.js';
 import {
   AUTH_TYPE_AH,
@@ -20,6 +29,8 @@ import {
   encodeAdvert,
   VRRP_TYPE_ADVERTISEMENT,
   VRRP_VERSION,
+  vrrpV2Length,
+  type ReceivedPacket,
 } from './packet.js';
 import type { InstanceParams } from './params.js';
 import type { GarpSender, Notifier, VipManager, VipOutcome, VrrpIo } from './ports.js';
@@ -33,6 +44,7 @@ import {
   type TimerName,
   type VrrpState,
 } from './state-machine.js';
+import { preAuthVerdict } from './validate.js';
 
 export interface InstanceDeps {
   readonly clock: Clock;
@@ -43,6 +55,10 @@ export interface InstanceDeps {
   readonly logger: Logger;
   /** How late each Adver_Timer fired against its deadline (ms): metrics (daemon/metrics.ts). */
   readonly onAdvertTimer?: (instance: string, latenessMs: number) => void;
+  /** Wall-clock milliseconds (the auth_hmac sequence and freshness window); Date.now by default. */
+  readonly wallClock?: () => number;
+  /** HMAC-SHA256 (net/hmac.ts), needed by an auth_hmac instance. */
+  readonly hmacSha256?: HmacSha256;
 }
 
 export interface StateChange {
@@ -136,6 +152,9 @@ export class VrrpInstanceShell {
   private syncGate: (() => boolean) | null = null;
   private readonly authType: number;
   private readonly authData: Uint8Array;
+  /** auth_hmac: the last sequence sent and the receive marks (vrrp_auth_hmac_t). */
+  private hmacSendSeq = 0n;
+  private hmacReceive: AuthHmacReceiveState = emptyReceiveState();
   private stateSince: number;
   private lastTransition: InstanceDetail['lastTransition'] = null;
 
@@ -216,7 +235,86 @@ export class VrrpInstanceShell {
       return;
     }
     if (decoded.value.advert.vrid !== this.params.vrid) return;
-    this.dispatch({ kind: 'packet', packet: decoded.value, now: this.deps.clock.now() });
+    const packet = this.params.authHmac ? this.checkAuthHmac(datagram, decoded.value) : decoded.value;
+    this.dispatch({ kind: 'packet', packet, now: this.deps.clock.now() });
+  }
+
+  /**
+   * keepalived 2.4 vrrp_check_packet / vrrp_auth_ext_verify: a trailer is there when the packet
+   * is exactly 28 bytes longer than its VRRP message; it is checked (moving the sender's replay
+   * mark) only when the advert passes the checks keepalived makes before it. The verdict is the
+   * reducer's (validate.ts).
+   */
+  private checkAuthHmac(datagram: Buffer, packet: ReceivedPacket): ReceivedPacket {
+    const hmac = this.params.authHmac!;
+    const hmacSha256 = this.hmacPrimitive();
+    const start = packet.ip.headerLength;
+    const end = start + vrrpV2Length(packet.addressCount);
+    if (datagram.length !== end + AUTH_HMAC_TRAILER_LENGTH)
+      return { ...packet, authHmac: { kind: 'no-trailer' } };
+    const stripped: ReceivedPacket = {
+      ...packet,
+      ip: { ...packet.ip, totalLength: packet.ip.totalLength - AUTH_HMAC_TRAILER_LENGTH },
+      vrrpLength: packet.vrrpLength - AUTH_HMAC_TRAILER_LENGTH,
+      bufferLength: packet.bufferLength - AUTH_HMAC_TRAILER_LENGTH,
+    };
+    if (preAuthVerdict(stripped, this.params) !== null) return stripped;
+    const source = packet.ip.source;
+    const unicast = !this.params.multicast;
+    // A unicast sender must be a configured peer: it anchors the replay mark.
+    if (unicast && !this.params.unicastPeers.some((p) => p.address === source))
+      return { ...stripped, authHmac: { kind: 'not-a-peer' } };
+    const trailer = datagram.subarray(end);
+    const nowSec = Math.floor((this.deps.wallClock ?? Date.now)() / 1000);
+    const outcome = checkTrailer(
+      hmacSha256,
+      {
+        family: 'inet',
+        version: VRRP_VERSION,
+        vrid: this.params.vrid,
+        source,
+        message: datagram.subarray(start, end),
+      },
+      trailer,
+      hmac,
+      nowSec,
+      this.hmacReceive,
+      unicast,
+    );
+    this.hmacReceive = outcome.state;
+    return {
+      ...stripped,
+      authHmac: { kind: 'checked', result: outcome.result, keyId: trailer[1]!, skew: outcome.skew },
+    };
+  }
+
+  /**
+   * vrrp_auth_hmac_sign: one trailer per advert (the copies to several unicast peers share it);
+   * none in receive-only mode.
+   */
+  private hmacPrimitive(): HmacSha256 {
+    const h = this.deps.hmacSha256;
+    if (h === undefined) throw new Error('auth_hmac without an HMAC-SHA256 primitive (this is a bug)');
+    return h;
+  }
+
+  private withAuthHmac(message: Buffer): Buffer {
+    const hmac = this.params.authHmac;
+    if (!hmac || hmac.mode === 'receive-only') return message;
+    this.hmacSendSeq = nextSequence(this.hmacSendSeq, (this.deps.wallClock ?? Date.now)(), hmac);
+    const trailer = signTrailer(
+      this.hmacPrimitive(),
+      {
+        family: 'inet',
+        version: VRRP_VERSION,
+        vrid: this.params.vrid,
+        source: this.params.sourceAddress,
+        message,
+      },
+      hmac,
+      this.hmacSendSeq,
+    );
+    return Buffer.concat([message, trailer]);
   }
 
   /** New tracking result: effective priority and fault reason (tracking.ts). */
@@ -277,6 +375,10 @@ export class VrrpInstanceShell {
   reconfigure(config: VrrpInstance, params: InstanceParams, io: VrrpIo | null): void {
     if (this.stopped || this.stopping) return;
     const before = this.currentConfig;
+    // keepalived builds the instance afresh at a reload: the auth_hmac receive marks are empty
+    // (a channel reopen keeps the params). The send sequence is kept: keepalived restarts it
+    // from the clock, which it passes unless the clock stepped back; kept, it grows regardless.
+    if (params !== this.currentParams) this.hmacReceive = emptyReceiveState();
     this.currentConfig = config;
     this.currentParams = params;
     // keepalived builds the instance afresh from the new config: an owner demoted to 254 by a
@@ -462,16 +564,18 @@ export class VrrpInstanceShell {
     switch (action.kind) {
       case 'send-advert': {
         if (this.stopping && this.keepVipsOnStop) return;
-        const message = encodeAdvert({
-          version: VRRP_VERSION,
-          type: VRRP_TYPE_ADVERTISEMENT,
-          vrid: this.params.vrid,
-          priority: action.priority,
-          authType: this.authType,
-          advertInt: this.params.advertIntSec,
-          addresses: this.params.vipAddresses,
-          authData: this.authData,
-        });
+        const message = this.withAuthHmac(
+          encodeAdvert({
+            version: VRRP_VERSION,
+            type: VRRP_TYPE_ADVERTISEMENT,
+            vrid: this.params.vrid,
+            priority: action.priority,
+            authType: this.authType,
+            advertInt: this.params.advertIntSec,
+            addresses: this.params.vipAddresses,
+            authData: this.authData,
+          }),
+        );
         // Queued in order but not awaited: the socket sends FIFO, so the advert still leaves
         // before the GARPs, and the VIP add does not wait a loop turn for the send callback.
         this.enqueue('sending advert', () => {

@@ -77,7 +77,23 @@ export interface ReceivedPacket {
   readonly bufferLength: number;
   /** True when the VRRPv2 checksum over 8 + 4n + 8 bytes verifies (false when truncated). */
   readonly checksumValid: boolean;
+  /**
+   * With `auth_hmac`: what the trailer check found (the shell runs it, as it keeps the replay
+   * marks; the trailer is then not counted in the lengths above). Absent without auth_hmac.
+   */
+  readonly authHmac?: AuthHmacFinding;
 }
+
+/** keepalived 2.4 vrrp_auth_ext_verify's inputs to the verdict. */
+export type AuthHmacFinding =
+  | { readonly kind: 'no-trailer' }
+  | { readonly kind: 'not-a-peer' }
+  | {
+      readonly kind: 'checked';
+      readonly result: 'ok' | 'malformed' | 'unknown-key' | 'bad-hmac' | 'stale' | 'replay';
+      readonly keyId: number;
+      readonly skew: number;
+    };
 
 export type DecodeErrorCode = Ipv4DecodeErrorCode | 'not-vrrp' | 'short-vrrp-header';
 

@@ -4,6 +4,7 @@
  * both depend on it without depending on each other.
  */
 import type { GlobalDefs, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
+import type { AuthHmacParams } from './auth-hmac.js';
 import { passwordAuthData } from './packet.js';
 
 export type AuthParams =
@@ -34,6 +35,8 @@ export interface InstanceParams {
   readonly nopreempt: boolean;
   readonly preemptDelayMs: number;
   readonly auth: AuthParams;
+  /** `auth_hmac` (keepalived 2.4.2+); absent or null = none. */
+  readonly authHmac?: AuthHmacParams | null;
   /** IPv4 VIPs carried in adverts (no prefix), in config order. */
   readonly vipAddresses: readonly string[];
   /** Our primary address (advert source), for the equal-priority tie-break (section 6.4.3). */
@@ -84,6 +87,17 @@ export function paramsFromConfig(
     maxTtl: p.maxTtl ?? 255,
   }));
   const ttlRange = instance.unicastPeers.some((p) => p.minTtl !== null || p.maxTtl !== null);
+  const hmac = instance.authHmac ?? null;
+  const authHmac: AuthHmacParams | null =
+    hmac === null
+      ? null
+      : {
+          keys: new Map(hmac.keys.map((k) => [k.id, Buffer.from(k.hex, 'hex')])),
+          activeKey: hmac.activeKey,
+          mode: hmac.mode,
+          antiReplay: hmac.antiReplay,
+          timeWindowSec: hmac.timeWindow,
+        };
   return {
     name: instance.name,
     vrid: instance.virtualRouterId,
@@ -95,6 +109,7 @@ export function paramsFromConfig(
     nopreempt: instance.state === 'MASTER' ? false : instance.nopreempt,
     preemptDelayMs: instance.state === 'MASTER' ? 0 : ms(instance.preemptDelay),
     auth,
+    authHmac,
     vipAddresses: instance.vips.filter((v) => v.family === 'inet').map((v) => v.address),
     sourceAddress,
     multicast: instance.unicastPeers.length === 0,

@@ -6,6 +6,7 @@
 import type { IpRule, ScriptSpec, VirtualRoute, Vip } from '../config/model.js';
 import type { ScriptOutcome } from '../contracts/script.js';
 import type { ProcessEvent, ProcessInfo } from './process-quorum.js';
+import type { HmacSha256 } from './auth-hmac.js';
 
 /** One instance's advert channel: the group or its unicast peers, on its interface. */
 export interface VrrpIo {
@@ -151,6 +152,8 @@ export interface VrrpPlatform {
    * watch is in place, then `event`s, or `poll` snapshots where events are unavailable.
    */
   watchProcesses?(handlers: ProcessWatchHandlers, options: { readonly cmdline: boolean }): { close(): void };
+  /** HMAC-SHA256 for auth_hmac (net/hmac.ts); without it an auth_hmac instance cannot sign or check. */
+  readonly hmacSha256?: HmacSha256;
 }
 
 /** What a process watch reports (vrrp/process-quorum.ts counts it). */

@@ -25,6 +25,14 @@ export type RateLimitedError =
   | 'vrid-mismatch'
   // keepalived-ts: a VRRPv3 advert with Max Adver Int 0 (validate-v3.ts).
   | 'invalid-adv-interval'
+  // keepalived 2.4 auth_hmac (vrrp.h VRRP_RLFLAG_AUTH_EXT_*).
+  | 'auth-ext-missing'
+  | 'auth-ext-malformed'
+  | 'auth-ext-unknown-key'
+  | 'auth-ext-bad-hmac'
+  | 'auth-ext-stale'
+  | 'auth-ext-replay'
+  | 'auth-ext-clock-skew'
   // keepalived logs this once, as the instance then stays in the old unicast checksum mode.
   | 'old-unicast-checksum';
 

@@ -30,6 +30,7 @@ export type ValidationParams = Pick<
   | 'vrid'
   | 'advertIntSec'
   | 'auth'
+  | 'authHmac'
   | 'vipAddresses'
   | 'multicast'
   | 'unicastPeers'
@@ -102,11 +103,12 @@ function isMulticast(address: string): boolean {
   return first >= 224 && first <= 239;
 }
 
-export function validateAdvert(
-  packet: ReceivedPacket,
-  params: ValidationParams,
-  options: ValidationOptions,
-): Verdict {
+/**
+ * The checks keepalived makes before the auth_hmac trailer (TTL, version, lengths): null when the
+ * advert passes them. The shell runs the stateful trailer check only then, as keepalived moves a
+ * replay mark only for an advert that reached it.
+ */
+export function preAuthVerdict(packet: ReceivedPacket, params: ValidationParams): Verdict | null {
   const { ip, advert } = packet;
   const name = params.name;
   const from = ip.source;
@@ -148,6 +150,90 @@ export function validateAdvert(
       `(${name}) ip_tot_len mismatch against received length from ${from}. ${ip.totalLength} and received ${packet.bufferLength}`,
     );
   }
+
+  return null;
+}
+
+/** vrrp.c vrrp_auth_ext_verify (keepalived 2.4): the trailer's verdict, null to go on. */
+function authHmacVerdict(packet: ReceivedPacket, params: ValidationParams): Verdict | null {
+  const hmac = params.authHmac;
+  if (!hmac) return null;
+  const name = params.name;
+  const from = packet.ip.source;
+  const finding = packet.authHmac ?? { kind: 'no-trailer' };
+  switch (finding.kind) {
+    case 'no-trailer':
+      // The migration modes accept trailerless adverts.
+      if (hmac.mode !== 'enforce') return null;
+      return drop(
+        'auth_ext_missing',
+        'auth-ext-missing',
+        `(${name}) missing authentication trailer from ${from}`,
+      );
+    case 'not-a-peer':
+      return drop(null, 'unknown-unicast-src', `(${name}) unicast source address ${from} not a unicast peer`);
+    case 'checked':
+      switch (finding.result) {
+        case 'ok':
+          return null;
+        case 'malformed':
+          return drop(
+            'auth_ext_malformed',
+            'auth-ext-malformed',
+            `(${name}) malformed authentication trailer from ${from}`,
+          );
+        case 'unknown-key':
+          return drop(
+            'auth_ext_unknown_key',
+            'auth-ext-unknown-key',
+            `(${name}) unknown authentication key id ${finding.keyId} from ${from}`,
+          );
+        case 'bad-hmac':
+          return drop(
+            'auth_ext_invalid_hmac',
+            'auth-ext-bad-hmac',
+            `(${name}) invalid authentication HMAC from ${from}`,
+          );
+        case 'stale':
+          return drop(
+            'auth_ext_stale',
+            'auth-ext-stale',
+            `(${name}) stale authentication trailer from ${from}, clock skew ${finding.skew} sec exceeds window ${hmac.timeWindowSec} sec`,
+          );
+        case 'replay':
+          return drop(
+            'auth_ext_replay',
+            'auth-ext-replay',
+            `(${name}) replayed authentication trailer from ${from}`,
+          );
+      }
+  }
+}
+
+/** Warns early when an accepted trailer's clock skew passes half the window (vrrp.c). */
+function clockSkewLog(packet: ReceivedPacket, params: ValidationParams): VerdictLog | null {
+  const hmac = params.authHmac;
+  const f = packet.authHmac;
+  if (!hmac || hmac.antiReplay !== 'time' || f?.kind !== 'checked' || f.result !== 'ok') return null;
+  const half = Math.trunc(hmac.timeWindowSec / 2);
+  if (f.skew <= half && f.skew >= -half) return null;
+  return {
+    error: 'auth-ext-clock-skew',
+    message: `(${params.name}) authentication clock skew ${f.skew} sec from ${packet.ip.source} approaching window ${hmac.timeWindowSec} sec`,
+  };
+}
+
+export function validateAdvert(
+  packet: ReceivedPacket,
+  params: ValidationParams,
+  options: ValidationOptions,
+): Verdict {
+  const { ip, advert } = packet;
+  const name = params.name;
+  const from = ip.source;
+
+  const early = preAuthVerdict(packet, params) ?? authHmacVerdict(packet, params);
+  if (early) return early;
 
   // 7.1: "MUST verify the VRRP checksum" (section 5.3.8, no pseudo-header in v2).
   if (!packet.checksumValid) {
@@ -265,7 +351,7 @@ export function validateAdvert(
   }
 
   if (advert.priority === 0) counters.push('pri_zero_rcvd');
-  return { kind: 'accept', counters, log };
+  return { kind: 'accept', counters, log: log ?? clockSkewLog(packet, params) };
 }
 
 /**

@@ -318,6 +318,65 @@ export const authenticationTable: BlockTable = {
   ],
 };
 
+/** One `auth_hmac` line as written; the instance checks it and names itself (schema.ts). */
+export interface AuthHmacLine {
+  readonly args: readonly string[];
+  readonly loc: SourceLoc;
+}
+
+const authHmacLine = (s: Statement): AuthHmacLine => ({ args: s.args, loc: s.loc });
+
+export const authHmacTable: BlockTable = {
+  name: 'auth_hmac',
+  doc: {
+    title: 'auth_hmac (in vrrp_instance)',
+    source:
+      'keepalived 2.4.3 `keepalived/vrrp/vrrp_parser.c`, `vrrp/vrrp_auth_hmac.c`, checks in `vrrp/vrrp.c`',
+    text:
+      'An HMAC-SHA256 trailer (truncated to 128 bits, with a time-based sequence) on every advert, ' +
+      'checked on receive: origin, integrity and replay protection (keepalived 2.4.2 and later wire ' +
+      'format; keepalived 2.2.7 does not know the block). Replaces `authentication`, which is dropped ' +
+      'when both are given. Every router of the VRID needs the same keys under the same ids.',
+  },
+  keywords: [
+    custom('key', authHmacLine, {
+      repeatable: true,
+      doc: {
+        text: 'A key by id; a receiver verifies with the key the trailer names, so several keys allow rotation.',
+        value:
+          '`ID VALUE`: id 1..255; `hex:DIGITS`, an ASCII string, or `file:PATH` (a file holding either; mode 0600), 32 to 64 bytes',
+      },
+    }),
+    custom('active_key', authHmacLine, {
+      doc: {
+        text: 'The key id that signs sent adverts; it must be one of the keys, else the block is dropped.',
+        value: '1..255',
+      },
+    }),
+    custom('anti_replay', authHmacLine, {
+      doc: {
+        text: "`time`: a trailer older or newer than `time_window` is stale, and each sender's sequence must grow; `monotonic`: only the growth (no shared clock needed).",
+        value: '`time` or `monotonic`',
+        default: 'time',
+      },
+    }),
+    custom('time_window', authHmacLine, {
+      doc: {
+        text: 'The freshness window of `anti_replay time`.',
+        value: 'seconds 1..300',
+        default: 'max(3 x advert_int, 5)',
+      },
+    }),
+    custom('mode', authHmacLine, {
+      doc: {
+        text: '`enforce`: an advert needs a valid trailer; `permissive`: signs, and still accepts adverts without a trailer; `receive-only`: sends none, checks a trailer that is there (to roll the extension out: receive-only, permissive, then enforce). `strict_mode` requires enforce.',
+        value: '`enforce`, `permissive` or `receive-only`',
+        default: 'enforce',
+      },
+    }),
+  ],
+};
+
 /** Notify scripts shared by instances and sync groups. */
 const NOTIFY: KeywordSpec[] = [
   script('notify_master', { doc: { text: 'Run on becoming MASTER.' } }),
@@ -465,6 +524,13 @@ export const vrrpInstanceTable: BlockTable = {
     }),
     block('authentication', () => authenticationTable, {
       doc: { text: 'Advert authentication (subsection below).' },
+    }),
+    block('auth_hmac', () => authHmacTable, {
+      doc: {
+        text: 'HMAC authentication of adverts (subsection below).',
+        differs:
+          'a block added after keepalived 2.2.7 (keepalived 2.4.2 wire format), read on purpose (compatibility.md `newer-keywords`).',
+      },
     }),
     lines('virtual_ipaddress', vipLine, {
       doc: {
@@ -675,7 +741,7 @@ export const vrrpInstanceTable: BlockTable = {
     custom('use_ipvlan', useIpvlanLine, {
       repeatable: true,
       doc: {
-        text: 'Send and receive the adverts on an ipvlan interface (mode l2, on `interface`, sharing its MAC: no virtual MAC) from its own address; created up at start (IPv6 off on it for an IPv4 instance) and removed at stop. VIPs go on it only when their `dev` names it: keepalived 2.2.7 moves VIPs without `dev` onto a VMAC, not an ipvlan. An IPv4 instance needs the address.',
+        text: 'Send and receive the adverts on an ipvlan interface (mode l2, on `interface`, sharing its MAC: no virtual MAC) from its own address; created up at start (IPv6 off on it for an IPv4 instance) and removed at stop. VIPs without `dev` stay on `interface` (keepalived 2.2.7 moves VIPs onto a VMAC, never an ipvlan), and a `dev` naming the ipvlan is refused until it exists, as keepalived refuses it. An IPv4 instance needs the address.',
         value:
           '`[NAME] [ADDRESS[/PREFIX]] [bridge|private|vepa]` in any order: a name (`vrrp.VRID` by default), the address, and the ipvlan flags (bridge by default)',
         differs:
@@ -699,7 +765,6 @@ export const vrrpInstanceTable: BlockTable = {
         'garp_extra_if',
         'vmac_garp_intvl',
         'promote_secondaries',
-        'auth_hmac',
         'kernel_rx_buf_size',
       ],
       'warning',

@@ -54,6 +54,18 @@ vrrp_instance VI_1 {
   }
 @vrrp_instance
 }
+vrrp_instance VI_9 {
+  interface eth0
+  virtual_router_id 59
+  virtual_ipaddress {
+    10.0.0.9
+  }
+  auth_hmac {
+    key 1 hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+    active_key 1
+@auth_hmac
+  }
+}
 vrrp_sync_group G1 {
   group {
     VI_1
@@ -202,6 +214,12 @@ const SAMPLES: Record<string, string> = {
   'vrrp_instance.thread_timer_expired': 'nopreempt\nthread_timer_expired 200',
   'vrrp_instance.use_ipvlan': 'use_ipvlan ipvl0 10.0.0.50/24',
   'authentication.auth_pass': 'auth_pass other',
+  'vrrp_instance.auth_hmac': 'auth_hmac {\n  key 3 hex:' + '33'.repeat(32) + '\n  active_key 3\n}',
+  'auth_hmac.key': 'key 2 0123456789abcdef0123456789abcdef',
+  'auth_hmac.active_key': 'key 4 hex:' + '44'.repeat(40) + '\nactive_key 4',
+  'auth_hmac.anti_replay': 'anti_replay monotonic',
+  'auth_hmac.time_window': 'time_window 9',
+  'auth_hmac.mode': 'mode permissive',
   // vrrp_sync_group
   'vrrp_sync_group.group':
     'root:vrrp_instance VI_4 {\n  interface eth0\n  virtual_router_id 54\n  virtual_ipaddress {\n    10.0.0.4\n  }\n}\n' +

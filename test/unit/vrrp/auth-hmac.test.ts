@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import {
   checkTrailer,
   clockSequence,
-  defaultTimeWindow,
   emptyReceiveState,
   nextSequence,
   signTrailer,
@@ -15,6 +14,8 @@ import {
   type AuthHmacParams,
   type AuthHmacResult,
 } from '../../../src/vrrp/auth-hmac.js';
+import { defaultTimeWindow } from '../../../src/config/auth-hmac-key.js';
+import { hmacSha256 } from '../../../src/net/hmac.js';
 import { encodeAdvertV3 } from '../../../src/vrrp/packet-v3.js';
 import { internetChecksum } from '../../../src/util/checksum.js';
 import { ipv6Bytes } from '../../../src/util/ipv6-header.js';
@@ -58,7 +59,7 @@ function verify(
   p: AuthHmacParams = monotonic,
   now = Math.floor(Date.now() / 1000),
 ): AuthHmacResult {
-  return checkTrailer(input, trailer, p, now, emptyReceiveState(), true).result;
+  return checkTrailer(hmacSha256, input, trailer, p, now, emptyReceiveState(), true).result;
 }
 
 describe('auth_hmac vectors (keepalived test/auth_hmac_test.c)', () => {
@@ -87,7 +88,7 @@ describe('auth_hmac vectors (keepalived test/auth_hmac_test.c)', () => {
       source: '198.51.100.10',
       message: message.value,
     };
-    const trailer = signTrailer(input, params(), SEQ);
+    const trailer = signTrailer(hmacSha256, input, params(), SEQ);
     expect(Buffer.concat([message.value, trailer]).toString('hex')).toBe(IPV4_VEC);
     expect(verify(input, image.subarray(MSG4_LEN))).toBe('ok');
   });
@@ -96,7 +97,7 @@ describe('auth_hmac vectors (keepalived test/auth_hmac_test.c)', () => {
     const image = Buffer.from(IPV6_VEC, 'hex');
     const message = Buffer.from(image.subarray(0, MSG6_LEN));
     message.writeUInt16BE(0, 6); // vrrp.c: checksum 0, sign, then the kernel's checksum
-    const trailer = signTrailer(v6(message), params(), SEQ);
+    const trailer = signTrailer(hmacSha256, v6(message), params(), SEQ);
     const signed = Buffer.concat([message, trailer]);
     // IPV6_CHECKSUM offset 6: the transport checksum for destination fe80::20 over the payload.
     const pseudo = Buffer.alloc(40);
@@ -160,39 +161,47 @@ describe('auth_hmac sequence and anti-replay', () => {
   });
 
   it('sheds stale and future timestamps before the HMAC', () => {
-    const stale = signTrailer(v6(message), params(), BigInt(now - 100) << 32n);
-    expect(checkTrailer(v6(message), stale, params(), now, emptyReceiveState(), true)).toMatchObject({
+    const stale = signTrailer(hmacSha256, v6(message), params(), BigInt(now - 100) << 32n);
+    expect(
+      checkTrailer(hmacSha256, v6(message), stale, params(), now, emptyReceiveState(), true),
+    ).toMatchObject({
       result: 'stale',
       skew: 100,
     });
-    const future = signTrailer(v6(message), params(), BigInt(now + 100) << 32n);
-    expect(checkTrailer(v6(message), future, params(), now, emptyReceiveState(), true).result).toBe('stale');
+    const future = signTrailer(hmacSha256, v6(message), params(), BigInt(now + 100) << 32n);
+    expect(
+      checkTrailer(hmacSha256, v6(message), future, params(), now, emptyReceiveState(), true).result,
+    ).toBe('stale');
     // the window's edge is inside it
-    const edge = signTrailer(v6(message), params(), BigInt(now - 5) << 32n);
-    expect(checkTrailer(v6(message), edge, params(), now, emptyReceiveState(), true).result).toBe('ok');
+    const edge = signTrailer(hmacSha256, v6(message), params(), BigInt(now - 5) << 32n);
+    expect(checkTrailer(hmacSha256, v6(message), edge, params(), now, emptyReceiveState(), true).result).toBe(
+      'ok',
+    );
   });
 
   it('rejects a replayed trailer from a known sender and keeps one mark per peer', () => {
-    const t = signTrailer(v6(message), params(), BigInt(now) << 32n);
-    const first = checkTrailer(v6(message), t, params(), now, emptyReceiveState(), true);
+    const t = signTrailer(hmacSha256, v6(message), params(), BigInt(now) << 32n);
+    const first = checkTrailer(hmacSha256, v6(message), t, params(), now, emptyReceiveState(), true);
     expect(first.result).toBe('ok');
-    expect(checkTrailer(v6(message), t, params(), now, first.state, true).result).toBe('replay');
+    expect(checkTrailer(hmacSha256, v6(message), t, params(), now, first.state, true).result).toBe('replay');
     // the same copy at a second receiver is fresh
-    expect(checkTrailer(v6(message), t, params(), now, emptyReceiveState(), true).result).toBe('ok');
-    const later = signTrailer(v6(message), params(), (BigInt(now) << 32n) + 1n);
-    expect(checkTrailer(v6(message), later, params(), now, first.state, true).result).toBe('ok');
+    expect(checkTrailer(hmacSha256, v6(message), t, params(), now, emptyReceiveState(), true).result).toBe(
+      'ok',
+    );
+    const later = signTrailer(hmacSha256, v6(message), params(), (BigInt(now) << 32n) + 1n);
+    expect(checkTrailer(hmacSha256, v6(message), later, params(), now, first.state, true).result).toBe('ok');
   });
 
   it('expires a mark stranded past the window (2.4.3); monotonic keeps it', () => {
-    const t = signTrailer(v6(message), params(), BigInt(now) << 32n);
+    const t = signTrailer(hmacSha256, v6(message), params(), BigInt(now) << 32n);
     const stranded = {
       ...emptyReceiveState(),
       peers: new Map([['fe80::10', { valid: true, seq: BigInt(now + 3600) << 32n }]]),
     };
-    const r = checkTrailer(v6(message), t, params(), now, stranded, true);
+    const r = checkTrailer(hmacSha256, v6(message), t, params(), now, stranded, true);
     expect(r.result).toBe('ok');
-    expect(checkTrailer(v6(message), t, params(), now, r.state, true).result).toBe('replay');
-    expect(checkTrailer(v6(message), t, monotonic, now, stranded, true).result).toBe('replay');
+    expect(checkTrailer(hmacSha256, v6(message), t, params(), now, r.state, true).result).toBe('replay');
+    expect(checkTrailer(hmacSha256, v6(message), t, monotonic, now, stranded, true).result).toBe('replay');
   });
 
   it('keeps multicast senders in four slots, evicting the least recently used', () => {
@@ -200,18 +209,36 @@ describe('auth_hmac sequence and anti-replay', () => {
     let state = emptyReceiveState();
     const seq = BigInt(now) << 32n;
     const from = (n: number) => `fe80::${n}`;
-    const signed = (n: number) => signTrailer(v6(message, { source: from(n) }), p, seq);
+    const signed = (n: number) => signTrailer(hmacSha256, v6(message, { source: from(n) }), p, seq);
     for (const n of [1, 2, 3, 4])
-      state = checkTrailer(v6(message, { source: from(n) }), signed(n), p, now, state, false).state;
+      state = checkTrailer(
+        hmacSha256,
+        v6(message, { source: from(n) }),
+        signed(n),
+        p,
+        now,
+        state,
+        false,
+      ).state;
     // 1..4 are known: a replay from 1 is refused (and makes 1 the most recent)
-    const again = checkTrailer(v6(message, { source: from(1) }), signed(1), p, now, state, false);
+    const again = checkTrailer(hmacSha256, v6(message, { source: from(1) }), signed(1), p, now, state, false);
     expect(again.result).toBe('replay');
     // a fifth sender evicts 2, the least recently used
-    state = checkTrailer(v6(message, { source: from(5) }), signed(5), p, now, again.state, false).state;
-    expect(checkTrailer(v6(message, { source: from(2) }), signed(2), p, now, state, false).result).toBe('ok');
-    expect(checkTrailer(v6(message, { source: from(1) }), signed(1), p, now, state, false).result).toBe(
-      'replay',
-    );
+    state = checkTrailer(
+      hmacSha256,
+      v6(message, { source: from(5) }),
+      signed(5),
+      p,
+      now,
+      again.state,
+      false,
+    ).state;
+    expect(
+      checkTrailer(hmacSha256, v6(message, { source: from(2) }), signed(2), p, now, state, false).result,
+    ).toBe('ok');
+    expect(
+      checkTrailer(hmacSha256, v6(message, { source: from(1) }), signed(1), p, now, state, false).result,
+    ).toBe('replay');
   });
 
   it('verifies with whichever configured key the trailer names (rotation)', () => {
@@ -223,7 +250,7 @@ describe('auth_hmac sequence and anti-replay', () => {
       ]),
       activeKey: 2,
     });
-    const t = signTrailer(v6(message), both, BigInt(now) << 32n);
+    const t = signTrailer(hmacSha256, v6(message), both, BigInt(now) << 32n);
     expect(t[1]).toBe(2);
     expect(verify(v6(message), t, both, now)).toBe('ok');
     expect(verify(v6(message), t, params(), now)).toBe('unknown-key');
