@@ -63,6 +63,8 @@ export interface GlobalDefs {
   readonly enableScriptSecurity: boolean;
   /** `script_user`; null when unset (keepalived_script if it exists, else root, decided at run time). */
   readonly scriptUser: { readonly user: string; readonly group: string | null } | null;
+  /** The `script_user` line (`Error setting global script uid/gid` is reported there). */
+  readonly scriptUserLoc?: SourceLoc;
   readonly checkerLogAllFailures: boolean;
   readonly logUnknownVrids: boolean;
   readonly defaultInterface: string;
@@ -137,6 +139,8 @@ export interface VrrpScript {
   readonly group: string | null;
   readonly initFail: boolean;
   readonly loc: SourceLoc;
+  /** The block's closing `}` (vrrp_parser.c vrrp_vscript_end_handler reports there). */
+  readonly endLoc?: SourceLoc;
 }
 
 export interface TrackFile {
@@ -503,6 +507,8 @@ export interface MiscCheck extends CheckerCommon {
   readonly miscPath: ScriptSpec;
   readonly miscTimeout: Seconds;
   readonly miscDynamic: boolean;
+  /** The block's closing `}` (check_misc.c misc_end_handler reports there). */
+  readonly endLoc?: SourceLoc;
 }
 export interface SmtpCheck extends ConnectingChecker {
   readonly type: 'SMTP_CHECK';

@@ -67,7 +67,7 @@ import type { GroupLine, MethodValue, ServerAddress } from './keywords/virtual-s
 import { isIpv6LinkLocal, type RawChecker } from './keywords/checkers.js';
 import { parseAddressValue, parseIntValue, parsePortValue, parseUnsignedValue } from './keywords/values.js';
 import { parseAddress } from '../util/ip.js';
-import { pendingTracks, resolveReferences } from './semantic.js';
+import { notifyScriptLines, pendingTracks, resolveReferences } from './semantic.js';
 import { buildStaticEntries, settleRulePriorities } from './static-entries.js';
 import type { RuleLine } from './keywords/ip-rule.js';
 import { completeIpvlan, completeVmac, placeVips, type UseIpvlanLine, type UseVmacLine } from './vmac.js';
@@ -136,7 +136,7 @@ export function buildConfig(
     'vrrp_script',
     vrrpScriptTable,
     sink,
-    (name, raw) => buildVrrpScript(name, raw, sink),
+    (name, raw, stmt) => buildVrrpScript(name, raw, sink, stmt.endLoc),
   );
   const trackFiles = named(
     root.list<Statement>('track_file'),
@@ -214,7 +214,7 @@ function named<T>(
   what: string,
   table: BlockTable,
   sink: DiagnosticSink,
-  build: (name: string, raw: RawReader) => T | null,
+  build: (name: string, raw: RawReader, stmt: Statement) => T | null,
 ): T[] {
   const out: T[] = [];
   const seen = new Set<string>();
@@ -241,7 +241,7 @@ function named<T>(
       continue;
     }
     seen.add(name);
-    const built = build(name, new RawReader(readBlock(s.block, table, sink, s.loc, name)));
+    const built = build(name, new RawReader(readBlock(s.block, table, sink, s.loc, name)), s);
     if (built !== null) out.push(built);
   }
   return out;
@@ -264,6 +264,7 @@ function buildGlobalDefs(raw: RawBlock, loc: SourceLoc | null): GlobalDefs {
     smtpConnectTimeout: r.num('smtp_connect_timeout', 30),
     enableScriptSecurity: r.bool('enable_script_security'),
     scriptUser: r.get('script_user') ?? null,
+    ...(r.written('script_user') ? { scriptUserLoc: r.loc('script_user') } : {}),
     checkerLogAllFailures: r.bool('checker_log_all_failures'),
     logUnknownVrids: r.bool('log_unknown_vrids'),
     defaultInterface: r.str('default_interface') ?? 'eth0',
@@ -324,7 +325,12 @@ function capTimer<T extends number | null>(v: T): T {
 // ---------------------------------------------------------------------------------------------
 // trackers
 
-function buildVrrpScript(name: string, r: RawReader, sink: DiagnosticSink): VrrpScript | null {
+function buildVrrpScript(
+  name: string,
+  r: RawReader,
+  sink: DiagnosticSink,
+  endLoc: SourceLoc | undefined,
+): VrrpScript | null {
   const spec = r.get<ScriptSpec>('script');
   if (!spec) {
     sink.report('error', 'missing-script', `No script set for vrrp_script ${name} - removing`, r.raw.loc);
@@ -349,6 +355,7 @@ function buildVrrpScript(name: string, r: RawReader, sink: DiagnosticSink): Vrrp
     group: user?.group ?? null,
     initFail: r.bool('init_fail'),
     loc: r.raw.loc,
+    ...(endLoc ? { endLoc } : {}),
   };
 }
 
@@ -374,7 +381,11 @@ function buildTrackFile(name: string, r: RawReader, sink: DiagnosticSink): Track
 
 /** A sync group has no notify_deleted or notify_master_rx_lower_pri (vrrp_parser.c). */
 function notifyScripts(r: RawReader, group = false): NotifyScripts {
-  const s = (k: string) => r.get<ScriptSpec>(k) ?? null;
+  const s = (k: string) => {
+    const spec = r.get<ScriptSpec>(k) ?? null;
+    if (spec !== null) notifyScriptLines.set(spec, r.loc(k));
+    return spec;
+  };
   return {
     master: s('notify_master'),
     backup: s('notify_backup'),
@@ -1611,6 +1622,7 @@ function buildChecker(
       miscPath: user ? { ...misc, user: user.user, group: user.group } : misc,
       miscTimeout: r.optNum('misc_timeout') ?? delayLoop,
       miscDynamic: r.bool('misc_dynamic'),
+      ...(c.endLoc ? { endLoc: c.endLoc } : {}),
     };
   }
   const connecting = {

@@ -8,10 +8,12 @@ import type {
   Checker,
   Config,
   FileCheck,
+  MiscCheck,
   ScriptSpec,
   SourceLoc,
   TrackRef,
   VrrpInstance,
+  VrrpScript,
   VrrpSyncGroup,
 } from './model.js';
 import type { DiagnosticSink } from './keywords/types.js';
@@ -29,6 +31,12 @@ export interface PendingTracks {
   readonly processes?: readonly TrackProcessLine[];
 }
 export const pendingTracks = new WeakMap<object, PendingTracks>();
+
+/** The `track_script` line of each resolved reference, for what checkHost says about it. */
+const trackScriptLines = new WeakMap<TrackRef, SourceLoc>();
+
+/** The line of each notify script (set by the schema), where keepalived asks for its user. */
+export const notifyScriptLines = new WeakMap<ScriptSpec, SourceLoc>();
 
 /** Resolves names between blocks and drops what cannot be resolved, as keepalived does. */
 export function resolveReferences(
@@ -57,11 +65,12 @@ export function resolveReferences(
         sink.report('error', `unknown-${kind}`, `(${owner}) ${what} ${l.name} not found, ignoring...`, l.loc);
         continue;
       }
-      out.push(
+      const ref =
         l.weight === null
           ? { name: l.name, weight: target.weight, reverse: l.reverse || target.weightReverse }
-          : { name: l.name, weight: l.weight, reverse: l.reverse },
-      );
+          : { name: l.name, weight: l.weight, reverse: l.reverse };
+      if (kind === 'script') trackScriptLines.set(ref, l.loc);
+      out.push(ref);
     }
     return out;
   };
@@ -241,19 +250,33 @@ interface ScriptUse {
   readonly what: string;
   readonly spec: { readonly argv: readonly string[]; readonly user: string | null };
   readonly loc: SourceLoc;
+  /** Read by keepalived's VRRP part (else the checker's). */
+  readonly vrrp: boolean;
 }
 
 function allScripts(c: Config): ScriptUse[] {
   const out: ScriptUse[] = [];
-  const add = (what: string, spec: ScriptSpec | null, loc: SourceLoc, key: object | null = spec) => {
-    if (spec && key) out.push({ key, what, spec, loc });
+  const add = (
+    what: string,
+    spec: ScriptSpec | null,
+    loc: SourceLoc,
+    key: object | null = spec,
+    vrrp = false,
+  ) => {
+    if (spec && key) out.push({ key, what, spec, loc, vrrp });
   };
   for (const s of c.vrrpScripts)
-    out.push({ key: s, what: `track script ${s.name}`, spec: { argv: s.argv, user: s.user }, loc: s.loc });
+    out.push({
+      key: s,
+      what: `track script ${s.name}`,
+      spec: { argv: s.argv, user: s.user },
+      loc: s.loc,
+      vrrp: true,
+    });
   for (const i of c.vrrpInstances)
-    for (const [k, v] of Object.entries(i.notify)) add(`${i.name} notify ${k}`, v, i.loc);
+    for (const [k, v] of Object.entries(i.notify)) add(`${i.name} notify ${k}`, v, i.loc, v, true);
   for (const g of c.vrrpSyncGroups)
-    for (const [k, v] of Object.entries(g.notify)) add(`${g.name} notify ${k}`, v, g.loc);
+    for (const [k, v] of Object.entries(g.notify)) add(`${g.name} notify ${k}`, v, g.loc, v, true);
   for (const vs of c.virtualServers) {
     add('quorum_up', vs.quorumUp, vs.loc);
     add('quorum_down', vs.quorumDown, vs.loc);
@@ -358,10 +381,16 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Con
   }
 
   const g = c.globalDefs;
-  // global_parser.c: a script_user that does not exist is reported and not used, so the scripts
-  // without a user of their own fall back to keepalived_script.
+  // global_parser.c script_user_handler: a script_user that does not exist is reported at its line,
+  // and lib/notify.c then fails every script that needs the default user, script security or not.
   const globalUserBad = g.scriptUser !== null && !host.userExists(g.scriptUser.user);
-  if (globalUserBad) sink.report('error', 'script-user', 'Error setting global script uid/gid', null);
+  if (globalUserBad)
+    sink.report('error', 'script-user', 'Error setting global script uid/gid', g.scriptUserLoc ?? null);
+  // Without script_user the default is keepalived_script; with script security, it must exist.
+  const defaultUserMissing =
+    globalUserBad ||
+    (g.scriptUser === null && g.enableScriptSecurity && !host.userExists('keepalived_script'));
+  if (defaultUserMissing) c = withoutDefaultUserScripts(c, !globalUserBad, sink);
   const scripts = allScripts(c);
   if (scripts.length === 0) return c;
   const insecure = scripts.filter(
@@ -377,8 +406,6 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Con
     return c;
   }
   const disabled = new Set<object>();
-  const defaultUserMissing =
-    (g.scriptUser === null || globalUserBad) && !host.userExists('keepalived_script');
   for (const s of scripts) {
     const path = s.spec.argv[0] ?? '';
     if (s.spec.user === null && defaultUserMissing) {
@@ -406,10 +433,69 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Con
       );
     }
   }
-  if (defaultUserMissing) {
-    sink.report('error', 'script-user', 'Unable to set default user keepalived_script for script', null);
-  }
   return disabled.size === 0 ? c : withoutScripts(c, disabled);
+}
+
+/** a before b: files in the order read, lines within one. */
+function placeBefore(a: SourceLoc, b: SourceLoc, files: readonly string[]): boolean {
+  const fa = files.indexOf(a.file);
+  const fb = files.indexOf(b.file);
+  return fa !== fb ? fa < fb : a.line < b.line;
+}
+
+/**
+ * The scripts that need the default user when it cannot be had, taken out as keepalived 2.2.7
+ * does while it reads the config. `-t` reads the checker's part first, then the VRRP part, and
+ * lib/notify.c get_default_script_user says `Unable to set default user keepalived_script for
+ * script` once, at the first script that asks (not after a failed script_user, which said its own
+ * line). vrrp_parser.c vrrp_vscript_end_handler removes a vrrp_script at its closing `}`, and each
+ * `track_script` naming it then finds nothing (`(VI_1) track script chk not found, ignoring...`).
+ */
+const misc = (s: ScriptUse): MiscCheck | null => {
+  const k = s.key as Partial<MiscCheck>;
+  return k.type === 'MISC_CHECK' ? (k as MiscCheck) : null;
+};
+
+function withoutDefaultUserScripts(c: Config, sayKeepalivedScript: boolean, sink: DiagnosticSink): Config {
+  const uses = allScripts(c).filter((s) => s.spec.user === null);
+  if (uses.length === 0) return c;
+  const scriptsByKey = new Map<object, VrrpScript>(c.vrrpScripts.map((s) => [s, s]));
+  const at = (s: ScriptUse): SourceLoc =>
+    scriptsByKey.get(s.key)?.endLoc ?? misc(s)?.endLoc ?? notifyScriptLines.get(s.key as ScriptSpec) ?? s.loc;
+  if (sayKeepalivedScript) {
+    const checker = uses.filter((s) => !s.vrrp);
+    const pool = checker.length > 0 ? checker : uses;
+    const first = pool.reduce((a, b) => (placeBefore(at(b), at(a), c.files) ? b : a));
+    sink.report('error', 'script-user', 'Unable to set default user keepalived_script for script', at(first));
+  }
+  const disabled = new Set<object>();
+  const removed = new Set<string>();
+  for (const s of uses) {
+    disabled.add(s.key);
+    const script = scriptsByKey.get(s.key);
+    if (script) removed.add(script.name);
+    // keepalived's names here (vrrp_parser.c, check_misc.c).
+    const m = misc(s);
+    const what = script
+      ? `vrrp script ${script.name}`
+      : m
+        ? `misc script '${m.miscPath.argv[0] ?? ''}'`
+        : s.what;
+    sink.report('error', 'script-user', `Unable to set default user for ${what} - removing`, at(s));
+  }
+  const notFound = (owner: string, refs: readonly TrackRef[]) => {
+    for (const t of refs)
+      if (removed.has(t.name))
+        sink.report(
+          'error',
+          'unknown-script',
+          `(${owner}) track script ${t.name} not found, ignoring...`,
+          trackScriptLines.get(t) ?? null,
+        );
+  };
+  for (const vi of c.vrrpInstances) notFound(vi.name, vi.trackScripts);
+  for (const sg of c.vrrpSyncGroups) notFound(sg.name, sg.trackScripts);
+  return withoutScripts(c, disabled);
 }
 
 /** The config without the disabled scripts and what refers to them. */

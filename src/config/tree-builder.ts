@@ -24,6 +24,7 @@ interface MutableStatement {
   rest: string;
   loc: SourceLoc;
   block: MutableStatement[] | null;
+  endLoc?: SourceLoc;
   unmatchedQuote: boolean;
 }
 
@@ -141,7 +142,8 @@ export class TreeBuilder {
       });
       return;
     }
-    this.stack.pop();
+    const frame = this.stack.pop()!;
+    if (frame.owner && !frame.discarding) frame.owner.endLoc = loc;
   }
 
   private makeStatement(

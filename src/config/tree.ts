@@ -19,6 +19,8 @@ export interface Statement {
   readonly loc: SourceLoc;
   /** Child statements when the statement opened a `{ }` block, else null. */
   readonly block: readonly Statement[] | null;
+  /** The line of the block's closing `}` (keepalived's end handlers report there). */
+  readonly endLoc?: SourceLoc;
   /**
    * The line had an opening `"` with no closing one (the last token runs to the end of the line).
    * The lexer does not report it: the schema does, in the wording of the keyword's quoting rules.

@@ -94,20 +94,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
       c.ours.diagnostics.every((d) => d.text === 'status_code requires at least one code'),
   },
   {
-    id: 'script-user-lines',
-    witness: `global_defs {\n  enable_script_security\n  script_user nosuchuser\n}\nvrrp_script chk {\n  script "/bin/true"\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1\n  }\n  track_script {\n    chk\n  }\n}\n`,
-    status: 'to-fix',
-    // A script with no usable user (a global script_user that does not exist or has no name,
-    // no keepalived_script user): keepalived reports it at the end of the vrrp_script block and
-    // again at each track_script naming it; keepalived-ts reports it once, at the script, and a
-    // global script_user that does not exist with no line. Same exit code.
-    matches: (_e, c) =>
-      kaSays(
-        c,
-        /^(Error setting global script uid\/gid|Unable to set default user .*|No script username specified)$/,
-      ) && c.keepalived.code === c.ours.code,
-  },
-  {
     id: 'newer-keywords',
     witness: `global_defs {\n  child_wait_time 5\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1\n  }\n  no_virtual_ipaddress off\n}\n`,
     status: 'deliberate',

@@ -3,7 +3,7 @@
  * check_http.c, check_misc.c, check_smtp.c, check_dns.c, check_udp.c, check_ping.c,
  * check_file.c). Per-checker retry defaults live in schema.ts with the inheritance rules.
  */
-import type { CheckerType } from '../model.js';
+import type { CheckerType, SourceLoc } from '../model.js';
 import type { Statement } from '../tree.js';
 import { readBlock } from './read.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec, RawBlock } from './types.js';
@@ -486,6 +486,8 @@ export function checkerTable(type: CheckerType): BlockTable {
 export interface RawChecker {
   readonly type: CheckerType;
   readonly raw: RawBlock;
+  /** The block's closing `}`. */
+  readonly endLoc?: SourceLoc;
 }
 
 export const CHECKER_TYPES = Object.keys(tables) as CheckerType[];
@@ -500,7 +502,8 @@ export function checkerSpecs(): KeywordSpec[] {
           sink.report('error', 'missing-block', `Missing '{' at beginning of configuration block`, stmt.loc);
           return undefined;
         }
-        return { type, raw: readBlock(stmt.block, tables[type], sink, stmt.loc) };
+        const raw = readBlock(stmt.block, tables[type], sink, stmt.loc);
+        return stmt.endLoc ? { type, raw, endLoc: stmt.endLoc } : { type, raw };
       },
       {
         field: 'checkers',

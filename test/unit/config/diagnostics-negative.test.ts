@@ -448,15 +448,15 @@ describe('host checks (semantic.ts checkHost)', () => {
   it('with enable_script_security: default user, missing and insecure scripts (exit 5)', () => {
     const G = 'global_defs {\n  enable_script_security\n}\n';
     expect(summary(run(G + 'vrrp_script s {\n  script /bin/true\n}\n'))).toEqual([
-      '4 error Unable to set default user for vrrp script s - removing',
-      '- error Unable to set default user keepalived_script for script',
+      '6 error Unable to set default user keepalived_script for script',
+      '6 error Unable to set default user for vrrp script s - removing',
     ]);
-    // A global script_user that does not exist is reported and not used (global_parser.c).
+    // A global script_user that does not exist is reported at its line, and every script that
+    // needs the default user fails (global_parser.c, lib/notify.c); nothing about keepalived_script.
     const GX = 'global_defs {\n  enable_script_security\n  script_user nosuchuser\n}\n';
     expect(summary(run(GX + 'vrrp_script s {\n  script /bin/true\n}\n'))).toEqual([
-      '- error Error setting global script uid/gid',
-      '5 error Unable to set default user for vrrp script s - removing',
-      '- error Unable to set default user keepalived_script for script',
+      '3 error Error setting global script uid/gid',
+      '7 error Unable to set default user for vrrp script s - removing',
     ]);
     const GU = 'global_defs {\n  enable_script_security\n  script_user root\n}\n';
     expect(run(GU + 'vrrp_script s {\n  script /bin/true\n}\n')).toEqual([]);

@@ -503,14 +503,17 @@ const LEXER_FIELDS = /^(loc|[a-z]+Loc)$/;
 
 /**
  * Fields no keyword changes, on purpose: the file list (the configs are all one file); a sync
- * group's notify scripts an instance has and a group has not (vrrp_parser.c); and the checker
- * type (a path per type already).
+ * group's notify scripts an instance has and a group has not (vrrp_parser.c); HTTP_GET's
+ * tls_compliant; and the checker type (a path per type already).
  */
 const CONSTANT_BY_DESIGN = new Set([
   '.files',
   '.files[]',
   '.vrrpSyncGroups[].notify.deleted',
   '.vrrpSyncGroups[].notify.masterRxLowerPri',
+  // tls_compliant is SSL_GET's alone (check_http.c); HTTP_GET's checkers share the model type.
+  '.virtualServers[].realServers[].checkers[]<HTTP_GET>.tlsCompliant',
+  '.virtualServers[].realServers[].checkers[]<HTTP_GET>.urls[].tlsCompliant',
 ]);
 const CONTAINER = new Set(['"(object)"', '"(items)"']);
 
