@@ -39,7 +39,7 @@ export interface LoadOptions {
   readonly allConfig?: boolean;
   readonly fs?: ConfigFs;
   /** Replaces the host's script and user facts (tests). */
-  readonly host?: Partial<Pick<HostFacts, 'scriptStatus' | 'userExists'>>;
+  readonly host?: Partial<Pick<HostFacts, 'scriptStatus' | 'userExists' | 'groupExists'>>;
 }
 
 export interface LoadResult {
@@ -80,6 +80,7 @@ function loadUnguarded(path: string, opts: LoadOptions): LoadResult {
     loopbacks: new Set(opts.loopbackNames ?? (opts.interfaceNames === undefined ? hostLoopbackNames() : [])),
     scriptStatus: opts.host?.scriptStatus ?? scriptStatus,
     userExists: opts.host?.userExists ?? userExists,
+    groupExists: opts.host?.groupExists ?? groupExists,
   };
   const config = checkHost(built.config, host, hostSink);
   const diagnostics = sortByPlace(
@@ -173,6 +174,23 @@ export function scriptStatus(program: string): 'ok' | 'missing' | 'insecure' {
 }
 
 let passwdUsers: Set<string> | null = null;
+let groupNames: Set<string> | null = null;
+export function groupExists(name: string): boolean {
+  if (groupNames === null) {
+    try {
+      groupNames = new Set(
+        readFileSync('/etc/group', 'utf8')
+          .split('\n')
+          .map((l) => l.split(':')[0] ?? '')
+          .filter((n) => n !== ''),
+      );
+    } catch {
+      groupNames = new Set(['root']);
+    }
+  }
+  return groupNames.has(name) || /^\d+$/.test(name);
+}
+
 export function userExists(name: string): boolean {
   if (passwdUsers === null) {
     try {

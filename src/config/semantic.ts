@@ -242,6 +242,8 @@ export interface HostFacts {
   readonly scriptStatus: (path: string) => 'ok' | 'missing' | 'insecure';
   /** Whether a user name exists on this host. */
   readonly userExists: (name: string) => boolean;
+  /** Whether a group name exists on this host; absent: every group does. */
+  readonly groupExists?: (name: string) => boolean;
 }
 
 interface ScriptUse {
@@ -383,7 +385,12 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Con
   const g = c.globalDefs;
   // global_parser.c script_user_handler: a script_user that does not exist is reported at its line,
   // and lib/notify.c then fails every script that needs the default user, script security or not.
-  const globalUserBad = g.scriptUser !== null && !host.userExists(g.scriptUser.user);
+  // lib/notify.c set_uid_gid: the group, when given, must exist too.
+  const groupExists = host.groupExists ?? (() => true);
+  const globalUserBad =
+    g.scriptUser !== null &&
+    (!host.userExists(g.scriptUser.user) ||
+      (g.scriptUser.group !== null && !groupExists(g.scriptUser.group)));
   if (globalUserBad)
     sink.report('error', 'script-user', 'Error setting global script uid/gid', g.scriptUserLoc ?? null);
   // Without script_user the default is keepalived_script; with script security, it must exist.

@@ -17,7 +17,11 @@ async function load(text: string, users: readonly string[] = ['root']): Promise<
     configId: null,
     checkInterfaces: false,
     fs: memoryFs({ [MAIN]: text }),
-    host: { scriptStatus: () => 'ok', userExists: (u) => users.includes(u) },
+    host: {
+      scriptStatus: () => 'ok',
+      userExists: (u) => users.includes(u),
+      groupExists: (g) => g === 'root',
+    },
   });
 }
 
@@ -56,6 +60,18 @@ describe('script_user that does not exist', () => {
       '15 (VI_1) track script chk not found, ignoring...',
     ]);
     expect(r.exitCode).toBe(5);
+  });
+
+  it('a group that does not exist fails it the same way', async () => {
+    const r = await load(config.replace('script_user nosuchuser', 'script_user root nosuchgroup'));
+    expect(lines(r)).toEqual([
+      '3 Error setting global script uid/gid',
+      '8 Unable to set default user for vrrp script chk - removing',
+      '16 (VI_1) track script chk not found, ignoring...',
+    ]);
+    expect(
+      (await load(config.replace('script_user nosuchuser', 'script_user root root'))).diagnostics,
+    ).toEqual([]);
   });
 
   it('spares a script with a user of its own', async () => {
