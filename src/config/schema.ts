@@ -204,7 +204,13 @@ export function buildConfig(
     staticRoutes: statics.staticRoutes,
     staticRules: settled.staticRules,
   };
-  resolveReferences(draft, sink, droppedInstances);
+  // Reading order of the top-level blocks: keepalived looks a tracked script or file up when it
+  // reads the track line, so one defined further down is not found.
+  const order = new Map<SourceLoc, number>();
+  statements.forEach((s, i) => {
+    if (!order.has(s.loc)) order.set(s.loc, i);
+  });
+  resolveReferences(draft, sink, droppedInstances, order);
   return { config: draft, diagnostics: sink.items };
 }
 

@@ -43,7 +43,11 @@ export function resolveReferences(
   draft: Mutable<Config>,
   sink: DiagnosticSink,
   droppedInstances: ReadonlySet<string> = new Set(),
+  /** Reading order of the top-level blocks, by their first line. */
+  order: ReadonlyMap<SourceLoc, number> = new Map(),
 ): void {
+  const readLater = (target: { loc: SourceLoc }, owner: { loc: SourceLoc }) =>
+    (order.get(target.loc) ?? -1) > (order.get(owner.loc) ?? Infinity);
   const scripts = new Map(draft.vrrpScripts.map((s) => [s.name, s]));
   const files = new Map(draft.trackFiles.map((f) => [f.name, f]));
   const processes = new Map(draft.trackProcesses.map((t) => [t.name, t]));
@@ -52,6 +56,7 @@ export function resolveReferences(
     owner: string,
     lines: readonly TrackLine[] | undefined,
     kind: 'script' | 'file' | 'interface',
+    ownerBlock: { loc: SourceLoc },
   ) => {
     const out: TrackRef[] = [];
     for (const l of lines ?? []) {
@@ -59,7 +64,9 @@ export function resolveReferences(
         out.push({ name: l.name, weight: l.weight ?? 0, reverse: l.reverse });
         continue;
       }
-      const target = kind === 'script' ? scripts.get(l.name) : files.get(l.name);
+      const found = kind === 'script' ? scripts.get(l.name) : files.get(l.name);
+      // vrrp_parser.c looks the name up as it reads the line: a block further down is not found.
+      const target = found && !readLater(found, ownerBlock) ? found : undefined;
       if (!target) {
         const what = kind === 'script' ? 'track script' : 'track file';
         sink.report('error', `unknown-${kind}`, `(${owner}) ${what} ${l.name} not found, ignoring...`, l.loc);
@@ -78,8 +85,8 @@ export function resolveReferences(
   const instances = draft.vrrpInstances.map((vi) => {
     const p = pendingTracks.get(vi);
     const m: Mutable<VrrpInstance> = { ...vi };
-    m.trackScripts = resolveTracks(vi.name, p?.scripts, 'script');
-    m.trackFiles = resolveTracks(vi.name, p?.files, 'file');
+    m.trackScripts = resolveTracks(vi.name, p?.scripts, 'script', vi);
+    m.trackFiles = resolveTracks(vi.name, p?.files, 'file', vi);
     m.trackProcesses = resolveTrackProcessLines(vi.name, p?.processes ?? [], processes, sink);
     // vrrp_track.c: the instance's own interface is always tracked (unless dont_track_primary).
     const ownInterface = (p?.interfaces ?? []).filter((l) => {
@@ -92,7 +99,7 @@ export function resolveReferences(
       );
       return false;
     });
-    m.trackInterfaces = resolveTracks(vi.name, ownInterface, 'interface');
+    m.trackInterfaces = resolveTracks(vi.name, ownInterface, 'interface', vi);
     return m;
   });
   const byName = new Map(instances.map((i) => [i.name, i]));
@@ -151,10 +158,10 @@ export function resolveReferences(
     groups.push({
       ...g,
       group: members,
-      trackScripts: resolveTracks(g.name, p?.scripts, 'script'),
-      trackFiles: resolveTracks(g.name, p?.files, 'file'),
+      trackScripts: resolveTracks(g.name, p?.scripts, 'script', g),
+      trackFiles: resolveTracks(g.name, p?.files, 'file', g),
       trackProcesses: resolveTrackProcessLines(g.name, p?.processes ?? [], processes, sink),
-      trackInterfaces: resolveTracks(g.name, p?.interfaces, 'interface'),
+      trackInterfaces: resolveTracks(g.name, p?.interfaces, 'interface', g),
     });
   }
 

@@ -135,3 +135,22 @@ describe('no keepalived_script account, with script security', () => {
     ]);
   });
 });
+
+describe('a tracked script or file defined further down', () => {
+  it('is not found, as keepalived looks it up when it reads the track line (vrrp_parser.c)', async () => {
+    const r = await load(
+      'global_defs {\n  enable_script_security\n  script_user root\n}\n' +
+        INSTANCE('VI_1', 51, '    chk\n') +
+        INSTANCE('VI_2', 52, '    chk0\n') +
+        'vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n  track_file {\n    tf\n  }\n}\n' +
+        'vrrp_script chk {\n  script "/bin/true"\n}\ntrack_file tf {\n  file /tmp/tf\n}\n',
+    );
+    expect(lines(r)).toEqual([
+      '12 (VI_1) track script chk not found, ignoring...',
+      '22 (VI_2) track script chk0 not found, ignoring...',
+      '31 (G) track file tf not found, ignoring...',
+    ]);
+    expect(r.config?.vrrpScripts.map((s) => s.name)).toEqual(['chk']);
+    expect(r.config?.vrrpInstances[0]?.trackScripts).toEqual([]);
+  });
+});
