@@ -78,7 +78,7 @@ export type ScriptUserResolver = (
   group: string | null,
 ) => { readonly uid: number; readonly gid: number } | { readonly error: string };
 
-/** A raw ICMP or ICMPv6 socket for one PING_CHECK attempt (net/icmp-socket.ts satisfies it). */
+/** A raw ICMP or ICMPv6 socket, shared by the pool's PING_CHECKs (net/icmp-socket.ts satisfies it). */
 export interface IcmpSocket {
   /** Sends one ICMP message to `address`; rejects with the send error. */
   send(message: Buffer, address: string): Promise<void>;
@@ -91,14 +91,19 @@ export interface IcmpSocket {
 /** Opens one raw ICMP socket of `family`; throws when the host refuses (not root). */
 export type IcmpSocketOpener = (family: AddressFamily) => IcmpSocket;
 
+/** Sends one echo request and waits for its reply (check/ping.ts IcmpEchoDemux). */
+export interface IcmpEcho {
+  echo(target: string, cancel: Cancellation): Promise<CheckResult>;
+}
+
 /** I/O that some checkers need from outside check/ (injected by the daemon). */
 export interface CheckerIo {
   readonly runScript: ScriptRunner;
   readonly resolveScriptUser: ScriptUserResolver;
   /** FILE_CHECK: path of a `track_file` by name, or null if undefined. */
   readonly trackFilePath: (name: string) => string | null;
-  /** PING_CHECK: the raw ICMP socket of one attempt. */
-  readonly openIcmpSocket: IcmpSocketOpener;
+  /** PING_CHECK: the pool's echoes over its one ICMP socket per family (check/ping.ts). */
+  readonly icmpEcho: IcmpEcho;
   /** The connecting checkers' socket when `fwmark` or `bind_if` is set (check/socket-options.ts). */
   readonly openCheckSocket: CheckSocketOpener;
 }

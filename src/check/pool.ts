@@ -39,7 +39,7 @@ import {
 } from './health.js';
 import { httpAttempt } from './http.js';
 import { miscAttempt } from './misc.js';
-import { pingAttempt } from './ping.js';
+import { IcmpEchoDemux, pingAttempt } from './ping.js';
 import { createRunner, type Runner } from './runner.js';
 import { smtpAttempt } from './smtp.js';
 import {
@@ -85,7 +85,10 @@ export interface CheckerPoolDeps {
   readonly runScript: ScriptRunner;
   /** uid/gid for a script's `user [group]`; null user means global script_user (net/exec.ts). */
   readonly resolveScriptUser: ScriptUserResolver;
-  /** net/icmp-socket.ts `openIcmpSocket`, for PING_CHECK; without it every ping attempt fails. */
+  /**
+   * net/icmp-socket.ts `openIcmpSocket`, for PING_CHECK: called once per address family, the
+   * socket shared by every PING_CHECK; without it every ping attempt fails.
+   */
   readonly openIcmpSocket?: IcmpSocketOpener;
   /**
    * net/check-socket.ts `openCheckSocket`, for checkers with `fwmark` or `bind_if`; without it
@@ -248,11 +251,12 @@ export function createCheckerPool(
   const notifyTimeoutMs = deps.notifyTimeoutMs ?? 10_000;
   const logAllGlobal = config.globalDefs.checkerLogAllFailures;
   const trackFiles = new Map(config.trackFiles.map((t) => [t.name, t.file]));
+  const icmpEcho = new IcmpEchoDemux(deps.openIcmpSocket ?? noIcmpSocket);
   const io: CheckerIo = {
     runScript: deps.runScript,
     resolveScriptUser: deps.resolveScriptUser,
     trackFilePath: (name) => trackFiles.get(name) ?? null,
-    openIcmpSocket: deps.openIcmpSocket ?? noIcmpSocket,
+    icmpEcho,
     openCheckSocket: deps.openCheckSocket ?? noCheckSocket,
   };
   const pendingScripts = new Set<Promise<unknown>>();
@@ -649,6 +653,7 @@ export function createCheckerPool(
       runner?.stop();
       runner = null;
       for (const w of fileWatches.splice(0)) w.close();
+      icmpEcho.close();
       changesTimer?.cancel();
       changesTimer = null;
       if (started && options.omega !== false) {

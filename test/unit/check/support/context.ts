@@ -7,12 +7,13 @@ import {
 import { runScript } from '../../../../src/net/exec.js';
 import { openCheckSocket } from '../../../../src/net/check-socket.js';
 import { openIcmpSocket } from '../../../../src/net/icmp-socket.js';
+import { IcmpEchoDemux } from '../../../../src/check/ping.js';
 
 export const realIo: CheckerIo = {
   runScript,
   resolveScriptUser: () => ({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }),
   trackFilePath: () => null,
-  openIcmpSocket,
+  icmpEcho: new IcmpEchoDemux(openIcmpSocket),
   openCheckSocket,
 };
 
