@@ -35,7 +35,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { CheckerStatus, PoolSnapshot } from '../check/pool.js';
 import {
   applyDestinationChanges,
@@ -48,6 +48,7 @@ import {
 } from '../check/table.js';
 import type { DesiredTable } from '../contracts/ipvs-table.js';
 import type { Config } from '../config/model.js';
+import { serveIcmpSockets } from '../net/icmp-relay.js';
 import { realClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { EVENT_TIME_FIELD, type LogFields, type Logger } from '../util/log.js';
 
@@ -136,6 +137,8 @@ export interface CheckerWorkerData {
   readonly drained: readonly string[];
   /** ha_suspend: the host's addresses with their counts. */
   readonly addresses: readonly (readonly [string, number])[];
+  /** PING_CHECK's ICMP sockets, served by the main thread (net/icmp-relay.ts). */
+  readonly icmpPort: MessagePort;
 }
 
 export type HostToWorker =
@@ -343,6 +346,8 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
   }
 
   function spawn(previous: PoolSnapshot | null): Worker {
+    const icmp = new MessageChannel();
+    serveIcmpSockets(icmp.port1);
     const data: CheckerWorkerData = {
       config,
       previous,
@@ -353,8 +358,12 @@ export function createCheckerHost(initialConfig: Config, options: CheckerHostOpt
       nice: options.nice ?? DEFAULT_WORKER_NICE,
       drained,
       addresses,
+      icmpPort: icmp.port2,
     };
-    const w = new Worker(options.workerUrl ?? defaultWorkerUrl(), { workerData: data });
+    const w = new Worker(options.workerUrl ?? defaultWorkerUrl(), {
+      workerData: data,
+      transferList: [icmp.port2],
+    });
     lastHeardAt = clock.now();
     // A hung worker (a loop that never yields) checks nothing and never dies by itself: it is
     // ended, and the exit below respawns it. keepalived's parent only notices a child that exits.

@@ -14,7 +14,7 @@ import type { Config } from '../config/model.js';
 import { resolveScriptUser, runScript } from '../net/exec.js';
 import { openCheckSocket } from '../net/check-socket.js';
 import { watchFileText } from '../net/file-watch.js';
-import { openIcmpSocket } from '../net/icmp-socket.js';
+import { relayedIcmpSocketOpener } from '../net/icmp-relay.js';
 import { realClock } from '../util/clock.js';
 import type { LogFields, Logger } from '../util/log.js';
 import type {
@@ -30,6 +30,8 @@ import type { CheckerWorkerMetrics } from './metrics-worker.js';
 const port = parentPort;
 if (port === null) throw new Error('checker-worker.ts must run in a worker thread');
 const data = workerData as CheckerWorkerData;
+/** raw-socket polls on the main thread's loop: the ICMP sockets live there (net/icmp-relay.ts). */
+const openIcmpSocket = relayedIcmpSocketOpener(data.icmpPort);
 
 let items: WorkerItem[] = [];
 let flushQueued = false;
