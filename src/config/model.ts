@@ -78,6 +78,8 @@ export interface GlobalDefs {
   readonly vrrpHigherPrioSendAdvert: boolean;
   readonly vrrpDownTimerAdverts: number;
   readonly vrrpStartupDelay: Seconds;
+  /** `vrrp_delay_after_boot`: the VRRP start waits until this long after boot (0 = none). */
+  readonly vrrpDelayAfterBoot: Seconds;
   readonly vrrpGarpMasterDelay: Seconds;
   readonly vrrpGarpMasterRepeat: number;
   readonly vrrpGarpLowerPrioDelay: Seconds;

@@ -286,6 +286,7 @@ function buildGlobalDefs(raw: RawBlock, loc: SourceLoc | null): GlobalDefs {
     vrrpHigherPrioSendAdvert: r.bool('vrrp_higher_prio_send_advert'),
     vrrpDownTimerAdverts: r.num('vrrp_down_timer_adverts', 3),
     vrrpStartupDelay: r.num('vrrp_startup_delay', 0),
+    vrrpDelayAfterBoot: r.num('vrrp_delay_after_boot', 0),
     vrrpGarpMasterDelay: masterDelay,
     vrrpGarpMasterRepeat: masterRepeat,
     vrrpGarpLowerPrioDelay: r.num('vrrp_garp_lower_prio_delay', masterDelay),

@@ -5,6 +5,7 @@
  * (notify-fifos.ts, lines from vrrp/fifo-lines.ts); then the engine, and the subsystem object the
  * daemon starts, reloads and stops. Only daemon/ joins vrrp/ and net/.
  */
+import { readUptimeSeconds } from '../net/uptime.js';
 import { hmacSha256 } from '../net/hmac.js';
 import type { Config } from '../config/model.js';
 import { openVrrpHost } from '../net/vrrp-host.js';
@@ -161,6 +162,7 @@ export async function createVrrpSubsystem(
     clock,
     logger,
     platform,
+    uptimeSeconds: readUptimeSeconds,
     ...(metrics !== undefined
       ? { onAdvertTimer: (i: string, ms: number) => metrics.advertTimer(i, ms) }
       : {}),

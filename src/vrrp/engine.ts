@@ -58,6 +58,17 @@ export interface EngineDeps {
   readonly platform: VrrpPlatform;
   /** Every Adver_Timer's lateness against its deadline (ms), for the metrics. */
   readonly onAdvertTimer?: (instance: string, latenessMs: number) => void;
+  /** Seconds since boot (/proc/uptime), for vrrp_delay_after_boot; null when it cannot be read. */
+  readonly uptimeSeconds?: () => number | null;
+}
+
+/**
+ * The start-up wait (seconds): the longer of vrrp_startup_delay and what is left of
+ * vrrp_delay_after_boot since boot (keepalived 2.4 global_parser.c takes the larger).
+ */
+export function startupDelaySeconds(startupDelay: number, afterBoot: number, uptime: number | null): number {
+  const sinceBoot = afterBoot > 0 && uptime !== null ? Math.max(0, afterBoot - uptime) : 0;
+  return Math.max(startupDelay, sinceBoot);
 }
 
 /** A vrrp_script as the metrics show it (keepalived's `Status` and `State` of the data file). */
@@ -230,7 +241,12 @@ export class VrrpEngine {
   start(): void {
     const { platform, logger, clock } = this.deps;
     this.started = true;
-    const delay = this.config.globalDefs.vrrpStartupDelay;
+    const g = this.config.globalDefs;
+    const delay = startupDelaySeconds(
+      g.vrrpStartupDelay,
+      g.vrrpDelayAfterBoot,
+      g.vrrpDelayAfterBoot > 0 ? (this.deps.uptimeSeconds?.() ?? null) : null,
+    );
     if (delay > 0) {
       this.delayedStartAt = clock.now() + delay * 1000;
       logger.info(`Delaying startup for ${String(Number(delay.toPrecision(6)))} seconds`);

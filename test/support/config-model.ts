@@ -40,6 +40,7 @@ export function globalDefs(over: Partial<GlobalDefs> = {}): GlobalDefs {
     lvsFlush: false,
     lvsFlushOnStop: 'off',
     childWaitTime: 5,
+    vrrpDelayAfterBoot: 0,
     jsonVersion: 1,
     dynamicInterfaces: false,
     vmacPrefix: null,

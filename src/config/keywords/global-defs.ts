@@ -306,10 +306,24 @@ const SUPPORTED: KeywordSpec[] = [
     UINT_MAX_US,
     {
       default: 0,
-      aliases: ['vrrp_delay_after_boot'],
       invalid: (v) => `vrrp_startup_delay '${v}' is invalid`,
       doc: {
         text: 'At start-up (not at a reload) no VRRP instance takes over before this delay has passed; they enter BACKUP at once and read adverts (`Delaying startup for N seconds`).',
+      },
+    },
+    '[0.001000, 4294.967295]',
+  ),
+  timer(
+    'vrrp_delay_after_boot',
+    0.001,
+    UINT_MAX_US,
+    {
+      default: 0,
+      invalid: (v) => `vrrp_delay_after_boot '${v}' is invalid`,
+      doc: {
+        text: 'As `vrrp_startup_delay`, counted from the system boot (/proc/uptime): a daemon started later than this after boot does not wait; with both, the longer wait applies.',
+        differs:
+          'a keyword added after keepalived 2.2.7 (keepalived 2.4.0 global_parser.c), read on purpose (compatibility.md `newer-keywords`).',
       },
     },
     '[0.001000, 4294.967295]',

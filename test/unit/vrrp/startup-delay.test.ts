@@ -2,6 +2,11 @@
 // vrrp_init_instance_sands): the instances enter BACKUP (init) at once, but no Master_Down_Timer
 // ends before the delay does; an owner waits it silently, then takes over.
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/util/clock.js';
+import { MemoryLogger } from '../../../src/util/log.js';
+import { startupDelaySeconds, VrrpEngine } from '../../../src/vrrp/engine.js';
+import { fakeVrrpPlatform } from '../../support/fake-vrrp-platform.js';
+import { build } from '../config/schema-helpers.js';
 import type { Action } from '../../../src/vrrp/state-machine.js';
 import { logs, ReducerHarness } from './harness.js';
 import { instanceParams, packet } from './support.js';
@@ -71,5 +76,43 @@ describe('vrrp_startup_delay', () => {
     h.now = 100;
     h.dispatch({ kind: 'startup', delayedStartAt: 50 });
     expect(h.timers.get('master-down')).toBe(100 + MDI_100);
+  });
+});
+
+describe('vrrp_delay_after_boot (keepalived 2.4.0)', () => {
+  it('waits what is left of the delay since boot, the longer of it and vrrp_startup_delay', () => {
+    expect(startupDelaySeconds(0, 60, 20)).toBe(40);
+    expect(startupDelaySeconds(0, 60, 75)).toBe(0);
+    expect(startupDelaySeconds(50, 60, 20)).toBe(50);
+    expect(startupDelaySeconds(5, 60, 20)).toBe(40);
+    // No uptime to read: keepalived ignores the keyword (with a line).
+    expect(startupDelaySeconds(5, 60, null)).toBe(5);
+    expect(startupDelaySeconds(0, 0, 20)).toBe(0);
+  });
+});
+
+describe('vrrp_delay_after_boot in the engine', () => {
+  const run = async (globals: string, uptime: number | null) => {
+    const { config, diagnostics } = build(
+      `global_defs {\n${globals}\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    10.239.9.100\n  }\n}\n`,
+    );
+    expect(diagnostics).toEqual([]);
+    const logger = new MemoryLogger();
+    const engine = await VrrpEngine.create(config, {
+      clock: new ManualClock(),
+      logger,
+      platform: fakeVrrpPlatform().platform,
+      uptimeSeconds: () => uptime,
+    });
+    engine.start();
+    await engine.stop();
+    return logger.lines.map((l) => l.message).filter((m) => m.startsWith('Delaying startup'));
+  };
+  it('logs the wait left since boot, or none once it has passed', async () => {
+    expect(await run('  vrrp_delay_after_boot 100', 30.5)).toEqual(['Delaying startup for 69.5 seconds']);
+    expect(await run('  vrrp_delay_after_boot 100', 300)).toEqual([]);
+    expect(await run('  vrrp_delay_after_boot 100\n  vrrp_startup_delay 80', 30.5)).toEqual([
+      'Delaying startup for 80 seconds',
+    ]);
   });
 });
