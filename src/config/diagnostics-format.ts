@@ -32,7 +32,10 @@ function printable(text: string): string {
  * which keepalived has no line for.
  */
 export function exitCodeFor(diagnostics: readonly Diagnostic[]): 0 | 4 | 5 | 6 {
-  const has = (s: Severity) => diagnostics.some((d) => d.severity === s && d.code !== 'unsupported');
+  // What keepalived-ts adds about keywords it does not act on has no keepalived counterpart: it
+  // never changes the exit code keepalived would give.
+  const has = (s: Severity) =>
+    diagnostics.some((d) => d.severity === s && d.code !== 'unsupported' && d.code !== 'not-acted-on');
   if (has('fatal')) return 4;
   if (has('security')) return 6;
   if (has('error') || has('warning')) return 5;

@@ -87,6 +87,7 @@ export const DIAGNOSTIC_CODES = [
   'unknown-vs-group',
   'unmatched-quote',
   'unsupported',
+  'not-acted-on',
   'unterminated-definition',
   'vmac',
   'zero-port',

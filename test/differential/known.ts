@@ -44,6 +44,9 @@ const restAgrees = (c: Comparison, kaDrop: Verdict['diagnostics'], oursDrop: Ver
     { ...c.ours, code: null, diagnostics: c.ours.diagnostics.filter((d) => !oursDrop.includes(d)) },
   ).length === 0;
 
+/** keepalived-ts's notice for a keyword it reads and does not act on (config/keywords/read.ts). */
+const NOT_ACTED_ON = /^'[a-z0-9_]+' is read but not acted on by keepalived-ts: /;
+
 /** Checks keepalived makes when a block closes, reported at its `}`. */
 const AT_BLOCK_END = /^\(.*\): Cannot use unicast_ttl without unicast peers - resetting$/;
 
@@ -94,6 +97,17 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
       c.keepalived.diagnostics.length === 0 &&
       c.ours.diagnostics.length > 0 &&
       c.ours.diagnostics.every((d) => d.text === 'status_code requires at least one code'),
+  },
+  {
+    id: 'not-acted-on',
+    witness: `global_defs {\n  smtp_server 192.0.2.25\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  smtp_alert\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n`,
+    status: 'deliberate',
+    // Keywords keepalived-ts reads but does not act on (email alerts, ...): it says so at their
+    // line, as a warning that leaves the exit code alone; keepalived acts on them silently.
+    matches: (_e, c) => {
+      const notices = c.ours.diagnostics.filter((d) => NOT_ACTED_ON.test(d.text));
+      return notices.length > 0 && c.keepalived.code === c.ours.code && restAgrees(c, [], notices);
+    },
   },
   {
     id: 'newer-keywords',

@@ -76,6 +76,15 @@ export function readBlock(
       value = 1;
     }
     if (value === undefined) continue;
+    // Read into the model (checked, dumped) but not acted on at run time: said at -t and at start.
+    if (spec.doc?.inert !== undefined) {
+      sink.report(
+        'warning',
+        'not-acted-on',
+        `'${stmt.keyword}' is read but not acted on by keepalived-ts: ${spec.doc.inert}`,
+        stmt.loc,
+      );
+    }
     const field = fieldOf(spec);
     if (spec.repeatable) {
       const list = (raw.values.get(field) as unknown[] | undefined) ?? [];

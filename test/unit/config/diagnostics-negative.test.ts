@@ -34,6 +34,7 @@ const CASES: [string, string, string[]][] = [
     [
       '2 error vrrp_garp_master_repeat must be greater than 0, setting to 1',
       '3 error smtp_conect_timeout must be greater than 0, setting to 1',
+      "3 warning 'smtp_connect_timeout' is read but not acted on by keepalived-ts: keepalived-ts sends no email.",
       '11 error (VI_1): garp_master_refresh_repeat must be greater than 0, setting to 1',
     ],
   ],

@@ -49,6 +49,8 @@ vrrp_instance VI_1 {
 }
 `);
     expect(summary(diagnostics)).toEqual([
+      "3 warning 'notification_email' is read but not acted on by keepalived-ts: keepalived-ts sends no email; use notify scripts.",
+      "7 warning 'smtp_server' is read but not acted on by keepalived-ts: keepalived-ts sends no email.",
       "12 warning lvs_flush_onstop is deprecated - please use 'lvs_flush_on_stop'",
     ]);
     expect(config.globalDefs).toMatchObject({
