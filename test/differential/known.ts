@@ -33,6 +33,7 @@ const NEWER_KEYWORDS = new Set([
   'json_version',
   'timer_expired_backup',
   'thread_timer_expired',
+  'vrrp_delay_after_boot',
   // keepalived 2.2.8+, in SSL_GET and its urls (an Unknown keyword in HTTP_GET there too).
   'tls_compliant',
 ]);
