@@ -290,6 +290,8 @@ export interface VmacSettings {
   readonly mac: string;
   /** `vmac_xmit_base`: adverts go out on (and come in on) the base interface. */
   readonly xmitBase: boolean;
+  /** `use_vmac ... group G` (keepalived 2.3.0+): the VMAC's interface group; absent: none set. */
+  readonly group?: number;
   /** `use_ipvlan`: the interface is an ipvlan (mode l2) on the base, not a macvlan; absent for a VMAC. */
   readonly ipvlan?: IpvlanSettings;
 }

@@ -17,6 +17,8 @@ export interface UseVmacLine {
   /** Six octets; with `macUsesVrid` the last is the VRID (five octets were written). */
   readonly mac: readonly number[] | null;
   readonly macUsesVrid: boolean;
+  /** `group G` (keepalived 2.3.0+): the VMAC's interface group (IFLA_GROUP); null: none set. */
+  readonly group?: number | null;
   readonly loc: SourceLoc;
 }
 
@@ -48,12 +50,34 @@ export function parseVmacMac(text: string): { octets: number[]; usesVrid: boolea
   return { octets, usesVrid };
 }
 
-/** `use_vmac [NAME] [MAC]`: at most two words; a word with `:` is the MAC. */
+/**
+ * `use_vmac [[name] NAME] [MAC] [netlink_notify_msg] [group GROUP]`: keepalived 2.2.7 reads two
+ * words, a word with `:` the MAC; keepalived 2.3.0 added `name` before the name, `group` and
+ * `netlink_notify_msg` (vrrp_parser.c vrrp_vmac_handler), which are taken out first.
+ */
 export function useVmacLine(stmt: Statement, sink: DiagnosticSink): UseVmacLine {
   let name: string | null = null;
   let mac: number[] | null = null;
   let macUsesVrid = false;
-  for (const word of stmt.args.slice(0, 2)) {
+  let group: number | null = null;
+  const words: string[] = [];
+  for (let i = 0; i < stmt.args.length; i++) {
+    const word = stmt.args[i]!;
+    if (word === 'group') {
+      const g = interfaceGroup(stmt.args[++i]);
+      if (g === null) sink.report('error', 'vmac', `VMAC group ${stmt.args[i] ?? ''} not found`, stmt.loc);
+      else group = g;
+    } else if (word === 'netlink_notify_msg') {
+      // The base's IFLA_GROUP set again to make the kernel announce its promiscuity change.
+      sink.report(
+        'warning',
+        'not-acted-on',
+        "'use_vmac netlink_notify_msg' is read but not acted on by keepalived-ts: no netlink message is forced for the base interface.",
+        stmt.loc,
+      );
+    } else if (word !== 'name' || i + 1 >= stmt.args.length) words.push(word);
+  }
+  for (const word of words.slice(0, 2)) {
     if (word.includes(':')) {
       if (mac !== null) {
         sink.report('error', 'duplicate', 'VMAC interface address already specified', stmt.loc);
@@ -99,7 +123,21 @@ export function useVmacLine(stmt: Statement, sink: DiagnosticSink): UseVmacLine 
       name = word;
     }
   }
-  return { name, mac, macUsesVrid, loc: stmt.loc };
+  return { name, mac, macUsesVrid, group, loc: stmt.loc };
+}
+
+/**
+ * An interface group as iproute2 names it: a number, or `default` (0); keepalived also reads
+ * /etc/iproute2/group names (lib/rttables.c find_rttables_group), keepalived-ts the built-in only.
+ */
+function interfaceGroup(word: string | undefined): number | null {
+  if (word === undefined) return null;
+  if (word === 'default') return 0;
+  if (/^(0x[0-9a-fA-F]+|\d+)$/.test(word)) {
+    const n = Number(word);
+    return n <= 0xffffffff ? n : null;
+  }
+  return null;
 }
 
 /** `aa:bb:cc:dd:ee:ff`, lower case, two digits an octet. */
@@ -201,6 +239,7 @@ export function completeVmac(c: VmacCompletion, sink: DiagnosticSink): VmacSetti
     ifname,
     mac: octets === null ? vrrpMac(c.vrid, c.family) : formatMac(octets),
     xmitBase,
+    ...(line.group !== undefined && line.group !== null ? { group: line.group } : {}),
   };
 }
 

@@ -42,6 +42,7 @@ export function vmacSpecs(config: Config): VmacSpec[] {
       mac: vi.vmac.mac,
       family: familyOf(vi),
       ipv6: familyOf(vi) === 'inet6' || vi.excludedVips.some((v) => v.family === 'inet6'),
+      ...(vi.vmac.group === undefined ? {} : { group: vi.vmac.group }),
       ...(ipvlan === undefined
         ? {}
         : {
@@ -67,6 +68,7 @@ const sameSpec = (a: VmacSpec, b: VmacSpec): boolean =>
   a.mac === b.mac &&
   a.ipv6 === b.ipv6 &&
   a.family === b.family &&
+  a.group === b.group &&
   JSON.stringify(a.ipvlan) === JSON.stringify(b.ipvlan);
 
 /** The link watcher the engine uses: the VMAC must be in it before a channel or VIP asks. */

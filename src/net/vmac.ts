@@ -41,6 +41,7 @@ const IFLA_ADDRESS = 1;
 const IFLA_IFNAME = 3;
 const IFLA_LINK = 5;
 const IFLA_LINKINFO = 18;
+const IFLA_GROUP = 27;
 const IFLA_INFO_KIND = 1;
 const IFLA_INFO_DATA = 2;
 const IFLA_MACVLAN_MODE = 1;
@@ -114,7 +115,12 @@ const macvlanInfo = (): Buffer =>
  * kind macvlan and mode private, IFLA_LINK, IFLA_IFNAME, IFLA_ADDRESS), in the order and form
  * `ip link add link BASE name NAME address MAC type macvlan mode private` sends them.
  */
-export function createMacvlanRequest(ifname: string, baseIfindex: number, mac: Buffer): LinkRequest {
+export function createMacvlanRequest(
+  ifname: string,
+  baseIfindex: number,
+  mac: Buffer,
+  group?: number,
+): LinkRequest {
   return {
     type: RTM_NEWLINK,
     flags: NLM_F_CREATE | NLM_F_EXCL,
@@ -124,6 +130,8 @@ export function createMacvlanRequest(ifname: string, baseIfindex: number, mac: B
       attr(IFLA_LINK, u32(baseIfindex)),
       attr(IFLA_IFNAME, Buffer.from(ifname + '\0')),
       macvlanInfo(),
+      // `use_vmac ... group G` (keepalived 2.3.0+ netlink_link_add_vmac).
+      ...(group === undefined ? [] : [attr(IFLA_GROUP, u32(group))]),
     ]),
   };
 }
@@ -264,6 +272,8 @@ export interface VmacSpec {
   readonly mac: string;
   /** The family of the instance (or of the VIPs it is made for): IPv4 ones get the parameters. */
   readonly family: 'inet' | 'inet6';
+  /** The interface group (IFLA_GROUP) it is made in, when configured. */
+  readonly group?: number;
   /** Keep IPv6 on the VMAC (an IPv6 instance, or IPv6 eVIPs). */
   readonly ipv6: boolean;
   /** `use_ipvlan`: an ipvlan with these IFLA_IPVLAN_FLAGS and this address (`mac` is unused). */
@@ -357,7 +367,7 @@ export class VmacManager {
         await this.sys.request(
           update
             ? updateMacvlanRequest(existing!.ifindex, mac)
-            : createMacvlanRequest(ifname, base.ifindex, mac),
+            : createMacvlanRequest(ifname, base.ifindex, mac, spec.group),
         );
       } catch (e) {
         if (!(update === false && (e as { errno?: number }).errno === EEXIST)) {

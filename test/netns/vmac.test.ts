@@ -130,6 +130,21 @@ describeTier('use_vmac between keepalived-ts directors', () => {
     expect(bed.hasAddress(b.ns, VIP, 'eth0')).toBe(false);
   });
 
+  it('use_vmac name vm7 group 7 (keepalived 2.3.0 words): the VMAC named vm7 in interface group 7', async () => {
+    const d = startKeepalivedTs(
+      bed,
+      a.ns,
+      'a-grp',
+      vrrpConfig({ priority: 150, vips: [`${VIP}/24`], extra: ['use_vmac name vm7 group 7'] }),
+    );
+    running.push(d);
+    await d.lines.wait(/\(VI_1\) Entering MASTER STATE/, 10_000);
+    await waitFor(() => bed.hasAddress(a.ns, VIP, 'vm7'), 3000, 'VIP on vm7');
+    expect(nsExec(a.ns, 'ip', ['-o', 'link', 'show', 'vm7'])).toMatch(/ group 7 /);
+    await stopDaemon(d);
+    expect(linkDetail(a.ns, 'vm7')).toBeNull();
+  });
+
   it('vmac_xmit_base: adverts from the base MAC, the VIP and its GARPs still on the VMAC', async () => {
     const baseMac = linkDetail(a.ns, 'eth0')!.address;
     let da: Daemon | null = null;

@@ -712,7 +712,7 @@ export const vrrpInstanceTable: BlockTable = {
       doc: {
         text: 'Put the VIPs on a macvlan interface (mode private, on `interface`) with the virtual router MAC `00:00:5e:00:01:VRID` (`02` for IPv6), created at start with its sysctls and removed at stop; adverts and gratuitous ARPs go out from it (docs/behaviour.md §3.8).',
         value:
-          '`[NAME] [MAC]`: a name (`vrrp.VRID` by default) and/or a unicast MAC that is not an RFC 5798 one (five octets: the VRID is the sixth)',
+          '`[[name] NAME] [MAC] [group GROUP] [netlink_notify_msg]`: a name (`vrrp.VRID` by default) and/or a unicast MAC that is not an RFC 5798 one (five octets: the VRID is the sixth); keepalived 2.3.0 added `name`, `group` (the interface group, a number or `default`) and `netlink_notify_msg` (read, not acted on)',
       },
     }),
     presence('use_vmac_addr', {

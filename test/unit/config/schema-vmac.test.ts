@@ -108,6 +108,37 @@ describe('use_vmac', () => {
   });
 });
 
+describe('use_vmac words of keepalived 2.3.0: name, group, netlink_notify_msg', () => {
+  it('skips `name`, reads `group` into the VMAC, says netlink_notify_msg is not acted on', () => {
+    const named = build(instance('VI_1', '  use_vmac name vm1 group 7'));
+    expect(summary(named.diagnostics)).toEqual([]);
+    expect(named.config.vrrpInstances[0]!.vmac).toEqual({
+      ifname: 'vm1',
+      mac: '00:00:5e:00:01:33',
+      xmitBase: false,
+      group: 7,
+    });
+    const both = build(
+      instance('VI_1', '  use_vmac 02:11:22:33:44 netlink_notify_msg group default name vm2'),
+    );
+    expect(both.config.vrrpInstances[0]!.vmac).toMatchObject({
+      ifname: 'vm2',
+      mac: '02:11:22:33:44:33',
+      group: 0,
+    });
+    expect(summary(both.diagnostics)).toEqual([
+      "7 warning 'use_vmac netlink_notify_msg' is read but not acted on by keepalived-ts: no netlink message is forced for the base interface.",
+    ]);
+    const bad = build(instance('VI_1', '  use_vmac group ops'));
+    expect(summary(bad.diagnostics)).toEqual(['7 error VMAC group ops not found']);
+    expect(bad.config.vrrpInstances[0]!.vmac).toEqual({
+      ifname: 'vrrp.51',
+      mac: '00:00:5e:00:01:33',
+      xmitBase: false,
+    });
+  });
+});
+
 describe('vmac_xmit_base', () => {
   it('is kept with use_vmac and refused without it', () => {
     const a = build(instance('VI_1', '  use_vmac\n  vmac_xmit_base'));

@@ -36,6 +36,17 @@ describe('VMAC rtnetlink requests', () => {
     );
   });
 
+  it('with `use_vmac ... group 7` (keepalived 2.3.0+) the same request carries IFLA_GROUP 7', () => {
+    const plain = netlinkMessage(createMacvlanRequest('vrrp.51', 3, macBytes('00:00:5e:00:01:33')!), SEQ);
+    const grouped = netlinkMessage(
+      createMacvlanRequest('vrrp.51', 3, macBytes('00:00:5e:00:01:33')!, 7),
+      SEQ,
+    );
+    expect(grouped.readUInt32LE(0)).toBe(plain.length + 8);
+    expect(grouped.subarray(4, plain.length).equals(plain.subarray(4))).toBe(true);
+    expect(grouped.subarray(plain.length).toString('hex')).toBe('08001b0007000000');
+  });
+
   it('sets it up as `ip link set vrrp.51 up`', () => {
     expect(netlinkMessage(linkUpRequest(6), SEQ).toString('hex')).toBe(
       hex(`20 00 00 00 10 00 05 00  ce 1d 10 6b 00 00 00 00
