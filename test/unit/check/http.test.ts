@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -15,7 +14,7 @@ import { join } from 'node:path';
 import { buildRequest, httpAttempt } from '../../../src/check/http.js';
 import { httpCheck } from './support/config.js';
 import { attemptContext } from './support/context.js';
-import { tcpServer, type Listening } from './support/servers.js';
+import { selfSignedCert, tcpServer, type Listening } from './support/servers.js';
 
 const BODY = 'hello from the real server\n';
 const BODY_MD5 = createHash('md5').update(BODY).digest('hex');
@@ -58,32 +57,9 @@ async function listen(server: Server): Promise<number> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kts-chk-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=kts-chk.test',
-    ],
-    { stdio: 'ignore' },
-  );
+  const pem = selfSignedCert(dir, 'kts-chk.test');
   http = createHttpServer(handler);
-  https = createHttpsServer(
-    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-    handler,
-  );
+  https = createHttpsServer(pem, handler);
   httpPort = await listen(http);
   httpsPort = await listen(https);
   hang = await tcpServer(() => {}); // accepts, never answers

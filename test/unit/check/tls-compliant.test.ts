@@ -5,8 +5,7 @@
  * whose record headers stay in clear) reads the record types the checker sends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createTcpServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import type { HttpCheck } from '../../../src/config/model.js';
 import { build, summary } from '../config/schema-helpers.js';
 import { httpCheck } from './support/config.js';
 import { attemptContext } from './support/context.js';
+import { selfSignedCert } from './support/servers.js';
 
 const TLS_ALERT = 21;
 
@@ -30,31 +30,10 @@ const closed: Promise<void>[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kts-tls-compliant-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=kts-tls.test',
-    ],
-    { stdio: 'ignore' },
-  );
+  const pem = selfSignedCert(dir, 'kts-tls.test');
   tls = createTlsServer(
     {
-      key: readFileSync(join(dir, 'key.pem')),
-      cert: readFileSync(join(dir, 'cert.pem')),
+      ...pem,
       maxVersion: 'TLSv1.2',
     },
     (s) => {

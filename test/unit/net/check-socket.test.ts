@@ -3,8 +3,7 @@
 // attempt over such a socket, adopted by libuv (net.Socket for TCP and TLS, dgram for UDP). Their
 // effect on the wire is in test/netns/checker-socket-options.test.ts.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -28,7 +27,7 @@ import { MemoryLogger } from '../../../src/util/log.js';
 import { rootMissing, tierIt } from '../../support/tier.js';
 import { httpCheck, tcpCheck } from '../check/support/config.js';
 import { attemptContext, realIo } from '../check/support/context.js';
-import { refusedPort, tcpServer, type Listening } from '../check/support/servers.js';
+import { refusedPort, selfSignedCert, tcpServer, type Listening } from '../check/support/servers.js';
 
 // SO_MARK needs CAP_NET_ADMIN; the unit tier runs as root in CI.
 const itAsRoot = tierIt('unit (root)', rootMissing());
@@ -150,22 +149,13 @@ describe('attempts over the adopted socket', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kts-chk-sockopt-'));
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-        .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1'])
-        .concat(['-subj', '/CN=kts-chk.test']),
-      { stdio: 'ignore' },
-    );
+    const pem = selfSignedCert(dir, 'kts-chk.test');
     const handler = (req: { socket: { remoteAddress?: string } }, res: { end(b: string): void }) => {
       peers.push(req.socket.remoteAddress ?? '');
       res.end('ok');
     };
     http = createHttpServer(handler);
-    https = createHttpsServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-      handler,
-    );
+    https = createHttpsServer(pem, handler);
     httpPort = await listen(http);
     httpsPort = await listen(https);
     listener = await tcpServer((s) => {

@@ -1,5 +1,8 @@
 // Real loopback servers on port 0 for checker tests; every one is closed in afterAll.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 
 export interface Listening {
   readonly port: number;
@@ -33,4 +36,25 @@ export async function refusedPort(): Promise<number> {
   const l = await tcpServer();
   await l.close();
   return l.port;
+}
+
+/** A throw-away EC certificate and key for a loopback TLS server, made by openssl in `dir`. */
+export function selfSignedCert(dir: string, commonName: string): { key: Buffer; cert: Buffer } {
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'].concat([
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${commonName}`,
+    ]),
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(key), cert: readFileSync(cert) };
 }
