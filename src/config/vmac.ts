@@ -298,19 +298,35 @@ export function readIpvlanWords(
   c: Pick<IpvlanCompletion, 'instance' | 'family' | 'familySetBefore' | 'taken'>,
   line: UseIpvlanLine,
   sink: DiagnosticSink,
-): { name: string | null; type: IpvlanSettings['type']; address: IpvlanSettings | null } {
+): {
+  name: string | null;
+  type: IpvlanSettings['type'];
+  address: IpvlanSettings | null;
+  group: number | null;
+} {
   const name = c.instance;
   let ifname: string | null = null;
   let type: IpvlanSettings['type'] | null = null;
   let address: IpvlanSettings | null = null;
+  let group: number | null = null;
   const err = (text: string): void => sink.report('error', 'vmac', `(${name}) ${text}`, line.loc);
-  for (const word of line.words) {
-    if (IPVLAN_TYPES.has(word)) {
+  for (let i = 0; i < line.words.length; i++) {
+    let word = line.words[i]!;
+    // keepalived 2.3.0: `group G` (the interface group) and `name NAME` (the next word is the name).
+    const named = word === 'name' && i + 1 < line.words.length;
+    if (word === 'group') {
+      const g = interfaceGroup(line.words[++i]);
+      if (g === null) sink.report('error', 'vmac', `ipvlan group ${line.words[i] ?? ''} not found`, line.loc);
+      else group = g;
+      continue;
+    }
+    if (named) word = line.words[++i]!;
+    if (!named && IPVLAN_TYPES.has(word)) {
       if (type !== null) err(`ipvlan type already specified - ignoring '${word}'`);
       else type = word as IpvlanSettings['type'];
       continue;
     }
-    const a = parseAddress(word);
+    const a = named ? null : parseAddress(word);
     if (a !== null) {
       if (address !== null) {
         err(`ipvlan address already specified - ignoring '${word}'`);
@@ -339,7 +355,7 @@ export function readIpvlanWords(
     }
     ifname = word;
   }
-  return { name: ifname, type: type ?? 'bridge', address };
+  return { name: ifname, type: type ?? 'bridge', address, group };
 }
 
 /**
@@ -398,6 +414,7 @@ export function completeIpvlan(c: IpvlanCompletion, sink: DiagnosticSink): VmacS
     ifname,
     mac: '',
     xmitBase: false,
+    ...(words.group === null ? {} : { group: words.group }),
     ipvlan: {
       type: words.type,
       address: words.address?.address ?? null,

@@ -141,7 +141,12 @@ export function createMacvlanRequest(
  * IFLA_LINK, IFLA_IFNAME (its length without a NUL, as keepalived's addattr_l sends it), then
  * IFLA_LINKINFO with kind ipvlan, IFLA_IPVLAN_MODE l2 and IFLA_IPVLAN_FLAGS, each 16 bits.
  */
-export function createIpvlanRequest(ifname: string, baseIfindex: number, flags: number): LinkRequest {
+export function createIpvlanRequest(
+  ifname: string,
+  baseIfindex: number,
+  flags: number,
+  group?: number,
+): LinkRequest {
   return {
     type: RTM_NEWLINK,
     flags: NLM_F_CREATE | NLM_F_EXCL,
@@ -158,6 +163,8 @@ export function createIpvlanRequest(ifname: string, baseIfindex: number, flags: 
           attr(IFLA_IPVLAN_FLAGS, u16(flags)),
         ),
       ),
+      // `use_ipvlan ... group G` (keepalived 2.3.0+).
+      ...(group === undefined ? [] : [attr(IFLA_GROUP, u32(group))]),
     ]),
   };
 }
@@ -437,7 +444,7 @@ export class VmacManager {
     }
     if (existing === null) {
       try {
-        await this.sys.request(createIpvlanRequest(ifname, base.ifindex, ipvlan.flags));
+        await this.sys.request(createIpvlanRequest(ifname, base.ifindex, ipvlan.flags, spec.group));
       } catch (e) {
         if ((e as { errno?: number }).errno !== EEXIST) {
           this.logger.info(`(${name}): Unable to create ipvlan interface ${ifname}`);

@@ -743,7 +743,7 @@ export const vrrpInstanceTable: BlockTable = {
       doc: {
         text: 'Send and receive the adverts on an ipvlan interface (mode l2, on `interface`, sharing its MAC: no virtual MAC) from its own address; created up at start (IPv6 off on it for an IPv4 instance) and removed at stop. VIPs without `dev` stay on `interface` (keepalived 2.2.7 moves VIPs onto a VMAC, never an ipvlan), and a `dev` naming the ipvlan is refused until it exists, as keepalived refuses it. An IPv4 instance needs the address.',
         value:
-          '`[NAME] [ADDRESS[/PREFIX]] [bridge|private|vepa]` in any order: a name (`vrrp.VRID` by default), the address, and the ipvlan flags (bridge by default)',
+          '`[[name] NAME] [ADDRESS[/PREFIX]] [bridge|private|vepa] [group GROUP]` in any order: a name (`vrrp.VRID` by default), the address, the ipvlan flags (bridge by default); keepalived 2.3.0 added `name` and `group` (the interface group, a number or `default`)',
         differs:
           'an IPv4 ipvlan without an address is reported as keepalived reports it, but the instance runs (keepalived holds it in FAULT); an existing interface of the name that is not an ipvlan is not replaced by a default name at run time (keepalived checks it when it reads the configuration): the instance runs without its ipvlan (`vrrp/vrrp_parser.c`, `vrrp/vrrp.c`).',
       },

@@ -88,6 +88,19 @@ describe('use_ipvlan', () => {
     expect(host(['lo', 'eth0', 'ipv1'])).toEqual([]);
   });
 
+  it("reads keepalived 2.3.0's words: `name NAME` and `group G` (the interface group)", () => {
+    const { config, diagnostics } = build(
+      instance('VI_1', '  use_ipvlan name private 10.1.1.1 group 9 vepa') +
+        instance('VI_2', '  use_ipvlan 10.1.1.2 group ops', 52),
+    );
+    // `name` makes the next word the name, even one that is a type.
+    expect(config.vrrpInstances[0]!.vmac).toMatchObject({ ifname: 'private', group: 9 });
+    expect(config.vrrpInstances[0]!.vmac?.ipvlan?.type).toBe('vepa');
+    expect(config.vrrpInstances[1]!.vmac?.group).toBeUndefined();
+    expect(summary(diagnostics)).toEqual(['15 error ipvlan group ops not found']);
+    expect(vmacSpecs(config)[0]!.group).toBe(9);
+  });
+
   it('defaults to vrrp.VRID, bridge, a host prefix; mcast_src_ip stays the source', () => {
     const { config, diagnostics } = build(
       instance('VI_1', '  use_ipvlan 10.1.1.1\n  mcast_src_ip 192.0.2.1') +

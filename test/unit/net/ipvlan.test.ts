@@ -37,6 +37,14 @@ describe('ipvlan rtnetlink request', () => {
     );
   });
 
+  it('with `group 9` (keepalived 2.3.0+) the same request ends with IFLA_GROUP 9', () => {
+    const plain = netlinkMessage(createIpvlanRequest('ivka', 2, IPVLAN_FLAGS.private), SEQ);
+    const grouped = netlinkMessage(createIpvlanRequest('ivka', 2, IPVLAN_FLAGS.private, 9), SEQ);
+    expect(grouped.readUInt32LE(0)).toBe(plain.length + 8);
+    expect(grouped.subarray(4, plain.length).equals(plain.subarray(4))).toBe(true);
+    expect(grouped.subarray(plain.length).toString('hex')).toBe('08001b0009000000');
+  });
+
   it('sends the flags of bridge (0), private (1) and vepa (2) in IFLA_IPVLAN_FLAGS', () => {
     const flagsOf = (f: number): number => {
       const m = createIpvlanRequest('vrrp.51', 3, f).payload;
