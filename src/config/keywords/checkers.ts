@@ -7,7 +7,7 @@ import type { CheckerType, SourceLoc } from '../model.js';
 import type { Statement } from '../tree.js';
 import { readBlock } from './read.js';
 import type { BlockTable, DiagnosticSink, KeywordSpec, RawBlock } from './types.js';
-import { block, custom, flag, ignored, int, oneOf, script, str, timer, uint } from './types.js';
+import { block, custom, flag, ignored, int, oneOf, str, userlessScript, timer, uint } from './types.js';
 import { userGroup } from './global-defs.js';
 import {
   delayLoopValue,
@@ -359,8 +359,7 @@ const tables: Record<CheckerType, BlockTable> = {
     },
     keywords: [
       ...withNbGetRetry(common(false)),
-      script('misc_path', {
-        value: { kind: 'script', allowUser: false },
+      userlessScript('misc_path', {
         doc: { text: 'The command. Required: a checker without it is skipped.' },
       }),
       timer('misc_timeout', 0, MAX_SECONDS, {

@@ -10,7 +10,7 @@
 import { parseScriptLine } from '../quoting.js';
 import type { Statement } from '../tree.js';
 import type { SourceLoc } from '../model.js';
-import type { BlockTable, DiagnosticSink, KeywordSpec, RawBlock } from './types.js';
+import type { BlockTable, Defaulted, DiagnosticSink, KeywordSpec, RawBlock, Repeated } from './types.js';
 import { fieldOf, lookupTable, tableDefaults } from './types.js';
 import { firstArg, parseBoolValue, parseIntValue, parseTimerValue, parseUnsignedValue } from './values.js';
 
@@ -189,15 +189,54 @@ function readValue(spec: KeywordSpec, stmt: Statement, sink: DiagnosticSink, nam
   }
 }
 
-/** Typed accessors over a RawBlock for the builders. */
+const tableSpecs = new WeakMap<BlockTable, ReadonlySet<KeywordSpec>>();
+
+/** The specs of a table, built once. */
+function specsOf(table: BlockTable): ReadonlySet<KeywordSpec> {
+  let set = tableSpecs.get(table);
+  if (!set) tableSpecs.set(table, (set = new Set(table.keywords)));
+  return set;
+}
+
+/**
+ * What the builders read a block through: each value by its keyword's spec, typed by it, with
+ * the table's default already applied (readBlock), so a builder never repeats a default.
+ */
 export class RawReader {
   constructor(readonly raw: RawBlock) {}
-  has(field: string): boolean {
-    return this.raw.values.has(field);
+  /** The value of a keyword of this block, or its table default. */
+  value<T>(spec: Defaulted<T>): T;
+  value<T>(spec: KeywordSpec<T>): T | undefined;
+  value<T>(spec: KeywordSpec<T>): T | undefined {
+    return this.raw.values.get(this.fieldOf(spec)) as T | undefined;
+  }
+  /** Every item of a repeatable keyword, in reading order. */
+  items<T>(spec: Repeated<T>): readonly T[] {
+    return (this.raw.values.get(this.fieldOf(spec)) as T[] | undefined) ?? [];
+  }
+  /** The nested block of a `block` keyword, read through its own table. */
+  child(spec: KeywordSpec<RawBlock>): RawReader | null {
+    const raw = this.value(spec);
+    return raw === undefined ? null : new RawReader(raw);
   }
   /** Written in the block (a default alone does not count). */
-  written(field: string): boolean {
-    return this.raw.locs.has(field);
+  written(spec: KeywordSpec | string): boolean {
+    return this.raw.locs.has(typeof spec === 'string' ? spec : this.fieldOf(spec));
+  }
+  /** The line that set the keyword, or the block's own line. */
+  loc(spec: KeywordSpec | string): SourceLoc {
+    return this.raw.locs.get(typeof spec === 'string' ? spec : this.fieldOf(spec)) ?? this.raw.loc;
+  }
+  /** A spec of another table is a builder's mistake, never the config's: it fails every test. */
+  private fieldOf(spec: KeywordSpec): string {
+    if (!specsOf(this.raw.table).has(spec))
+      throw new Error(`'${spec.keyword}' is not a keyword of ${this.raw.table.name}`);
+    return fieldOf(spec);
+  }
+
+  // String-keyed accessors, being replaced by the typed ones above.
+  has(field: string): boolean {
+    return this.raw.values.has(field);
   }
   get<T>(field: string): T | undefined {
     return this.raw.values.get(field) as T | undefined;
@@ -221,8 +260,5 @@ export class RawReader {
   list<T>(field: string): T[] {
     const v = this.raw.values.get(field);
     return Array.isArray(v) ? (v as T[]) : [];
-  }
-  loc(field: string): SourceLoc {
-    return this.raw.locs.get(field) ?? this.raw.loc;
   }
 }

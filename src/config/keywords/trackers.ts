@@ -6,7 +6,7 @@
 import type { SourceLoc } from '../model.js';
 import type { Statement } from '../tree.js';
 import type { BlockTable, DiagnosticSink } from './types.js';
-import { custom, int, presence, str, uint } from './types.js';
+import { custom, int, presence, str, uint, userlessScript } from './types.js';
 import { userGroup } from './global-defs.js';
 import { parseIntValue, TIMER_SECONDS } from './values.js';
 
@@ -23,6 +23,55 @@ function weightReverse(min: number, max: number) {
   };
 }
 
+/** `vrrp_script NAME { }`'s keywords, read by schema/trackers.ts through these specs. */
+export const vrrpScriptKeywords = {
+  script: userlessScript('script', {
+    doc: {
+      text: 'The command, split as a shell would (no shell runs it). Required: a script without it is removed.',
+    },
+  }),
+  // vrrp_parser.c: whole seconds, 0 raised to 1.
+  interval: uint('interval', 0, TIMER_SECONDS, {
+    default: 1,
+    invalid: (v, n) =>
+      `(${n}): vrrp script interval '${v}' must be between 1 and ${TIMER_SECONDS} - ignoring`,
+    zeroToOne: (n) => `(${n}): vrrp script interval must be greater than 0, setting to 1`,
+    doc: { text: 'Seconds between runs.' },
+  }),
+  timeout: uint('timeout', 0, TIMER_SECONDS, {
+    invalid: (v, n) => `(${n}): vrrp script timeout '${v}' invalid - ignoring`,
+    zeroToOne: (n) => `(${n}): vrrp script timeout must be greater than 0, setting to 1`,
+    doc: {
+      text: 'Seconds a run may take before it is killed and counts as a failure.',
+      default: '`interval`',
+    },
+  }),
+  weight: custom('weight', weightReverse(-253, 253), {
+    default: { weight: 0, reverse: false },
+    doc: {
+      text: 'Priority change: W > 0 added while it succeeds, W < 0 added while it fails, 0 puts the instance in FAULT while it fails; `reverse` inverts.',
+      value: '-253..253 [`reverse`]',
+      default: '0',
+    },
+  }),
+  rise: int('rise', 1, 2147483647, {
+    default: 1,
+    doc: { text: 'Successes in a row that make a failed script good.' },
+  }),
+  fall: int('fall', 1, 2147483647, {
+    default: 1,
+    doc: { text: 'Failures in a row that make a good script failed.' },
+  }),
+  user: custom('user', userGroup, {
+    doc: {
+      text: 'User and group the script runs as.',
+      value: 'user [group]',
+      default: 'global `script_user`',
+    },
+  }),
+  init_fail: presence('init_fail', { doc: { text: 'Start in the failed state until the first success.' } }),
+};
+
 export const vrrpScriptTable: BlockTable = {
   name: 'vrrp_script',
   doc: {
@@ -32,54 +81,7 @@ export const vrrpScriptTable: BlockTable = {
       'A command run every `interval` seconds; instances and sync groups follow it with `track_script`. ' +
       'Exit 0 is success. The weight rules are in docs/behaviour.md §3.9.',
   },
-  keywords: [
-    {
-      keyword: 'script',
-      value: { kind: 'script', allowUser: false },
-      doc: {
-        text: 'The command, split as a shell would (no shell runs it). Required: a script without it is removed.',
-      },
-    },
-    // vrrp_parser.c: whole seconds, 0 raised to 1.
-    uint('interval', 0, TIMER_SECONDS, {
-      default: 1,
-      invalid: (v, n) =>
-        `(${n}): vrrp script interval '${v}' must be between 1 and ${TIMER_SECONDS} - ignoring`,
-      zeroToOne: (n) => `(${n}): vrrp script interval must be greater than 0, setting to 1`,
-      doc: { text: 'Seconds between runs.' },
-    }),
-    uint('timeout', 0, TIMER_SECONDS, {
-      invalid: (v, n) => `(${n}): vrrp script timeout '${v}' invalid - ignoring`,
-      zeroToOne: (n) => `(${n}): vrrp script timeout must be greater than 0, setting to 1`,
-      doc: {
-        text: 'Seconds a run may take before it is killed and counts as a failure.',
-        default: '`interval`',
-      },
-    }),
-    custom('weight', weightReverse(-253, 253), {
-      doc: {
-        text: 'Priority change: W > 0 added while it succeeds, W < 0 added while it fails, 0 puts the instance in FAULT while it fails; `reverse` inverts.',
-        value: '-253..253 [`reverse`]',
-        default: '0',
-      },
-    }),
-    int('rise', 1, 2147483647, {
-      default: 1,
-      doc: { text: 'Successes in a row that make a failed script good.' },
-    }),
-    int('fall', 1, 2147483647, {
-      default: 1,
-      doc: { text: 'Failures in a row that make a good script failed.' },
-    }),
-    custom('user', userGroup, {
-      doc: {
-        text: 'User and group the script runs as.',
-        value: 'user [group]',
-        default: 'global `script_user`',
-      },
-    }),
-    presence('init_fail', { doc: { text: 'Start in the failed state until the first success.' } }),
-  ],
+  keywords: Object.values(vrrpScriptKeywords),
 };
 
 function initFile(stmt: Statement, sink: DiagnosticSink): { value: number; overwrite: boolean } | undefined {
@@ -96,6 +98,25 @@ function initFile(stmt: Statement, sink: DiagnosticSink): { value: number; overw
   return { value, overwrite };
 }
 
+/** `track_file NAME { }`'s keywords. */
+export const trackFileKeywords = {
+  file: str('file', { doc: { text: 'Path of the file. Required.' } }),
+  weight: custom('weight', weightReverse(-254, 254), {
+    default: { weight: 1, reverse: false },
+    doc: {
+      text: 'Multiplier of the number; 0 means any non-zero number is FAULT.',
+      value: '-254..254 [`reverse`]',
+      default: '1',
+    },
+  }),
+  init_file: custom('init_file', initFile, {
+    doc: {
+      text: 'Create the file at start with this number (default 0) if it does not exist; `overwrite` writes it even if it does.',
+      value: '[number] [`overwrite`]',
+    },
+  }),
+};
+
 export const trackFileTable: BlockTable = {
   name: 'track_file',
   doc: {
@@ -105,22 +126,7 @@ export const trackFileTable: BlockTable = {
       'A file holding a number, watched for changes; the number times the weight is added to the ' +
       'priority of each instance that tracks it (-254: FAULT). docs/behaviour.md §3.9.',
   },
-  keywords: [
-    str('file', { doc: { text: 'Path of the file. Required.' } }),
-    custom('weight', weightReverse(-254, 254), {
-      doc: {
-        text: 'Multiplier of the number; 0 means any non-zero number is FAULT.',
-        value: '-254..254 [`reverse`]',
-        default: '1',
-      },
-    }),
-    custom('init_file', initFile, {
-      doc: {
-        text: 'Create the file at start with this number (default 0) if it does not exist; `overwrite` writes it even if it does.',
-        value: '[number] [`overwrite`]',
-      },
-    }),
-  ],
+  keywords: Object.values(trackFileKeywords),
 };
 
 /** One line of a `track_script`/`track_file`/`track_interface` block, weight unresolved. */

@@ -11,6 +11,7 @@
 import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostics.js';
 import type { SourceLoc } from '../model.js';
 import type { Statement } from '../tree.js';
+import type { ScriptSpec } from '../model.js';
 
 /** Collects diagnostics while a block is read. */
 export interface DiagnosticSink {
@@ -87,7 +88,12 @@ export interface BlockDoc {
   readonly text: string;
 }
 
-export interface KeywordSpec {
+/**
+ * One keyword of a block. `T` is the type of the value one statement of it yields (for a
+ * `repeatable` spec, of one list item): the builders read values through the spec itself
+ * (RawReader.value, RawReader.items), so a value's type and its default are written once, here.
+ */
+export interface KeywordSpec<T = unknown> {
   readonly keyword: string;
   /** Equivalent names, accepted silently (`lb_algo` for `lvs_sched`). */
   readonly aliases?: readonly string[];
@@ -104,7 +110,7 @@ export interface KeywordSpec {
    */
   readonly duplicate?: (stmt: Statement) => string;
   /** Applied once when the block did not set the field. */
-  readonly default?: unknown;
+  readonly default?: T;
   /**
    * Known keepalived keyword that keepalived-ts parses but does not act on. `warning` for ones
    * whose absence changes runtime behaviour, `info` for tuning knobs.
@@ -119,13 +125,33 @@ export interface KeywordSpec {
    */
   readonly invalid?: (text: string, name: string) => string;
   /** What the handler stores when it rejects the value (by default the line is ignored). */
-  readonly onInvalid?: unknown;
+  readonly onInvalid?: T;
   /** keepalived raises 0 to 1 with this line (`vrrp_garp_master_repeat must be greater than 0`). */
   readonly zeroToOne?: (name: string) => string;
   /** A flag whose handler never reads a word after it (`nopreempt maybe` is nopreempt). */
   readonly ignoresWord?: boolean;
   /** docs/configuration.md's entry (required for every keyword that is not `unsupported`). */
   readonly doc?: KeywordDoc;
+  /** Type only, never set: ties `T` to the spec so a spec of one type cannot be read as another. */
+  readonly valueType?: T;
+}
+
+/** A spec with a table default: reading it always yields a value. */
+export type Defaulted<T> = KeywordSpec<T> & { readonly default: T };
+/** A spec whose statements append to a list (RawReader.items). */
+export type Repeated<T> = KeywordSpec<T> & { readonly repeatable: true };
+
+/** What a shorthand takes besides the keyword and its syntax. */
+export type SpecOptions<T> = Partial<Omit<KeywordSpec<T>, 'keyword' | 'value' | 'valueType'>>;
+
+/**
+ * A shorthand's signatures: with a `default` in its options it returns a Defaulted spec, with
+ * `repeatable: true` a Repeated one (overloads, so the options' handlers are typed in place).
+ */
+interface Shorthand<T, A extends unknown[]> {
+  (...args: [...A, SpecOptions<T> & { readonly default: T }]): Defaulted<T>;
+  (...args: [...A, SpecOptions<T> & { readonly repeatable: true }]): Repeated<T>;
+  (...args: [...A, SpecOptions<T>?]): KeywordSpec<T>;
 }
 
 export interface BlockTable {
@@ -184,85 +210,124 @@ export function fieldOf(spec: KeywordSpec): string {
 }
 
 /** Shorthands for table entries. */
-export const flag = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
+export const flag = ((keyword: string, extra: SpecOptions<boolean> = {}) => ({
   keyword,
   value: { kind: 'flag' },
   default: false,
   ...extra,
-});
-export const int = (
-  keyword: string,
-  min: number,
-  max: number,
-  extra: Partial<KeywordSpec> = {},
-): KeywordSpec => ({
+})) as (keyword: string, extra?: SpecOptions<boolean>) => Defaulted<boolean>;
+export const int = ((keyword: string, min: number, max: number, extra: SpecOptions<number> = {}) => ({
   keyword,
   value: { kind: 'int', min, max },
   ...extra,
-});
+})) as Shorthand<number, [keyword: string, min: number, max: number]>;
 /** keepalived's read_unsigned_strvec(min, max): whole numbers, no sign. */
-export const uint = (
-  keyword: string,
-  min: number,
-  max: number,
-  extra: Partial<KeywordSpec> = {},
-): KeywordSpec => ({
+export const uint = ((keyword: string, min: number, max: number, extra: SpecOptions<number> = {}) => ({
   keyword,
   value: { kind: 'int', min, max, unsigned: true },
   ...extra,
-});
+})) as Shorthand<number, [keyword: string, min: number, max: number]>;
 /** A flag whose handler ignores any word after it (`__attribute__((unused)) strvec`). */
-export const presence = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec =>
+export const presence = (keyword: string, extra: SpecOptions<boolean> = {}): Defaulted<boolean> =>
   flag(keyword, { ignoresWord: true, ...extra });
-export const timer = (
+/** `<TIMER>` seconds; `rangeText` is how keepalived prints the range. */
+export const timer = ((
   keyword: string,
   min: number,
   max: number,
-  extra: Partial<KeywordSpec> = {},
+  extra: SpecOptions<number> = {},
   rangeText?: string,
-): KeywordSpec => ({
+) => ({
   keyword,
   value: rangeText === undefined ? { kind: 'timer', min, max } : { kind: 'timer', min, max, rangeText },
   ...extra,
-});
-export const str = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
+})) as Shorthand<number, [keyword: string, min: number, max: number]> &
+  ((
+    keyword: string,
+    min: number,
+    max: number,
+    extra: SpecOptions<number>,
+    rangeText: string,
+  ) => KeywordSpec<number>) &
+  ((
+    keyword: string,
+    min: number,
+    max: number,
+    extra: SpecOptions<number> & { readonly default: number },
+    rangeText: string,
+  ) => Defaulted<number>);
+export const str = ((keyword: string, extra: SpecOptions<string> = {}) => ({
   keyword,
   value: { kind: 'string' },
   ...extra,
-});
-export const oneOf = (
+})) as Shorthand<string, [keyword: string]>;
+export function oneOf<V extends string>(
   keyword: string,
-  values: readonly string[],
-  extra: Partial<KeywordSpec> = {},
-): KeywordSpec => ({
-  keyword,
-  value: { kind: 'enum', values },
-  ...extra,
-});
-export const script = (keyword: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
+  values: readonly V[],
+  extra: SpecOptions<V> & { readonly default: V },
+): Defaulted<V>;
+export function oneOf<V extends string>(
+  keyword: string,
+  values: readonly V[],
+  extra?: SpecOptions<V>,
+): KeywordSpec<V>;
+export function oneOf<V extends string>(
+  keyword: string,
+  values: readonly V[],
+  extra: SpecOptions<V> = {},
+): KeywordSpec<V> {
+  return { keyword, value: { kind: 'enum', values }, ...extra };
+}
+export const script = ((keyword: string, extra: SpecOptions<ScriptSpec> = {}) => ({
   keyword,
   value: { kind: 'script', allowUser: true },
   ...extra,
-});
-export const custom = (
+})) as Shorthand<ScriptSpec, [keyword: string]>;
+/** A command line whose handler takes no `user [group]` words after it (`misc_path`). */
+export const userlessScript = ((keyword: string, extra: SpecOptions<ScriptSpec> = {}) => ({
+  keyword,
+  value: { kind: 'script', allowUser: false },
+  ...extra,
+})) as Shorthand<ScriptSpec, [keyword: string]>;
+/** Any other syntax: `parse` reads the whole statement (`undefined`: rejected, it said why). */
+export function custom<T>(
   keyword: string,
-  parse: (stmt: Statement, sink: DiagnosticSink) => unknown,
-  extra: Partial<KeywordSpec> = {},
-): KeywordSpec => ({ keyword, value: { kind: 'custom', parse }, ...extra });
-export const lines = (
+  parse: (stmt: Statement, sink: DiagnosticSink) => T | undefined,
+  extra: SpecOptions<T> & { readonly default: T },
+): Defaulted<T>;
+export function custom<T>(
   keyword: string,
-  item: (line: Statement, sink: DiagnosticSink) => unknown,
-  extra: Partial<KeywordSpec> = {},
-): KeywordSpec => ({ keyword, value: { kind: 'lines', item }, repeatable: true, ...extra });
-export const block = (
+  parse: (stmt: Statement, sink: DiagnosticSink) => T | undefined,
+  extra: SpecOptions<T> & { readonly repeatable: true },
+): Repeated<T>;
+export function custom<T>(
   keyword: string,
-  table: () => BlockTable,
-  extra: Partial<KeywordSpec> = {},
-): KeywordSpec => ({
+  parse: (stmt: Statement, sink: DiagnosticSink) => T | undefined,
+  extra?: SpecOptions<T>,
+): KeywordSpec<T>;
+export function custom<T>(
+  keyword: string,
+  parse: (stmt: Statement, sink: DiagnosticSink) => T | undefined,
+  extra: SpecOptions<T> = {},
+): KeywordSpec<T> {
+  return { keyword, value: { kind: 'custom', parse }, ...extra };
+}
+/** A value block: each line one item; the statements of the keyword append to one list. */
+export function lines<T>(
+  keyword: string,
+  item: (line: Statement, sink: DiagnosticSink) => T | undefined,
+  extra: SpecOptions<T> = {},
+): Repeated<T> {
+  return { keyword, value: { kind: 'lines', item }, ...extra, repeatable: true };
+}
+export const block = ((keyword: string, table: () => BlockTable, extra: SpecOptions<RawBlock> = {}) => ({
   keyword,
   value: { kind: 'block', table },
   ...extra,
-});
+})) as Shorthand<RawBlock, [keyword: string, table: () => BlockTable]>;
 /** Keywords keepalived knows and keepalived-ts accepts without acting on them. */
-export const ignored = (keywords: readonly string[], level: 'info' | 'warning' = 'info'): KeywordSpec[] =>
+export const ignored = (
+  keywords: readonly string[],
+  level: 'info' | 'warning' = 'info',
+): KeywordSpec<never>[] =>
   keywords.map((keyword) => ({ keyword, value: { kind: 'ignored' }, unsupported: level }));

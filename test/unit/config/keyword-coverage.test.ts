@@ -355,7 +355,18 @@ function configWith(table: BlockTable, line: string): { text: string; line: numb
 const readsPresent = new Map<BlockTable, Set<string>>();
 const readsAll = new Map<BlockTable, Set<string>>();
 /** `written` and `has` too: presence flags are acted on by them (`native_ipv6`). `loc` alone is not. */
-const VALUE_READERS = ['get', 'num', 'optNum', 'bool', 'str', 'list', 'written', 'has'] as const;
+const VALUE_READERS = [
+  'value',
+  'items',
+  'written',
+  'get',
+  'num',
+  'optNum',
+  'bool',
+  'str',
+  'list',
+  'has',
+] as const;
 const originals = new Map<string, unknown>();
 
 function record(map: Map<BlockTable, Set<string>>, table: BlockTable, field: string): void {
@@ -365,14 +376,19 @@ function record(map: Map<BlockTable, Set<string>>, table: BlockTable, field: str
 }
 
 beforeAll(() => {
-  const proto = RawReader.prototype as unknown as Record<string, (this: RawReader, f: string) => unknown>;
+  const proto = RawReader.prototype as unknown as Record<
+    string,
+    (this: RawReader, key: string | KeywordSpec, ...rest: unknown[]) => unknown
+  >;
   for (const name of VALUE_READERS) {
     const orig = proto[name]!;
     originals.set(name, orig);
-    proto[name] = function (this: RawReader, field: string, ...rest: unknown[]) {
+    // `child` reads through `value`, so nested blocks are counted too.
+    proto[name] = function (this: RawReader, key: string | KeywordSpec, ...rest: unknown[]) {
+      const field = typeof key === 'string' ? key : fieldOf(key);
       record(readsAll, this.raw.table, field);
       if (this.raw.locs.has(field)) record(readsPresent, this.raw.table, field);
-      return (orig as (...a: unknown[]) => unknown).call(this, field, ...rest);
+      return (orig as (...a: unknown[]) => unknown).call(this, key, ...rest);
     };
   }
 });
