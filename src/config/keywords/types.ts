@@ -242,20 +242,21 @@ export const timer = ((
   value: rangeText === undefined ? { kind: 'timer', min, max } : { kind: 'timer', min, max, rangeText },
   ...extra,
 })) as Shorthand<number, [keyword: string, min: number, max: number]> &
-  ((
-    keyword: string,
-    min: number,
-    max: number,
-    extra: SpecOptions<number>,
-    rangeText: string,
-  ) => KeywordSpec<number>) &
+  // The Defaulted signature first: overloads are tried in order, and the plain one matches both.
   ((
     keyword: string,
     min: number,
     max: number,
     extra: SpecOptions<number> & { readonly default: number },
     rangeText: string,
-  ) => Defaulted<number>);
+  ) => Defaulted<number>) &
+  ((
+    keyword: string,
+    min: number,
+    max: number,
+    extra: SpecOptions<number>,
+    rangeText: string,
+  ) => KeywordSpec<number>);
 export const str = ((keyword: string, extra: SpecOptions<string> = {}) => ({
   keyword,
   value: { kind: 'string' },
