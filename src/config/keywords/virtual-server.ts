@@ -2,11 +2,18 @@
  * `virtual_server_group NAME { }`, `virtual_server IP PORT | fwmark N | group NAME { }` and
  * `real_server IP [PORT] { }` (check/check_parser.c, keepalived.conf(5) "Virtual server(s)").
  */
-import type { ForwardingMethod, Scheduler, SourceLoc, TunnelSettings } from '../model.js';
+import type {
+  AddressFamily,
+  ForwardingMethod,
+  Protocol,
+  Scheduler,
+  SourceLoc,
+  TunnelSettings,
+} from '../model.js';
 import type { Statement } from '../tree.js';
-import type { BlockTable, DiagnosticSink, KeywordSpec } from './types.js';
+import type { BlockTable, DiagnosticSink } from './types.js';
 import { custom, ignored, int, presence, script, str, timer, uint } from './types.js';
-import { checkerSpecs } from './checkers.js';
+import { blockStatements, checkerBlockKeywords } from './checkers.js';
 import {
   delayLoopValue,
   parseAddressValue,
@@ -19,6 +26,8 @@ import {
 const MAX_SECONDS = 2147483;
 /** IPVS_WEIGHT_LIMIT in keepalived. */
 export const IPVS_WEIGHT_LIMIT = 65535;
+/** A virtual server's delay_loop without one (check_data.h), the checkers' through inheritance. */
+export const DEFAULT_DELAY_LOOP = 60;
 
 export const SCHEDULERS: readonly Scheduler[] = [
   'rr',
@@ -107,14 +116,13 @@ export function forwardingMethod(stmt: Statement, sink: DiagnosticSink): MethodV
 
 function scheduler(stmt: Statement, sink: DiagnosticSink): Scheduler | undefined {
   const s = stmt.args[0];
-  if (s === undefined || !(SCHEDULERS as readonly string[]).includes(s)) {
+  const found = SCHEDULERS.find((x) => x === s);
+  if (found === undefined)
     sink.report('error', 'invalid-value', `Invalid lvs_scheduler '${s ?? ''}' - ignoring`, stmt.loc);
-    return undefined;
-  }
-  return s as Scheduler;
+  return found;
 }
 
-function protocol(stmt: Statement, sink: DiagnosticSink): 'TCP' | 'UDP' | 'SCTP' | undefined {
+function protocol(stmt: Statement, sink: DiagnosticSink): Protocol | undefined {
   const p = (stmt.args[0] ?? '').toUpperCase();
   if (p === 'TCP' || p === 'UDP' || p === 'SCTP') return p;
   sink.report('error', 'invalid-value', `Unknown protocol ${stmt.args[0] ?? ''} - ignoring`, stmt.loc);
@@ -194,22 +202,22 @@ function optionalBool(stmt: Statement, sink: DiagnosticSink, what = stmt.keyword
  * Checker timing keywords of a virtual_server or real_server (check_parser.c vs_ and rs_
  * handlers): retry from 1, the timers with no maximum, each with the handler's own line.
  */
-function timingRest(where: 'virtual server' | 'real server'): KeywordSpec[] {
+function timingRest(where: 'virtual server' | 'real server') {
   const rs = where === 'real server';
   const below = rs ? 'its checkers' : 'its real servers and their checkers';
   const above = rs ? "the virtual server's" : "the checker type's";
-  return [
-    timer('connect_timeout', 0, MAX_SECONDS, {
+  return {
+    connect_timeout: timer('connect_timeout', 0, MAX_SECONDS, {
       doc: {
         text: `Connect timeout for ${below}.`,
         default: rs ? "the virtual server's" : "the checker's (5)",
       },
     }),
-    uint('retry', 1, 4294967295, {
+    retry: uint('retry', 1, 4294967295, {
       invalid: (v) => `retry value invalid - ${v}`,
       doc: { text: `Retries before a failure counts, for ${below}.`, default: above },
     }),
-    timer(
+    delay_before_retry: timer(
       'delay_before_retry',
       0,
       TIMER_MAXIMUM_S,
@@ -220,7 +228,7 @@ function timingRest(where: 'virtual server' | 'real server'): KeywordSpec[] {
       },
       TIMER_MAXIMUM_RANGE,
     ),
-    timer(
+    warmup: timer(
       'warmup',
       0,
       TIMER_MAXIMUM_S,
@@ -233,8 +241,89 @@ function timingRest(where: 'virtual server' | 'real server'): KeywordSpec[] {
       },
       TIMER_MAXIMUM_RANGE,
     ),
-  ];
+  };
 }
+
+/** `real_server IP [PORT] { }`'s keywords, read by schema/virtual-server.ts through these specs. */
+export const realServerKeywords = {
+  weight: custom(
+    'weight',
+    (s, sink) => {
+      const v = parseIntValue(s.args[0], 0, IPVS_WEIGHT_LIMIT, sink, s.loc);
+      if (v === undefined)
+        sink.report(
+          'error',
+          'out-of-range',
+          `Real server weight ${s.args[0] ?? ''} is outside range 0-${IPVS_WEIGHT_LIMIT}`,
+          s.loc,
+        );
+      return v;
+    },
+    {
+      doc: {
+        text: 'IPVS weight; 0 takes no new connections.',
+        value: `0..${IPVS_WEIGHT_LIMIT}`,
+        default: "the virtual server's `weight`, else 1",
+      },
+    },
+  ),
+  lvs_method: custom('lvs_method', forwardingMethod, {
+    aliases: ['lb_kind'],
+    doc: {
+      text: 'Forwarding method of this real server.',
+      value: '`NAT`, `DR` or `TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`',
+      default: "the virtual server's",
+    },
+  }),
+  uthreshold: uint('uthreshold', 0, 4294967295, {
+    invalid: (v) => `Invalid real_server uthreshold '${v}' - ignoring`,
+    doc: { text: 'IPVS upper connection threshold (0: none).' },
+  }),
+  lthreshold: uint('lthreshold', 0, 4294967295, {
+    invalid: (v) => `Invalid real_server lthreshold '${v}' - ignoring`,
+    doc: { text: 'IPVS lower connection threshold (0: none).' },
+  }),
+  inhibit_on_failure: custom('inhibit_on_failure', optionalBool, {
+    doc: {
+      text: 'A failed real server stays in the table with weight 0 instead of being removed.',
+      value: 'flag, or on/off words',
+      default: "the virtual server's",
+    },
+  }),
+  notify_up: script('notify_up', { doc: { text: 'Run when the real server comes up.' } }),
+  notify_down: script('notify_down', { doc: { text: 'Run when the real server goes down.' } }),
+  alpha: custom('alpha', optionalBool, {
+    doc: {
+      text: 'Start the real server down until its checkers succeed once.',
+      value: 'flag, or on/off words',
+      default: "the virtual server's",
+    },
+  }),
+  delay_loop: custom(
+    'delay_loop',
+    delayLoopValue((v) => `real server delay_loop '${v}' invalid - ignoring`),
+    {
+      doc: {
+        text: 'Seconds between checks, for its checkers.',
+        value: 'seconds from 0.000001',
+        default: "the virtual server's",
+      },
+    },
+  ),
+  ...timingRest('real server'),
+  smtp_alert: custom('smtp_alert', (st, sink) => optionalBool(st, sink, 'real_server smtp_alert'), {
+    doc: {
+      text: 'Email on health changes.',
+      value: 'flag, or on/off words',
+      default: "the virtual server's, else on",
+      inert: 'keepalived-ts sends no email.',
+    },
+  }),
+  virtualhost: str('virtualhost', {
+    doc: { text: 'Host header of its HTTP checkers.', default: "the virtual server's" },
+  }),
+  ...checkerBlockKeywords,
+};
 
 export const realServerTable: BlockTable = {
   name: 'real_server',
@@ -246,86 +335,193 @@ export const realServerTable: BlockTable = {
       "server with another port is reset with a line, a fwmark service's real servers have none. Two " +
       'real servers with one address and port keep the first.',
   },
+  // After the checker blocks (checkerBlockKeywords), BFD_CHECK: accepted and ignored.
   keywords: [
-    custom(
-      'weight',
-      (s, sink) => {
-        const v = parseIntValue(s.args[0], 0, IPVS_WEIGHT_LIMIT, sink, s.loc);
-        if (v === undefined)
-          sink.report(
-            'error',
-            'out-of-range',
-            `Real server weight ${s.args[0] ?? ''} is outside range 0-${IPVS_WEIGHT_LIMIT}`,
-            s.loc,
-          );
-        return v;
-      },
-      {
-        doc: {
-          text: 'IPVS weight; 0 takes no new connections.',
-          value: `0..${IPVS_WEIGHT_LIMIT}`,
-          default: "the virtual server's `weight`, else 1",
-        },
-      },
-    ),
-    custom('lvs_method', forwardingMethod, {
-      aliases: ['lb_kind'],
-      doc: {
-        text: 'Forwarding method of this real server.',
-        value: '`NAT`, `DR` or `TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`',
-        default: "the virtual server's",
-      },
-    }),
-    uint('uthreshold', 0, 4294967295, {
-      invalid: (v) => `Invalid real_server uthreshold '${v}' - ignoring`,
-      doc: { text: 'IPVS upper connection threshold (0: none).' },
-    }),
-    uint('lthreshold', 0, 4294967295, {
-      invalid: (v) => `Invalid real_server lthreshold '${v}' - ignoring`,
-      doc: { text: 'IPVS lower connection threshold (0: none).' },
-    }),
-    custom('inhibit_on_failure', optionalBool, {
-      doc: {
-        text: 'A failed real server stays in the table with weight 0 instead of being removed.',
-        value: 'flag, or on/off words',
-        default: "the virtual server's",
-      },
-    }),
-    script('notify_up', { doc: { text: 'Run when the real server comes up.' } }),
-    script('notify_down', { doc: { text: 'Run when the real server goes down.' } }),
-    custom('alpha', optionalBool, {
-      doc: {
-        text: 'Start the real server down until its checkers succeed once.',
-        value: 'flag, or on/off words',
-        default: "the virtual server's",
-      },
-    }),
-    custom(
-      'delay_loop',
-      delayLoopValue((v) => `real server delay_loop '${v}' invalid - ignoring`),
-      {
-        doc: {
-          text: 'Seconds between checks, for its checkers.',
-          value: 'seconds from 0.000001',
-          default: "the virtual server's",
-        },
-      },
-    ),
-    ...timingRest('real server'),
-    custom('smtp_alert', (st, sink) => optionalBool(st, sink, 'real_server smtp_alert'), {
-      doc: {
-        text: 'Email on health changes.',
-        value: 'flag, or on/off words',
-        default: "the virtual server's, else on",
-        inert: 'keepalived-ts sends no email.',
-      },
-    }),
-    str('virtualhost', {
-      doc: { text: 'Host header of its HTTP checkers.', default: "the virtual server's" },
-    }),
-    ...checkerSpecs(),
+    ...Object.values(realServerKeywords),
+    ...ignored(['BFD_CHECK'], 'warning'),
     ...ignored(['snmp_name']),
   ],
+};
+
+/** `virtual_server ... { }`'s keywords, read by schema/virtual-server.ts through these specs. */
+export const virtualServerKeywords = {
+  lvs_sched: custom<Scheduler>('lvs_sched', scheduler, {
+    aliases: ['lb_algo'],
+    default: 'wlc',
+    doc: {
+      text: 'IPVS scheduler.',
+      value: `one of ${SCHEDULERS.map((x) => `\`${x}\``).join(', ')}`,
+      default: '`wlc` (with a line)',
+    },
+  }),
+  lvs_method: custom<MethodValue>('lvs_method', forwardingMethod, {
+    aliases: ['lb_kind'],
+    default: { method: 'NAT', tunnel: null },
+    doc: {
+      text: 'Forwarding method of its real servers. Upper case only (`dr` is refused and NAT runs, as in keepalived).',
+      value: '`NAT`, `DR` or `TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`',
+      default: '`NAT` (with a line)',
+    },
+  }),
+  protocol: custom<Protocol>('protocol', protocol, {
+    default: 'UDP',
+    doc: {
+      text: 'Transport protocol.',
+      value: '`TCP`, `UDP` or `SCTP`',
+      default: '`UDP` with a line (fwmark services: TCP)',
+    },
+  }),
+  persistence_timeout: custom('persistence_timeout', persistenceTimeout, {
+    default: 0,
+    doc: {
+      text: 'Seconds a client stays on its real server; 0 is no persistence.',
+      value: '[1..2678400]; alone: 360',
+    },
+  }),
+  persistence_granularity: custom('persistence_granularity', granularity, {
+    doc: {
+      text: 'Netmask (IPv4) or prefix length (IPv6) of clients that share persistence.',
+      value: 'solid IPv4 netmask or 0..128',
+    },
+  }),
+  persistence_engine: str('persistence_engine', {
+    doc: { text: 'IPVS persistence engine (`sip`).', inert: 'the engine is not passed to the kernel.' },
+  }),
+  // check_parser.c lbflags_handler reads only the keyword itself.
+  ops: presence('ops', { doc: { text: 'One-packet scheduling (UDP only; reset with a line otherwise).' } }),
+  hashed: presence('hashed', {
+    doc: {
+      text: 'Accepted; sets no flag (check_parser.c `lbflags_handler` knows no `hashed`): dropped under `sh`/`mh`, refused with a line otherwise.',
+    },
+  }),
+  'flag-1': presence('flag-1', { doc: { text: 'Scheduler flag IP_VS_SVC_F_SCHED1.' } }),
+  'flag-2': presence('flag-2', { doc: { text: 'Scheduler flag IP_VS_SVC_F_SCHED2.' } }),
+  'flag-3': presence('flag-3', { doc: { text: 'Scheduler flag IP_VS_SVC_F_SCHED3.' } }),
+  'sh-port': presence('sh-port', {
+    doc: { text: '`sh`: hash the port too (other schedulers: refused with a line).' },
+  }),
+  'sh-fallback': presence('sh-fallback', {
+    doc: { text: '`sh`: fall back to another real server when the chosen one is unavailable.' },
+  }),
+  'mh-port': presence('mh-port', { doc: { text: '`mh`: hash the port too.' } }),
+  'mh-fallback': presence('mh-fallback', {
+    doc: { text: '`mh`: fall back when the chosen real server is unavailable.' },
+  }),
+  delay_loop: custom(
+    'delay_loop',
+    delayLoopValue((v) => `virtual server delay loop '${v}' invalid - ignoring`),
+    {
+      default: DEFAULT_DELAY_LOOP,
+      doc: { text: 'Seconds between checks, for its checkers.', value: 'seconds from 0.000001' },
+    },
+  ),
+  ...timingRest('virtual server'),
+  // check_parser.c's virtual-server handlers for these read no word (the real server's do).
+  inhibit_on_failure: presence('inhibit_on_failure', {
+    doc: {
+      text: 'Failed real servers stay in the table with weight 0 (each real server can override it).',
+    },
+  }),
+  alpha: presence('alpha', {
+    doc: { text: 'Real servers start down until their checkers succeed once.' },
+  }),
+  omega: presence('omega', {
+    doc: {
+      text: "At stop, run the `quorum_down` and real servers' `notify_down` scripts that apply.",
+    },
+  }),
+  quorum: custom(
+    'quorum',
+    (s, sink) => {
+      const v = parseIntValue(s.args[0], 1, 4294967295, sink, s.loc);
+      if (v === undefined)
+        sink.report(
+          'error',
+          'out-of-range',
+          `Quorum ${s.args[0] ?? ''} must be in [1, 4294967295]. Setting to 1.`,
+          s.loc,
+        );
+      return v;
+    },
+    {
+      default: 1,
+      doc: {
+        text: 'Least total weight of healthy real servers for the service to be up; above the total weight it is reduced with a line.',
+        value: '1..4294967295',
+      },
+    },
+  ),
+  hysteresis: int('hysteresis', 0, 4294967295, {
+    default: 0,
+    doc: { text: 'Margin around the quorum before it changes state; kept below the quorum.' },
+  }),
+  quorum_up: script('quorum_up', { doc: { text: 'Run when the quorum is gained.' } }),
+  quorum_down: script('quorum_down', { doc: { text: 'Run when the quorum is lost.' } }),
+  sorry_server: custom('sorry_server', (s, sink) => serverAddress(s, 'sorry_server', sink), {
+    doc: { text: 'Real server put in the table while the quorum is lost.', value: 'IP [PORT]' },
+  }),
+  sorry_server_inhibit: presence('sorry_server_inhibit', {
+    doc: {
+      text: '`inhibit_on_failure` for the sorry server: it stays in the table with weight 0 while not in use.',
+    },
+  }),
+  sorry_server_lvs_method: custom('sorry_server_lvs_method', forwardingMethod, {
+    doc: {
+      text: 'Forwarding method of the sorry server.',
+      value: 'as `lvs_method`',
+      default: "the virtual server's",
+    },
+  }),
+  ha_suspend: presence('ha_suspend', {
+    doc: {
+      text: "Suspend the checkers while the virtual server's address is not on this host (`Suspending healthchecker for service ... for VS ...`), resume them when it is back (`Activating ...`).",
+      differs:
+        'a `virtual_server group` has its checkers run all along (keepalived matches the group addresses).',
+    },
+  }),
+  virtualhost: str('virtualhost', { doc: { text: 'Host header of the HTTP checkers of its real servers.' } }),
+  weight: custom(
+    'weight',
+    (s, sink) => {
+      const v = parseIntValue(s.args[0], 1, IPVS_WEIGHT_LIMIT, sink, s.loc);
+      if (v === undefined)
+        sink.report(
+          'error',
+          'out-of-range',
+          `Virtual server weight ${s.args[0] ?? ''} is outside range 1-${IPVS_WEIGHT_LIMIT}`,
+          s.loc,
+        );
+      return v;
+    },
+    {
+      default: 1,
+      doc: { text: 'Weight of real servers that set none.', value: `1..${IPVS_WEIGHT_LIMIT}` },
+    },
+  ),
+  ip_family: custom<AddressFamily>(
+    'ip_family',
+    (s, sink) => {
+      const f = s.args[0];
+      if (f === 'inet' || f === 'inet6') return f;
+      sink.report('error', 'invalid-value', `unknown address family ${f ?? ''}`, s.loc);
+      return undefined;
+    },
+    {
+      default: 'inet',
+      doc: { text: 'Address family of a fwmark or group service.', value: '`inet` or `inet6`' },
+    },
+  ),
+  smtp_alert: custom('smtp_alert', (st, sink) => optionalBool(st, sink, 'virtual_server smtp_alert'), {
+    default: false,
+    doc: {
+      text: 'Email on health changes of its real servers.',
+      value: 'flag, or on/off words',
+      inert: 'keepalived-ts sends no email.',
+    },
+  }),
+  real_server: blockStatements('real_server', (s) => s, {
+    doc: { text: 'A backend (section below). At least one is required.', value: 'IP [PORT] `{ }`' },
+  }),
 };
 
 export const virtualServerTable: BlockTable = {
@@ -340,197 +536,7 @@ export const virtualServerTable: BlockTable = {
       'with no real server is dropped, as keepalived drops it. A zero port needs persistence (set to 360 s ' +
       'with a line).',
   },
-  keywords: [
-    custom('lvs_sched', scheduler, {
-      aliases: ['lb_algo'],
-      doc: {
-        text: 'IPVS scheduler.',
-        value: `one of ${SCHEDULERS.map((x) => `\`${x}\``).join(', ')}`,
-        default: '`wlc` (with a line)',
-      },
-    }),
-    custom('lvs_method', forwardingMethod, {
-      aliases: ['lb_kind'],
-      doc: {
-        text: 'Forwarding method of its real servers. Upper case only (`dr` is refused and NAT runs, as in keepalived).',
-        value: '`NAT`, `DR` or `TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`',
-        default: '`NAT` (with a line)',
-      },
-    }),
-    custom('protocol', protocol, {
-      doc: {
-        text: 'Transport protocol.',
-        value: '`TCP`, `UDP` or `SCTP`',
-        default: '`UDP` with a line (fwmark services: TCP)',
-      },
-    }),
-    custom('persistence_timeout', persistenceTimeout, {
-      doc: {
-        text: 'Seconds a client stays on its real server; 0 is no persistence.',
-        value: '[1..2678400]; alone: 360',
-        default: '0',
-      },
-    }),
-    custom('persistence_granularity', granularity, {
-      doc: {
-        text: 'Netmask (IPv4) or prefix length (IPv6) of clients that share persistence.',
-        value: 'solid IPv4 netmask or 0..128',
-      },
-    }),
-    str('persistence_engine', {
-      doc: { text: 'IPVS persistence engine (`sip`).', inert: 'the engine is not passed to the kernel.' },
-    }),
-    // check_parser.c lbflags_handler reads only the keyword itself.
-    presence('ops', { doc: { text: 'One-packet scheduling (UDP only; reset with a line otherwise).' } }),
-    presence('hashed', {
-      doc: {
-        text: 'Accepted; sets no flag (check_parser.c `lbflags_handler` knows no `hashed`): dropped under `sh`/`mh`, refused with a line otherwise.',
-      },
-    }),
-    presence('flag-1', { doc: { text: 'Scheduler flag IP_VS_SVC_F_SCHED1.' } }),
-    presence('flag-2', { doc: { text: 'Scheduler flag IP_VS_SVC_F_SCHED2.' } }),
-    presence('flag-3', { doc: { text: 'Scheduler flag IP_VS_SVC_F_SCHED3.' } }),
-    presence('sh-port', {
-      doc: { text: '`sh`: hash the port too (other schedulers: refused with a line).' },
-    }),
-    presence('sh-fallback', {
-      doc: { text: '`sh`: fall back to another real server when the chosen one is unavailable.' },
-    }),
-    presence('mh-port', { doc: { text: '`mh`: hash the port too.' } }),
-    presence('mh-fallback', { doc: { text: '`mh`: fall back when the chosen real server is unavailable.' } }),
-    custom(
-      'delay_loop',
-      delayLoopValue((v) => `virtual server delay loop '${v}' invalid - ignoring`),
-      {
-        doc: {
-          text: 'Seconds between checks, for its checkers.',
-          value: 'seconds from 0.000001',
-          default: '60',
-        },
-      },
-    ),
-    ...timingRest('virtual server'),
-    // check_parser.c's virtual-server handlers for these read no word (the real server's do).
-    presence('inhibit_on_failure', {
-      default: undefined,
-      doc: {
-        text: 'Failed real servers stay in the table with weight 0 (each real server can override it).',
-        default: 'off',
-      },
-    }),
-    presence('alpha', {
-      default: undefined,
-      doc: { text: 'Real servers start down until their checkers succeed once.', default: 'off' },
-    }),
-    presence('omega', {
-      default: undefined,
-      doc: {
-        text: "At stop, run the `quorum_down` and real servers' `notify_down` scripts that apply.",
-        default: 'off',
-      },
-    }),
-    custom(
-      'quorum',
-      (s, sink) => {
-        const v = parseIntValue(s.args[0], 1, 4294967295, sink, s.loc);
-        if (v === undefined)
-          sink.report(
-            'error',
-            'out-of-range',
-            `Quorum ${s.args[0] ?? ''} must be in [1, 4294967295]. Setting to 1.`,
-            s.loc,
-          );
-        return v;
-      },
-      {
-        doc: {
-          text: 'Least total weight of healthy real servers for the service to be up; above the total weight it is reduced with a line.',
-          value: '1..4294967295',
-          default: '1',
-        },
-      },
-    ),
-    int('hysteresis', 0, 4294967295, {
-      doc: { text: 'Margin around the quorum before it changes state; kept below the quorum.', default: '0' },
-    }),
-    script('quorum_up', { doc: { text: 'Run when the quorum is gained.' } }),
-    script('quorum_down', { doc: { text: 'Run when the quorum is lost.' } }),
-    custom('sorry_server', (s, sink) => serverAddress(s, 'sorry_server', sink), {
-      doc: { text: 'Real server put in the table while the quorum is lost.', value: 'IP [PORT]' },
-    }),
-    presence('sorry_server_inhibit', {
-      doc: {
-        text: '`inhibit_on_failure` for the sorry server: it stays in the table with weight 0 while not in use.',
-      },
-    }),
-    custom('sorry_server_lvs_method', forwardingMethod, {
-      doc: {
-        text: 'Forwarding method of the sorry server.',
-        value: 'as `lvs_method`',
-        default: "the virtual server's",
-      },
-    }),
-    presence('ha_suspend', {
-      doc: {
-        text: "Suspend the checkers while the virtual server's address is not on this host (`Suspending healthchecker for service ... for VS ...`), resume them when it is back (`Activating ...`).",
-        differs:
-          'a `virtual_server group` has its checkers run all along (keepalived matches the group addresses).',
-      },
-    }),
-    str('virtualhost', { doc: { text: 'Host header of the HTTP checkers of its real servers.' } }),
-    custom(
-      'weight',
-      (s, sink) => {
-        const v = parseIntValue(s.args[0], 1, IPVS_WEIGHT_LIMIT, sink, s.loc);
-        if (v === undefined)
-          sink.report(
-            'error',
-            'out-of-range',
-            `Virtual server weight ${s.args[0] ?? ''} is outside range 1-${IPVS_WEIGHT_LIMIT}`,
-            s.loc,
-          );
-        return v;
-      },
-      {
-        doc: {
-          text: 'Weight of real servers that set none.',
-          value: `1..${IPVS_WEIGHT_LIMIT}`,
-          default: '1',
-        },
-      },
-    ),
-    custom(
-      'ip_family',
-      (s, sink) => {
-        const f = s.args[0];
-        if (f === 'inet' || f === 'inet6') return f;
-        sink.report('error', 'invalid-value', `unknown address family ${f ?? ''}`, s.loc);
-        return undefined;
-      },
-      {
-        doc: {
-          text: 'Address family of a fwmark or group service.',
-          value: '`inet` or `inet6`',
-          default: '`inet`',
-        },
-      },
-    ),
-    custom('smtp_alert', (st, sink) => optionalBool(st, sink, 'virtual_server smtp_alert'), {
-      doc: {
-        text: 'Email on health changes of its real servers.',
-        value: 'flag, or on/off words',
-        default: 'off',
-        inert: 'keepalived-ts sends no email.',
-      },
-    }),
-    {
-      keyword: 'real_server',
-      value: { kind: 'custom', parse: (s) => s, acceptsBlock: true },
-      repeatable: true,
-      doc: { text: 'A backend (section below). At least one is required.', value: 'IP [PORT] `{ }`' },
-    },
-    ...ignored(['snmp_name']),
-  ],
+  keywords: [...Object.values(virtualServerKeywords), ...ignored(['snmp_name'])],
 };
 
 /** One virtual_server_group line before validation against its neighbours. */

@@ -7,11 +7,9 @@ import type {
   ForwardingMethod,
   HttpUrl,
   RealServer,
-  ScriptSpec,
   VirtualServer,
   VirtualServerGroup,
   Protocol,
-  Scheduler,
   TunnelSettings,
   AddressFamily,
 } from '../model.js';
@@ -19,9 +17,29 @@ import type { Statement } from '../tree.js';
 import { formatTrio, formatVs } from '../virtual-server-format.js';
 import { RawReader, readBlock } from '../keywords/read.js';
 import type { DiagnosticSink, RawBlock } from '../keywords/types.js';
-import { groupLine, realServerTable, serverAddress, virtualServerTable } from '../keywords/virtual-server.js';
-import type { GroupLine, MethodValue, ServerAddress } from '../keywords/virtual-server.js';
-import { isIpv6LinkLocal, type RawChecker } from '../keywords/checkers.js';
+import {
+  groupLine,
+  realServerKeywords as RS,
+  realServerTable,
+  serverAddress,
+  virtualServerKeywords as VS,
+  virtualServerTable,
+} from '../keywords/virtual-server.js';
+import type { GroupLine } from '../keywords/virtual-server.js';
+import {
+  checkerKeywords as C,
+  dnsCheckKeywords as DNS,
+  fileCheckKeywords as FILE,
+  httpGetKeywords as HTTP,
+  isIpv6LinkLocal,
+  miscCheckKeywords as MISC,
+  smtpCheckKeywords as SMTP,
+  sslGetKeywords as SSL,
+  sslUrlKeywords as SSL_URL,
+  udpCheckKeywords as UDP,
+  urlKeywords as URL,
+  type RawChecker,
+} from '../keywords/checkers.js';
 import { parseAddressValue, parseIntValue, parsePortValue } from '../keywords/values.js';
 import { capTimer } from './common.js';
 
@@ -50,7 +68,9 @@ export const CHECKER_DELAY_BEFORE_RETRY: Record<CheckerType, number | null> = {
   FILE_CHECK: 0,
 };
 
-export const DEFAULT_DELAY_LOOP = 60;
+/** The virtual server's delay_loop default, in its table (keywords/virtual-server.ts). */
+export { DEFAULT_DELAY_LOOP } from '../keywords/virtual-server.js';
+/** A connecting checker's connect_timeout when neither it nor its servers set one. */
 export const DEFAULT_CONNECT_TIMEOUT = 5;
 
 export function buildVsGroups(stmts: readonly Statement[], sink: DiagnosticSink): VirtualServerGroup[] {
@@ -143,18 +163,20 @@ export function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): Virtu
   const h = vsHeader(stmt, sink);
   if (!h) return null;
   const r = new RawReader(readBlock(stmt.block, virtualServerTable, sink, stmt.loc));
-  const family: AddressFamily = h.family ?? r.get<AddressFamily>('ip_family') ?? 'inet';
-  if (h.family !== null && r.has('ip_family') && r.get('ip_family') !== h.family) {
+  const ipFamily = r.value(VS.ip_family);
+  const family: AddressFamily = h.family ?? ipFamily;
+  if (h.family !== null && r.written(VS.ip_family) && ipFamily !== h.family) {
     sink.report(
       'error',
       'family-mismatch',
-      `Virtual server specified family ${r.get<string>('ip_family')} conflicts with server family`,
-      r.loc('ip_family'),
+      `Virtual server specified family ${ipFamily} conflicts with server family`,
+      r.loc(VS.ip_family),
     );
   }
-  let protocol: Protocol = r.get<Protocol>('protocol') ?? 'UDP';
+  let protocol: Protocol = r.value(VS.protocol);
+  const protocolSet = r.written(VS.protocol);
   const shown = { address: h.address, port: h.port, fwmark: h.fwmark, group: h.group, protocol };
-  if (!r.has('protocol') && h.fwmark === null) {
+  if (!protocolSet && h.fwmark === null) {
     sink.report(
       'warning',
       'default-protocol',
@@ -162,37 +184,37 @@ export function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): Virtu
       stmt.loc,
     );
   }
-  if (h.fwmark !== null && r.has('protocol')) {
+  if (h.fwmark !== null && protocolSet) {
     sink.report(
       'error',
       'fwmark-protocol',
       `Warning: Virtual server FWM ${h.fwmark}: protocol specified for fwmark - protocol will be ignored`,
-      r.loc('protocol'),
+      r.loc(VS.protocol),
     );
-    protocol = 'TCP';
   }
-  if (h.fwmark !== null && !r.has('protocol')) protocol = 'TCP';
+  // A fwmark service is TCP whatever the table default or the config says.
+  if (h.fwmark !== null) protocol = 'TCP';
   shown.protocol = protocol;
   const label = formatVs(shown);
-  const scheduler: Scheduler = r.get<Scheduler>('lvs_sched') ?? 'wlc';
-  if (!r.has('lvs_sched'))
+  const scheduler = r.value(VS.lvs_sched);
+  if (!r.written(VS.lvs_sched))
     sink.report(
       'warning',
       'default-scheduler',
       `Virtual server ${label}: no scheduler set, setting default 'wlc'`,
       stmt.loc,
     );
-  const method = r.get<MethodValue>('lvs_method');
-  if (!method)
+  const method = r.value(VS.lvs_method);
+  if (!r.written(VS.lvs_method))
     sink.report(
       'warning',
       'default-method',
       `Virtual server ${label}: no forwarding method set, setting default NAT`,
       stmt.loc,
     );
-  const vsMethod: ForwardingMethod = method?.method ?? 'NAT';
+  const vsMethod: ForwardingMethod = method.method;
 
-  let persistenceTimeout = r.num('persistence_timeout', 0);
+  let persistenceTimeout = r.value(VS.persistence_timeout);
   if (h.port === 0 && h.address !== null && persistenceTimeout === 0) {
     sink.report(
       'error',
@@ -202,38 +224,39 @@ export function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): Virtu
     );
     persistenceTimeout = 360;
   }
-  let onePacket = r.bool('ops');
+  let onePacket = r.value(VS.ops);
   if (onePacket && protocol !== 'UDP') {
     sink.report(
       'error',
       'ops-not-udp',
       `Virtual server ${label}: one packet scheduling requires UDP - resetting`,
-      r.loc('ops'),
+      r.loc(VS.ops),
     );
     onePacket = false;
   }
   // check_parser.c lbflags_handler: under sh or mh a flag of the other scheduler (and `hashed`)
   // is dropped silently; under any other scheduler each says it needs sh, mh-port too.
   if (scheduler !== 'sh' && scheduler !== 'mh') {
-    for (const f of ['hashed', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'] as const) {
-      if (r.bool(f))
-        sink.report('error', 'sched-flag', `${f} only applies to sh scheduler - ignoring`, r.loc(f));
+    for (const f of [VS.hashed, VS['sh-port'], VS['sh-fallback'], VS['mh-port'], VS['mh-fallback']]) {
+      if (r.value(f))
+        sink.report('error', 'sched-flag', `${f.keyword} only applies to sh scheduler - ignoring`, r.loc(f));
     }
   }
 
-  const delayLoop = capTimer(r.num('delay_loop', DEFAULT_DELAY_LOOP));
+  const delayLoop = capTimer(r.value(VS.delay_loop));
   const inherit: Inherit = {
-    delayLoop: capTimer(r.optNum('delay_loop')),
-    connectTimeout: r.optNum('connect_timeout'),
-    retry: r.optNum('retry'),
-    delayBeforeRetry: capTimer(r.optNum('delay_before_retry')),
-    warmup: capTimer(r.optNum('warmup')),
-    alpha: r.bool('alpha'),
-    virtualhost: r.str('virtualhost'),
+    // The table default (DEFAULT_DELAY_LOOP) is the checkers' too.
+    delayLoop,
+    connectTimeout: r.value(VS.connect_timeout) ?? null,
+    retry: r.value(VS.retry) ?? null,
+    delayBeforeRetry: capTimer(r.value(VS.delay_before_retry) ?? null),
+    warmup: capTimer(r.value(VS.warmup) ?? null),
+    alpha: r.value(VS.alpha),
+    virtualhost: r.value(VS.virtualhost) ?? null,
   };
 
   let sorryServer: VirtualServer['sorryServer'] = null;
-  const sorry = r.get<ServerAddress>('sorry_server');
+  const sorry = r.value(VS.sorry_server);
   if (sorry) {
     if (sorry.family !== family) {
       sink.report(
@@ -243,30 +266,30 @@ export function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): Virtu
         sorry.loc,
       );
     } else {
-      const sm = r.get<MethodValue>('sorry_server_lvs_method');
+      const sm = r.value(VS.sorry_server_lvs_method);
       sorryServer = {
         address: sorry.address,
         family: sorry.family,
         port: h.fwmark !== null ? 0 : (sorry.port ?? h.port ?? 0),
         forwardingMethod: sm?.method ?? vsMethod,
-        tunnel: sm ? sm.tunnel : (method?.tunnel ?? null),
-        inhibit: r.bool('sorry_server_inhibit'),
+        tunnel: sm ? sm.tunnel : method.tunnel,
+        inhibit: r.value(VS.sorry_server_inhibit),
       };
     }
   } else {
-    if (r.bool('sorry_server_inhibit'))
+    if (r.value(VS.sorry_server_inhibit))
       sink.report(
         'error',
         'sorry',
         'Ignoring sorry_server inhibit used before or without sorry_server',
-        r.loc('sorry_server_inhibit'),
+        r.loc(VS.sorry_server_inhibit),
       );
-    if (r.has('sorry_server_lvs_method'))
+    if (r.value(VS.sorry_server_lvs_method) !== undefined)
       sink.report(
         'error',
         'sorry',
         'sorry_server forwarding used without sorry_server',
-        r.loc('sorry_server_lvs_method'),
+        r.loc(VS.sorry_server_lvs_method),
       );
   }
 
@@ -277,15 +300,16 @@ export function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): Virtu
     fwmark: h.fwmark,
     protocol,
     method: vsMethod,
-    tunnel: method?.tunnel ?? null,
-    weight: r.num('weight', 1),
-    inhibitOnFailure: r.get<boolean>('inhibit_on_failure') ?? false,
-    smtpAlert: r.get<boolean>('smtp_alert') ?? null,
+    tunnel: method.tunnel,
+    weight: r.value(VS.weight),
+    inhibitOnFailure: r.value(VS.inhibit_on_failure),
+    // A real server takes the virtual server's smtp_alert only when it is set (else on).
+    smtpAlert: r.written(VS.smtp_alert) ? r.value(VS.smtp_alert) : null,
     inherit,
   };
   const realServers: RealServer[] = [];
   const rsKeys = new Set<string>();
-  for (const rsStmt of r.list<Statement>('real_server')) {
+  for (const rsStmt of r.items(VS.real_server)) {
     const rs = buildRealServer(rsStmt, vsCtx, sink);
     if (!rs) continue;
     if (rsKeys.has(rs.key)) {
@@ -314,34 +338,34 @@ export function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): Virtu
   // check_data.c validate_check_config: a quorum above the total weight could never be reached,
   // and the hysteresis must stay below the quorum.
   const weightSum = realServers.reduce((sum, rs) => sum + rs.weight, 0);
-  let quorum = r.num('quorum', 1);
+  let quorum = r.value(VS.quorum);
   if (quorum > weightSum) {
     sink.report(
       'error',
       'quorum',
       `Warning - quorum ${quorum} for ${label} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`,
-      r.loc('quorum'),
+      r.loc(VS.quorum),
     );
     quorum = weightSum;
   }
-  let hysteresis = r.num('hysteresis', 0);
+  let hysteresis = r.value(VS.hysteresis);
   if (hysteresis > 0 && hysteresis >= quorum) {
     const reduced = Math.max(0, quorum - 1);
     sink.report(
       'error',
       'quorum',
       `Virtual server ${label}: hysteresis ${hysteresis} >= quorum ${quorum}; setting hysteresis to ${reduced}`,
-      r.loc('hysteresis'),
+      r.loc(VS.hysteresis),
     );
     hysteresis = reduced;
   }
-  let haSuspend = r.bool('ha_suspend');
+  let haSuspend = r.value(VS.ha_suspend);
   if (haSuspend && h.fwmark !== null) {
     sink.report(
       'error',
       'ha-suspend',
       `Virtual server ${label}: cannot use ha_suspend with fwmarks - clearing ha_suspend`,
-      r.loc('ha_suspend'),
+      r.loc(VS.ha_suspend),
     );
     haSuspend = false;
   }
@@ -362,32 +386,32 @@ export function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): Virtu
     protocol,
     scheduler,
     forwardingMethod: vsMethod,
-    tunnel: method?.tunnel ?? null,
+    tunnel: method.tunnel,
     persistenceTimeout,
-    persistenceGranularity: r.str('persistence_granularity'),
-    persistenceEngine: r.str('persistence_engine'),
+    persistenceGranularity: r.value(VS.persistence_granularity) ?? null,
+    persistenceEngine: r.value(VS.persistence_engine) ?? null,
     flags: {
       onePacket,
-      shPort: scheduler === 'sh' && r.bool('sh-port'),
-      shFallback: scheduler === 'sh' && r.bool('sh-fallback'),
-      mhPort: scheduler === 'mh' && r.bool('mh-port'),
-      mhFallback: scheduler === 'mh' && r.bool('mh-fallback'),
-      sched1: r.bool('flag-1'),
-      sched2: r.bool('flag-2'),
-      sched3: r.bool('flag-3'),
+      shPort: scheduler === 'sh' && r.value(VS['sh-port']),
+      shFallback: scheduler === 'sh' && r.value(VS['sh-fallback']),
+      mhPort: scheduler === 'mh' && r.value(VS['mh-port']),
+      mhFallback: scheduler === 'mh' && r.value(VS['mh-fallback']),
+      sched1: r.value(VS['flag-1']),
+      sched2: r.value(VS['flag-2']),
+      sched3: r.value(VS['flag-3']),
     },
     delayLoop,
     quorum,
     hysteresis,
-    quorumUp: r.get<ScriptSpec>('quorum_up') ?? null,
-    quorumDown: r.get<ScriptSpec>('quorum_down') ?? null,
+    quorumUp: r.value(VS.quorum_up) ?? null,
+    quorumDown: r.value(VS.quorum_down) ?? null,
     sorryServer,
-    alpha: r.bool('alpha'),
-    omega: r.get<boolean>('omega') ?? false,
+    alpha: inherit.alpha,
+    omega: r.value(VS.omega),
     inhibitOnFailure: vsCtx.inhibitOnFailure,
     haSuspend,
-    virtualhost: r.str('virtualhost'),
-    smtpAlert: r.get<boolean>('smtp_alert') ?? false,
+    virtualhost: inherit.virtualhost,
+    smtpAlert: r.value(VS.smtp_alert),
     realServers,
     loc: stmt.loc,
   };
@@ -395,7 +419,8 @@ export function buildVirtualServer(stmt: Statement, sink: DiagnosticSink): Virtu
 
 /** Checker settings that flow down virtual_server -> real_server -> checker; null = unset. */
 interface Inherit {
-  readonly delayLoop: number | null;
+  /** Always set: the virtual server's has a table default. */
+  readonly delayLoop: number;
   readonly connectTimeout: number | null;
   readonly retry: number | null;
   readonly delayBeforeRetry: number | null;
@@ -431,7 +456,7 @@ function buildRealServer(stmt: Statement, vs: VsContext, sink: DiagnosticSink): 
     return null;
   }
   const r = new RawReader(readBlock(stmt.block ?? [], realServerTable, sink, stmt.loc));
-  const method = r.get<MethodValue>('lvs_method');
+  const method = r.value(RS.lvs_method);
   const forwardingMethod = method?.method ?? vs.method;
   let port: number;
   if (vs.fwmark !== null) {
@@ -456,16 +481,17 @@ function buildRealServer(stmt: Statement, vs: VsContext, sink: DiagnosticSink): 
   } else port = addr.port;
 
   const inherit: Inherit = {
-    delayLoop: capTimer(r.optNum('delay_loop')) ?? vs.inherit.delayLoop,
-    connectTimeout: r.optNum('connect_timeout') ?? vs.inherit.connectTimeout,
-    retry: r.optNum('retry') ?? vs.inherit.retry,
-    delayBeforeRetry: capTimer(r.optNum('delay_before_retry')) ?? vs.inherit.delayBeforeRetry,
-    warmup: capTimer(r.optNum('warmup')) ?? vs.inherit.warmup,
-    alpha: r.get<boolean>('alpha') ?? vs.inherit.alpha,
-    virtualhost: r.str('virtualhost') ?? vs.inherit.virtualhost,
+    delayLoop: capTimer(r.value(RS.delay_loop) ?? null) ?? vs.inherit.delayLoop,
+    connectTimeout: r.value(RS.connect_timeout) ?? vs.inherit.connectTimeout,
+    retry: r.value(RS.retry) ?? vs.inherit.retry,
+    delayBeforeRetry: capTimer(r.value(RS.delay_before_retry) ?? null) ?? vs.inherit.delayBeforeRetry,
+    warmup: capTimer(r.value(RS.warmup) ?? null) ?? vs.inherit.warmup,
+    alpha: r.value(RS.alpha) ?? vs.inherit.alpha,
+    virtualhost: r.value(RS.virtualhost) ?? vs.inherit.virtualhost,
   };
   const checkers: Checker[] = [];
-  for (const c of r.list<RawChecker>('checkers')) {
+  // The checker blocks share one field: the items of any of their specs are all of them, in order.
+  for (const c of r.items(RS.TCP_CHECK)) {
     const built = buildChecker(c, addr.address, port, inherit, sink);
     if (built) checkers.push(built);
   }
@@ -474,17 +500,17 @@ function buildRealServer(stmt: Statement, vs: VsContext, sink: DiagnosticSink): 
     address: addr.address,
     family: addr.family,
     port,
-    weight: r.optNum('weight') ?? vs.weight,
-    inhibitOnFailure: r.get<boolean>('inhibit_on_failure') ?? vs.inhibitOnFailure,
+    weight: r.value(RS.weight) ?? vs.weight,
+    inhibitOnFailure: r.value(RS.inhibit_on_failure) ?? vs.inhibitOnFailure,
     forwardingMethod,
     tunnel: method ? method.tunnel : vs.tunnel,
-    uthreshold: r.optNum('uthreshold'),
-    lthreshold: r.optNum('lthreshold'),
+    uthreshold: r.value(RS.uthreshold) ?? null,
+    lthreshold: r.value(RS.lthreshold) ?? null,
     alpha: inherit.alpha,
-    notifyUp: r.get<ScriptSpec>('notify_up') ?? null,
-    notifyDown: r.get<ScriptSpec>('notify_down') ?? null,
+    notifyUp: r.value(RS.notify_up) ?? null,
+    notifyDown: r.value(RS.notify_down) ?? null,
     virtualhost: inherit.virtualhost,
-    smtpAlert: r.get<boolean>('smtp_alert') ?? vs.smtpAlert ?? true,
+    smtpAlert: r.value(RS.smtp_alert) ?? vs.smtpAlert ?? true,
     checkers,
     loc: stmt.loc,
   };
@@ -492,20 +518,20 @@ function buildRealServer(stmt: Statement, vs: VsContext, sink: DiagnosticSink): 
 
 function buildUrl(raw: RawBlock, ssl: boolean, sink: DiagnosticSink): HttpUrl | null {
   const u = new RawReader(raw);
-  const path = u.str('path');
-  if (path === null) {
+  const path = u.value(URL.path);
+  if (path === undefined) {
     sink.report('error', 'missing-parameter', 'url has no path - ignoring', raw.loc);
     return null;
   }
   return {
     path,
-    digest: u.str('digest'),
-    statusCodes: u.get<[number, number][]>('status_code') ?? [[200, 299]],
-    virtualhost: u.str('virtualhost'),
-    regex: u.str('regex'),
-    regexNoMatch: u.bool('regex_no_match'),
+    digest: u.value(URL.digest) ?? null,
+    statusCodes: u.value(URL.status_code),
+    virtualhost: u.value(URL.virtualhost) ?? null,
+    regex: u.value(URL.regex) ?? null,
+    regexNoMatch: u.value(URL.regex_no_match),
     // SSL_GET's urls only (keepalived 2.2.8+).
-    tlsCompliant: ssl && u.bool('tls_compliant'),
+    tlsCompliant: ssl && u.value(SSL_URL.tls_compliant),
   };
 }
 
@@ -519,35 +545,35 @@ function buildChecker(
   const r = new RawReader(c.raw);
   const loc = c.raw.loc;
   if (c.type === 'FILE_CHECK') {
-    const trackFile = r.str('track_file');
-    if (trackFile === null) {
+    const trackFile = r.value(FILE.track_file);
+    if (trackFile === undefined) {
       sink.report('error', 'missing-parameter', 'FILE_CHECK has no track_file - ignoring', loc);
       return null;
     }
-    const w = r.get<{ weight: number; reverse: boolean }>('weight');
+    const w = r.value(FILE.weight);
     return {
       type: 'FILE_CHECK',
       trackFile,
-      weight: w?.weight ?? 0,
-      weightReverse: w?.reverse ?? false,
-      dynamic: r.bool('dynamic'),
+      weight: w.weight,
+      weightReverse: w.reverse,
+      dynamic: r.value(FILE.dynamic),
       loc,
     };
   }
-  const delayLoop = capTimer(r.optNum('delay_loop')) ?? inh.delayLoop ?? DEFAULT_DELAY_LOOP;
+  const delayLoop = capTimer(r.value(C.delay_loop) ?? null) ?? inh.delayLoop;
   // Plain values then object literals (no spreads): this runs once per checker, 40,000 times on
   // the 2,000 x 20 benchmark config.
-  const warmup = capTimer(r.optNum('warmup')) ?? inh.warmup ?? delayLoop;
-  const retry = r.optNum('retry') ?? inh.retry ?? CHECKER_RETRY[c.type];
+  const warmup = capTimer(r.value(C.warmup) ?? null) ?? inh.warmup ?? delayLoop;
+  const retry = r.value(C.retry) ?? inh.retry ?? CHECKER_RETRY[c.type];
   const delayBeforeRetry =
-    capTimer(r.optNum('delay_before_retry')) ??
+    capTimer(r.value(C.delay_before_retry) ?? null) ??
     inh.delayBeforeRetry ??
     CHECKER_DELAY_BEFORE_RETRY[c.type] ??
     delayLoop;
-  const alpha = r.get<boolean>('alpha') ?? inh.alpha;
-  const logAllFailures = r.bool('log_all_failures');
+  const alpha = r.value(C.alpha) ?? inh.alpha;
+  const logAllFailures = r.value(C.log_all_failures);
   if (c.type === 'MISC_CHECK') {
-    const misc = r.get<ScriptSpec>('misc_path');
+    const misc = r.value(MISC.misc_path);
     if (!misc) {
       sink.report(
         'error',
@@ -557,7 +583,7 @@ function buildChecker(
       );
       return null;
     }
-    const user = r.get<{ user: string; group: string | null }>('user');
+    const user = r.value(MISC.user);
     return {
       type: 'MISC_CHECK',
       delayLoop,
@@ -568,8 +594,8 @@ function buildChecker(
       logAllFailures,
       loc,
       miscPath: user ? { ...misc, user: user.user, group: user.group } : misc,
-      miscTimeout: r.optNum('misc_timeout') ?? delayLoop,
-      miscDynamic: r.bool('misc_dynamic'),
+      miscTimeout: r.value(MISC.misc_timeout) ?? delayLoop,
+      miscDynamic: r.value(MISC.misc_dynamic),
       ...(c.endLoc ? { endLoc: c.endLoc } : {}),
     };
   }
@@ -582,13 +608,13 @@ function buildChecker(
     alpha,
     logAllFailures,
     loc,
-    connectTimeout: r.optNum('connect_timeout') ?? inh.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
-    connectIp: r.str('connect_ip') ?? rsAddress,
-    connectPort: r.optNum('connect_port') ?? rsPort,
-    bindTo: r.str('bindto'),
-    bindPort: r.optNum('bind_port'),
-    bindIf: r.str('bind_if'),
-    fwmark: r.optNum('fwmark'),
+    connectTimeout: r.value(C.connect_timeout) ?? inh.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+    connectIp: r.value(C.connect_ip) ?? rsAddress,
+    connectPort: r.value(C.connect_port) ?? rsPort,
+    bindTo: r.value(C.bindto) ?? null,
+    bindPort: r.value(C.bind_port) ?? null,
+    bindIf: r.value(C.bind_if) ?? null,
+    fwmark: r.value(C.fwmark) ?? null,
   };
   // check_api.c check_conn_opts, from each connecting checker's end handler: a link-local
   // destination is on no interface without bind_if, and the checker is dropped.
@@ -605,9 +631,10 @@ function buildChecker(
   switch (c.type) {
     case 'HTTP_GET':
     case 'SSL_GET': {
+      const ssl = c.type === 'SSL_GET';
       const urls: HttpUrl[] = [];
-      for (const u of r.list<RawBlock>('url')) {
-        const url = buildUrl(u, c.type === 'SSL_GET', sink);
+      for (const u of r.items(ssl ? SSL.url : HTTP.url)) {
+        const url = buildUrl(u, ssl, sink);
         if (url) urls.push(url);
       }
       if (urls.length === 0) {
@@ -618,37 +645,37 @@ function buildChecker(
         ...connecting,
         type: c.type,
         urls,
-        httpProtocol: (r.str('http_protocol') as '1.0' | '1.0C' | '1.1' | null) ?? '1.0',
-        virtualhost: r.str('virtualhost') ?? inh.virtualhost,
-        enableSni: r.bool('enable_sni'),
-        sniName: r.str('sni_name'),
-        fastRecovery: r.bool('fast_recovery'),
-        tlsCompliant: c.type === 'SSL_GET' && r.bool('tls_compliant'),
+        httpProtocol: r.value(HTTP.http_protocol),
+        virtualhost: r.value(HTTP.virtualhost) ?? inh.virtualhost,
+        enableSni: r.value(HTTP.enable_sni),
+        sniName: r.value(HTTP.sni_name) ?? null,
+        fastRecovery: r.value(HTTP.fast_recovery),
+        tlsCompliant: ssl && r.value(SSL.tls_compliant),
       };
     }
     case 'SMTP_CHECK':
       return {
         ...connecting,
         type: 'SMTP_CHECK',
-        heloName: r.str('helo_name') ?? 'smtpchecker.keepalived.org',
+        heloName: r.value(SMTP.helo_name),
       };
     case 'DNS_CHECK':
       return {
         ...connecting,
         type: 'DNS_CHECK',
-        queryType: (r.str('type') as 'SOA' | null) ?? 'SOA',
-        name: r.str('name') ?? '.',
+        queryType: r.value(DNS.type),
+        name: r.value(DNS.name),
       };
     case 'UDP_CHECK': {
-      const reply = r.get<string>('require_reply');
+      const reply = r.value(UDP.require_reply);
       return {
         ...connecting,
         type: 'UDP_CHECK',
-        payload: r.str('payload'),
+        payload: r.value(UDP.payload) ?? null,
         requireReply: reply !== undefined,
         replyPattern: reply ? reply : null,
-        minReplyLength: r.num('min_reply_length', 0),
-        maxReplyLength: r.num('max_reply_length', 255),
+        minReplyLength: r.value(UDP.min_reply_length),
+        maxReplyLength: r.value(UDP.max_reply_length),
       };
     }
   }
