@@ -13,7 +13,7 @@ import { formatVs } from './virtual-server-format.js';
 import { RawReader, readBlock } from './keywords/read.js';
 import { DiagnosticList } from './keywords/types.js';
 import type { BlockTable, DiagnosticSink } from './keywords/types.js';
-import { rootTable } from './keywords/root.js';
+import { rootKeywords as R, rootTable } from './keywords/root.js';
 import { globalDefsTable } from './keywords/global-defs.js';
 import { trackFileTable, vrrpScriptTable, vrrpTrackProcessTable } from './keywords/trackers.js';
 import { buildTrackProcess } from './track-process.js';
@@ -51,34 +51,30 @@ export function buildConfig(
   const root = new RawReader(readBlock(statements, rootTable, sink, rootLoc));
 
   const globalStatements: Statement[] = [];
-  for (const g of root.list<Statement>('global_defs')) {
+  for (const g of root.items(R.global_defs)) {
     if (g.block === null)
       sink.report('error', 'missing-block', `Missing '{' at beginning of configuration block`, g.loc);
     else for (const s of g.block) globalStatements.push(s); // no spread: blocks can be huge
   }
-  for (const c of root.list<Statement>('child_wait_time')) globalStatements.push(c);
-  const firstGlobal = root.list<Statement>('global_defs')[0];
+  for (const c of root.items(R.child_wait_time)) globalStatements.push(c);
+  const firstGlobal = root.items(R.global_defs)[0];
   const globalDefs = buildGlobalDefs(
     readBlock(globalStatements, globalDefsTable, sink, firstGlobal?.loc ?? rootLoc),
     firstGlobal ? firstGlobal.loc : null,
   );
 
   const vrrpScripts = named(
-    root.list<Statement>('vrrp_script'),
+    root.items(R.vrrp_script),
     'vrrp_script',
     vrrpScriptTable,
     sink,
     (name, raw, stmt) => buildVrrpScript(name, raw, sink, stmt.endLoc),
   );
-  const trackFiles = named(
-    root.list<Statement>('track_file'),
-    'track_file',
-    trackFileTable,
-    sink,
-    (name, raw) => buildTrackFile(name, raw, sink),
+  const trackFiles = named(root.items(R.track_file), 'track_file', trackFileTable, sink, (name, raw) =>
+    buildTrackFile(name, raw, sink),
   );
   const trackProcesses = named(
-    root.list<Statement>('vrrp_track_process'),
+    root.items(R.vrrp_track_process),
     'vrrp_track_process',
     vrrpTrackProcessTable,
     sink,
@@ -89,7 +85,7 @@ export function buildConfig(
   const droppedInstances = new Set<string>();
   const vmacNames = new Map<string, string>();
   const vrrpInstances = named(
-    root.list<Statement>('vrrp_instance'),
+    root.items(R.vrrp_instance),
     'vrrp_instance',
     vrrpInstanceTable,
     sink,
@@ -100,16 +96,16 @@ export function buildConfig(
     },
   );
   const vrrpSyncGroups = named(
-    root.list<Statement>('vrrp_sync_group'),
+    root.items(R.vrrp_sync_group),
     'vrrp_sync_group',
     vrrpSyncGroupTable,
     sink,
     (name, raw) => buildSyncGroup(name, raw, sink),
   );
-  const virtualServerGroups = buildVsGroups(root.list<Statement>('virtual_server_group'), sink);
+  const virtualServerGroups = buildVsGroups(root.items(R.virtual_server_group), sink);
   const virtualServers: VirtualServer[] = [];
   const vsKeys = new Set<string>();
-  for (const stmt of root.list<Statement>('virtual_server')) {
+  for (const stmt of root.items(R.virtual_server)) {
     const vs = buildVirtualServer(stmt, sink);
     if (!vs) continue;
     if (vsKeys.has(vs.key)) {

@@ -9,7 +9,7 @@ import type { Statement } from './tree.js';
 import type { DiagnosticSink } from './keywords/types.js';
 import type { RawReader } from './keywords/read.js';
 import { RULE_START_PRIORITY, type RuleLine } from './keywords/ip-rule.js';
-import type { RouteLine, VipLine } from './keywords/vrrp-instance.js';
+import { rootKeywords as R } from './keywords/root.js';
 
 export interface StaticEntries {
   readonly staticAddresses: readonly Vip[];
@@ -20,7 +20,7 @@ export interface StaticEntries {
 
 /** The root blocks; a static address without `dev` goes to `default_interface` (get_default_if). */
 export function buildStaticEntries(root: RawReader, defaultInterface: string): StaticEntries {
-  const staticAddresses = root.list<VipLine>('static_ipaddress').map((v): Vip => ({
+  const staticAddresses = root.items(R.static_ipaddress).map((v): Vip => ({
     address: v.address,
     family: v.family,
     prefixLength: v.prefixLength,
@@ -34,9 +34,9 @@ export function buildStaticEntries(root: RawReader, defaultInterface: string): S
   }));
   // vrrp_iproute.c: a tracked route needs an interface; without one it is not tracked.
   const staticRoutes = root
-    .list<RouteLine>('static_routes')
+    .items(R.static_routes)
     .map((x): VirtualRoute => ({ ...x, noTrack: x.noTrack || x.dev === null }));
-  return { staticAddresses, staticRoutes, staticRules: root.list<RuleLine>('static_rules') };
+  return { staticAddresses, staticRoutes, staticRules: root.items(R.static_rules) };
 }
 
 /**

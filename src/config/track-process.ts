@@ -9,14 +9,25 @@ import type { SourceLoc, TrackProcess, TrackRef } from './model.js';
 import type { Statement } from './tree.js';
 import type { RawReader } from './keywords/read.js';
 import type { DiagnosticCode } from './diagnostics.js';
-import type { DiagnosticSink } from './keywords/types.js';
-import type { TrackProcessLine } from './keywords/trackers.js';
+import type { DiagnosticSink, Repeated } from './keywords/types.js';
+import { vrrpTrackProcessKeywords as P, type TrackProcessLine } from './keywords/trackers.js';
 import { parseIntValue, parseTimerValue, parseUnsignedValue } from './keywords/values.js';
 
 const DELAY_RANGE = '[0.000001, 3600.000000]';
 
-function inOrder(r: RawReader, fields: readonly string[]): { field: string; stmt: Statement }[] {
-  const all = fields.flatMap((field) => r.list<Statement>(field).map((stmt) => ({ field, stmt })));
+/** The keywords replayed in file order (keywords/trackers.ts keeps their statements whole). */
+const REPLAYED: readonly Repeated<Statement>[] = [
+  P.process,
+  P.weight,
+  P.quorum,
+  P.quorum_max,
+  P.delay,
+  P.fork_delay,
+  P.terminate_delay,
+];
+
+function inOrder(r: RawReader): { spec: Repeated<Statement>; stmt: Statement }[] {
+  const all = REPLAYED.flatMap((spec) => r.items(spec).map((stmt) => ({ spec, stmt })));
   // Stable: lines of one keyword keep their order; keywords interleave by line.
   return all.sort((a, b) => (a.stmt.loc.file === b.stmt.loc.file ? a.stmt.loc.line - b.stmt.loc.line : 0));
 }
@@ -25,7 +36,7 @@ export function buildTrackProcess(name: string, r: RawReader, sink: DiagnosticSi
   let process: string | null = null;
   let params: string[] = [];
   let paramMatch: TrackProcess['paramMatch'] = 'none';
-  let fullCommand = r.bool('full_command');
+  let fullCommand = r.value(P.full_command);
   let weight = 0;
   let weightReverse = false;
   let quorum = 1;
@@ -33,12 +44,11 @@ export function buildTrackProcess(name: string, r: RawReader, sink: DiagnosticSi
   let forkDelay = 0;
   let terminateDelay = 0;
 
-  const fields = ['process', 'weight', 'quorum', 'quorum_max', 'delay', 'fork_delay', 'terminate_delay'];
-  for (const { field, stmt } of inOrder(r, fields)) {
+  for (const { spec, stmt } of inOrder(r)) {
     const a = stmt.args;
     const loc = stmt.loc;
-    switch (field) {
-      case 'process': {
+    switch (spec) {
+      case P.process: {
         if (process !== null) {
           sink.report(
             'error',
@@ -60,7 +70,7 @@ export function buildTrackProcess(name: string, r: RawReader, sink: DiagnosticSi
         }
         break;
       }
-      case 'weight': {
+      case P.weight: {
         if (a[0] === undefined) {
           sink.report(
             'error',
@@ -103,7 +113,7 @@ export function buildTrackProcess(name: string, r: RawReader, sink: DiagnosticSi
         weight = w;
         break;
       }
-      case 'quorum': {
+      case P.quorum: {
         const q = a[0] === undefined ? undefined : parseUnsignedValue(a[0], 1, 65535, sink, loc);
         if (q === undefined) {
           sink.report(
@@ -121,7 +131,7 @@ export function buildTrackProcess(name: string, r: RawReader, sink: DiagnosticSi
         quorum = q;
         break;
       }
-      case 'quorum_max': {
+      case P.quorum_max: {
         const q = a[0] === undefined ? undefined : parseUnsignedValue(a[0], 0, 65535, sink, loc);
         if (q === undefined) {
           sink.report(
@@ -146,7 +156,7 @@ export function buildTrackProcess(name: string, r: RawReader, sink: DiagnosticSi
         // delay, fork_delay, terminate_delay
         const d = parseTimerValue(a[0], 0.000001, 3600, sink, loc, DELAY_RANGE);
         if (d === undefined) {
-          const prefix = field === 'delay' ? '' : field.replace('delay', '');
+          const prefix = spec.keyword.replace('delay', '');
           sink.report(
             'error',
             'out-of-range',
@@ -155,13 +165,13 @@ export function buildTrackProcess(name: string, r: RawReader, sink: DiagnosticSi
           );
           break;
         }
-        if (field !== 'fork_delay') terminateDelay = d;
-        if (field !== 'terminate_delay') forkDelay = d;
+        if (spec !== P.fork_delay) terminateDelay = d;
+        if (spec !== P.terminate_delay) forkDelay = d;
       }
     }
   }
 
-  const match = r.get<'exact' | 'initial' | 'partial'>('param_match');
+  const match = r.value(P.param_match);
   if (match !== undefined) {
     paramMatch = match;
     fullCommand = true;

@@ -1,9 +1,9 @@
 /**
  * `global_defs { }` (keepalived core/global_parser.c, keepalived.conf(5) "GLOBAL DEFINITIONS").
  */
-import type { LvsSyncDaemon, LvsTimeouts, ScriptSpec } from '../model.js';
+import type { GlobalDefs, LvsSyncDaemon, LvsTimeouts, ScriptSpec } from '../model.js';
 import type { Statement } from '../tree.js';
-import type { BlockTable, DiagnosticSink, KeywordSpec } from './types.js';
+import type { BlockTable, DiagnosticSink } from './types.js';
 import { custom, flag, ignored, int, lines, presence, script, str, timer, uint } from './types.js';
 import {
   parseAddressValue,
@@ -136,7 +136,8 @@ function lvsTimeouts(stmt: Statement, sink: DiagnosticSink): LvsTimeouts | undef
   return t;
 }
 
-function flushOnStop(stmt: Statement, sink: DiagnosticSink): 'all' | 'vs' | undefined {
+/** Bare `lvs_flush_on_stop` flushes all, `VS` only the configured virtual servers. */
+function flushOnStop(stmt: Statement, sink: DiagnosticSink): GlobalDefs['lvsFlushOnStop'] | undefined {
   const a = stmt.args[0];
   if (a === undefined) return 'all';
   if (a === 'VS') return 'vs';
@@ -171,23 +172,24 @@ function mcastGroup(family: 'inet' | 'inet6') {
   };
 }
 
-const SUPPORTED: KeywordSpec[] = [
-  str('router_id', {
+/** `global_defs { }`'s keywords, read by schema/global-defs.ts through these specs. */
+export const globalDefsKeywords = {
+  router_id: str('router_id', {
     doc: {
       text: 'Name of this director in the dumps (keepalived also puts it in email subjects).',
       default: 'the host name',
     },
   }),
-  lines('notification_email', (line) => [line.keyword, ...line.args].join(' '), {
+  notification_email: lines('notification_email', (line) => [line.keyword, ...line.args].join(' '), {
     doc: {
       text: 'Addresses alert emails go to.',
       inert: 'keepalived-ts sends no email; use notify scripts.',
     },
   }),
-  str('notification_email_from', {
+  notification_email_from: str('notification_email_from', {
     doc: { text: 'Sender of alert emails.', inert: 'keepalived-ts sends no email.' },
   }),
-  custom('smtp_server', smtpServer, {
+  smtp_server: custom('smtp_server', smtpServer, {
     doc: {
       text: 'SMTP relay for alert emails.',
       value: 'address [port]',
@@ -195,10 +197,10 @@ const SUPPORTED: KeywordSpec[] = [
       inert: 'keepalived-ts sends no email.',
     },
   }),
-  str('smtp_helo_name', {
+  smtp_helo_name: str('smtp_helo_name', {
     doc: { text: 'HELO name of alert emails.', inert: 'keepalived-ts sends no email.' },
   }),
-  uint('smtp_connect_timeout', 0, TIMER_SECONDS, {
+  smtp_connect_timeout: uint('smtp_connect_timeout', 0, TIMER_SECONDS, {
     default: 30,
     invalid: (v) => `smtp_connect_timeout '${v}' must be in [0, ${TIMER_SECONDS}] - ignoring`,
     // keepalived's own spelling.
@@ -206,54 +208,54 @@ const SUPPORTED: KeywordSpec[] = [
     doc: { text: 'Timeout of the SMTP connection, seconds.', inert: 'keepalived-ts sends no email.' },
   }),
   // global_parser.c ignores any word after it: `enable_script_security off` still enables it.
-  custom('enable_script_security', () => true, {
+  enable_script_security: custom('enable_script_security', () => true, {
+    default: false,
     doc: {
       text: 'Refuse scripts a non-root user could change (`-t` exits 6 for them, as keepalived does).',
       value: 'flag (a word after it is ignored: `off` also enables it, as in global_parser.c)',
-      default: 'off',
     },
   }),
-  custom('script_user', userGroup, {
+  script_user: custom('script_user', userGroup, {
     doc: {
       text: 'User (and group) scripts run as when they name none; a user that does not exist is reported and not used.',
       value: 'user [group] or user:group',
       default: '`keepalived_script` if that account exists, else root with a warning',
     },
   }),
-  flag('checker_log_all_failures', {
+  checker_log_all_failures: flag('checker_log_all_failures', {
     invalid: () => 'Invalid value for checker_log_all_failures specified',
     doc: { text: 'Log every failed check attempt, not only changes of state.' },
   }),
-  presence('log_unknown_vrids', {
+  log_unknown_vrids: presence('log_unknown_vrids', {
     doc: { text: 'Log adverts for a VRID no instance on the interface has.' },
   }),
   // global_parser.c: the first one stays.
-  str('vmac_prefix', {
+  vmac_prefix: str('vmac_prefix', {
     duplicate: (s) => `vmac prefix has already been specified - ignoring ${s.args[0] ?? ''}`,
     doc: {
       text: 'Prefix of the default VMAC names (`PREFIX.VRID`, `PREFIX1.VRID`, ...).',
       default: '`vrrp`',
     },
   }),
-  str('vmac_addr_prefix', {
+  vmac_addr_prefix: str('vmac_addr_prefix', {
     duplicate: (s) => `vmac_addr prefix has already been specified - ignoring ${s.args[0] ?? ''}`,
     doc: { text: 'Prefix of the names of the VMACs `use_vmac_addr` makes.', default: '`vmac_prefix`' },
   }),
-  presence('disable_local_igmp', {
+  disable_local_igmp: presence('disable_local_igmp', {
     doc: {
       text: 'No IGMP reports for link-local groups (net.ipv4.igmp_link_local_mcast_reports 0) while the daemon runs, put back at stop, so that a VMAC does not announce 224.0.0.18 from the virtual MAC (vrrp_daemon.c).',
       differs: 'a kernel without the parameter is told at start (`Unable to open ...`), not by `-t`.',
     },
   }),
-  str('default_interface', {
+  default_interface: str('default_interface', {
     default: 'eth0',
     doc: { text: 'Interface of instances and VIPs that name none.' },
   }),
-  custom('vrrp_mcast_group4', mcastGroup('inet'), {
+  vrrp_mcast_group4: custom('vrrp_mcast_group4', mcastGroup('inet'), {
     default: '224.0.0.18',
     doc: { text: 'Multicast group of IPv4 adverts.', value: 'IPv4 address' },
   }),
-  custom('vrrp_mcast_group6', mcastGroup('inet6'), {
+  vrrp_mcast_group6: custom('vrrp_mcast_group6', mcastGroup('inet6'), {
     default: 'ff02::12',
     doc: {
       text: 'Multicast group of IPv6 adverts.',
@@ -261,46 +263,46 @@ const SUPPORTED: KeywordSpec[] = [
       inert: 'keepalived-ts sends VRRP over IPv4 only.',
     },
   }),
-  int('vrrp_version', 2, 3, {
+  vrrp_version: int('vrrp_version', 2, 3, {
     default: 2,
     doc: {
       text: 'VRRP version of instances that set none; checked as keepalived checks it (VRRPv3 refuses authentication, needs a VIP).',
       differs: 'adverts are always VRRPv2 (docs/behaviour.md).',
     },
   }),
-  presence('vrrp_strict', {
+  vrrp_strict: presence('vrrp_strict', {
     doc: {
       text: 'Strict RFC mode for every instance: the checks and resets of vrrp.c `vrrp_complete_instance` (no authentication, no unicast, no preempt_delay, ...).',
     },
   }),
-  presence('vrrp_skip_check_adv_addr', {
+  vrrp_skip_check_adv_addr: presence('vrrp_skip_check_adv_addr', {
     doc: {
       text: 'Do not compare the addresses in adverts from the current master with the configured VIPs.',
     },
   }),
-  presence('vrrp_check_unicast_src', {
+  vrrp_check_unicast_src: presence('vrrp_check_unicast_src', {
     doc: { text: 'Drop unicast adverts whose source is not a configured peer (every instance).' },
   }),
-  flag('vrrp_lower_prio_no_advert', {
+  vrrp_lower_prio_no_advert: flag('vrrp_lower_prio_no_advert', {
     invalid: () => 'Invalid value for vrrp_lower_prio_no_advert specified',
     doc: {
       text: 'A master receiving a lower-priority advert does not answer it.',
       default: 'on with `vrrp_strict`, else off',
     },
   }),
-  flag('vrrp_higher_prio_send_advert', {
+  vrrp_higher_prio_send_advert: flag('vrrp_higher_prio_send_advert', {
     invalid: () => 'Invalid value for vrrp_higher_prio_send_advert specified',
     doc: {
       text: 'A master that sees a higher-priority advert sends one of its own before it becomes backup.',
     },
   }),
-  uint('vrrp_down_timer_adverts', 1, 100, {
+  vrrp_down_timer_adverts: uint('vrrp_down_timer_adverts', 1, 100, {
     default: 3,
     invalid: (v) => `Invalid vrrp_down_timer_adverts [1:100] '${v}'`,
     doc: { text: 'Adverts a backup misses before it declares the master down (RFC 3768: 3).' },
   }),
   // read_decimal_unsigned from 1 ms to UINT_MAX us.
-  timer(
+  vrrp_startup_delay: timer(
     'vrrp_startup_delay',
     0.001,
     UINT_MAX_US,
@@ -313,7 +315,7 @@ const SUPPORTED: KeywordSpec[] = [
     },
     '[0.001000, 4294.967295]',
   ),
-  timer(
+  vrrp_delay_after_boot: timer(
     'vrrp_delay_after_boot',
     0.001,
     UINT_MAX_US,
@@ -328,26 +330,26 @@ const SUPPORTED: KeywordSpec[] = [
     },
     '[0.001000, 4294.967295]',
   ),
-  uint('vrrp_garp_master_delay', 0, TIMER_SECONDS, {
+  vrrp_garp_master_delay: uint('vrrp_garp_master_delay', 0, TIMER_SECONDS, {
     default: 5,
     invalid: (v) => `vrrp_garp_master_delay '${v}' invalid - ignoring`,
     doc: { text: 'Seconds after becoming master before the second burst of gratuitous ARPs (0: none).' },
   }),
-  uint('vrrp_garp_master_repeat', 0, UINT_MAX, {
+  vrrp_garp_master_repeat: uint('vrrp_garp_master_repeat', 0, UINT_MAX, {
     default: 5,
     invalid: (v) => `vrrp_garp_master_repeat '${v}' invalid - ignoring`,
     zeroToOne: () => 'vrrp_garp_master_repeat must be greater than 0, setting to 1',
     doc: { text: 'Gratuitous ARPs per VIP in each burst.' },
   }),
   // lower_prio defaults follow the master values; resolved by the builder.
-  uint('vrrp_garp_lower_prio_delay', 0, TIMER_SECONDS, {
+  vrrp_garp_lower_prio_delay: uint('vrrp_garp_lower_prio_delay', 0, TIMER_SECONDS, {
     invalid: (v) => `vrrp_garp_lower_prio_delay '${v}' invalid - ignoring`,
     doc: {
       text: 'Delay of the second burst after a lower-priority advert reaches the master.',
       default: '`vrrp_garp_master_delay`',
     },
   }),
-  uint('vrrp_garp_lower_prio_repeat', 0, 2147483647, {
+  vrrp_garp_lower_prio_repeat: uint('vrrp_garp_lower_prio_repeat', 0, 2147483647, {
     invalid: (v) => `Invalid vrrp_garp_lower_prio_repeat '${v}'`,
     doc: {
       text: 'Gratuitous ARPs per VIP after a lower-priority advert reaches the master.',
@@ -355,19 +357,19 @@ const SUPPORTED: KeywordSpec[] = [
     },
   }),
   // Whole seconds to UINT_MAX; a rejected value sets it to 0 rather than keeping the last one.
-  uint('vrrp_garp_master_refresh', 0, UINT_MAX, {
+  vrrp_garp_master_refresh: uint('vrrp_garp_master_refresh', 0, UINT_MAX, {
     default: 0,
     invalid: (v) => `Invalid vrrp_garp_master_refresh '${v}' - ignoring`,
     onInvalid: 0,
     doc: { text: 'Seconds between refresh bursts while master (0: no refresh); a rejected value sets 0.' },
   }),
-  uint('vrrp_garp_master_refresh_repeat', 0, UINT_MAX, {
+  vrrp_garp_master_refresh_repeat: uint('vrrp_garp_master_refresh_repeat', 0, UINT_MAX, {
     default: 1,
     invalid: (v) => `vrrp_garp_master_refresh_repeat '${v}' invalid - ignoring`,
     zeroToOne: () => 'vrrp_garp_master_refresh_repeat must be greater than 0, setting to 1',
     doc: { text: 'Gratuitous ARPs per VIP in each refresh burst.' },
   }),
-  timer(
+  vrrp_garp_interval: timer(
     'vrrp_garp_interval',
     0.000001,
     UINT_MAX_US,
@@ -381,27 +383,28 @@ const SUPPORTED: KeywordSpec[] = [
     },
     '[0.000001, 4294.967295]',
   ),
-  flag('vrrp_min_garp', {
+  vrrp_min_garp: flag('vrrp_min_garp', {
     invalid: () => 'Invalid value for vrrp_min_garp specified',
     doc: {
       text: 'One gratuitous ARP, no second burst, no refresh, where the values are unset.',
       inert: 'the GARP values apply as set (docs/behaviour.md §3.7).',
     },
   }),
-  custom('lvs_sync_daemon', lvsSyncDaemon, {
+  lvs_sync_daemon: custom('lvs_sync_daemon', lvsSyncDaemon, {
     doc: {
       text: 'Run the kernel IPVS connection synchronisation daemon on the interface, master or backup as the named VRRP instance is.',
       value: 'interface [inst] instance [id 0..255] [maxlen 1..65507] [port N] [ttl 1..255] [group address]',
     },
   }),
-  custom('lvs_timeouts', lvsTimeouts, {
+  lvs_timeouts: custom('lvs_timeouts', lvsTimeouts, {
     doc: {
       text: 'IPVS connection timeouts set in the kernel at start.',
       value: '[tcp S] [tcpfin S] [udp S], seconds to 31 days',
     },
   }),
-  presence('lvs_flush', { doc: { text: 'Flush the whole IPVS table at start.' } }),
-  custom('lvs_flush_on_stop', flushOnStop, {
+  lvs_flush: presence('lvs_flush', { doc: { text: 'Flush the whole IPVS table at start.' } }),
+  lvs_flush_on_stop: custom<GlobalDefs['lvsFlushOnStop']>('lvs_flush_on_stop', flushOnStop, {
+    default: 'off',
     deprecated: ['lvs_flush_onstop'],
     deprecationMessage: "lvs_flush_onstop is deprecated - please use 'lvs_flush_on_stop'",
     doc: {
@@ -410,7 +413,7 @@ const SUPPORTED: KeywordSpec[] = [
       default: 'off: the entries the daemon owns are removed',
     },
   }),
-  timer('child_wait_time', 0, MAX_SECONDS, {
+  child_wait_time: timer('child_wait_time', 0, MAX_SECONDS, {
     default: 5,
     doc: {
       text: 'Seconds to wait for scripts and children at stop.',
@@ -418,7 +421,7 @@ const SUPPORTED: KeywordSpec[] = [
         'a keyword added after keepalived 2.2.7 (its main.c fixes 5 s), read on purpose (compatibility.md `newer-keywords`).',
     },
   }),
-  uint('json_version', 1, 2, {
+  json_version: uint('json_version', 1, 2, {
     default: 1,
     invalid: () => 'Invalid JSON version',
     doc: {
@@ -427,66 +430,66 @@ const SUPPORTED: KeywordSpec[] = [
         'a keyword added after keepalived 2.2.7 (keepalived 2.3.3 vrrp_json.c), read on purpose (compatibility.md `newer-keywords`).',
     },
   }),
-  custom('dynamic_interfaces', () => true, {
+  dynamic_interfaces: custom('dynamic_interfaces', () => true, {
     default: false,
     doc: {
       text: 'Interfaces may appear later: `-t` does not refuse instances and VIPs on interfaces that do not exist.',
       value: 'flag (a word after it is ignored)',
     },
   }),
-  str('state_dump_file', {
+  state_dump_file: str('state_dump_file', {
     aliases: ['state_file_location'],
     doc: { text: 'Path of the SIGUSR1 data dump.', default: '`/tmp/keepalived.data`' },
   }),
-  str('stats_dump_file', {
+  stats_dump_file: str('stats_dump_file', {
     aliases: ['stats_file_location'],
     doc: { text: 'Path of the SIGUSR2 stats dump.', default: '`/tmp/keepalived.stats`' },
   }),
-  str('json_dump_file', {
+  json_dump_file: str('json_dump_file', {
     aliases: ['json_file_location'],
     doc: { text: 'Path of the JSON dump (SIGRTMIN+2).', default: '`/tmp/keepalived.json`' },
   }),
-  custom('notify_fifo', fifo, {
+  notify_fifo: custom('notify_fifo', fifo, {
     doc: {
       text: 'FIFO for every VRRP and LVS line; created 0600 (0644 less the -u umask) and chowned to user [group] if missing, removed at stop if created (docs/behaviour.md §2.6).',
       value: 'path [user [group]]',
     },
   }),
-  script('notify_fifo_script', {
+  notify_fifo_script: script('notify_fifo_script', {
     doc: {
       text: 'Started with the notify_fifo path as its last argument, to read it; SIGTERM at stop and reload.',
     },
   }),
-  custom('vrrp_notify_fifo', fifo, {
+  vrrp_notify_fifo: custom('vrrp_notify_fifo', fifo, {
     doc: {
       text: 'FIFO for the VRRP lines only: `INSTANCE "VI_1" MASTER 150`, `GROUP "G1" BACKUP 0`.',
       value: 'path [user [group]]',
     },
   }),
-  script('vrrp_notify_fifo_script', {
+  vrrp_notify_fifo_script: script('vrrp_notify_fifo_script', {
     doc: { text: 'Started with the vrrp_notify_fifo path as its last argument.' },
   }),
-  custom('lvs_notify_fifo', fifo, {
+  lvs_notify_fifo: custom('lvs_notify_fifo', fifo, {
     doc: {
       text: 'FIFO for the LVS lines only: `VS [10.0.0.1]:tcp:80 UP`, `RS [10.0.1.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN`.',
       value: 'path [user [group]]',
     },
   }),
-  script('lvs_notify_fifo_script', {
+  lvs_notify_fifo_script: script('lvs_notify_fifo_script', {
     doc: { text: 'Started with the lvs_notify_fifo path as its last argument.' },
   }),
-  flag('vrrp_notify_priority_changes', {
+  vrrp_notify_priority_changes: flag('vrrp_notify_priority_changes', {
     invalid: (v) => `Invalid value '${v}' for global vrrp_notify_priority_changes specified`,
     doc: {
       text: "Default of the instances' `notify_priority_changes` (priority change lines to the notify FIFOs).",
     },
   }),
-  presence('fifo_write_vrrp_states_on_reload', {
+  fifo_write_vrrp_states_on_reload: presence('fifo_write_vrrp_states_on_reload', {
     doc: {
       text: 'A reload writes the unchanged states of the sync groups and of the instances not kept MASTER to the FIFOs.',
     },
   }),
-];
+};
 
 /** keepalived global keywords keepalived-ts accepts and does not act on. */
 export const GLOBAL_DEFS_IGNORED_WARNING = [
@@ -601,7 +604,7 @@ export const globalDefsTable: BlockTable = {
       '`skip_check_adv_addr` and `strict_mode` keywords override the global ones for one instance.',
   },
   keywords: [
-    ...SUPPORTED,
+    ...Object.values(globalDefsKeywords),
     ...ignored(GLOBAL_DEFS_IGNORED_WARNING, 'warning'),
     ...ignored(GLOBAL_DEFS_IGNORED_INFO, 'info'),
   ],

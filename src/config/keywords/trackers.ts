@@ -5,7 +5,7 @@
  */
 import type { SourceLoc } from '../model.js';
 import type { Statement } from '../tree.js';
-import type { BlockTable, DiagnosticSink } from './types.js';
+import type { BlockTable, DiagnosticSink, Repeated } from './types.js';
 import { custom, int, presence, str, uint, userlessScript } from './types.js';
 import { userGroup } from './global-defs.js';
 import { parseIntValue, TIMER_SECONDS } from './values.js';
@@ -187,9 +187,62 @@ function paramMatch(stmt: Statement, sink: DiagnosticSink): 'exact' | 'initial' 
   return undefined;
 }
 
-function replayed(keyword: string, doc: { text: string; value: string; default?: string }) {
+function replayed(
+  keyword: string,
+  doc: { text: string; value: string; default?: string },
+): Repeated<Statement> {
   return custom(keyword, asStatement, { repeatable: true, doc });
 }
+
+/**
+ * `vrrp_track_process NAME { }`'s keywords. The `replayed` ones are kept as statements and read
+ * in file order by track-process.ts, whose handlers depend on the lines before them.
+ */
+export const vrrpTrackProcessKeywords = {
+  process: replayed('process', {
+    text: 'The process name (its `comm`, at most 15 characters, as `ps` shows it), or with parameters or `full_command` the first word of its command line; parameters are matched as `param_match` says (exact when given). The first line stays. Required: a block without it is removed.',
+    value: 'NAME [PARAM ...]',
+  }),
+  param_match: custom('param_match', paramMatch, {
+    doc: {
+      text: 'How the parameters are compared: bare = exactly, `initial` = the command line starts with them (the last one may be cut short), `partial` = the first parameters are these. Implies `full_command`.',
+      value: '[`initial`|`partial`]',
+      default: 'exact when `process` has parameters',
+    },
+  }),
+  weight: replayed('weight', {
+    text: 'Priority change: W > 0 added while the quorum is met, W < 0 added while it is not; 0 puts the instance in FAULT while it is not; `reverse` inverts. The first non-zero weight stays.',
+    value: '-254..254 [`reverse`]',
+    default: '0',
+  }),
+  quorum: replayed('quorum', {
+    text: 'Fewest processes for the quorum; must not exceed `quorum_max`.',
+    value: '1..65535',
+    default: '1',
+  }),
+  quorum_max: replayed('quorum_max', {
+    text: 'Most processes for the quorum (more lose it); 0 (only before a `quorum` above 1) means the quorum is met while none runs.',
+    value: '0..65535',
+    default: 'no limit',
+  }),
+  delay: replayed('delay', {
+    text: 'Sets both `fork_delay` and `terminate_delay`.',
+    value: 'seconds, 0.000001..3600',
+  }),
+  fork_delay: replayed('fork_delay', {
+    text: 'A quorum gained by a tracked process forking is acted on after this delay (if it still holds).',
+    value: 'seconds, 0.000001..3600',
+    default: '0',
+  }),
+  terminate_delay: replayed('terminate_delay', {
+    text: 'A quorum lost by a process exiting is acted on after this delay (if it is still lost).',
+    value: 'seconds, 0.000001..3600',
+    default: '0',
+  }),
+  full_command: presence('full_command', {
+    doc: { text: 'Match `process` against the first word of the command line instead of `comm`.' },
+  }),
+};
 
 export const vrrpTrackProcessTable: BlockTable = {
   name: 'vrrp_track_process',
@@ -200,51 +253,7 @@ export const vrrpTrackProcessTable: BlockTable = {
       'The number of running processes with a name; instances and sync groups follow it with ' +
       '`track_process`. The tracker has quorum while quorum <= count <= quorum_max. docs/behaviour.md §3.9.',
   },
-  keywords: [
-    replayed('process', {
-      text: 'The process name (its `comm`, at most 15 characters, as `ps` shows it), or with parameters or `full_command` the first word of its command line; parameters are matched as `param_match` says (exact when given). The first line stays. Required: a block without it is removed.',
-      value: 'NAME [PARAM ...]',
-    }),
-    custom('param_match', paramMatch, {
-      doc: {
-        text: 'How the parameters are compared: bare = exactly, `initial` = the command line starts with them (the last one may be cut short), `partial` = the first parameters are these. Implies `full_command`.',
-        value: '[`initial`|`partial`]',
-        default: 'exact when `process` has parameters',
-      },
-    }),
-    replayed('weight', {
-      text: 'Priority change: W > 0 added while the quorum is met, W < 0 added while it is not; 0 puts the instance in FAULT while it is not; `reverse` inverts. The first non-zero weight stays.',
-      value: '-254..254 [`reverse`]',
-      default: '0',
-    }),
-    replayed('quorum', {
-      text: 'Fewest processes for the quorum; must not exceed `quorum_max`.',
-      value: '1..65535',
-      default: '1',
-    }),
-    replayed('quorum_max', {
-      text: 'Most processes for the quorum (more lose it); 0 (only before a `quorum` above 1) means the quorum is met while none runs.',
-      value: '0..65535',
-      default: 'no limit',
-    }),
-    replayed('delay', {
-      text: 'Sets both `fork_delay` and `terminate_delay`.',
-      value: 'seconds, 0.000001..3600',
-    }),
-    replayed('fork_delay', {
-      text: 'A quorum gained by a tracked process forking is acted on after this delay (if it still holds).',
-      value: 'seconds, 0.000001..3600',
-      default: '0',
-    }),
-    replayed('terminate_delay', {
-      text: 'A quorum lost by a process exiting is acted on after this delay (if it is still lost).',
-      value: 'seconds, 0.000001..3600',
-      default: '0',
-    }),
-    presence('full_command', {
-      doc: { text: 'Match `process` against the first word of the command line instead of `comm`.' },
-    }),
-  ],
+  keywords: Object.values(vrrpTrackProcessKeywords),
 };
 
 /** One line of a `track_process` block in an instance or sync group, weight unresolved. */
