@@ -10,9 +10,8 @@ import type {
   VrrpSyncGroup,
   AddressFamily,
 } from '../model.js';
-import { RawReader } from '../keywords/read.js';
-import type { DiagnosticSink, RawBlock } from '../keywords/types.js';
-import type { TrackLine, TrackProcessLine } from '../keywords/trackers.js';
+import type { RawReader } from '../keywords/read.js';
+import type { DiagnosticSink, KeywordSpec } from '../keywords/types.js';
 import {
   AUTH_HMAC_KEY_MAX,
   AUTH_HMAC_KEY_MIN,
@@ -22,36 +21,37 @@ import {
   defaultTimeWindow,
   type KeyFileReader,
 } from '../auth-hmac-key.js';
-import type {
-  PeerLine,
-  RouteLine,
-  AuthHmacLine,
-  TimerExpiredBackupLine,
-  VersionLine,
-  VipLine,
+import {
+  authenticationKeywords as AU,
+  authHmacKeywords as AH,
+  notifyKeywords as N,
+  vrrpInstanceKeywords as VI,
+  vrrpSyncGroupKeywords as SG,
+  type TimerExpiredBackupLine,
+  type VipLine,
 } from '../keywords/vrrp-instance.js';
 import { parseUnsignedValue } from '../keywords/values.js';
 import { parseAddress } from '../../util/ip.js';
 import { notifyScriptLines, pendingTracks } from '../semantic.js';
-import type { RuleLine } from '../keywords/ip-rule.js';
-import { completeIpvlan, completeVmac, placeVips, type UseIpvlanLine, type UseVmacLine } from '../vmac.js';
+import { completeIpvlan, completeVmac, placeVips } from '../vmac.js';
 import { normaliseAdvertInt } from '../advert-int.js';
 import { capTimer } from './common.js';
 
+/** An instance's or a sync group's notify scripts; a group has no deleted or rx_lower_pri one. */
 function notifyScripts(r: RawReader, group = false): NotifyScripts {
-  const s = (k: string) => {
-    const spec = r.get<ScriptSpec>(k) ?? null;
+  const s = (k: KeywordSpec<ScriptSpec>) => {
+    const spec = r.value(k) ?? null;
     if (spec !== null) notifyScriptLines.set(spec, r.loc(k));
     return spec;
   };
   return {
-    master: s('notify_master'),
-    backup: s('notify_backup'),
-    fault: s('notify_fault'),
-    stop: s('notify_stop'),
-    deleted: group ? null : (r.get<{ script: ScriptSpec | null }>('notify_deleted')?.script ?? null),
-    generic: s('notify'),
-    masterRxLowerPri: group ? null : s('notify_master_rx_lower_pri'),
+    master: s(N.notify_master),
+    backup: s(N.notify_backup),
+    fault: s(N.notify_fault),
+    stop: s(N.notify_stop),
+    deleted: group ? null : (r.value(VI.notify_deleted)?.script ?? null),
+    generic: s(N.notify),
+    masterRxLowerPri: group ? null : s(VI.notify_master_rx_lower_pri),
   };
 }
 
@@ -110,7 +110,7 @@ function instanceVersion(
     familyLine !== null && lineBefore(familyLine.loc, loc) ? familyLine.family : null;
   let configured: 0 | 2 | 3 = 0;
   let nativeDone = nativeIpv6 === null;
-  for (const line of r.list<VersionLine>('version')) {
+  for (const line of r.items(VI.version)) {
     if (!nativeDone && lineBefore(nativeIpv6, line.loc)) {
       configured = 3;
       nativeDone = true;
@@ -166,7 +166,7 @@ function buildAuthHmac(
       : null;
 
   const keys: { id: number; hex: string }[] = [];
-  for (const line of a.list<AuthHmacLine>('key')) {
+  for (const line of a.items(AH.key)) {
     if (line.args.length < 2) {
       report('auth_hmac key needs an id and a value', line.loc);
       continue;
@@ -202,7 +202,7 @@ function buildAuthHmac(
   }
 
   let activeKey = 0;
-  const active = a.get<AuthHmacLine>('active_key');
+  const active = a.value(AH.active_key);
   if (active) {
     const id = idOf(active.args[0]);
     if (id === null)
@@ -211,7 +211,7 @@ function buildAuthHmac(
   }
 
   let timeWindow = 0;
-  const window = a.get<AuthHmacLine>('time_window');
+  const window = a.value(AH.time_window);
   if (window) {
     const w = window.args[0];
     if (
@@ -228,7 +228,7 @@ function buildAuthHmac(
   }
 
   let antiReplay: AuthHmacConfig['antiReplay'] = 'time';
-  const replay = a.get<AuthHmacLine>('anti_replay');
+  const replay = a.value(AH.anti_replay);
   if (replay) {
     const v = replay.args[0] ?? '';
     if (v === 'time' || v === 'monotonic') antiReplay = v;
@@ -236,7 +236,7 @@ function buildAuthHmac(
   }
 
   let mode: AuthHmacConfig['mode'] = 'enforce';
-  const modeLine = a.get<AuthHmacLine>('mode');
+  const modeLine = a.value(AH.mode);
   if (modeLine) {
     const v = modeLine.args[0] ?? '';
     if (v === 'enforce' || v === 'permissive' || v === 'receive-only') mode = v;
@@ -264,7 +264,7 @@ export function buildVrrpInstance(
   vmacNames: Map<string, string>,
   keyFiles: KeyFileReader,
 ): VrrpInstance | null {
-  const vridText = r.str('virtual_router_id');
+  const vridText = r.value(VI.virtual_router_id) ?? null;
   if (vridText === null) {
     sink.report('error', 'missing-vrid', `(${name}) the virtual router id must be set`, r.raw.loc);
     return null;
@@ -275,17 +275,17 @@ export function buildVrrpInstance(
       'error',
       'out-of-range',
       `(${name}): VRID '${vridText}' not valid - must be between 1 & 255`,
-      r.loc('virtual_router_id'),
+      r.loc(VI.virtual_router_id),
     );
     // vrrp.c then finds no VRID when it completes the instance, and drops it saying so.
     sink.report('error', 'missing-vrid', `(${name}) the virtual router id must be set`, r.raw.loc);
     return null;
   }
-  const stateText = r.written('state') ? r.str('state') : null;
+  const stateText = r.written(VI.state) ? r.value(VI.state) : null;
   // vrrp.c vrrp_complete_instance: with no priority line a MASTER is the address owner (255),
   // anything else 100; with no state line the owner starts MASTER and the rest BACKUP.
   let priority = stateText === 'MASTER' ? 255 : 100;
-  const prioText = r.str('priority');
+  const prioText = r.value(VI.priority) ?? null;
   if (prioText !== null) {
     const p = /^\d+$/.test(prioText) ? Number(prioText) : NaN;
     if (p >= 1 && p <= 255) priority = p;
@@ -294,7 +294,7 @@ export function buildVrrpInstance(
         'error',
         'out-of-range',
         `(${name}) Priority not valid! must be between 1 & 255. Using default 100`,
-        r.loc('priority'),
+        r.loc(VI.priority),
       );
       priority = 100;
     }
@@ -307,19 +307,19 @@ export function buildVrrpInstance(
       : stateText === 'MASTER'
         ? 'MASTER'
         : 'BACKUP';
-  const iface = r.str('interface');
+  const iface = r.value(VI.interface) ?? null;
   const dev = iface ?? g.defaultInterface;
-  const vipLines = r.list<VipLine>('virtual_ipaddress');
-  const evipLines = r.list<VipLine>('virtual_ipaddress_excluded');
-  const peers = r.list<PeerLine>('unicast_peer');
-  const unicastSrc = r.get<{ address: string; family: AddressFamily }>('unicast_src_ip') ?? null;
+  const vipLines = r.items(VI.virtual_ipaddress);
+  const evipLines = r.items(VI.virtual_ipaddress_excluded);
+  const peers = r.items(VI.unicast_peer);
+  const unicastSrc = r.value(VI.unicast_src_ip) ?? null;
   // vrrp_parser.c vrrp_native_ipv6_handler: IPv6 unless an IPv4 address came first.
   const firstAddress = firstLine([
     vipLines[0] ?? null,
     peers[0] ?? null,
-    unicastSrc === null ? null : { family: unicastSrc.family, loc: r.loc('unicast_src_ip') },
+    unicastSrc === null ? null : { family: unicastSrc.family, loc: r.loc(VI.unicast_src_ip) },
   ]);
-  let nativeIpv6 = r.written('native_ipv6') ? r.loc('native_ipv6') : null;
+  let nativeIpv6 = r.written(VI.native_ipv6) ? r.loc(VI.native_ipv6) : null;
   if (nativeIpv6 !== null && firstAddress?.family === 'inet' && lineBefore(firstAddress.loc, nativeIpv6)) {
     sink.report(
       'error',
@@ -330,7 +330,7 @@ export function buildVrrpInstance(
     nativeIpv6 = null;
   }
   // use_ipvlan's address sets the family when no address line came before it (vrrp_ipvlan_handler).
-  const ipvlanLines = r.list<UseIpvlanLine>('use_ipvlan');
+  const ipvlanLines = r.items(VI.use_ipvlan);
   const ipvlanLoc = ipvlanLines[0]?.loc ?? null;
   const ipvlanFamily = ipvlanLines[0]?.words.map((w) => parseAddress(w)?.family).find((f) => f !== undefined);
   const familySetBefore =
@@ -342,7 +342,7 @@ export function buildVrrpInstance(
         ? ipvlanFamily
         : (vipLines[0]?.family ?? peers[0]?.family ?? unicastSrc?.family ?? 'inet');
 
-  const strictMode = r.get<boolean>('strict_mode') ?? g.vrrpStrict;
+  const strictMode = r.value(VI.strict_mode) ?? g.vrrpStrict;
   const version = instanceVersion(
     name,
     r,
@@ -374,7 +374,7 @@ export function buildVrrpInstance(
         interface: iface,
         unicast: peers.length > 0,
         lines: ipvlanLines,
-        xmitBase: r.written('vmac_xmit_base') ? r.loc('vmac_xmit_base') : null,
+        xmitBase: r.written(VI.vmac_xmit_base) ? r.loc(VI.vmac_xmit_base) : null,
         taken: vmacNames,
         prefix: g.vmacPrefix,
         loc: r.raw.loc,
@@ -389,8 +389,8 @@ export function buildVrrpInstance(
         interface: iface,
         unicast: peers.length > 0,
         strict: strictMode,
-        line: r.get<UseVmacLine>('use_vmac'),
-        xmitBase: r.written('vmac_xmit_base') ? r.loc('vmac_xmit_base') : null,
+        line: r.value(VI.use_vmac),
+        xmitBase: r.written(VI.vmac_xmit_base) ? r.loc(VI.vmac_xmit_base) : null,
         taken: vmacNames,
         prefix: g.vmacPrefix,
       },
@@ -398,7 +398,7 @@ export function buildVrrpInstance(
     );
   // vrrp.c: a VIP of the instance's family with no dev (or the instance's) goes on the VMAC;
   // use_vmac_addr and a VIP's use_vmac word give VIPs elsewhere VMACs of their own.
-  const useVmacAddr = r.bool('use_vmac_addr');
+  const useVmacAddr = r.value(VI.use_vmac_addr);
   const vipLinesKept = vipLines.filter((v) => v.family === family);
   const placed = placeVips(
     {
@@ -428,26 +428,26 @@ export function buildVrrpInstance(
       'error',
       'too-many-vips',
       `(${name}) Number of VIPs (${vips.length}) exceeds maximum/space available in packet (max ${maxAddr} addresses) - excess moved to eVIPs`,
-      r.loc('virtual_ipaddress'),
+      r.loc(VI.virtual_ipaddress),
     );
     for (const v of vips.splice(maxAddr)) evips.push(v);
   }
   // vrrp.c vrrp_complete_instance: `strict_mode`/`vrrp_strict` enforce RFC behaviour.
   const strict = strictMode;
-  const strictReset = (field: string, message: string) => {
-    sink.report('error', 'strict-mode', `(${name}) ${message}`, r.loc(field));
+  const strictReset = (spec: KeywordSpec, message: string) => {
+    sink.report('error', 'strict-mode', `(${name}) ${message}`, r.loc(spec));
   };
   if (strict && stateText !== null && (state === 'MASTER') !== (priority === 255)) {
-    strictReset('state', 'State MASTER must match being address owner');
+    strictReset(VI.state, 'State MASTER must match being address owner');
     state = priority === 255 ? 'MASTER' : 'BACKUP';
   }
-  let allowNoVips = r.bool('no_virtual_ipaddress');
+  let allowNoVips = r.value(VI.no_virtual_ipaddress);
   if (allowNoVips && strict) {
     sink.report(
       'warning',
       'strict-mode',
       `(${name}) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress`,
-      r.loc('no_virtual_ipaddress'),
+      r.loc(VI.no_virtual_ipaddress),
     );
     allowNoVips = false;
   }
@@ -463,25 +463,26 @@ export function buildVrrpInstance(
       'error',
       'strict-mode',
       `(${name}) Unicast peers are not supported in strict mode`,
-      r.loc('unicast_peer'),
+      r.loc(VI.unicast_peer),
     );
     return null;
   }
 
   // vrrp.c vrrp_complete_instance: whole seconds for v2, centiseconds for v3 (advert-int.ts).
-  const adv = normaliseAdvertInt(name, r.num('advert_int', 1), version);
-  for (const line of adv.lines) sink.report('error', 'advert-int', line, r.loc('advert_int'));
+  const adv = normaliseAdvertInt(name, r.value(VI.advert_int), version);
+  for (const line of adv.lines) sink.report('error', 'advert-int', line, r.loc(VI.advert_int));
   const advertInt = adv.seconds;
 
-  let nopreempt = r.bool('nopreempt');
-  let preemptDelay = r.num('preempt_delay', 0);
+  // `preempt` writes the same field (keywords/vrrp-instance.ts): the last of the two stands.
+  let nopreempt = r.value(VI.nopreempt);
+  let preemptDelay = r.value(VI.preempt_delay);
   // vrrp.c checks the owner's nopreempt first, then a MASTER's: one line, not two.
   if (nopreempt && priority === 255) {
     sink.report(
       'error',
       'nopreempt-owner',
       `(${name}) nopreempt is incompatible with priority 255. resetting nopreempt`,
-      r.loc('nopreempt'),
+      r.loc(VI.nopreempt),
     );
     nopreempt = false;
   }
@@ -491,7 +492,7 @@ export function buildVrrpInstance(
         'error',
         'nopreempt-master',
         `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`,
-        r.loc('nopreempt'),
+        r.loc(VI.nopreempt),
       );
       nopreempt = false;
     }
@@ -500,70 +501,66 @@ export function buildVrrpInstance(
         'error',
         'nopreempt-master',
         `(${name}) Warning - preempt delay will not work with initial state MASTER - clearing`,
-        r.loc('preempt_delay'),
+        r.loc(VI.preempt_delay),
       );
       preemptDelay = 0;
     }
   }
   if (preemptDelay && strict) {
-    strictReset('preempt_delay', 'preempt_delay is incompatible with strict mode - resetting');
+    strictReset(VI.preempt_delay, 'preempt_delay is incompatible with strict mode - resetting');
     preemptDelay = 0;
   }
   if (preemptDelay && nopreempt) {
-    strictReset('preempt_delay', 'preempt_delay is incompatible with nopreempt mode - resetting');
+    strictReset(VI.preempt_delay, 'preempt_delay is incompatible with nopreempt mode - resetting');
     preemptDelay = 0;
   }
-  let downTimerAdverts = r.optNum('down_timer_adverts') ?? g.vrrpDownTimerAdverts;
+  let downTimerAdverts = r.value(VI.down_timer_adverts) ?? g.vrrpDownTimerAdverts;
   if (strict && downTimerAdverts !== 3) {
-    strictReset('down_timer_adverts', 'down_timer_adverts is incompatible with strict mode - resetting');
+    strictReset(VI.down_timer_adverts, 'down_timer_adverts is incompatible with strict mode - resetting');
     downTimerAdverts = 3;
   }
-  let timerExpiredBackup = timerExpiredBackupPriority(
-    name,
-    r.get<TimerExpiredBackupLine>('timer_expired_backup'),
-    sink,
-  );
+  // `thread_timer_expired` writes the same field (keywords/vrrp-instance.ts).
+  let timerExpiredBackup = timerExpiredBackupPriority(name, r.value(VI.timer_expired_backup), sink);
   if (timerExpiredBackup !== 0 && !nopreempt) {
     // vrrp.c vrrp_complete_instance (keepalived 2.2.8+): the keyword's old name in its line.
     sink.report(
       'error',
       'invalid-value',
       `(${name}) expired_timer_backup requires nopreempt - resetting`,
-      r.loc('timer_expired_backup'),
+      r.loc(VI.timer_expired_backup),
     );
     timerExpiredBackup = 0;
   }
-  let lowerPrioRepeat = r.optNum('garp_lower_prio_repeat') ?? (strict ? 0 : g.vrrpGarpLowerPrioRepeat);
+  let lowerPrioRepeat = r.value(VI.garp_lower_prio_repeat) ?? (strict ? 0 : g.vrrpGarpLowerPrioRepeat);
   if (strict && lowerPrioRepeat !== 0) {
-    strictReset('garp_lower_prio_repeat', 'Strict mode requires no repeat garps. resetting');
+    strictReset(VI.garp_lower_prio_repeat, 'Strict mode requires no repeat garps. resetting');
     lowerPrioRepeat = 0;
   }
-  let lowerPrioDelay = r.optNum('garp_lower_prio_delay') ?? (strict ? 0 : g.vrrpGarpLowerPrioDelay);
+  let lowerPrioDelay = r.value(VI.garp_lower_prio_delay) ?? (strict ? 0 : g.vrrpGarpLowerPrioDelay);
   if (strict && lowerPrioDelay !== 0) {
-    strictReset('garp_lower_prio_delay', 'Strict mode requires no repeat garp delay. resetting');
+    strictReset(VI.garp_lower_prio_delay, 'Strict mode requires no repeat garp delay. resetting');
     lowerPrioDelay = 0;
   }
-  let lowerPrioNoAdvert = r.get<boolean>('lower_prio_no_advert') ?? (strict ? true : g.vrrpLowerPrioNoAdvert);
+  let lowerPrioNoAdvert = r.value(VI.lower_prio_no_advert) ?? (strict ? true : g.vrrpLowerPrioNoAdvert);
   if (strict && !lowerPrioNoAdvert) {
-    strictReset('lower_prio_no_advert', 'Strict mode requires no lower priority advert. resetting');
+    strictReset(VI.lower_prio_no_advert, 'Strict mode requires no lower priority advert. resetting');
     lowerPrioNoAdvert = true;
   }
   let higherPrioSendAdvert =
-    r.get<boolean>('higher_prio_send_advert') ?? (strict ? false : g.vrrpHigherPrioSendAdvert);
+    r.value(VI.higher_prio_send_advert) ?? (strict ? false : g.vrrpHigherPrioSendAdvert);
   if (strict && higherPrioSendAdvert) {
     strictReset(
-      'higher_prio_send_advert',
+      VI.higher_prio_send_advert,
       'strict mode requires higher_prio_send_advert to be clear. resetting',
     );
     higherPrioSendAdvert = false;
   }
 
-  const authRaw = r.get<RawBlock>('authentication');
+  const auth = r.child(VI.authentication);
   let authentication: VrrpInstance['authentication'] = null;
-  if (authRaw) {
-    const a = new RawReader(authRaw);
-    const type = a.str('auth_type');
-    const pass = a.str('auth_pass');
+  if (auth) {
+    const type = auth.value(AU.auth_type) ?? null;
+    const pass = auth.value(AU.auth_pass) ?? null;
     // No auth_type (or an unknown one, reported below) is no authentication, as in keepalived.
     if (type === null) authentication = null;
     else if (type !== 'PASS' && type !== 'AH')
@@ -571,28 +568,28 @@ export function buildVrrpInstance(
         'error',
         'invalid-value',
         `(${name}) unknown authentication type '${type}'`,
-        a.loc('auth_type'),
+        auth.loc(AU.auth_type),
       );
     else if (strict)
       sink.report(
         'error',
         'strict-mode',
         `(${name}) Strict mode does not support authentication. Ignoring.`,
-        authRaw.loc,
+        auth.raw.loc,
       );
     else if (version === 3)
       sink.report(
         'error',
         'auth-v3',
         `(${name}) VRRP version 3 does not support authentication. Ignoring.`,
-        authRaw.loc,
+        auth.raw.loc,
       );
     else if (pass === null || pass === '')
       sink.report(
         'error',
         'missing-parameter',
         `(${name}) Authentication specified but no password given. Ignoring`,
-        authRaw.loc,
+        auth.raw.loc,
       );
     else if (type === 'AH' && state === 'MASTER' && priority !== 255) {
       // Taking over needs the AH sequence number of an advert received first (vrrp.c).
@@ -600,37 +597,39 @@ export function buildVrrpInstance(
         'error',
         'auth-ah-master',
         `(${name}) Initial state master is incompatible with AH authentication - clearing`,
-        r.loc('state'),
+        r.loc(VI.state),
       );
       state = 'BACKUP';
       authentication = { type: 'AH', password: pass };
     } else authentication = { type: type === 'AH' ? 'AH' : 'PASS', password: pass };
   }
 
-  const authHmacRaw = r.get<RawBlock>('auth_hmac');
+  const hmac = r.child(VI.auth_hmac);
   let authHmac: AuthHmacConfig | null = null;
-  if (authHmacRaw) {
-    authHmac = buildAuthHmac(name, new RawReader(authHmacRaw), advertInt, strict, sink, keyFiles);
+  if (hmac) {
+    authHmac = buildAuthHmac(name, hmac, advertInt, strict, sink, keyFiles);
     // vrrp.c vrrp_complete_instance: the extension supersedes the legacy mechanisms.
     if (authHmac !== null && authentication !== null) {
       sink.report(
         'error',
         'auth-hmac',
         `(${name}) auth_hmac cannot be combined with authentication, dropping legacy auth`,
-        authRaw?.loc ?? authHmacRaw.loc,
+        auth?.raw.loc ?? hmac.raw.loc,
       );
       authentication = null;
     }
   }
 
   // vrrp_parser.c vrrp_end_handler and vrrp.c: unicast keywords with no peer fall back to multicast.
-  const unicastConfigured = ['unicast_src_ip', 'unicast_peer', 'check_unicast_src'].some((k) => r.written(k));
-  if (peers.length === 0 && r.written('unicast_ttl')) {
+  const unicastConfigured = [VI.unicast_src_ip, VI.unicast_peer, VI.check_unicast_src].some((k) =>
+    r.written(k),
+  );
+  if (peers.length === 0 && r.written(VI.unicast_ttl)) {
     sink.report(
       'error',
       'unicast-no-peers',
       `(${name}): Cannot use unicast_ttl without unicast peers - resetting`,
-      r.loc('unicast_ttl'),
+      r.loc(VI.unicast_ttl),
     );
   }
   if (unicastConfigured && peers.length === 0) {
@@ -646,7 +645,7 @@ export function buildVrrpInstance(
     sink.report('error', 'missing-interface', `(${name}) Unknown interface!`, r.raw.loc);
   }
 
-  const routes = r.list<RouteLine>('virtual_routes');
+  const routes = r.items(VI.virtual_routes);
   for (const rt of routes) {
     if (rt.dev === null && !rt.noTrack) {
       sink.report(
@@ -661,7 +660,7 @@ export function buildVrrpInstance(
     name,
     state,
     interface: iface,
-    ...(r.written('interface') ? { interfaceLoc: r.loc('interface') } : {}),
+    ...(r.written(VI.interface) ? { interfaceLoc: r.loc(VI.interface) } : {}),
     virtualRouterId: vrid,
     priority,
     advertInt,
@@ -675,43 +674,43 @@ export function buildVrrpInstance(
     vips,
     excludedVips: evips,
     virtualRoutes: routes.map((x) => ({ ...x, noTrack: x.noTrack || x.dev === null })),
-    // Preferences settled with the static rules' (settleRulePriorities).
-    virtualRules: r.list<RuleLine>('virtual_rules') as unknown as VrrpInstance['virtualRules'],
+    // Preferences settled with the static rules' (settleRulePriorities): until then a rule's
+    // preference may be null, which the model's type does not say.
+    virtualRules: r.items(VI.virtual_rules) as VrrpInstance['virtualRules'],
     trackScripts: [],
     trackInterfaces: [],
     trackFiles: [],
     trackProcesses: [],
-    dontTrackPrimary: r.bool('dont_track_primary'),
+    dontTrackPrimary: r.value(VI.dont_track_primary),
     // vrrp_ipvlan_handler: the ipvlan's address is the adverts' source unless one was set.
     mcastSrcIp:
-      r.get<{ address: string }>('mcast_src_ip')?.address ??
-      (unicastSrc === null ? (vmac?.ipvlan?.address ?? null) : null),
+      r.value(VI.mcast_src_ip)?.address ?? (unicastSrc === null ? (vmac?.ipvlan?.address ?? null) : null),
     unicastSrcIp: unicastSrc?.address ?? null,
     unicastPeers: peers.map((p) => ({ address: p.address, minTtl: p.minTtl, maxTtl: p.maxTtl })),
-    unicastTtl: r.num('unicast_ttl', 255),
+    unicastTtl: r.value(VI.unicast_ttl),
     checkUnicastSrc:
-      r.bool('check_unicast_src') ||
+      r.value(VI.check_unicast_src) ||
       g.vrrpCheckUnicastSrc ||
       peers.some((p) => p.minTtl !== null || p.maxTtl !== null),
     garp: {
-      masterDelay: r.optNum('garp_master_delay') ?? g.vrrpGarpMasterDelay,
-      masterRepeat: r.optNum('garp_master_repeat') ?? g.vrrpGarpMasterRepeat,
+      masterDelay: r.value(VI.garp_master_delay) ?? g.vrrpGarpMasterDelay,
+      masterRepeat: r.value(VI.garp_master_repeat) ?? g.vrrpGarpMasterRepeat,
       lowerPrioDelay,
       lowerPrioRepeat,
-      masterRefresh: capTimer(r.optNum('garp_master_refresh')) ?? g.vrrpGarpMasterRefresh,
-      masterRefreshRepeat: r.optNum('garp_master_refresh_repeat') ?? g.vrrpGarpMasterRefreshRepeat,
+      masterRefresh: capTimer(r.value(VI.garp_master_refresh) ?? null) ?? g.vrrpGarpMasterRefresh,
+      masterRefreshRepeat: r.value(VI.garp_master_refresh_repeat) ?? g.vrrpGarpMasterRefreshRepeat,
       interval: g.vrrpGarpInterval,
     },
     lowerPrioNoAdvert,
     higherPrioSendAdvert,
     timerExpiredBackup,
     downTimerAdverts,
-    skipCheckAdvAddr: r.get<boolean>('skip_check_adv_addr') ?? g.vrrpSkipCheckAdvAddr,
+    skipCheckAdvAddr: r.value(VI.skip_check_adv_addr) ?? g.vrrpSkipCheckAdvAddr,
     strictMode: strict,
     notify: notifyScripts(r),
-    notifyDeleted: r.get('notify_deleted') !== undefined,
-    smtpAlert: r.bool('smtp_alert'),
-    notifyPriorityChanges: r.get<boolean>('notify_priority_changes') ?? null,
+    notifyDeleted: r.value(VI.notify_deleted) !== undefined,
+    smtpAlert: r.value(VI.smtp_alert),
+    notifyPriorityChanges: r.value(VI.notify_priority_changes) ?? null,
     vmac,
     useVmacAddr,
     vipVmacs: placed.vipVmacs,
@@ -719,17 +718,17 @@ export function buildVrrpInstance(
     loc: r.raw.loc,
   };
   pendingTracks.set(instance, {
-    scripts: r.list<TrackLine>('track_script'),
-    interfaces: r.list<TrackLine>('track_interface'),
-    files: r.list<TrackLine>('track_file'),
-    processes: r.list<TrackProcessLine>('track_process'),
+    scripts: r.items(VI.track_script),
+    interfaces: r.items(VI.track_interface),
+    files: r.items(VI.track_file),
+    processes: r.items(VI.track_process),
   });
   return instance;
 }
 
 export function buildSyncGroup(name: string, r: RawReader, sink: DiagnosticSink): VrrpSyncGroup | null {
-  const members = r.list<{ names: string[]; loc: SourceLoc }>('group').flatMap((l) => l.names);
-  if (!r.has('group')) {
+  const members = r.items(SG.group).flatMap((l) => l.names);
+  if (!r.written(SG.group)) {
     sink.report(
       'error',
       'missing-parameter',
@@ -746,16 +745,16 @@ export function buildSyncGroup(name: string, r: RawReader, sink: DiagnosticSink)
     trackFiles: [],
     trackProcesses: [],
     notify: notifyScripts(r, true),
-    smtpAlert: r.bool('smtp_alert'),
-    syncGroupTrackingWeight: r.bool('sync_group_tracking_weight'),
-    notifyPriorityChanges: r.get<boolean>('notify_priority_changes') ?? null,
+    smtpAlert: r.value(SG.smtp_alert),
+    syncGroupTrackingWeight: r.value(SG.sync_group_tracking_weight),
+    notifyPriorityChanges: r.value(SG.notify_priority_changes) ?? null,
     loc: r.raw.loc,
   };
   pendingTracks.set(group, {
-    scripts: r.list<TrackLine>('track_script'),
-    interfaces: r.list<TrackLine>('track_interface'),
-    files: r.list<TrackLine>('track_file'),
-    processes: r.list<TrackProcessLine>('track_process'),
+    scripts: r.items(SG.track_script),
+    interfaces: r.items(SG.track_interface),
+    files: r.items(SG.track_file),
+    processes: r.items(SG.track_process),
   });
   return group;
 }
