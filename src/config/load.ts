@@ -82,7 +82,7 @@ function loadUnguarded(path: string, opts: LoadOptions): LoadResult {
     userExists: opts.host?.userExists ?? userExists,
     groupExists: opts.host?.groupExists ?? groupExists,
   };
-  const config = checkHost(built.config, host, hostSink);
+  const config = checkHost(built.config, host, hostSink, built.lines);
   const diagnostics = sortByPlace(
     capDiagnostics([...parsed.diagnostics, ...built.diagnostics, ...hostSink.items]),
     parsed.files,

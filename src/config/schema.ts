@@ -19,13 +19,13 @@ import { trackFileTable, vrrpScriptTable, vrrpTrackProcessTable } from './keywor
 import { buildTrackProcess } from './track-process.js';
 import { vrrpInstanceTable, vrrpSyncGroupTable } from './keywords/vrrp-instance.js';
 import { noKeyFiles, type KeyFileReader } from './auth-hmac-key.js';
-import { resolveReferences } from './semantic.js';
+import { newSourceLines, resolveReferences } from './semantic.js';
 import { buildStaticEntries, settleRulePriorities } from './static-entries.js';
-import type { Mutable } from './semantic.js';
+import type { Mutable, SourceLines } from './semantic.js';
 
 import { buildGlobalDefs } from './schema/global-defs.js';
 import { buildTrackFile, buildVrrpScript } from './schema/trackers.js';
-import { buildSyncGroup, buildVrrpInstance } from './schema/vrrp-instance.js';
+import { buildSyncGroup, buildVrrpInstance, type VrrpBuildState } from './schema/vrrp-instance.js';
 import { buildVirtualServer, buildVsGroups } from './schema/virtual-server.js';
 export {
   CHECKER_DELAY_BEFORE_RETRY,
@@ -37,6 +37,8 @@ export {
 export interface SchemaResult {
   readonly config: Config;
   readonly diagnostics: Diagnostic[];
+  /** Lines the host checks quote (checkHost), from this build only. */
+  readonly lines: SourceLines;
 }
 
 /** Builds the model from the parsed statements of all files. */
@@ -84,13 +86,19 @@ export function buildConfig(
   // their sync group for keepalived's group checks, which run before instances are completed.
   const droppedInstances = new Set<string>();
   const vmacNames = new Map<string, string>();
+  const vrrpState: VrrpBuildState = {
+    instanceTracks: new Map(),
+    groupTracks: new Map(),
+    virtualRules: new Map(),
+    lines: newSourceLines(),
+  };
   const vrrpInstances = named(
     root.items(R.vrrp_instance),
     'vrrp_instance',
     vrrpInstanceTable,
     sink,
     (name, raw) => {
-      const built = buildVrrpInstance(name, raw, globalDefs, sink, vmacNames, keyFiles);
+      const built = buildVrrpInstance(name, raw, globalDefs, sink, vmacNames, keyFiles, vrrpState);
       if (built === null) droppedInstances.add(name);
       return built;
     },
@@ -100,7 +108,7 @@ export function buildConfig(
     'vrrp_sync_group',
     vrrpSyncGroupTable,
     sink,
-    (name, raw) => buildSyncGroup(name, raw, sink),
+    (name, raw) => buildSyncGroup(name, raw, sink, vrrpState),
   );
   const virtualServerGroups = buildVsGroups(root.items(R.virtual_server_group), sink);
   const virtualServers: VirtualServer[] = [];
@@ -117,7 +125,13 @@ export function buildConfig(
   }
 
   const statics = buildStaticEntries(root, globalDefs.defaultInterface);
-  const settled = settleRulePriorities(statements, statics.staticRules, vrrpInstances, sink);
+  const settled = settleRulePriorities(
+    statements,
+    statics.staticRules,
+    vrrpInstances,
+    vrrpState.virtualRules,
+    sink,
+  );
   const draft: Mutable<Config> = {
     files: [...files],
     globalDefs,
@@ -138,8 +152,15 @@ export function buildConfig(
   statements.forEach((s, i) => {
     if (!order.has(s.loc)) order.set(s.loc, i);
   });
-  resolveReferences(draft, sink, droppedInstances, order);
-  return { config: draft, diagnostics: sink.items };
+  resolveReferences(
+    draft,
+    sink,
+    { instances: vrrpState.instanceTracks, groups: vrrpState.groupTracks },
+    vrrpState.lines,
+    droppedInstances,
+    order,
+  );
+  return { config: draft, diagnostics: sink.items, lines: vrrpState.lines };
 }
 
 /** Reads `KEYWORD NAME { ... }` blocks, rejecting missing and duplicate names. */

@@ -30,18 +30,32 @@ export interface PendingTracks {
   readonly files: readonly TrackLine[];
   readonly processes?: readonly TrackProcessLine[];
 }
-export const pendingTracks = new WeakMap<object, PendingTracks>();
 
-/** The `track_script` line of each resolved reference, for what checkHost says about it. */
-const trackScriptLines = new WeakMap<TrackRef, SourceLoc>();
+/**
+ * Lines of the config that the model does not hold and the host checks quote, gathered by one
+ * build of the model (schema.ts) and handed to checkHost with it: no state outlives a build.
+ */
+export interface SourceLines {
+  /** The `track_script` line of each resolved reference. */
+  readonly trackScripts: WeakMap<TrackRef, SourceLoc>;
+  /** The line of each notify script (by its ScriptSpec), where keepalived asks for its user. */
+  readonly notifyScripts: WeakMap<object, SourceLoc>;
+}
 
-/** The line of each notify script (set by the schema), where keepalived asks for its user. */
-export const notifyScriptLines = new WeakMap<ScriptSpec, SourceLoc>();
+export function newSourceLines(): SourceLines {
+  return { trackScripts: new WeakMap(), notifyScripts: new WeakMap() };
+}
 
 /** Resolves names between blocks and drops what cannot be resolved, as keepalived does. */
 export function resolveReferences(
   draft: Mutable<Config>,
   sink: DiagnosticSink,
+  /** The tracker lines of each instance and sync group, by name (schema/vrrp-instance.ts). */
+  tracks: {
+    readonly instances: ReadonlyMap<string, PendingTracks>;
+    readonly groups: ReadonlyMap<string, PendingTracks>;
+  },
+  sourceLines: SourceLines,
   droppedInstances: ReadonlySet<string> = new Set(),
   /** Reading order of the top-level blocks, by their first line. */
   order: ReadonlyMap<SourceLoc, number> = new Map(),
@@ -76,14 +90,14 @@ export function resolveReferences(
         l.weight === null
           ? { name: l.name, weight: target.weight, reverse: l.reverse || target.weightReverse }
           : { name: l.name, weight: l.weight, reverse: l.reverse };
-      if (kind === 'script') trackScriptLines.set(ref, l.loc);
+      if (kind === 'script') sourceLines.trackScripts.set(ref, l.loc);
       out.push(ref);
     }
     return out;
   };
 
   const instances = draft.vrrpInstances.map((vi) => {
-    const p = pendingTracks.get(vi);
+    const p = tracks.instances.get(vi.name);
     const m: Mutable<VrrpInstance> = { ...vi };
     m.trackScripts = resolveTracks(vi.name, p?.scripts, 'script', vi);
     m.trackFiles = resolveTracks(vi.name, p?.files, 'file', vi);
@@ -106,7 +120,7 @@ export function resolveReferences(
 
   const groups: VrrpSyncGroup[] = [];
   for (const g of draft.vrrpSyncGroups) {
-    const p = pendingTracks.get(g);
+    const p = tracks.groups.get(g.name);
     const members: string[] = [];
     let dropped = 0;
     for (const name of g.group) {
@@ -342,7 +356,7 @@ function dropLoopbackInstances(c: Config, loopbacks: ReadonlySet<string>, sink: 
  * Returns the config with the disabled scripts taken out (vrrp_scripts and their track_script
  * references, notify and quorum scripts, MISC_CHECK checkers), as keepalived does.
  */
-export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Config {
+export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink, lines: SourceLines): Config {
   if (host.interfaces !== null) c = dropLoopbackInstances(c, host.loopbacks ?? new Set(), sink);
   if (host.interfaces !== null) {
     const known = host.interfaces;
@@ -404,7 +418,7 @@ export function checkHost(c: Config, host: HostFacts, sink: DiagnosticSink): Con
   const defaultUserMissing =
     globalUserBad ||
     (g.scriptUser === null && g.enableScriptSecurity && !host.userExists('keepalived_script'));
-  if (defaultUserMissing) c = withoutDefaultUserScripts(c, !globalUserBad, sink);
+  if (defaultUserMissing) c = withoutDefaultUserScripts(c, !globalUserBad, sink, lines);
   const scripts = allScripts(c);
   if (scripts.length === 0) return c;
   const insecure = scripts.filter(
@@ -470,12 +484,17 @@ const misc = (s: ScriptUse): MiscCheck | null => {
   return k.type === 'MISC_CHECK' ? (k as MiscCheck) : null;
 };
 
-function withoutDefaultUserScripts(c: Config, sayKeepalivedScript: boolean, sink: DiagnosticSink): Config {
+function withoutDefaultUserScripts(
+  c: Config,
+  sayKeepalivedScript: boolean,
+  sink: DiagnosticSink,
+  lines: SourceLines,
+): Config {
   const uses = allScripts(c).filter((s) => s.spec.user === null);
   if (uses.length === 0) return c;
   const scriptsByKey = new Map<object, VrrpScript>(c.vrrpScripts.map((s) => [s, s]));
   const at = (s: ScriptUse): SourceLoc =>
-    scriptsByKey.get(s.key)?.endLoc ?? misc(s)?.endLoc ?? notifyScriptLines.get(s.key as ScriptSpec) ?? s.loc;
+    scriptsByKey.get(s.key)?.endLoc ?? misc(s)?.endLoc ?? lines.notifyScripts.get(s.key) ?? s.loc;
   if (sayKeepalivedScript) {
     const checker = uses.filter((s) => !s.vrrp);
     const pool = checker.length > 0 ? checker : uses;
@@ -504,7 +523,7 @@ function withoutDefaultUserScripts(c: Config, sayKeepalivedScript: boolean, sink
           'error',
           'unknown-script',
           `(${owner}) track script ${t.name} not found, ignoring...`,
-          trackScriptLines.get(t) ?? null,
+          lines.trackScripts.get(t) ?? null,
         );
   };
   for (const vi of c.vrrpInstances) notFound(vi.name, vi.trackScripts);

@@ -47,6 +47,8 @@ export function settleRulePriorities(
   statements: readonly Statement[],
   staticRules: readonly RuleLine[],
   instances: readonly VrrpInstance[],
+  /** Each instance's virtual_rules lines, by instance name (schema/vrrp-instance.ts). */
+  virtualRules: ReadonlyMap<string, readonly RuleLine[]>,
   sink: DiagnosticSink,
 ): { staticRules: IpRule[]; vrrpInstances: VrrpInstance[] } {
   const order = new Map<SourceLoc, number>();
@@ -59,7 +61,7 @@ export function settleRulePriorities(
     else if (s.keyword === 'vrrp_instance')
       for (const c of s.block ?? []) if (c.keyword === 'virtual_rules') lines(c.block);
   }
-  const pending = [...staticRules, ...instances.flatMap((i) => i.virtualRules as readonly RuleLine[])]
+  const pending = [...staticRules, ...instances.flatMap((i) => virtualRules.get(i.name) ?? [])]
     .filter((r) => r.priority === null)
     .sort((a, b) => (order.get(a.loc) ?? 0) - (order.get(b.loc) ?? 0));
   const given = new Map<RuleLine, number>();
@@ -77,11 +79,10 @@ export function settleRulePriorities(
   const settle = (r: RuleLine): IpRule => ({ ...r, priority: r.priority ?? given.get(r)! });
   return {
     staticRules: staticRules.map(settle),
-    vrrpInstances: instances.map((i) =>
-      i.virtualRules.length === 0
-        ? i
-        : { ...i, virtualRules: (i.virtualRules as readonly RuleLine[]).map(settle) },
-    ),
+    vrrpInstances: instances.map((i) => {
+      const rules = virtualRules.get(i.name);
+      return rules === undefined ? i : { ...i, virtualRules: rules.map(settle) };
+    }),
   };
 }
 

@@ -220,45 +220,17 @@ export class RawReader {
     return raw === undefined ? null : new RawReader(raw);
   }
   /** Written in the block (a default alone does not count). */
-  written(spec: KeywordSpec | string): boolean {
-    return this.raw.locs.has(typeof spec === 'string' ? spec : this.fieldOf(spec));
+  written(spec: KeywordSpec): boolean {
+    return this.raw.locs.has(this.fieldOf(spec));
   }
   /** The line that set the keyword, or the block's own line. */
-  loc(spec: KeywordSpec | string): SourceLoc {
-    return this.raw.locs.get(typeof spec === 'string' ? spec : this.fieldOf(spec)) ?? this.raw.loc;
+  loc(spec: KeywordSpec): SourceLoc {
+    return this.raw.locs.get(this.fieldOf(spec)) ?? this.raw.loc;
   }
   /** A spec of another table is a builder's mistake, never the config's: it fails every test. */
   private fieldOf(spec: KeywordSpec): string {
     if (!specsOf(this.raw.table).has(spec))
       throw new Error(`'${spec.keyword}' is not a keyword of ${this.raw.table.name}`);
     return fieldOf(spec);
-  }
-
-  // String-keyed accessors, being replaced by the typed ones above.
-  has(field: string): boolean {
-    return this.raw.values.has(field);
-  }
-  get<T>(field: string): T | undefined {
-    return this.raw.values.get(field) as T | undefined;
-  }
-  num(field: string, fallback: number): number {
-    const v = this.raw.values.get(field);
-    return typeof v === 'number' ? v : fallback;
-  }
-  optNum(field: string): number | null {
-    const v = this.raw.values.get(field);
-    return typeof v === 'number' ? v : null;
-  }
-  bool(field: string, fallback = false): boolean {
-    const v = this.raw.values.get(field);
-    return typeof v === 'boolean' ? v : fallback;
-  }
-  str(field: string): string | null {
-    const v = this.raw.values.get(field);
-    return typeof v === 'string' ? v : null;
-  }
-  list<T>(field: string): T[] {
-    const v = this.raw.values.get(field);
-    return Array.isArray(v) ? (v as T[]) : [];
   }
 }

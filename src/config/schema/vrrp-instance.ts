@@ -32,16 +32,30 @@ import {
 } from '../keywords/vrrp-instance.js';
 import { parseUnsignedValue } from '../keywords/values.js';
 import { parseAddress } from '../../util/ip.js';
-import { notifyScriptLines, pendingTracks } from '../semantic.js';
+import type { PendingTracks, SourceLines } from '../semantic.js';
+import type { RuleLine } from '../keywords/ip-rule.js';
 import { completeIpvlan, completeVmac, placeVips } from '../vmac.js';
 import { normaliseAdvertInt } from '../advert-int.js';
 import { capTimer } from './common.js';
 
+/**
+ * What the VRRP blocks leave for the later steps of one build (schema.ts): their tracker lines,
+ * resolved against the tracker blocks (semantic.ts resolveReferences), and their virtual_rules,
+ * whose preferences are settled with the static rules' (static-entries.ts settleRulePriorities).
+ * By name: both steps make new instance objects.
+ */
+export interface VrrpBuildState {
+  readonly instanceTracks: Map<string, PendingTracks>;
+  readonly groupTracks: Map<string, PendingTracks>;
+  readonly virtualRules: Map<string, readonly RuleLine[]>;
+  readonly lines: SourceLines;
+}
+
 /** An instance's or a sync group's notify scripts; a group has no deleted or rx_lower_pri one. */
-function notifyScripts(r: RawReader, group = false): NotifyScripts {
+function notifyScripts(r: RawReader, lines: SourceLines, group = false): NotifyScripts {
   const s = (k: KeywordSpec<ScriptSpec>) => {
     const spec = r.value(k) ?? null;
-    if (spec !== null) notifyScriptLines.set(spec, r.loc(k));
+    if (spec !== null) lines.notifyScripts.set(spec, r.loc(k));
     return spec;
   };
   return {
@@ -263,6 +277,7 @@ export function buildVrrpInstance(
   sink: DiagnosticSink,
   vmacNames: Map<string, string>,
   keyFiles: KeyFileReader,
+  pending: VrrpBuildState,
 ): VrrpInstance | null {
   const vridText = r.value(VI.virtual_router_id) ?? null;
   if (vridText === null) {
@@ -674,9 +689,8 @@ export function buildVrrpInstance(
     vips,
     excludedVips: evips,
     virtualRoutes: routes.map((x) => ({ ...x, noTrack: x.noTrack || x.dev === null })),
-    // Preferences settled with the static rules' (settleRulePriorities): until then a rule's
-    // preference may be null, which the model's type does not say.
-    virtualRules: r.items(VI.virtual_rules) as VrrpInstance['virtualRules'],
+    // Settled with the static rules' preferences (settleRulePriorities), from pending.virtualRules.
+    virtualRules: [],
     trackScripts: [],
     trackInterfaces: [],
     trackFiles: [],
@@ -707,7 +721,7 @@ export function buildVrrpInstance(
     downTimerAdverts,
     skipCheckAdvAddr: r.value(VI.skip_check_adv_addr) ?? g.vrrpSkipCheckAdvAddr,
     strictMode: strict,
-    notify: notifyScripts(r),
+    notify: notifyScripts(r, pending.lines),
     notifyDeleted: r.value(VI.notify_deleted) !== undefined,
     smtpAlert: r.value(VI.smtp_alert),
     notifyPriorityChanges: r.value(VI.notify_priority_changes) ?? null,
@@ -717,7 +731,8 @@ export function buildVrrpInstance(
     syncGroup: null,
     loc: r.raw.loc,
   };
-  pendingTracks.set(instance, {
+  if (r.written(VI.virtual_rules)) pending.virtualRules.set(name, r.items(VI.virtual_rules));
+  pending.instanceTracks.set(name, {
     scripts: r.items(VI.track_script),
     interfaces: r.items(VI.track_interface),
     files: r.items(VI.track_file),
@@ -726,7 +741,12 @@ export function buildVrrpInstance(
   return instance;
 }
 
-export function buildSyncGroup(name: string, r: RawReader, sink: DiagnosticSink): VrrpSyncGroup | null {
+export function buildSyncGroup(
+  name: string,
+  r: RawReader,
+  sink: DiagnosticSink,
+  pending: VrrpBuildState,
+): VrrpSyncGroup | null {
   const members = r.items(SG.group).flatMap((l) => l.names);
   if (!r.written(SG.group)) {
     sink.report(
@@ -744,13 +764,13 @@ export function buildSyncGroup(name: string, r: RawReader, sink: DiagnosticSink)
     trackInterfaces: [],
     trackFiles: [],
     trackProcesses: [],
-    notify: notifyScripts(r, true),
+    notify: notifyScripts(r, pending.lines, true),
     smtpAlert: r.value(SG.smtp_alert),
     syncGroupTrackingWeight: r.value(SG.sync_group_tracking_weight),
     notifyPriorityChanges: r.value(SG.notify_priority_changes) ?? null,
     loc: r.raw.loc,
   };
-  pendingTracks.set(group, {
+  pending.groupTracks.set(name, {
     scripts: r.items(SG.track_script),
     interfaces: r.items(SG.track_interface),
     files: r.items(SG.track_file),

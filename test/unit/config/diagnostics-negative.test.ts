@@ -412,9 +412,9 @@ describe('host checks (semantic.ts checkHost)', () => {
     ...over,
   });
   const run = (text: string, h = host()) => {
-    const { config } = build(text);
+    const { config, lines } = build(text);
     const sink = new DiagnosticList();
-    checkHost(config, h, sink);
+    checkHost(config, h, sink, lines);
     return sink.items;
   };
 
@@ -479,7 +479,7 @@ describe('scripts disabled by script security are taken out of the model', () =>
       VS(
         '  real_server 10.0.0.1 80 {\n    MISC_CHECK {\n      misc_path /tmp/w.sh\n    }\n    TCP_CHECK {\n    }\n  }',
       );
-    const { config } = build(text);
+    const { config, lines } = build(text);
     const sink = new DiagnosticList();
     const checked = checkHost(
       config,
@@ -489,6 +489,7 @@ describe('scripts disabled by script security are taken out of the model', () =>
         userExists: () => true,
       },
       sink,
+      lines,
     );
     expect(sink.items.map((d) => d.code)).toEqual(['script-insecure', 'script-insecure', 'script-insecure']);
     expect(checked.vrrpScripts.map((s) => s.name)).toEqual(['good']);
@@ -502,6 +503,7 @@ describe('scripts disabled by script security are taken out of the model', () =>
         config,
         { interfaces: null, scriptStatus: () => 'ok', userExists: () => true },
         new DiagnosticList(),
+        lines,
       ),
     ).toBe(config);
   });

@@ -200,6 +200,50 @@ describe('rule lines: the model', () => {
     ]);
   });
 
+  it('an instance with virtual_rules keeps its trackers and its settled rules', () => {
+    // The rules are settled after the instance is built (settleRulePriorities), which makes a new
+    // instance object: its track_script, track_interface and track_file lines must still apply.
+    const { config, diagnostics } = build(
+      [
+        'vrrp_script chk {',
+        '  script "/bin/true"',
+        '  weight 10',
+        '}',
+        'track_file tf {',
+        '  file /tmp/tf',
+        '}',
+        'vrrp_instance VI_1 {',
+        '  interface eth0',
+        '  virtual_router_id 51',
+        '  priority 100',
+        '  virtual_ipaddress {',
+        '    10.0.0.1',
+        '  }',
+        '  virtual_rules {',
+        '    from 10.0.0.1 table 100',
+        '  }',
+        '  track_script {',
+        '    chk',
+        '  }',
+        '  track_interface {',
+        '    eth1 weight -20',
+        '  }',
+        '  track_file {',
+        '    tf',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    const vi = config.vrrpInstances[0]!;
+    expect(vi.trackScripts).toEqual([{ name: 'chk', weight: 10, reverse: false }]);
+    expect(vi.trackInterfaces).toEqual([{ name: 'eth1', weight: -20, reverse: false }]);
+    expect(vi.trackFiles).toEqual([{ name: 'tf', weight: 1, reverse: false }]);
+    expect(vi.virtualRules.map((r) => r.priority)).toEqual([16384]);
+    expect(summary(diagnostics)).toEqual([
+      '16 error Rule has no preference specified - setting to 16384. This is probably not what you want.',
+    ]);
+  });
+
   it('strtoul reads as C does', () => {
     expect(strtoul('0x10', 0)).toEqual({ value: 16, rest: '' });
     expect(strtoul('010', 0)).toEqual({ value: 8, rest: '' });

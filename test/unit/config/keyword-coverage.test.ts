@@ -354,19 +354,8 @@ function configWith(table: BlockTable, line: string): { text: string; line: numb
 /** Fields given out by the readers, by table: `present` only where the config set the field. */
 const readsPresent = new Map<BlockTable, Set<string>>();
 const readsAll = new Map<BlockTable, Set<string>>();
-/** `written` and `has` too: presence flags are acted on by them (`native_ipv6`). `loc` alone is not. */
-const VALUE_READERS = [
-  'value',
-  'items',
-  'written',
-  'get',
-  'num',
-  'optNum',
-  'bool',
-  'str',
-  'list',
-  'has',
-] as const;
+/** `written` too: presence flags are acted on by it (`native_ipv6`). `loc` alone is not. */
+const VALUE_READERS = ['value', 'items', 'written'] as const;
 const originals = new Map<string, unknown>();
 
 function record(map: Map<BlockTable, Set<string>>, table: BlockTable, field: string): void {
@@ -378,17 +367,17 @@ function record(map: Map<BlockTable, Set<string>>, table: BlockTable, field: str
 beforeAll(() => {
   const proto = RawReader.prototype as unknown as Record<
     string,
-    (this: RawReader, key: string | KeywordSpec, ...rest: unknown[]) => unknown
+    (this: RawReader, spec: KeywordSpec, ...rest: unknown[]) => unknown
   >;
   for (const name of VALUE_READERS) {
     const orig = proto[name]!;
     originals.set(name, orig);
     // `child` reads through `value`, so nested blocks are counted too.
-    proto[name] = function (this: RawReader, key: string | KeywordSpec, ...rest: unknown[]) {
-      const field = typeof key === 'string' ? key : fieldOf(key);
+    proto[name] = function (this: RawReader, spec: KeywordSpec, ...rest: unknown[]) {
+      const field = fieldOf(spec);
       record(readsAll, this.raw.table, field);
       if (this.raw.locs.has(field)) record(readsPresent, this.raw.table, field);
-      return (orig as (...a: unknown[]) => unknown).call(this, key, ...rest);
+      return (orig as (...a: unknown[]) => unknown).call(this, spec, ...rest);
     };
   }
 });

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../../../src/config/diagnostics.js';
 import { parseConfigFiles } from '../../../src/config/parse.js';
 import { buildConfig } from '../../../src/config/schema.js';
 import type { Config } from '../../../src/config/model.js';
+import type { SourceLines } from '../../../src/config/semantic.js';
 import { memoryFs } from '../../support/memory-fs.js';
 
 export const MAIN = '/etc/keepalived/keepalived.conf';
@@ -11,11 +12,15 @@ export const MAIN = '/etc/keepalived/keepalived.conf';
 export function build(
   text: string,
   extra: Record<string, string> = {},
-): { config: Config; diagnostics: Diagnostic[] } {
+): { config: Config; diagnostics: Diagnostic[]; lines: SourceLines } {
   const fs = memoryFs({ [MAIN]: text, ...extra });
   const parsed = parseConfigFiles(MAIN, { configId: 'test', fs });
   const built = buildConfig(parsed.statements, parsed.files);
-  return { config: built.config, diagnostics: [...parsed.diagnostics, ...built.diagnostics] };
+  return {
+    config: built.config,
+    diagnostics: [...parsed.diagnostics, ...built.diagnostics],
+    lines: built.lines,
+  };
 }
 
 /** Diagnostics as `LINE severity message` strings, for readable assertions. */

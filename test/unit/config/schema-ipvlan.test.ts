@@ -59,7 +59,7 @@ describe('use_ipvlan', () => {
   });
 
   it('puts a VIP on the ipvlan when its dev names it', () => {
-    const { config, diagnostics } = build(`vrrp_instance VI_1 {
+    const { config, diagnostics, lines } = build(`vrrp_instance VI_1 {
   interface eth0
   virtual_router_id 51
   use_ipvlan ipv1 10.1.1.1/24
@@ -78,6 +78,7 @@ describe('use_ipvlan', () => {
         config,
         { interfaces: new Set(interfaces), scriptStatus: () => 'ok', userExists: () => true },
         sink,
+        lines,
       );
       return summary(sink.items);
     };

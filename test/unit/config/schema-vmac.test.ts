@@ -301,10 +301,12 @@ describe('vmac_prefix and vmac_addr_prefix', () => {
 describe('host check with VMACs (semantic.ts checkHost)', () => {
   const check = (text: string): string[] => {
     const sink = new DiagnosticList();
+    const built = build(text);
     checkHost(
-      build(text).config,
+      built.config,
       { interfaces: new Set(['lo', 'eth0']), scriptStatus: () => 'ok', userExists: () => true },
       sink,
+      built.lines,
     );
     return summary(sink.items);
   };
