@@ -3,7 +3,7 @@
  * its aliases (silent, like `lb_algo` for `lvs_sched`) and deprecated aliases (accepted with a
  * warning), the value syntax with its range, the field it fills and its default. The schema reads
  * a block's statements through its table (config/keywords/read.ts) and gets a `RawBlock` back;
- * the per-block builders in schema.ts turn that into the typed model.
+ * the per-block builders in schema/*.ts read each value through its spec (RawReader.value), typed by it.
  *
  * Keywords keepalived accepts that keepalived-ts does not act on are still listed (`unsupported`)
  * so they are never reported as unknown.
@@ -72,7 +72,7 @@ export interface KeywordDoc {
   readonly text: string;
   /** The value's syntax where the spec's `value` cannot say it (a `custom` parser). */
   readonly value?: string;
-  /** The default where the spec's `default` does not say it (inherited, resolved in schema.ts). */
+  /** The default where the spec's `default` does not say it (inherited, resolved in schema/*.ts). */
   readonly default?: string;
   /** How keepalived-ts differs from keepalived 2.2.7, with keepalived's source file. */
   readonly differs?: string;

@@ -321,7 +321,7 @@ export const authenticationTable: BlockTable = {
   keywords: Object.values(authenticationKeywords),
 };
 
-/** One `auth_hmac` line as written; the instance checks it and names itself (schema.ts). */
+/** One `auth_hmac` line as written; the instance checks it and names itself (schema/vrrp-instance.ts). */
 export interface AuthHmacLine {
   readonly args: readonly string[];
   readonly loc: SourceLoc;
