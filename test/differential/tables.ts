@@ -2,7 +2,7 @@
  * The keywords of keepalived-ts's own keyword tables (src/config/keywords) that the keyword
  * configs of corpus.ts can write a value for, with the block they go in.
  */
-import { checkerSpecs } from '../../src/config/keywords/checkers.js';
+import { checkerTable } from '../../src/config/keywords/checkers.js';
 import { globalDefsTable } from '../../src/config/keywords/global-defs.js';
 import { vrrpScriptTable } from '../../src/config/keywords/trackers.js';
 import type { BlockTable, KeywordSpec } from '../../src/config/keywords/types.js';
@@ -42,15 +42,12 @@ function fromSpecs(block: string, specs: readonly KeywordSpec[]): TableKeyword[]
 const table = (block: string, t: BlockTable) => fromSpecs(block, t.keywords);
 
 export function tableKeywords(): TableKeyword[] {
-  const tcp = checkerSpecs().find((s) => s.keyword === 'TCP_CHECK');
-  const tcpTable =
-    tcp !== undefined && tcp.value.kind === 'block' ? tcp.value.table() : { name: 'TCP_CHECK', keywords: [] };
   return [
     ...table('global_defs', globalDefsTable),
     ...table('vrrp_script', vrrpScriptTable),
     ...table('vrrp_instance', vrrpInstanceTable),
     ...table('virtual_server', virtualServerTable),
     ...table('real_server', realServerTable),
-    ...table('TCP_CHECK', tcpTable),
+    ...table('TCP_CHECK', checkerTable('TCP_CHECK')),
   ];
 }
