@@ -40,6 +40,8 @@ export interface InstanceDump {
   readonly masterAddress: string | null;
   readonly masterPriority: number;
   readonly effectivePriority: number;
+  /** keepalived's base_priority: the configured one, or 254 for an owner demoted by another. */
+  readonly basePriority: number;
   /** Base priority plus every tracker's weight, unclamped (keepalived's total_priority). */
   readonly totalPriority: number;
   readonly sourceAddress: string;
@@ -405,7 +407,7 @@ function instanceLines(d: InstanceDump, host: DumpHost): string[] {
     `   Send advert after receive lower priority advert = ${!c.lowerPrioNoAdvert}`,
     `   Send advert after receive higher priority advert = ${c.higherPrioSendAdvert}`,
     `   Virtual Router ID = ${c.virtualRouterId}`,
-    `   Priority = ${c.priority}`,
+    `   Priority = ${d.basePriority}`,
     `   Effective priority = ${d.effectivePriority}`,
     `   Total priority = ${d.totalPriority}`,
     c.version === 2
@@ -776,7 +778,7 @@ function jsonData(d: InstanceDump, scripts: readonly ScriptDump[], host: DumpHos
     lower_prio_no_advert: c.lowerPrioNoAdvert ? 1 : 0,
     higher_prio_send_advert: c.higherPrioSendAdvert ? 1 : 0,
     vrid: c.virtualRouterId,
-    base_priority: c.priority,
+    base_priority: d.basePriority,
     effective_priority: d.effectivePriority,
     vipset: d.vipsSet,
     promote_secondaries: false,

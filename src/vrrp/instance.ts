@@ -36,6 +36,7 @@ import type { InstanceParams } from './params.js';
 import type { GarpSender, Notifier, VipManager, VipOutcome, VrrpIo } from './ports.js';
 import {
   initialState,
+  OWNER_PRIORITY,
   reduce,
   type Action,
   type Event,
@@ -468,7 +469,9 @@ export class VrrpInstanceShell {
       state: this.state.state,
       wantState: this.state.wantState,
       effectivePriority: this.state.effectivePriority,
-      basePriority: this.params.basePriority,
+      // keepalived 2.2.7 (vrrp.c vrrp_state_master_rx) lowers base_priority with the effective
+      // one when a second owner is heard: the dumps, JSON and status show 254 until a reload.
+      basePriority: this.state.ownerDemoted ? OWNER_PRIORITY - 1 : this.params.basePriority,
       masterAddress: this.state.masterAddress,
       counters: this.counters,
     };

@@ -230,7 +230,7 @@ export interface Step {
   readonly actions: readonly Action[];
 }
 
-const OWNER_PRIORITY = 255;
+export const OWNER_PRIORITY = 255;
 const STOP_PRIORITY = 0;
 const ALL_TIMERS: readonly TimerName[] = [
   'master-down',

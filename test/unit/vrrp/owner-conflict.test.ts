@@ -2,7 +2,15 @@
 // The MASTER that hears the other owner's advert logs the configuration error, drops its base and
 // effective priority to 254 whatever the addresses, and goes BACKUP to the other's 255.
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/util/clock.js';
+import { MemoryLogger } from '../../../src/util/log.js';
+import { VrrpInstanceShell } from '../../../src/vrrp/instance.js';
+import { encodeAdvert, encodeIpv4Packet } from '../../../src/vrrp/packet.js';
+import { paramsFromConfig } from '../../../src/vrrp/params.js';
+import type { VrrpIo } from '../../../src/vrrp/ports.js';
 import type { Action } from '../../../src/vrrp/state-machine.js';
+import { globalDefs } from '../../support/config-model.js';
+import { vip, vrrpInstance } from '../../support/vrrp-config.js';
 import { logs, ReducerHarness } from './harness.js';
 import { instanceParams, packet } from './support.js';
 
@@ -96,5 +104,59 @@ describe('address owner conflict (keepalived 2.2.7)', () => {
     ]);
     expect(h.state.state).toBe('MASTER');
     expect(h.state.effectivePriority).toBe(255);
+  });
+});
+
+describe('a demoted owner as the status, the dumps and a reload see it', () => {
+  it('shows base priority 254 until a reload makes it an owner again', async () => {
+    const clock = new ManualClock();
+    let receive: (d: Buffer) => void = () => {};
+    const io: VrrpIo = {
+      sourceAddress: '10.77.0.1',
+      send: async () => {},
+      onDatagram: (fn) => void (receive = fn),
+      close: () => {},
+    };
+    const config = vrrpInstance('VI_1', 51, {
+      state: 'MASTER',
+      priority: 255,
+      vips: [vip('10.0.0.100')],
+      virtualIpaddresses: ['10.0.0.100/32'],
+    });
+    const params = paramsFromConfig(config, globalDefs(), '10.77.0.1');
+    const outcome = async () => ({ changed: [], errors: [] });
+    const shell = new VrrpInstanceShell(config, params, {
+      clock,
+      io,
+      vips: {
+        addAddresses: outcome,
+        removeAddresses: outcome,
+        addRoutes: outcome,
+        removeRoutes: outcome,
+        addRules: outcome,
+        removeRules: outcome,
+      },
+      garp: { sendGarp: () => {} },
+      notifier: { notify: async () => {} },
+      logger: new MemoryLogger(),
+    });
+    shell.start();
+    expect(shell.status()).toMatchObject({ state: 'MASTER', basePriority: 255, effectivePriority: 255 });
+    const advert = encodeAdvert({
+      version: 2,
+      type: 1,
+      vrid: 51,
+      priority: 255,
+      authType: 0,
+      advertInt: 1,
+      addresses: ['10.0.0.100'],
+      authData: new Uint8Array(8),
+    });
+    receive(Buffer.from(encodeIpv4Packet({ source: '10.77.0.2', destination: '224.0.0.18' }, advert)));
+    // keepalived 2.2.7 lowers base_priority too: "Priority = 254" in keepalived.data.
+    expect(shell.status()).toMatchObject({ state: 'BACKUP', basePriority: 254, effectivePriority: 254 });
+    shell.reconfigure(config, paramsFromConfig(config, globalDefs(), '10.77.0.1'), null);
+    expect(shell.status()).toMatchObject({ basePriority: 255, effectivePriority: 255 });
+    await shell.stop();
   });
 });
