@@ -30,6 +30,12 @@ export interface HostInterface {
   readonly hwType: number;
   /** A macvlan: its mode (MACVLAN_MODE_*) and the name of the link it is on. */
   readonly macvlan?: { readonly mode: number | null; readonly base: string | null };
+  /** An ipvlan: its mode (IPVLAN_MODE_*), its IPVLAN_F_* flags and the name of its lower link. */
+  readonly ipvlan?: {
+    readonly mode: number | null;
+    readonly flags: number | null;
+    readonly base: string | null;
+  };
   /** net.ipv4.conf.NAME.arp_ignore, arp_filter, promote_secondaries now (null: unreadable). */
   readonly arpIgnore?: number | null;
   readonly arpFilter?: number | null;
@@ -140,6 +146,15 @@ export async function readHostInterfaces(): Promise<HostInterface[]> {
             ? {
                 macvlan: {
                   mode: info.macvlanMode,
+                  base: lower === null ? null : (nameOf.get(lower) ?? null),
+                },
+              }
+            : {}),
+          ...(info.kind === 'ipvlan'
+            ? {
+                ipvlan: {
+                  mode: info.ipvlanMode ?? null,
+                  flags: info.ipvlanFlags ?? null,
                   base: lower === null ? null : (nameOf.get(lower) ?? null),
                 },
               }

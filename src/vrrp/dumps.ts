@@ -143,6 +143,12 @@ export interface InterfaceDump {
   readonly hwType: number;
   /** A macvlan: its mode (MACVLAN_MODE_*) and the name of its lower link. */
   readonly macvlan?: { readonly mode: number | null; readonly base: string | null };
+  /** An ipvlan: its mode (IPVLAN_MODE_*), its IPVLAN_F_* flags and the name of its lower link. */
+  readonly ipvlan?: {
+    readonly mode: number | null;
+    readonly flags: number | null;
+    readonly base: string | null;
+  };
   /** The ARP parameters now, which keepalived's netlink view follows (null or absent: 0). */
   readonly arpIgnore?: number | null;
   readonly arpFilter?: number | null;
@@ -157,6 +163,12 @@ const MACVLAN_MODES: Record<number, string> = {
   8: 'passthru',
   16: 'source',
 };
+
+/** if_link.h IPVLAN_MODE_* as vrrp_if.c dump_if names them, with its trailing space. */
+const IPVLAN_MODES: Record<number, string> = { 0: 'L2 ', 1: 'L3 ', 2: 'L3S ' };
+/** if_link.h IPVLAN_F_PRIVATE and IPVLAN_F_VEPA. */
+const IPVLAN_F_PRIVATE = 0x01;
+const IPVLAN_F_VEPA = 0x02;
 
 export interface VrrpDumpSnapshot {
   readonly instances: readonly InstanceDump[];
@@ -646,15 +658,36 @@ function interfaceLines(
     '   Up debounce timer = 0us',
     '   Down debounce timer = 0us',
   );
-  // vrrp_if.c dump_if: a macvlan's type and lower link, and whether it is one of ours (use_vmac).
-  if (i.macvlan !== undefined) {
-    const base = all.find((x) => x.name === i.macvlan?.base);
-    const mode = MACVLAN_MODES[i.macvlan.mode ?? -1] ?? 'unknown';
+  // vrrp_if.c dump_if: a macvlan's or ipvlan's type and lower link, and whether it is one of
+  // ours (use_vmac, use_ipvlan).
+  const lower =
+    i.macvlan !== undefined
+      ? {
+          kind: 'VMAC',
+          mode: '',
+          type: MACVLAN_MODES[i.macvlan.mode ?? -1] ?? 'unknown',
+          base: i.macvlan.base,
+        }
+      : i.ipvlan !== undefined
+        ? {
+            kind: 'IPVLAN',
+            mode: IPVLAN_MODES[i.ipvlan.mode ?? -1] ?? 'unknown mode ',
+            type:
+              (i.ipvlan.flags ?? 0) & IPVLAN_F_PRIVATE
+                ? 'private'
+                : (i.ipvlan.flags ?? 0) & IPVLAN_F_VEPA
+                  ? 'vepa'
+                  : 'bridge',
+            base: i.ipvlan.base,
+          }
+        : null;
+  if (lower !== null) {
+    const base = all.find((x) => x.name === lower.base);
     if (base !== undefined) {
       out.push(
-        `   VMAC type ${mode}, underlying interface = ${base.name}, state = ${base.flags.up ? '' : 'not '}UP, ${base.flags.running ? '' : 'not '}RUNNING`,
+        `   ${lower.kind} type ${lower.mode}${lower.type}, underlying interface = ${base.name}, state = ${base.flags.up ? '' : 'not '}UP, ${base.flags.running ? '' : 'not '}RUNNING`,
       );
-    } else out.push(`   VMAC type ${mode}, underlying interface in different namespace`);
+    } else out.push(`   ${lower.kind} type ${lower.type}, underlying interface in different namespace`);
     const ours = snapshot.instances.some(
       (d) => d.config.vmac?.ifname === i.name || d.config.vipVmacs.some((x) => x.ifname === i.name),
     );

@@ -405,3 +405,42 @@ describe('a VMAC in the interfaces section (vrrp_if.c dump_if)', () => {
     );
   });
 });
+
+describe('an ipvlan in the interfaces section (vrrp_if.c dump_if)', () => {
+  it('prints the IPVLAN type line of keepalived 2.2.7 and marks the ipvlan as its own', async () => {
+    const { config } = build(
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  use_ipvlan ipv1 10.1.1.1/24 private\n  virtual_ipaddress {\n    10.231.14.100/24\n  }\n}\n',
+    );
+    const engine = await VrrpEngine.create(config, {
+      clock: new ManualClock(),
+      logger: new MemoryLogger(),
+      platform: fakeVrrpPlatform().platform,
+    });
+    const eth0 = { ...INTERFACES[1]!, index: 2 };
+    const ipvlan = (name: string, flags: number, mode = 0): InterfaceDump => ({
+      ...INTERFACES[1]!,
+      name,
+      index: 5,
+      ipv4: ['10.1.1.1'],
+      ipv6: [],
+      ipvlan: { mode, flags, base: 'eth0' },
+    });
+    const block = (i: InterfaceDump): string[] => {
+      const lines = vrrpDataText(engine.dumpSnapshot({ clock: 0, wall: 0 }), [eth0, i], host).split('\n');
+      const at = lines.indexOf(` Name = ${i.name}`);
+      return lines.slice(at + 11, at + 13);
+    };
+    // vrrp_if.c: the mode word (with its space) before the type word; the flags give the type.
+    expect(block(ipvlan('ipv1', 1))).toEqual([
+      '   IPVLAN type L2 private, underlying interface = eth0, state = UP, RUNNING',
+      '   I/f created by keepalived',
+    ]);
+    expect(block(ipvlan('other', 2, 1))).toEqual([
+      '   IPVLAN type L3 vepa, underlying interface = eth0, state = UP, RUNNING',
+      '   MTU = 1500',
+    ]);
+    expect(block(ipvlan('other', 0, 2))[0]).toBe(
+      '   IPVLAN type L3S bridge, underlying interface = eth0, state = UP, RUNNING',
+    );
+  });
+});
