@@ -95,6 +95,14 @@ for s in a b; do
   done
 done
 
+echo "### dumps"
+# SIGUSR1: keepalived.data in /tmp from each, one after the other; the ipvlan's block of each.
+dump_of() { rm -f /tmp/keepalived.data; kill -USR1 $1; waitfor 40 '[ -s /tmp/keepalived.data ]'; sleep 1
+  grep -A14 "^ Name = $2$" /tmp/keepalived.data | grep -E 'IPVLAN type|VMAC type|I/f created' | tr '\n' '|'; echo; }
+echo "ka $(dump_of $KA ivb)"
+echo "kts $(dump_of $TS iva)"
+rm -f /tmp/keepalived.data
+
 echo "### wire-a"
 $B timeout 20 tcpdump -e -n -l -i ivb0 -c 3 'ip proto 112' 2>/dev/null
 
@@ -200,6 +208,15 @@ describeVm('use_ipvlan in the VM: keepalived-ts and keepalived 2.2.7 each on an 
     expect(sysctls('a'), ctx).toHaveLength(5);
     expect(sysctls('a'), ctx).toEqual(sysctls('b'));
     expect(sysctls('a'), ctx).toContain('rp_filter 0 0 0');
+  });
+
+  it("lists its ipvlan in keepalived.data's interfaces as keepalived 2.2.7 lists its own (SIGUSR1)", () => {
+    const ka = value('dumps', 'ka');
+    expect(ka, at('dumps')).toBe(
+      // value() trims the line's leading spaces.
+      'IPVLAN type L2 bridge, underlying interface = ivb0, state = UP, RUNNING|   I/f created by keepalived|',
+    );
+    expect(value('dumps', 'kts'), at('dumps')).toBe(ka.replaceAll('ivb', 'iva'));
   });
 
   it('is MASTER with the VIP on its ipvlan; keepalived stays BACKUP', () => {
