@@ -8,7 +8,10 @@
  *
  * Errors that mean the goal is already reached are success: EEXIST on add (followed by an edit so
  * the attributes match), ENOENT/ESRCH on delete. An edit of a destination that is missing
- * (ENOENT) becomes an add, as keepalived does.
+ * (ENOENT) becomes an add, as keepalived does. ESRCH on a destination (or an edit of the
+ * service) means the service itself is gone from the kernel, deleted by someone else: while the
+ * daemon runs and still wants it, the service is added again whole, with the destinations the
+ * desired table has now.
  */
 import type { DesiredDestinationChange, DesiredTable } from '../contracts/ipvs-table.js';
 import type { Logger } from '../util/log.js';
@@ -116,6 +119,8 @@ export class IpvsWriter {
   /** The last whole desired table in kernel terms, with the changes since. */
   private desired: DesiredKernelTable | null = null;
   private savedTimeouts: IpvsTimeouts | null = null;
+  /** Set by stop(): what it deletes and finds gone is not added again. */
+  private stopping = false;
 
   private constructor(
     private readonly sink: IpvsSink,
@@ -212,6 +217,7 @@ export class IpvsWriter {
    * destination and then every service the daemon owns is deleted. Timeouts are restored.
    */
   async stop(opts: { release: boolean; flushOnStop: 'off' | 'all' | 'vs' }): Promise<ApplySummary> {
+    this.stopping = true;
     const ops: Op[] = [];
     // A dry run holds nothing outside this process: there is nothing to release.
     const release = opts.release && this.sink.kind === 'kernel';
@@ -290,12 +296,17 @@ export class IpvsWriter {
     return { services: this.actual };
   }
 
-  /** Runs ops pipelined, in order; returns how many failed. */
-  private async runOps(ops: readonly Op[]): Promise<number> {
+  /**
+   * Runs ops pipelined, in order; returns how many failed. `recover`: a service found gone (ESRCH)
+   * is added again (once per service; not for the follow-ups, so a kernel that keeps refusing
+   * cannot loop).
+   */
+  private async runOps(ops: readonly Op[], recover = true): Promise<number> {
     if (ops.length === 0) return 0;
     const results = await this.sink.run(ops);
     let failed = 0;
     const followUps: Op[] = [];
+    const readded = new Set<string>();
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       const r = results[i]!;
@@ -305,7 +316,28 @@ export class IpvsWriter {
       }
       const e = r.error.errno;
       const isDel = op.kind === 'del-service' || op.kind === 'del-dest';
-      if (isDel && (e === ERRNO.ENOENT || e === ERRNO.ESRCH)) {
+      const key = serviceKey(opServiceId(op));
+      const wanted = this.stopping ? undefined : this.desired?.table.services.get(key);
+      if (
+        recover &&
+        e === ERRNO.ESRCH &&
+        op.kind !== 'add-service' &&
+        op.kind !== 'del-service' &&
+        wanted !== undefined
+      ) {
+        // The service is not in the kernel: add it again whole, as the desired table has it.
+        this.actual.delete(key);
+        if (!isDel)
+          this.log.info(formatIpvsError(legacyCmd(op), e, opServiceId(op), 'dest' in op ? op.dest : null));
+        if (readded.has(key)) continue;
+        readded.add(key);
+        this.log.info(
+          `IPVS: ${formatServiceForLog(wanted.service.id)} is gone from the kernel - adding it again`,
+        );
+        followUps.push({ kind: 'add-service', service: wanted.service });
+        for (const dest of wanted.destinations.values())
+          followUps.push({ kind: 'add-dest', service: wanted.service.id, dest });
+      } else if (isDel && (e === ERRNO.ENOENT || e === ERRNO.ESRCH)) {
         applyOp(this.actual, op); // already gone
       } else if (op.kind === 'add-service' && e === ERRNO.EEXIST) {
         this.forceTracked(op);
@@ -325,7 +357,7 @@ export class IpvsWriter {
         this.log.info(formatIpvsError(legacyCmd(op), e, opServiceId(op), 'dest' in op ? op.dest : null));
       }
     }
-    if (followUps.length > 0) failed += await this.runOps(followUps);
+    if (followUps.length > 0) failed += await this.runOps(followUps, false);
     return failed;
   }
 

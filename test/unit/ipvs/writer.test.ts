@@ -126,30 +126,87 @@ describe('IpvsWriter against the fake kernel', () => {
     expect(kernelView(kernel)).toEqual([['tcp|10.0.0.1|80', 'wlc', ['192.168.0.1:1']]]);
   });
 
+  /** A service someone else made with ipvsadm (rr), with destination 192.168.0.1:80 at `weight`. */
+  const outOfBand = (kernel: FakeKernel, port: number, weight: number) => {
+    const id = { kind: 'addr', family: 'inet', protocol: 6, address: '10.0.0.1', port } as const;
+    const service = {
+      id,
+      scheduler: 'rr',
+      flags: 0,
+      timeout: 0,
+      netmask: 0xffffffff,
+      peName: null,
+      stats: null,
+    };
+    const dest = {
+      address: '192.168.0.1',
+      family: 'inet' as const,
+      port: 80,
+      forwarding: 'DR' as const,
+      weight,
+      upperThreshold: 0,
+      lowerThreshold: 0,
+      tunnel: null,
+      activeConns: 0,
+      inactiveConns: 0,
+      persistConns: 0,
+      stats: null,
+    };
+    kernel.services.set(`tcp|10.0.0.1|${port}`, { service, dests: new Map([['192.168.0.1|80', dest]]) });
+  };
+
   it('treats EEXIST on add as success and aligns attributes with an edit', async () => {
-    const { kernel, writer } = await setup();
+    const { kernel, writer, log } = await setup();
     await writer.start({ flush: false, timeouts: null, desired: { services: [vs(80, [rs(1)])] } });
-    // Someone changed the kernel behind our back: the tracked state is stale.
-    kernel.services.get('tcp|10.0.0.1|80')!.dests.clear();
+    // Made after the writer's dump: its adds of the service and the destination meet EEXIST.
+    outOfBand(kernel, 443, 9);
+    const r = await writer.apply({ services: [vs(80, [rs(1)]), vs(443, [rs(1, 3), rs(2)])] });
+    expect(r.failed).toBe(0);
+    expect(kernelView(kernel)).toEqual([
+      ['tcp|10.0.0.1|80', 'wlc', ['192.168.0.1:1']],
+      ['tcp|10.0.0.1|443', 'wlc', ['192.168.0.1:3', '192.168.0.2:1']],
+    ]);
+    expect(kernel.services.get('tcp|10.0.0.1|443')!.dests.get('192.168.0.1|80')!.forwarding).toBe('NAT');
+    expect(log.messages().filter((m) => m.includes('IPVS cmd'))).toEqual([]);
+  });
+
+  it('a service deleted behind its back (ESRCH) is added again whole, with the destinations wanted now', async () => {
+    const { kernel, writer, log } = await setup();
+    await writer.start({ flush: false, timeouts: null, desired: { services: [vs(80), vs(443)] } });
+    // ipvsadm -D of both services; then a destination edit (weight) and a removal (health down).
     kernel.services.delete('tcp|10.0.0.1|80');
-    const r1 = await writer.apply({ services: [vs(80, [rs(1, 3)])] }); // edit-dest -> ESRCH (service gone)
-    expect(r1.failed).toBe(1);
-    // Out-of-band re-creation: our add meets EEXIST and becomes an edit.
-    kernel.services.set('tcp|10.0.0.1|80', {
-      service: {
-        id: { kind: 'addr', family: 'inet', protocol: 6, address: '10.0.0.1', port: 80 },
-        scheduler: 'rr',
-        flags: 0,
-        timeout: 0,
-        netmask: 0xffffffff,
-        peName: null,
-        stats: null,
-      },
-      dests: new Map(),
+    kernel.services.delete('tcp|10.0.0.1|443');
+    const r = await writer.apply({ services: [vs(80, [rs(1, 3), rs(2)]), vs(443, [rs(2)])] });
+    expect(r).toEqual({ ops: 2, failed: 0 });
+    expect(kernelView(kernel)).toEqual([
+      ['tcp|10.0.0.1|80', 'wlc', ['192.168.0.1:3', '192.168.0.2:1']],
+      ['tcp|10.0.0.1|443', 'wlc', ['192.168.0.2:1']],
+    ]);
+    expect(log.messages()).toContain(
+      'IPVS cmd IP_VS_SO_SET_EDITDEST(1161) error: Service not defined(3) (10.0.0.1:tcp:80 -> 192.168.0.1:80)',
+    );
+    expect(log.messages()).toContain('IPVS: 10.0.0.1:tcp:80 is gone from the kernel - adding it again');
+    expect(log.messages()).toContain('IPVS: 10.0.0.1:tcp:443 is gone from the kernel - adding it again');
+    // Tracked again: nothing left to do.
+    expect(await writer.apply({ services: [vs(80, [rs(1, 3), rs(2)]), vs(443, [rs(2)])] })).toEqual({
+      ops: 0,
+      failed: 0,
     });
-    const r2 = await writer.apply({ services: [vs(80, [rs(1, 3)])] });
-    expect(r2.failed).toBe(0);
-    expect(kernelView(kernel)).toEqual([['tcp|10.0.0.1|80', 'wlc', ['192.168.0.1:3']]]);
+    // A stop that finds a service gone does not bring it back.
+    kernel.services.delete('tcp|10.0.0.1|443');
+    await writer.stop({ release: true, flushOnStop: 'off' });
+    expect(kernel.services.size).toBe(0);
+  });
+
+  it('a health change on a service deleted behind its back brings the service back', async () => {
+    const { kernel, writer } = await setup();
+    const desired: DesiredTable = { services: [vs(80)] };
+    await writer.start({ flush: false, timeouts: null, desired });
+    kernel.services.delete('tcp|10.0.0.1|80');
+    // rs1 down: its DEL_DEST meets ESRCH.
+    const r = await writer.applyChanges([{ service: 'vs80', key: 'rs1', destination: null }]);
+    expect(r.failed).toBe(0);
+    expect(kernelView(kernel)).toEqual([['tcp|10.0.0.1|80', 'wlc', ['192.168.0.2:1']]]);
   });
 
   it('stop with lvs_flush_on_stop sends one FLUSH; -I leaves the table', async () => {
