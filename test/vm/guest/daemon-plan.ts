@@ -355,3 +355,179 @@ export function serviceStats(text: string): Map<string, { conns: number; inPkts:
   }
   return out;
 }
+
+// -------------------------------------------------------------------------------------------------
+// The IPVS chaos matrix (docs/reliability.md): three more director namespaces, used only by the
+// phases after `term`, with their configs written here. Each runs its own daemon.
+//   big    SIGKILL while the daemon programs BIG_VS x BIG_RS, then a restart converges;
+//   adopt  services and destinations made with ipvsadm before the daemon adds them (EEXIST);
+//   gone   a destination and a service deleted with ipvsadm under a running daemon (ENOENT, ESRCH).
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * 200 virtual servers x 20 real servers, no checkers (every real server counts as up): 4,200
+ * requests. The kernel handles a datagram of the writer's (32 KiB, a couple of hundred requests)
+ * within one sendmsg, so a SIGKILL lands between two datagrams; 4,200 requests take a good part
+ * of a second under emulation, enough for a kill to land early and half way (200 x 2, 600
+ * requests in three or so datagrams, would leave few places to land).
+ */
+export const BIG_VS = 200;
+export const BIG_RS = 20;
+const bigVip = (i: number) => `10.200.${i >> 8}.${(i & 255) + 1}`;
+const bigRs = (i: number, j: number) => `10.201.${i}.${j + 1}`;
+
+export function bigConfig(): string {
+  const out = ['global_defs {', '    router_id LVS_VMD_BIG', '}'];
+  for (let i = 0; i < BIG_VS; i++) {
+    out.push(`virtual_server ${bigVip(i)} 80 {`, '    lb_algo rr', '    lb_kind DR', '    protocol TCP');
+    // No block: weight 1, no checker (a shorter file parses faster under emulation).
+    for (let j = 0; j < BIG_RS; j++) out.push(`    real_server ${bigRs(i, j)} 80`);
+    out.push('}');
+  }
+  return out.join('\n') + '\n';
+}
+export const BIG: Table = Array.from({ length: BIG_VS }, (_, i) => [
+  `TCP ${bigVip(i)}:80 rr`,
+  ...Array.from({ length: BIG_RS }, (_, j) => `  -> ${bigRs(i, j)}:80 Route 1`),
+]).flat();
+
+/**
+ * Entries (services and destinations) of ours in a table, and those that are not in `desired`
+ * (a service line unknown, or a destination under a service that should not have it).
+ */
+export function tableEntries(text: string, desired: Table): { ours: number; unexpected: string[] } {
+  const want = new Set<string>();
+  let service = '';
+  for (const line of desired)
+    if (line.startsWith('  -> ')) want.add(`${service}|${line}`);
+    else want.add((service = line));
+  const foreign = new Set<string>();
+  service = '';
+  for (const line of FOREIGN)
+    if (line.startsWith('  -> ')) foreign.add(`${service}|${line}`);
+    else foreign.add((service = line));
+  let ours = 0;
+  const unexpected: string[] = [];
+  service = '';
+  for (const line of canonicalTable(text)) {
+    const entry = line.startsWith('  -> ') ? `${service}|${line}` : (service = line);
+    if (foreign.has(entry)) continue;
+    if (want.has(entry)) ours++;
+    else unexpected.push(entry);
+  }
+  return { ours, unexpected };
+}
+
+const adoptVs = (
+  vip: string,
+  port: number,
+  algo: string,
+  kind: string,
+  servers: [string, number, number][],
+) => [
+  `virtual_server ${vip} ${port} {`,
+  `    lb_algo ${algo}`,
+  `    lb_kind ${kind}`,
+  '    protocol TCP',
+  ...servers.flatMap(([a, p, w]) => [`    real_server ${a} ${p} {`, `        weight ${w}`, '    }']),
+  '}',
+];
+const ADOPT_FIRST = adoptVs('10.77.0.1', 80, 'wlc', 'DR', [
+  ['10.77.1.1', 80, 3],
+  ['10.77.1.2', 80, 1],
+]);
+const ADOPT_SECOND = adoptVs('10.77.0.2', 443, 'sh', 'DR', [
+  ['10.77.1.3', 443, 2],
+  ['10.77.1.4', 443, 1],
+]);
+const adoptHeader = ['global_defs {', '    router_id LVS_VMD_ADOPT', '}'];
+/** adopt's config at start, and the one its SIGHUP reads (a second virtual server). */
+export const ADOPT_CONF = [...adoptHeader, ...ADOPT_FIRST].join('\n') + '\n';
+export const ADOPT_RELOAD_CONF = [...adoptHeader, ...ADOPT_FIRST, ...ADOPT_SECOND].join('\n') + '\n';
+/** ipvsadm before the daemon starts: its first service as rr, one destination at weight 9. */
+export const ADOPT_BEFORE_START = [
+  ['-A', '-t', '10.77.0.1:80', '-s', 'rr'],
+  ['-a', '-t', '10.77.0.1:80', '-r', '10.77.1.1:80', '-g', '-w', '9'],
+];
+export const ADOPT_PRESET: Table = ['TCP 10.77.0.1:80 rr', '  -> 10.77.1.1:80 Route 9'];
+export const ADOPT_START: Table = [
+  'TCP 10.77.0.1:80 wlc',
+  '  -> 10.77.1.1:80 Route 3',
+  '  -> 10.77.1.2:80 Route 1',
+];
+/**
+ * ipvsadm while it runs, before the SIGHUP that adds the second virtual server: that service as rr
+ * and one destination masqueraded at weight 7, after the daemon's dump, so its adds meet EEXIST.
+ */
+export const ADOPT_BEFORE_RELOAD = [
+  ['-A', '-t', '10.77.0.2:443', '-s', 'rr'],
+  ['-a', '-t', '10.77.0.2:443', '-r', '10.77.1.3:443', '-m', '-w', '7'],
+];
+export const ADOPT_PRERELOAD: Table = [...ADOPT_START, 'TCP 10.77.0.2:443 rr', '  -> 10.77.1.3:443 Masq 7'];
+export const ADOPT_RELOADED: Table = [
+  ...ADOPT_START,
+  'TCP 10.77.0.2:443 sh',
+  '  -> 10.77.1.3:443 Route 2',
+  '  -> 10.77.1.4:443 Route 1',
+];
+
+const goneVs = (vip: string, servers: string[]) => [
+  `virtual_server ${vip} 80 {`,
+  '    delay_loop 1',
+  '    lb_algo rr',
+  '    lb_kind DR',
+  '    protocol TCP',
+  ...servers.flatMap((a) => [
+    `    real_server ${a} 80 {`,
+    '        weight 1',
+    '        TCP_CHECK {',
+    '            connect_timeout 2',
+    '            retry 1',
+    '            delay_before_retry 1',
+    '        }',
+    '    }',
+  ]),
+  '}',
+];
+/** Two virtual servers with TCP_CHECKs on the listeners of `gone`. */
+export const GONE_CONF =
+  [
+    'global_defs {',
+    '    router_id LVS_VMD_GONE',
+    '}',
+    ...goneVs('10.78.0.1', ['10.78.1.1', '10.78.1.2']),
+    ...goneVs('10.78.0.2', ['10.78.1.3', '10.78.1.4']),
+  ].join('\n') + '\n';
+export const GONE_START: Table = [
+  'TCP 10.78.0.1:80 rr',
+  '  -> 10.78.1.1:80 Route 1',
+  '  -> 10.78.1.2:80 Route 1',
+  'TCP 10.78.0.2:80 rr',
+  '  -> 10.78.1.3:80 Route 1',
+  '  -> 10.78.1.4:80 Route 1',
+];
+/** ipvsadm under the running daemon: a destination of the first, the whole second service. */
+export const GONE_DELETE = [
+  ['-d', '-t', '10.78.0.1:80', '-r', '10.78.1.1:80'],
+  ['-D', '-t', '10.78.0.2:80'],
+];
+export const GONE_DELETED: Table = ['TCP 10.78.0.1:80 rr', '  -> 10.78.1.2:80 Route 1'];
+/** Then the listeners of the deleted destination and of one in the deleted service stop. */
+export const GONE_DOWN_LISTENERS = ['10.78.1.1:80', '10.78.1.3:80'];
+export const GONE_DOWN: Table = [
+  'TCP 10.78.0.1:80 rr',
+  '  -> 10.78.1.2:80 Route 1',
+  'TCP 10.78.0.2:80 rr',
+  '  -> 10.78.1.4:80 Route 1',
+];
+
+export const CHAOS: Scenario[] = [
+  scenario('big', 'generated: bigConfig()', [], []),
+  scenario('adopt', 'generated: ADOPT_CONF', [], []),
+  scenario(
+    'gone',
+    'generated: GONE_CONF',
+    [],
+    ['10.78.1.1', '10.78.1.2', '10.78.1.3', '10.78.1.4'].map((a) => httpd(a, 80)),
+  ),
+];

@@ -22,8 +22,25 @@ import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync, appendFileSyn
 import { createConnection, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import {
+  ADOPT_BEFORE_RELOAD,
+  ADOPT_BEFORE_START,
+  ADOPT_CONF,
+  ADOPT_PRERELOAD,
+  ADOPT_PRESET,
+  ADOPT_RELOAD_CONF,
+  ADOPT_RELOADED,
+  ADOPT_START,
+  BIG,
+  bigConfig,
+  CHAOS,
   DOWN,
   DOWN_HEALTH_FILES,
+  GONE_CONF,
+  GONE_DELETE,
+  GONE_DELETED,
+  GONE_DOWN,
+  GONE_DOWN_LISTENERS,
+  GONE_START,
   DOWN_LISTENERS,
   FOREIGN_RESTORE,
   KILL_DRIFT,
@@ -522,6 +539,137 @@ async function natDrains(results: string, input: DaemonInput, out: Results, kept
 }
 
 // -------------------------------------------------------------------------------------------------
+// the IPVS chaos matrix
+// -------------------------------------------------------------------------------------------------
+
+const chaosScenario = (name: string): Scenario => CHAOS.find((s) => s.name === name)!;
+
+/** Services and destinations in a /proc/net/ip_vs text (hex addresses; the header lines left out). */
+function procEntries(text: string): number {
+  let n = 0;
+  for (const line of text.split('\n')) if (/^(TCP|UDP|SCTP|FWM) |^\s+-> [0-9A-F]/.test(line)) n++;
+  return n;
+}
+
+/**
+ * SIGKILL during programming, in `big` (BIG_VS x BIG_RS, no checkers). A `sleep` in the director
+ * namespace lends its /proc/PID/net/ip_vs, read every few ms without starting a process; the
+ * daemon is killed once it shows ours >= `at` entries. Three daemons: the first killed as its
+ * first entries appear, the second (starting from the first's partial table) half way, the third
+ * runs to the whole table, then SIGTERM. Records per kill the entries seen at the trigger, the
+ * time from spawn, the exit and `ipvsadm -Ln` after.
+ */
+async function chaosKill(results: string, input: DaemonInput, out: Results): Promise<void> {
+  const big = chaosScenario('big');
+  writeFileSync(`${WORK}/etc/big.conf`, bigConfig());
+  const probe = spawn('ip', inNs(big.director, ['sleep', '600']).slice(1), { stdio: 'ignore' });
+  const proc = `/proc/${probe.pid}/net/ip_vs`;
+  // Until `ip netns exec` has entered the namespace (its foreign services show).
+  const entered = Date.now();
+  const readProc = () => {
+    try {
+      return readFileSync(proc, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  while (!readProc().includes('FWM') && Date.now() - entered < 20_000) await sleep(20);
+  const foreignEntries = procEntries(readProc());
+  out.facts['big/foreign-entries'] = foreignEntries;
+  const t0 = Date.now();
+  for (const [name, at] of [
+    ['kill1', 1],
+    ['kill2', Math.ceil(BIG.length / 2)],
+  ] as const) {
+    const spawned = Date.now();
+    startDaemon(results, input, big);
+    const d = daemons.get('big')!;
+    let seen = 0;
+    while (Date.now() - spawned < 120_000 && d.child.exitCode === null && d.child.signalCode === null) {
+      seen = procEntries(readProc()) - foreignEntries;
+      if (seen >= at) break;
+      await sleep(2);
+    }
+    d.child.kill('SIGKILL');
+    out.facts[`big/${name}-seen`] = seen;
+    out.facts[`big/${name}-ms`] = Date.now() - spawned;
+    out.facts[`big/${name}-exit`] = await waitExit(d.child, 20_000);
+    out.facts[`big/${name}-after`] = await ipvsadm(big.director);
+    out.durationsMs[`chaos/big-${name}`] = Date.now() - spawned;
+  }
+  probe.kill('SIGKILL');
+  const restarted = Date.now();
+  startDaemon(results, input, big);
+  out.facts['big/restart-started'] = await waitLog(daemons.get('big')!, 'Startup complete', 150_000);
+  out.steps['big/restart'] = await waitTable(big.director, withForeign(BIG), 60_000);
+  out.facts['big/restart-ms'] = Date.now() - restarted;
+  await sleep(2000);
+  out.facts['big/restart-settled'] = await ipvsadm(big.director);
+  daemons.get('big')!.child.kill('SIGTERM');
+  out.facts['big/term-exit'] = await waitExit(daemons.get('big')!.child, 60_000);
+  out.facts['big/after-term'] = await ipvsadm(big.director);
+  out.durationsMs['chaos/big'] = Date.now() - t0;
+}
+
+/**
+ * EEXIST, in `adopt`: ipvsadm makes the daemon's first service (another scheduler, a destination
+ * at another weight) before it starts; then, while it runs, the service its SIGHUP adds and one of
+ * that service's destinations (another forwarding method and weight). Each time the table must
+ * come to the config's; a few check rounds later still; SIGTERM leaves the foreign services only.
+ */
+async function chaosAdopt(results: string, input: DaemonInput, out: Results): Promise<void> {
+  const adopt = chaosScenario('adopt');
+  const t0 = Date.now();
+  writeFileSync(`${WORK}/etc/adopt.conf`, ADOPT_CONF);
+  for (const cmd of ADOPT_BEFORE_START) await run(inNs(adopt.director, ['ipvsadm', ...cmd]));
+  out.steps['adopt/preset'] = await waitTable(adopt.director, withForeign(ADOPT_PRESET), 10_000);
+  startDaemon(results, input, adopt);
+  const d = daemons.get('adopt')!;
+  out.facts['adopt/started'] = await waitLog(d, 'Startup complete', 150_000);
+  out.steps['adopt/start'] = await waitTable(adopt.director, withForeign(ADOPT_START), 60_000);
+  for (const cmd of ADOPT_BEFORE_RELOAD) await run(inNs(adopt.director, ['ipvsadm', ...cmd]));
+  out.steps['adopt/prereload'] = await waitTable(adopt.director, withForeign(ADOPT_PRERELOAD), 10_000);
+  writeFileSync(d.conf, ADOPT_RELOAD_CONF);
+  d.child.kill('SIGHUP');
+  out.steps['adopt/reload'] = await waitTable(adopt.director, withForeign(ADOPT_RELOADED), 60_000);
+  await sleep(2000);
+  out.facts['adopt/settled'] = await ipvsadm(adopt.director);
+  d.child.kill('SIGTERM');
+  out.facts['adopt/term-exit'] = await waitExit(d.child, 60_000);
+  out.facts['adopt/after-term'] = await ipvsadm(adopt.director);
+  out.durationsMs['chaos/adopt'] = Date.now() - t0;
+}
+
+/**
+ * ENOENT and ESRCH, in `gone`: with the daemon running, ipvsadm deletes a destination of its
+ * first service and its whole second service; then the deleted destination's listener and one of
+ * the deleted service's stop (the daemon's deletes meet ENOENT and ESRCH) and start again (its
+ * adds must bring everything back). The daemon must still be the same process at the end.
+ */
+async function chaosGone(results: string, input: DaemonInput, out: Results): Promise<void> {
+  const gone = chaosScenario('gone');
+  const t0 = Date.now();
+  writeFileSync(`${WORK}/etc/gone.conf`, GONE_CONF);
+  startDaemon(results, input, gone);
+  const d = daemons.get('gone')!;
+  out.facts['gone/started'] = await waitLog(d, 'Startup complete', 150_000);
+  out.steps['gone/start'] = await waitTable(gone.director, withForeign(GONE_START), 60_000);
+  for (const cmd of GONE_DELETE) await run(inNs(gone.director, ['ipvsadm', ...cmd]));
+  out.steps['gone/after-delete'] = await waitTable(gone.director, withForeign(GONE_DELETED), 10_000);
+  for (const k of GONE_DOWN_LISTENERS) await stopHttpd(k);
+  out.steps['gone/down'] = await waitTable(gone.director, withForeign(GONE_DOWN), 60_000);
+  for (const k of GONE_DOWN_LISTENERS) startHttpd(gone, k);
+  out.steps['gone/up'] = await waitTable(gone.director, withForeign(GONE_START), 60_000);
+  await sleep(2000);
+  out.facts['gone/settled'] = await ipvsadm(gone.director);
+  out.facts['gone/alive'] = d.child.exitCode === null && d.child.signalCode === null;
+  d.child.kill('SIGTERM');
+  out.facts['gone/term-exit'] = await waitExit(d.child, 60_000);
+  out.facts['gone/after-term'] = await ipvsadm(gone.director);
+  out.durationsMs['chaos/gone'] = Date.now() - t0;
+}
+
+// -------------------------------------------------------------------------------------------------
 // the sequence
 // -------------------------------------------------------------------------------------------------
 
@@ -558,8 +706,9 @@ async function runAll(results: string): Promise<void> {
     for (const d of ['etc', 'run', 'www']) mkdirSync(`${WORK}/${d}`, { recursive: true });
     for (const s of SCENARIOS)
       writeFileSync(`${WORK}/etc/${s.name}.conf`, readFileSync(`${results}/${s.name}.conf`));
-    await buildTopology(SCENARIOS);
-    for (const s of SCENARIOS)
+    // The chaos namespaces are built with the others; nothing touches them before their phases.
+    await buildTopology([...SCENARIOS, ...CHAOS]);
+    for (const s of [...SCENARIOS, ...CHAOS])
       for (const l of s.listeners.filter((x) => x.kind === 'httpd')) {
         const dir = wwwDir(`${l.address}:${l.port}`);
         mkdirSync(dir, { recursive: true });
@@ -568,7 +717,7 @@ async function runAll(results: string): Promise<void> {
       }
 
     phase('listeners');
-    for (const s of SCENARIOS)
+    for (const s of [...SCENARIOS, ...CHAOS])
       for (const l of s.listeners.filter((x) => x.kind === 'httpd')) startHttpd(s, `${l.address}:${l.port}`);
     const echo = await startEchoServer(scenarioByName('nat'));
 
@@ -700,6 +849,15 @@ async function runAll(results: string): Promise<void> {
       }),
     );
     echo.kill('SIGTERM');
+
+    // The IPVS chaos matrix (docs/reliability.md), side by side in namespaces of their own.
+    phase('chaos');
+    if (!input.reference)
+      await Promise.all([
+        chaosKill(results, input, out),
+        chaosAdopt(results, input, out),
+        chaosGone(results, input, out),
+      ]);
     phase('done');
   } catch (e) {
     out.error = (e as Error).stack ?? String(e);
