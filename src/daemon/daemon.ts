@@ -53,7 +53,7 @@ export const EXIT_NO_CONFIG = 6;
 
 export interface RunDaemonDeps {
   readonly factories?: readonly SubsystemFactory[];
-  readonly logger?: Logger & { close(): void | Promise<void> };
+  readonly logger?: Logger & { close(): void | Promise<void>; endRateLimiting?(): void };
   readonly clock?: Clock;
   readonly systemd?: SystemdNotifier;
   /** Caught signals (default: the native watcher, which main.ts already holds signals with). */
@@ -399,6 +399,8 @@ async function runDaemonWith(
   clearInterval(keepAlive);
   removeSignals();
   for (const held of pidLocks) held.release();
+  // keepalived's `Stopped` lines are its last: the summaries of suppressed lines come before.
+  daemonLogger.endRateLimiting?.();
   if (exitCode !== EXIT_OK) logger.info('Stopped');
   logger.info(`Stopped Keepalived-ts v${VERSION}`);
   systemd.close();

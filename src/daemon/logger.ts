@@ -77,6 +77,11 @@ export interface DaemonLogger extends Logger {
    * the process may exit once it resolves. Lines logged after it are dropped.
    */
   close(): Promise<void>;
+  /**
+   * Writes the pending `N similar messages suppressed` summaries now and lets later lines through
+   * unlimited: the daemon calls it before its last lines, so `Stopped` stays the last one.
+   */
+  endRateLimiting(): void;
   /** Lines the outputs could not take (full buffers, no syslog reader), by output. */
   dropped(): Readonly<Record<'console' | 'file' | 'syslog', number>>;
 }
@@ -300,6 +305,7 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
     detail: limited.detail,
     debug: limited.debug,
     dropped: () => ({ ...drops, syslog: syslog?.dropped ?? 0 }),
+    endRateLimiting: () => limited.close(),
     close: async () => {
       if (closing) return;
       limited.close();

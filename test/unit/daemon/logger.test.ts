@@ -276,6 +276,35 @@ describe('rate limiting', () => {
   });
 });
 
+describe('the end of rate limiting, before the last lines', () => {
+  it('writes the pending summary at once and lets later lines through unlimited', async () => {
+    const clock = new ManualClock();
+    const logger = createDaemonLogger({
+      console: false,
+      detail: false,
+      logFile: join(dir, 'z.log'),
+      syslog: false,
+      clock,
+      rateLimit: { burst: 1, refillMs: 1000, quietMs: 5000, maxKeys: 10 },
+    });
+    for (let i = 0; i < 4; i++) logger.info(`(VI_1) invalid TTL ${i}`, { limit: 'VI_1/ttl' });
+    logger.endRateLimiting();
+    logger.info('(VI_1) invalid TTL 4', { limit: 'VI_1/ttl' });
+    logger.info('Stopped Keepalived-ts v0');
+    await logger.close();
+    const lines = readFileSync(join(dir, 'z.log'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.replace(/^.*? \d{4}: /, ''));
+    expect(lines).toEqual([
+      '(VI_1) invalid TTL 0',
+      '3 similar messages suppressed, last: (VI_1) invalid TTL 3',
+      '(VI_1) invalid TTL 4',
+      'Stopped Keepalived-ts v0',
+    ]);
+  });
+});
+
 describe('a line logged in another thread', () => {
   // The checker worker's lines reach the main thread later; they keep the time they were logged.
   const loggedAt = Date.parse('2026-03-04T05:06:07.089Z');
