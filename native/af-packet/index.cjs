@@ -49,4 +49,9 @@ class UnixDatagramSender {
   }
 }
 
-module.exports = { ETH_P_ARP, PacketSocket, openPacketSocket, UnixDatagramSender };
+/** setsockopt(fd, level, name, &int, sizeof int); throws an Error with `errno` on failure. */
+function setSocketOptionInt(fd, level, name, value) {
+  binding.setSocketOptionInt(fd, level, name, value);
+}
+
+module.exports = { ETH_P_ARP, PacketSocket, openPacketSocket, UnixDatagramSender, setSocketOptionInt };

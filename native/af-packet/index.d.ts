@@ -29,3 +29,9 @@ export declare class UnixDatagramSender {
   /** Idempotent. */
   close(): void;
 }
+
+/**
+ * setsockopt(fd, level, name, &value, sizeof(int)) on a socket another module opened. Throws an
+ * Error with code 'EKA_AF_PACKET' and `errno` on failure.
+ */
+export declare function setSocketOptionInt(fd: number, level: number, name: number, value: number): void;

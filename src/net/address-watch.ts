@@ -5,6 +5,9 @@
  */
 import { createRtNetlink, rt, type RtNetlinkSocket } from 'netlink';
 import { bytesToAddress } from '../util/ip.js';
+import { hardenSubscription, type HardenResult } from './netlink-fd.js';
+
+const NETLINK_ROUTE = 0;
 
 const RTM_NEWADDR = 20;
 const RTM_DELADDR = 21;
@@ -13,8 +16,11 @@ export class AddressWatcher {
   /** `ifindex address` of every address held. */
   private readonly held = new Set<string>();
   private readonly listeners: ((address: string, added: boolean) => void)[] = [];
+  /** What netlink-fd.ts could set on the socket (a burst of events must not abort the process). */
+  readonly hardening: HardenResult;
 
   private constructor(private readonly socket: RtNetlinkSocket) {
+    this.hardening = hardenSubscription(socket.socket, NETLINK_ROUTE);
     socket.socket.on('message', (msgs) => {
       for (const m of msgs) {
         if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) this.onAddress(m.data, m.type === RTM_NEWADDR);

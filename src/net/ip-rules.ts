@@ -8,6 +8,7 @@
 import { constants as osConstants } from 'node:os';
 import { createRtNetlink, type RtNetlinkSocket } from 'netlink';
 import { addressToBytes, bytesToAddress } from '../util/ip.js';
+import { hardenSubscription } from './netlink-fd.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -348,6 +349,7 @@ export class RuleMonitor {
 
   static open(onEvent: (kind: 'new' | 'delete', rule: DecodedRule) => void): RuleMonitor {
     const s = createRtNetlink();
+    hardenSubscription(s.socket, 0 /* NETLINK_ROUTE */);
     s.socket.on('message', (msgs: { type: number; data: Buffer }[]) => {
       for (const m of msgs) {
         if (m.type !== RTM_NEWRULE && m.type !== RTM_DELRULE) continue;

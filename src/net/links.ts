@@ -7,6 +7,9 @@
 import { createRtNetlink, rt, type RtNetlinkSocket } from 'netlink';
 import { bytesToAddress } from '../util/ip.js';
 import { toLinkInfo, type LinkInfo } from './addresses.js';
+import { hardenSubscription, type HardenResult } from './netlink-fd.js';
+
+const NETLINK_ROUTE = 0;
 
 export type LinkEvent =
   | { readonly kind: 'link-change'; readonly link: LinkInfo }
@@ -28,8 +31,11 @@ const RTM_DELADDR = 21;
 export class LinkWatcher {
   private readonly byName = new Map<string, LinkInfo>();
   private readonly listeners: ((e: LinkEvent) => void)[] = [];
+  /** What netlink-fd.ts could set on the socket (a burst of events must not abort the process). */
+  readonly hardening: HardenResult;
 
   private constructor(private readonly socket: RtNetlinkSocket) {
+    this.hardening = hardenSubscription(socket.socket, NETLINK_ROUTE);
     // The lower socket keeps the message type, which tells RTM_NEWLINK from RTM_DELLINK.
     socket.socket.on('message', (msgs) => {
       for (const m of msgs) {

@@ -13,6 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import { RawNetlinkSocket } from 'netlink';
 import type { Logger } from '../util/log.js';
+import { hardenSubscription } from './netlink-fd.js';
 
 const NETLINK_CONNECTOR = 11;
 const CN_IDX_PROC = 1;
@@ -178,6 +179,10 @@ export function watchProcesses(
       sendBufferSize: 16 * 1024,
     });
     socket.addMembership(CN_IDX_PROC);
+    // A fork storm must not abort the process on ENOBUFS (netlink-fd.ts); lost events are
+    // caught up by the next exit or fork of a tracked name, as keepalived's are.
+    const hardened = hardenSubscription(socket, NETLINK_CONNECTOR);
+    for (const p of hardened.problems) logger.detail(`process monitor socket: ${p}`);
   } catch (e) {
     const errno = Math.abs((e as { errno?: number }).errno ?? 0);
     logger.info(`Failed to open process monitoring socket - errno ${errno} - ${strerror(errno)}`);

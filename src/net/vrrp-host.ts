@@ -60,6 +60,7 @@ export async function openVrrpHost(
   const nl = RtNetlink.open();
   const ruleNl = RuleNetlink.open();
   const links = await LinkWatcher.open();
+  for (const p of links.hardening.problems) logger.detail(`link monitor socket: ${p}`);
   const arp = new ArpSender();
   const ifindexOf = (dev: string): number | null => links.current(dev)?.ifindex ?? null;
 

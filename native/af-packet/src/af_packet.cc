@@ -168,6 +168,22 @@ static napi_value UnixBind(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// setSocketOptionInt(fd: number, level: number, name: number, value: number) -> undefined:
+// setsockopt with an int value, for options the socket's own module does not offer
+// (NETLINK_NO_ENOBUFS and SO_RCVBUFFORCE on the rtnetlink subscriptions, src/net/netlink-fd.ts).
+static napi_value SetSocketOptionInt(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  int32_t fd, level, name, value;
+  if (!GetInt32Arg(env, info, argc, args, 0, &fd) || !GetInt32Arg(env, info, argc, args, 1, &level) ||
+      !GetInt32Arg(env, info, argc, args, 2, &name) || !GetInt32Arg(env, info, argc, args, 3, &value))
+    return nullptr;
+  int v = value;
+  if (setsockopt(fd, level, name, &v, sizeof v) < 0) return ThrowErrno(env, "setsockopt", errno);
+  return nullptr;
+}
+
 // close(fd: number) -> undefined
 static napi_value Close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -187,6 +203,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"unixOpen", nullptr, UnixOpen, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unixSendTo", nullptr, UnixSendTo, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unixBind", nullptr, UnixBind, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setSocketOptionInt", nullptr, SetSocketOptionInt, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   CHECK_NAPI(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;
