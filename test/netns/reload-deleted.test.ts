@@ -126,7 +126,8 @@ describeTier('instances removed by a reload', () => {
       const states = d.lines.lines.filter((l) => /\(VI_1\) Entering \w+ STATE/.test(l.text));
       const out = {
         fifo: text(readerOut).slice(fifoFrom).trimEnd().split('\n'),
-        scripts: text(log).slice(logFrom).trimEnd().split('\n').sort(),
+        // Only the last newline goes: `deleted ` (no arguments) keeps its space when it runs last.
+        scripts: text(log).slice(logFrom).replace(/\n+$/, '').split('\n').sort(),
         vips,
         keptState: /Entering (\w+) STATE/.exec(states[states.length - 1]?.text ?? '')?.[1] ?? '',
         peerSawZero: ['72', '73', '74'].every((v) =>
