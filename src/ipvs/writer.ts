@@ -317,7 +317,12 @@ export class IpvsWriter {
       const e = r.error.errno;
       const isDel = op.kind === 'del-service' || op.kind === 'del-dest';
       const key = serviceKey(opServiceId(op));
-      const wanted = this.stopping ? undefined : this.desired?.table.services.get(key);
+      // Only a service the writer holds as added can have been deleted by someone else: one whose
+      // add failed just before (a scheduler the kernel lacks) gets keepalived's error lines.
+      const wanted =
+        this.stopping || !(this.actual.has(key) || readded.has(key))
+          ? undefined
+          : this.desired?.table.services.get(key);
       if (
         recover &&
         e === ERRNO.ESRCH &&

@@ -170,6 +170,19 @@ describe('IpvsWriter against the fake kernel', () => {
     expect(log.messages().filter((m) => m.includes('IPVS cmd'))).toEqual([]);
   });
 
+  it("a service whose add fails (a scheduler the kernel lacks) gets keepalived's two lines, not a re-add", async () => {
+    const { kernel, writer, log } = await setup();
+    await writer.start({ flush: false, timeouts: null, desired: { services: [vs(80)] } });
+    // keepalived 2.2.7: the ADD fails, then the ADDDEST into the service that is not there.
+    const r = await writer.apply({ services: [vs(80), vs(443, [rs(1)], { scheduler: 'nosuch' })] });
+    expect(r).toEqual({ ops: 2, failed: 2 });
+    expect(log.messages().filter((m) => m.startsWith('IPVS'))).toEqual([
+      'IPVS cmd IP_VS_SO_SET_ADD(1154) error: Scheduler or persistence engine not found(2) (10.0.0.1:tcp:443)',
+      'IPVS cmd IP_VS_SO_SET_ADDDEST(1159) error: Service not defined(3) (10.0.0.1:tcp:443 -> 192.168.0.1:80)',
+    ]);
+    expect(kernel.services.has('tcp|10.0.0.1|443')).toBe(false);
+  });
+
   it('a service deleted behind its back (ESRCH) is added again whole, with the destinations wanted now', async () => {
     const { kernel, writer, log } = await setup();
     await writer.start({ flush: false, timeouts: null, desired: { services: [vs(80), vs(443)] } });
