@@ -68,8 +68,3 @@ export function buildGlobalDefs(raw: RawBlock, loc: SourceLoc | null): GlobalDef
     loc,
   };
 }
-
-/**
- * keepalived reads some timers to UINT_MAX seconds or ULONG_MAX microseconds; Node's timers
- * fire at once beyond 2^31 - 1 ms, so keepalived-ts waits at most 2147483 s (24.8 days).
- */
