@@ -201,5 +201,3 @@ function named<T>(
   }
   return out;
 }
-
-// global_defs

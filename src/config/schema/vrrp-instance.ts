@@ -779,8 +779,6 @@ export function buildSyncGroup(
   return group;
 }
 
-// LVS
-
 /**
  * `timer_expired_backup [PRIO]` (keepalived 2.2.8+ vrrp_parser.c): the highest priority of the
  * other routers, 254 by default, 0 when absent or rejected; `thread_timer_expired` is read as it
