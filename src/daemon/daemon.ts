@@ -111,7 +111,9 @@ async function runDaemonWith(
   logger.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
   logger.info(`Opening file '${options.configFile}'.`);
 
-  const loaded = await loadConfigFor(options);
+  // Cleared once read: this function's frame lives as long as the daemon, and a const here would
+  // keep the first load (its model and source lines) beside every reload's.
+  let loaded: Awaited<ReturnType<typeof loadConfigFor>> | null = await loadConfigFor(options);
   logDiagnostics(loaded.diagnostics, options.configFile, logger);
   if (loaded.config === null) {
     logger.error('Stopped - configuration errors');
@@ -126,6 +128,7 @@ async function runDaemonWith(
     return missing ? EXIT_NO_CONFIG : EXIT_CONFIG;
   }
   let config = loaded.config;
+  loaded = null;
   for (const f of config.files.slice(1)) logger.info(`Opening file '${f}'.`);
 
   // Enough descriptors for every checker at once, as keepalived sets them (open-files.ts).

@@ -10,8 +10,11 @@ import { createVrrpSubsystem } from './vrrp-subsystem.js';
 import { withFields } from '../util/log.js';
 import { hasVrrpWork } from '../config/static-entries.js';
 
+// The closures below take what they need out of ctx and never ctx itself: ctx holds the config
+// the subsystem was built from, which a reload replaces (a closure over ctx would keep the whole
+// first model alive beside each reload's).
 export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
-  const { config, options } = ctx;
+  const { config, options, publish } = ctx;
   // Its lines go out as Keepalived_vrrp's (daemon/log-format.ts).
   const logger = withFields(ctx.logger, { subsystem: 'vrrp' });
   if (!options.runVrrp) return null;
@@ -22,7 +25,7 @@ export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
   const vrrp = await createVrrpSubsystem(config, ctx.clock, logger, {
     runsGlobalFifoScript: !lvsRuns,
     umask: options.umask,
-    onStateChange: (c) => ctx.publish({ kind: 'vrrp-state', instance: c.instance, from: c.from, to: c.to }),
+    onStateChange: (c) => publish({ kind: 'vrrp-state', instance: c.instance, from: c.from, to: c.to }),
     ...(ctx.metrics !== undefined ? { metrics: ctx.metrics } : {}),
   });
   return {
@@ -57,7 +60,7 @@ export const vrrpSubsystemFactory: SubsystemFactory = async (ctx) => {
 /** The checkers and IPVS; `extra` lets tests inject the transport and the checker host. */
 export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): SubsystemFactory {
   return async (ctx) => {
-    const { config, options } = ctx;
+    const { config, options, publish } = ctx;
     // Its lines (the checker worker's too) go out as Keepalived_healthcheckers'.
     const logger = withFields(ctx.logger, { subsystem: 'lvs' });
     if (!options.runChecker) return null;
@@ -69,7 +72,7 @@ export function lvsSubsystemFactory(extra: Partial<LvsSubsystemDeps> = {}): Subs
       dontRespawn: options.dontRespawn,
       dontReleaseIpvs: options.dontReleaseIpvs,
       umask: options.umask,
-      onRealServerHealth: (change) => ctx.publish({ kind: 'rs-health', ...change }),
+      onRealServerHealth: (change) => publish({ kind: 'rs-health', ...change }),
       ...(ctx.metrics !== undefined ? { metrics: ctx.metrics } : {}),
       ...extra,
     });
