@@ -65,13 +65,13 @@ async function main(argv: readonly string[]): Promise<number> {
  * threads' heaps at 300-500 MB for 100-190 MB live. 1.3 times keeps the daemon near its live
  * size (about 400 MiB resident instead of 700 after that start-up) for 10-20% more time in the
  * collector during a reload (docs/benchmarks.md, Scale). V8's flags are the process's, so the
- * checker worker has the same. An operator's own --heap-growing-percent (NODE_OPTIONS) wins.
+ * checker worker has the same. An operator's own `node --heap-growing-percent=N` wins (Node
+ * refuses the flag in NODE_OPTIONS; docs/operations.md, Memory).
  */
 function boundHeapGrowth(): void {
-  const given = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].some((a) =>
-    a.includes('--heap-growing-percent'),
-  );
-  if (!given) setFlagsFromString('--heap-growing-percent=30');
+  if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) {
+    setFlagsFromString('--heap-growing-percent=30');
+  }
 }
 
 main(process.argv.slice(2)).then(
