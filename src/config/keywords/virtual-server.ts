@@ -244,29 +244,30 @@ function timingRest(where: 'virtual server' | 'real server') {
   };
 }
 
+/** A `weight` line: keepalived's range line for its block (0 allowed for a real server only). */
+function weightValue(owner: 'Real server' | 'Virtual server', min: 0 | 1) {
+  return (s: Statement, sink: DiagnosticSink): number | undefined => {
+    const v = parseIntValue(s.args[0], min, IPVS_WEIGHT_LIMIT, sink, s.loc);
+    if (v === undefined)
+      sink.report(
+        'error',
+        'out-of-range',
+        `${owner} weight ${s.args[0] ?? ''} is outside range ${min}-${IPVS_WEIGHT_LIMIT}`,
+        s.loc,
+      );
+    return v;
+  };
+}
+
 /** `real_server IP [PORT] { }`'s keywords, read by schema/virtual-server.ts through these specs. */
 export const realServerKeywords = {
-  weight: custom(
-    'weight',
-    (s, sink) => {
-      const v = parseIntValue(s.args[0], 0, IPVS_WEIGHT_LIMIT, sink, s.loc);
-      if (v === undefined)
-        sink.report(
-          'error',
-          'out-of-range',
-          `Real server weight ${s.args[0] ?? ''} is outside range 0-${IPVS_WEIGHT_LIMIT}`,
-          s.loc,
-        );
-      return v;
+  weight: custom('weight', weightValue('Real server', 0), {
+    doc: {
+      text: 'IPVS weight; 0 takes no new connections.',
+      value: `0..${IPVS_WEIGHT_LIMIT}`,
+      default: "the virtual server's `weight`, else 1",
     },
-    {
-      doc: {
-        text: 'IPVS weight; 0 takes no new connections.',
-        value: `0..${IPVS_WEIGHT_LIMIT}`,
-        default: "the virtual server's `weight`, else 1",
-      },
-    },
-  ),
+  }),
   lvs_method: custom('lvs_method', forwardingMethod, {
     aliases: ['lb_kind'],
     doc: {
@@ -480,24 +481,10 @@ export const virtualServerKeywords = {
     },
   }),
   virtualhost: str('virtualhost', { doc: { text: 'Host header of the HTTP checkers of its real servers.' } }),
-  weight: custom(
-    'weight',
-    (s, sink) => {
-      const v = parseIntValue(s.args[0], 1, IPVS_WEIGHT_LIMIT, sink, s.loc);
-      if (v === undefined)
-        sink.report(
-          'error',
-          'out-of-range',
-          `Virtual server weight ${s.args[0] ?? ''} is outside range 1-${IPVS_WEIGHT_LIMIT}`,
-          s.loc,
-        );
-      return v;
-    },
-    {
-      default: 1,
-      doc: { text: 'Weight of real servers that set none.', value: `1..${IPVS_WEIGHT_LIMIT}` },
-    },
-  ),
+  weight: custom('weight', weightValue('Virtual server', 1), {
+    default: 1,
+    doc: { text: 'Weight of real servers that set none.', value: `1..${IPVS_WEIGHT_LIMIT}` },
+  }),
   ip_family: custom<AddressFamily>(
     'ip_family',
     (s, sink) => {
